@@ -9,13 +9,13 @@ export function definePromoVitestConfig(options: { e2e?: boolean } = {}) {
   const integrationInclude = options.e2e ? ["**/*.test.ts"] : ["src/**/*.int.test.ts"];
   return defineConfig({
     test: {
+      passWithNoTests: true,
       projects: [
         {
           test: {
             name: "unit",
             include: options.e2e ? [] : ["src/**/*.test.ts"],
             exclude: ["**/*.int.test.ts", "**/node_modules/**"],
-            passWithNoTests: true,
           },
         },
         {
@@ -28,7 +28,6 @@ export function definePromoVitestConfig(options: { e2e?: boolean } = {}) {
             pool: "forks",
             testTimeout: INTEGRATION_TIMEOUT_MS,
             hookTimeout: INTEGRATION_TIMEOUT_MS,
-            passWithNoTests: true,
           },
         },
       ],

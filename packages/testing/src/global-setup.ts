@@ -1,0 +1,2 @@
+// Placeholder replaced by the integration fixtures (template database, services check).
+export default function setup(): void {}
