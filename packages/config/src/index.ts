@@ -1,3 +1,5 @@
 export * from "./common.ts";
 export * from "./dev-services.ts";
+export * from "./gateway.ts";
 export * from "./parse-env.ts";
+export * from "./reservation-worker.ts";

@@ -1,0 +1,28 @@
+import { z } from "zod";
+import {
+  DatabaseUrlSchema,
+  KafkaBrokersSchema,
+  LogLevelSchema,
+  PortSchema,
+  PositiveIntSchema,
+  RedisUrlSchema,
+} from "./common.ts";
+import { ReservationQueueEnvSchema } from "./reservation-worker.ts";
+
+export const GatewayEnvSchema = ReservationQueueEnvSchema.extend({
+  PORT: PortSchema.default(3000),
+  DATABASE_URL: DatabaseUrlSchema,
+  DATABASE_POOL_SIZE: PositiveIntSchema.default(10),
+  REDIS_URL: RedisUrlSchema,
+  KAFKA_BROKERS: KafkaBrokersSchema,
+  /** When set: a store `default` exists with this key and every scope. */
+  BOOTSTRAP_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Largest JSON body accepted (413 above it). */
+  BODY_LIMIT_BYTES: PositiveIntSchema.default(1_048_576),
+  /** How long a verified API key is trusted from memory before it is looked up again. */
+  API_KEY_CACHE_MS: z.coerce.number().int().min(0).default(30_000),
+  /** How long the gateway gathers requests for one partition into one queue job. */
+  BATCH_WINDOW_MS: z.coerce.number().min(0).max(50).default(2),
+  LOG_LEVEL: LogLevelSchema,
+});
+export type GatewayEnv = z.output<typeof GatewayEnvSchema>;

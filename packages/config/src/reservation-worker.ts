@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { DatabaseUrlSchema, LogLevelSchema, PositiveIntSchema, RedisUrlSchema } from "./common.ts";
+
+/** Settings shared by the gateway (producer) and the reservation workers (consumers). */
+export const ReservationQueueEnvSchema = z.object({
+  /** Redis key prefix of every queue; tests use a unique one per file. */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, _ . - only")
+    .default("promo"),
+  /** Number of reservation queue partitions. Must be the same for every process; change only on an empty queue. */
+  RESERVATION_PARTITIONS: z.coerce.number().int().min(1).max(256).default(16),
+});
+
+export const ReservationWorkerEnvSchema = ReservationQueueEnvSchema.extend({
+  DATABASE_URL: DatabaseUrlSchema,
+  DATABASE_POOL_SIZE: PositiveIntSchema.default(10),
+  REDIS_URL: RedisUrlSchema,
+  /** How long a RESERVED hold lasts before it expires (SPEC default 15 minutes). */
+  RESERVATION_TTL_MS: PositiveIntSchema.default(15 * 60_000),
+  /**
+   * Jobs one partition worker holds at once (BullMQ concurrency). It is the reorder window: after a
+   * crash, jobs of the dead worker come back while later ones are already held, so keep it large.
+   */
+  WORKER_CONCURRENCY: PositiveIntSchema.default(10_000),
+  /** Most requests decided in one transaction. */
+  MAX_REQUESTS_PER_COMMIT: PositiveIntSchema.default(2_000),
+  /** BullMQ job lock; a crashed worker's jobs return to the queue after about this long. */
+  JOB_LOCK_MS: PositiveIntSchema.default(10_000),
+  /** Partition lease; a crashed worker's partitions move to others after about this long. */
+  PARTITION_LEASE_MS: PositiveIntSchema.default(10_000),
+  EXPIRY_SWEEP_INTERVAL_MS: PositiveIntSchema.default(1_000),
+  /** Name of this worker in leases and logs (default: random). */
+  WORKER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+    .optional(),
+  LOG_LEVEL: LogLevelSchema,
+});
+export type ReservationWorkerEnv = z.output<typeof ReservationWorkerEnvSchema>;

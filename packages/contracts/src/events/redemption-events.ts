@@ -1,0 +1,47 @@
+import { z } from "zod";
+import { EventEnvelopeSchema } from "./envelope.ts";
+
+const MoneySchema = z.number().int().nonnegative();
+
+const ReservationFields = {
+  reservationId: z.uuid(),
+  code: z.string(),
+  campaignId: z.uuid().nullable(),
+  accountId: z.string(),
+  sequence: z.number().int().nonnegative(),
+};
+
+/**
+ * Out, topic promo.redemptions, key = the code's upper-cased key: one event per reservation state
+ * change, in order per code.
+ */
+export const RedemptionEventSchema = z.discriminatedUnion("type", [
+  EventEnvelopeSchema.extend({
+    type: z.literal("reservation.reserved"),
+    ...ReservationFields,
+    discount: MoneySchema,
+    expiresAt: z.iso.datetime(),
+    partnerId: z.uuid().nullable(),
+  }),
+  EventEnvelopeSchema.extend({
+    type: z.literal("reservation.rejected"),
+    ...ReservationFields,
+    errorCode: z.string(),
+  }),
+  EventEnvelopeSchema.extend({ type: z.literal("reservation.released"), ...ReservationFields }),
+  EventEnvelopeSchema.extend({ type: z.literal("reservation.expired"), ...ReservationFields }),
+  EventEnvelopeSchema.extend({
+    type: z.literal("reservation.confirmed"),
+    ...ReservationFields,
+    orderNumber: z.string(),
+    discount: MoneySchema,
+    partnerId: z.uuid().nullable(),
+  }),
+  EventEnvelopeSchema.extend({
+    type: z.literal("reservation.cancelled"),
+    ...ReservationFields,
+    orderNumber: z.string(),
+  }),
+]);
+export type RedemptionEvent = z.infer<typeof RedemptionEventSchema>;
+export type RedemptionEventType = RedemptionEvent["type"];

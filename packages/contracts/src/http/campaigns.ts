@@ -1,0 +1,113 @@
+import { z } from "@hono/zod-openapi";
+import {
+  CurrencySchema,
+  DateTimeInputSchema,
+  DateTimeOutputSchema,
+  IdSchema,
+  MoneySchema,
+  pageOf,
+} from "./common.ts";
+
+const MAX_PRODUCTS = 10_000;
+const MAX_MEMBER_GROUPS = 200;
+
+/** 1..100 with at most two decimals (12.5 = 12.5 %). */
+export const PercentSchema = z
+  .number()
+  .min(1)
+  .max(100)
+  .refine((percent) => Math.abs(percent * 100 - Math.round(percent * 100)) < 1e-6, "at most two decimals")
+  .openapi({ example: 15 });
+
+export const DiscountSchema = z
+  .discriminatedUnion("type", [
+    z.object({ type: z.literal("percentage"), percent: PercentSchema }),
+    z.object({ type: z.literal("fixed"), amount: MoneySchema.min(1) }),
+  ])
+  .openapi("Discount", { example: { type: "fixed", amount: 500 } });
+export type Discount = z.infer<typeof DiscountSchema>;
+
+const ProductIdSchema = z.string().trim().min(1).max(128);
+const MemberGroupSchema = z.string().trim().min(1).max(128);
+
+export const CombinesWithSchema = z
+  .union([z.literal("*"), z.array(IdSchema).max(1_000)])
+  .openapi({ description: 'Ids of campaigns this one may stack with, or "*" for any.', example: "*" });
+
+const WindowFields = {
+  startsAt: DateTimeInputSchema,
+  endsAt: DateTimeInputSchema,
+};
+
+function endsAfterStart(value: { startsAt?: Date; endsAt?: Date }): boolean {
+  return value.startsAt === undefined || value.endsAt === undefined || value.endsAt > value.startsAt;
+}
+
+export const CampaignCreateSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    discount: DiscountSchema,
+    currency: CurrencySchema,
+    ...WindowFields,
+    memberGroups: z.array(MemberGroupSchema).max(MAX_MEMBER_GROUPS).default([]),
+    productIds: z.array(ProductIdSchema).min(1, "at least one product").max(MAX_PRODUCTS),
+    usageLimit: z.number().int().min(1).nullable().default(null),
+    oncePerAccount: z.boolean().default(false),
+    priority: z.number().int().min(-1_000_000).max(1_000_000).default(0),
+    combinesWith: CombinesWithSchema.default([]),
+    partnerId: IdSchema.nullable().default(null),
+  })
+  .refine(endsAfterStart, { message: "endsAt must be after startsAt", path: ["endsAt"] })
+  .openapi("CampaignCreate");
+export type CampaignCreate = z.infer<typeof CampaignCreateSchema>;
+
+/** Dates, products, member groups and the stacking settings stay editable; the discount and currency do not. */
+export const CampaignPatchSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    ...WindowFields,
+    memberGroups: z.array(MemberGroupSchema).max(MAX_MEMBER_GROUPS),
+    productIds: z.array(ProductIdSchema).min(1, "at least one product").max(MAX_PRODUCTS),
+    usageLimit: z.number().int().min(1).nullable(),
+    priority: z.number().int().min(-1_000_000).max(1_000_000),
+    combinesWith: CombinesWithSchema,
+    partnerId: IdSchema.nullable(),
+  })
+  .partial()
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, "nothing to change")
+  .refine(endsAfterStart, { message: "endsAt must be after startsAt", path: ["endsAt"] })
+  .openapi("CampaignPatch");
+export type CampaignPatch = z.infer<typeof CampaignPatchSchema>;
+
+export const CampaignSchema = z
+  .object({
+    id: IdSchema,
+    name: z.string(),
+    discount: DiscountSchema,
+    currency: z.string(),
+    startsAt: DateTimeOutputSchema,
+    endsAt: DateTimeOutputSchema,
+    memberGroups: z.array(z.string()),
+    productIds: z.array(z.string()),
+    usageLimit: z.number().int().nullable(),
+    oncePerAccount: z.boolean(),
+    priority: z.number().int(),
+    combinesWith: CombinesWithSchema,
+    partnerId: IdSchema.nullable(),
+    state: z.enum(["active", "archived"]),
+    createdAt: DateTimeOutputSchema,
+    updatedAt: DateTimeOutputSchema,
+    archivedAt: DateTimeOutputSchema.nullable(),
+  })
+  .openapi("Campaign");
+export type Campaign = z.infer<typeof CampaignSchema>;
+
+export const CampaignListQuerySchema = z.object({
+  state: z.enum(["active", "archived"]).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+export type CampaignListQuery = z.infer<typeof CampaignListQuerySchema>;
+
+export const CampaignPageSchema = pageOf(CampaignSchema).openapi("CampaignPage");

@@ -1,0 +1,159 @@
+import { z } from "@hono/zod-openapi";
+import { CurrencySchema, DateTimeOutputSchema, IdSchema, MoneySchema } from "./common.ts";
+
+const MAX_CART_ITEMS = 500;
+
+export const CartItemSchema = z.object({
+  productId: z.string().trim().min(1).max(128),
+  unitPrice: MoneySchema,
+  quantity: z.number().int().min(1).max(100_000),
+});
+
+export const CartSchema = z
+  .object({
+    currency: CurrencySchema,
+    items: z.array(CartItemSchema).min(1, "the cart has no items").max(MAX_CART_ITEMS),
+    shipping: MoneySchema.default(0),
+  })
+  .refine(
+    (cart) =>
+      cart.items.reduce((sum, item) => sum + item.unitPrice * item.quantity, 0) + cart.shipping <=
+      Number.MAX_SAFE_INTEGER,
+    "the cart total is too large",
+  )
+  .openapi("Cart", {
+    example: {
+      currency: "TWD",
+      items: [
+        { productId: "A", unitPrice: 100, quantity: 1 },
+        { productId: "SWEATSHIRT", unitPrice: 1250, quantity: 1 },
+      ],
+      shipping: 60,
+    },
+  });
+export type Cart = z.infer<typeof CartSchema>;
+
+/**
+ * The shopper's stable id; guests pass their e-mail. Values that look like e-mails are trimmed and
+ * lower-cased so per-account limits hold for guests however they type it.
+ */
+export const AccountIdSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(256)
+  .transform((value) => (value.includes("@") ? value.toLowerCase() : value))
+  .openapi({ example: "member-1001" });
+
+const MemberGroupsSchema = z.array(z.string().trim().min(1).max(128)).max(200).default([]);
+
+/** The code as typed: checked against the code rules by the server, so refusals are answers, not 400s. */
+const TypedCodeSchema = z.string().trim().min(1).max(256).openapi({ example: "DOUBLE11" });
+
+export const QuoteRequestSchema = z
+  .object({
+    codes: z.array(TypedCodeSchema).min(1).max(20),
+    accountId: AccountIdSchema,
+    memberGroups: MemberGroupsSchema,
+    cart: CartSchema,
+  })
+  .openapi("QuoteRequest");
+export type QuoteRequest = z.infer<typeof QuoteRequestSchema>;
+
+export const QuoteLineSchema = z.object({
+  productId: z.string(),
+  unitPrice: MoneySchema,
+  quantity: z.number().int(),
+  lineTotal: MoneySchema,
+  discount: MoneySchema,
+  total: MoneySchema,
+});
+
+export const TotalsSchema = z
+  .object({ itemsSubtotal: MoneySchema, discount: MoneySchema, shipping: MoneySchema, total: MoneySchema })
+  .openapi("Totals");
+
+export const AppliedDiscountSchema = z.object({
+  code: z.string(),
+  campaignId: IdSchema,
+  campaignName: z.string(),
+  discount: MoneySchema,
+  lines: z.array(z.object({ lineIndex: z.number().int(), discount: MoneySchema })),
+});
+
+export const RefusedCodeSchema = z.object({
+  code: z.string(),
+  campaignId: IdSchema.nullable(),
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+
+export const QuoteSchema = z
+  .object({
+    currency: z.string(),
+    lines: z.array(QuoteLineSchema),
+    applied: z.array(AppliedDiscountSchema),
+    refused: z.array(RefusedCodeSchema),
+    totals: TotalsSchema,
+  })
+  .openapi("Quote");
+export type Quote = z.infer<typeof QuoteSchema>;
+
+export const ReservationRequestSchema = z
+  .object({
+    code: TypedCodeSchema,
+    accountId: AccountIdSchema,
+    memberGroups: MemberGroupsSchema,
+    cart: CartSchema,
+  })
+  .openapi("ReservationRequest");
+export type ReservationRequest = z.infer<typeof ReservationRequestSchema>;
+
+export const ReservationWaitQuerySchema = z.object({
+  wait: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(30_000)
+    .default(5_000)
+    .openapi({ description: "How long to wait for the decision, in ms, before answering 202." }),
+});
+
+export const ReservationStatusSchema = z.enum([
+  "PENDING",
+  "RESERVED",
+  "REJECTED",
+  "RELEASED",
+  "EXPIRED",
+  "CONFIRMED",
+  "CANCELLED",
+]);
+
+export const ReservationSchema = z
+  .object({
+    id: IdSchema,
+    sequence: z
+      .number()
+      .int()
+      .describe("Position at which the gateway accepted the request (per code, increasing)."),
+    status: ReservationStatusSchema,
+    code: z.string(),
+    campaignId: IdSchema.nullable(),
+    accountId: z.string(),
+    discount: MoneySchema,
+    lines: z.array(QuoteLineSchema),
+    totals: TotalsSchema,
+    expiresAt: DateTimeOutputSchema.nullable(),
+    orderNumber: z.string().nullable(),
+    partnerId: IdSchema.nullable(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  })
+  .openapi("Reservation");
+export type Reservation = z.infer<typeof ReservationSchema>;
+
+export const PendingReservationSchema = z
+  .object({ id: IdSchema, sequence: z.number().int(), status: z.literal("PENDING") })
+  .openapi("PendingReservation");
+
+export const ConfirmRequestSchema = z
+  .object({ orderNumber: z.string().trim().min(1).max(128) })
+  .openapi("ConfirmRequest");

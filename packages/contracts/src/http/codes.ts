@@ -1,0 +1,105 @@
+import { z } from "@hono/zod-openapi";
+import { CodeSchema } from "@promo/domain";
+import { DateTimeOutputSchema, IdSchema, MoneySchema, pageOf } from "./common.ts";
+
+export const CodeInputSchema = CodeSchema.openapi({
+  description: "6..64 characters, letters A-Z a-z and digits only; matched case-insensitively.",
+  example: "DOUBLE11",
+});
+
+export const CodeCreateSchema = z.object({ code: CodeInputSchema }).openapi("CodeCreate");
+export type CodeCreate = z.infer<typeof CodeCreateSchema>;
+
+export const CodeParamsSchema = z.object({
+  code: z
+    .string()
+    .min(1)
+    .max(256)
+    .openapi({ param: { name: "code", in: "path" }, example: "DOUBLE11" }),
+});
+
+export const CodeCampaignParamsSchema = z.object({
+  id: IdSchema.openapi({ param: { name: "id", in: "path" } }),
+});
+
+export const CodeSchemaOut = z
+  .object({
+    id: IdSchema,
+    campaignId: IdSchema,
+    code: z.string(),
+    state: z.enum(["active", "expired"]),
+    source: z.enum(["single", "generated", "imported"]),
+    partnerId: IdSchema.nullable(),
+    createdAt: DateTimeOutputSchema,
+    expiredAt: DateTimeOutputSchema.nullable(),
+  })
+  .openapi("Code");
+export type Code = z.infer<typeof CodeSchemaOut>;
+
+export const CodePageSchema = pageOf(CodeSchemaOut).openapi("CodePage");
+
+export const CodeScopeQuerySchema = z.object({
+  campaignId: IdSchema.optional().openapi({
+    description: "Narrows the action to the code of one campaign when several campaigns share it.",
+  }),
+});
+
+export const CodeLookupQuerySchema = CodeScopeQuerySchema.extend({
+  limit: z.coerce.number().int().min(1).max(1_000).default(100),
+  cursor: z.string().max(200).optional(),
+  status: z.enum(["RESERVED", "REJECTED", "RELEASED", "EXPIRED", "CONFIRMED", "CANCELLED"]).optional(),
+});
+
+export const ReservationSummarySchema = z
+  .object({
+    id: IdSchema,
+    sequence: z.number().int(),
+    accountId: z.string(),
+    status: z.enum(["PENDING", "RESERVED", "REJECTED", "RELEASED", "EXPIRED", "CONFIRMED", "CANCELLED"]),
+    errorCode: z.string().nullable(),
+    orderNumber: z.string().nullable(),
+    discount: MoneySchema,
+    partnerId: IdSchema.nullable(),
+    acceptedAt: DateTimeOutputSchema,
+    decidedAt: DateTimeOutputSchema,
+    expiresAt: DateTimeOutputSchema.nullable(),
+    releasedAt: DateTimeOutputSchema.nullable(),
+    expiredAt: DateTimeOutputSchema.nullable(),
+    confirmedAt: DateTimeOutputSchema.nullable(),
+    cancelledAt: DateTimeOutputSchema.nullable(),
+  })
+  .openapi("ReservationSummary");
+export type ReservationSummary = z.infer<typeof ReservationSummarySchema>;
+
+export const CodeUsesSchema = z
+  .object({
+    live: z
+      .number()
+      .int()
+      .describe("RESERVED (not yet expired) plus CONFIRMED: what the usage limit counts."),
+    reserved: z.number().int(),
+    confirmed: z.number().int(),
+    usageLimit: z.number().int().nullable(),
+  })
+  .openapi("CodeUses");
+
+export const CodeLookupItemSchema = z.object({
+  code: CodeSchemaOut,
+  campaign: z.object({
+    id: IdSchema,
+    name: z.string(),
+    state: z.enum(["active", "archived"]),
+    startsAt: DateTimeOutputSchema,
+    endsAt: DateTimeOutputSchema,
+  }),
+  uses: CodeUsesSchema,
+  reservations: z.array(ReservationSummarySchema),
+  nextReservationCursor: z.string().nullable(),
+});
+
+export const CodeLookupSchema = z
+  .object({ code: z.string(), items: z.array(CodeLookupItemSchema) })
+  .openapi("CodeLookup");
+export type CodeLookup = z.infer<typeof CodeLookupSchema>;
+
+export const CodeStateChangeSchema = z.object({ items: z.array(CodeSchemaOut) }).openapi("CodeStateChange");

@@ -1,0 +1,56 @@
+import { z } from "@hono/zod-openapi";
+
+/** Every error answer: `{ error: { code, message, details?, requestId } }`. */
+export const ErrorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "USAGE_LIMIT_REACHED" }),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+      requestId: z.string(),
+    }),
+  })
+  .openapi("Error");
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+export const IdSchema = z.uuid().openapi({ example: "0b8a9f34-1d2c-4a5e-9b7f-3c2d1e0f4a5b" });
+
+export const IdParamsSchema = z.object({
+  id: IdSchema.openapi({ param: { name: "id", in: "path" } }),
+});
+
+/** ISO 8601 with an offset in; stored and answered in UTC. */
+export const DateTimeInputSchema = z.iso
+  .datetime({
+    offset: true,
+    error: "must be an ISO 8601 date-time with an offset, e.g. 2026-11-11T00:00:00+08:00",
+  })
+  .transform((value) => new Date(value))
+  .openapi({ type: "string", format: "date-time", example: "2026-11-11T00:00:00+08:00" });
+
+export const DateTimeOutputSchema = z.iso.datetime().openapi({ example: "2026-11-10T16:00:00.000Z" });
+
+/** Integer minor units (TWD has 0 decimals, USD 2). */
+export const MoneySchema = z
+  .number()
+  .int("must be an integer amount in minor units")
+  .nonnegative()
+  .max(Number.MAX_SAFE_INTEGER)
+  .openapi({ example: 500 });
+
+export const CurrencySchema = z
+  .string()
+  .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as TWD or USD")
+  .refine((code) => SUPPORTED_CURRENCIES.has(code), "is not an ISO 4217 currency")
+  .openapi({ example: "TWD" });
+
+const SUPPORTED_CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
+
+export const PageQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}

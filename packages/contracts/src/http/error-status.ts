@@ -1,0 +1,33 @@
+import type { ErrorCode } from "@promo/domain";
+
+/** The one map from error code to HTTP status (SPEC §5). */
+export const HTTP_STATUS_BY_ERROR_CODE = {
+  VALIDATION_ERROR: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CODE_NOT_FOUND: 404,
+  USAGE_LIMIT_REACHED: 409,
+  ACCOUNT_LIMIT_REACHED: 409,
+  CODE_CONFLICT: 409,
+  RESERVATION_NOT_RESERVED: 409,
+  RESERVATION_EXPIRED: 409,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  CODE_NOT_ACTIVE: 422,
+  NOT_ELIGIBLE_MEMBER_GROUP: 422,
+  NO_ELIGIBLE_ITEMS: 422,
+  CURRENCY_MISMATCH: 422,
+  NOT_COMBINABLE: 422,
+  CODE_SPACE_TOO_SMALL: 422,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL_ERROR: 500,
+} as const satisfies Record<ErrorCode, number>;
+
+export type ErrorHttpStatus = (typeof HTTP_STATUS_BY_ERROR_CODE)[ErrorCode];
+
+export function httpStatusOf(code: string): number {
+  return code in HTTP_STATUS_BY_ERROR_CODE ? HTTP_STATUS_BY_ERROR_CODE[code as ErrorCode] : 500;
+}

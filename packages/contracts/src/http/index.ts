@@ -1,0 +1,5 @@
+export * from "./campaigns.ts";
+export * from "./checkout.ts";
+export * from "./codes.ts";
+export * from "./common.ts";
+export * from "./error-status.ts";

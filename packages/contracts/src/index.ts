@@ -1,0 +1,3 @@
+export * from "./events/index.ts";
+export * from "./http/index.ts";
+export * from "./jobs/index.ts";

@@ -1,0 +1,97 @@
+import { z } from "zod";
+
+const MoneySchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/** One accepted reservation request, as the gateway hands it to the worker. */
+export const ReservationCommandSchema = z.object({
+  /** Reservation id chosen by the gateway (UUID); the row gets this id. */
+  id: z.uuid(),
+  storeId: z.uuid(),
+  code: z.string().min(1).max(256),
+  codeKey: z.string().min(1).max(256),
+  accountId: z.string().min(1).max(256),
+  memberGroups: z.array(z.string()).max(200),
+  cart: z.object({
+    currency: z.string().length(3),
+    items: z
+      .array(
+        z.object({ productId: z.string(), unitPrice: MoneySchema, quantity: z.number().int().positive() }),
+      )
+      .min(1),
+    shipping: MoneySchema,
+  }),
+  idempotencyKey: z.string().max(255).nullable(),
+  /** sha256 of the request body: a key reused with another body is refused. */
+  requestHash: z.string().max(128),
+  clientIp: z.string().max(64).nullable(),
+  acceptedAt: z.iso.datetime(),
+});
+export type ReservationCommand = z.infer<typeof ReservationCommandSchema>;
+
+/** Most requests one batch job carries; sequences are jobId × SEQUENCE_STRIDE + index. */
+export const MAX_BATCH_SIZE = 500;
+export const SEQUENCE_STRIDE = 1_000;
+
+export const ReservationBatchJobSchema = z.object({
+  batchId: z.uuid(),
+  requests: z.array(ReservationCommandSchema).min(1).max(MAX_BATCH_SIZE),
+});
+export type ReservationBatchJob = z.infer<typeof ReservationBatchJobSchema>;
+
+const LineSchema = z.object({
+  productId: z.string(),
+  unitPrice: MoneySchema,
+  quantity: z.number().int(),
+  lineTotal: MoneySchema,
+  discount: MoneySchema,
+  total: MoneySchema,
+});
+
+const TotalsSchema = z.object({
+  itemsSubtotal: MoneySchema,
+  discount: MoneySchema,
+  shipping: MoneySchema,
+  total: MoneySchema,
+});
+
+/** A reservation as decided (or as first decided, for an idempotent replay). */
+export const ReservationOutcomeSchema = z.object({
+  id: z.uuid(),
+  storeId: z.uuid(),
+  sequence: z.number().int().nonnegative(),
+  status: z.enum(["RESERVED", "REJECTED", "RELEASED", "EXPIRED", "CONFIRMED", "CANCELLED"]),
+  errorCode: z.string().nullable(),
+  code: z.string(),
+  campaignId: z.uuid().nullable(),
+  accountId: z.string(),
+  discount: MoneySchema,
+  lines: z.array(LineSchema),
+  totals: TotalsSchema,
+  expiresAt: z.iso.datetime().nullable(),
+  orderNumber: z.string().nullable(),
+  partnerId: z.uuid().nullable(),
+});
+export type ReservationOutcome = z.infer<typeof ReservationOutcomeSchema>;
+
+/** Per request of the batch: its outcome, or a refusal that created no reservation. */
+export const ReservationDecisionSchema = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("decided"),
+    requestId: z.uuid(),
+    replayed: z.boolean(),
+    reservation: ReservationOutcomeSchema,
+  }),
+  z.object({ kind: z.literal("refused"), requestId: z.uuid(), errorCode: z.string() }),
+]);
+export type ReservationDecision = z.infer<typeof ReservationDecisionSchema>;
+
+export const ReservationBatchResultSchema = z.object({
+  batchId: z.uuid(),
+  decisions: z.array(ReservationDecisionSchema),
+});
+export type ReservationBatchResult = z.infer<typeof ReservationBatchResultSchema>;
+
+/** The reservation queue's catalog: one job name, its payload and result. */
+export const RESERVATION_QUEUE_CATALOG = {
+  "reserve-batch": { payload: ReservationBatchJobSchema, result: ReservationBatchResultSchema },
+} as const;

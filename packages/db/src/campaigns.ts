@@ -1,0 +1,181 @@
+import type { CampaignTerms, DiscountRule } from "@promo/domain";
+import type { Db } from "./client.ts";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
+import type { Campaign as CampaignRow, Prisma } from "./generated/prisma/client.ts";
+
+/** A campaign as stored: the domain terms plus bookkeeping. */
+export type CampaignRecord = CampaignTerms & {
+  storeId: string;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  archivedAt: Date | null;
+};
+
+export type NewCampaign = Omit<CampaignTerms, "id" | "state">;
+
+export type CampaignChanges = Partial<
+  Pick<
+    CampaignTerms,
+    | "name"
+    | "startsAt"
+    | "endsAt"
+    | "memberGroups"
+    | "productIds"
+    | "usageLimit"
+    | "priority"
+    | "combinesWith"
+    | "partnerId"
+  >
+>;
+
+export function toCampaignRecord(row: CampaignRow): CampaignRecord {
+  return {
+    id: row.id,
+    storeId: row.storeId,
+    name: row.name,
+    discount: toDiscountRule(row),
+    currency: row.currency,
+    startsAt: row.startsAt,
+    endsAt: row.endsAt,
+    memberGroups: row.memberGroups,
+    productIds: row.productIds,
+    usageLimit: row.usageLimit,
+    oncePerAccount: row.oncePerAccount,
+    priority: row.priority,
+    combinesWith: row.combinesWithAll ? "*" : row.combinesWith,
+    partnerId: row.partnerId,
+    state: row.state,
+    version: row.version,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    archivedAt: row.archivedAt,
+  };
+}
+
+function toDiscountRule(row: CampaignRow): DiscountRule {
+  if (row.discountType === "percentage") {
+    return { type: "percentage", basisPoints: row.percentBasisPoints ?? 0 };
+  }
+  return { type: "fixed", amount: Number(row.amount ?? 0n) };
+}
+
+function discountColumns(discount: DiscountRule) {
+  return discount.type === "percentage"
+    ? { discountType: "percentage" as const, percentBasisPoints: discount.basisPoints, amount: null }
+    : { discountType: "fixed" as const, percentBasisPoints: null, amount: BigInt(discount.amount) };
+}
+
+function combinesWithColumns(combinesWith: CampaignTerms["combinesWith"]) {
+  return combinesWith === "*"
+    ? { combinesWithAll: true, combinesWith: [] }
+    : { combinesWithAll: false, combinesWith: [...combinesWith] };
+}
+
+export async function insertCampaign(
+  db: Db,
+  storeId: string,
+  campaign: NewCampaign,
+): Promise<CampaignRecord> {
+  const row = await db.campaign.create({
+    data: {
+      storeId,
+      name: campaign.name,
+      ...discountColumns(campaign.discount),
+      currency: campaign.currency,
+      startsAt: campaign.startsAt,
+      endsAt: campaign.endsAt,
+      memberGroups: [...campaign.memberGroups],
+      productIds: [...campaign.productIds],
+      usageLimit: campaign.usageLimit,
+      oncePerAccount: campaign.oncePerAccount,
+      priority: campaign.priority,
+      ...combinesWithColumns(campaign.combinesWith),
+      partnerId: campaign.partnerId,
+    },
+  });
+  return toCampaignRecord(row);
+}
+
+export async function findCampaign(db: Db, storeId: string, id: string): Promise<CampaignRecord | null> {
+  const row = await db.campaign.findFirst({ where: { id, storeId } });
+  return row ? toCampaignRecord(row) : null;
+}
+
+/** The row locked for update: edits of one campaign are serialized. */
+export async function lockCampaign(db: Db, storeId: string, id: string): Promise<CampaignRecord | null> {
+  const locked = await db.$queryRaw<{ id: string }[]>`
+    SELECT id FROM campaign WHERE id = ${id}::uuid AND store_id = ${storeId}::uuid FOR NO KEY UPDATE`;
+  if (locked.length === 0) return null;
+  return findCampaign(db, storeId, id);
+}
+
+export async function listCampaigns(
+  db: Db,
+  storeId: string,
+  query: { state?: "active" | "archived"; limit: number; cursor?: string },
+): Promise<{ items: CampaignRecord[]; nextCursor: string | null } | null> {
+  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, 2);
+  if (query.cursor !== undefined && after === null) return null;
+  const where: Prisma.CampaignWhereInput = { storeId, ...(query.state ? { state: query.state } : {}) };
+  if (after) {
+    const [createdAtMs, id] = after;
+    const createdAt = new Date(Number(createdAtMs));
+    where.OR = [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: String(id) } }];
+  }
+  const rows = await db.campaign.findMany({
+    where,
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: query.limit + 1,
+  });
+  const page = rows.slice(0, query.limit).map(toCampaignRecord);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > query.limit && last ? encodeCursor([last.createdAt.getTime(), last.id]) : null;
+  return { items: page, nextCursor };
+}
+
+export async function updateCampaign(
+  db: Db,
+  storeId: string,
+  id: string,
+  changes: CampaignChanges,
+): Promise<CampaignRecord> {
+  const row = await db.campaign.update({
+    where: { id, storeId },
+    data: {
+      ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(changes.startsAt !== undefined ? { startsAt: changes.startsAt } : {}),
+      ...(changes.endsAt !== undefined ? { endsAt: changes.endsAt } : {}),
+      ...(changes.memberGroups !== undefined ? { memberGroups: [...changes.memberGroups] } : {}),
+      ...(changes.productIds !== undefined ? { productIds: [...changes.productIds] } : {}),
+      ...(changes.usageLimit !== undefined ? { usageLimit: changes.usageLimit } : {}),
+      ...(changes.priority !== undefined ? { priority: changes.priority } : {}),
+      ...(changes.combinesWith !== undefined ? combinesWithColumns(changes.combinesWith) : {}),
+      ...(changes.partnerId !== undefined ? { partnerId: changes.partnerId } : {}),
+      version: { increment: 1 },
+    },
+  });
+  return toCampaignRecord(row);
+}
+
+export async function archiveCampaign(
+  db: Db,
+  storeId: string,
+  id: string,
+  now: Date,
+): Promise<CampaignRecord> {
+  const row = await db.campaign.update({
+    where: { id, storeId },
+    data: { state: "archived", archivedAt: now, version: { increment: 1 } },
+  });
+  return toCampaignRecord(row);
+}
+
+export async function countCampaignsInStore(
+  db: Db,
+  storeId: string,
+  ids: readonly string[],
+): Promise<number> {
+  return db.campaign.count({ where: { storeId, id: { in: [...ids] } } });
+}

@@ -1,0 +1,63 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { type Prisma, PrismaClient } from "./generated/prisma/client.ts";
+
+export type { Prisma };
+export { PrismaClient };
+
+/** A transaction handle or the client itself: queries that can run in either take this. */
+export type Db = Prisma.TransactionClient;
+
+export type Database = {
+  prisma: PrismaClient;
+  /** The pool behind Prisma's adapter, for the few hot-path statements written as plain SQL. */
+  pool: pg.Pool;
+  close(): Promise<void>;
+};
+
+export type DatabaseOptions = {
+  databaseUrl: string;
+  maxConnections?: number;
+  applicationName?: string;
+  onPoolError?: (error: Error) => void;
+};
+
+export function createDatabase(options: DatabaseOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.maxConnections ?? 10,
+    application_name: options.applicationName ?? "promo",
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 10_000,
+  });
+  pool.on("error", (error) => options.onPoolError?.(error));
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  let closed = false;
+  return {
+    prisma,
+    pool,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+/** True when PostgreSQL answers a trivial query within the timeout. */
+export async function pingDatabase(pool: pg.Pool, timeoutMs = 2_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const ping = pool.query("SELECT 1").then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await Promise.race([ping, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

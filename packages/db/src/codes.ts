@@ -1,0 +1,145 @@
+import type { Db } from "./client.ts";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
+import type { Code as CodeRow, CodeSource, CodeState } from "./generated/prisma/client.ts";
+
+export type CodeRecord = {
+  id: string;
+  storeId: string;
+  campaignId: string;
+  code: string;
+  codeKey: string;
+  state: CodeState;
+  source: CodeSource;
+  partnerId: string | null;
+  createdAt: Date;
+  expiredAt: Date | null;
+};
+
+export type CodeConflict = { campaignId: string; campaignName: string; code: string };
+
+export function toCodeRecord(row: CodeRow): CodeRecord {
+  return {
+    id: row.id,
+    storeId: row.storeId,
+    campaignId: row.campaignId,
+    code: row.code,
+    codeKey: row.codeKey,
+    state: row.state,
+    source: row.source,
+    partnerId: row.partnerId,
+    createdAt: row.createdAt,
+    expiredAt: row.expiredAt,
+  };
+}
+
+/**
+ * Serializes every change to a store's code namespace (new codes, imports, campaign date edits) so
+ * the duplicate-code rule (SPEC §2.6) cannot be broken by two writers at once. Transaction-scoped.
+ */
+export async function lockCodeNamespace(db: Db, storeId: string): Promise<void> {
+  await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`code-namespace:${storeId}`}, 0))`;
+}
+
+/**
+ * A non-archived campaign other than `campaignId` whose window overlaps [startsAt, endsAt) and that
+ * already has one of `codeKeys`.
+ */
+export async function findCodeConflict(
+  db: Db,
+  input: { storeId: string; campaignId: string; codeKeys: readonly string[]; startsAt: Date; endsAt: Date },
+): Promise<CodeConflict | null> {
+  const rows = await db.$queryRaw<{ campaign_id: string; campaign_name: string; code: string }[]>`
+    SELECT c.id AS campaign_id, c.name AS campaign_name, k.code
+    FROM code k JOIN campaign c ON c.id = k.campaign_id
+    WHERE k.store_id = ${input.storeId}::uuid
+      AND k.code_key = ANY(${[...input.codeKeys]}::text[])
+      AND k.campaign_id <> ${input.campaignId}::uuid
+      AND c.state = 'active'
+      AND c.starts_at < ${input.endsAt} AND c.ends_at > ${input.startsAt}
+    ORDER BY c.created_at, c.id
+    LIMIT 1`;
+  const row = rows[0];
+  return row ? { campaignId: row.campaign_id, campaignName: row.campaign_name, code: row.code } : null;
+}
+
+/** Like findCodeConflict, for every code the campaign already has (used when its dates change). */
+export async function findCampaignCodesConflict(
+  db: Db,
+  input: { storeId: string; campaignId: string; startsAt: Date; endsAt: Date },
+): Promise<CodeConflict | null> {
+  const rows = await db.$queryRaw<{ campaign_id: string; campaign_name: string; code: string }[]>`
+    SELECT c.id AS campaign_id, c.name AS campaign_name, other.code
+    FROM code own
+    JOIN code other ON other.store_id = own.store_id AND other.code_key = own.code_key
+      AND other.campaign_id <> own.campaign_id
+    JOIN campaign c ON c.id = other.campaign_id
+    WHERE own.campaign_id = ${input.campaignId}::uuid
+      AND own.store_id = ${input.storeId}::uuid
+      AND c.state = 'active'
+      AND c.starts_at < ${input.endsAt} AND c.ends_at > ${input.startsAt}
+    LIMIT 1`;
+  const row = rows[0];
+  return row ? { campaignId: row.campaign_id, campaignName: row.campaign_name, code: row.code } : null;
+}
+
+export async function insertCode(
+  db: Db,
+  input: { storeId: string; campaignId: string; code: string; codeKey: string; source: CodeSource },
+): Promise<CodeRecord> {
+  const row = await db.code.create({ data: { ...input } });
+  return toCodeRecord(row);
+}
+
+export async function findCodeInCampaign(
+  db: Db,
+  campaignId: string,
+  codeKey: string,
+): Promise<CodeRecord | null> {
+  const row = await db.code.findUnique({ where: { campaignId_codeKey: { campaignId, codeKey } } });
+  return row ? toCodeRecord(row) : null;
+}
+
+export async function listCampaignCodes(
+  db: Db,
+  campaignId: string,
+  query: { limit: number; cursor?: string },
+): Promise<{ items: CodeRecord[]; nextCursor: string | null } | null> {
+  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, 1);
+  if (query.cursor !== undefined && after === null) return null;
+  const rows = await db.code.findMany({
+    where: { campaignId, ...(after ? { codeKey: { gt: String(after[0]) } } : {}) },
+    orderBy: { codeKey: "asc" },
+    take: query.limit + 1,
+  });
+  const page = rows.slice(0, query.limit).map(toCodeRecord);
+  const last = page.at(-1);
+  return { items: page, nextCursor: rows.length > query.limit && last ? encodeCursor([last.codeKey]) : null };
+}
+
+/** Every campaign's instance of a code in the store, oldest campaign first. */
+export async function findCodesByKey(
+  db: Db,
+  storeId: string,
+  codeKey: string,
+  campaignId?: string,
+): Promise<CodeRecord[]> {
+  const rows = await db.code.findMany({
+    where: { storeId, codeKey, ...(campaignId ? { campaignId } : {}) },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+  });
+  return rows.map(toCodeRecord);
+}
+
+export async function setCodeState(
+  db: Db,
+  ids: readonly string[],
+  state: CodeState,
+  now: Date,
+): Promise<CodeRecord[]> {
+  await db.code.updateMany({
+    where: { id: { in: [...ids] } },
+    data: { state, expiredAt: state === "expired" ? now : null },
+  });
+  const rows = await db.code.findMany({ where: { id: { in: [...ids] } }, orderBy: { createdAt: "asc" } });
+  return rows.map(toCodeRecord);
+}

@@ -1,0 +1,192 @@
+// State changes of a decided reservation (SPEC §1): release, confirm, cancel. Each runs inside the
+// caller's transaction, locks the code row(s) first like every writer of a code's reservations,
+// and writes exactly one outbox row per change.
+import { decideAttempt, type ErrorCode } from "@promo/domain";
+import type { Db } from "./client.ts";
+import { countLiveHolds } from "./code-candidates.ts";
+import type { Reservation as ReservationRow } from "./generated/prisma/client.ts";
+import { redemptionOutboxRow } from "./outbox.ts";
+import {
+  findAccountHolds,
+  insertOutboxEvents,
+  lockCampaigns,
+  lockCodeCandidates,
+} from "./reservation-ledger.ts";
+
+export type TransitionResult =
+  | { kind: "changed"; reservation: ReservationRow }
+  | { kind: "unchanged"; reservation: ReservationRow }
+  | { kind: "refused"; errorCode: ErrorCode; reservation: ReservationRow };
+
+/** Locks the reservation's code row(s) and reads the reservation; null when not in the store. */
+async function lockReservation(db: Db, storeId: string, id: string): Promise<ReservationRow | null> {
+  const found = await db.reservation.findFirst({
+    where: { id, storeId },
+    select: { codeId: true, codeKey: true },
+  });
+  if (!found) return null;
+  if (found.codeId) await lockCodeCandidates(db, [{ storeId, codeKey: found.codeKey }]);
+  return db.reservation.findUnique({ where: { id } });
+}
+
+function eventBase(row: ReservationRow) {
+  return {
+    storeId: row.storeId,
+    reservationId: row.id,
+    code: row.codeInput,
+    campaignId: row.campaignId,
+    accountId: row.accountId,
+    sequence: Number(row.sequence),
+  };
+}
+
+async function markExpired(db: Db, row: ReservationRow, now: Date): Promise<ReservationRow> {
+  const expired = await db.reservation.update({
+    where: { id: row.id },
+    data: { status: "EXPIRED", expiredAt: now },
+  });
+  await insertOutboxEvents(db, [
+    redemptionOutboxRow("reservation.expired", row.codeKey, eventBase(row), now),
+  ]);
+  return expired;
+}
+
+/**
+ * The checkout gives a hold back: RESERVED -> RELEASED and the slot is free again. Releasing an
+ * already released or expired hold changes nothing; a confirmed, cancelled or rejected one is
+ * refused (RESERVATION_NOT_RESERVED).
+ */
+export async function releaseReservation(
+  db: Db,
+  input: { storeId: string; id: string; now: Date },
+): Promise<TransitionResult | null> {
+  const row = await lockReservation(db, input.storeId, input.id);
+  if (!row) return null;
+  if (row.status === "RELEASED" || row.status === "EXPIRED") return { kind: "unchanged", reservation: row };
+  if (row.status !== "RESERVED")
+    return { kind: "refused", errorCode: "RESERVATION_NOT_RESERVED", reservation: row };
+  if (row.expiresAt && row.expiresAt <= input.now) {
+    return { kind: "changed", reservation: await markExpired(db, row, input.now) };
+  }
+  const released = await db.reservation.update({
+    where: { id: row.id },
+    data: { status: "RELEASED", releasedAt: input.now },
+  });
+  await insertOutboxEvents(db, [
+    redemptionOutboxRow("reservation.released", row.codeKey, eventBase(row), input.now),
+  ]);
+  return { kind: "changed", reservation: released };
+}
+
+/**
+ * An order used the hold: RESERVED -> CONFIRMED with the order number. The same order number
+ * again changes nothing; another one is refused. A hold that already ran out, expired or was
+ * released is confirmed only if the code would still grant it now (room under the usage limit,
+ * account allowed, campaign live), decided by the same rules as a new reservation; otherwise
+ * RESERVATION_EXPIRED.
+ */
+export async function confirmReservation(
+  db: Db,
+  input: { storeId: string; id: string; orderNumber: string; orderTotal: number | null; now: Date },
+): Promise<TransitionResult | null> {
+  const row = await lockReservation(db, input.storeId, input.id);
+  if (!row) return null;
+  if (row.status === "CONFIRMED") {
+    return row.orderNumber === input.orderNumber
+      ? { kind: "unchanged", reservation: row }
+      : { kind: "refused", errorCode: "RESERVATION_NOT_RESERVED", reservation: row };
+  }
+  if (row.status === "REJECTED" || row.status === "CANCELLED" || row.status === "PENDING") {
+    return { kind: "refused", errorCode: "RESERVATION_NOT_RESERVED", reservation: row };
+  }
+  const live = row.status === "RESERVED" && row.expiresAt !== null && row.expiresAt > input.now;
+  let current = row;
+  if (!live) {
+    if (row.status === "RESERVED") current = await markExpired(db, row, input.now);
+    const refusal = await checkRoomAgain(db, current, input.now);
+    if (refusal) return { kind: "refused", errorCode: refusal, reservation: current };
+  }
+  const confirmed = await db.reservation.update({
+    where: { id: row.id },
+    data: {
+      status: "CONFIRMED",
+      confirmedAt: input.now,
+      orderNumber: input.orderNumber,
+      orderTotal: input.orderTotal === null ? null : BigInt(input.orderTotal),
+    },
+  });
+  await insertOutboxEvents(db, [
+    redemptionOutboxRow(
+      "reservation.confirmed",
+      row.codeKey,
+      {
+        ...eventBase(row),
+        orderNumber: input.orderNumber,
+        discount: Number(confirmed.discount),
+        partnerId: confirmed.partnerId,
+      },
+      input.now,
+    ),
+  ]);
+  return { kind: "changed", reservation: confirmed };
+}
+
+/** Would the code grant this reservation's attempt again now? null when yes, else why not. */
+async function checkRoomAgain(db: Db, row: ReservationRow, now: Date): Promise<ErrorCode | null> {
+  const candidates = await lockCodeCandidates(db, [{ storeId: row.storeId, codeKey: row.codeKey }]);
+  const own = candidates.find((candidate) => candidate.code.id === row.codeId);
+  if (!own) return "RESERVATION_EXPIRED";
+  if (own.campaign.oncePerAccount) await lockCampaigns(db, [own.campaign.id]);
+  const [liveHolds, accountHolds] = await Promise.all([
+    countLiveHolds(db, [own.code.id], now),
+    findAccountHolds(db, [own.campaign.id], [row.accountId], now),
+  ]);
+  const cart = row.cart as {
+    currency: string;
+    items: { productId: string; unitPrice: number; quantity: number }[];
+    shipping: number;
+  };
+  const outcome = decideAttempt(
+    { liveHolds, accountHolds },
+    candidates,
+    { codeInput: row.codeInput, accountId: row.accountId, memberGroups: row.memberGroups, cart },
+    now,
+    0,
+  );
+  if (outcome.status === "RESERVED" && outcome.candidate.code.id === own.code.id) return null;
+  return outcome.status === "REJECTED" &&
+    (outcome.errorCode === "USAGE_LIMIT_REACHED" || outcome.errorCode === "ACCOUNT_LIMIT_REACHED")
+    ? outcome.errorCode
+    : "RESERVATION_EXPIRED";
+}
+
+/** The order was cancelled: every CONFIRMED reservation with that order number -> CANCELLED. */
+export async function cancelOrderReservations(
+  db: Db,
+  input: { storeId: string; orderNumber: string; now: Date },
+): Promise<ReservationRow[]> {
+  const linked = await db.reservation.findMany({
+    where: { storeId: input.storeId, orderNumber: input.orderNumber, status: "CONFIRMED" },
+    select: { id: true },
+    orderBy: { id: "asc" },
+  });
+  const cancelled: ReservationRow[] = [];
+  for (const { id } of linked) {
+    const row = await lockReservation(db, input.storeId, id);
+    if (!row || row.status !== "CONFIRMED") continue;
+    const updated = await db.reservation.update({
+      where: { id },
+      data: { status: "CANCELLED", cancelledAt: input.now },
+    });
+    await insertOutboxEvents(db, [
+      redemptionOutboxRow(
+        "reservation.cancelled",
+        row.codeKey,
+        { ...eventBase(row), orderNumber: input.orderNumber },
+        input.now,
+      ),
+    ]);
+    cancelled.push(updated);
+  }
+  return cancelled;
+}

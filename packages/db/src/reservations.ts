@@ -1,0 +1,91 @@
+import type { Db } from "./client.ts";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
+import type { Reservation as ReservationRow, ReservationStatus } from "./generated/prisma/client.ts";
+
+export type { ReservationStatus };
+
+export type CodeUses = { live: number; reserved: number; confirmed: number };
+
+/** Live holds of a code at `now`: CONFIRMED, and RESERVED whose hold has not run out. */
+export async function countCodeUses(db: Db, codeId: string, now: Date): Promise<CodeUses> {
+  const rows = await db.$queryRaw<{ reserved: number; confirmed: number }[]>`
+    SELECT
+      count(*) FILTER (WHERE status = 'RESERVED' AND expires_at > ${now})::int AS reserved,
+      count(*) FILTER (WHERE status = 'CONFIRMED')::int AS confirmed
+    FROM reservation
+    WHERE code_id = ${codeId}::uuid AND status IN ('RESERVED', 'CONFIRMED')`;
+  const row = rows[0] ?? { reserved: 0, confirmed: 0 };
+  return { reserved: row.reserved, confirmed: row.confirmed, live: row.reserved + row.confirmed };
+}
+
+export async function listCodeReservations(
+  db: Db,
+  codeId: string,
+  query: { limit: number; cursor?: string; status?: ReservationStatus },
+): Promise<{ items: ReservationRow[]; nextCursor: string | null } | null> {
+  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, 1);
+  if (query.cursor !== undefined && after === null) return null;
+  const rows = await db.reservation.findMany({
+    where: {
+      codeId,
+      ...(query.status ? { status: query.status } : {}),
+      ...(after ? { sequence: { gt: BigInt(after[0] ?? 0) } } : {}),
+    },
+    orderBy: { sequence: "asc" },
+    take: query.limit + 1,
+  });
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page,
+    nextCursor: rows.length > query.limit && last ? encodeCursor([last.sequence.toString()]) : null,
+  };
+}
+
+export type { ReservationRow };
+
+export type ReservationView = {
+  id: string;
+  storeId: string;
+  sequence: number;
+  status: Exclude<ReservationStatus, "PENDING">;
+  errorCode: string | null;
+  code: string;
+  campaignId: string | null;
+  accountId: string;
+  discount: number;
+  lines: unknown;
+  totals: unknown;
+  expiresAt: string | null;
+  orderNumber: string | null;
+  partnerId: string | null;
+};
+
+/** A stored reservation in the shape the worker answers with (ReservationOutcome). */
+export function toReservationView(row: ReservationRow): ReservationView {
+  return {
+    id: row.id,
+    storeId: row.storeId,
+    sequence: Number(row.sequence),
+    status: row.status === "PENDING" ? "REJECTED" : row.status,
+    errorCode: row.errorCode,
+    code: row.codeInput,
+    campaignId: row.campaignId,
+    accountId: row.accountId,
+    discount: Number(row.discount),
+    lines: row.lines,
+    totals: row.totals,
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+    orderNumber: row.orderNumber,
+    partnerId: row.partnerId,
+  };
+}
+
+export async function findReservationsByIds(db: Db, ids: readonly string[]): Promise<ReservationRow[]> {
+  if (ids.length === 0) return [];
+  return db.reservation.findMany({ where: { id: { in: [...ids] } } });
+}
+
+export async function findReservation(db: Db, storeId: string, id: string): Promise<ReservationRow | null> {
+  return db.reservation.findFirst({ where: { id, storeId } });
+}

@@ -1,0 +1,143 @@
+/** Every error code the system answers with: one closed list (SPEC §5 plus the lifecycle refusals). */
+export const ERROR_CODES = [
+  "VALIDATION_ERROR",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "CODE_NOT_FOUND",
+  "USAGE_LIMIT_REACHED",
+  "ACCOUNT_LIMIT_REACHED",
+  "CODE_CONFLICT",
+  "CODE_NOT_ACTIVE",
+  "NOT_ELIGIBLE_MEMBER_GROUP",
+  "NO_ELIGIBLE_ITEMS",
+  "CURRENCY_MISMATCH",
+  "NOT_COMBINABLE",
+  "RESERVATION_NOT_RESERVED",
+  "RESERVATION_EXPIRED",
+  "IDEMPOTENCY_KEY_REUSED",
+  "CODE_SPACE_TOO_SMALL",
+  "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "RATE_LIMITED",
+  "SERVICE_UNAVAILABLE",
+  "INTERNAL_ERROR",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const ERROR_CODE_SET: ReadonlySet<string> = new Set(ERROR_CODES);
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return ERROR_CODE_SET.has(value);
+}
+
+/** A refusal by the rules. Knows nothing of HTTP: the gateway maps `code` to a status. */
+export class DomainError extends Error {
+  override readonly name = "DomainError";
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, details?: Record<string, unknown>) {
+    super(ERROR_MESSAGES[code].en);
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export const LOCALES = ["en", "zh-TW"] as const;
+export type Locale = (typeof LOCALES)[number];
+
+/**
+ * Shopper- and merchant-facing messages. zh-TW keeps the source's exact wording for the three
+ * refusals shoppers see at checkout (commas included).
+ */
+export const ERROR_MESSAGES: Record<ErrorCode, Record<Locale, string>> = {
+  VALIDATION_ERROR: { en: "The request is not valid.", "zh-TW": "請求內容不正確。" },
+  UNAUTHORIZED: { en: "A valid API key is required.", "zh-TW": "需要有效的 API 金鑰。" },
+  FORBIDDEN: { en: "This API key may not do that.", "zh-TW": "此 API 金鑰沒有執行此操作的權限。" },
+  NOT_FOUND: { en: "Not found.", "zh-TW": "找不到資料。" },
+  CODE_NOT_FOUND: { en: "This promo code does not exist.", "zh-TW": "此優惠碼不存在。" },
+  USAGE_LIMIT_REACHED: {
+    en: "This promo code has reached its usage limit. Please contact the store's customer service, or clear the promo code to check out.",
+    "zh-TW": "此優惠代碼使用次數已達上限,請洽商店客服人員協助處理,或清空優惠碼再結帳",
+  },
+  ACCOUNT_LIMIT_REACHED: {
+    en: "You have already used this promo code the allowed number of times.",
+    "zh-TW": "優惠碼使用次數已達上限",
+  },
+  CODE_CONFLICT: {
+    en: "This promo code is shared with another offer. Please clear the promo code to check out.",
+    "zh-TW": "優惠碼與他人重複,請清空優惠碼再結帳",
+  },
+  CODE_NOT_ACTIVE: { en: "This promo code is not active right now.", "zh-TW": "此優惠碼目前無法使用。" },
+  NOT_ELIGIBLE_MEMBER_GROUP: {
+    en: "This promo code is not available for your member group.",
+    "zh-TW": "此優惠碼不適用於您的會員群組。",
+  },
+  NO_ELIGIBLE_ITEMS: {
+    en: "No item in the cart is eligible for this promo code.",
+    "zh-TW": "購物車中沒有適用此優惠碼的商品。",
+  },
+  CURRENCY_MISMATCH: {
+    en: "The cart's currency does not match this promo code.",
+    "zh-TW": "購物車幣別與此優惠碼不符。",
+  },
+  NOT_COMBINABLE: {
+    en: "This promo code cannot be combined with another discount in the cart.",
+    "zh-TW": "此優惠碼無法與購物車中的其他折扣合併使用。",
+  },
+  RESERVATION_NOT_RESERVED: {
+    en: "The reservation is not in a state that allows this.",
+    "zh-TW": "此保留狀態不允許此操作。",
+  },
+  RESERVATION_EXPIRED: {
+    en: "The reservation has expired and the code can no longer be granted.",
+    "zh-TW": "保留已逾時,優惠碼已無法再使用。",
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    en: "This Idempotency-Key was already used with a different request.",
+    "zh-TW": "此 Idempotency-Key 已用於不同的請求。",
+  },
+  CODE_SPACE_TOO_SMALL: {
+    en: "Too many codes for this length: they would be easy to guess. Use longer codes.",
+    "zh-TW": "代碼長度不足以產生這麼多組代碼,容易被猜中,請加長代碼。",
+  },
+  PAYLOAD_TOO_LARGE: { en: "The request body is too large.", "zh-TW": "請求內容過大。" },
+  UNSUPPORTED_MEDIA_TYPE: { en: "Unsupported content type.", "zh-TW": "不支援的內容類型。" },
+  RATE_LIMITED: { en: "Too many attempts. Try again later.", "zh-TW": "嘗試次數過多,請稍後再試。" },
+  SERVICE_UNAVAILABLE: {
+    en: "The service is temporarily unavailable. Try again.",
+    "zh-TW": "服務暫時無法使用,請稍後再試。",
+  },
+  INTERNAL_ERROR: { en: "Something went wrong on our side.", "zh-TW": "系統發生錯誤。" },
+};
+
+export function describeError(code: ErrorCode, locale: Locale): string {
+  return ERROR_MESSAGES[code][locale];
+}
+
+const TRADITIONAL_CHINESE = /^zh(-(tw|hant|hk|mo)(-.*)?)?$/i;
+
+/**
+ * The response language from an Accept-Language header: the highest-weighted supported language
+ * wins (any zh-TW / zh-Hant / zh-HK / plain zh means zh-TW), else English.
+ */
+export function resolveLocale(header: string | undefined): Locale {
+  if (!header) return "en";
+  const ranked = header
+    .split(",")
+    .map((part, index) => {
+      const [tag = "", ...params] = part.trim().split(";");
+      const q = params.map((param) => param.trim()).find((param) => param.startsWith("q="));
+      const weight = q === undefined ? 1 : Number(q.slice(2));
+      return { tag: tag.trim(), weight: Number.isFinite(weight) ? weight : 0, index };
+    })
+    .filter((entry) => entry.tag && entry.weight > 0)
+    .sort((a, b) => b.weight - a.weight || a.index - b.index);
+  for (const { tag } of ranked) {
+    if (TRADITIONAL_CHINESE.test(tag)) return "zh-TW";
+    if (/^en(-.*)?$/i.test(tag) || tag === "*") return "en";
+  }
+  return "en";
+}

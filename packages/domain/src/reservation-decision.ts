@@ -1,0 +1,110 @@
+import type { CampaignTerms } from "./campaign.ts";
+import { checkEligibility, isWithinWindow } from "./campaign.ts";
+import { checkCodeFormat } from "./code-rules.ts";
+import { type Cart, type Quote, quoteCart } from "./discount.ts";
+import type { ErrorCode } from "./errors.ts";
+
+/** One store's instance of a code with the campaign it belongs to. */
+export type CodeCandidate = {
+  code: { id: string; code: string; state: "active" | "expired"; partnerId: string | null };
+  campaign: CampaignTerms;
+};
+
+export type CodeResolution =
+  | { kind: "found"; candidate: CodeCandidate }
+  | {
+      kind: "refused";
+      errorCode: "CODE_NOT_FOUND" | "CODE_CONFLICT" | "CODE_NOT_ACTIVE";
+      candidate: CodeCandidate | null;
+    };
+
+/**
+ * Which campaign a typed code means at `now` (SPEC §2 rules 5-6): none with that code ->
+ * CODE_NOT_FOUND; two live campaigns sharing it -> CODE_CONFLICT; none live -> CODE_NOT_ACTIVE.
+ * A campaign is live when it is not archived and `now` is inside its window.
+ */
+export function resolveCode(candidates: readonly CodeCandidate[], now: Date): CodeResolution {
+  if (candidates.length === 0) return { kind: "refused", errorCode: "CODE_NOT_FOUND", candidate: null };
+  const live = candidates.filter(
+    (candidate) => candidate.campaign.state === "active" && isWithinWindow(candidate.campaign, now),
+  );
+  const [first, second] = live;
+  if (first && second) return { kind: "refused", errorCode: "CODE_CONFLICT", candidate: second };
+  if (first) return { kind: "found", candidate: first };
+  const upcoming = candidates.find(
+    (candidate) => candidate.campaign.state === "active" && candidate.campaign.startsAt > now,
+  );
+  return { kind: "refused", errorCode: "CODE_NOT_ACTIVE", candidate: upcoming ?? candidates.at(-1) ?? null };
+}
+
+/** What the cap rules need to know, loaded from the record before a batch is decided. */
+export type CapLedger = {
+  /** Live holds per code id. */
+  liveHolds: Map<string, number>;
+  /** Accounts with a live hold, per campaign id. */
+  accountHolds: Map<string, Set<string>>;
+};
+
+export type ReservationAttempt = {
+  codeInput: string;
+  accountId: string;
+  memberGroups: readonly string[];
+  cart: Cart;
+};
+
+export type AttemptOutcome =
+  | { status: "RESERVED"; candidate: CodeCandidate; quote: Quote; expiresAt: Date }
+  | { status: "REJECTED"; errorCode: ErrorCode; candidate: CodeCandidate | null; quote: Quote };
+
+/**
+ * Decides one reservation attempt against the ledger (SPEC §2) and, when it wins, records its hold
+ * in the ledger so the next attempt of the batch sees it. Rules in order: the code resolves to one
+ * live campaign; the campaign's eligibility rules; once per account (a winner's second try gets
+ * ACCOUNT_LIMIT_REACHED even when the code is full); the code's usage limit.
+ */
+export function decideAttempt(
+  ledger: CapLedger,
+  candidates: readonly CodeCandidate[],
+  attempt: ReservationAttempt,
+  now: Date,
+  holdMs: number,
+): AttemptOutcome {
+  const undiscounted = quoteCart(attempt.cart, []);
+  const reject = (errorCode: ErrorCode, candidate: CodeCandidate | null): AttemptOutcome => ({
+    status: "REJECTED",
+    errorCode,
+    candidate,
+    quote: undiscounted,
+  });
+
+  if (!checkCodeFormat(attempt.codeInput).ok) return reject("CODE_NOT_FOUND", null);
+  const resolution = resolveCode(candidates, now);
+  if (resolution.kind === "refused") return reject(resolution.errorCode, resolution.candidate);
+  const { candidate } = resolution;
+  const { campaign } = candidate;
+
+  const ineligible = checkEligibility({
+    campaign,
+    codeState: candidate.code.state,
+    now,
+    memberGroups: attempt.memberGroups,
+    cart: attempt.cart,
+  });
+  if (ineligible) return reject(ineligible, candidate);
+
+  const holders = ledger.accountHolds.get(campaign.id);
+  if (campaign.oncePerAccount && holders?.has(attempt.accountId))
+    return reject("ACCOUNT_LIMIT_REACHED", candidate);
+  const live = ledger.liveHolds.get(candidate.code.id) ?? 0;
+  if (campaign.usageLimit !== null && live >= campaign.usageLimit)
+    return reject("USAGE_LIMIT_REACHED", candidate);
+
+  ledger.liveHolds.set(candidate.code.id, live + 1);
+  ledger.accountHolds.set(campaign.id, (holders ?? new Set<string>()).add(attempt.accountId));
+  return {
+    status: "RESERVED",
+    candidate,
+    quote: quoteCart(attempt.cart, [{ code: candidate.code.code, campaign }]),
+    expiresAt: new Date(now.getTime() + holdMs),
+  };
+}

@@ -1,0 +1,2 @@
+export * from "./kafka-client.ts";
+export * from "./topics.ts";

@@ -1,0 +1,41 @@
+import { TOPICS, type TopicName } from "@promo/contracts";
+import type { Kafka } from "kafkajs";
+
+/** Physical topic names per deployment (tests use unique ones); defaults are the SPEC's names. */
+export type TopicMap = Record<TopicName, string>;
+
+export const DEFAULT_TOPIC_MAP: TopicMap = { ...TOPICS };
+
+export type TopicSettings = { partitions: number; replicationFactor: number };
+
+/** Creates the topics that do not exist yet; existing ones are left as they are. */
+export async function ensureTopics(
+  kafka: Kafka,
+  topics: readonly string[],
+  settings: TopicSettings,
+): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
+    if (missing.length === 0) return [];
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({
+        topic,
+        numPartitions: settings.partitions,
+        replicationFactor: settings.replicationFactor,
+      })),
+    });
+    return missing;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Maps a logical topic (as stored in the outbox) to its physical name. */
+export function physicalTopic(map: TopicMap, logical: string): string | null {
+  const entry = Object.entries(TOPICS).find(([, name]) => name === logical);
+  return entry ? map[entry[0] as TopicName] : null;
+}

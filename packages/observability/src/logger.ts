@@ -1,0 +1,38 @@
+import { pino } from "pino";
+
+export type Logger = pino.Logger;
+
+/** Paths whose values never reach a log line (API keys, auth headers, database passwords). */
+export const REDACTED_PATHS = [
+  "authorization",
+  "headers.authorization",
+  "req.headers.authorization",
+  "apiKey",
+  "secret",
+  "password",
+  "*.apiKey",
+  "*.secret",
+  "*.password",
+];
+
+/** Structured JSON logs on stdout: one object per line, `service` on every line. */
+export function createLogger(options: { service: string; level: string }): Logger {
+  return pino({
+    level: options.level,
+    base: { service: options.service, pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+    formatters: { level: (label) => ({ level: label }) },
+  });
+}
+
+/** Removes the password from a connection URL so it can be logged. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "[unparseable url]";
+  }
+}

@@ -1,0 +1,5 @@
+export * from "./id-floor.ts";
+export * from "./leases.ts";
+export * from "./partitions.ts";
+export * from "./redis.ts";
+export * from "./reservation-queue.ts";

@@ -1,0 +1,15 @@
+import { Redis } from "ioredis";
+
+/**
+ * A Redis connection as BullMQ wants it. Workers and QueueEvents block on Redis, so they get
+ * `maxRetriesPerRequest: null` (never give up on a command, reconnect forever); producers fail
+ * fast instead so an HTTP request is not held hostage by a dead Redis.
+ */
+export function createRedisConnection(url: string, role: "producer" | "blocking", name?: string): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: role === "blocking" ? null : 2,
+    enableOfflineQueue: true,
+    connectionName: name,
+    retryStrategy: (attempt) => Math.min(200 * attempt, 2_000),
+  });
+}

@@ -1,0 +1,152 @@
+import {
+  RESERVATION_QUEUE_CATALOG,
+  type ReservationBatchJob,
+  type ReservationBatchResult,
+  ReservationBatchResultSchema,
+} from "@promo/contracts";
+import { type Job, Queue, QueueEvents, Worker, type WorkerOptions } from "bullmq";
+import type { Redis } from "ioredis";
+import { ensureJobIdFloor } from "./id-floor.ts";
+import { partitionKey, reservationQueueName } from "./partitions.ts";
+
+export const RESERVE_BATCH_JOB = "reserve-batch";
+const CATALOG_ENTRY = RESERVATION_QUEUE_CATALOG[RESERVE_BATCH_JOB];
+
+export type ReservationQueueOptions = {
+  connection: Redis;
+  /** Key prefix; tests use a unique one per file. */
+  prefix: string;
+  /** Last job id PostgreSQL recorded as decided for the partition (see ensureJobIdFloor). */
+  readJobIdFloor: (partition: number) => Promise<number>;
+};
+
+/** Producer side of the partitioned reservation queues. */
+export function createReservationQueues(options: ReservationQueueOptions) {
+  const queues = new Map<number, Queue>();
+
+  function queueFor(partition: number): Queue {
+    let queue = queues.get(partition);
+    if (!queue) {
+      queue = new Queue(reservationQueueName(partition), {
+        connection: options.connection,
+        prefix: options.prefix,
+        defaultJobOptions: {
+          attempts: 1,
+          removeOnComplete: { count: 1_000 },
+          removeOnFail: { count: 10_000 },
+        },
+      });
+      queues.set(partition, queue);
+    }
+    return queue;
+  }
+
+  return {
+    /** Adds one batch; resolves to its job id, which is its position in the partition's queue. */
+    async enqueue(partition: number, batch: ReservationBatchJob): Promise<number> {
+      const payload = CATALOG_ENTRY.payload.parse(batch);
+      await ensureJobIdFloor(options.connection, partitionKey(options.prefix, partition, "id"), () =>
+        options.readJobIdFloor(partition),
+      );
+      const job = await queueFor(partition).add(RESERVE_BATCH_JOB, payload);
+      const jobId = Number(job.id);
+      if (!Number.isSafeInteger(jobId)) throw new Error(`unexpected job id ${String(job.id)}`);
+      return jobId;
+    },
+    queueFor,
+    async close(): Promise<void> {
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
+    },
+  };
+}
+export type ReservationQueues = ReturnType<typeof createReservationQueues>;
+
+/**
+ * Completion events of every partition, delivered to one callback. The worker's return value is
+ * the batch result; a result that does not parse is reported as an error, not thrown.
+ */
+export async function subscribeReservationResults(options: {
+  connectionFactory: () => Redis;
+  prefix: string;
+  partitionCount: number;
+  onResult: (result: ReservationBatchResult) => void;
+  onError: (error: Error) => void;
+}): Promise<{ close(): Promise<void> }> {
+  const listeners: QueueEvents[] = [];
+  for (let partition = 0; partition < options.partitionCount; partition += 1) {
+    const events = new QueueEvents(reservationQueueName(partition), {
+      connection: options.connectionFactory(),
+      prefix: options.prefix,
+    });
+    events.on("completed", ({ returnvalue }) => {
+      const parsed = ReservationBatchResultSchema.safeParse(
+        typeof returnvalue === "string" ? safeJson(returnvalue) : returnvalue,
+      );
+      if (parsed.success) options.onResult(parsed.data);
+      else options.onError(new Error(`unparseable reservation result: ${parsed.error.message}`));
+    });
+    events.on("error", (error) => options.onError(error));
+    listeners.push(events);
+  }
+  await Promise.all(listeners.map((events) => events.waitUntilReady()));
+  return {
+    async close() {
+      await Promise.all(listeners.map((events) => events.close()));
+    },
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export type ReservationJob = Job<unknown, ReservationBatchResult>;
+
+/** BullMQ states in which a job will still be handed to a worker. */
+export const DELIVERABLE_JOB_STATES: readonly string[] = [
+  "waiting",
+  "active",
+  "delayed",
+  "prioritized",
+  "waiting-children",
+];
+
+/**
+ * A BullMQ worker on one partition. The processor gets the parsed payload, or null when it does not
+ * parse (that job is then decided as empty, never retried: the partition must not keep a gap). It
+ * must not throw for transient trouble: it keeps the job until decided. Stalled jobs go back to
+ * the queue forever rather than to `failed`, for the same reason.
+ */
+export function createPartitionWorker(options: {
+  partition: number;
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  lockDurationMs: number;
+  processor: (job: ReservationJob, batch: ReservationBatchJob | null) => Promise<ReservationBatchResult>;
+  workerName: string;
+}): Worker<unknown, ReservationBatchResult> {
+  const workerOptions: WorkerOptions = {
+    connection: options.connection,
+    prefix: options.prefix,
+    name: options.workerName,
+    concurrency: options.concurrency,
+    lockDuration: options.lockDurationMs,
+    stalledInterval: Math.max(1_000, Math.floor(options.lockDurationMs / 2)),
+    maxStalledCount: Number.MAX_SAFE_INTEGER,
+    drainDelay: 1,
+    autorun: true,
+  };
+  return new Worker<unknown, ReservationBatchResult>(
+    reservationQueueName(options.partition),
+    async (job) => {
+      const parsed = CATALOG_ENTRY.payload.safeParse(job.data);
+      return options.processor(job, parsed.success ? parsed.data : null);
+    },
+    workerOptions,
+  );
+}

@@ -1,0 +1,5 @@
+export * from "./context.ts";
+export * from "./databases.ts";
+export * from "./processes.ts";
+export * from "./stores.ts";
+export * from "./test-env.ts";

@@ -1,0 +1,114 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+const TSX_CLI = `${REPO_ROOT}node_modules/tsx/dist/cli.mjs`;
+
+export type ServiceProcess = {
+  name: string;
+  child: ChildProcess;
+  /** Everything the process printed (stdout and stderr), for failure messages. */
+  output(): string;
+  /** Resolves with the exit code (or signal) once the process is gone. */
+  exited: Promise<number | string | null>;
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+};
+
+/** Starts one of the services (`services/<name>/src/main.ts`) as a child process with the given env. */
+export function startService(name: string, env: Record<string, string>, label = name): ServiceProcess {
+  const child = spawn(process.execPath, [TSX_CLI, `${REPO_ROOT}services/${name}/src/main.ts`], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const chunks: string[] = [];
+  let size = 0;
+  const keep = (chunk: Buffer) => {
+    chunks.push(chunk.toString());
+    size += chunk.length;
+    while (size > 200_000 && chunks.length > 1) size -= chunks.shift()?.length ?? 0;
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const exited = new Promise<number | string | null>((resolve) => {
+    child.once("exit", (code, signal) => resolve(code ?? signal));
+  });
+  const kill = async (signal: NodeJS.Signals = "SIGKILL") => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return {
+    name: label,
+    child,
+    output: () => chunks.join(""),
+    exited,
+    kill,
+    async stop(graceMs = 15_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** A TCP port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `url` until it answers `status` (default 200), or fails with the process output. */
+export async function waitForHttp(
+  url: string,
+  service: ServiceProcess,
+  timeoutMs = 60_000,
+  status = 200,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    if (service.child.exitCode !== null) {
+      throw new Error(
+        `${service.name} exited with ${service.child.exitCode}:\n${service.output().slice(-4_000)}`,
+      );
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (response.status === status) return;
+      last = `status ${response.status}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} did not answer ${status} (${last}):\n${service.output().slice(-4_000)}`);
+}
+
+/** Waits until `condition` holds (polling), or throws `message` after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T | null | undefined | false>,
+  message: string,
+  timeoutMs = 30_000,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value) return value;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`timed out: ${message}`);
+}

@@ -1,0 +1,53 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { DomainError } from "@promo/domain";
+import { bodyLimit } from "hono/body-limit";
+import type { GatewayDeps } from "./deps.ts";
+import type { GatewayEnv } from "./env.ts";
+import { handleError, respondWithError } from "./errors.ts";
+import { createAuthenticator } from "./middleware/auth.ts";
+import { requireJsonBody } from "./middleware/json-body.ts";
+import { requestContext } from "./middleware/request-context.ts";
+import { buildOpenApiDocument } from "./openapi.ts";
+import { campaignRoutes } from "./routes/campaigns.ts";
+import { checkoutRoutes } from "./routes/checkout.ts";
+import { codeRoutes } from "./routes/codes.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { reservationRoutes } from "./routes/reservations.ts";
+
+/** The HTTP app: every route, one error model. main.ts serves it; tests call it directly. */
+export function createApp(deps: GatewayDeps) {
+  const app = new OpenAPIHono<GatewayEnv>();
+  const requireScope = createAuthenticator(deps.database, deps.settings.apiKeyCacheMs);
+
+  app.use("*", requestContext(deps.logger));
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: deps.settings.bodyLimitBytes,
+      onError: () => {
+        throw new DomainError("PAYLOAD_TOO_LARGE", { limitBytes: deps.settings.bodyLimitBytes });
+      },
+    }),
+  );
+  app.use("/v1/*", requireJsonBody());
+
+  app.use("/v1/campaigns/*", requireScope("merchant"));
+  app.use("/v1/campaigns", requireScope("merchant"));
+  app.use("/v1/codes/*", requireScope("merchant"));
+  app.use("/v1/checkout/*", requireScope("checkout"));
+  app.use("/v1/reservations/*", requireScope("checkout"));
+  app.use("/v1/reservations", requireScope("checkout"));
+
+  app.route("/", healthRoutes(deps));
+  app.route("/", campaignRoutes(deps));
+  app.route("/", codeRoutes(deps));
+  app.route("/", checkoutRoutes(deps));
+  app.route("/", reservationRoutes(deps));
+
+  app.get("/openapi.json", (c) => c.json(buildOpenApiDocument(app)));
+  app.notFound((c) => respondWithError(c, "NOT_FOUND", { path: c.req.path }));
+  app.onError(handleError);
+  return app;
+}
+
+export type GatewayApp = ReturnType<typeof createApp>;

@@ -1,0 +1,28 @@
+import type { Database } from "@promo/db";
+import type { Logger } from "@promo/observability";
+import type { Context } from "hono";
+import type { Redis } from "ioredis";
+import type { GatewayEnv } from "./env.ts";
+import type { ReservationDispatcher } from "./reservations/dispatcher.ts";
+
+export type ReadinessCheck = { name: string; check: () => Promise<boolean> };
+
+/** Everything the HTTP app needs, built by main.ts (or by a test). */
+export type GatewayDeps = {
+  database: Database;
+  logger: Logger;
+  readiness: readonly ReadinessCheck[];
+  clock: () => Date;
+  /** The caller's address (for misuse limits and logs). */
+  clientIp: (c: Context<GatewayEnv>) => string | null;
+  reservations: {
+    dispatcher: ReservationDispatcher;
+    redis: Redis;
+    prefix: string;
+    partitionCount: number;
+  };
+  settings: {
+    bodyLimitBytes: number;
+    apiKeyCacheMs: number;
+  };
+};

@@ -1,0 +1,13 @@
+import type { ApiKeyPrincipal } from "@promo/db";
+import type { Locale } from "@promo/domain";
+import type { Logger } from "@promo/observability";
+
+/** Hono's context variables, set by the middleware in app.ts. */
+export type GatewayEnv = {
+  Variables: {
+    requestId: string;
+    locale: Locale;
+    logger: Logger;
+    principal: ApiKeyPrincipal;
+  };
+};

@@ -1,0 +1,64 @@
+import { HTTP_STATUS_BY_ERROR_CODE } from "@promo/contracts";
+import { DomainError, describeError, type ErrorCode } from "@promo/domain";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ZodError } from "zod";
+import type { GatewayEnv } from "./env.ts";
+
+/** Statuses come from the one map in @promo/contracts. */
+export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = HTTP_STATUS_BY_ERROR_CODE;
+
+export type ErrorPayload = {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+  requestId: string;
+};
+
+export function toErrorPayload(
+  code: ErrorCode,
+  c: Context<GatewayEnv>,
+  details?: Record<string, unknown>,
+): ErrorPayload {
+  return {
+    code,
+    message: describeError(code, c.get("locale")),
+    ...(details ? { details } : {}),
+    requestId: c.get("requestId"),
+  };
+}
+
+export function respondWithError(c: Context<GatewayEnv>, code: ErrorCode, details?: Record<string, unknown>) {
+  return c.json({ error: toErrorPayload(code, c, details) }, HTTP_STATUS[code]);
+}
+
+/** zod issues as `{ fields: [{ path: "cart.items.0.quantity", message }] }`. */
+export function validationDetails(error: ZodError): Record<string, unknown> {
+  return {
+    fields: error.issues.map((issue) => ({
+      path: issue.path.map(String).join(".") || "(body)",
+      message: issue.message,
+    })),
+  };
+}
+
+export function validationError(error: ZodError): DomainError {
+  return new DomainError("VALIDATION_ERROR", validationDetails(error));
+}
+
+/** The single onError: domain errors by their code, framework errors by kind, the rest 500. */
+export function handleError(error: Error, c: Context<GatewayEnv>) {
+  if (error instanceof DomainError) {
+    return respondWithError(c, error.code, error.details);
+  }
+  if (error instanceof HTTPException) {
+    if (error.status === 413) return respondWithError(c, "PAYLOAD_TOO_LARGE");
+    if (error.status === 415) return respondWithError(c, "UNSUPPORTED_MEDIA_TYPE");
+    if (error.status === 400) {
+      return respondWithError(c, "VALIDATION_ERROR", { body: error.message || "malformed request" });
+    }
+  }
+  c.get("logger").error({ err: error }, "unhandled error");
+  return respondWithError(c, "INTERNAL_ERROR");
+}

@@ -1,0 +1,99 @@
+// Composition root of the HTTP gateway: reads env, builds clients, serves, shuts down on SIGTERM.
+import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { GatewayEnvSchema, parseEnv } from "@promo/config";
+import { createDatabase, ensureBootstrapKey, pingDatabase, readPartitionCursor } from "@promo/db";
+import { isKafkaReachable } from "@promo/events";
+import { createLogger, redactUrl } from "@promo/observability";
+import {
+  createRedisConnection,
+  createReservationQueues,
+  reservationQueueName,
+  subscribeReservationResults,
+} from "@promo/queue";
+import { createApp } from "./app.ts";
+import { createReservationDispatcher } from "./reservations/dispatcher.ts";
+
+const env = parseEnv(GatewayEnvSchema, process.env);
+const logger = createLogger({ service: "gateway", level: env.LOG_LEVEL });
+const database = createDatabase({
+  databaseUrl: env.DATABASE_URL,
+  maxConnections: env.DATABASE_POOL_SIZE,
+  applicationName: "promo-gateway",
+  onPoolError: (error) => logger.warn({ err: error }, "postgres pool error"),
+});
+const redis = createRedisConnection(env.REDIS_URL, "producer", "gateway");
+redis.on("error", (error) => logger.warn({ err: error.message }, "redis connection error"));
+
+if (env.BOOTSTRAP_API_KEY) {
+  const { storeId } = await ensureBootstrapKey(database.prisma, env.BOOTSTRAP_API_KEY);
+  logger.info({ storeId }, "bootstrap key ensured for store default");
+}
+
+const queues = createReservationQueues({
+  connection: redis,
+  prefix: env.QUEUE_PREFIX,
+  readJobIdFloor: (partition) =>
+    readPartitionCursor(database.prisma, reservationQueueName(partition), partition),
+});
+const dispatcher = createReservationDispatcher({
+  enqueue: (partition, batch) => queues.enqueue(partition, batch),
+  batchWindowMs: env.BATCH_WINDOW_MS,
+  logger,
+});
+const results = await subscribeReservationResults({
+  connectionFactory: () => createRedisConnection(env.REDIS_URL, "blocking", "gateway-events"),
+  prefix: env.QUEUE_PREFIX,
+  partitionCount: env.RESERVATION_PARTITIONS,
+  onResult: (result) => dispatcher.deliver(result),
+  onError: (error) => logger.warn({ err: error.message }, "reservation results error"),
+});
+dispatcher.start();
+
+const app = createApp({
+  database,
+  logger,
+  clock: () => new Date(),
+  clientIp: (c) => getConnInfo(c).remote.address ?? null,
+  reservations: { dispatcher, redis, prefix: env.QUEUE_PREFIX, partitionCount: env.RESERVATION_PARTITIONS },
+  readiness: [
+    { name: "postgres", check: () => pingDatabase(database.pool) },
+    { name: "redis", check: async () => (await redis.ping().catch(() => "")) === "PONG" },
+    { name: "kafka", check: () => isKafkaReachable(env.KAFKA_BROKERS, 2_000) },
+  ],
+  settings: { bodyLimitBytes: env.BODY_LIMIT_BYTES, apiKeyCacheMs: env.API_KEY_CACHE_MS },
+});
+
+const server = serve({ fetch: app.fetch, port: env.PORT }, (info) => {
+  logger.info(
+    {
+      port: info.port,
+      database: redactUrl(env.DATABASE_URL),
+      redis: redactUrl(env.REDIS_URL),
+      kafka: env.KAFKA_BROKERS,
+    },
+    "gateway listening",
+  );
+});
+
+const SHUTDOWN_DEADLINE_MS = 30_000;
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  setTimeout(() => {
+    logger.error("shutdown took too long; exiting");
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS).unref();
+  logger.info({ signal }, "gateway stopping: no new connections, answering in-flight requests");
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  await dispatcher.flushAll();
+  await closed;
+  dispatcher.stop();
+  await Promise.allSettled([results.close(), queues.close()]);
+  await Promise.allSettled([database.close(), redis.quit()]);
+  logger.info("gateway stopped");
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -1,0 +1,45 @@
+import { type ApiKeyPrincipal, type ApiScope, type Database, findApiKeyPrincipal } from "@promo/db";
+import { DomainError } from "@promo/domain";
+import { createMiddleware } from "hono/factory";
+import type { GatewayEnv } from "../env.ts";
+
+const BEARER = /^Bearer\s+(\S+)$/i;
+const MAX_CACHED_KEYS = 10_000;
+
+type CachedPrincipal = { principal: ApiKeyPrincipal | null; expiresAt: number };
+
+/**
+ * Verifies `Authorization: Bearer <key>` against the hashed keys. Verified keys (and unknown ones)
+ * are remembered for `cacheMs`, so the checkout hot path does not hit PostgreSQL per request; a
+ * revoked key stops working within that time.
+ */
+export function createAuthenticator(database: Database, cacheMs: number) {
+  const cache = new Map<string, CachedPrincipal>();
+
+  async function authenticate(secret: string): Promise<ApiKeyPrincipal | null> {
+    const now = Date.now();
+    const cached = cache.get(secret);
+    if (cached && cached.expiresAt > now) return cached.principal;
+    const principal = await findApiKeyPrincipal(database.prisma, secret);
+    if (cacheMs > 0) {
+      if (cache.size >= MAX_CACHED_KEYS) cache.clear();
+      cache.set(secret, { principal, expiresAt: now + cacheMs });
+    }
+    return principal;
+  }
+
+  return function requireScope(scope: ApiScope) {
+    return createMiddleware<GatewayEnv>(async (c, next) => {
+      const match = BEARER.exec(c.req.header("authorization") ?? "");
+      const secret = match?.[1];
+      if (!secret || secret.length > 512) throw new DomainError("UNAUTHORIZED");
+      const principal = await authenticate(secret);
+      if (!principal) throw new DomainError("UNAUTHORIZED");
+      c.set("principal", principal);
+      if (!principal.scopes.includes(scope)) throw new DomainError("FORBIDDEN", { requiredScope: scope });
+      await next();
+    });
+  };
+}
+
+export type RequireScope = ReturnType<typeof createAuthenticator>;

@@ -1,0 +1,29 @@
+import { DomainError } from "@promo/domain";
+import { createMiddleware } from "hono/factory";
+import type { GatewayEnv } from "../env.ts";
+
+const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
+
+/**
+ * A request that carries a body must say it is JSON (multipart only where a route takes an upload),
+ * otherwise 415 UNSUPPORTED_MEDIA_TYPE. Bodyless POSTs (archive, expire) need no content type.
+ */
+export function requireJsonBody(multipartPaths: readonly RegExp[] = []) {
+  return createMiddleware<GatewayEnv>(async (c, next) => {
+    if (METHODS_WITH_BODY.has(c.req.method)) {
+      const contentType = (c.req.header("content-type") ?? "").toLowerCase();
+      const length = c.req.header("content-length");
+      const hasBody =
+        (length !== undefined && length !== "0") || c.req.header("transfer-encoding") !== undefined;
+      const isJson =
+        contentType.startsWith("application/json") || /^application\/[\w.+-]+\+json/.test(contentType);
+      const isMultipart =
+        contentType.startsWith("multipart/form-data") &&
+        multipartPaths.some((pattern) => pattern.test(c.req.path));
+      if (hasBody && !isJson && !isMultipart) {
+        throw new DomainError("UNSUPPORTED_MEDIA_TYPE", { expected: "application/json" });
+      }
+    }
+    await next();
+  });
+}

@@ -1,0 +1,39 @@
+import { ErrorBodySchema } from "@promo/contracts";
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: "VALIDATION_ERROR: malformed JSON or a field that breaks the schema (details.fields)",
+  401: "UNAUTHORIZED: missing or unknown API key",
+  403: "FORBIDDEN: the key lacks the required scope",
+  404: "NOT_FOUND / CODE_NOT_FOUND (also for another store's resources)",
+  409: "USAGE_LIMIT_REACHED / ACCOUNT_LIMIT_REACHED / CODE_CONFLICT / reservation state",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+  422: "Other refusals (CODE_NOT_ACTIVE, NOT_ELIGIBLE_MEMBER_GROUP, ...)",
+  429: "RATE_LIMITED",
+  503: "SERVICE_UNAVAILABLE",
+};
+
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
+
+/** OpenAPI response entries for the error statuses a route can answer. */
+export function errorResponses<S extends ErrorStatus>(...statuses: S[]) {
+  const entries = statuses.map((status) => [
+    status,
+    {
+      description: DESCRIPTIONS[status] ?? "Error",
+      content: { "application/json": { schema: ErrorBodySchema } },
+    },
+  ]);
+  return Object.fromEntries(entries) as Record<
+    S,
+    { description: string; content: { "application/json": { schema: typeof ErrorBodySchema } } }
+  >;
+}
+
+export function jsonBody<T>(schema: T) {
+  return { content: { "application/json": { schema } }, required: true } as const;
+}
+
+export function jsonResponse<T>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } } as const;
+}

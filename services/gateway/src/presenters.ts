@@ -1,0 +1,61 @@
+import type { Campaign, Code, ReservationSummary } from "@promo/contracts";
+import type { CampaignRecord, CodeRecord, ReservationRow } from "@promo/db";
+import { basisPointsToPercent } from "@promo/domain";
+
+export function presentCampaign(campaign: CampaignRecord): Campaign {
+  return {
+    id: campaign.id,
+    name: campaign.name,
+    discount:
+      campaign.discount.type === "percentage"
+        ? { type: "percentage", percent: basisPointsToPercent(campaign.discount.basisPoints) }
+        : { type: "fixed", amount: campaign.discount.amount },
+    currency: campaign.currency,
+    startsAt: campaign.startsAt.toISOString(),
+    endsAt: campaign.endsAt.toISOString(),
+    memberGroups: [...campaign.memberGroups],
+    productIds: [...campaign.productIds],
+    usageLimit: campaign.usageLimit,
+    oncePerAccount: campaign.oncePerAccount,
+    priority: campaign.priority,
+    combinesWith: campaign.combinesWith === "*" ? "*" : [...campaign.combinesWith],
+    partnerId: campaign.partnerId,
+    state: campaign.state,
+    createdAt: campaign.createdAt.toISOString(),
+    updatedAt: campaign.updatedAt.toISOString(),
+    archivedAt: campaign.archivedAt?.toISOString() ?? null,
+  };
+}
+
+export function presentCode(code: CodeRecord): Code {
+  return {
+    id: code.id,
+    campaignId: code.campaignId,
+    code: code.code,
+    state: code.state,
+    source: code.source,
+    partnerId: code.partnerId,
+    createdAt: code.createdAt.toISOString(),
+    expiredAt: code.expiredAt?.toISOString() ?? null,
+  };
+}
+
+export function presentReservationSummary(row: ReservationRow): ReservationSummary {
+  return {
+    id: row.id,
+    sequence: Number(row.sequence),
+    accountId: row.accountId,
+    status: row.status,
+    errorCode: row.errorCode,
+    orderNumber: row.orderNumber,
+    discount: Number(row.discount),
+    partnerId: row.partnerId,
+    acceptedAt: row.acceptedAt.toISOString(),
+    decidedAt: row.decidedAt.toISOString(),
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+    releasedAt: row.releasedAt?.toISOString() ?? null,
+    expiredAt: row.expiredAt?.toISOString() ?? null,
+    confirmedAt: row.confirmedAt?.toISOString() ?? null,
+    cancelledAt: row.cancelledAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,129 @@
+import { randomUUID } from "node:crypto";
+import {
+  MAX_BATCH_SIZE,
+  type ReservationBatchResult,
+  type ReservationCommand,
+  type ReservationDecision,
+  SEQUENCE_STRIDE,
+} from "@promo/contracts";
+import type { Logger } from "@promo/observability";
+
+export type Accepted = { jobId: number; sequence: number };
+
+type Waiter = {
+  command: ReservationCommand;
+  accepted: (value: Accepted) => void;
+  failed: (error: Error) => void;
+  decided: (decision: ReservationDecision) => void;
+};
+
+type Buffer = { waiters: Waiter[]; timer: NodeJS.Timeout | null };
+
+type InFlight = { waiters: Waiter[]; since: number };
+
+const FORGET_AFTER_MS = 10 * 60_000;
+
+export type DispatcherOptions = {
+  enqueue: (partition: number, batch: { batchId: string; requests: ReservationCommand[] }) => Promise<number>;
+  /** How long requests for one partition are gathered into one job (0: until the next tick). */
+  batchWindowMs: number;
+  logger: Logger;
+};
+
+/**
+ * Gathers reservation requests per partition for a couple of milliseconds and enqueues them as one
+ * BullMQ job, so the queue and the worker pay per batch, not per request. The job id BullMQ
+ * assigns atomically with the push fixes the requests' order: sequence = jobId × 1000 + index.
+ * Decisions come back through `deliver` (the queue's completion events).
+ */
+export function createReservationDispatcher(options: DispatcherOptions) {
+  const buffers = new Map<number, Buffer>();
+  const inFlight = new Map<string, InFlight>();
+  let sweepTimer: NodeJS.Timeout | null = null;
+
+  function submit(partition: number, command: ReservationCommand) {
+    let accepted!: (value: Accepted) => void;
+    let failed!: (error: Error) => void;
+    let decided!: (decision: ReservationDecision) => void;
+    const acceptance = new Promise<Accepted>((resolve, reject) => {
+      accepted = resolve;
+      failed = reject;
+    });
+    const decision = new Promise<ReservationDecision>((resolve) => {
+      decided = resolve;
+    });
+    const buffer = buffers.get(partition) ?? { waiters: [], timer: null };
+    buffers.set(partition, buffer);
+    buffer.waiters.push({ command, accepted, failed, decided });
+    if (buffer.waiters.length >= MAX_BATCH_SIZE) {
+      void flush(partition);
+    } else if (!buffer.timer) {
+      buffer.timer =
+        options.batchWindowMs > 0
+          ? setTimeout(() => void flush(partition), options.batchWindowMs)
+          : (setImmediate(() => void flush(partition)) as unknown as NodeJS.Timeout);
+    }
+    return { acceptance, decision };
+  }
+
+  async function flush(partition: number): Promise<void> {
+    const buffer = buffers.get(partition);
+    if (!buffer || buffer.waiters.length === 0) return;
+    if (buffer.timer) clearTimeout(buffer.timer);
+    buffers.delete(partition);
+    const waiters = buffer.waiters;
+    const batchId = randomUUID();
+    inFlight.set(batchId, { waiters, since: Date.now() });
+    try {
+      const jobId = await options.enqueue(partition, {
+        batchId,
+        requests: waiters.map((waiter) => waiter.command),
+      });
+      waiters.forEach((waiter, index) => {
+        waiter.accepted({ jobId, sequence: jobId * SEQUENCE_STRIDE + index });
+      });
+    } catch (error) {
+      inFlight.delete(batchId);
+      const failure = error instanceof Error ? error : new Error(String(error));
+      options.logger.error({ err: failure, partition, requests: waiters.length }, "enqueue failed");
+      for (const waiter of waiters) waiter.failed(failure);
+    }
+  }
+
+  /** A batch result from any gateway's batch: only ours are waited for. */
+  function deliver(result: ReservationBatchResult): void {
+    const batch = inFlight.get(result.batchId);
+    if (!batch) return;
+    inFlight.delete(result.batchId);
+    const byRequest = new Map(result.decisions.map((decision) => [decision.requestId, decision]));
+    for (const waiter of batch.waiters) {
+      const decision = byRequest.get(waiter.command.id);
+      if (decision) waiter.decided(decision);
+    }
+  }
+
+  function forgetStale(): void {
+    const cutoff = Date.now() - FORGET_AFTER_MS;
+    for (const [batchId, batch] of inFlight) if (batch.since < cutoff) inFlight.delete(batchId);
+  }
+
+  return {
+    submit,
+    deliver,
+    start(): void {
+      sweepTimer = setInterval(forgetStale, 60_000);
+      sweepTimer.unref();
+    },
+    /** Sends whatever is buffered now (used on shutdown). */
+    async flushAll(): Promise<void> {
+      await Promise.all([...buffers.keys()].map((partition) => flush(partition)));
+    },
+    stop(): void {
+      if (sweepTimer) clearInterval(sweepTimer);
+    },
+    get inFlightBatches(): number {
+      return inFlight.size;
+    },
+  };
+}
+export type ReservationDispatcher = ReturnType<typeof createReservationDispatcher>;

@@ -1,0 +1,198 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import {
+  CampaignCreateSchema,
+  CampaignListQuerySchema,
+  CampaignPageSchema,
+  CampaignPatchSchema,
+  CampaignSchema,
+  IdParamsSchema,
+} from "@promo/contracts";
+import {
+  archiveCampaign,
+  type CampaignChanges,
+  type Db,
+  findCampaign,
+  findCampaignCodesConflict,
+  insertCampaign,
+  listCampaigns,
+  lockCampaign,
+  lockCodeNamespace,
+  updateCampaign,
+} from "@promo/db";
+import { DomainError, percentToBasisPoints } from "@promo/domain";
+import type { GatewayDeps } from "../deps.ts";
+import type { GatewayEnv } from "../env.ts";
+import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
+import { presentCampaign } from "../presenters.ts";
+import { validationHook } from "../validation.ts";
+
+const TAG = ["Campaigns"];
+
+const createCampaignRoute = createRoute({
+  method: "post",
+  path: "/v1/campaigns",
+  tags: TAG,
+  summary: "Create a campaign",
+  request: { body: jsonBody(CampaignCreateSchema) },
+  responses: {
+    201: jsonResponse(CampaignSchema, "Created"),
+    ...errorResponses(400, 401, 403, 404, 413, 415),
+  },
+});
+
+const listCampaignsRoute = createRoute({
+  method: "get",
+  path: "/v1/campaigns",
+  tags: TAG,
+  summary: "List campaigns, newest first (cursor pages)",
+  request: { query: CampaignListQuerySchema },
+  responses: {
+    200: jsonResponse(CampaignPageSchema, "A page of campaigns"),
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+const getCampaignRoute = createRoute({
+  method: "get",
+  path: "/v1/campaigns/{id}",
+  tags: TAG,
+  summary: "Get a campaign",
+  request: { params: IdParamsSchema },
+  responses: { 200: jsonResponse(CampaignSchema, "The campaign"), ...errorResponses(400, 401, 403, 404) },
+});
+
+const patchCampaignRoute = createRoute({
+  method: "patch",
+  path: "/v1/campaigns/{id}",
+  tags: TAG,
+  summary: "Edit dates, products, member groups, limits or stacking",
+  description:
+    "Moving the window so that a code of this campaign overlaps a live campaign sharing it is refused with CODE_CONFLICT.",
+  request: { params: IdParamsSchema, body: jsonBody(CampaignPatchSchema) },
+  responses: {
+    200: jsonResponse(CampaignSchema, "The updated campaign"),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+  },
+});
+
+const archiveCampaignRoute = createRoute({
+  method: "post",
+  path: "/v1/campaigns/{id}/archive",
+  tags: TAG,
+  summary: "Archive a campaign (its codes stop working; idempotent)",
+  request: { params: IdParamsSchema },
+  responses: {
+    200: jsonResponse(CampaignSchema, "The archived campaign"),
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+/** Partner and stacking references must point at the caller's own store. */
+async function checkReferences(
+  db: Db,
+  storeId: string,
+  refs: { partnerId?: string | null; combinesWith?: "*" | readonly string[] },
+): Promise<void> {
+  if (refs.partnerId) {
+    const partner = await db.partner.findFirst({
+      where: { id: refs.partnerId, storeId },
+      select: { id: true },
+    });
+    if (!partner) throw new DomainError("NOT_FOUND", { field: "partnerId", id: refs.partnerId });
+  }
+  if (refs.combinesWith && refs.combinesWith !== "*" && refs.combinesWith.length > 0) {
+    const ids = [...new Set(refs.combinesWith)];
+    const found = await db.campaign.findMany({ where: { storeId, id: { in: ids } }, select: { id: true } });
+    const missing = ids.filter((id) => !found.some((row) => row.id === id));
+    if (missing.length > 0) throw new DomainError("NOT_FOUND", { field: "combinesWith", ids: missing });
+  }
+}
+
+export function campaignRoutes(deps: GatewayDeps) {
+  const { prisma } = deps.database;
+  const app = new OpenAPIHono<GatewayEnv>({ defaultHook: validationHook });
+
+  app.openapi(createCampaignRoute, async (c) => {
+    const input = c.req.valid("json");
+    const { storeId } = c.get("principal");
+    await checkReferences(prisma, storeId, input);
+    const campaign = await insertCampaign(prisma, storeId, {
+      name: input.name,
+      discount:
+        input.discount.type === "percentage"
+          ? { type: "percentage", basisPoints: percentToBasisPoints(input.discount.percent) }
+          : { type: "fixed", amount: input.discount.amount },
+      currency: input.currency,
+      startsAt: input.startsAt,
+      endsAt: input.endsAt,
+      memberGroups: input.memberGroups,
+      productIds: input.productIds,
+      usageLimit: input.usageLimit,
+      oncePerAccount: input.oncePerAccount,
+      priority: input.priority,
+      combinesWith: input.combinesWith,
+      partnerId: input.partnerId,
+    });
+    c.get("logger").info({ campaignId: campaign.id }, "campaign created");
+    return c.json(presentCampaign(campaign), 201);
+  });
+
+  app.openapi(listCampaignsRoute, async (c) => {
+    const query = c.req.valid("query");
+    const page = await listCampaigns(prisma, c.get("principal").storeId, query);
+    if (!page)
+      throw new DomainError("VALIDATION_ERROR", { fields: [{ path: "cursor", message: "unknown cursor" }] });
+    return c.json({ items: page.items.map(presentCampaign), nextCursor: page.nextCursor }, 200);
+  });
+
+  app.openapi(getCampaignRoute, async (c) => {
+    const campaign = await findCampaign(prisma, c.get("principal").storeId, c.req.valid("param").id);
+    if (!campaign) throw new DomainError("NOT_FOUND");
+    return c.json(presentCampaign(campaign), 200);
+  });
+
+  app.openapi(patchCampaignRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const changes: CampaignChanges = c.req.valid("json");
+    const { storeId } = c.get("principal");
+    const updated = await prisma.$transaction(
+      async (tx) => {
+        const current = await lockCampaign(tx, storeId, id);
+        if (!current) throw new DomainError("NOT_FOUND");
+        const startsAt = changes.startsAt ?? current.startsAt;
+        const endsAt = changes.endsAt ?? current.endsAt;
+        if (endsAt <= startsAt) {
+          throw new DomainError("VALIDATION_ERROR", {
+            fields: [{ path: "endsAt", message: "endsAt must be after startsAt" }],
+          });
+        }
+        await checkReferences(tx, storeId, changes);
+        const windowChanged =
+          startsAt.getTime() !== current.startsAt.getTime() || endsAt.getTime() !== current.endsAt.getTime();
+        if (windowChanged && current.state === "active") {
+          await lockCodeNamespace(tx, storeId);
+          const conflict = await findCampaignCodesConflict(tx, { storeId, campaignId: id, startsAt, endsAt });
+          if (conflict) throw new DomainError("CODE_CONFLICT", { ...conflict });
+        }
+        return updateCampaign(tx, storeId, id, changes);
+      },
+      { timeout: 60_000, maxWait: 10_000 },
+    );
+    c.get("logger").info({ campaignId: id, fields: Object.keys(changes) }, "campaign updated");
+    return c.json(presentCampaign(updated), 200);
+  });
+
+  app.openapi(archiveCampaignRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const { storeId } = c.get("principal");
+    const archived = await prisma.$transaction(async (tx) => {
+      const current = await lockCampaign(tx, storeId, id);
+      if (!current) throw new DomainError("NOT_FOUND");
+      if (current.state === "archived") return current;
+      return archiveCampaign(tx, storeId, id, deps.clock());
+    });
+    return c.json(presentCampaign(archived), 200);
+  });
+
+  return app;
+}

@@ -1,0 +1,125 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { type Quote, QuoteRequestSchema, QuoteSchema } from "@promo/contracts";
+import { countLiveHolds, findCampaignsHeldByAccount, findCodeCandidates } from "@promo/db";
+import {
+  type CodeCandidate,
+  checkCodeFormat,
+  checkEligibility,
+  describeError,
+  type ErrorCode,
+  normalizeCodeKey,
+  quoteCart,
+  resolveCode,
+} from "@promo/domain";
+import type { GatewayDeps } from "../deps.ts";
+import type { GatewayEnv } from "../env.ts";
+import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
+import { validationHook } from "../validation.ts";
+
+const quoteRoute = createRoute({
+  method: "post",
+  path: "/v1/checkout/quote",
+  tags: ["Checkout"],
+  summary: "Price a cart with one or more codes (no hold is taken)",
+  description:
+    "Every code is either applied (in priority order, each on what earlier ones left) or refused with its error code; usage limits are reported as they stand now and may change before a reservation.",
+  request: { body: jsonBody(QuoteRequestSchema) },
+  responses: {
+    200: jsonResponse(QuoteSchema, "The priced cart"),
+    ...errorResponses(400, 401, 403, 413, 415),
+  },
+});
+
+export function checkoutRoutes(deps: GatewayDeps) {
+  const { prisma } = deps.database;
+  const app = new OpenAPIHono<GatewayEnv>({ defaultHook: validationHook });
+
+  app.openapi(quoteRoute, async (c) => {
+    const request = c.req.valid("json");
+    const { storeId } = c.get("principal");
+    const locale = c.get("locale");
+    const now = deps.clock();
+    const typed = [...new Map(request.codes.map((code) => [normalizeCodeKey(code), code])).values()];
+    const wellFormed = typed.filter((code) => checkCodeFormat(code).ok);
+    const candidates = await findCodeCandidates(
+      prisma,
+      storeId,
+      wellFormed.map((code) => normalizeCodeKey(code)),
+    );
+
+    const refused: Quote["refused"] = [];
+    const refuse = (code: string, errorCode: ErrorCode, campaignId: string | null) =>
+      refused.push({
+        code,
+        campaignId,
+        error: { code: errorCode, message: describeError(errorCode, locale) },
+      });
+
+    const found: Array<{ code: string; candidate: CodeCandidate }> = [];
+    for (const code of typed) {
+      const key = normalizeCodeKey(code);
+      const resolution = resolveCode(
+        checkCodeFormat(code).ok ? candidates.filter((candidate) => candidate.code.codeKey === key) : [],
+        now,
+      );
+      if (resolution.kind === "refused") {
+        refuse(code, resolution.errorCode, resolution.candidate?.campaign.id ?? null);
+        continue;
+      }
+      const { candidate } = resolution;
+      const ineligible = checkEligibility({
+        campaign: candidate.campaign,
+        codeState: candidate.code.state,
+        now,
+        memberGroups: request.memberGroups,
+        cart: request.cart,
+      });
+      if (ineligible) refuse(code, ineligible, candidate.campaign.id);
+      else found.push({ code, candidate });
+    }
+
+    const [liveHolds, heldCampaigns] = await Promise.all([
+      countLiveHolds(
+        prisma,
+        found.map(({ candidate }) => candidate.code.id),
+        now,
+      ),
+      findCampaignsHeldByAccount(
+        prisma,
+        found.map(({ candidate }) => candidate.campaign.id),
+        request.accountId,
+        now,
+      ),
+    ]);
+    const applicable = found.filter(({ code, candidate }) => {
+      const { campaign } = candidate;
+      if (campaign.oncePerAccount && heldCampaigns.has(campaign.id)) {
+        refuse(code, "ACCOUNT_LIMIT_REACHED", campaign.id);
+        return false;
+      }
+      if (campaign.usageLimit !== null && (liveHolds.get(candidate.code.id) ?? 0) >= campaign.usageLimit) {
+        refuse(code, "USAGE_LIMIT_REACHED", campaign.id);
+        return false;
+      }
+      return true;
+    });
+
+    const quote = quoteCart(
+      request.cart,
+      applicable.map(({ code, candidate }) => ({ code, campaign: candidate.campaign })),
+    );
+    for (const skipped of quote.skipped) refuse(skipped.code, skipped.reason, skipped.campaignId);
+    return c.json(
+      {
+        currency: quote.currency,
+        lines: quote.lines,
+        applied: quote.applied,
+        refused,
+        totals: quote.totals,
+      },
+      200,
+    );
+  });
+
+  return app;
+}

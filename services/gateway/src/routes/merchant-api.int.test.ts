@@ -1,0 +1,346 @@
+import { createTestContext, type SeededStore, seedStore, type TestContext } from "@promo/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestGateway } from "../testing/test-gateway.ts";
+
+let ctx: TestContext;
+let app: Awaited<ReturnType<typeof createTestGateway>>["app"];
+let store: SeededStore;
+let otherStore: SeededStore;
+
+beforeAll(async () => {
+  ctx = await createTestContext("merchant");
+  ({ app } = await createTestGateway(ctx, { bodyLimitBytes: 64 * 1024 }));
+  store = await seedStore(ctx.db.database.prisma, "main");
+  otherStore = await seedStore(ctx.db.database.prisma, "other");
+});
+
+afterAll(async () => {
+  await ctx?.cleanup();
+});
+
+type Json = Record<string, unknown>;
+
+async function call(
+  method: string,
+  path: string,
+  options: { key?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+) {
+  const headers: Record<string, string> = { ...options.headers };
+  const key = options.key === undefined ? store.keys.merchant : options.key;
+  if (key) headers.authorization = `Bearer ${key}`;
+  let body: string | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined && !headers["content-type"]) headers["content-type"] = "application/json";
+  const response = await app.request(path, { method, headers, body });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : null) as Json };
+}
+
+function campaignInput(overrides: Json = {}): Json {
+  return {
+    name: "Double 11",
+    discount: { type: "fixed", amount: 500 },
+    currency: "TWD",
+    startsAt: "2026-11-11T00:00:00+08:00",
+    endsAt: "2026-11-12T00:00:00+08:00",
+    productIds: ["A", "B", "C"],
+    usageLimit: 11,
+    oncePerAccount: true,
+    ...overrides,
+  };
+}
+
+async function createCampaign(overrides: Json = {}, key = store.keys.merchant): Promise<Json> {
+  const response = await call("POST", "/v1/campaigns", { body: campaignInput(overrides), key });
+  expect(response.status).toBe(201);
+  return response.body;
+}
+
+function errorOf(body: Json): { code: string; message: string; details?: Json; requestId: string } {
+  return body.error as { code: string; message: string; details?: Json; requestId: string };
+}
+
+describe("campaigns", () => {
+  it("creates a campaign, storing dates in UTC, and reads it back", async () => {
+    const created = await createCampaign({ discount: { type: "percentage", percent: 12.5 } });
+    expect(created).toMatchObject({
+      name: "Double 11",
+      discount: { type: "percentage", percent: 12.5 },
+      currency: "TWD",
+      startsAt: "2026-11-10T16:00:00.000Z",
+      endsAt: "2026-11-11T16:00:00.000Z",
+      memberGroups: [],
+      productIds: ["A", "B", "C"],
+      usageLimit: 11,
+      oncePerAccount: true,
+      priority: 0,
+      combinesWith: [],
+      state: "active",
+    });
+    const fetched = await call("GET", `/v1/campaigns/${String(created.id)}`);
+    expect(fetched.status).toBe(200);
+    expect(fetched.body).toEqual(created);
+  });
+
+  it("lists campaigns newest first in cursor pages", async () => {
+    const fresh = await seedStore(ctx.db.database.prisma, "lister");
+    const ids: string[] = [];
+    for (let index = 0; index < 5; index += 1)
+      ids.push(String((await createCampaign({ name: `C${index}` }, fresh.keys.merchant)).id));
+    const first = await call("GET", "/v1/campaigns?limit=2", { key: fresh.keys.merchant });
+    expect(first.status).toBe(200);
+    const firstItems = first.body.items as Json[];
+    expect(firstItems.map((item) => item.name)).toEqual(["C4", "C3"]);
+    const seen = [...firstItems];
+    let cursor = first.body.nextCursor as string | null;
+    while (cursor) {
+      const page = await call("GET", `/v1/campaigns?limit=2&cursor=${cursor}`, { key: fresh.keys.merchant });
+      seen.push(...(page.body.items as Json[]));
+      cursor = page.body.nextCursor as string | null;
+    }
+    expect(seen.map((item) => item.id)).toEqual([...ids].reverse());
+    const bad = await call("GET", "/v1/campaigns?cursor=not-a-cursor", { key: fresh.keys.merchant });
+    expect(bad.status).toBe(400);
+  });
+
+  it("edits dates, products and member groups; archives idempotently", async () => {
+    const created = await createCampaign();
+    const patched = await call("PATCH", `/v1/campaigns/${String(created.id)}`, {
+      body: { endsAt: "2026-11-13T00:00:00+08:00", productIds: ["A", "D"], memberGroups: ["vip"] },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({
+      endsAt: "2026-11-12T16:00:00.000Z",
+      productIds: ["A", "D"],
+      memberGroups: ["vip"],
+    });
+    const inverted = await call("PATCH", `/v1/campaigns/${String(created.id)}`, {
+      body: { startsAt: "2026-11-20T00:00:00+08:00" },
+    });
+    expect(inverted.status).toBe(400);
+    expect(errorOf(inverted.body).code).toBe("VALIDATION_ERROR");
+    const discountEdit = await call("PATCH", `/v1/campaigns/${String(created.id)}`, {
+      body: { discount: { type: "fixed", amount: 1 } },
+    });
+    expect(discountEdit.status).toBe(400);
+    const archived = await call("POST", `/v1/campaigns/${String(created.id)}/archive`);
+    expect(archived.status).toBe(200);
+    expect(archived.body.state).toBe("archived");
+    const again = await call("POST", `/v1/campaigns/${String(created.id)}/archive`);
+    expect(again.status).toBe(200);
+    expect(again.body.archivedAt).toBe(archived.body.archivedAt);
+  });
+});
+
+describe("codes and the duplicate-code rule", () => {
+  it("adds a code and finds it case-insensitively, shown as entered", async () => {
+    const campaign = await createCampaign();
+    const created = await call("POST", `/v1/campaigns/${String(campaign.id)}/codes`, {
+      body: { code: "meepShop1" },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ code: "meepShop1", state: "active", source: "single" });
+    const lookup = await call("GET", "/v1/codes/MEEPSHOP1");
+    expect(lookup.status).toBe(200);
+    const items = lookup.body.items as Json[];
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      code: { code: "meepShop1" },
+      campaign: { id: campaign.id },
+      uses: { live: 0, reserved: 0, confirmed: 0, usageLimit: 11 },
+      reservations: [],
+    });
+    const list = await call("GET", `/v1/campaigns/${String(campaign.id)}/codes`);
+    expect((list.body.items as Json[]).map((item) => item.code)).toEqual(["meepShop1"]);
+  });
+
+  it.each([
+    ["5 characters", "ABCDE"],
+    ["a space", "ABC DEF"],
+    ["CJK characters", "優惠碼ABCDEF"],
+    ["symbols", "ABC-DEF!"],
+    ["65 characters", "A".repeat(65)],
+  ])("refuses a code with %s (400 with field details)", async (_label, code) => {
+    const campaign = await createCampaign();
+    const response = await call("POST", `/v1/campaigns/${String(campaign.id)}/codes`, { body: { code } });
+    expect(response.status).toBe(400);
+    const error = errorOf(response.body);
+    expect(error.code).toBe("VALIDATION_ERROR");
+    expect(error.details?.fields).toEqual([expect.objectContaining({ path: "code" })]);
+  });
+
+  it("refuses a code shared with an overlapping live campaign, in any letter case, naming it", async () => {
+    const first = await createCampaign({ name: "Double 11 A" });
+    const second = await createCampaign({
+      name: "Double 11 B",
+      startsAt: "2026-11-11T12:00:00+08:00",
+      endsAt: "2026-11-14T00:00:00+08:00",
+    });
+    expect(
+      (await call("POST", `/v1/campaigns/${String(first.id)}/codes`, { body: { code: "Share111" } })).status,
+    ).toBe(201);
+    const clash = await call("POST", `/v1/campaigns/${String(second.id)}/codes`, {
+      body: { code: "sHARE111" },
+    });
+    expect(clash.status).toBe(409);
+    expect(errorOf(clash.body)).toMatchObject({
+      code: "CODE_CONFLICT",
+      details: { campaignId: first.id, campaignName: "Double 11 A", code: "Share111" },
+    });
+    const sameCampaign = await call("POST", `/v1/campaigns/${String(first.id)}/codes`, {
+      body: { code: "SHARE111" },
+    });
+    expect(sameCampaign.status).toBe(409);
+  });
+
+  it("allows the same code in campaigns whose windows do not overlap, and in archived ones", async () => {
+    const november = await createCampaign({
+      startsAt: "2026-11-01T00:00:00Z",
+      endsAt: "2026-12-01T00:00:00Z",
+    });
+    const december = await createCampaign({
+      startsAt: "2026-12-01T00:00:00Z",
+      endsAt: "2027-01-01T00:00:00Z",
+    });
+    expect(
+      (await call("POST", `/v1/campaigns/${String(november.id)}/codes`, { body: { code: "Monthly1" } }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await call("POST", `/v1/campaigns/${String(december.id)}/codes`, { body: { code: "MONTHLY1" } }))
+        .status,
+    ).toBe(201);
+    const archived = await createCampaign({
+      startsAt: "2026-11-15T00:00:00Z",
+      endsAt: "2026-11-20T00:00:00Z",
+    });
+    await call("POST", `/v1/campaigns/${String(archived.id)}/archive`);
+    expect(
+      (await call("POST", `/v1/campaigns/${String(archived.id)}/codes`, { body: { code: "monthly1" } }))
+        .status,
+    ).toBe(201);
+    const lookup = await call("GET", "/v1/codes/monthly1");
+    expect((lookup.body.items as Json[]).length).toBe(3);
+  });
+
+  it("refuses moving a campaign's dates into an overlap with a campaign sharing a code", async () => {
+    const early = await createCampaign({ startsAt: "2026-10-01T00:00:00Z", endsAt: "2026-10-10T00:00:00Z" });
+    const late = await createCampaign({
+      name: "Late",
+      startsAt: "2026-10-20T00:00:00Z",
+      endsAt: "2026-10-30T00:00:00Z",
+    });
+    await call("POST", `/v1/campaigns/${String(early.id)}/codes`, { body: { code: "Moving01" } });
+    await call("POST", `/v1/campaigns/${String(late.id)}/codes`, { body: { code: "moving01" } });
+    const overlap = await call("PATCH", `/v1/campaigns/${String(early.id)}`, {
+      body: { endsAt: "2026-10-21T00:00:00Z" },
+    });
+    expect(overlap.status).toBe(409);
+    expect(errorOf(overlap.body)).toMatchObject({
+      code: "CODE_CONFLICT",
+      details: { campaignId: late.id, campaignName: "Late" },
+    });
+    const stillApart = await call("PATCH", `/v1/campaigns/${String(early.id)}`, {
+      body: { endsAt: "2026-10-20T00:00:00Z" },
+    });
+    expect(stillApart.status).toBe(200);
+  });
+
+  it("expires and reactivates a code", async () => {
+    const campaign = await createCampaign();
+    await call("POST", `/v1/campaigns/${String(campaign.id)}/codes`, { body: { code: "Expire01" } });
+    const expired = await call("POST", "/v1/codes/EXPIRE01/expire");
+    expect(expired.status).toBe(200);
+    expect((expired.body.items as Json[])[0]).toMatchObject({ state: "expired" });
+    const reactivated = await call("POST", "/v1/codes/expire01/reactivate");
+    expect((reactivated.body.items as Json[])[0]).toMatchObject({ state: "active", expiredAt: null });
+    expect((await call("POST", "/v1/codes/NOSUCHCODE1/expire")).status).toBe(404);
+  });
+});
+
+describe("errors, auth and isolation", () => {
+  it("answers malformed JSON with 400 VALIDATION_ERROR", async () => {
+    const response = await call("POST", "/v1/campaigns", { rawBody: '{"name": "x",' });
+    expect(response.status).toBe(400);
+    expect(errorOf(response.body).code).toBe("VALIDATION_ERROR");
+    expect(errorOf(response.body).requestId).toEqual(expect.any(String));
+  });
+
+  it("answers schema violations with 400 and every bad field", async () => {
+    const response = await call("POST", "/v1/campaigns", {
+      body: campaignInput({
+        currency: "XXQ",
+        productIds: [],
+        usageLimit: 0,
+        discount: { type: "percentage", percent: 12.345 },
+      }),
+    });
+    expect(response.status).toBe(400);
+    const paths = ((errorOf(response.body).details?.fields ?? []) as Json[]).map((field) => field.path);
+    expect(paths).toEqual(
+      expect.arrayContaining(["currency", "productIds", "usageLimit", "discount.percent"]),
+    );
+  });
+
+  it("answers a body over the limit with 413", async () => {
+    const response = await call("POST", "/v1/campaigns", {
+      body: campaignInput({ productIds: Array.from({ length: 9_000 }, (_, index) => `PRODUCT-${index}`) }),
+    });
+    expect(response.status).toBe(413);
+    expect(errorOf(response.body).code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("answers a non-JSON body with 415", async () => {
+    const response = await call("POST", "/v1/campaigns", {
+      rawBody: "name=x",
+      headers: { "content-type": "text/plain" },
+    });
+    expect(response.status).toBe(415);
+  });
+
+  it("answers a missing or unknown key with 401 and a wrong scope with 403", async () => {
+    expect((await call("GET", "/v1/campaigns", { key: null })).status).toBe(401);
+    expect((await call("GET", "/v1/campaigns", { key: "pk_not-a-real-key" })).status).toBe(401);
+    const wrongScope = await call("GET", "/v1/campaigns", { key: store.keys.checkout });
+    expect(wrongScope.status).toBe(403);
+    expect(errorOf(wrongScope.body).code).toBe("FORBIDDEN");
+  });
+
+  it("answers another store's campaign and code with 404", async () => {
+    const mine = await createCampaign();
+    await call("POST", `/v1/campaigns/${String(mine.id)}/codes`, { body: { code: "Private01" } });
+    const key = otherStore.keys.merchant;
+    expect((await call("GET", `/v1/campaigns/${String(mine.id)}`, { key })).status).toBe(404);
+    expect(
+      (await call("PATCH", `/v1/campaigns/${String(mine.id)}`, { key, body: { name: "x" } })).status,
+    ).toBe(404);
+    expect((await call("POST", `/v1/campaigns/${String(mine.id)}/archive`, { key })).status).toBe(404);
+    expect(
+      (await call("POST", `/v1/campaigns/${String(mine.id)}/codes`, { key, body: { code: "Stolen01" } }))
+        .status,
+    ).toBe(404);
+    expect((await call("GET", "/v1/codes/PRIVATE01", { key })).status).toBe(404);
+  });
+
+  it("localizes messages with Accept-Language (zh-TW uses the source's wording)", async () => {
+    const first = await createCampaign();
+    const second = await createCampaign();
+    await call("POST", `/v1/campaigns/${String(first.id)}/codes`, { body: { code: "Lang0001" } });
+    const clash = await call("POST", `/v1/campaigns/${String(second.id)}/codes`, {
+      body: { code: "Lang0001" },
+      headers: { "accept-language": "zh-TW,zh;q=0.9,en;q=0.8" },
+    });
+    expect(errorOf(clash.body).message).toBe("優惠碼與他人重複,請清空優惠碼再結帳");
+    const english = await call("POST", `/v1/campaigns/${String(second.id)}/codes`, {
+      body: { code: "Lang0001" },
+    });
+    expect(errorOf(english.body).message).not.toBe(errorOf(clash.body).message);
+  });
+
+  it("answers an unknown route with 404 in the error shape", async () => {
+    const response = await call("GET", "/v1/nothing-here");
+    expect(response.status).toBe(404);
+    expect(errorOf(response.body).code).toBe("NOT_FOUND");
+  });
+});

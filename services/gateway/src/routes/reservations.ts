@@ -1,0 +1,279 @@
+import { createHash, randomUUID } from "node:crypto";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import {
+  ConfirmRequestSchema,
+  HTTP_STATUS_BY_ERROR_CODE,
+  IdParamsSchema,
+  PendingReservationSchema,
+  type Reservation,
+  type ReservationOutcome,
+  ReservationOutcomeSchema,
+  ReservationRequestSchema,
+  ReservationSchema,
+  ReservationWaitQuerySchema,
+} from "@promo/contracts";
+import {
+  confirmReservation,
+  type Db,
+  findReservation,
+  type RecordedResponse,
+  releaseReservation,
+  runIdempotently,
+  type TransitionResult,
+  toReservationView,
+} from "@promo/db";
+import { DomainError, describeError, type ErrorCode, isErrorCode, normalizeCodeKey } from "@promo/domain";
+import { partitionOf } from "@promo/queue";
+import type { Context } from "hono";
+import type { GatewayDeps } from "../deps.ts";
+import type { GatewayEnv } from "../env.ts";
+import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
+import { validationHook } from "../validation.ts";
+
+const TAG = ["Reservations"];
+
+const reserveRoute = createRoute({
+  method: "post",
+  path: "/v1/reservations",
+  tags: TAG,
+  summary: "Reserve one use of a code (decided strictly in acceptance order)",
+  description:
+    "Waits up to `wait` ms for the decision. 200: RESERVED, committed before this answer. 4xx: refused, details carry the reservation id and sequence. 202: still PENDING, poll GET /v1/reservations/{id}. Send Idempotency-Key to make retries safe.",
+  request: { query: ReservationWaitQuerySchema, body: jsonBody(ReservationRequestSchema) },
+  responses: {
+    200: jsonResponse(ReservationSchema, "RESERVED"),
+    202: jsonResponse(PendingReservationSchema, "Accepted, not decided yet"),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 503),
+  },
+});
+
+const getReservationRoute = createRoute({
+  method: "get",
+  path: "/v1/reservations/{id}",
+  tags: TAG,
+  summary: "A reservation's current state (202 while still PENDING)",
+  request: { params: IdParamsSchema },
+  responses: {
+    200: jsonResponse(ReservationSchema, "The reservation"),
+    202: jsonResponse(PendingReservationSchema, "Not decided yet"),
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+function requestHash(body: unknown): string {
+  return createHash("sha256").update(JSON.stringify(body)).digest("hex");
+}
+
+/** The HTTP view of a decided reservation. */
+export function presentReservation(outcome: ReservationOutcome, locale: "en" | "zh-TW"): Reservation {
+  return {
+    id: outcome.id,
+    sequence: outcome.sequence,
+    status: outcome.status,
+    code: outcome.code,
+    campaignId: outcome.campaignId,
+    accountId: outcome.accountId,
+    discount: outcome.discount,
+    lines: outcome.lines,
+    totals: outcome.totals,
+    expiresAt: outcome.expiresAt,
+    orderNumber: outcome.orderNumber,
+    partnerId: outcome.partnerId,
+    error:
+      outcome.errorCode && isErrorCode(outcome.errorCode)
+        ? { code: outcome.errorCode, message: describeError(outcome.errorCode, locale) }
+        : null,
+  };
+}
+
+function refusal(outcome: ReservationOutcome): DomainError {
+  const code: ErrorCode =
+    outcome.errorCode && isErrorCode(outcome.errorCode) ? outcome.errorCode : "INTERNAL_ERROR";
+  return new DomainError(code, {
+    id: outcome.id,
+    sequence: outcome.sequence,
+    campaignId: outcome.campaignId,
+  });
+}
+
+const releaseRoute = createRoute({
+  method: "post",
+  path: "/v1/reservations/{id}/release",
+  tags: TAG,
+  summary: "Give a hold back (RESERVED -> RELEASED; the slot is free again)",
+  description:
+    "Releasing a hold that is already released or expired answers its current state. A confirmed, cancelled or rejected reservation is refused with RESERVATION_NOT_RESERVED. Idempotency-Key replays the first answer.",
+  request: { params: IdParamsSchema },
+  responses: {
+    200: jsonResponse(ReservationSchema, "The reservation"),
+    ...errorResponses(400, 401, 403, 404, 409, 422),
+  },
+});
+
+const confirmRoute = createRoute({
+  method: "post",
+  path: "/v1/reservations/{id}/confirm",
+  tags: TAG,
+  summary: "Link an order to a hold (RESERVED -> CONFIRMED), for order systems without Kafka",
+  description:
+    "The same order number again answers the confirmed reservation; another one is refused. A hold that ran out, expired or was released is confirmed only if the code would grant it again now (room under the limit, account allowed), else RESERVATION_EXPIRED (or the limit reached).",
+  request: { params: IdParamsSchema, body: jsonBody(ConfirmRequestSchema) },
+  responses: {
+    200: jsonResponse(ReservationSchema, "The confirmed reservation"),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422),
+  },
+});
+
+type TransitionBody =
+  | { reservation: ReservationOutcome }
+  | { errorCode: ErrorCode; details: Record<string, unknown> };
+
+function transitionResponse(result: TransitionResult | null): RecordedResponse {
+  if (!result) return { status: 404, body: { errorCode: "NOT_FOUND", details: {} } satisfies TransitionBody };
+  const reservation = ReservationOutcomeSchema.parse(toReservationView(result.reservation));
+  if (result.kind === "refused") {
+    return {
+      status: HTTP_STATUS_BY_ERROR_CODE[result.errorCode],
+      body: {
+        errorCode: result.errorCode,
+        details: { id: reservation.id, status: reservation.status },
+      } satisfies TransitionBody,
+    };
+  }
+  return { status: 200, body: { reservation } satisfies TransitionBody };
+}
+
+function pendingKey(prefix: string, id: string): string {
+  return `${prefix}:pending:${id}`;
+}
+
+export function reservationRoutes(deps: GatewayDeps) {
+  const { reservations } = deps;
+  const app = new OpenAPIHono<GatewayEnv>({ defaultHook: validationHook });
+
+  function answer(c: Context<GatewayEnv>, outcome: ReservationOutcome) {
+    if (outcome.status === "REJECTED") throw refusal(outcome);
+    return c.json(presentReservation(outcome, c.get("locale")), 200);
+  }
+
+  app.openapi(reserveRoute, async (c) => {
+    const body = c.req.valid("json");
+    const { wait } = c.req.valid("query");
+    const { storeId } = c.get("principal");
+    const idempotencyKey = c.req.header("idempotency-key")?.trim() || null;
+    if (idempotencyKey !== null && idempotencyKey.length > 255) {
+      throw new DomainError("VALIDATION_ERROR", {
+        fields: [{ path: "Idempotency-Key", message: "at most 255 characters" }],
+      });
+    }
+    const codeKey = normalizeCodeKey(body.code);
+    const partition = partitionOf(storeId, codeKey, reservations.partitionCount);
+    const id = randomUUID();
+    const { acceptance, decision } = reservations.dispatcher.submit(partition, {
+      id,
+      storeId,
+      code: body.code,
+      codeKey,
+      accountId: body.accountId,
+      memberGroups: body.memberGroups,
+      cart: body.cart,
+      idempotencyKey,
+      requestHash: requestHash(body),
+      clientIp: deps.clientIp(c),
+      acceptedAt: deps.clock().toISOString(),
+    });
+    const accepted = await acceptance.catch((error: unknown) => {
+      c.get("logger").error({ err: error }, "reservation not accepted");
+      throw new DomainError("SERVICE_UNAVAILABLE");
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), wait);
+    });
+    const decided = await Promise.race([decision, timeout]);
+    clearTimeout(timer);
+    if (decided === null) {
+      await reservations.redis
+        .set(
+          pendingKey(reservations.prefix, id),
+          JSON.stringify({ storeId, sequence: accepted.sequence }),
+          "EX",
+          86_400,
+        )
+        .catch((error: unknown) =>
+          c.get("logger").warn({ err: error }, "could not record pending reservation"),
+        );
+      return c.json({ id, sequence: accepted.sequence, status: "PENDING" as const }, 202);
+    }
+    if (decided.kind === "refused") {
+      const code: ErrorCode = isErrorCode(decided.errorCode) ? decided.errorCode : "INTERNAL_ERROR";
+      throw new DomainError(code, { idempotencyKey });
+    }
+    return answer(c, decided.reservation);
+  });
+
+  app.openapi(getReservationRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const { storeId } = c.get("principal");
+    const row = await findReservation(deps.database.prisma, storeId, id);
+    if (row)
+      return c.json(
+        presentReservation(ReservationOutcomeSchema.parse(toReservationView(row)), c.get("locale")),
+        200,
+      );
+    const pending = await reservations.redis.get(pendingKey(reservations.prefix, id));
+    if (pending) {
+      const marker = JSON.parse(pending) as { storeId: string; sequence: number };
+      if (marker.storeId === storeId)
+        return c.json({ id, sequence: marker.sequence, status: "PENDING" as const }, 202);
+    }
+    throw new DomainError("NOT_FOUND");
+  });
+
+  async function transition(
+    c: Context<GatewayEnv>,
+    id: string,
+    action: string,
+    requestBody: unknown,
+    apply: (tx: Db, storeId: string, now: Date) => Promise<TransitionResult | null>,
+  ) {
+    const { storeId } = c.get("principal");
+    const key = c.req.header("idempotency-key")?.trim() || null;
+    const outcome = await deps.database.prisma.$transaction((tx) =>
+      runIdempotently(
+        tx,
+        { storeId, scope: `${action}:${id}`, key, requestHash: requestHash(requestBody) },
+        async () => transitionResponse(await apply(tx, storeId, deps.clock())),
+      ),
+    );
+    if (outcome.kind === "key-reused") throw new DomainError("IDEMPOTENCY_KEY_REUSED");
+    const body = outcome.response.body as TransitionBody;
+    if ("errorCode" in body) {
+      if (
+        body.errorCode === "NOT_FOUND" &&
+        (await reservations.redis.get(pendingKey(reservations.prefix, id)))
+      ) {
+        throw new DomainError("RESERVATION_NOT_RESERVED", { id, status: "PENDING" });
+      }
+      throw new DomainError(body.errorCode, body.details);
+    }
+    return c.json(presentReservation(body.reservation, c.get("locale")), 200);
+  }
+
+  app.openapi(releaseRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    return transition(c, id, "release", {}, (tx, storeId, now) =>
+      releaseReservation(tx, { storeId, id, now }),
+    );
+  });
+
+  app.openapi(confirmRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const { orderNumber } = c.req.valid("json");
+    return transition(c, id, "confirm", { orderNumber }, (tx, storeId, now) =>
+      confirmReservation(tx, { storeId, id, orderNumber, orderTotal: null, now }),
+    );
+  });
+
+  return app;
+}

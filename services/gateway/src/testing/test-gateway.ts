@@ -1,0 +1,57 @@
+import { readPartitionCursor } from "@promo/db";
+import { createLogger } from "@promo/observability";
+import {
+  createRedisConnection,
+  createReservationQueues,
+  reservationQueueName,
+  subscribeReservationResults,
+} from "@promo/queue";
+import type { TestContext } from "@promo/testing";
+import { createApp } from "../app.ts";
+import type { GatewayDeps, ReadinessCheck } from "../deps.ts";
+import { createReservationDispatcher } from "../reservations/dispatcher.ts";
+
+export const TEST_PARTITIONS = 4;
+
+/** The gateway app wired to a test context's database and queue prefix, called in-process. */
+export async function createTestGateway(
+  ctx: TestContext,
+  overrides: { readiness?: readonly ReadinessCheck[]; bodyLimitBytes?: number; clock?: () => Date } = {},
+) {
+  const logger = createLogger({ service: "gateway-test", level: "silent" });
+  const redis = createRedisConnection(ctx.env.REDIS_URL, "producer", "gateway-test");
+  const queues = createReservationQueues({
+    connection: redis,
+    prefix: ctx.queuePrefix,
+    readJobIdFloor: (partition) =>
+      readPartitionCursor(ctx.db.database.prisma, reservationQueueName(partition), partition),
+  });
+  const dispatcher = createReservationDispatcher({
+    enqueue: (partition, batch) => queues.enqueue(partition, batch),
+    batchWindowMs: 2,
+    logger,
+  });
+  const results = await subscribeReservationResults({
+    connectionFactory: () => createRedisConnection(ctx.env.REDIS_URL, "blocking", "gateway-test-events"),
+    prefix: ctx.queuePrefix,
+    partitionCount: TEST_PARTITIONS,
+    onResult: (result) => dispatcher.deliver(result),
+    onError: () => undefined,
+  });
+  const deps: GatewayDeps = {
+    database: ctx.db.database,
+    logger,
+    clock: overrides.clock ?? (() => new Date()),
+    clientIp: () => "127.0.0.1",
+    readiness: overrides.readiness ?? [],
+    reservations: { dispatcher, redis, prefix: ctx.queuePrefix, partitionCount: TEST_PARTITIONS },
+    settings: { bodyLimitBytes: overrides.bodyLimitBytes ?? 1_048_576, apiKeyCacheMs: 0 },
+  };
+  const app = createApp(deps);
+  ctx.onCleanup(async () => {
+    await results.close();
+    await queues.close();
+    redis.disconnect();
+  });
+  return { app, deps };
+}

@@ -1,0 +1,404 @@
+import {
+  httpStatusOf,
+  type ReservationBatchResult,
+  type ReservationCommand,
+  type ReservationDecision,
+  type ReservationOutcome,
+  ReservationOutcomeSchema,
+  SEQUENCE_STRIDE,
+} from "@promo/contracts";
+import {
+  advancePartitionCursor,
+  countLiveHolds,
+  type Database,
+  type Db,
+  expiredHoldOutboxRow,
+  expireRunOutHolds,
+  findAccountHolds,
+  findIdempotencyRecords,
+  findReservationsByIds,
+  insertIdempotencyRecords,
+  insertOutboxEvents,
+  insertReservations,
+  lockCampaigns,
+  lockCodeCandidates,
+  lockPartitionCursor,
+  type NewIdempotencyRow,
+  type NewOutboxRow,
+  type NewReservationRow,
+  PartitionFenceError,
+  readPartitionCursor,
+  redemptionOutboxRow,
+  type StoredIdempotency,
+  toReservationView,
+} from "@promo/db";
+import { type CodeCandidate, decideAttempt, type Quote } from "@promo/domain";
+import type { PartitionLedger, RunnerJob } from "../partition-runner.ts";
+
+export const RESERVE_SCOPE = "reserve";
+
+export type ReservationLedgerOptions = {
+  database: Database;
+  queueName: string;
+  partition: number;
+  clock: () => Date;
+  holdMs: number;
+  /** Whether BullMQ will still deliver a job (waiting, active or delayed). */
+  jobWillArrive: (jobId: number) => Promise<boolean>;
+};
+
+type Sequenced = { jobId: number; sequence: number; command: ReservationCommand };
+
+const TRANSACTION_OPTIONS = { timeout: 60_000, maxWait: 30_000 } as const;
+
+function sequenced(jobs: readonly RunnerJob[]): Sequenced[] {
+  return jobs.flatMap((job) =>
+    (job.batch?.requests ?? []).map((command, index) => ({
+      jobId: job.jobId,
+      sequence: job.jobId * SEQUENCE_STRIDE + index,
+      command,
+    })),
+  );
+}
+
+function idempotencyKeyOf(storeId: string, key: string): string {
+  return `${storeId}\u0000${key}`;
+}
+
+/**
+ * The reservation worker's use case, one transaction per batch: load the state of every code in
+ * the batch (code rows locked), decide each request in sequence with the pure domain rules, then
+ * write reservations, outbox events, idempotency records and the partition cursor together.
+ */
+export function createReservationLedger(options: ReservationLedgerOptions): PartitionLedger {
+  const { database, queueName, partition } = options;
+
+  async function decide(tx: Db, items: readonly Sequenced[]): Promise<Map<string, ReservationDecision>> {
+    const now = options.clock();
+    const decisions = new Map<string, ReservationDecision>();
+    if (items.length === 0) return decisions;
+
+    const storeKeys = uniqueBy(
+      items.map(({ command }) => ({ storeId: command.storeId, codeKey: command.codeKey })),
+      (key) => `${key.storeId}:${key.codeKey}`,
+    );
+    const candidates = await lockCodeCandidates(tx, storeKeys);
+    const candidatesByKey = groupBy(
+      candidates,
+      (candidate) => `${candidate.code.storeId}:${candidate.code.codeKey}`,
+    );
+    const outbox: NewOutboxRow[] = [];
+
+    const expired = await expireRunOutHolds(
+      tx,
+      candidates.map((candidate) => candidate.code.id),
+      now,
+    );
+    for (const hold of expired) outbox.push(expiredHoldOutboxRow(hold, now));
+
+    const oncePerAccount = uniqueBy(
+      candidates
+        .filter((candidate) => candidate.campaign.oncePerAccount)
+        .map((candidate) => candidate.campaign.id),
+      (id) => id,
+    ).sort();
+    await lockCampaigns(tx, oncePerAccount);
+    const limited = candidates.filter((candidate) => candidate.campaign.usageLimit !== null);
+    const [liveHolds, accountHolds] = await Promise.all([
+      countLiveHolds(
+        tx,
+        limited.map((candidate) => candidate.code.id),
+        now,
+      ),
+      findAccountHolds(
+        tx,
+        oncePerAccount,
+        uniqueBy(
+          items.map(({ command }) => command.accountId),
+          (id) => id,
+        ),
+        now,
+      ),
+    ]);
+    const ledger = { liveHolds, accountHolds };
+
+    const keyed = items.filter(({ command }) => command.idempotencyKey !== null);
+    const stored = await findIdempotencyRecords(
+      tx,
+      RESERVE_SCOPE,
+      uniqueBy(
+        keyed.map(({ command }) => ({ storeId: command.storeId, key: command.idempotencyKey ?? "" })),
+        (key) => idempotencyKeyOf(key.storeId, key.key),
+      ),
+    );
+    const idempotency = new Map<string, StoredIdempotency>(
+      stored.map((record) => [idempotencyKeyOf(record.storeId, record.key), record]),
+    );
+
+    const reservations: NewReservationRow[] = [];
+    const idempotencyRows: NewIdempotencyRow[] = [];
+
+    for (const { command, sequence } of items) {
+      const key =
+        command.idempotencyKey === null ? null : idempotencyKeyOf(command.storeId, command.idempotencyKey);
+      const previous = key === null ? undefined : idempotency.get(key);
+      if (previous) {
+        decisions.set(command.id, replayOf(command, previous));
+        continue;
+      }
+      const outcome = decideAttempt(
+        ledger,
+        candidatesByKey.get(`${command.storeId}:${command.codeKey}`) ?? [],
+        {
+          codeInput: command.code,
+          accountId: command.accountId,
+          memberGroups: command.memberGroups,
+          cart: command.cart,
+        },
+        now,
+        options.holdMs,
+      );
+      const candidate: CodeCandidate | null = outcome.candidate;
+      const partnerId =
+        outcome.status === "RESERVED"
+          ? (candidate?.code.partnerId ?? candidate?.campaign.partnerId ?? null)
+          : null;
+      const reservation: ReservationOutcome = {
+        id: command.id,
+        storeId: command.storeId,
+        sequence,
+        status: outcome.status,
+        errorCode: outcome.status === "REJECTED" ? outcome.errorCode : null,
+        code: command.code,
+        campaignId: candidate?.campaign.id ?? null,
+        accountId: command.accountId,
+        discount: outcome.quote.totals.discount,
+        lines: outcome.quote.lines.map((line) => ({ ...line })),
+        totals: { ...outcome.quote.totals },
+        expiresAt: outcome.status === "RESERVED" ? outcome.expiresAt.toISOString() : null,
+        orderNumber: null,
+        partnerId,
+      };
+      reservations.push(toRow(command, reservation, candidate, outcome.quote, partition, now));
+      outbox.push(decisionEvent(command, reservation, now));
+      decisions.set(command.id, { kind: "decided", requestId: command.id, replayed: false, reservation });
+      if (key !== null && command.idempotencyKey !== null) {
+        const record: StoredIdempotency = {
+          storeId: command.storeId,
+          key: command.idempotencyKey,
+          requestHash: command.requestHash,
+          responseStatus: reservation.errorCode === null ? 200 : httpStatusOf(reservation.errorCode),
+          responseBody: reservation,
+          reservationId: reservation.id,
+        };
+        idempotency.set(key, record);
+        idempotencyRows.push({
+          store_id: record.storeId,
+          scope: RESERVE_SCOPE,
+          key: record.key,
+          request_hash: record.requestHash,
+          response_status: record.responseStatus,
+          response_body: record.responseBody,
+          reservation_id: record.reservationId,
+        });
+      }
+    }
+
+    await insertReservations(tx, reservations);
+    await insertOutboxEvents(tx, outbox);
+    await insertIdempotencyRecords(tx, idempotencyRows);
+    return decisions;
+  }
+
+  function resultsByJob(
+    jobs: readonly RunnerJob[],
+    decisions: Map<string, ReservationDecision>,
+  ): Map<number, ReservationBatchResult> {
+    const results = new Map<number, ReservationBatchResult>();
+    for (const job of jobs) {
+      if (!job.batch) {
+        results.set(job.jobId, { batchId: "00000000-0000-0000-0000-000000000000", decisions: [] });
+        continue;
+      }
+      const jobDecisions: ReservationDecision[] = [];
+      for (const command of job.batch.requests) {
+        const decision = decisions.get(command.id);
+        if (decision) jobDecisions.push(decision);
+      }
+      results.set(job.jobId, { batchId: job.batch.batchId, decisions: jobDecisions });
+    }
+    return results;
+  }
+
+  return {
+    readCursor: () => readPartitionCursor(database.prisma, queueName, partition),
+
+    async commitInOrder(cursor, jobs) {
+      return database.prisma.$transaction(async (tx) => {
+        const recorded = await lockPartitionCursor(tx, queueName, partition);
+        if (recorded !== cursor) throw new PartitionFenceError(cursor, recorded);
+        const decisions = await decide(tx, sequenced(jobs));
+        const last = jobs.at(-1);
+        if (last) await advancePartitionCursor(tx, queueName, partition, last.jobId);
+        return resultsByJob(jobs, decisions);
+      }, TRANSACTION_OPTIONS);
+    },
+
+    async recover(jobs) {
+      const items = sequenced(jobs);
+      const rows = await findReservationsByIds(
+        database.prisma,
+        items.map(({ command }) => command.id),
+      );
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      const keyed = items.filter(({ command }) => !byId.has(command.id) && command.idempotencyKey !== null);
+      const stored = await findIdempotencyRecords(
+        database.prisma,
+        RESERVE_SCOPE,
+        keyed.map(({ command }) => ({ storeId: command.storeId, key: command.idempotencyKey ?? "" })),
+      );
+      const byKey = new Map(stored.map((record) => [idempotencyKeyOf(record.storeId, record.key), record]));
+      const results = new Map<number, ReservationBatchResult | null>();
+      for (const job of jobs) {
+        if (!job.batch) {
+          results.set(job.jobId, { batchId: "00000000-0000-0000-0000-000000000000", decisions: [] });
+          continue;
+        }
+        const decisions: ReservationDecision[] = [];
+        for (const command of job.batch.requests) {
+          const row = byId.get(command.id);
+          const record =
+            command.idempotencyKey === null
+              ? undefined
+              : byKey.get(idempotencyKeyOf(command.storeId, command.idempotencyKey));
+          if (row) {
+            const reservation = ReservationOutcomeSchema.parse(toReservationView(row));
+            decisions.push({ kind: "decided", requestId: command.id, replayed: false, reservation });
+          } else if (record) {
+            decisions.push(replayOf(command, record));
+          } else {
+            break;
+          }
+        }
+        results.set(
+          job.jobId,
+          decisions.length === job.batch.requests.length ? { batchId: job.batch.batchId, decisions } : null,
+        );
+      }
+      return results;
+    },
+
+    async commitLate(jobs) {
+      return database.prisma.$transaction(async (tx) => {
+        await lockPartitionCursor(tx, queueName, partition);
+        const decisions = await decide(tx, sequenced(jobs));
+        return resultsByJob(jobs, decisions);
+      }, TRANSACTION_OPTIONS);
+    },
+
+    async skip(cursor, jobId) {
+      await database.prisma.$transaction(async (tx) => {
+        const recorded = await lockPartitionCursor(tx, queueName, partition);
+        if (recorded !== cursor) throw new PartitionFenceError(cursor, recorded);
+        await advancePartitionCursor(tx, queueName, partition, jobId);
+      });
+    },
+
+    jobWillArrive: options.jobWillArrive,
+  };
+}
+
+/** The first answer for an Idempotency-Key again, or a refusal when the key came with another request. */
+function replayOf(command: ReservationCommand, record: StoredIdempotency): ReservationDecision {
+  if (record.requestHash !== command.requestHash) {
+    return { kind: "refused", requestId: command.id, errorCode: "IDEMPOTENCY_KEY_REUSED" };
+  }
+  const reservation = ReservationOutcomeSchema.parse(record.responseBody);
+  return { kind: "decided", requestId: command.id, replayed: true, reservation };
+}
+
+function toRow(
+  command: ReservationCommand,
+  reservation: ReservationOutcome,
+  candidate: CodeCandidate | null,
+  quote: Quote,
+  partition: number,
+  now: Date,
+): NewReservationRow {
+  return {
+    id: reservation.id,
+    store_id: command.storeId,
+    code_id: candidate?.code.id ?? null,
+    campaign_id: candidate?.campaign.id ?? null,
+    code_input: command.code,
+    code_key: command.codeKey,
+    account_id: command.accountId,
+    member_groups: command.memberGroups,
+    partition,
+    sequence: reservation.sequence,
+    status: reservation.status === "RESERVED" ? "RESERVED" : "REJECTED",
+    error_code: reservation.errorCode,
+    currency: command.cart.currency,
+    cart: command.cart,
+    discount: quote.totals.discount,
+    lines: reservation.lines,
+    totals: reservation.totals,
+    partner_id: reservation.partnerId,
+    idempotency_key: command.idempotencyKey,
+    client_ip: command.clientIp,
+    accepted_at: command.acceptedAt,
+    decided_at: now.toISOString(),
+    expires_at: reservation.expiresAt,
+  };
+}
+
+function decisionEvent(
+  command: ReservationCommand,
+  reservation: ReservationOutcome,
+  now: Date,
+): NewOutboxRow {
+  const common = {
+    storeId: command.storeId,
+    reservationId: reservation.id,
+    code: command.code,
+    campaignId: reservation.campaignId,
+    accountId: command.accountId,
+    sequence: reservation.sequence,
+  };
+  if (reservation.status === "RESERVED" && reservation.expiresAt) {
+    return redemptionOutboxRow(
+      "reservation.reserved",
+      command.codeKey,
+      {
+        ...common,
+        discount: reservation.discount,
+        expiresAt: reservation.expiresAt,
+        partnerId: reservation.partnerId,
+      },
+      now,
+    );
+  }
+  return redemptionOutboxRow(
+    "reservation.rejected",
+    command.codeKey,
+    { ...common, errorCode: reservation.errorCode ?? "INTERNAL_ERROR" },
+    now,
+  );
+}
+
+function uniqueBy<T>(values: readonly T[], keyOf: (value: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const value of values) if (!seen.has(keyOf(value))) seen.set(keyOf(value), value);
+  return [...seen.values()];
+}
+
+function groupBy<T>(values: readonly T[], keyOf: (value: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const value of values) {
+    const key = keyOf(value);
+    const group = groups.get(key);
+    if (group) group.push(value);
+    else groups.set(key, [value]);
+  }
+  return groups;
+}

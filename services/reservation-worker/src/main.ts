@@ -1,0 +1,51 @@
+// Composition root of a reservation worker process.
+import { parseEnv, ReservationWorkerEnvSchema } from "@promo/config";
+import { createDatabase } from "@promo/db";
+import { createLogger } from "@promo/observability";
+import { createReservationWorker } from "./worker.ts";
+
+const env = parseEnv(ReservationWorkerEnvSchema, process.env);
+const logger = createLogger({ service: "reservation-worker", level: env.LOG_LEVEL });
+const database = createDatabase({
+  databaseUrl: env.DATABASE_URL,
+  maxConnections: env.DATABASE_POOL_SIZE,
+  applicationName: "promo-reservation-worker",
+  onPoolError: (error) => logger.warn({ err: error }, "postgres pool error"),
+});
+
+const worker = createReservationWorker({
+  database,
+  redisUrl: env.REDIS_URL,
+  logger,
+  clock: () => new Date(),
+  workerId: env.WORKER_ID,
+  settings: {
+    prefix: env.QUEUE_PREFIX,
+    partitionCount: env.RESERVATION_PARTITIONS,
+    holdMs: env.RESERVATION_TTL_MS,
+    concurrency: env.WORKER_CONCURRENCY,
+    maxRequestsPerCommit: env.MAX_REQUESTS_PER_COMMIT,
+    jobLockMs: env.JOB_LOCK_MS,
+    leaseMs: env.PARTITION_LEASE_MS,
+    sweepIntervalMs: env.EXPIRY_SWEEP_INTERVAL_MS,
+  },
+});
+await worker.start();
+
+const SHUTDOWN_DEADLINE_MS = 30_000;
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  setTimeout(() => {
+    logger.error("shutdown took too long; exiting");
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS).unref();
+  logger.info({ signal }, "reservation worker stopping: finishing decided batches, handing the rest back");
+  await worker.stop();
+  await database.close();
+  logger.info("reservation worker stopped");
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -1,0 +1,161 @@
+import { randomUUID } from "node:crypto";
+import type { Database } from "@promo/db";
+import type { Logger } from "@promo/observability";
+import {
+  acquireLease,
+  createPartitionWorker,
+  createRedisConnection,
+  DELIVERABLE_JOB_STATES,
+  partitionKey,
+  releaseLease,
+  renewLease,
+  reservationQueueName,
+} from "@promo/queue";
+import { Queue } from "bullmq";
+import { sweepExpiredHolds } from "./handlers/expire-holds.ts";
+import { createReservationLedger } from "./handlers/reservation-ledger.ts";
+import { createPartitionOwnership, type OwnedPartition } from "./partition-ownership.ts";
+import { createPartitionRunner } from "./partition-runner.ts";
+
+export type ReservationWorkerDeps = {
+  database: Database;
+  redisUrl: string;
+  logger: Logger;
+  clock: () => Date;
+  settings: {
+    prefix: string;
+    partitionCount: number;
+    holdMs: number;
+    concurrency: number;
+    maxRequestsPerCommit: number;
+    jobLockMs: number;
+    leaseMs: number;
+    sweepIntervalMs: number;
+  };
+  workerId?: string;
+};
+
+const SHUTDOWN_DRAIN_MS = 10_000;
+
+/**
+ * The reservation worker: owns a fair share of the queue partitions and decides their jobs in
+ * order; one of the workers (by lease) also sweeps run-out holds.
+ */
+export function createReservationWorker(deps: ReservationWorkerDeps) {
+  const { settings, logger } = deps;
+  const workerId = deps.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
+  const control = createRedisConnection(deps.redisUrl, "producer", `${workerId}-control`);
+  control.on("error", (error) => logger.warn({ err: error.message }, "redis control connection error"));
+
+  async function startPartition(partition: number): Promise<OwnedPartition> {
+    const queueName = reservationQueueName(partition);
+    const connection = createRedisConnection(deps.redisUrl, "blocking", `${workerId}-p${partition}`);
+    const queue = new Queue(queueName, { connection: control, prefix: settings.prefix });
+    const ledger = createReservationLedger({
+      database: deps.database,
+      queueName,
+      partition,
+      clock: deps.clock,
+      holdMs: settings.holdMs,
+      jobWillArrive: async (jobId) => DELIVERABLE_JOB_STATES.includes(await queue.getJobState(String(jobId))),
+    });
+    const runner = createPartitionRunner({
+      partition,
+      ledger,
+      logger: logger.child({ partition }),
+      maxRequestsPerCommit: settings.maxRequestsPerCommit,
+      gapCheckMs: 250,
+      gapGiveUpMs: settings.jobLockMs * 3,
+    });
+    await runner.start();
+    const worker = createPartitionWorker({
+      partition,
+      connection,
+      prefix: settings.prefix,
+      concurrency: settings.concurrency,
+      lockDurationMs: settings.jobLockMs,
+      workerName: workerId,
+      processor: (job, batch) => {
+        if (!batch)
+          logger.error({ partition, jobId: job.id }, "unparseable reservation job; deciding it as empty");
+        return runner.submit({ jobId: Number(job.id), batch });
+      },
+    });
+    worker.on("error", (error) => logger.warn({ err: error.message, partition }, "partition worker error"));
+    return {
+      async stop() {
+        // Stop fetching, let the runner decide what it holds, then close for good. Jobs still
+        // undecided after the grace period stay active; their locks lapse and they return to the
+        // queue for the next owner (BullMQ's stalled-job recovery), never to `failed`.
+        const closing = worker.close().catch(() => undefined);
+        const drained = await runner.settled(SHUTDOWN_DRAIN_MS);
+        runner.stop();
+        if (drained) await closing;
+        else {
+          logger.warn(
+            { partition, pending: runner.pendingCount },
+            "handing undecided jobs back to the queue",
+          );
+          await worker.close(true).catch(() => undefined);
+        }
+        await queue.close().catch(() => undefined);
+        connection.disconnect();
+      },
+    };
+  }
+
+  const ownership = createPartitionOwnership({
+    redis: control,
+    workerId,
+    partitionCount: settings.partitionCount,
+    leaseKey: (partition) => partitionKey(settings.prefix, partition, "owner"),
+    registryKey: `${settings.prefix}:reservation-workers`,
+    leaseMs: settings.leaseMs,
+    heartbeatMs: Math.max(250, Math.floor(settings.leaseMs / 4)),
+    logger,
+    start: startPartition,
+  });
+
+  const sweeperLease = `${settings.prefix}:expiry-sweeper`;
+  let sweepTimer: NodeJS.Timeout | null = null;
+  let sweeping: Promise<void> | null = null;
+  let holdsSweeper = false;
+
+  async function sweep(): Promise<void> {
+    holdsSweeper = holdsSweeper
+      ? await renewLease(control, sweeperLease, workerId, settings.sweepIntervalMs * 5)
+      : await acquireLease(control, sweeperLease, workerId, settings.sweepIntervalMs * 5);
+    if (!holdsSweeper) return;
+    const expired = await sweepExpiredHolds(deps.database, deps.clock());
+    if (expired > 0) logger.info({ expired }, "expired run-out holds");
+  }
+
+  function scheduleSweep(): void {
+    sweepTimer = setTimeout(() => {
+      sweeping = sweep()
+        .catch((error: unknown) => logger.warn({ err: error }, "expiry sweep failed"))
+        .finally(() => {
+          sweeping = null;
+          if (sweepTimer) scheduleSweep();
+        });
+    }, settings.sweepIntervalMs);
+  }
+
+  return {
+    workerId,
+    async start(): Promise<void> {
+      await ownership.start();
+      scheduleSweep();
+      logger.info({ workerId, partitions: ownership.owned() }, "reservation worker started");
+    },
+    ownedPartitions: () => ownership.owned(),
+    async stop(): Promise<void> {
+      if (sweepTimer) clearTimeout(sweepTimer);
+      sweepTimer = null;
+      await sweeping;
+      if (holdsSweeper) await releaseLease(control, sweeperLease, workerId).catch(() => undefined);
+      await ownership.stop();
+      control.disconnect();
+    },
+  };
+}

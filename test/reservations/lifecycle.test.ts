@@ -1,0 +1,228 @@
+import { createTestContext, eventually, type TestContext } from "@promo/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, createLiveCampaign, FLASH_CART, type System, startSystem } from "../support/system.ts";
+
+const HOLD_MS = 1_500;
+
+let ctx: TestContext;
+let system: System;
+let gatewayUrl: string;
+
+beforeAll(async () => {
+  ctx = await createTestContext("lifecycle");
+  system = await startSystem(ctx, {
+    gateways: 1,
+    workers: 1,
+    env: { RESERVATION_TTL_MS: String(HOLD_MS), EXPIRY_SWEEP_INTERVAL_MS: "200" },
+  });
+  gatewayUrl = system.gateways[0]?.url ?? "";
+});
+
+afterAll(async () => {
+  await system?.stop();
+  await ctx?.cleanup();
+});
+
+type Answer = {
+  id: string;
+  status: string;
+  sequence: number;
+  expiresAt: string | null;
+  orderNumber: string | null;
+  error?: { code: string; details?: { id?: string; sequence?: number } };
+};
+
+function reserve(code: string, accountId: string, headers: Record<string, string> = {}, cart = FLASH_CART) {
+  return api<Answer>(
+    gatewayUrl,
+    system.store.keys.checkout,
+    "POST",
+    "/v1/reservations",
+    { code, accountId, cart },
+    headers,
+  );
+}
+
+function checkout<T = Answer>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  return api<T>(gatewayUrl, system.store.keys.checkout, method, path, body, headers);
+}
+
+async function singleSlotCode(prefix: string, oncePerAccount = false): Promise<string> {
+  const code = `${prefix}${Date.now().toString(36).toUpperCase()}`;
+  await createLiveCampaign(gatewayUrl, system.store.keys.merchant, { code, usageLimit: 1, oncePerAccount });
+  return code;
+}
+
+describe("reservation lifecycle", () => {
+  it("answers 200 RESERVED with the quote, and GET shows the same reservation", async () => {
+    const code = await singleSlotCode("SHOW");
+    const reserved = await reserve(code, "shopper-1");
+    expect(reserved.status).toBe(200);
+    expect(reserved.body).toMatchObject({
+      status: "RESERVED",
+      code,
+      accountId: "shopper-1",
+      discount: 111,
+      totals: { itemsSubtotal: 990, discount: 111, shipping: 60, total: 939 },
+      orderNumber: null,
+    });
+    expect(new Date(String(reserved.body.expiresAt)).getTime()).toBeGreaterThan(Date.now());
+    const fetched = await checkout("GET", `/v1/reservations/${reserved.body.id}`);
+    expect(fetched.status).toBe(200);
+    expect(fetched.body).toMatchObject({
+      id: reserved.body.id,
+      sequence: reserved.body.sequence,
+      status: "RESERVED",
+    });
+    const refused = await reserve(code, "shopper-2");
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: "USAGE_LIMIT_REACHED",
+      details: { id: expect.any(String), sequence: expect.any(Number) },
+    });
+    expect(Number(refused.body.error?.details?.sequence)).toBeGreaterThan(reserved.body.sequence);
+  });
+
+  it("an unconfirmed hold expires at expiresAt and its slot goes to the next account", async () => {
+    const code = await singleSlotCode("TTL");
+    const first = await reserve(code, "early");
+    expect(first.status).toBe(200);
+    expect((await reserve(code, "late")).status).toBe(409);
+    await new Promise((resolve) =>
+      setTimeout(resolve, Date.parse(String(first.body.expiresAt)) - Date.now() + 50),
+    );
+    const next = await reserve(code, "late");
+    expect(next.status).toBe(200);
+    const expired = await eventually(async () => {
+      const polled = await checkout("GET", `/v1/reservations/${first.body.id}`);
+      return polled.body.status === "EXPIRED" ? polled : null;
+    }, "the first hold to be marked EXPIRED");
+    expect(expired.body.status).toBe("EXPIRED");
+    const events = await ctx.db.database.prisma.outboxEvent.findMany({
+      where: { eventType: "reservation.expired" },
+      select: { payload: true },
+    });
+    expect(
+      events.filter((event) => (event.payload as { reservationId: string }).reservationId === first.body.id),
+    ).toHaveLength(1);
+  });
+
+  it("release frees the slot; releasing again changes nothing", async () => {
+    const code = await singleSlotCode("REL");
+    const held = await reserve(code, "giver");
+    const released = await checkout("POST", `/v1/reservations/${held.body.id}/release`);
+    expect(released.status).toBe(200);
+    expect(released.body.status).toBe("RELEASED");
+    expect((await checkout("POST", `/v1/reservations/${held.body.id}/release`)).body.status).toBe("RELEASED");
+    expect((await reserve(code, "taker")).status).toBe(200);
+  });
+
+  it("confirm keeps the slot past the hold time and links the order number", async () => {
+    const code = await singleSlotCode("CONF");
+    const held = await reserve(code, "buyer");
+    const confirmed = await checkout("POST", `/v1/reservations/${held.body.id}/confirm`, {
+      orderNumber: "WVQP8DYGV",
+    });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body).toMatchObject({ status: "CONFIRMED", orderNumber: "WVQP8DYGV" });
+    await new Promise((resolve) => setTimeout(resolve, HOLD_MS + 300));
+    const refused = await reserve(code, "other");
+    expect(refused.status).toBe(409);
+    expect(refused.body.error?.code).toBe("USAGE_LIMIT_REACHED");
+    const again = await checkout("POST", `/v1/reservations/${held.body.id}/confirm`, {
+      orderNumber: "WVQP8DYGV",
+    });
+    expect(again.body.status).toBe("CONFIRMED");
+    const otherOrder = await checkout("POST", `/v1/reservations/${held.body.id}/confirm`, {
+      orderNumber: "ANOTHER1",
+    });
+    expect(otherOrder.status).toBe(409);
+    expect((await checkout("POST", `/v1/reservations/${held.body.id}/release`)).status).toBe(409);
+    const lookup = await api<{ items: { reservations: { id: string; orderNumber: string | null }[] }[] }>(
+      gatewayUrl,
+      system.store.keys.merchant,
+      "GET",
+      `/v1/codes/${code}`,
+    );
+    expect(lookup.body.items[0]?.reservations).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: held.body.id, orderNumber: "WVQP8DYGV" })]),
+    );
+  });
+
+  it("a late confirm after expiry succeeds only while the code still has room", async () => {
+    const code = await singleSlotCode("LATE");
+    const held = await reserve(code, "slow-buyer");
+    await new Promise((resolve) => setTimeout(resolve, HOLD_MS + 300));
+    const lateButFree = await checkout("POST", `/v1/reservations/${held.body.id}/confirm`, {
+      orderNumber: "ORDER-LATE-1",
+    });
+    expect(lateButFree.status).toBe(200);
+    expect(lateButFree.body.status).toBe("CONFIRMED");
+
+    const code2 = await singleSlotCode("LATE2");
+    const first = await reserve(code2, "slow");
+    await new Promise((resolve) => setTimeout(resolve, HOLD_MS + 300));
+    expect((await reserve(code2, "fast")).status).toBe(200);
+    const tooLate = await checkout("POST", `/v1/reservations/${first.body.id}/confirm`, {
+      orderNumber: "ORDER-LATE-2",
+    });
+    expect(tooLate.status).toBe(409);
+    expect(tooLate.body.error?.code).toBe("USAGE_LIMIT_REACHED");
+  });
+
+  it("Idempotency-Key replays the first answer and never takes a second hold", async () => {
+    const code = await singleSlotCode("IDEM");
+    const key = { "idempotency-key": `idem-${Date.now()}` };
+    const first = await reserve(code, "retrier", key);
+    const second = await reserve(code, "retrier", key);
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual(first.body);
+    const concurrent = await Promise.all(
+      [1, 2, 3].map(() => reserve(code, "racer", { "idempotency-key": "race-key" })),
+    );
+    const ids = new Set(concurrent.map((response) => response.body.id ?? response.body.error?.details?.id));
+    expect(ids.size).toBe(1);
+    const reused = await reserve(code, "someone-else", key);
+    expect(reused.status).toBe(422);
+    expect(reused.body.error?.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    const holds = await ctx.db.database.prisma.reservation.count({ where: { accountId: "retrier" } });
+    expect(holds).toBe(1);
+
+    const releaseKey = { "idempotency-key": `rel-${Date.now()}` };
+    const released = await checkout(
+      "POST",
+      `/v1/reservations/${first.body.id}/release`,
+      undefined,
+      releaseKey,
+    );
+    const replayed = await checkout(
+      "POST",
+      `/v1/reservations/${first.body.id}/release`,
+      undefined,
+      releaseKey,
+    );
+    expect(replayed).toEqual(released);
+  });
+
+  it("another store's reservation answers 404", async () => {
+    const code = await singleSlotCode("ISO");
+    const held = await reserve(code, "owner");
+    const { seedStore } = await import("@promo/testing");
+    const stranger = await seedStore(ctx.db.database.prisma, "stranger");
+    const peek = await api(gatewayUrl, stranger.keys.checkout, "GET", `/v1/reservations/${held.body.id}`);
+    expect(peek.status).toBe(404);
+    const release = await api(
+      gatewayUrl,
+      stranger.keys.checkout,
+      "POST",
+      `/v1/reservations/${held.body.id}/release`,
+    );
+    expect(release.status).toBe(404);
+  });
+});

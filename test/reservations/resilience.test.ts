@@ -1,0 +1,160 @@
+import { normalizeCodeKey } from "@promo/domain";
+import { partitionKey, partitionOf } from "@promo/queue";
+import { createTestContext, eventually, type TestContext } from "@promo/testing";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ReservationAnswer, readAnswer, resolvePending, shuffle } from "../support/reservations.ts";
+import {
+  api,
+  createLiveCampaign,
+  FLASH_CART,
+  SYSTEM_PARTITIONS,
+  type System,
+  startSystem,
+} from "../support/system.ts";
+
+let ctx: TestContext;
+let system: System;
+let redis: Redis;
+
+beforeAll(async () => {
+  ctx = await createTestContext("resilience");
+  system = await startSystem(ctx, {
+    gateways: 2,
+    workers: 0,
+    env: { JOB_LOCK_MS: "2000", PARTITION_LEASE_MS: "2000" },
+  });
+  system.startWorker("worker-a", { WORKER_ID: "worker-a" });
+  system.startWorker("worker-b", { WORKER_ID: "worker-b" });
+  redis = new Redis(ctx.env.REDIS_URL);
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await system?.stop();
+  await ctx?.cleanup();
+});
+
+async function fire(code: string, accounts: string[], seed: number, onAnswer?: (count: number) => void) {
+  let answered = 0;
+  const requests = shuffle([...accounts, ...accounts], seed);
+  const answers = await Promise.all(
+    requests.map(async (accountId, index) => {
+      const gateway = system.gateways[index % system.gateways.length];
+      if (!gateway) throw new Error("no gateway");
+      const response = await api(
+        gateway.url,
+        system.store.keys.checkout,
+        "POST",
+        "/v1/reservations?wait=5000",
+        {
+          code,
+          accountId,
+          cart: FLASH_CART,
+        },
+      );
+      answered += 1;
+      onAnswer?.(answered);
+      return readAnswer(accountId, response);
+    }),
+  );
+  const gatewayUrl = system.gateways[0]?.url ?? "";
+  return Promise.all(answers.map((answer) => resolvePending(gatewayUrl, system.store.keys.checkout, answer)));
+}
+
+function firstDistinctAccounts(answers: ReservationAnswer[], limit: number): Set<string> {
+  const winners = new Set<string>();
+  for (const answer of [...answers].sort((a, b) => a.sequence - b.sequence)) {
+    if (winners.size === limit) break;
+    winners.add(answer.accountId);
+  }
+  return winners;
+}
+
+async function expectRecordAgrees(codeId: string, answers: ReservationAnswer[], limit: number) {
+  const rows = await ctx.db.database.prisma.reservation.findMany({ where: { codeId } });
+  const stored = new Map(rows.map((row) => [row.id, row]));
+  for (const answer of answers) {
+    const row = stored.get(answer.id);
+    expect(row, `reservation ${answer.id} in PostgreSQL`).toBeDefined();
+    if (answer.outcome === "RESERVED") expect(row?.status).toBe("RESERVED");
+    else expect([row?.status, row?.errorCode]).toEqual(["REJECTED", answer.outcome]);
+  }
+  expect(
+    rows.filter((row) => row.status === "RESERVED" || row.status === "CONFIRMED").length,
+  ).toBeLessThanOrEqual(limit);
+  const decidedTwice = await ctx.db.database.prisma.$queryRaw<{ id: string }[]>`
+    SELECT payload->>'reservationId' AS id FROM outbox_event
+    WHERE event_type IN ('reservation.reserved', 'reservation.rejected')
+    GROUP BY 1 HAVING count(*) > 1`;
+  expect(decidedTwice).toEqual([]);
+}
+
+describe("reservations survive failures", () => {
+  it("a worker killed with SIGKILL mid-burst: every request is decided once, in order, within the cap", async () => {
+    const limit = 50;
+    const code = `CRASH${Date.now().toString(36).toUpperCase()}`;
+    const { codeId } = await createLiveCampaign(system.gateways[0]?.url ?? "", system.store.keys.merchant, {
+      code,
+      usageLimit: limit,
+      oncePerAccount: true,
+    });
+    const partition = partitionOf(system.store.storeId, normalizeCodeKey(code), Number(SYSTEM_PARTITIONS));
+    const leaseKey = partitionKey(ctx.queuePrefix, partition, "owner");
+    const owner = await eventually(() => redis.get(leaseKey), "the code's partition to have an owner");
+    const victim = system.workers.find((worker) => worker.name === owner);
+    expect(victim, `worker process ${owner}`).toBeDefined();
+
+    const accounts = Array.from({ length: 600 }, (_, index) => `crash-${index}`);
+    let killed: Promise<void> | null = null;
+    const answers = await fire(code, accounts, 4_242, (count) => {
+      if (count === 250 && victim && !killed) {
+        killed = victim.kill("SIGKILL").then(() => {
+          system.startWorker(victim.name, { WORKER_ID: victim.name });
+        });
+      }
+    });
+    await killed;
+    expect(killed).not.toBeNull();
+
+    expect(answers).toHaveLength(1_200);
+    expect(new Set(answers.map((answer) => answer.id)).size).toBe(1_200);
+    expect(new Set(answers.map((answer) => answer.sequence)).size).toBe(1_200);
+    const winners = answers.filter((answer) => answer.outcome === "RESERVED");
+    expect(winners).toHaveLength(limit);
+    expect(new Set(winners.map((answer) => answer.accountId))).toEqual(firstDistinctAccounts(answers, limit));
+    await expectRecordAgrees(codeId, answers, limit);
+  });
+
+  it("Redis flushed (FLUSHALL) between two bursts: the cap still holds and sequences keep growing", async () => {
+    const limit = 11;
+    const code = `FLUSH${Date.now().toString(36).toUpperCase()}`;
+    const { codeId } = await createLiveCampaign(system.gateways[0]?.url ?? "", system.store.keys.merchant, {
+      code,
+      usageLimit: limit,
+      oncePerAccount: true,
+    });
+    const first = await fire(
+      code,
+      Array.from({ length: 150 }, (_, index) => `before-${index}`),
+      11,
+    );
+    expect(first.filter((answer) => answer.outcome === "RESERVED")).toHaveLength(limit);
+
+    await redis.flushall();
+
+    const second = await fire(
+      code,
+      Array.from({ length: 150 }, (_, index) => `after-${index}`),
+      13,
+    );
+    expect(second.filter((answer) => answer.outcome === "RESERVED")).toEqual([]);
+    expect(new Set(second.map((answer) => answer.outcome))).toEqual(new Set(["USAGE_LIMIT_REACHED"]));
+    expect(Math.min(...second.map((answer) => answer.sequence))).toBeGreaterThan(
+      Math.max(...first.map((answer) => answer.sequence)),
+    );
+    await expectRecordAgrees(codeId, [...first, ...second], limit);
+    const live = await ctx.db.database.prisma.reservation.count({ where: { codeId, status: "RESERVED" } });
+    expect(live).toBe(limit);
+  });
+});

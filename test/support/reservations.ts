@@ -1,0 +1,82 @@
+import { eventually } from "@promo/testing";
+import { type ApiResponse, api } from "./system.ts";
+
+export type ReservationAnswer = {
+  accountId: string;
+  status: number;
+  id: string;
+  sequence: number;
+  outcome: string;
+};
+
+type Body = {
+  id?: string;
+  sequence?: number;
+  status?: string;
+  error?: { code: string; details?: { id?: string; sequence?: number } };
+};
+
+/** Reads id, sequence and outcome (RESERVED, PENDING or the error code) from any reservation answer. */
+export function readAnswer(accountId: string, response: ApiResponse<Body>): ReservationAnswer {
+  const { status, body } = response;
+  if (status === 200 || status === 202) {
+    return {
+      accountId,
+      status,
+      id: String(body.id),
+      sequence: Number(body.sequence),
+      outcome: String(body.status),
+    };
+  }
+  const details = body.error?.details ?? {};
+  return {
+    accountId,
+    status,
+    id: String(details.id),
+    sequence: Number(details.sequence),
+    outcome: body.error?.code ?? `HTTP_${status}`,
+  };
+}
+
+/** Polls a PENDING reservation until it is decided; returns the decided answer. */
+export async function resolvePending(
+  baseUrl: string,
+  key: string,
+  answer: ReservationAnswer,
+): Promise<ReservationAnswer> {
+  if (answer.outcome !== "PENDING") return answer;
+  return eventually(
+    async () => {
+      const polled = await api<Body & { error: { code: string } | null }>(
+        baseUrl,
+        key,
+        "GET",
+        `/v1/reservations/${answer.id}`,
+      );
+      if (polled.status !== 200) return null;
+      const outcome =
+        polled.body.status === "REJECTED" ? String(polled.body.error?.code) : String(polled.body.status);
+      return { ...answer, status: polled.body.status === "REJECTED" ? 409 : 200, outcome };
+    },
+    `reservation ${answer.id} to be decided`,
+    120_000,
+    250,
+  );
+}
+
+/** Fisher-Yates with a seeded generator, so a failing order can be replayed. */
+export function shuffle<T>(values: readonly T[], seed: number): T[] {
+  const result = [...values];
+  let state = seed >>> 0 || 1;
+  const next = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 0x1_0000_0000;
+  };
+  for (let index = result.length - 1; index > 0; index -= 1) {
+    const other = Math.floor(next() * (index + 1));
+    [result[index], result[other]] = [result[other] as T, result[index] as T];
+  }
+  return result;
+}

@@ -1,0 +1,132 @@
+import {
+  freePort,
+  type SeededStore,
+  type ServiceProcess,
+  seedStore,
+  startService,
+  type TestContext,
+  waitForHttp,
+} from "@promo/testing";
+
+export const SYSTEM_PARTITIONS = "4";
+
+export type RunningGateway = { url: string; process: ServiceProcess };
+
+export type System = {
+  ctx: TestContext;
+  store: SeededStore;
+  gateways: RunningGateway[];
+  workers: ServiceProcess[];
+  startWorker(label: string, extra?: Record<string, string>): ServiceProcess;
+  startGateway(label: string, extra?: Record<string, string>): Promise<RunningGateway>;
+  stop(): Promise<void>;
+};
+
+/** Gateways and workers as separate processes on the test context's database, prefix and topics. */
+export async function startSystem(
+  ctx: TestContext,
+  options: { gateways: number; workers: number; env?: Record<string, string> },
+): Promise<System> {
+  const store = await seedStore(ctx.db.database.prisma, "e2e");
+  const shared = { RESERVATION_PARTITIONS: SYSTEM_PARTITIONS, ...options.env };
+  const gateways: RunningGateway[] = [];
+  const workers: ServiceProcess[] = [];
+
+  function startWorker(label: string, extra: Record<string, string> = {}): ServiceProcess {
+    const worker = startService("reservation-worker", ctx.serviceEnv({ ...shared, ...extra }), label);
+    workers.push(worker);
+    return worker;
+  }
+
+  async function startGateway(label: string, extra: Record<string, string> = {}): Promise<RunningGateway> {
+    const port = await freePort();
+    const process = startService(
+      "gateway",
+      ctx.serviceEnv({ ...shared, PORT: String(port), ...extra }),
+      label,
+    );
+    const gateway = { url: `http://127.0.0.1:${port}`, process };
+    await waitForHttp(`${gateway.url}/healthz`, process);
+    gateways.push(gateway);
+    return gateway;
+  }
+
+  for (let index = 0; index < options.workers; index += 1) startWorker(`worker-${index + 1}`);
+  for (let index = 0; index < options.gateways; index += 1) await startGateway(`gateway-${index + 1}`);
+
+  return {
+    ctx,
+    store,
+    gateways,
+    workers,
+    startWorker,
+    startGateway,
+    async stop() {
+      await Promise.all([
+        ...gateways.map((gateway) => gateway.process.stop()),
+        ...workers.map((worker) => worker.stop()),
+      ]);
+    },
+  };
+}
+
+export type ApiResponse<T = Record<string, unknown>> = { status: number; body: T };
+
+/** JSON over HTTP with a bearer key. */
+export async function api<T = Record<string, unknown>>(
+  baseUrl: string,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiResponse<T>> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/** A campaign live right now with one code, created through the merchant API. */
+export async function createLiveCampaign(
+  gatewayUrl: string,
+  merchantKey: string,
+  input: { code: string; usageLimit: number | null; oncePerAccount: boolean; amount?: number },
+): Promise<{ campaignId: string; codeId: string }> {
+  const now = Date.now();
+  const campaign = await api<{ id: string }>(gatewayUrl, merchantKey, "POST", "/v1/campaigns", {
+    name: `Flash ${input.code}`,
+    discount: { type: "fixed", amount: input.amount ?? 111 },
+    currency: "TWD",
+    startsAt: new Date(now - 3_600_000).toISOString(),
+    endsAt: new Date(now + 3_600_000).toISOString(),
+    productIds: ["P-1"],
+    usageLimit: input.usageLimit,
+    oncePerAccount: input.oncePerAccount,
+  });
+  if (campaign.status !== 201) throw new Error(`campaign not created: ${JSON.stringify(campaign.body)}`);
+  const code = await api<{ id: string }>(
+    gatewayUrl,
+    merchantKey,
+    "POST",
+    `/v1/campaigns/${campaign.body.id}/codes`,
+    {
+      code: input.code,
+    },
+  );
+  if (code.status !== 201) throw new Error(`code not created: ${JSON.stringify(code.body)}`);
+  return { campaignId: campaign.body.id, codeId: code.body.id };
+}
+
+export const FLASH_CART = {
+  currency: "TWD",
+  items: [{ productId: "P-1", unitPrice: 990, quantity: 1 }],
+  shipping: 60,
+};
