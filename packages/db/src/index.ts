@@ -5,6 +5,7 @@ export * from "./code-candidates.ts";
 export * from "./codes.ts";
 export * from "./cursor.ts";
 export * from "./idempotency.ts";
+export * from "./migrations/index.ts";
 export * from "./outbox.ts";
 export * from "./reservation-ledger.ts";
 export * from "./reservation-transitions.ts";
