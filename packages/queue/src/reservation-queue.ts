@@ -65,13 +65,13 @@ export type ReservationQueues = ReturnType<typeof createReservationQueues>;
  * Completion events of every partition, delivered to one callback. The worker's return value is
  * the batch result; a result that does not parse is reported as an error, not thrown.
  */
-export async function subscribeReservationResults(options: {
+export function subscribeReservationResults(options: {
   connectionFactory: () => Redis;
   prefix: string;
   partitionCount: number;
   onResult: (result: ReservationBatchResult) => void;
   onError: (error: Error) => void;
-}): Promise<{ close(): Promise<void> }> {
+}): { ready: Promise<void>; close(): Promise<void> } {
   const listeners: QueueEvents[] = [];
   for (let partition = 0; partition < options.partitionCount; partition += 1) {
     const events = new QueueEvents(reservationQueueName(partition), {
@@ -88,8 +88,9 @@ export async function subscribeReservationResults(options: {
     events.on("error", (error) => options.onError(error));
     listeners.push(events);
   }
-  await Promise.all(listeners.map((events) => events.waitUntilReady()));
   return {
+    /** Resolves once every partition's listener is connected (the gateway serves meanwhile). */
+    ready: Promise.all(listeners.map((events) => events.waitUntilReady())).then(() => undefined),
     async close() {
       await Promise.all(listeners.map((events) => events.close()));
     },

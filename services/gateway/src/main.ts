@@ -41,13 +41,17 @@ const dispatcher = createReservationDispatcher({
   batchWindowMs: env.BATCH_WINDOW_MS,
   logger,
 });
-const results = await subscribeReservationResults({
+const results = subscribeReservationResults({
   connectionFactory: () => createRedisConnection(env.REDIS_URL, "blocking", "gateway-events"),
   prefix: env.QUEUE_PREFIX,
   partitionCount: env.RESERVATION_PARTITIONS,
   onResult: (result) => dispatcher.deliver(result),
   onError: (error) => logger.warn({ err: error.message }, "reservation results error"),
 });
+results.ready.then(
+  () => logger.info("listening for reservation decisions"),
+  (error: unknown) => logger.error({ err: error }, "reservation decision listener failed"),
+);
 dispatcher.start();
 
 const app = createApp({

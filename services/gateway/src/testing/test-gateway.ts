@@ -31,13 +31,14 @@ export async function createTestGateway(
     batchWindowMs: 2,
     logger,
   });
-  const results = await subscribeReservationResults({
+  const results = subscribeReservationResults({
     connectionFactory: () => createRedisConnection(ctx.env.REDIS_URL, "blocking", "gateway-test-events"),
     prefix: ctx.queuePrefix,
     partitionCount: TEST_PARTITIONS,
     onResult: (result) => dispatcher.deliver(result),
     onError: () => undefined,
   });
+  await results.ready;
   const deps: GatewayDeps = {
     database: ctx.db.database,
     logger,
