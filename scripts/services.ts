@@ -5,7 +5,9 @@ import { ensureServices, formatReport, stopLocalKafka } from "@promo/dev-service
 
 try {
   if (process.argv.includes("--stop-kafka")) {
-    console.log((await stopLocalKafka()) ? "kafka      stopped local broker" : "kafka      no local broker was running");
+    console.log(
+      (await stopLocalKafka()) ? "kafka      stopped local broker" : "kafka      no local broker was running",
+    );
   } else {
     const env = parseEnv(DevServicesEnvSchema, process.env);
     for (const report of await ensureServices(env)) console.log(formatReport(report));

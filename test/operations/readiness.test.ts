@@ -19,9 +19,15 @@ afterAll(async () => {
   await ctx?.cleanup();
 });
 
-async function readiness(): Promise<{ status: number; body: { status: string; checks: Record<string, string> } }> {
+async function readiness(): Promise<{
+  status: number;
+  body: { status: string; checks: Record<string, string> };
+}> {
   const response = await fetch(`${system.gateways[0]?.url}/readyz`);
-  return { status: response.status, body: (await response.json()) as { status: string; checks: Record<string, string> } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { status: string; checks: Record<string, string> },
+  };
 }
 
 describe("health and readiness of a running gateway", () => {
@@ -37,10 +43,14 @@ describe("health and readiness of a running gateway", () => {
 
   it("is not ready while Kafka is stopped, and ready again once it is back", async () => {
     const env = parseEnv(DevServicesEnvSchema, process.env);
-    if (!(await stopLocalKafka())) throw new Error("the test needs the local broker that npm run services starts");
+    if (!(await stopLocalKafka()))
+      throw new Error("the test needs the local broker that npm run services starts");
     const down = await readiness();
     expect(down.status).toBe(503);
-    expect(down.body).toEqual({ status: "not_ready", checks: { postgres: "up", redis: "up", kafka: "down" } });
+    expect(down.body).toEqual({
+      status: "not_ready",
+      checks: { postgres: "up", redis: "up", kafka: "down" },
+    });
     expect((await fetch(`${system.gateways[0]?.url}/healthz`)).status).toBe(200);
     await startLocalKafka({ brokers: env.KAFKA_BROKERS, controllerPort: env.KAFKA_CONTROLLER_PORT });
     const up = await eventually(async () => {

@@ -31,7 +31,7 @@ async function burst(code: string, seed: number): Promise<ReservationAnswer[]> {
         gateway.url,
         system.store.keys.checkout,
         "POST",
-        "/v1/reservations?wait=60000",
+        "/v1/reservations?wait=30000",
         {
           code,
           accountId,

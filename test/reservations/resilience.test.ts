@@ -116,6 +116,7 @@ describe("reservations survive failures", () => {
     });
     await killed;
     expect(killed).not.toBeNull();
+    expect(await victim?.exited).toBe("SIGKILL");
 
     expect(answers).toHaveLength(1_200);
     expect(new Set(answers.map((answer) => answer.id)).size).toBe(1_200);

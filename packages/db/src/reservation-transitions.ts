@@ -173,7 +173,7 @@ export async function cancelOrderReservations(
   const cancelled: ReservationRow[] = [];
   for (const { id } of linked) {
     const row = await lockReservation(db, input.storeId, id);
-    if (!row || row.status !== "CONFIRMED") continue;
+    if (row?.status !== "CONFIRMED") continue;
     const updated = await db.reservation.update({
       where: { id },
       data: { status: "CANCELLED", cancelledAt: input.now },

@@ -5,7 +5,12 @@ import { formatReport } from "./report.ts";
 
 describe("local Kafka broker configuration", () => {
   it("renders KRaft combined mode with a PLAINTEXT and a CONTROLLER listener", () => {
-    const properties = renderServerProperties({ host: "127.0.0.1", port: 9092, controllerPort: 9093, dataDir: "/tmp/d" });
+    const properties = renderServerProperties({
+      host: "127.0.0.1",
+      port: 9092,
+      controllerPort: 9093,
+      dataDir: "/tmp/d",
+    });
     const lines = new Set(properties.split("\n"));
     for (const expected of [
       "process.roles=broker,controller",

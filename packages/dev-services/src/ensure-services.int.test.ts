@@ -24,7 +24,10 @@ describe("npm run services", () => {
     const topic = `test-services-${randomBytes(4).toString("hex")}`;
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
     const producer = kafka.producer();
     const consumer = kafka.consumer({ groupId: `${topic}-group` });
     try {
@@ -47,11 +50,16 @@ describe("npm run services", () => {
   it("can stop the local broker and start it again", async () => {
     const pid = localBrokerPid();
     if (pid === null) {
-      throw new Error("Kafka at KAFKA_BROKERS was not started by this project (no live .services/kafka/kafka.pid)");
+      throw new Error(
+        "Kafka at KAFKA_BROKERS was not started by this project (no live .services/kafka/kafka.pid)",
+      );
     }
     expect(await stopLocalKafka()).toBe(true);
     expect(await isKafkaReachable(env.KAFKA_BROKERS, 2_000)).toBe(false);
-    const report = await startLocalKafka({ brokers: env.KAFKA_BROKERS, controllerPort: env.KAFKA_CONTROLLER_PORT });
+    const report = await startLocalKafka({
+      brokers: env.KAFKA_BROKERS,
+      controllerPort: env.KAFKA_CONTROLLER_PORT,
+    });
     expect(report.note).toMatch(/started local broker/);
     expect(await isKafkaReachable(env.KAFKA_BROKERS, 5_000)).toBe(true);
   });

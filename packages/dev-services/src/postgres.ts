@@ -44,7 +44,8 @@ export async function ensurePostgres(url: string): Promise<ServiceReport> {
   let note = "already running";
   if (!(await canConnect(server))) {
     const { hostname } = new URL(url);
-    if (!isLocalHost(hostname)) throw new Error(`PostgreSQL is not reachable at ${hostname} (not local). Check DATABASE_URL.`);
+    if (!isLocalHost(hostname))
+      throw new Error(`PostgreSQL is not reachable at ${hostname} (not local). Check DATABASE_URL.`);
     try {
       note = `started cluster ${await startLocalCluster()}`;
     } catch (error) {
@@ -65,9 +66,11 @@ export async function ensurePostgres(url: string): Promise<ServiceReport> {
   try {
     const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
     if (exists.rowCount === 0) {
-      await client.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`).catch((error: { code?: string }) => {
-        if (error.code !== "42P04") throw error;
-      });
+      await client
+        .query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`)
+        .catch((error: { code?: string }) => {
+          if (error.code !== "42P04") throw error;
+        });
       note += `, created database ${database}`;
     }
   } finally {

@@ -1,5 +1,3 @@
-import { z } from "zod";
-
 export const CODE_MIN_LENGTH = 6;
 export const CODE_MAX_LENGTH = 64;
 export const CODE_PATTERN = /^[A-Za-z0-9]{6,64}$/;
@@ -46,9 +44,3 @@ export function checkCodeFormat(raw: string): CodeFormatResult {
   if (length > CODE_MAX_LENGTH) return { ok: false, reason: "too_long" };
   return { ok: true, code: raw, codeKey: normalizeCodeKey(raw) };
 }
-
-/** HTTP input for a single code: the same rules, one clear message per problem. */
-export const CodeSchema = z.string().superRefine((value, ctx) => {
-  const result = checkCodeFormat(value);
-  if (!result.ok) ctx.addIssue({ code: "custom", message: `code ${CODE_FORMAT_MESSAGES[result.reason].en}` });
-});

@@ -1,11 +1,19 @@
 import { z } from "@hono/zod-openapi";
-import { CodeSchema } from "@promo/domain";
+import { CODE_FORMAT_MESSAGES, checkCodeFormat } from "@promo/domain";
 import { DateTimeOutputSchema, IdSchema, MoneySchema, pageOf } from "./common.ts";
 
-export const CodeInputSchema = CodeSchema.openapi({
-  description: "6..64 characters, letters A-Z a-z and digits only; matched case-insensitively.",
-  example: "DOUBLE11",
-});
+/** A code as a merchant creates it: the domain's code rules, one message per broken rule. */
+export const CodeInputSchema = z
+  .string()
+  .superRefine((value, ctx) => {
+    const result = checkCodeFormat(value);
+    if (!result.ok)
+      ctx.addIssue({ code: "custom", message: `code ${CODE_FORMAT_MESSAGES[result.reason].en}` });
+  })
+  .openapi({
+    description: "6..64 characters, letters A-Z a-z and digits only; matched case-insensitively.",
+    example: "DOUBLE11",
+  });
 
 export const CodeCreateSchema = z.object({ code: CodeInputSchema }).openapi("CodeCreate");
 export type CodeCreate = z.infer<typeof CodeCreateSchema>;

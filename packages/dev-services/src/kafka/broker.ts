@@ -1,6 +1,15 @@
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { isKafkaReachable } from "@promo/events";
@@ -37,7 +46,11 @@ export function localBrokerPid(paths = kafkaPaths()): number | null {
   return null;
 }
 
-async function waitUntilReachable(brokers: readonly string[], timeoutMs: number, pid: number | null): Promise<boolean> {
+async function waitUntilReachable(
+  brokers: readonly string[],
+  timeoutMs: number,
+  pid: number | null,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await isKafkaReachable(brokers, 2_000)) return true;
@@ -77,7 +90,8 @@ async function withStartLock<T>(paths: KafkaPaths, work: () => Promise<T>): Prom
       const holder = Number(readFileSync(paths.lock, "utf8").trim() || 0);
       const stale = !isAlive(holder) || Date.now() - statSync(paths.lock).mtimeMs > STALE_LOCK_MS;
       if (stale) rmSync(paths.lock, { force: true });
-      else if (Date.now() > deadline) throw new Error(`another process (pid ${holder}) is starting Kafka; gave up waiting`);
+      else if (Date.now() > deadline)
+        throw new Error(`another process (pid ${holder}) is starting Kafka; gave up waiting`);
       else await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
@@ -95,12 +109,15 @@ async function withStartLock<T>(paths: KafkaPaths, work: () => Promise<T>): Prom
  */
 export async function ensureKafka(options: KafkaOptions): Promise<ServiceReport> {
   const target = options.brokers.join(",");
-  if (await isKafkaReachable(options.brokers, 3_000)) return { name: "kafka", target, note: "already running" };
+  if (await isKafkaReachable(options.brokers, 3_000))
+    return { name: "kafka", target, note: "already running" };
   const first = options.brokers[0];
   if (!first) throw new Error("KAFKA_BROKERS is empty");
   const { host, port } = splitHostPort(first);
   if (!isLocalHost(host)) {
-    throw new Error(`Kafka is not reachable at ${target}; it is not local, so it is not started here. Check KAFKA_BROKERS.`);
+    throw new Error(
+      `Kafka is not reachable at ${target}; it is not local, so it is not started here. Check KAFKA_BROKERS.`,
+    );
   }
   const paths = kafkaPaths(options.root);
   return withStartLock(paths, async () => {
@@ -109,7 +126,9 @@ export async function ensureKafka(options: KafkaOptions): Promise<ServiceReport>
       if (await waitUntilReachable(options.brokers, START_TIMEOUT_MS, running)) {
         return { name: "kafka", target, note: `local broker pid ${running} answered` };
       }
-      throw new Error(`the local Kafka broker (pid ${running}) runs but does not answer:\n${tail(join(paths.logs, "server.log"), 40)}`);
+      throw new Error(
+        `the local Kafka broker (pid ${running}) runs but does not answer:\n${tail(join(paths.logs, "server.log"), 40)}`,
+      );
     }
     const started = Date.now();
     const pid = await startBroker(paths, { host, port, controllerPort: options.controllerPort });
@@ -119,7 +138,11 @@ export async function ensureKafka(options: KafkaOptions): Promise<ServiceReport>
       );
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    return { name: "kafka", target, note: `started local broker ${KAFKA_VERSION} (pid ${pid}) in ${seconds} s` };
+    return {
+      name: "kafka",
+      target,
+      note: `started local broker ${KAFKA_VERSION} (pid ${pid}) in ${seconds} s`,
+    };
   });
 }
 
@@ -128,8 +151,12 @@ async function startBroker(
   listener: { host: string; port: number; controllerPort: number },
 ): Promise<number> {
   const java = await javaMajorVersion();
-  if (java === 0) throw new Error("Kafka is not reachable and Java is not installed to run a local broker (Java 17+ needed).");
-  if (java < 17) throw new Error(`Kafka is not reachable and the local Java is ${java}; a local broker needs Java 17+.`);
+  if (java === 0)
+    throw new Error(
+      "Kafka is not reachable and Java is not installed to run a local broker (Java 17+ needed).",
+    );
+  if (java < 17)
+    throw new Error(`Kafka is not reachable and the local Java is ${java}; a local broker needs Java 17+.`);
   for (const port of [listener.port, listener.controllerPort]) {
     if (await isPortOpen("127.0.0.1", port)) {
       const owner = await describePortOwner(port);
@@ -143,7 +170,11 @@ async function startBroker(
   mkdirSync(paths.logs, { recursive: true });
   writeFileSync(
     paths.serverProperties,
-    renderServerProperties({ ...listener, host: listener.host === "localhost" ? "127.0.0.1" : listener.host, dataDir: paths.data }),
+    renderServerProperties({
+      ...listener,
+      host: listener.host === "localhost" ? "127.0.0.1" : listener.host,
+      dataDir: paths.data,
+    }),
   );
   writeFileSync(paths.log4jProperties, renderLog4jProperties(join(paths.logs, "server.log")));
   if (!existsSync(paths.clusterId)) writeFileSync(paths.clusterId, formatClusterId(randomBytes(16)));
@@ -151,12 +182,32 @@ async function startBroker(
   const log4j = `-Dlog4j.configuration=file:${paths.log4jProperties}`;
   if (!existsSync(join(paths.data, "meta.properties"))) {
     const clusterId = readFileSync(paths.clusterId, "utf8").trim();
-    await run("java", [log4j, "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", paths.serverProperties]);
+    await run("java", [
+      log4j,
+      "-cp",
+      classpath,
+      "kafka.tools.StorageTool",
+      "format",
+      "-t",
+      clusterId,
+      "-c",
+      paths.serverProperties,
+    ]);
   }
   const out = openSync(join(paths.logs, "stdout.log"), "a");
   const child = spawn(
     "java",
-    ["-Xms256m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", log4j, "-cp", classpath, "kafka.Kafka", paths.serverProperties],
+    [
+      "-Xms256m",
+      "-Xmx512m",
+      "-XX:+UseSerialGC",
+      "-XX:TieredStopAtLevel=1",
+      log4j,
+      "-cp",
+      classpath,
+      "kafka.Kafka",
+      paths.serverProperties,
+    ],
     { detached: true, stdio: ["ignore", out, out] },
   );
   closeSync(out);

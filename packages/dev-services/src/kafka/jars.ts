@@ -15,7 +15,14 @@ export async function ensureKafkaJars(paths: KafkaPaths): Promise<"cached" | "do
   if (existsSync(paths.libsMarker) && readFileSync(paths.libsMarker, "utf8") === pomHash) return "cached";
   rmSync(paths.libs, { recursive: true, force: true });
   mkdirSync(paths.libs, { recursive: true });
-  const args = ["-q", "-B", "-f", paths.pom, "dependency:copy-dependencies", `-DoutputDirectory=${paths.libs}`];
+  const args = [
+    "-q",
+    "-B",
+    "-f",
+    paths.pom,
+    "dependency:copy-dependencies",
+    `-DoutputDirectory=${paths.libs}`,
+  ];
   try {
     await run("mvn", ["-o", ...args], { maxBuffer: 16 * 1024 * 1024 }).catch(() =>
       run("mvn", args, { maxBuffer: 16 * 1024 * 1024 }),
