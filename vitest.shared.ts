@@ -16,6 +16,7 @@ export function definePromoVitestConfig(options: { e2e?: boolean } = {}) {
             name: "unit",
             include: options.e2e ? [] : ["src/**/*.test.ts"],
             exclude: ["**/*.int.test.ts", "**/node_modules/**"],
+            setupFiles: [new URL("./vitest.setup-unit.ts", import.meta.url).pathname],
           },
         },
         {

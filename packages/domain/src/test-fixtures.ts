@@ -1,0 +1,22 @@
+import type { CampaignTerms } from "./campaign.ts";
+
+/** A campaign live all of 2026 for the given products, to be overridden per test. */
+export function campaignFixture(overrides: Partial<CampaignTerms> = {}): CampaignTerms {
+  return {
+    id: "00000000-0000-4000-8000-000000000001",
+    name: "Test campaign",
+    discount: { type: "fixed", amount: 500 },
+    currency: "TWD",
+    startsAt: new Date("2026-01-01T00:00:00Z"),
+    endsAt: new Date("2027-01-01T00:00:00Z"),
+    memberGroups: [],
+    productIds: ["A", "B", "C"],
+    usageLimit: null,
+    oncePerAccount: false,
+    priority: 0,
+    combinesWith: [],
+    state: "active",
+    partnerId: null,
+    ...overrides,
+  };
+}

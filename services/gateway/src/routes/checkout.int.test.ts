@@ -1,0 +1,168 @@
+import { createTestContext, type SeededStore, seedStore, type TestContext } from "@promo/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestGateway } from "../testing/test-gateway.ts";
+
+let ctx: TestContext;
+let app: Awaited<ReturnType<typeof createTestGateway>>["app"];
+let store: SeededStore;
+
+type Json = Record<string, unknown>;
+
+async function call(
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const response = await app.request(path, {
+    method,
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Json };
+}
+
+async function campaignWithCode(code: string, overrides: Json = {}): Promise<string> {
+  const now = Date.now();
+  const campaign = await call(store.keys.merchant, "POST", "/v1/campaigns", {
+    name: `Campaign ${code}`,
+    discount: { type: "fixed", amount: 500 },
+    currency: "TWD",
+    startsAt: new Date(now - 3_600_000).toISOString(),
+    endsAt: new Date(now + 3_600_000).toISOString(),
+    productIds: ["testA", "testB", "testC", "hoodie"],
+    ...overrides,
+  });
+  expect(campaign.status).toBe(201);
+  const created = await call(store.keys.merchant, "POST", `/v1/campaigns/${String(campaign.body.id)}/codes`, {
+    code,
+  });
+  expect(created.status).toBe(201);
+  return String(campaign.body.id);
+}
+
+const SWEATSHIRT = { productId: "fleece-sweatshirt", unitPrice: 1_250, quantity: 1 };
+const item = (productId: string, unitPrice: number) => ({ productId, unitPrice, quantity: 1 });
+
+function quote(codes: string[], cart: Json, extra: Json = {}) {
+  return call(store.keys.checkout, "POST", "/v1/checkout/quote", {
+    codes,
+    accountId: "member-1",
+    cart,
+    ...extra,
+  });
+}
+
+beforeAll(async () => {
+  ctx = await createTestContext("quote");
+  ({ app } = await createTestGateway(ctx));
+  store = await seedStore(ctx.db.database.prisma, "quote");
+  await campaignWithCode("20212021");
+});
+
+afterAll(async () => {
+  await ctx?.cleanup();
+});
+
+describe("POST /v1/checkout/quote (SPEC §3 examples)", () => {
+  it("A 100, B 199, C 490, a sweatshirt 1,250 and shipping 60 with the 500 code: total 1,599", async () => {
+    const response = await quote(["20212021"], {
+      currency: "TWD",
+      items: [item("testA", 100), item("testB", 199), item("testC", 490), SWEATSHIRT],
+      shipping: 60,
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.totals).toEqual({ itemsSubtotal: 2_039, discount: 500, shipping: 60, total: 1_599 });
+    expect(response.body.refused).toEqual([]);
+  });
+
+  it("A and B with the sweatshirt: the discount is capped at 299, total 1,310", async () => {
+    const response = await quote(["20212021"], {
+      currency: "TWD",
+      items: [item("testA", 100), item("testB", 199), SWEATSHIRT],
+      shipping: 60,
+    });
+    expect(response.body.totals).toEqual({ itemsSubtotal: 1_549, discount: 299, shipping: 60, total: 1_310 });
+  });
+});
+
+describe("quote refusals and stacking", () => {
+  it("reports each refused code with its error and a localized message, and prices the rest", async () => {
+    await campaignWithCode("UsdOnly01", { currency: "USD" });
+    await campaignWithCode("VipOnly01", { memberGroups: ["vip"] });
+    await campaignWithCode("Later0001", {
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      endsAt: new Date(Date.now() + 2 * 86_400_000).toISOString(),
+    });
+    const response = await quote(
+      ["20212021", "NoSuchCode", "UsdOnly01", "VipOnly01", "Later0001", "bad code"],
+      { currency: "TWD", items: [item("testA", 1_000)], shipping: 0 },
+      {},
+    );
+    expect(response.status).toBe(200);
+    const refused = (response.body.refused as Json[]).map((entry) => [
+      entry.code,
+      (entry.error as Json).code,
+    ]);
+    expect(refused).toEqual([
+      ["NoSuchCode", "CODE_NOT_FOUND"],
+      ["UsdOnly01", "CURRENCY_MISMATCH"],
+      ["VipOnly01", "NOT_ELIGIBLE_MEMBER_GROUP"],
+      ["Later0001", "CODE_NOT_ACTIVE"],
+      ["bad code", "CODE_NOT_FOUND"],
+    ]);
+    expect(response.body.totals).toMatchObject({ discount: 500, total: 500 });
+  });
+
+  it("stacks combinable codes in priority order and skips one that does not combine", async () => {
+    const percent = await campaignWithCode("TenPct001", {
+      discount: { type: "percentage", percent: 10 },
+      priority: 2,
+      combinesWith: "*",
+    });
+    await campaignWithCode("Minus1001", {
+      discount: { type: "fixed", amount: 100 },
+      priority: 1,
+      combinesWith: [percent],
+    });
+    await campaignWithCode("Solo00001", {
+      discount: { type: "fixed", amount: 1 },
+      priority: 3,
+      combinesWith: [],
+    });
+    const response = await quote(["TenPct001", "Minus1001", "Solo00001"], {
+      currency: "TWD",
+      items: [item("testA", 1_000)],
+      shipping: 0,
+    });
+    expect((response.body.applied as Json[]).map((applied) => [applied.code, applied.discount])).toEqual([
+      ["Minus1001", 100],
+      ["TenPct001", 90],
+    ]);
+    expect(response.body.refused).toEqual([
+      expect.objectContaining({
+        code: "Solo00001",
+        error: expect.objectContaining({ code: "NOT_COMBINABLE" }),
+      }),
+    ]);
+    expect((response.body.totals as Json).total).toBe(810);
+  });
+
+  it("refuses a cart that is not valid with 400 and field details", async () => {
+    const response = await quote(["20212021"], { currency: "TWD", items: [item("testA", -5)], shipping: 0 });
+    expect(response.status).toBe(400);
+    expect(((response.body.error as Json).details as { fields: Json[] }).fields[0]).toMatchObject({
+      path: "cart.items.0.unitPrice",
+    });
+  });
+
+  it("needs the checkout scope", async () => {
+    const response = await call(store.keys.merchant, "POST", "/v1/checkout/quote", {
+      codes: ["20212021"],
+      accountId: "x",
+      cart: { currency: "TWD", items: [item("testA", 1)], shipping: 0 },
+    });
+    expect(response.status).toBe(403);
+  });
+});

@@ -1,0 +1,148 @@
+import type { ReservationBatchJob, ReservationBatchResult } from "@promo/contracts";
+import { PartitionFenceError } from "@promo/db";
+import { createLogger } from "@promo/observability";
+import { describe, expect, it } from "vitest";
+import { createPartitionRunner, type PartitionLedger, type RunnerJob } from "./partition-runner.ts";
+
+const logger = createLogger({ service: "runner-test", level: "silent" });
+
+function batch(jobId: number): ReservationBatchJob {
+  return { batchId: `00000000-0000-4000-8000-${String(jobId).padStart(12, "0")}`, requests: [] };
+}
+
+/** The record as a plain list: decided job ids in commit order, and a cursor. */
+function memoryLedger(
+  options: { cursor?: number; failCommits?: number; willArrive?: (jobId: number) => boolean } = {},
+) {
+  const state = {
+    cursor: options.cursor ?? 0,
+    decided: [] as number[],
+    commits: 0,
+    late: [] as number[],
+    skipped: [] as number[],
+  };
+  let failures = options.failCommits ?? 0;
+  const result = (job: RunnerJob): ReservationBatchResult => ({
+    batchId: job.batch?.batchId ?? "",
+    decisions: [],
+  });
+  const ledger: PartitionLedger = {
+    readCursor: async () => state.cursor,
+    async commitInOrder(cursor, jobs) {
+      if (failures > 0) {
+        failures -= 1;
+        throw new Error("database unavailable");
+      }
+      if (cursor !== state.cursor) throw new PartitionFenceError(cursor, state.cursor);
+      jobs.forEach((job, index) => expect(job.jobId).toBe(cursor + 1 + index));
+      state.commits += 1;
+      state.decided.push(...jobs.map((job) => job.jobId));
+      state.cursor = jobs.at(-1)?.jobId ?? cursor;
+      return new Map(jobs.map((job) => [job.jobId, result(job)]));
+    },
+    async recover(jobs) {
+      return new Map(jobs.map((job) => [job.jobId, state.decided.includes(job.jobId) ? result(job) : null]));
+    },
+    async commitLate(jobs) {
+      state.late.push(...jobs.map((job) => job.jobId));
+      return new Map(jobs.map((job) => [job.jobId, result(job)]));
+    },
+    async skip(cursor, jobId) {
+      if (cursor !== state.cursor) throw new PartitionFenceError(cursor, state.cursor);
+      state.skipped.push(jobId);
+      state.cursor = jobId;
+    },
+    jobWillArrive: async (jobId) => options.willArrive?.(jobId) ?? true,
+  };
+  return { ledger, state };
+}
+
+function runnerFor(ledger: PartitionLedger, gapGiveUpMs = 60_000) {
+  return createPartitionRunner({
+    partition: 0,
+    ledger,
+    logger,
+    maxRequestsPerCommit: 1_000,
+    gapCheckMs: 20,
+    gapGiveUpMs,
+  });
+}
+
+describe("partition runner", () => {
+  it("decides jobs in id order whatever order they arrive in", async () => {
+    const { ledger, state } = memoryLedger();
+    const runner = runnerFor(ledger);
+    await runner.start();
+    const order = [5, 3, 1, 4, 2, 7, 6];
+    await Promise.all(order.map((jobId) => runner.submit({ jobId, batch: batch(jobId) })));
+    expect(state.decided).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(state.commits).toBeLessThan(order.length);
+    runner.stop();
+  });
+
+  it("answers redelivered jobs from the record without deciding them again", async () => {
+    const { ledger, state } = memoryLedger();
+    const runner = runnerFor(ledger);
+    await runner.start();
+    await Promise.all([1, 2, 3].map((jobId) => runner.submit({ jobId, batch: batch(jobId) })));
+    await runner.submit({ jobId: 2, batch: batch(2) });
+    expect(state.decided).toEqual([1, 2, 3]);
+    runner.stop();
+  });
+
+  it("decides late jobs (below the cursor, never decided) without moving the cursor", async () => {
+    const { ledger, state } = memoryLedger({ cursor: 10 });
+    const runner = runnerFor(ledger);
+    await runner.start();
+    await runner.submit({ jobId: 4, batch: batch(4) });
+    expect(state.late).toEqual([4]);
+    expect(state.cursor).toBe(10);
+    runner.stop();
+  });
+
+  it("re-reads the cursor when another owner moved it (fence) and carries on", async () => {
+    const { ledger, state } = memoryLedger();
+    const runner = runnerFor(ledger);
+    await runner.start();
+    state.cursor = 2;
+    state.decided.push(1, 2);
+    const results = await Promise.all(
+      [1, 2, 3].map((jobId) => runner.submit({ jobId, batch: batch(jobId) })),
+    );
+    expect(results).toHaveLength(3);
+    expect(state.decided).toEqual([1, 2, 3]);
+    runner.stop();
+  });
+
+  it("keeps jobs through failed commits and decides them once the database is back", async () => {
+    const { ledger, state } = memoryLedger({ failCommits: 2 });
+    const runner = runnerFor(ledger);
+    await runner.start();
+    await Promise.all([1, 2].map((jobId) => runner.submit({ jobId, batch: batch(jobId) })));
+    expect(state.decided).toEqual([1, 2]);
+    runner.stop();
+  });
+
+  it("waits for a missing job, and skips it only once the queue no longer has it", async () => {
+    const { ledger, state } = memoryLedger({ willArrive: (jobId) => jobId !== 1 });
+    const runner = runnerFor(ledger, 50);
+    await runner.start();
+    await runner.submit({ jobId: 2, batch: batch(2) });
+    expect(state.skipped).toEqual([1]);
+    expect(state.decided).toEqual([2]);
+    runner.stop();
+  });
+
+  it("decides an unparseable job as empty so the partition has no gap", async () => {
+    const { ledger, state } = memoryLedger();
+    const runner = runnerFor(ledger);
+    await runner.start();
+    const [first] = await Promise.all([
+      runner.submit({ jobId: 1, batch: null }),
+      runner.submit({ jobId: 2, batch: batch(2) }),
+    ]);
+    expect(first?.decisions).toEqual([]);
+    expect(state.decided).toEqual([1, 2]);
+    runner.stop();
+  });
+});
