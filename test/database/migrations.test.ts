@@ -1,13 +1,10 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { applyMigrations, checksumOf, describeDatabaseSchema, renderSchemaSql } from "@promo/db";
 import { databaseUrlFor, MIGRATIONS_DIR, REPO_ROOT, readTestEnv } from "@promo/testing";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { applyMigrations } from "./apply-migrations.ts";
-import { checksumOf } from "./migration-files.ts";
-import { renderSchemaSql } from "./render-schema-sql.ts";
-import { describeDatabaseSchema } from "./schema-snapshot.ts";
 
 const env = readTestEnv();
 const created: string[] = [];
