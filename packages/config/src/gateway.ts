@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  BooleanFlagSchema,
   DatabaseUrlSchema,
   KafkaBrokersSchema,
   LogLevelSchema,
@@ -23,6 +24,8 @@ export const GatewayEnvSchema = ReservationQueueEnvSchema.extend({
   API_KEY_CACHE_MS: z.coerce.number().int().min(0).default(30_000),
   /** How long the gateway gathers requests for one partition into one queue job. */
   BATCH_WINDOW_MS: z.coerce.number().min(0).max(50).default(2),
+  /** Serve the /bench baselines used by `npm run bench` (never in production). */
+  ENABLE_BENCH_ROUTES: BooleanFlagSchema,
   LOG_LEVEL: LogLevelSchema,
 });
 export type GatewayEnv = z.output<typeof GatewayEnvSchema>;

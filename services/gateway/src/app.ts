@@ -8,6 +8,7 @@ import { createAuthenticator } from "./middleware/auth.ts";
 import { requireJsonBody } from "./middleware/json-body.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
+import { benchRoutes } from "./routes/bench.ts";
 import { campaignRoutes } from "./routes/campaigns.ts";
 import { checkoutRoutes } from "./routes/checkout.ts";
 import { codeRoutes } from "./routes/codes.ts";
@@ -30,6 +31,7 @@ export function createApp(deps: GatewayDeps) {
     }),
   );
   app.use("/v1/*", requireJsonBody());
+  app.use("/bench/*", requireJsonBody());
 
   app.use("/v1/campaigns/*", requireScope("merchant"));
   app.use("/v1/campaigns", requireScope("merchant"));
@@ -43,6 +45,11 @@ export function createApp(deps: GatewayDeps) {
   app.route("/", codeRoutes(deps));
   app.route("/", checkoutRoutes(deps));
   app.route("/", reservationRoutes(deps));
+
+  if (deps.settings.benchRoutes) {
+    app.use("/bench/*", requireScope("checkout"));
+    app.route("/", benchRoutes(deps));
+  }
 
   app.get("/openapi.json", (c) => c.json(buildOpenApiDocument(app)));
   app.notFound((c) => respondWithError(c, "NOT_FOUND", { path: c.req.path }));

@@ -24,5 +24,7 @@ export type GatewayDeps = {
   settings: {
     bodyLimitBytes: number;
     apiKeyCacheMs: number;
+    /** Serve the /bench baselines (only for `npm run bench`). */
+    benchRoutes: boolean;
   };
 };

@@ -65,7 +65,11 @@ const app = createApp({
     { name: "redis", check: async () => (await redis.ping().catch(() => "")) === "PONG" },
     { name: "kafka", check: () => isKafkaReachable(env.KAFKA_BROKERS, 2_000) },
   ],
-  settings: { bodyLimitBytes: env.BODY_LIMIT_BYTES, apiKeyCacheMs: env.API_KEY_CACHE_MS },
+  settings: {
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    apiKeyCacheMs: env.API_KEY_CACHE_MS,
+    benchRoutes: env.ENABLE_BENCH_ROUTES,
+  },
 });
 
 const server = serve({ fetch: app.fetch, port: env.PORT }, (info) => {

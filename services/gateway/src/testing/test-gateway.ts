@@ -46,7 +46,7 @@ export async function createTestGateway(
     clientIp: () => "127.0.0.1",
     readiness: overrides.readiness ?? [],
     reservations: { dispatcher, redis, prefix: ctx.queuePrefix, partitionCount: TEST_PARTITIONS },
-    settings: { bodyLimitBytes: overrides.bodyLimitBytes ?? 1_048_576, apiKeyCacheMs: 0 },
+    settings: { bodyLimitBytes: overrides.bodyLimitBytes ?? 1_048_576, apiKeyCacheMs: 0, benchRoutes: false },
   };
   const app = createApp(deps);
   ctx.onCleanup(async () => {
