@@ -12,6 +12,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { z } from "zod";
 import { runLoad, type Summary, summarize } from "./src/load.ts";
+import { commandCpuSeconds, processCpuSeconds } from "./src/cpu.ts";
 
 const env = parseEnv(
   z.object({
@@ -22,6 +23,12 @@ const env = parseEnv(
     BENCH_CONNECTIONS: z.coerce.number().int().positive().default(128),
     BENCH_WORKERS: z.coerce.number().int().positive().default(1),
     BENCH_STEADY_CODES: z.coerce.number().int().positive().default(1_000),
+    BENCH_WORKER_LOG_LEVEL: z.string().default("warn"),
+    /** Run only some scenarios (comma-separated: noop,row-lock,flash,steady). */
+    BENCH_ONLY: z.string().default("noop,row-lock,flash,steady"),
+    BENCH_BATCH_WINDOW_MS: z.string().default("2"),
+    /** Write a V8 CPU profile of the gateway here. */
+    BENCH_PROFILE_DIR: z.string().optional(),
   }),
   process.env,
 );
@@ -62,7 +69,10 @@ const cart = { currency: "TWD", items: [{ productId: "P-1", unitPrice: 990, quan
 await admin(`CREATE DATABASE "${dbName}"`);
 const processes: ReturnType<typeof startService>[] = [];
 try {
-  await applyMigrations({ databaseUrl: benchUrl.toString(), migrationsDir: join(REPO_ROOT, "prisma/migrations") });
+  await applyMigrations({
+    databaseUrl: benchUrl.toString(),
+    migrationsDir: join(REPO_ROOT, "prisma/migrations"),
+  });
   const database = createDatabase({ databaseUrl: benchUrl.toString() });
   await database.pool.query(BENCH_TABLES_SQL);
   const store = await database.prisma.store.create({ data: { slug: "bench", name: "Bench" } });
@@ -93,11 +103,22 @@ try {
   await database.prisma.code.create({
     data: { storeId: store.id, campaignId: flash.id, code: "FLASH11", codeKey: "FLASH11", source: "single" },
   });
-  await database.pool.query("INSERT INTO bench_code_counter (code, usage_limit) VALUES ('FLASH11', $1)", [FLASH_LIMIT]);
+  await database.pool.query("INSERT INTO bench_code_counter (code, usage_limit) VALUES ('FLASH11', $1)", [
+    FLASH_LIMIT,
+  ]);
   const steady = await campaign("Steady", 1_000_000, false);
-  const steadyCodes = Array.from({ length: env.BENCH_STEADY_CODES }, (_, index) => `STEADY${String(index).padStart(5, "0")}`);
+  const steadyCodes = Array.from(
+    { length: env.BENCH_STEADY_CODES },
+    (_, index) => `STEADY${String(index).padStart(5, "0")}`,
+  );
   await database.prisma.code.createMany({
-    data: steadyCodes.map((code) => ({ storeId: store.id, campaignId: steady.id, code, codeKey: code, source: "single" as const })),
+    data: steadyCodes.map((code) => ({
+      storeId: store.id,
+      campaignId: steady.id,
+      code,
+      codeKey: code,
+      source: "single" as const,
+    })),
   });
   await database.close();
 
@@ -109,21 +130,41 @@ try {
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: "warn",
   };
-  const gateway = startService("gateway", {
-    ...serviceEnv,
-    PORT: String(port),
-    ENABLE_BENCH_ROUTES: "true",
-    DATABASE_POOL_SIZE: "32",
-  });
+  const gateway = startService(
+    "gateway",
+    {
+      ...serviceEnv,
+      PORT: String(port),
+      ENABLE_BENCH_ROUTES: "true",
+      DATABASE_POOL_SIZE: "32",
+      BATCH_WINDOW_MS: env.BENCH_BATCH_WINDOW_MS,
+    },
+    "gateway",
+    env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${env.BENCH_PROFILE_DIR}`] : [],
+  );
   processes.push(gateway);
   for (let index = 0; index < env.BENCH_WORKERS; index += 1) {
-    processes.push(startService("reservation-worker", serviceEnv, `worker-${index + 1}`));
+    processes.push(
+      startService(
+        "reservation-worker",
+        { ...serviceEnv, LOG_LEVEL: env.BENCH_WORKER_LOG_LEVEL },
+        `worker-${index + 1}`,
+      ),
+    );
   }
   const origin = `http://127.0.0.1:${port}`;
   await waitForHttp(`${origin}/healthz`, gateway);
   const headers = { authorization: `Bearer ${secret}` };
   const load = (path: string, body: (index: number) => string, keepBodies = false) =>
-    runLoad({ origin, path, headers, body, total: env.BENCH_REQUESTS, connections: env.BENCH_CONNECTIONS, keepBodies });
+    runLoad({
+      origin,
+      path,
+      headers,
+      body,
+      total: env.BENCH_REQUESTS,
+      connections: env.BENCH_CONNECTIONS,
+      keepBodies,
+    });
 
   const accounts = Array.from({ length: env.BENCH_REQUESTS / 2 }, (_, index) => `account-${index}`);
   const flashOrder = shuffle([...accounts, ...accounts], 42);
@@ -133,34 +174,83 @@ try {
   console.log(
     `bench: ${env.BENCH_REQUESTS} requests per scenario, ${env.BENCH_CONNECTIONS} connections, 1 gateway, ${env.BENCH_WORKERS} worker(s)`,
   );
-  await load("/bench/noop", flashBody("WARMUP"));
-  await runLoad({ origin, path: "/v1/reservations", headers, body: (i) => JSON.stringify({ code: "WARMUP00", accountId: `w${i}`, cart }), total: 2_000, connections: env.BENCH_CONNECTIONS });
+  await runLoad({ origin, path: "/bench/noop", headers, body: flashBody("WARMUP"), total: 2_000, connections: env.BENCH_CONNECTIONS });
+  await runLoad({
+    origin,
+    path: "/v1/reservations",
+    headers,
+    body: (i) => JSON.stringify({ code: "WARMUP00", accountId: `w${i}`, cart }),
+    total: 2_000,
+    connections: env.BENCH_CONNECTIONS,
+  });
 
-  const results: Summary[] = [];
-  const noop = summarize("(b) no-op endpoint", await load("/bench/noop", flashBody("FLASH11")));
-  results.push(noop);
-  const rowLock = await load("/bench/row-lock", flashBody("FLASH11"));
-  const rowLockSummary = summarize("(a) row-lock UPDATE per request", rowLock);
-  results.push(rowLockSummary);
-  const flashRun = await load("/v1/reservations", flashBody("FLASH11"));
-  const flashSummary = summarize("flash sale (this system)", flashRun);
-  results.push(flashSummary);
+  const only = new Set(env.BENCH_ONLY.split(",").map((name) => name.trim()));
   const random = shuffle(
     Array.from({ length: env.BENCH_REQUESTS }, (_, index) => index),
     7,
   );
-  const steadyRun = await load("/v1/reservations", (index) =>
-    JSON.stringify({
-      code: steadyCodes[(random[index] ?? 0) % steadyCodes.length],
-      accountId: `steady-${index}`,
-      cart,
-    }),
-  );
-  results.push(summarize(`steady, ${steadyCodes.length} codes (this system)`, steadyRun));
+  const scenarios: Array<{ key: string; name: string; path: string; body: (index: number) => string }> = [
+    { key: "noop", name: "(b) no-op endpoint", path: "/bench/noop", body: flashBody("FLASH11") },
+    {
+      key: "row-lock",
+      name: "(a) row-lock UPDATE per request",
+      path: "/bench/row-lock",
+      body: flashBody("FLASH11"),
+    },
+    { key: "flash", name: "flash sale (this system)", path: "/v1/reservations", body: flashBody("FLASH11") },
+    { key: "accept", name: "accept only (?wait=0)", path: "/v1/reservations?wait=0", body: flashBody("FLASH11") },
+    {
+      key: "steady",
+      name: `steady, ${steadyCodes.length} codes (this system)`,
+      path: "/v1/reservations",
+      body: (index) =>
+        JSON.stringify({
+          code: steadyCodes[(random[index] ?? 0) % steadyCodes.length],
+          accountId: `steady-${index}`,
+          cart,
+        }),
+    },
+  ];
+  const results: Summary[] = [];
+  const byKey = new Map<string, Summary>();
+  for (const scenario of scenarios.filter((candidate) => only.has(candidate.key))) {
+    const cpuBefore = await processCpuSeconds(processes);
+    const redisBefore = commandCpuSeconds("redis-server");
+    const postgresBefore = commandCpuSeconds("postgres");
+    const ownBefore = process.cpuUsage();
+    const summary = summarize(scenario.name, await load(scenario.path, scenario.body));
+    const cpuAfter = await processCpuSeconds(processes);
+    const own = process.cpuUsage(ownBefore);
+    summary.cpu = [
+      ...cpuAfter.map((seconds, index) => `${processes[index]?.name} ${(seconds - (cpuBefore[index] ?? 0)).toFixed(1)}s`),
+      `redis ${(commandCpuSeconds("redis-server") - redisBefore).toFixed(1)}s`,
+      `postgres ${(commandCpuSeconds("postgres") - postgresBefore).toFixed(1)}s`,
+      `load generator ${((own.user + own.system) / 1e6).toFixed(1)}s`,
+    ].join(", ");
+    results.push(summary);
+    byKey.set(scenario.key, summary);
+  }
+
+  if (env.BENCH_WORKER_LOG_LEVEL === "debug") {
+    const commits = processes
+      .slice(1)
+      .flatMap((worker) => worker.output().split("\n"))
+      .filter((line) => line.includes('"committed"'))
+      .map((line) => JSON.parse(line) as { requests: number; ms: number; jobs: number });
+    const total = commits.reduce((sum, commit) => sum + commit.requests, 0);
+    const ms = commits.map((commit) => commit.ms).sort((a, b) => a - b);
+    console.log(
+      `worker commits: ${commits.length}, requests/commit avg ${(total / Math.max(1, commits.length)).toFixed(1)}, jobs/commit avg ${(commits.reduce((sum, commit) => sum + commit.jobs, 0) / Math.max(1, commits.length)).toFixed(1)}, ms p50 ${ms[Math.floor(ms.length / 2)]} p99 ${ms[Math.floor(ms.length * 0.99)]}`,
+    );
+  }
 
   const check = createDatabase({ databaseUrl: benchUrl.toString() });
-  const reserved = await check.prisma.reservation.count({ where: { codeKey: "FLASH11", status: "RESERVED" } });
-  const rowLockWinners = await check.pool.query("SELECT count(*)::int AS n FROM bench_reservation WHERE status = 'RESERVED'");
+  const reserved = await check.prisma.reservation.count({
+    where: { codeKey: "FLASH11", status: "RESERVED" },
+  });
+  const rowLockWinners = await check.pool.query(
+    "SELECT count(*)::int AS n FROM bench_reservation WHERE status = 'RESERVED'",
+  );
   await check.close();
 
   const table = [
@@ -171,21 +261,33 @@ try {
         `| ${row.name} | ${row.requests} | ${row.rps.toFixed(0)} | ${row.p50.toFixed(1)} | ${row.p99.toFixed(1)} | ${row.statuses} |`,
     ),
   ];
+  const flashSummary = byKey.get("flash");
+  const rowLockSummary = byKey.get("row-lock");
+  const noop = byKey.get("noop");
   const ratios = {
-    flashVsRowLock: flashSummary.rps / rowLockSummary.rps,
-    flashVsNoop: flashSummary.rps / noop.rps,
+    flashVsRowLock: flashSummary && rowLockSummary ? flashSummary.rps / rowLockSummary.rps : null,
+    flashVsNoop: flashSummary && noop ? flashSummary.rps / noop.rps : null,
   };
   console.log(table.join("\n"));
+  if (ratios.flashVsRowLock !== null && ratios.flashVsNoop !== null) {
+    console.log(
+      `\nflash sale: ${ratios.flashVsRowLock.toFixed(1)}× the row-lock baseline, ${ratios.flashVsNoop.toFixed(2)}× the no-op endpoint (targets: ≥10×, ≥0.5×)`,
+    );
+  }
+  for (const row of results) console.log(`cpu during ${row.name}: ${row.cpu}`);
   console.log(
-    `\nflash sale: ${(ratios.flashVsRowLock).toFixed(1)}× the row-lock baseline, ${ratios.flashVsNoop.toFixed(2)}× the no-op endpoint (targets: ≥10×, ≥0.5×)`,
+    `winners: flash ${reserved} RESERVED, row-lock ${rowLockWinners.rows[0]?.n} (limit ${FLASH_LIMIT})`,
   );
-  console.log(`winners: flash ${reserved} RESERVED, row-lock ${rowLockWinners.rows[0]?.n} (limit ${FLASH_LIMIT})`);
   mkdirSync(join(REPO_ROOT, "bench/results"), { recursive: true });
   writeFileSync(
     join(REPO_ROOT, "bench/results/latest.json"),
-    JSON.stringify({ at: new Date().toISOString(), settings: { ...env, DATABASE_URL: undefined }, results, ratios }, null, 2),
+    JSON.stringify(
+      { at: new Date().toISOString(), settings: { ...env, DATABASE_URL: undefined }, results, ratios },
+      null,
+      2,
+    ),
   );
-  if (reserved !== FLASH_LIMIT) {
+  if (only.has("flash") && reserved !== FLASH_LIMIT) {
     console.error(`flash sale decided ${reserved} winners, expected ${FLASH_LIMIT}`);
     process.exitCode = 1;
   }

@@ -22,7 +22,11 @@ export async function runLoad(options: {
   connections: number;
   keepBodies?: boolean;
 }): Promise<LoadResult> {
-  const pool = new Pool(options.origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const pool = new Pool(options.origin, {
+    connections: options.connections,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+  });
   const latencies = new Array<number>(options.total);
   const statuses = new Map<number, number>();
   const bodies: string[] = options.keepBodies ? new Array<string>(options.total) : [];
@@ -59,7 +63,15 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.max(0, index)] ?? 0;
 }
 
-export type Summary = { name: string; requests: number; rps: number; p50: number; p99: number; statuses: string };
+export type Summary = {
+  name: string;
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  statuses: string;
+  cpu?: string;
+};
 
 export function summarize(name: string, result: LoadResult): Summary {
   const sorted = [...result.latencies].sort((a, b) => a - b);

@@ -29,7 +29,19 @@ export type CampaignChanges = Partial<
   >
 >;
 
-export function toCampaignRecord(row: CampaignRow): CampaignRecord {
+/** A campaign row from Prisma, or from raw SQL selecting CAMPAIGN_COLUMNS (amount as text). */
+export type CampaignRowLike = Omit<CampaignRow, "amount"> & { amount: bigint | string | null };
+
+/** The campaign columns of alias `c` under Prisma's field names, for raw SQL. */
+export const CAMPAIGN_COLUMNS = `c.id, c.store_id AS "storeId", c.name, c.discount_type::text AS "discountType",
+  c.percent_basis_points AS "percentBasisPoints", c.amount::text AS amount, c.currency, c.starts_at AS "startsAt",
+  c.ends_at AS "endsAt", c.member_groups AS "memberGroups", c.product_ids AS "productIds", c.usage_limit AS "usageLimit",
+  c.once_per_account AS "oncePerAccount", c.priority, c.combines_with_all AS "combinesWithAll",
+  c.combines_with AS "combinesWith", c.partner_id AS "partnerId", c.velocity_limit AS "velocityLimit",
+  c.velocity_window_seconds AS "velocityWindowSeconds", c.state::text AS state, c.version, c.created_at AS "createdAt",
+  c.updated_at AS "updatedAt", c.archived_at AS "archivedAt"`;
+
+export function toCampaignRecord(row: CampaignRowLike): CampaignRecord {
   return {
     id: row.id,
     storeId: row.storeId,
@@ -53,7 +65,7 @@ export function toCampaignRecord(row: CampaignRow): CampaignRecord {
   };
 }
 
-function toDiscountRule(row: CampaignRow): DiscountRule {
+function toDiscountRule(row: CampaignRowLike): DiscountRule {
   if (row.discountType === "percentage") {
     return { type: "percentage", basisPoints: row.percentBasisPoints ?? 0 };
   }

@@ -17,7 +17,12 @@ export type CodeRecord = {
 
 export type CodeConflict = { campaignId: string; campaignName: string; code: string };
 
-export function toCodeRecord(row: CodeRow): CodeRecord {
+/** The code columns of alias `k` under CodeRecord's field names, for raw SQL. */
+export const CODE_COLUMNS = `k.id, k.store_id AS "storeId", k.campaign_id AS "campaignId", k.code, k.code_key AS "codeKey",
+  k.state::text AS state, k.source::text AS source, k.partner_id AS "partnerId", k.created_at AS "createdAt",
+  k.expired_at AS "expiredAt"`;
+
+export function toCodeRecord(row: CodeRecord | CodeRow): CodeRecord {
   return {
     id: row.id,
     storeId: row.storeId,

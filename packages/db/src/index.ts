@@ -10,3 +10,4 @@ export * from "./outbox.ts";
 export * from "./reservation-ledger.ts";
 export * from "./reservation-transitions.ts";
 export * from "./reservations.ts";
+export * from "./sql.ts";

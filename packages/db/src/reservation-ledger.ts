@@ -1,12 +1,11 @@
-// The reservation worker's statements: everything one decision batch reads and writes inside its
-// transaction. Written as SQL because they run once per batch on the hot path; rows travel as one
-// jsonb parameter (jsonb_to_recordset), so a batch of any size is one statement per table.
-
-import { toCampaignRecord } from "./campaigns.ts";
-import type { Db } from "./client.ts";
+// The statements a reservation decision reads and writes, on the plain `Sql` surface: the worker
+// runs them on a pg transaction (one batch of decisions = a handful of round trips), the gateway
+// and the order consumer inside their Prisma transactions. Rows travel as one jsonb parameter
+// (jsonb_to_recordset), so a batch of any size is one statement per table.
+import { type CampaignRowLike, CAMPAIGN_COLUMNS, toCampaignRecord } from "./campaigns.ts";
 import type { CodeCandidate } from "./code-candidates.ts";
-import { toCodeRecord } from "./codes.ts";
-import type { Campaign as CampaignRow, Code as CodeRow } from "./generated/prisma/client.ts";
+import { CODE_COLUMNS, type CodeRecord, toCodeRecord } from "./codes.ts";
+import type { Sql } from "./sql.ts";
 
 export class PartitionFenceError extends Error {
   override readonly name = "PartitionFenceError";
@@ -19,34 +18,37 @@ export class PartitionFenceError extends Error {
 }
 
 /** Locks the partition's cursor row (creating it at 0) and returns the last decided job id. */
-export async function lockPartitionCursor(db: Db, queue: string, partition: number): Promise<number> {
-  await db.$executeRaw`
-    INSERT INTO queue_partition (queue, partition, last_job_id, updated_at)
-    VALUES (${queue}, ${partition}, 0, now()) ON CONFLICT DO NOTHING`;
-  const rows = await db.$queryRaw<{ last_job_id: bigint }[]>`
-    SELECT last_job_id FROM queue_partition WHERE queue = ${queue} AND partition = ${partition} FOR UPDATE`;
-  return Number(rows[0]?.last_job_id ?? 0n);
-}
-
-export async function advancePartitionCursor(
-  db: Db,
-  queue: string,
-  partition: number,
-  lastJobId: number,
-): Promise<void> {
-  await db.$executeRaw`
-    UPDATE queue_partition SET last_job_id = ${lastJobId}, updated_at = now()
-    WHERE queue = ${queue} AND partition = ${partition}`;
+export async function lockPartitionCursor(sql: Sql, queue: string, partition: number): Promise<number> {
+  const select = `SELECT last_job_id::text AS last_job_id FROM queue_partition WHERE queue = $1 AND partition = $2 FOR UPDATE`;
+  let rows = (await sql.query<{ last_job_id: string }>(select, [queue, partition])).rows;
+  if (rows.length === 0) {
+    await sql.query(
+      `INSERT INTO queue_partition (queue, partition, last_job_id, updated_at) VALUES ($1, $2, 0, now()) ON CONFLICT DO NOTHING`,
+      [queue, partition],
+    );
+    rows = (await sql.query<{ last_job_id: string }>(select, [queue, partition])).rows;
+  }
+  return Number(rows[0]?.last_job_id ?? 0);
 }
 
 /** The last decided job id without locking (0 for a partition never used). */
-export async function readPartitionCursor(db: Db, queue: string, partition: number): Promise<number> {
-  const rows = await db.$queryRaw<{ last_job_id: bigint }[]>`
-    SELECT last_job_id FROM queue_partition WHERE queue = ${queue} AND partition = ${partition}`;
-  return Number(rows[0]?.last_job_id ?? 0n);
+export async function readPartitionCursor(sql: Sql, queue: string, partition: number): Promise<number> {
+  const { rows } = await sql.query<{ last_job_id: string }>(
+    `SELECT last_job_id::text AS last_job_id FROM queue_partition WHERE queue = $1 AND partition = $2`,
+    [queue, partition],
+  );
+  return Number(rows[0]?.last_job_id ?? 0);
 }
 
-type CandidateRow = CodeRow & { campaign: CampaignRow };
+export async function advancePartitionCursor(sql: Sql, queue: string, partition: number, lastJobId: number): Promise<void> {
+  await sql.query(`UPDATE queue_partition SET last_job_id = $3, updated_at = now() WHERE queue = $1 AND partition = $2`, [
+    queue,
+    partition,
+    lastJobId,
+  ]);
+}
+
+type CandidateRow = CodeRecord & { campaign: CampaignRowLike };
 
 /**
  * Every code instance (with its campaign) for the (store, code key) pairs, code rows locked in id
@@ -54,46 +56,75 @@ type CandidateRow = CodeRow & { campaign: CampaignRow };
  * are serialized and its outbox rows follow commit order.
  */
 export async function lockCodeCandidates(
-  db: Db,
+  sql: Sql,
   keys: readonly { storeId: string; codeKey: string }[],
 ): Promise<CodeCandidate[]> {
   if (keys.length === 0) return [];
-  const locked = await db.$queryRaw<{ id: string }[]>`
-    SELECT k.id FROM code k
-    JOIN jsonb_to_recordset(${JSON.stringify(keys.map((key) => ({ store_id: key.storeId, code_key: key.codeKey })))}::jsonb)
-      AS wanted(store_id uuid, code_key text)
-      ON k.store_id = wanted.store_id AND k.code_key = wanted.code_key
-    ORDER BY k.id
-    FOR NO KEY UPDATE OF k`;
-  if (locked.length === 0) return [];
-  const rows: CandidateRow[] = await db.code.findMany({
-    where: { id: { in: locked.map((row) => row.id) } },
-    include: { campaign: true },
-    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-  });
-  return rows.map((row) => ({ code: toCodeRecord(row), campaign: toCampaignRecord(row.campaign) }));
+  const { rows } = await sql.query<CandidateRow>(
+    `SELECT ${CODE_COLUMNS}, row_to_json(camp) AS campaign
+     FROM code k
+     JOIN jsonb_to_recordset($1::jsonb) AS wanted(store_id uuid, code_key text)
+       ON k.store_id = wanted.store_id AND k.code_key = wanted.code_key
+     JOIN LATERAL (SELECT ${CAMPAIGN_COLUMNS} FROM campaign c WHERE c.id = k.campaign_id) AS camp ON true
+     ORDER BY k.id
+     FOR NO KEY UPDATE OF k`,
+    [JSON.stringify(keys.map((key) => ({ store_id: key.storeId, code_key: key.codeKey })))],
+  );
+  return rows
+    .map((row) => ({ code: toCodeRecord(row), campaign: toCampaignRecord(reviveCampaign(row.campaign)) }))
+    .sort(
+      (a, b) =>
+        a.code.createdAt.getTime() - b.code.createdAt.getTime() || (a.code.id < b.code.id ? -1 : a.code.id > b.code.id ? 1 : 0),
+    );
 }
 
-/** Locks campaign rows in id order (used for once-per-account campaigns that span partitions). */
-export async function lockCampaigns(db: Db, campaignIds: readonly string[]): Promise<void> {
+/** row_to_json gives dates as strings: turn them back into Dates. */
+function reviveCampaign(raw: CampaignRowLike): CampaignRowLike {
+  const date = (value: unknown) => (value === null || value === undefined ? null : new Date(String(value)));
+  return {
+    ...raw,
+    startsAt: date(raw.startsAt) ?? new Date(0),
+    endsAt: date(raw.endsAt) ?? new Date(0),
+    createdAt: date(raw.createdAt) ?? new Date(0),
+    updatedAt: date(raw.updatedAt) ?? new Date(0),
+    archivedAt: date(raw.archivedAt),
+  };
+}
+
+/** Locks campaign rows in id order (once-per-account campaigns span partitions). */
+export async function lockCampaigns(sql: Sql, campaignIds: readonly string[]): Promise<void> {
   if (campaignIds.length === 0) return;
-  await db.$queryRaw`
-    SELECT id FROM campaign WHERE id = ANY(${[...campaignIds]}::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
+  await sql.query(`SELECT id FROM campaign WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [[...campaignIds]]);
+}
+
+/** Live holds per code at `now` (CONFIRMED, or RESERVED not yet run out). */
+export async function countLiveHolds(sql: Sql, codeIds: readonly string[], now: Date): Promise<Map<string, number>> {
+  if (codeIds.length === 0) return new Map();
+  const { rows } = await sql.query<{ code_id: string; live: number }>(
+    `SELECT code_id, count(*)::int AS live FROM reservation
+     WHERE code_id = ANY($1::uuid[]) AND status IN ('RESERVED', 'CONFIRMED')
+       AND (status = 'CONFIRMED' OR expires_at > $2)
+     GROUP BY code_id`,
+    [[...codeIds], now],
+  );
+  return new Map(rows.map((row) => [row.code_id, row.live]));
 }
 
 /** For each campaign, the accounts (of those given) holding a live reservation at `now`. */
 export async function findAccountHolds(
-  db: Db,
+  sql: Sql,
   campaignIds: readonly string[],
   accountIds: readonly string[],
   now: Date,
 ): Promise<Map<string, Set<string>>> {
   const holds = new Map<string, Set<string>>();
   if (campaignIds.length === 0 || accountIds.length === 0) return holds;
-  const rows = await db.$queryRaw<{ campaign_id: string; account_id: string }[]>`
-    SELECT DISTINCT campaign_id, account_id FROM reservation
-    WHERE campaign_id = ANY(${[...campaignIds]}::uuid[]) AND account_id = ANY(${[...accountIds]}::text[])
-      AND (status = 'CONFIRMED' OR (status = 'RESERVED' AND expires_at > ${now}))`;
+  const { rows } = await sql.query<{ campaign_id: string; account_id: string }>(
+    `SELECT DISTINCT campaign_id, account_id FROM reservation
+     WHERE campaign_id = ANY($1::uuid[]) AND account_id = ANY($2::text[])
+       AND status IN ('RESERVED', 'CONFIRMED') AND (status = 'CONFIRMED' OR expires_at > $3)`,
+    [[...campaignIds], [...accountIds], now],
+  );
   for (const row of rows) {
     const accounts = holds.get(row.campaign_id) ?? new Set<string>();
     accounts.add(row.account_id);
@@ -112,35 +143,21 @@ export type StoredIdempotency = {
 };
 
 export async function findIdempotencyRecords(
-  db: Db,
+  sql: Sql,
   scope: string,
   keys: readonly { storeId: string; key: string }[],
 ): Promise<StoredIdempotency[]> {
   if (keys.length === 0) return [];
-  const rows = await db.$queryRaw<
-    {
-      store_id: string;
-      key: string;
-      request_hash: string;
-      response_status: number;
-      response_body: unknown;
-      reservation_id: string | null;
-    }[]
-  >`
-    SELECT r.store_id, r.key, r.request_hash, r.response_status, r.response_body, r.reservation_id
-    FROM idempotency_record r
-    JOIN jsonb_to_recordset(${JSON.stringify(keys.map((key) => ({ store_id: key.storeId, key: key.key })))}::jsonb)
-      AS wanted(store_id uuid, key text)
-      ON r.store_id = wanted.store_id AND r.key = wanted.key
-    WHERE r.scope = ${scope}`;
-  return rows.map((row) => ({
-    storeId: row.store_id,
-    key: row.key,
-    requestHash: row.request_hash,
-    responseStatus: row.response_status,
-    responseBody: row.response_body,
-    reservationId: row.reservation_id,
-  }));
+  const { rows } = await sql.query<StoredIdempotency>(
+    `SELECT r.store_id AS "storeId", r.key, r.request_hash AS "requestHash", r.response_status AS "responseStatus",
+            r.response_body AS "responseBody", r.reservation_id AS "reservationId"
+     FROM idempotency_record r
+     JOIN jsonb_to_recordset($1::jsonb) AS wanted(store_id uuid, key text)
+       ON r.store_id = wanted.store_id AND r.key = wanted.key
+     WHERE r.scope = $2`,
+    [JSON.stringify(keys.map((key) => ({ store_id: key.storeId, key: key.key }))), scope],
+  );
+  return rows;
 }
 
 export type ExpiredHold = {
@@ -155,37 +172,16 @@ export type ExpiredHold = {
 };
 
 /** Marks RESERVED holds of the given (locked) codes whose time ran out as EXPIRED. */
-export async function expireRunOutHolds(
-  db: Db,
-  codeIds: readonly string[],
-  now: Date,
-): Promise<ExpiredHold[]> {
+export async function expireRunOutHolds(sql: Sql, codeIds: readonly string[], now: Date): Promise<ExpiredHold[]> {
   if (codeIds.length === 0) return [];
-  const rows = await db.$queryRaw<
-    {
-      id: string;
-      store_id: string;
-      code_id: string;
-      campaign_id: string | null;
-      code_input: string;
-      code_key: string;
-      account_id: string;
-      sequence: bigint;
-    }[]
-  >`
-    UPDATE reservation SET status = 'EXPIRED', expired_at = ${now}
-    WHERE code_id = ANY(${[...codeIds]}::uuid[]) AND status = 'RESERVED' AND expires_at <= ${now}
-    RETURNING id, store_id, code_id, campaign_id, code_input, code_key, account_id, sequence`;
-  return rows.map((row) => ({
-    id: row.id,
-    storeId: row.store_id,
-    codeId: row.code_id,
-    campaignId: row.campaign_id,
-    codeInput: row.code_input,
-    codeKey: row.code_key,
-    accountId: row.account_id,
-    sequence: Number(row.sequence),
-  }));
+  const { rows } = await sql.query<Omit<ExpiredHold, "sequence"> & { sequence: string }>(
+    `UPDATE reservation SET status = 'EXPIRED', expired_at = $2
+     WHERE code_id = ANY($1::uuid[]) AND status = 'RESERVED' AND expires_at <= $2
+     RETURNING id, store_id AS "storeId", code_id AS "codeId", campaign_id AS "campaignId", code_input AS "codeInput",
+       code_key AS "codeKey", account_id AS "accountId", sequence::text AS sequence`,
+    [[...codeIds], now],
+  );
+  return rows.map((row) => ({ ...row, sequence: Number(row.sequence) }));
 }
 
 export type NewReservationRow = {
@@ -214,40 +210,7 @@ export type NewReservationRow = {
   expires_at: string | null;
 };
 
-export async function insertReservations(db: Db, rows: readonly NewReservationRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await db.$executeRaw`
-    INSERT INTO reservation (id, store_id, code_id, campaign_id, code_input, code_key, account_id, member_groups,
-      partition, sequence, status, error_code, currency, cart, discount, lines, totals, partner_id,
-      idempotency_key, client_ip, accepted_at, decided_at, expires_at)
-    SELECT id, store_id, code_id, campaign_id, code_input, code_key, account_id, member_groups,
-      partition, sequence, status::reservation_status, error_code, currency, cart, discount, lines, totals, partner_id,
-      idempotency_key, client_ip, accepted_at, decided_at, expires_at
-    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(id uuid, store_id uuid, code_id uuid,
-      campaign_id uuid, code_input text, code_key text, account_id text, member_groups text[], partition int,
-      sequence bigint, status text, error_code text, currency text, cart jsonb, discount bigint, lines jsonb,
-      totals jsonb, partner_id uuid, idempotency_key text, client_ip text, accepted_at timestamptz,
-      decided_at timestamptz, expires_at timestamptz)`;
-}
-
-export type NewOutboxRow = {
-  store_id: string;
-  topic: string;
-  key: string;
-  event_type: string;
-  payload: unknown;
-};
-
-/** Outbox rows get ids in array order. */
-export async function insertOutboxEvents(db: Db, rows: readonly NewOutboxRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await db.$executeRaw`
-    INSERT INTO outbox_event (store_id, topic, key, event_type, payload)
-    SELECT store_id, topic, key, event_type, payload
-    FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      AS (store_id uuid, topic text, key text, event_type text, payload jsonb)) WITH ORDINALITY AS r
-    ORDER BY r.ordinality`;
-}
+export type NewOutboxRow = { store_id: string; topic: string; key: string; event_type: string; payload: unknown };
 
 export type NewIdempotencyRow = {
   store_id: string;
@@ -259,11 +222,61 @@ export type NewIdempotencyRow = {
   reservation_id: string | null;
 };
 
-export async function insertIdempotencyRecords(db: Db, rows: readonly NewIdempotencyRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await db.$executeRaw`
-    INSERT INTO idempotency_record (store_id, scope, key, request_hash, response_status, response_body, reservation_id)
-    SELECT store_id, scope, key, request_hash, response_status, response_body, reservation_id
-    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(store_id uuid, scope text, key text,
-      request_hash text, response_status int, response_body jsonb, reservation_id uuid)`;
+const INSERT_RESERVATIONS = `INSERT INTO reservation (id, store_id, code_id, campaign_id, code_input, code_key,
+    account_id, member_groups, partition, sequence, status, error_code, currency, cart, discount, lines, totals, partner_id,
+    idempotency_key, client_ip, accepted_at, decided_at, expires_at)
+  SELECT id, store_id, code_id, campaign_id, code_input, code_key, account_id, member_groups, partition, sequence,
+    status::reservation_status, error_code, currency, cart, discount, lines, totals, partner_id, idempotency_key, client_ip,
+    accepted_at, decided_at, expires_at
+  FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, store_id uuid, code_id uuid, campaign_id uuid, code_input text,
+    code_key text, account_id text, member_groups text[], partition int, sequence bigint, status text, error_code text,
+    currency text, cart jsonb, discount bigint, lines jsonb, totals jsonb, partner_id uuid, idempotency_key text,
+    client_ip text, accepted_at timestamptz, decided_at timestamptz, expires_at timestamptz)`;
+
+/** Outbox rows get ids in array order. */
+const INSERT_OUTBOX = `INSERT INTO outbox_event (store_id, topic, key, event_type, payload)
+  SELECT store_id, topic, key, event_type, payload
+  FROM ROWS FROM (jsonb_to_recordset($2::jsonb)
+    AS (store_id uuid, topic text, key text, event_type text, payload jsonb)) WITH ORDINALITY AS o
+  ORDER BY o.ordinality`;
+
+const INSERT_IDEMPOTENCY = `INSERT INTO idempotency_record (store_id, scope, key, request_hash, response_status,
+    response_body, reservation_id)
+  SELECT store_id, scope, key, request_hash, response_status, response_body, reservation_id
+  FROM jsonb_to_recordset($3::jsonb) AS i(store_id uuid, scope text, key text, request_hash text, response_status int,
+    response_body jsonb, reservation_id uuid)`;
+
+/**
+ * Writes one batch of decisions in a single statement: reservations, outbox events, idempotency
+ * records and (when given) the partition cursor.
+ */
+export async function writeDecisions(
+  sql: Sql,
+  batch: {
+    reservations: readonly NewReservationRow[];
+    outbox: readonly NewOutboxRow[];
+    idempotency: readonly NewIdempotencyRow[];
+    cursor?: { queue: string; partition: number; lastJobId: number };
+  },
+): Promise<void> {
+  await sql.query(
+    `WITH reservations AS (${INSERT_RESERVATIONS}),
+          outbox AS (${INSERT_OUTBOX}),
+          idempotency AS (${INSERT_IDEMPOTENCY}),
+          cursor AS (UPDATE queue_partition SET last_job_id = $6, updated_at = now()
+                     WHERE $4::text IS NOT NULL AND queue = $4 AND partition = $5)
+     SELECT 1`,
+    [
+      JSON.stringify(batch.reservations),
+      JSON.stringify(batch.outbox),
+      JSON.stringify(batch.idempotency),
+      batch.cursor?.queue ?? null,
+      batch.cursor?.partition ?? 0,
+      batch.cursor?.lastJobId ?? 0,
+    ],
+  );
+}
+
+export async function insertOutboxEvents(sql: Sql, rows: readonly NewOutboxRow[]): Promise<void> {
+  if (rows.length > 0) await writeDecisions(sql, { reservations: [], outbox: rows, idempotency: [] });
 }

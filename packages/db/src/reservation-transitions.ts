@@ -3,15 +3,16 @@
 // and writes exactly one outbox row per change.
 import { decideAttempt, type ErrorCode } from "@promo/domain";
 import type { Db } from "./client.ts";
-import { countLiveHolds } from "./code-candidates.ts";
 import type { Reservation as ReservationRow } from "./generated/prisma/client.ts";
 import { redemptionOutboxRow } from "./outbox.ts";
 import {
+  countLiveHolds,
   findAccountHolds,
   insertOutboxEvents,
   lockCampaigns,
   lockCodeCandidates,
 } from "./reservation-ledger.ts";
+import { prismaSql } from "./sql.ts";
 
 export type TransitionResult =
   | { kind: "changed"; reservation: ReservationRow }
@@ -25,7 +26,7 @@ async function lockReservation(db: Db, storeId: string, id: string): Promise<Res
     select: { codeId: true, codeKey: true },
   });
   if (!found) return null;
-  if (found.codeId) await lockCodeCandidates(db, [{ storeId, codeKey: found.codeKey }]);
+  if (found.codeId) await lockCodeCandidates(prismaSql(db), [{ storeId, codeKey: found.codeKey }]);
   return db.reservation.findUnique({ where: { id } });
 }
 
@@ -45,7 +46,7 @@ async function markExpired(db: Db, row: ReservationRow, now: Date): Promise<Rese
     where: { id: row.id },
     data: { status: "EXPIRED", expiredAt: now },
   });
-  await insertOutboxEvents(db, [
+  await insertOutboxEvents(prismaSql(db), [
     redemptionOutboxRow("reservation.expired", row.codeKey, eventBase(row), now),
   ]);
   return expired;
@@ -72,7 +73,7 @@ export async function releaseReservation(
     where: { id: row.id },
     data: { status: "RELEASED", releasedAt: input.now },
   });
-  await insertOutboxEvents(db, [
+  await insertOutboxEvents(prismaSql(db), [
     redemptionOutboxRow("reservation.released", row.codeKey, eventBase(row), input.now),
   ]);
   return { kind: "changed", reservation: released };
@@ -115,7 +116,7 @@ export async function confirmReservation(
       orderTotal: input.orderTotal === null ? null : BigInt(input.orderTotal),
     },
   });
-  await insertOutboxEvents(db, [
+  await insertOutboxEvents(prismaSql(db), [
     redemptionOutboxRow(
       "reservation.confirmed",
       row.codeKey,
@@ -133,13 +134,13 @@ export async function confirmReservation(
 
 /** Would the code grant this reservation's attempt again now? null when yes, else why not. */
 async function checkRoomAgain(db: Db, row: ReservationRow, now: Date): Promise<ErrorCode | null> {
-  const candidates = await lockCodeCandidates(db, [{ storeId: row.storeId, codeKey: row.codeKey }]);
+  const candidates = await lockCodeCandidates(prismaSql(db), [{ storeId: row.storeId, codeKey: row.codeKey }]);
   const own = candidates.find((candidate) => candidate.code.id === row.codeId);
   if (!own) return "RESERVATION_EXPIRED";
-  if (own.campaign.oncePerAccount) await lockCampaigns(db, [own.campaign.id]);
+  if (own.campaign.oncePerAccount) await lockCampaigns(prismaSql(db), [own.campaign.id]);
   const [liveHolds, accountHolds] = await Promise.all([
-    countLiveHolds(db, [own.code.id], now),
-    findAccountHolds(db, [own.campaign.id], [row.accountId], now),
+    countLiveHolds(prismaSql(db), [own.code.id], now),
+    findAccountHolds(prismaSql(db), [own.campaign.id], [row.accountId], now),
   ]);
   const cart = row.cart as {
     currency: string;
@@ -178,7 +179,7 @@ export async function cancelOrderReservations(
       where: { id },
       data: { status: "CANCELLED", cancelledAt: input.now },
     });
-    await insertOutboxEvents(db, [
+    await insertOutboxEvents(prismaSql(db), [
       redemptionOutboxRow(
         "reservation.cancelled",
         row.codeKey,

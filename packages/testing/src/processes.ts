@@ -19,8 +19,13 @@ export type ServiceProcess = {
 };
 
 /** Starts one of the services (`services/<name>/src/main.ts`) as a child process with the given env. */
-export function startService(name: string, env: Record<string, string>, label = name): ServiceProcess {
-  const child = spawn(process.execPath, [TSX_CLI, `${REPO_ROOT}services/${name}/src/main.ts`], {
+export function startService(
+  name: string,
+  env: Record<string, string>,
+  label = name,
+  nodeFlags: readonly string[] = [],
+): ServiceProcess {
+  const child = spawn(process.execPath, [TSX_CLI, ...nodeFlags, `${REPO_ROOT}services/${name}/src/main.ts`], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],

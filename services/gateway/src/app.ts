@@ -1,10 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { DomainError } from "@promo/domain";
-import { bodyLimit } from "hono/body-limit";
 import type { GatewayDeps } from "./deps.ts";
 import type { GatewayEnv } from "./env.ts";
 import { handleError, respondWithError } from "./errors.ts";
 import { createAuthenticator } from "./middleware/auth.ts";
+import { limitBodySize } from "./middleware/body-limit.ts";
 import { requireJsonBody } from "./middleware/json-body.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
@@ -21,15 +20,8 @@ export function createApp(deps: GatewayDeps) {
   const requireScope = createAuthenticator(deps.database, deps.settings.apiKeyCacheMs);
 
   app.use("*", requestContext(deps.logger));
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: deps.settings.bodyLimitBytes,
-      onError: () => {
-        throw new DomainError("PAYLOAD_TOO_LARGE", { limitBytes: deps.settings.bodyLimitBytes });
-      },
-    }),
-  );
+  app.use("/v1/*", limitBodySize(deps.settings.bodyLimitBytes));
+  app.use("/bench/*", limitBodySize(deps.settings.bodyLimitBytes));
   app.use("/v1/*", requireJsonBody());
   app.use("/bench/*", requireJsonBody());
 

@@ -2,7 +2,7 @@
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { GatewayEnvSchema, parseEnv } from "@promo/config";
-import { createDatabase, ensureBootstrapKey, pingDatabase, readPartitionCursor } from "@promo/db";
+import { createDatabase, ensureBootstrapKey, pingDatabase, poolSql, readPartitionCursor } from "@promo/db";
 import { isKafkaReachable } from "@promo/events";
 import { createLogger, redactUrl } from "@promo/observability";
 import {
@@ -34,7 +34,7 @@ const queues = createReservationQueues({
   connection: redis,
   prefix: env.QUEUE_PREFIX,
   readJobIdFloor: (partition) =>
-    readPartitionCursor(database.prisma, reservationQueueName(partition), partition),
+    readPartitionCursor(poolSql(database.pool), reservationQueueName(partition), partition),
 });
 const dispatcher = createReservationDispatcher({
   enqueue: (partition, batch) => queues.enqueue(partition, batch),

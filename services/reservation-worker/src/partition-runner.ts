@@ -116,7 +116,7 @@ export function createPartitionRunner(options: PartitionRunnerOptions) {
       }
       const run = contiguousRun();
       if (run.length === 0) return;
-      logger.debug({ cursor, jobs: run.length }, "committing");
+      const started = performance.now();
       try {
         const results = await ledger.commitInOrder(
           cursor,
@@ -125,6 +125,14 @@ export function createPartitionRunner(options: PartitionRunnerOptions) {
         const last = run.at(-1);
         if (last) cursor = last.job.jobId;
         failures = 0;
+        logger.debug(
+          {
+            jobs: run.length,
+            requests: run.reduce((sum, entry) => sum + (entry.job.batch?.requests.length ?? 0), 0),
+            ms: Math.round((performance.now() - started) * 10) / 10,
+          },
+          "committed",
+        );
         gapSince = null;
         for (const entry of run) {
           const result = results.get(entry.job.jobId);

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { type Quote, QuoteRequestSchema, QuoteSchema } from "@promo/contracts";
-import { countLiveHolds, findCampaignsHeldByAccount, findCodeCandidates } from "@promo/db";
+import { countLiveHolds, findAccountHolds, findCodeCandidates, poolSql } from "@promo/db";
 import {
   type CodeCandidate,
   checkCodeFormat,
@@ -78,22 +78,23 @@ export function checkoutRoutes(deps: GatewayDeps) {
       else found.push({ code, candidate });
     }
 
-    const [liveHolds, heldCampaigns] = await Promise.all([
+    const sql = poolSql(deps.database.pool);
+    const [liveHolds, accountHolds] = await Promise.all([
       countLiveHolds(
-        prisma,
+        sql,
         found.map(({ candidate }) => candidate.code.id),
         now,
       ),
-      findCampaignsHeldByAccount(
-        prisma,
+      findAccountHolds(
+        sql,
         found.map(({ candidate }) => candidate.campaign.id),
-        request.accountId,
+        [request.accountId],
         now,
       ),
     ]);
     const applicable = found.filter(({ code, candidate }) => {
       const { campaign } = candidate;
-      if (campaign.oncePerAccount && heldCampaigns.has(campaign.id)) {
+      if (campaign.oncePerAccount && accountHolds.has(campaign.id)) {
         refuse(code, "ACCOUNT_LIMIT_REACHED", campaign.id);
         return false;
       }

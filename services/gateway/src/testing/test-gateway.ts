@@ -1,4 +1,4 @@
-import { readPartitionCursor } from "@promo/db";
+import { poolSql, readPartitionCursor } from "@promo/db";
 import { createLogger } from "@promo/observability";
 import {
   createRedisConnection,
@@ -24,7 +24,7 @@ export async function createTestGateway(
     connection: redis,
     prefix: ctx.queuePrefix,
     readJobIdFloor: (partition) =>
-      readPartitionCursor(ctx.db.database.prisma, reservationQueueName(partition), partition),
+      readPartitionCursor(poolSql(ctx.db.database.pool), reservationQueueName(partition), partition),
   });
   const dispatcher = createReservationDispatcher({
     enqueue: (partition, batch) => queues.enqueue(partition, batch),

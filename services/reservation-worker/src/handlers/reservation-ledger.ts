@@ -9,17 +9,15 @@ import {
 } from "@promo/contracts";
 import {
   advancePartitionCursor,
+  poolSql,
+  type Sql,
   countLiveHolds,
   type Database,
-  type Db,
   expiredHoldOutboxRow,
   expireRunOutHolds,
   findAccountHolds,
   findIdempotencyRecords,
   findReservationsByIds,
-  insertIdempotencyRecords,
-  insertOutboxEvents,
-  insertReservations,
   lockCampaigns,
   lockCodeCandidates,
   lockPartitionCursor,
@@ -31,6 +29,8 @@ import {
   redemptionOutboxRow,
   type StoredIdempotency,
   toReservationView,
+  withPgTransaction,
+  writeDecisions,
 } from "@promo/db";
 import { type CodeCandidate, decideAttempt, type Quote } from "@promo/domain";
 import type { PartitionLedger, RunnerJob } from "../partition-runner.ts";
@@ -48,8 +48,6 @@ export type ReservationLedgerOptions = {
 };
 
 type Sequenced = { jobId: number; sequence: number; command: ReservationCommand };
-
-const TRANSACTION_OPTIONS = { timeout: 60_000, maxWait: 30_000 } as const;
 
 function sequenced(jobs: readonly RunnerJob[]): Sequenced[] {
   return jobs.flatMap((job) =>
@@ -73,10 +71,17 @@ function idempotencyKeyOf(storeId: string, key: string): string {
 export function createReservationLedger(options: ReservationLedgerOptions): PartitionLedger {
   const { database, queueName, partition } = options;
 
-  async function decide(tx: Db, items: readonly Sequenced[]): Promise<Map<string, ReservationDecision>> {
+  async function decide(
+    tx: Sql,
+    items: readonly Sequenced[],
+    cursor?: { queue: string; partition: number; lastJobId: number },
+  ): Promise<Map<string, ReservationDecision>> {
     const now = options.clock();
     const decisions = new Map<string, ReservationDecision>();
-    if (items.length === 0) return decisions;
+    if (items.length === 0) {
+      if (cursor) await advancePartitionCursor(tx, cursor.queue, cursor.partition, cursor.lastJobId);
+      return decisions;
+    }
 
     const storeKeys = uniqueBy(
       items.map(({ command }) => ({ storeId: command.storeId, codeKey: command.codeKey })),
@@ -204,9 +209,7 @@ export function createReservationLedger(options: ReservationLedgerOptions): Part
       }
     }
 
-    await insertReservations(tx, reservations);
-    await insertOutboxEvents(tx, outbox);
-    await insertIdempotencyRecords(tx, idempotencyRows);
+    await writeDecisions(tx, { reservations, outbox, idempotency: idempotencyRows, cursor });
     return decisions;
   }
 
@@ -231,21 +234,21 @@ export function createReservationLedger(options: ReservationLedgerOptions): Part
   }
 
   return {
-    readCursor: () => readPartitionCursor(database.prisma, queueName, partition),
+    readCursor: () => readPartitionCursor(poolSql(database.pool), queueName, partition),
 
     async commitInOrder(cursor, jobs) {
-      return database.prisma.$transaction(async (tx) => {
+      return withPgTransaction(database.pool, async (tx) => {
         const recorded = await lockPartitionCursor(tx, queueName, partition);
         if (recorded !== cursor) throw new PartitionFenceError(cursor, recorded);
-        const decisions = await decide(tx, sequenced(jobs));
-        const last = jobs.at(-1);
-        if (last) await advancePartitionCursor(tx, queueName, partition, last.jobId);
+        const lastJobId = jobs.at(-1)?.jobId ?? cursor;
+        const decisions = await decide(tx, sequenced(jobs), { queue: queueName, partition, lastJobId });
         return resultsByJob(jobs, decisions);
-      }, TRANSACTION_OPTIONS);
+      });
     },
 
     async recover(jobs) {
       const items = sequenced(jobs);
+      const sql = poolSql(database.pool);
       const rows = await findReservationsByIds(
         database.prisma,
         items.map(({ command }) => command.id),
@@ -253,7 +256,7 @@ export function createReservationLedger(options: ReservationLedgerOptions): Part
       const byId = new Map(rows.map((row) => [row.id, row]));
       const keyed = items.filter(({ command }) => !byId.has(command.id) && command.idempotencyKey !== null);
       const stored = await findIdempotencyRecords(
-        database.prisma,
+        sql,
         RESERVE_SCOPE,
         keyed.map(({ command }) => ({ storeId: command.storeId, key: command.idempotencyKey ?? "" })),
       );
@@ -289,15 +292,15 @@ export function createReservationLedger(options: ReservationLedgerOptions): Part
     },
 
     async commitLate(jobs) {
-      return database.prisma.$transaction(async (tx) => {
+      return withPgTransaction(database.pool, async (tx) => {
         await lockPartitionCursor(tx, queueName, partition);
         const decisions = await decide(tx, sequenced(jobs));
         return resultsByJob(jobs, decisions);
-      }, TRANSACTION_OPTIONS);
+      });
     },
 
     async skip(cursor, jobId) {
-      await database.prisma.$transaction(async (tx) => {
+      await withPgTransaction(database.pool, async (tx) => {
         const recorded = await lockPartitionCursor(tx, queueName, partition);
         if (recorded !== cursor) throw new PartitionFenceError(cursor, recorded);
         await advancePartitionCursor(tx, queueName, partition, jobId);

@@ -1,0 +1,52 @@
+import { readdirSync, readFileSync } from "node:fs";
+import type { ServiceProcess } from "@promo/testing/processes";
+
+const CLOCK_TICKS = 100;
+
+/** CPU seconds (user + system) used so far by each process and its children (tsx runs the app in a child). */
+export async function processCpuSeconds(processes: readonly ServiceProcess[]): Promise<number[]> {
+  return processes.map((service) => treeCpu(service.child.pid ?? 0));
+}
+
+function treeCpu(pid: number): number {
+  let total = ownCpu(pid);
+  for (const child of childrenOf(pid)) total += treeCpu(child);
+  return total;
+}
+
+function ownCpu(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** CPU seconds used so far by every process whose command name is `name` (redis-server, postgres). */
+export function commandCpuSeconds(name: string): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() !== name) continue;
+      total += ownCpu(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}

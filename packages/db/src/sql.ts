@@ -1,0 +1,45 @@
+import type pg from "pg";
+import type { Db } from "./client.ts";
+
+/**
+ * The smallest SQL surface: a pg client, a pool, or a Prisma transaction seen through
+ * `prismaSql`. Hot-path statements take this, so the reservation worker can run them on a plain
+ * pg transaction (fewer round trips, no query-engine overhead) while the gateway runs the same
+ * statements inside its Prisma transactions.
+ */
+export type Sql = {
+  query<Row extends Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<{ rows: Row[] }>;
+};
+
+export function prismaSql(db: Db): Sql {
+  return {
+    async query<Row extends Record<string, unknown>>(text: string, values: readonly unknown[] = []) {
+      return { rows: await db.$queryRawUnsafe<Row[]>(text, ...values) };
+    },
+  };
+}
+
+export function poolSql(client: pg.PoolClient | pg.Pool): Sql {
+  return {
+    async query<Row extends Record<string, unknown>>(text: string, values: readonly unknown[] = []) {
+      const result = await client.query<Row>(text, values as unknown[]);
+      return { rows: result.rows };
+    },
+  };
+}
+
+/** Runs `work` in one pg transaction on a pooled connection (COMMIT, or ROLLBACK on error). */
+export async function withPgTransaction<T>(pool: pg.Pool, work: (sql: Sql) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const result = await work(poolSql(client));
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,27 @@
+import { DomainError } from "@promo/domain";
+import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
+import type { GatewayEnv } from "../env.ts";
+
+/**
+ * 413 for bodies over `maxBytes`. A declared Content-Length is checked from the header alone (the
+ * hot path: Hono's bodyLimit re-streams every body through a new Request, which costs more than
+ * the rest of a reservation request in the gateway); a body without one (chunked, or built in-process) is
+ * counted by Hono's bodyLimit as it streams.
+ */
+export function limitBodySize(maxBytes: number) {
+  const tooLarge = () => {
+    throw new DomainError("PAYLOAD_TOO_LARGE", { limitBytes: maxBytes });
+  };
+  const streaming = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
+  return createMiddleware<GatewayEnv>(async (c, next) => {
+    const declared = c.req.header("content-length");
+    if (declared === undefined) return streaming(c, next);
+    const length = Number(declared);
+    if (!Number.isSafeInteger(length) || length < 0) {
+      throw new DomainError("VALIDATION_ERROR", { header: "content-length", message: "not a byte count" });
+    }
+    if (length > maxBytes) tooLarge();
+    return next();
+  });
+}
