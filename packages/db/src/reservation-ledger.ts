@@ -2,7 +2,7 @@
 // runs them on a pg transaction (one batch of decisions = a handful of round trips), the gateway
 // and the order consumer inside their Prisma transactions. Rows travel as one jsonb parameter
 // (jsonb_to_recordset), so a batch of any size is one statement per table.
-import { type CampaignRowLike, CAMPAIGN_COLUMNS, toCampaignRecord } from "./campaigns.ts";
+import { CAMPAIGN_COLUMNS, type CampaignRowLike, toCampaignRecord } from "./campaigns.ts";
 import type { CodeCandidate } from "./code-candidates.ts";
 import { CODE_COLUMNS, type CodeRecord, toCodeRecord } from "./codes.ts";
 import type { Sql } from "./sql.ts";
@@ -31,6 +31,41 @@ export async function lockPartitionCursor(sql: Sql, queue: string, partition: nu
   return Number(rows[0]?.last_job_id ?? 0);
 }
 
+/**
+ * The partition's cursor row and every candidate code row, locked in one statement (cursor first,
+ * then codes in id order). Returns the cursor, or null when the partition has no row yet.
+ */
+export async function lockCursorAndCodes(
+  sql: Sql,
+  queue: string,
+  partition: number,
+  keys: readonly { storeId: string; codeKey: string }[],
+): Promise<{ cursor: number | null; candidates: CodeCandidate[] }> {
+  const { rows } = await sql.query<{ cursor: string | null; candidates: CandidateRow[] }>(
+    `WITH cursor AS (
+       SELECT last_job_id FROM queue_partition WHERE queue = $1 AND partition = $2 FOR UPDATE
+     )
+     SELECT (SELECT last_job_id::text FROM cursor) AS cursor,
+            (SELECT coalesce(json_agg(l), '[]') FROM (
+               SELECT ${CODE_COLUMNS}, row_to_json(camp) AS campaign
+               FROM code k
+               JOIN jsonb_to_recordset($3::jsonb) AS wanted(store_id uuid, code_key text)
+                 ON k.store_id = wanted.store_id AND k.code_key = wanted.code_key
+               JOIN LATERAL (SELECT ${CAMPAIGN_COLUMNS} FROM campaign c WHERE c.id = k.campaign_id) AS camp ON true
+               ORDER BY k.id
+               FOR NO KEY UPDATE OF k
+             ) AS l) AS candidates`,
+    [queue, partition, JSON.stringify(keys.map((key) => ({ store_id: key.storeId, code_key: key.codeKey })))],
+  );
+  const row = rows[0];
+  return {
+    cursor: row?.cursor === null || row?.cursor === undefined ? null : Number(row.cursor),
+    candidates: toCandidates(
+      (row?.candidates ?? []).map((candidate) => ({ ...candidate, ...reviveCode(candidate) })),
+    ),
+  };
+}
+
 /** The last decided job id without locking (0 for a partition never used). */
 export async function readPartitionCursor(sql: Sql, queue: string, partition: number): Promise<number> {
   const { rows } = await sql.query<{ last_job_id: string }>(
@@ -40,12 +75,16 @@ export async function readPartitionCursor(sql: Sql, queue: string, partition: nu
   return Number(rows[0]?.last_job_id ?? 0);
 }
 
-export async function advancePartitionCursor(sql: Sql, queue: string, partition: number, lastJobId: number): Promise<void> {
-  await sql.query(`UPDATE queue_partition SET last_job_id = $3, updated_at = now() WHERE queue = $1 AND partition = $2`, [
-    queue,
-    partition,
-    lastJobId,
-  ]);
+export async function advancePartitionCursor(
+  sql: Sql,
+  queue: string,
+  partition: number,
+  lastJobId: number,
+): Promise<void> {
+  await sql.query(
+    `UPDATE queue_partition SET last_job_id = $3, updated_at = now() WHERE queue = $1 AND partition = $2`,
+    [queue, partition, lastJobId],
+  );
 }
 
 type CandidateRow = CodeRecord & { campaign: CampaignRowLike };
@@ -70,12 +109,25 @@ export async function lockCodeCandidates(
      FOR NO KEY UPDATE OF k`,
     [JSON.stringify(keys.map((key) => ({ store_id: key.storeId, code_key: key.codeKey })))],
   );
+  return toCandidates(rows);
+}
+
+function toCandidates(rows: readonly CandidateRow[]): CodeCandidate[] {
   return rows
     .map((row) => ({ code: toCodeRecord(row), campaign: toCampaignRecord(reviveCampaign(row.campaign)) }))
     .sort(
       (a, b) =>
-        a.code.createdAt.getTime() - b.code.createdAt.getTime() || (a.code.id < b.code.id ? -1 : a.code.id > b.code.id ? 1 : 0),
+        a.code.createdAt.getTime() - b.code.createdAt.getTime() ||
+        (a.code.id < b.code.id ? -1 : a.code.id > b.code.id ? 1 : 0),
     );
+}
+
+/** json_agg gives a code's dates as strings. */
+function reviveCode(raw: CandidateRow): Pick<CandidateRow, "createdAt" | "expiredAt"> {
+  return {
+    createdAt: new Date(String(raw.createdAt)),
+    expiredAt: raw.expiredAt === null ? null : new Date(String(raw.expiredAt)),
+  };
 }
 
 /** row_to_json gives dates as strings: turn them back into Dates. */
@@ -91,14 +143,106 @@ function reviveCampaign(raw: CampaignRowLike): CampaignRowLike {
   };
 }
 
+export type DecisionState = {
+  expired: ExpiredHold[];
+  liveHolds: Map<string, number>;
+  accountHolds: Map<string, Set<string>>;
+  idempotency: StoredIdempotency[];
+};
+
+/**
+ * Everything a batch decides from, read in one statement after the code (and campaign) rows are
+ * locked: run-out holds of those codes marked EXPIRED, live holds per limited code, accounts
+ * holding a live reservation per once-per-account campaign, and earlier Idempotency-Key answers.
+ * The live counts exclude run-out holds by time, so they agree with the expiry in the same
+ * statement.
+ */
+export async function loadDecisionState(
+  sql: Sql,
+  input: {
+    codeIds: readonly string[];
+    limitedCodeIds: readonly string[];
+    onceCampaignIds: readonly string[];
+    accountIds: readonly string[];
+    idempotencyScope: string;
+    idempotencyKeys: readonly { storeId: string; key: string }[];
+    now: Date;
+  },
+): Promise<DecisionState> {
+  const { rows } = await sql.query<{
+    expired: ExpiredRow[];
+    live: LiveRow[];
+    holds: HoldRow[];
+    idempotency: StoredIdempotency[];
+  }>(
+    `WITH expired AS (
+       UPDATE reservation SET status = 'EXPIRED', expired_at = $2
+       WHERE code_id = ANY($1::uuid[]) AND status = 'RESERVED' AND expires_at <= $2
+       RETURNING id, store_id AS "storeId", code_id AS "codeId", campaign_id AS "campaignId", code_input AS "codeInput",
+         code_key AS "codeKey", account_id AS "accountId", sequence::text AS sequence
+     ), live AS (
+       SELECT code_id AS "codeId", count(*)::int AS live FROM reservation
+       WHERE code_id = ANY($3::uuid[]) AND status IN ('RESERVED', 'CONFIRMED') AND (status = 'CONFIRMED' OR expires_at > $2)
+       GROUP BY code_id
+     ), holds AS (
+       SELECT DISTINCT campaign_id AS "campaignId", account_id AS "accountId" FROM reservation
+       WHERE campaign_id = ANY($4::uuid[]) AND account_id = ANY($5::text[])
+         AND status IN ('RESERVED', 'CONFIRMED') AND (status = 'CONFIRMED' OR expires_at > $2)
+     ), idempotency AS (
+       SELECT r.store_id AS "storeId", r.key, r.request_hash AS "requestHash", r.response_status AS "responseStatus",
+              r.response_body AS "responseBody", r.reservation_id AS "reservationId"
+       FROM idempotency_record r
+       JOIN jsonb_to_recordset($6::jsonb) AS wanted(store_id uuid, key text)
+         ON r.store_id = wanted.store_id AND r.key = wanted.key
+       WHERE r.scope = $7
+     )
+     SELECT (SELECT coalesce(json_agg(e), '[]') FROM expired AS e) AS expired,
+            (SELECT coalesce(json_agg(l), '[]') FROM live AS l) AS live,
+            (SELECT coalesce(json_agg(h), '[]') FROM holds AS h) AS holds,
+            (SELECT coalesce(json_agg(i), '[]') FROM idempotency AS i) AS idempotency`,
+    [
+      [...input.codeIds],
+      input.now,
+      [...input.limitedCodeIds],
+      [...input.onceCampaignIds],
+      [...input.accountIds],
+      JSON.stringify(input.idempotencyKeys.map((key) => ({ store_id: key.storeId, key: key.key }))),
+      input.idempotencyScope,
+    ],
+  );
+  const row = rows[0] ?? { expired: [], live: [], holds: [], idempotency: [] };
+  const accountHolds = new Map<string, Set<string>>();
+  for (const hold of row.holds) {
+    const accounts = accountHolds.get(hold.campaignId) ?? new Set<string>();
+    accounts.add(hold.accountId);
+    accountHolds.set(hold.campaignId, accounts);
+  }
+  return {
+    expired: row.expired.map((hold) => ({ ...hold, sequence: Number(hold.sequence) })),
+    liveHolds: new Map(row.live.map((entry) => [entry.codeId, entry.live])),
+    accountHolds,
+    idempotency: row.idempotency,
+  };
+}
+
+type ExpiredRow = Omit<ExpiredHold, "sequence"> & { sequence: string };
+type LiveRow = { codeId: string; live: number };
+type HoldRow = { campaignId: string; accountId: string };
+
 /** Locks campaign rows in id order (once-per-account campaigns span partitions). */
 export async function lockCampaigns(sql: Sql, campaignIds: readonly string[]): Promise<void> {
   if (campaignIds.length === 0) return;
-  await sql.query(`SELECT id FROM campaign WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [[...campaignIds]]);
+  await sql.query(`SELECT id FROM campaign WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [
+    [...campaignIds],
+  ]);
 }
 
 /** Live holds per code at `now` (CONFIRMED, or RESERVED not yet run out). */
-export async function countLiveHolds(sql: Sql, codeIds: readonly string[], now: Date): Promise<Map<string, number>> {
+export async function countLiveHolds(
+  sql: Sql,
+  codeIds: readonly string[],
+  now: Date,
+): Promise<Map<string, number>> {
   if (codeIds.length === 0) return new Map();
   const { rows } = await sql.query<{ code_id: string; live: number }>(
     `SELECT code_id, count(*)::int AS live FROM reservation
@@ -172,7 +316,11 @@ export type ExpiredHold = {
 };
 
 /** Marks RESERVED holds of the given (locked) codes whose time ran out as EXPIRED. */
-export async function expireRunOutHolds(sql: Sql, codeIds: readonly string[], now: Date): Promise<ExpiredHold[]> {
+export async function expireRunOutHolds(
+  sql: Sql,
+  codeIds: readonly string[],
+  now: Date,
+): Promise<ExpiredHold[]> {
   if (codeIds.length === 0) return [];
   const { rows } = await sql.query<Omit<ExpiredHold, "sequence"> & { sequence: string }>(
     `UPDATE reservation SET status = 'EXPIRED', expired_at = $2
@@ -210,7 +358,13 @@ export type NewReservationRow = {
   expires_at: string | null;
 };
 
-export type NewOutboxRow = { store_id: string; topic: string; key: string; event_type: string; payload: unknown };
+export type NewOutboxRow = {
+  store_id: string;
+  topic: string;
+  key: string;
+  event_type: string;
+  payload: unknown;
+};
 
 export type NewIdempotencyRow = {
   store_id: string;

@@ -134,7 +134,9 @@ export async function confirmReservation(
 
 /** Would the code grant this reservation's attempt again now? null when yes, else why not. */
 async function checkRoomAgain(db: Db, row: ReservationRow, now: Date): Promise<ErrorCode | null> {
-  const candidates = await lockCodeCandidates(prismaSql(db), [{ storeId: row.storeId, codeKey: row.codeKey }]);
+  const candidates = await lockCodeCandidates(prismaSql(db), [
+    { storeId: row.storeId, codeKey: row.codeKey },
+  ]);
   const own = candidates.find((candidate) => candidate.code.id === row.codeId);
   if (!own) return "RESERVATION_EXPIRED";
   if (own.campaign.oncePerAccount) await lockCampaigns(prismaSql(db), [own.campaign.id]);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type pg from "pg";
 import type { Db } from "./client.ts";
 
@@ -8,7 +9,10 @@ import type { Db } from "./client.ts";
  * statements inside its Prisma transactions.
  */
 export type Sql = {
-  query<Row extends Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<{ rows: Row[] }>;
+  query<Row extends Record<string, unknown>>(
+    text: string,
+    values?: readonly unknown[],
+  ): Promise<{ rows: Row[] }>;
 };
 
 export function prismaSql(db: Db): Sql {
@@ -19,10 +23,26 @@ export function prismaSql(db: Db): Sql {
   };
 }
 
+const statementNames = new Map<string, string>();
+
+/** Our statements are constant texts: each gets a name, so a connection parses and plans it once. */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `promo_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 export function poolSql(client: pg.PoolClient | pg.Pool): Sql {
   return {
     async query<Row extends Record<string, unknown>>(text: string, values: readonly unknown[] = []) {
-      const result = await client.query<Row>(text, values as unknown[]);
+      const result = await client.query<Row>({
+        text,
+        values: values as unknown[],
+        name: statementName(text),
+      });
       return { rows: result.rows };
     },
   };

@@ -55,12 +55,10 @@ export function benchRoutes(deps: GatewayDeps) {
         [body.code],
       );
       const status = won.rowCount === 1 ? ("RESERVED" as const) : ("REJECTED" as const);
-      await client.query("INSERT INTO bench_reservation (id, code, account_id, status) VALUES ($1, $2, $3, $4)", [
-        id,
-        body.code,
-        body.accountId,
-        status,
-      ]);
+      await client.query(
+        "INSERT INTO bench_reservation (id, code, account_id, status) VALUES ($1, $2, $3, $4)",
+        [id, body.code, body.accountId, status],
+      );
       await client.query("COMMIT");
       return c.json({ id, status }, status === "RESERVED" ? 200 : 409);
     } catch (error) {

@@ -9,24 +9,24 @@ import {
 } from "@promo/contracts";
 import {
   advancePartitionCursor,
-  poolSql,
-  type Sql,
-  countLiveHolds,
   type Database,
   expiredHoldOutboxRow,
-  expireRunOutHolds,
-  findAccountHolds,
   findIdempotencyRecords,
   findReservationsByIds,
+  type CodeCandidate as LockedCandidate,
+  loadDecisionState,
   lockCampaigns,
   lockCodeCandidates,
+  lockCursorAndCodes,
   lockPartitionCursor,
   type NewIdempotencyRow,
   type NewOutboxRow,
   type NewReservationRow,
   PartitionFenceError,
+  poolSql,
   readPartitionCursor,
   redemptionOutboxRow,
+  type Sql,
   type StoredIdempotency,
   toReservationView,
   withPgTransaction,
@@ -71,9 +71,11 @@ function idempotencyKeyOf(storeId: string, key: string): string {
 export function createReservationLedger(options: ReservationLedgerOptions): PartitionLedger {
   const { database, queueName, partition } = options;
 
+  /** Reads what the batch decides from (codes already locked), decides in sequence, writes. */
   async function decide(
     tx: Sql,
     items: readonly Sequenced[],
+    candidates: readonly LockedCandidate[],
     cursor?: { queue: string; partition: number; lastJobId: number },
   ): Promise<Map<string, ReservationDecision>> {
     const now = options.clock();
@@ -82,62 +84,41 @@ export function createReservationLedger(options: ReservationLedgerOptions): Part
       if (cursor) await advancePartitionCursor(tx, cursor.queue, cursor.partition, cursor.lastJobId);
       return decisions;
     }
-
-    const storeKeys = uniqueBy(
-      items.map(({ command }) => ({ storeId: command.storeId, codeKey: command.codeKey })),
-      (key) => `${key.storeId}:${key.codeKey}`,
-    );
-    const candidates = await lockCodeCandidates(tx, storeKeys);
     const candidatesByKey = groupBy(
       candidates,
       (candidate) => `${candidate.code.storeId}:${candidate.code.codeKey}`,
     );
-    const outbox: NewOutboxRow[] = [];
-
-    const expired = await expireRunOutHolds(
-      tx,
-      candidates.map((candidate) => candidate.code.id),
-      now,
-    );
-    for (const hold of expired) outbox.push(expiredHoldOutboxRow(hold, now));
-
-    const oncePerAccount = uniqueBy(
+    const onceCampaignIds = uniqueBy(
       candidates
         .filter((candidate) => candidate.campaign.oncePerAccount)
         .map((candidate) => candidate.campaign.id),
       (id) => id,
     ).sort();
-    await lockCampaigns(tx, oncePerAccount);
-    const limited = candidates.filter((candidate) => candidate.campaign.usageLimit !== null);
-    const [liveHolds, accountHolds] = await Promise.all([
-      countLiveHolds(
-        tx,
-        limited.map((candidate) => candidate.code.id),
-        now,
+    // Once-per-account campaigns can span partitions: their rows are locked before holds are read.
+    await lockCampaigns(tx, onceCampaignIds);
+    const state = await loadDecisionState(tx, {
+      codeIds: candidates.map((candidate) => candidate.code.id),
+      limitedCodeIds: candidates
+        .filter((candidate) => candidate.campaign.usageLimit !== null)
+        .map((candidate) => candidate.code.id),
+      onceCampaignIds,
+      accountIds: uniqueBy(
+        items.map(({ command }) => command.accountId),
+        (id) => id,
       ),
-      findAccountHolds(
-        tx,
-        oncePerAccount,
-        uniqueBy(
-          items.map(({ command }) => command.accountId),
-          (id) => id,
+      idempotencyScope: RESERVE_SCOPE,
+      idempotencyKeys: uniqueBy(
+        items.flatMap(({ command }) =>
+          command.idempotencyKey === null ? [] : [{ storeId: command.storeId, key: command.idempotencyKey }],
         ),
-        now,
-      ),
-    ]);
-    const ledger = { liveHolds, accountHolds };
-
-    const keyed = items.filter(({ command }) => command.idempotencyKey !== null);
-    const stored = await findIdempotencyRecords(
-      tx,
-      RESERVE_SCOPE,
-      uniqueBy(
-        keyed.map(({ command }) => ({ storeId: command.storeId, key: command.idempotencyKey ?? "" })),
         (key) => idempotencyKeyOf(key.storeId, key.key),
       ),
-    );
+      now,
+    });
+    const ledger = { liveHolds: state.liveHolds, accountHolds: state.accountHolds };
+    const outbox: NewOutboxRow[] = state.expired.map((hold) => expiredHoldOutboxRow(hold, now));
     const idempotency = new Map<string, StoredIdempotency>(
-      stored.map((record) => [idempotencyKeyOf(record.storeId, record.key), record]),
+      state.idempotency.map((record) => [idempotencyKeyOf(record.storeId, record.key), record]),
     );
 
     const reservations: NewReservationRow[] = [];
@@ -237,11 +218,21 @@ export function createReservationLedger(options: ReservationLedgerOptions): Part
     readCursor: () => readPartitionCursor(poolSql(database.pool), queueName, partition),
 
     async commitInOrder(cursor, jobs) {
+      const items = sequenced(jobs);
       return withPgTransaction(database.pool, async (tx) => {
-        const recorded = await lockPartitionCursor(tx, queueName, partition);
+        let locked = await lockCursorAndCodes(tx, queueName, partition, storeKeysOf(items));
+        if (locked.cursor === null) {
+          await lockPartitionCursor(tx, queueName, partition);
+          locked = await lockCursorAndCodes(tx, queueName, partition, storeKeysOf(items));
+        }
+        const recorded = locked.cursor ?? 0;
         if (recorded !== cursor) throw new PartitionFenceError(cursor, recorded);
         const lastJobId = jobs.at(-1)?.jobId ?? cursor;
-        const decisions = await decide(tx, sequenced(jobs), { queue: queueName, partition, lastJobId });
+        const decisions = await decide(tx, items, locked.candidates, {
+          queue: queueName,
+          partition,
+          lastJobId,
+        });
         return resultsByJob(jobs, decisions);
       });
     },
@@ -292,9 +283,10 @@ export function createReservationLedger(options: ReservationLedgerOptions): Part
     },
 
     async commitLate(jobs) {
+      const items = sequenced(jobs);
       return withPgTransaction(database.pool, async (tx) => {
         await lockPartitionCursor(tx, queueName, partition);
-        const decisions = await decide(tx, sequenced(jobs));
+        const decisions = await decide(tx, items, await lockCodeCandidates(tx, storeKeysOf(items)));
         return resultsByJob(jobs, decisions);
       });
     },
@@ -386,6 +378,13 @@ function decisionEvent(
     command.codeKey,
     { ...common, errorCode: reservation.errorCode ?? "INTERNAL_ERROR" },
     now,
+  );
+}
+
+function storeKeysOf(items: readonly Sequenced[]): { storeId: string; codeKey: string }[] {
+  return uniqueBy(
+    items.map(({ command }) => ({ storeId: command.storeId, codeKey: command.codeKey })),
+    (key) => `${key.storeId}:${key.codeKey}`,
   );
 }
 
