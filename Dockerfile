@@ -1,10 +1,12 @@
-# One image for every process of the system; the compose file picks the command.
+# One image for every process of the system; docker-compose.yml picks the command.
 FROM node:20-bookworm-slim
 
 WORKDIR /app
-ENV TURBO_TELEMETRY_DISABLED=1
+ENV TURBO_TELEMETRY_DISABLED=1 \
+    NPM_CONFIG_UPDATE_NOTIFIER=false
 
-# Dependencies first, for layer caching: the manifests of the root and of every workspace.
+# Dependencies first, for layer caching: the lockfile and the manifest of the root and of every
+# workspace (npm ci needs them all). Source changes do not invalidate this layer.
 COPY package.json package-lock.json ./
 COPY packages/config/package.json packages/config/
 COPY packages/contracts/package.json packages/contracts/
@@ -18,14 +20,16 @@ COPY packages/testing/package.json packages/testing/
 COPY services/gateway/package.json services/gateway/
 COPY services/reservation-worker/package.json services/reservation-worker/
 COPY test/package.json test/
+COPY bench/package.json bench/
 RUN npm ci --no-audit --no-fund
 
+# The sources, then the Prisma client generated from them (offline, no engine download).
 COPY . .
-RUN npm run db:generate && chown -R node:node /app
+RUN npm run db:generate
 
-# Services run their TypeScript with tsx (installed above with the dev tools).
+# The processes run their TypeScript with tsx (installed above with the dev tools); they only read
+# /app, so it stays owned by root.
 ENV NODE_ENV=production
-
 USER node
 EXPOSE 3000
 CMD ["npx", "tsx", "services/gateway/src/main.ts"]

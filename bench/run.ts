@@ -11,8 +11,8 @@ import { freePort, REPO_ROOT, startService, waitForHttp } from "@promo/testing/p
 import { Redis } from "ioredis";
 import pg from "pg";
 import { z } from "zod";
-import { runLoad, type Summary, summarize } from "./src/load.ts";
 import { commandCpuSeconds, processCpuSeconds } from "./src/cpu.ts";
+import { runLoad, type Summary, summarize } from "./src/load.ts";
 
 const env = parseEnv(
   z.object({
@@ -25,8 +25,9 @@ const env = parseEnv(
     BENCH_STEADY_CODES: z.coerce.number().int().positive().default(1_000),
     BENCH_WORKER_LOG_LEVEL: z.string().default("warn"),
     /** Run only some scenarios (comma-separated: noop,row-lock,flash,steady). */
-    BENCH_ONLY: z.string().default("noop,row-lock,flash,steady"),
+    BENCH_ONLY: z.string().default("noop,row-lock,row-lock-rules,flash,steady"),
     BENCH_BATCH_WINDOW_MS: z.string().default("2"),
+    BENCH_PARTITIONS: z.string().default("16"),
     /** Write a V8 CPU profile of the gateway here. */
     BENCH_PROFILE_DIR: z.string().optional(),
   }),
@@ -36,7 +37,8 @@ const env = parseEnv(
 const BENCH_TABLES_SQL = `
 CREATE TABLE bench_code_counter (code text PRIMARY KEY, used int NOT NULL DEFAULT 0, usage_limit int NOT NULL);
 CREATE TABLE bench_reservation (id uuid PRIMARY KEY, code text NOT NULL, account_id text NOT NULL,
-  status text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());`;
+  status text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+CREATE INDEX bench_reservation_code_account ON bench_reservation (code, account_id);`;
 
 const FLASH_LIMIT = 11;
 const runId = randomBytes(3).toString("hex");
@@ -103,9 +105,10 @@ try {
   await database.prisma.code.create({
     data: { storeId: store.id, campaignId: flash.id, code: "FLASH11", codeKey: "FLASH11", source: "single" },
   });
-  await database.pool.query("INSERT INTO bench_code_counter (code, usage_limit) VALUES ('FLASH11', $1)", [
-    FLASH_LIMIT,
-  ]);
+  await database.pool.query(
+    "INSERT INTO bench_code_counter (code, usage_limit) VALUES ('FLASH11', $1), ('FLASH11RULES', $1)",
+    [FLASH_LIMIT],
+  );
   const steady = await campaign("Steady", 1_000_000, false);
   const steadyCodes = Array.from(
     { length: env.BENCH_STEADY_CODES },
@@ -128,6 +131,7 @@ try {
     REDIS_URL: env.REDIS_URL,
     KAFKA_BROKERS: env.KAFKA_BROKERS.join(","),
     QUEUE_PREFIX: prefix,
+    RESERVATION_PARTITIONS: env.BENCH_PARTITIONS,
     LOG_LEVEL: "warn",
   };
   const gateway = startService(
@@ -174,7 +178,14 @@ try {
   console.log(
     `bench: ${env.BENCH_REQUESTS} requests per scenario, ${env.BENCH_CONNECTIONS} connections, 1 gateway, ${env.BENCH_WORKERS} worker(s)`,
   );
-  await runLoad({ origin, path: "/bench/noop", headers, body: flashBody("WARMUP"), total: 2_000, connections: env.BENCH_CONNECTIONS });
+  await runLoad({
+    origin,
+    path: "/bench/noop",
+    headers,
+    body: flashBody("WARMUP"),
+    total: 2_000,
+    connections: env.BENCH_CONNECTIONS,
+  });
   await runLoad({
     origin,
     path: "/v1/reservations",
@@ -197,8 +208,19 @@ try {
       path: "/bench/row-lock",
       body: flashBody("FLASH11"),
     },
+    {
+      key: "row-lock-rules",
+      name: "(a') same rules under the row lock",
+      path: "/bench/row-lock-rules",
+      body: flashBody("FLASH11RULES"),
+    },
     { key: "flash", name: "flash sale (this system)", path: "/v1/reservations", body: flashBody("FLASH11") },
-    { key: "accept", name: "accept only (?wait=0)", path: "/v1/reservations?wait=0", body: flashBody("FLASH11") },
+    {
+      key: "accept",
+      name: "accept only (?wait=0)",
+      path: "/v1/reservations?wait=0",
+      body: flashBody("FLASH11"),
+    },
     {
       key: "steady",
       name: `steady, ${steadyCodes.length} codes (this system)`,
@@ -222,7 +244,9 @@ try {
     const cpuAfter = await processCpuSeconds(processes);
     const own = process.cpuUsage(ownBefore);
     summary.cpu = [
-      ...cpuAfter.map((seconds, index) => `${processes[index]?.name} ${(seconds - (cpuBefore[index] ?? 0)).toFixed(1)}s`),
+      ...cpuAfter.map(
+        (seconds, index) => `${processes[index]?.name} ${(seconds - (cpuBefore[index] ?? 0)).toFixed(1)}s`,
+      ),
       `redis ${(commandCpuSeconds("redis-server") - redisBefore).toFixed(1)}s`,
       `postgres ${(commandCpuSeconds("postgres") - postgresBefore).toFixed(1)}s`,
       `load generator ${((own.user + own.system) / 1e6).toFixed(1)}s`,
@@ -261,22 +285,26 @@ try {
         `| ${row.name} | ${row.requests} | ${row.rps.toFixed(0)} | ${row.p50.toFixed(1)} | ${row.p99.toFixed(1)} | ${row.statuses} |`,
     ),
   ];
-  const flashSummary = byKey.get("flash");
-  const rowLockSummary = byKey.get("row-lock");
-  const noop = byKey.get("noop");
+  const ratio = (a: string, b: string) => {
+    const top = byKey.get(a);
+    const bottom = byKey.get(b);
+    return top && bottom ? top.rps / bottom.rps : null;
+  };
   const ratios = {
-    flashVsRowLock: flashSummary && rowLockSummary ? flashSummary.rps / rowLockSummary.rps : null,
-    flashVsNoop: flashSummary && noop ? flashSummary.rps / noop.rps : null,
+    flashVsRowLock: ratio("flash", "row-lock"),
+    flashVsRowLockRules: ratio("flash", "row-lock-rules"),
+    flashVsNoop: ratio("flash", "noop"),
   };
   console.log(table.join("\n"));
-  if (ratios.flashVsRowLock !== null && ratios.flashVsNoop !== null) {
-    console.log(
-      `\nflash sale: ${ratios.flashVsRowLock.toFixed(1)}× the row-lock baseline, ${ratios.flashVsNoop.toFixed(2)}× the no-op endpoint (targets: ≥10×, ≥0.5×)`,
-    );
-  }
-  for (const row of results) console.log(`cpu during ${row.name}: ${row.cpu}`);
+  const format = (value: number | null, digits: number) =>
+    value === null ? "n/a" : `${value.toFixed(digits)}×`;
   console.log(
-    `winners: flash ${reserved} RESERVED, row-lock ${rowLockWinners.rows[0]?.n} (limit ${FLASH_LIMIT})`,
+    `\nflash sale throughput: ${format(ratios.flashVsRowLock, 1)} (a), ${format(ratios.flashVsRowLockRules, 1)} (a'), ${format(ratios.flashVsNoop, 2)} (b)`,
+  );
+  for (const row of results) console.log(`cpu during ${row.name}: ${row.cpu}`);
+  const baselineWinners = rowLockWinners.rows.map((row) => `${row.code} ${row.n}`).join(", ");
+  console.log(
+    `winners (limit ${FLASH_LIMIT}): this system ${reserved}; baselines ${baselineWinners || "not run"}`,
   );
   mkdirSync(join(REPO_ROOT, "bench/results"), { recursive: true });
   writeFileSync(

@@ -1,66 +1,84 @@
 import { randomBytes } from "node:crypto";
 import { DevServicesEnvSchema, parseEnv } from "@promo/config";
-import { createKafka, isKafkaReachable } from "@promo/events";
+import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import { ensureServices } from "./ensure-services.ts";
-import { localBrokerPid, startLocalKafka, stopLocalKafka } from "./kafka/broker.ts";
+import { findLocalKafkaPid, startLocalKafka, stopLocalKafka } from "./kafka/broker.ts";
+import { isKafkaReachable } from "./kafka/reachability.ts";
 
+// The same variables and defaults as `npm run services`.
 const env = parseEnv(DevServicesEnvSchema, process.env);
 
 afterAll(async () => {
+  // Whatever happened above, leave the services running for whoever comes next.
   await ensureServices(env);
 });
 
-describe("npm run services", () => {
-  it("is idempotent: a second run finds everything running", async () => {
+describe("ensureServices", () => {
+  it("is idempotent: a second run finds every service already running", async () => {
     await ensureServices(env);
     const second = await ensureServices(env);
     expect(second.map((report) => report.name)).toEqual(["redis", "postgres", "kafka"]);
-    expect(second.every((report) => report.note.startsWith("already running"))).toBe(true);
+    expect(second.map((report) => report.note)).toEqual([
+      "already running",
+      "already running",
+      "already running",
+    ]);
   });
 
-  it("gives a broker that stores and delivers messages", async () => {
-    const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: "services-test" });
-    const topic = `test-services-${randomBytes(4).toString("hex")}`;
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
-      waitForLeaders: true,
+  it("gives a Kafka that stores and delivers a message", async () => {
+    const kafka = new Kafka({
+      clientId: "dev-services-test",
+      brokers: [...env.KAFKA_BROKERS],
+      logLevel: logLevel.NOTHING,
     });
-    const producer = kafka.producer();
-    const consumer = kafka.consumer({ groupId: `${topic}-group` });
+    const topic = `dev-services-test-${randomBytes(6).toString("hex")}`;
+    const groupId = `${topic}-group`;
+    const admin = kafka.admin();
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const consumer = kafka.consumer({ groupId });
+    await admin.connect();
     try {
+      await admin.createTopics({
+        topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
+        waitForLeaders: true,
+      });
       await producer.connect();
-      await producer.send({ topic, messages: [{ key: "k", value: "hello" }] });
+      await producer.send({ topic, messages: [{ key: "greeting", value: "hello" }] });
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
-      const received = await new Promise<string>((resolve) => {
-        void consumer.run({ eachMessage: async ({ message }) => resolve(String(message.value)) });
+      const received = await new Promise<{ key: string; value: string }>((resolve) => {
+        void consumer.run({
+          eachMessage: async ({ message }) =>
+            resolve({ key: String(message.key), value: String(message.value) }),
+        });
       });
-      expect(received).toBe("hello");
+      expect(received).toEqual({ key: "greeting", value: "hello" });
     } finally {
       await consumer.disconnect();
       await producer.disconnect();
+      await admin.deleteGroups([groupId]).catch(() => undefined);
       await admin.deleteTopics({ topics: [topic] });
       await admin.disconnect();
     }
   });
 
-  it("can stop the local broker and start it again", async () => {
-    const pid = localBrokerPid();
-    if (pid === null) {
+  it("stops the local broker (Kafka unreachable) and starts it again (reachable)", async () => {
+    if (findLocalKafkaPid() === null) {
       throw new Error(
-        "Kafka at KAFKA_BROKERS was not started by this project (no live .services/kafka/kafka.pid)",
+        `Kafka at ${env.KAFKA_BROKERS.join(",")} was not started by this package (no live .services/kafka/kafka.pid), so this test cannot stop it. Stop that broker and run \`npm run services\`.`,
       );
     }
     expect(await stopLocalKafka()).toBe(true);
-    expect(await isKafkaReachable(env.KAFKA_BROKERS, 2_000)).toBe(false);
+    expect(findLocalKafkaPid()).toBeNull();
+    expect(await isKafkaReachable(env.KAFKA_BROKERS)).toBe(false);
+
     const report = await startLocalKafka({
       brokers: env.KAFKA_BROKERS,
       controllerPort: env.KAFKA_CONTROLLER_PORT,
     });
-    expect(report.note).toMatch(/started local broker/);
-    expect(await isKafkaReachable(env.KAFKA_BROKERS, 5_000)).toBe(true);
+    expect(report.note).toMatch(/^started local broker /);
+    expect(findLocalKafkaPid()).not.toBeNull();
+    expect(await isKafkaReachable(env.KAFKA_BROKERS)).toBe(true);
   });
 });

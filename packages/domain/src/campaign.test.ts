@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  basisPointsToPercent,
   canCombine,
   checkEligibility,
   isWithinWindow,
@@ -30,12 +32,46 @@ describe("windows", () => {
 });
 
 describe("percent", () => {
-  it("takes up to two decimals and refuses more", () => {
+  it("takes 1..100 with up to two decimals", () => {
     expect(percentToBasisPoints(12.5)).toBe(1_250);
     expect(percentToBasisPoints(33.33)).toBe(3_333);
+    expect(percentToBasisPoints(29)).toBe(2_900);
+    expect(percentToBasisPoints(1)).toBe(100);
     expect(percentToBasisPoints(100)).toBe(10_000);
-    expect(() => percentToBasisPoints(12.345)).toThrow(RangeError);
-    expect(() => percentToBasisPoints(0.5)).toThrow(RangeError);
+    expect(percentToBasisPoints(1.1)).toBe(110);
+    expect(percentToBasisPoints(99.99)).toBe(9_999);
+  });
+
+  it.each([
+    12.345,
+    1.005,
+    10.1 + 0.2,
+    0.29 * 100,
+    0.5,
+    0.99,
+    100.01,
+    101,
+    -5,
+    0,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    1e21,
+  ])("refuses %s with VALIDATION_ERROR rather than rounding it", (percent) => {
+    expect(() => percentToBasisPoints(percent)).toThrow(
+      expect.objectContaining({
+        code: "VALIDATION_ERROR",
+        details: { fields: [expect.objectContaining({ path: "discount.percent" })] },
+      }),
+    );
+  });
+
+  it("round-trips every basis point value 100..10000 (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 100, max: 10_000 }), (basisPoints) => {
+        expect(percentToBasisPoints(basisPointsToPercent(basisPoints))).toBe(basisPoints);
+      }),
+      { numRuns: 1_000 },
+    );
   });
 });
 
@@ -46,6 +82,8 @@ describe("combining", () => {
     const c = campaignFixture({ id: "c", combinesWith: [] });
     expect(canCombine(a, b)).toBe(true);
     expect(canCombine(b, c)).toBe(false);
+    expect(canCombine(b, a)).toBe(true);
+    expect(canCombine(a, c)).toBe(false);
     expect(canCombine(a, a)).toBe(false);
   });
 });
@@ -74,6 +112,16 @@ describe("eligibility (SPEC §2 rule 5)", () => {
     expect(check({ endsAt: now })).toBe("CODE_NOT_ACTIVE");
     expect(check({ state: "archived" })).toBe("CODE_NOT_ACTIVE");
     expect(check({}, { codeState: "expired" })).toBe("CODE_NOT_ACTIVE");
+  });
+
+  it("checks in order: not active, then currency, then member group, then items", () => {
+    const everythingWrong = { currency: "USD", memberGroups: ["vip"], productIds: ["Z"] };
+    expect(check({ ...everythingWrong, state: "archived" })).toBe("CODE_NOT_ACTIVE");
+    expect(check(everythingWrong)).toBe("CURRENCY_MISMATCH");
+    expect(check({ ...everythingWrong, currency: "TWD" })).toBe("NOT_ELIGIBLE_MEMBER_GROUP");
+    expect(check({ productIds: ["Z"], memberGroups: ["vip"] }, { memberGroups: ["vip"] })).toBe(
+      "NO_ELIGIBLE_ITEMS",
+    );
   });
 
   it("answers CURRENCY_MISMATCH, NOT_ELIGIBLE_MEMBER_GROUP and NO_ELIGIBLE_ITEMS", () => {

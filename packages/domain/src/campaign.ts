@@ -1,5 +1,9 @@
-import type { ErrorCode } from "./errors.ts";
+import { DomainError, type ErrorCode } from "./errors.ts";
 
+/**
+ * A percentage in basis points (1% = 100, so 100..10000 for 1..100%), or a fixed amount in integer
+ * minor units of the campaign's currency.
+ */
 export type DiscountRule = { type: "percentage"; basisPoints: number } | { type: "fixed"; amount: number };
 
 /** Ids of campaigns this one may stack with, or "*" for any. */
@@ -29,31 +33,49 @@ export type CampaignTerms = {
   partnerId: string | null;
 };
 
+export const MIN_BASIS_POINTS = 100;
+export const MAX_BASIS_POINTS = 10_000;
+
+/** A plain decimal with at most two decimals, as `String(number)` writes it (no exponent). */
+const PERCENT_TEXT = /^(\d+)(?:\.(\d{1,2}))?$/;
+
 /**
- * 1..100 with at most two decimals, as basis points (12.5 -> 1250). Refuses anything else rather
- * than rounding it.
+ * A percent 1..100 with at most two decimals, as basis points (12.5 -> 1250, 33.33 -> 3333). Read
+ * from the number's shortest decimal text, so no float multiplication can round a value like
+ * 12.345 or 0.1 + 0.2 into range: anything else is refused (DomainError VALIDATION_ERROR on
+ * `discount.percent`), never rounded.
  */
 export function percentToBasisPoints(percent: number): number {
-  const basisPoints = Math.round(percent * 100);
-  if (!Number.isFinite(percent) || Math.abs(percent * 100 - basisPoints) > 1e-6) {
-    throw new RangeError(`percent ${percent} has more than two decimals`);
+  const match = Number.isFinite(percent) ? PERCENT_TEXT.exec(String(percent)) : null;
+  if (!match) {
+    throw new DomainError("VALIDATION_ERROR", {
+      fields: [{ path: "discount.percent", message: "must be a number with at most two decimals" }],
+    });
   }
-  if (basisPoints < 100 || basisPoints > 10_000) throw new RangeError(`percent ${percent} is outside 1..100`);
+  const [, whole = "0", decimals = ""] = match;
+  const basisPoints = Number(whole) * 100 + Number(decimals.padEnd(2, "0"));
+  if (basisPoints < MIN_BASIS_POINTS || basisPoints > MAX_BASIS_POINTS) {
+    throw new DomainError("VALIDATION_ERROR", {
+      fields: [{ path: "discount.percent", message: "must be 1..100" }],
+    });
+  }
   return basisPoints;
 }
 
+/** Basis points as a percent for display (1250 -> 12.5); never used for money. */
 export function basisPointsToPercent(basisPoints: number): number {
   return basisPoints / 100;
 }
 
-type Window = { startsAt: Date; endsAt: Date };
+/** A half-open time window [startsAt, endsAt). */
+export type TimeWindow = { startsAt: Date; endsAt: Date };
 
 /** Half-open windows [startsAt, endsAt) overlap when each starts before the other ends. */
-export function windowsOverlap(a: Window, b: Window): boolean {
+export function windowsOverlap(a: TimeWindow, b: TimeWindow): boolean {
   return a.startsAt < b.endsAt && b.startsAt < a.endsAt;
 }
 
-export function isWithinWindow(window: Window, now: Date): boolean {
+export function isWithinWindow(window: TimeWindow, now: Date): boolean {
   return window.startsAt <= now && now < window.endsAt;
 }
 
@@ -61,7 +83,10 @@ function allows(combinesWith: CombinesWith, campaignId: string): boolean {
   return combinesWith === "*" || combinesWith.includes(campaignId);
 }
 
-/** Two campaigns stack only if each one's combinesWith allows the other. */
+/**
+ * Two campaigns stack only if each one's combinesWith allows the other (mutual; "*" allows any). A
+ * campaign never stacks with itself.
+ */
 export function canCombine(
   a: Pick<CampaignTerms, "id" | "combinesWith">,
   b: Pick<CampaignTerms, "id" | "combinesWith">,

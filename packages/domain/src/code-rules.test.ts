@@ -1,8 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CODE_ALPHABET, checkGenerationSpec, codeSpaceSize, generateCodes } from "./code-generator.ts";
-import { checkCodeFormat, normalizeCodeKey } from "./code-rules.ts";
-import { DomainError } from "./errors.ts";
+import {
+  CODE_FORMAT_MESSAGES,
+  CODE_FORMAT_PROBLEMS,
+  CODE_PATTERN,
+  CodeSchema,
+  checkCodeFormat,
+  describeCodeFormatProblem,
+  normalizeCodeKey,
+} from "./code-rules.ts";
 
 describe("code rules", () => {
   it.each([
@@ -23,6 +29,14 @@ describe("code rules", () => {
     ["ＡＢＣＤＥＦ", "cjk"],
     ["ABC-DEF", "symbol"],
     ["ÄBCDEF", "symbol"],
+    ["ABCDEF　", "whitespace"],
+    ["コードABCDEF", "cjk"],
+    ["쿠폰ABCDEF", "cjk"],
+    ["ABC_DEF", "symbol"],
+    ["ABC😀DEF", "symbol"],
+    ["", "too_short"],
+    ["AB CD", "whitespace"],
+    ["AB-CD", "symbol"],
   ])("refuses %s (%s)", (code, reason) => {
     expect(checkCodeFormat(code)).toEqual({ ok: false, reason });
   });
@@ -33,65 +47,43 @@ describe("code rules", () => {
   });
 });
 
-function seededBytes(seed: number) {
-  let state = seed >>> 0 || 1;
-  return (length: number) => {
-    const bytes = new Uint8Array(length);
-    for (let index = 0; index < length; index += 1) {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      bytes[index] = state & 0xff;
-    }
-    return bytes;
-  };
-}
-
-describe("code generation", () => {
-  it("makes distinct valid codes from the look-alike-free alphabet, with the prefix", () => {
-    const codes = generateCodes({ count: 2_000, length: 10, prefix: "VIP", randomBytes: seededBytes(7) });
-    expect(new Set(codes).size).toBe(2_000);
-    for (const code of codes) {
-      expect(code).toMatch(/^VIP[ABCDEFGHJKMNPQRSTUVWXYZ2-9]{7}$/);
-      expect(checkCodeFormat(code).ok).toBe(true);
-    }
-    expect(CODE_ALPHABET).not.toMatch(/[01OIL]/);
-    expect(CODE_ALPHABET).toHaveLength(31);
-  });
-
-  it("picks symbols without modulo bias (every symbol about equally often)", () => {
-    const codes = generateCodes({ count: 3_100, length: 10, prefix: "", randomBytes: seededBytes(11) });
-    const counts = new Map<string, number>();
-    for (const code of codes) for (const symbol of code) counts.set(symbol, (counts.get(symbol) ?? 0) + 1);
-    const expected = (3_100 * 10) / 31;
-    for (const symbol of CODE_ALPHABET)
-      expect(Math.abs((counts.get(symbol) ?? 0) - expected)).toBeLessThan(expected * 0.15);
-  });
-
-  it("refuses a code space smaller than 1,000 × count (CODE_SPACE_TOO_SMALL)", () => {
-    expect(codeSpaceSize(6)).toBe(887_503_681n);
-    expect(() => checkGenerationSpec({ count: 887_503, length: 6, prefix: "" })).not.toThrow();
-    const tooMany = () => checkGenerationSpec({ count: 887_504, length: 6, prefix: "" });
-    expect(tooMany).toThrow(DomainError);
-    expect(tooMany).toThrow(expect.objectContaining({ code: "CODE_SPACE_TOO_SMALL" }));
-  });
-
-  it("refuses a prefix that leaves too little randomness or is not letters and digits", () => {
-    expect(() => checkGenerationSpec({ count: 1, length: 8, prefix: "ABCDE" })).toThrow(
-      expect.objectContaining({ code: "VALIDATION_ERROR" }),
-    );
-    expect(() => checkGenerationSpec({ count: 1, length: 10, prefix: "AB-" })).toThrow(
-      expect.objectContaining({ code: "VALIDATION_ERROR" }),
-    );
-  });
-
-  it("always returns exactly `count` distinct codes (property)", () => {
+describe("code rules agree with one another", () => {
+  it("checkCodeFormat accepts exactly what CODE_PATTERN matches (property)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 1_000_000 }), (count, seed) => {
-        const codes = generateCodes({ count, length: 8, prefix: "", randomBytes: seededBytes(seed) });
-        expect(new Set(codes).size).toBe(count);
-      }),
-      { numRuns: 50 },
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: fc.constantFrom(..."aZ09 -_中ア한Ａ\t".split("")), maxLength: 70 }),
+          fc.string({ unit: "grapheme", maxLength: 70 }),
+          fc.stringMatching(/^[A-Za-z0-9]{0,70}$/),
+        ),
+        (raw) => {
+          const result = checkCodeFormat(raw);
+          expect(result.ok).toBe(CODE_PATTERN.test(raw));
+          if (result.ok) expect(result.codeKey).toBe(raw.toUpperCase());
+        },
+      ),
     );
+  });
+
+  it("has an English and a zh-TW text for every reason", () => {
+    for (const problem of CODE_FORMAT_PROBLEMS) {
+      expect(describeCodeFormatProblem(problem, "en")).toBe(CODE_FORMAT_MESSAGES[problem].en);
+      expect(describeCodeFormatProblem(problem, "zh-TW")).toMatch(/\p{Script=Han}/u);
+    }
+  });
+});
+
+describe("CodeSchema (HTTP input)", () => {
+  it("passes a valid code through as entered", () => {
+    expect(CodeSchema.parse("meepShop11")).toBe("meepShop11");
+  });
+
+  it("refuses with one message naming the broken rule", () => {
+    const result = CodeSchema.safeParse("優惠碼ABCDEF");
+    expect(result.success).toBe(false);
+    expect(result.error?.issues).toHaveLength(1);
+    expect(result.error?.issues[0]?.message).toBe("code must not contain Chinese (or other CJK) characters");
+    expect(CodeSchema.safeParse("ABC").error?.issues[0]?.message).toBe("code must be at least 6 characters");
+    expect(CodeSchema.safeParse(123456).success).toBe(false);
   });
 });

@@ -1,15 +1,35 @@
+import { z } from "zod";
+import type { Locale } from "./errors.ts";
+
 export const CODE_MIN_LENGTH = 6;
 export const CODE_MAX_LENGTH = 64;
+/** A whole code: 6..64 characters of [A-Za-z0-9] (SPEC §1). */
 export const CODE_PATTERN = /^[A-Za-z0-9]{6,64}$/;
 
-/** Codes match case-insensitively: the key is the upper-cased code. */
+/**
+ * Codes match case-insensitively: the key is the upper-cased code (surrounding whitespace dropped,
+ * so a lookup of a pasted " code " still finds it; a stored code never contains whitespace).
+ */
 export function normalizeCodeKey(code: string): string {
   return code.trim().toUpperCase();
 }
 
+/** Which code rule a value breaks. */
 export type CodeFormatProblem = "too_short" | "too_long" | "whitespace" | "cjk" | "symbol";
 
-export const CODE_FORMAT_MESSAGES: Record<CodeFormatProblem, { en: string; "zh-TW": string }> = {
+export const CODE_FORMAT_PROBLEMS = [
+  "too_short",
+  "too_long",
+  "whitespace",
+  "cjk",
+  "symbol",
+] as const satisfies readonly CodeFormatProblem[];
+
+/**
+ * Per broken rule, an English fragment (reads after "code ...", e.g. "code must not contain spaces")
+ * and a zh-TW sentence in the source's wording, for HTTP errors and import row reports.
+ */
+export const CODE_FORMAT_MESSAGES: Readonly<Record<CodeFormatProblem, Readonly<Record<Locale, string>>>> = {
   too_short: {
     en: `must be at least ${CODE_MIN_LENGTH} characters`,
     "zh-TW": `優惠碼最少需${CODE_MIN_LENGTH}個字元`,
@@ -23,24 +43,52 @@ export const CODE_FORMAT_MESSAGES: Record<CodeFormatProblem, { en: string; "zh-T
   symbol: { en: "may contain only letters A-Z, a-z and digits 0-9", "zh-TW": "代碼只能使用大小寫英文或數字" },
 };
 
+export function describeCodeFormatProblem(problem: CodeFormatProblem, locale: Locale): string {
+  return CODE_FORMAT_MESSAGES[problem][locale];
+}
+
 const WHITESPACE = /\s/u;
+/** Han, Hiragana, Katakana, Hangul, CJK punctuation and the full/half-width forms block. */
 const CJK =
   /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef]/u;
+const LETTERS_AND_DIGITS = /^[A-Za-z0-9]*$/;
 
 export type CodeFormatResult =
   | { ok: true; code: string; codeKey: string }
   | { ok: false; reason: CodeFormatProblem };
 
 /**
- * The code rules (SPEC §1, the source's import rules): 6..64 characters of [A-Za-z0-9]. The reason
- * names the first rule broken, in the order a merchant fixes them: content before length.
+ * The code rules (SPEC §1, the source's import rules): 6..64 characters of [A-Za-z0-9]. The value is
+ * taken as given (no trimming). The reason names the first rule broken, content before length, in
+ * the order a merchant fixes them: whitespace, CJK characters, any other symbol, too short, too long.
  */
 export function checkCodeFormat(raw: string): CodeFormatResult {
   if (WHITESPACE.test(raw)) return { ok: false, reason: "whitespace" };
   if (CJK.test(raw)) return { ok: false, reason: "cjk" };
-  if (!/^[A-Za-z0-9]*$/.test(raw)) return { ok: false, reason: "symbol" };
-  const length = [...raw].length;
-  if (length < CODE_MIN_LENGTH) return { ok: false, reason: "too_short" };
-  if (length > CODE_MAX_LENGTH) return { ok: false, reason: "too_long" };
+  if (!LETTERS_AND_DIGITS.test(raw)) return { ok: false, reason: "symbol" };
+  // Only ASCII is left, so the UTF-16 length is the character count.
+  if (raw.length < CODE_MIN_LENGTH) return { ok: false, reason: "too_short" };
+  if (raw.length > CODE_MAX_LENGTH) return { ok: false, reason: "too_long" };
   return { ok: true, code: raw, codeKey: normalizeCodeKey(raw) };
 }
+
+/**
+ * A code as HTTP input: the same rules as checkCodeFormat, one issue naming the broken rule
+ * (`params.reason` carries the CodeFormatProblem). The output is the code as entered.
+ */
+export const CodeSchema = z
+  .string()
+  .superRefine((value, ctx) => {
+    const result = checkCodeFormat(value);
+    if (!result.ok) {
+      ctx.addIssue({
+        code: "custom",
+        message: `code ${CODE_FORMAT_MESSAGES[result.reason].en}`,
+        params: { reason: result.reason },
+      });
+    }
+  })
+  .describe(
+    `${CODE_MIN_LENGTH}..${CODE_MAX_LENGTH} characters, letters A-Z a-z and digits only; matched case-insensitively.`,
+  );
+export type Code = z.infer<typeof CodeSchema>;

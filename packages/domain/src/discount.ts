@@ -1,16 +1,19 @@
-import { type CampaignTerms, canCombine } from "./campaign.ts";
-import type { ErrorCode } from "./errors.ts";
+import { type CampaignTerms, canCombine, MAX_BASIS_POINTS } from "./campaign.ts";
+import { DomainError, type ErrorCode } from "./errors.ts";
 
+/** Amounts in integer minor units (non-negative safe integers); quantity >= 1. */
 export type CartItem = { productId: string; unitPrice: number; quantity: number };
-/** Amounts in integer minor units. */
 export type Cart = { currency: string; items: readonly CartItem[]; shipping: number };
 
 export type QuoteLine = {
   productId: string;
   unitPrice: number;
   quantity: number;
+  /** unitPrice × quantity. */
   lineTotal: number;
+  /** Sum of every applied discount on this line. */
   discount: number;
+  /** lineTotal − discount. */
   total: number;
 };
 
@@ -19,6 +22,7 @@ export type AppliedDiscount = {
   campaignId: string;
   campaignName: string;
   discount: number;
+  /** The lines this discount took from (share > 0 only), in cart order; shares sum to `discount`. */
   lines: { lineIndex: number; discount: number }[];
 };
 
@@ -29,20 +33,77 @@ export type Totals = { itemsSubtotal: number; discount: number; shipping: number
 export type Quote = {
   currency: string;
   lines: QuoteLine[];
+  /** In the order they applied (priority order). */
   applied: AppliedDiscount[];
+  /** In the order they were considered (priority order). */
   skipped: SkippedDiscount[];
   totals: Totals;
 };
 
 export type DiscountApplication = { code: string; campaign: CampaignTerms };
 
+const BASIS_POINTS_PER_WHOLE = 10_000n;
+const HALF_OF_WHOLE = 5_000n;
+
+function isAmount(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0;
+}
+
 /**
- * Prices a cart with stacked codes (SPEC §3). Campaigns apply in priority order (ties keep the
- * given order), each on what the earlier ones left of each line. A campaign that may not combine
- * with one already applied, or that already applied, is skipped with NOT_COMBINABLE. Eligibility
- * (window, member groups, ...) is the caller's business: this is arithmetic and stacking only.
+ * Refuses a cart whose arithmetic would leave safe integers: amounts must be non-negative safe
+ * integers, quantities >= 1, and itemsSubtotal + shipping must stay a safe integer.
+ */
+function checkCartAmounts(cart: Cart): void {
+  const fields: { path: string; message: string }[] = [];
+  let sum = BigInt(isAmount(cart.shipping) ? cart.shipping : 0);
+  if (!isAmount(cart.shipping))
+    fields.push({ path: "cart.shipping", message: "must be a non-negative integer" });
+  cart.items.forEach((item, index) => {
+    if (!isAmount(item.unitPrice)) {
+      fields.push({ path: `cart.items.${index}.unitPrice`, message: "must be a non-negative integer" });
+    }
+    if (!Number.isSafeInteger(item.quantity) || item.quantity < 1) {
+      fields.push({ path: `cart.items.${index}.quantity`, message: "must be an integer >= 1" });
+    }
+    if (isAmount(item.unitPrice) && Number.isSafeInteger(item.quantity)) {
+      sum += BigInt(item.unitPrice) * BigInt(item.quantity);
+    }
+  });
+  if (fields.length === 0 && sum > BigInt(Number.MAX_SAFE_INTEGER)) {
+    fields.push({ path: "cart", message: "the cart total is too large" });
+  }
+  if (fields.length > 0) throw new DomainError("VALIDATION_ERROR", { fields });
+}
+
+/** A campaign's discount must be arithmetic-safe: a non-negative safe amount, or 0..10000 bp. */
+function checkDiscountRule(campaign: CampaignTerms): void {
+  const rule = campaign.discount;
+  const ok =
+    rule.type === "fixed"
+      ? isAmount(rule.amount)
+      : Number.isSafeInteger(rule.basisPoints) &&
+        rule.basisPoints >= 0 &&
+        rule.basisPoints <= MAX_BASIS_POINTS;
+  if (!ok) {
+    throw new DomainError("VALIDATION_ERROR", {
+      campaignId: campaign.id,
+      fields: [{ path: "discount", message: "is not a valid discount rule" }],
+    });
+  }
+}
+
+/**
+ * Prices a cart with stacked codes (SPEC §3). Applications are taken in campaign priority order
+ * (lower first, ties keep the given order), each on what the earlier ones left of each line. A
+ * campaign that may not combine with one already applied (canCombine, mutual), or that already
+ * applied, is skipped with NOT_COMBINABLE. Shipping is never discounted. Eligibility (window,
+ * member groups, currency, ...) is the caller's business (checkEligibility): this is arithmetic
+ * and stacking only. Throws DomainError VALIDATION_ERROR for amounts that are not safe integers.
  */
 export function quoteCart(cart: Cart, applications: readonly DiscountApplication[]): Quote {
+  checkCartAmounts(cart);
+  for (const { campaign } of applications) checkDiscountRule(campaign);
+
   const lineTotals = cart.items.map((item) => item.unitPrice * item.quantity);
   const remaining = [...lineTotals];
   const lineDiscounts = lineTotals.map(() => 0);
@@ -50,12 +111,7 @@ export function quoteCart(cart: Cart, applications: readonly DiscountApplication
   const skipped: SkippedDiscount[] = [];
   const appliedCampaigns: CampaignTerms[] = [];
 
-  const ordered = applications
-    .map((application, index) => ({ application, index }))
-    .sort((a, b) => a.application.campaign.priority - b.application.campaign.priority || a.index - b.index)
-    .map(({ application }) => application);
-
-  for (const { code, campaign } of ordered) {
+  for (const { code, campaign } of sortByPriority(applications)) {
     if (appliedCampaigns.some((other) => !canCombine(other, campaign))) {
       skipped.push({ code, campaignId: campaign.id, reason: "NOT_COMBINABLE" });
       continue;
@@ -64,11 +120,11 @@ export function quoteCart(cart: Cart, applications: readonly DiscountApplication
     const eligible = cart.items.flatMap((item, index) => (products.has(item.productId) ? [index] : []));
     const shares =
       campaign.discount.type === "fixed"
-        ? takeInOrder(eligible, remaining, campaign.discount.amount)
+        ? takeInCartOrder(eligible, remaining, campaign.discount.amount)
         : spreadByLargestRemainder(eligible, remaining, campaign.discount.basisPoints);
     let discount = 0;
     const lines: AppliedDiscount["lines"] = [];
-    for (const [lineIndex, share] of shares) {
+    for (const { lineIndex, share } of shares) {
       remaining[lineIndex] = (remaining[lineIndex] ?? 0) - share;
       lineDiscounts[lineIndex] = (lineDiscounts[lineIndex] ?? 0) + share;
       discount += share;
@@ -78,14 +134,21 @@ export function quoteCart(cart: Cart, applications: readonly DiscountApplication
     appliedCampaigns.push(campaign);
   }
 
-  const itemsSubtotal = sum(lineTotals);
-  const discount = sum(lineDiscounts);
+  const itemsSubtotal = sumOf(lineTotals);
+  const discount = sumOf(lineDiscounts);
   return {
     currency: cart.currency,
     lines: cart.items.map((item, index) => {
       const lineTotal = lineTotals[index] ?? 0;
       const lineDiscount = lineDiscounts[index] ?? 0;
-      return { ...item, lineTotal, discount: lineDiscount, total: lineTotal - lineDiscount };
+      return {
+        productId: item.productId,
+        unitPrice: item.unitPrice,
+        quantity: item.quantity,
+        lineTotal,
+        discount: lineDiscount,
+        total: lineTotal - lineDiscount,
+      };
     }),
     applied,
     skipped,
@@ -98,60 +161,73 @@ export function quoteCart(cart: Cart, applications: readonly DiscountApplication
   };
 }
 
-/** Fixed amount: min(amount, E), taken from eligible lines in cart order ("依序折抵"). */
-function takeInOrder(
+/** Stable sort by campaign priority: lower first, ties keep the given order. */
+function sortByPriority(applications: readonly DiscountApplication[]): DiscountApplication[] {
+  return applications
+    .map((application, index) => ({ application, index }))
+    .sort((a, b) => a.application.campaign.priority - b.application.campaign.priority || a.index - b.index)
+    .map(({ application }) => application);
+}
+
+type LineShare = { lineIndex: number; share: number };
+
+/**
+ * Fixed amount: min(amount, E), taken from the eligible lines in cart order, each absorbing up to
+ * what it has left, until exhausted (the source's "依序折抵").
+ */
+function takeInCartOrder(
   eligible: readonly number[],
   remaining: readonly number[],
   amount: number,
-): Map<number, number> {
-  const shares = new Map<number, number>();
+): LineShare[] {
+  const shares: LineShare[] = [];
   let left = amount;
-  for (const index of eligible) {
+  for (const lineIndex of eligible) {
     if (left <= 0) break;
-    const share = Math.min(left, remaining[index] ?? 0);
-    if (share > 0) shares.set(index, share);
+    const share = Math.min(left, remaining[lineIndex] ?? 0);
+    if (share > 0) shares.push({ lineIndex, share });
     left -= share;
   }
   return shares;
 }
 
-/** round-half-up(E × bp / 10000) in exact integer arithmetic. */
+/** round-half-up(E × basisPoints / 10000), exact in BigInt (E ≥ 0). */
 export function percentageOf(eligibleSubtotal: number, basisPoints: number): number {
-  return Number((BigInt(eligibleSubtotal) * BigInt(basisPoints) + 5_000n) / 10_000n);
+  return Number((BigInt(eligibleSubtotal) * BigInt(basisPoints) + HALF_OF_WHOLE) / BASIS_POINTS_PER_WHOLE);
 }
 
 /**
- * Percentage: D = round-half-up(E × percent); line i gets floor(remaining_i × D / E) and the
- * leftover units go one each to the largest fractional remainders (earlier line on ties), so the
- * shares sum exactly to D and no line gets more than it has left.
+ * Percentage: D = round-half-up(E × bp / 10000) where E is what the eligible lines have left. Line
+ * i gets floor(remaining_i × D / E); the leftover units go one each to the lines with the largest
+ * fractional remainders (the earlier line on ties), so the shares sum exactly to D. Since D ≤ E,
+ * no line gets more than it has left.
  */
 function spreadByLargestRemainder(
   eligible: readonly number[],
   remaining: readonly number[],
   basisPoints: number,
-): Map<number, number> {
-  const shares = new Map<number, number>();
-  const total = eligible.reduce((acc, index) => acc + (remaining[index] ?? 0), 0);
-  if (total === 0) return shares;
-  const discount = BigInt(percentageOf(total, basisPoints));
-  const bigTotal = BigInt(total);
-  const parts = eligible.map((index) => {
-    const scaled = BigInt(remaining[index] ?? 0) * discount;
-    return { index, share: scaled / bigTotal, fraction: scaled % bigTotal };
+): LineShare[] {
+  const eligibleSubtotal = BigInt(sumOf(eligible.map((lineIndex) => remaining[lineIndex] ?? 0)));
+  if (eligibleSubtotal === 0n) return [];
+  const discount = BigInt(percentageOf(Number(eligibleSubtotal), basisPoints));
+  const parts = eligible.map((lineIndex) => {
+    const scaled = BigInt(remaining[lineIndex] ?? 0) * discount;
+    return { lineIndex, share: scaled / eligibleSubtotal, fraction: scaled % eligibleSubtotal };
   });
   let leftover = discount - parts.reduce((acc, part) => acc + part.share, 0n);
   const byFraction = [...parts].sort((a, b) =>
-    a.fraction === b.fraction ? a.index - b.index : a.fraction > b.fraction ? -1 : 1,
+    a.fraction === b.fraction ? a.lineIndex - b.lineIndex : a.fraction > b.fraction ? -1 : 1,
   );
   for (const part of byFraction) {
     if (leftover === 0n) break;
     part.share += 1n;
     leftover -= 1n;
   }
-  for (const part of parts) if (part.share > 0n) shares.set(part.index, Number(part.share));
-  return shares;
+  return parts
+    .filter((part) => part.share > 0n)
+    .map((part) => ({ lineIndex: part.lineIndex, share: Number(part.share) }));
 }
 
-function sum(values: readonly number[]): number {
+function sumOf(values: readonly number[]): number {
   return values.reduce((acc, value) => acc + value, 0);
 }

@@ -36,3 +36,45 @@ describe("errors", () => {
     expect(resolveLocale(header)).toBe(locale);
   });
 });
+
+describe("error messages", () => {
+  it("keep the source's ASCII commas in the zh-TW wording", () => {
+    for (const code of ["USAGE_LIMIT_REACHED", "CODE_CONFLICT"] as const) {
+      expect(describeError(code, "zh-TW")).toContain(",");
+      expect(describeError(code, "zh-TW")).not.toContain("，");
+    }
+  });
+
+  it("are Traditional Chinese for zh-TW and English for en", () => {
+    for (const code of ERROR_CODES) {
+      expect(describeError(code, "zh-TW")).toMatch(/\p{Script=Han}/u);
+      expect(describeError(code, "en")).toMatch(/^[\x20-\x7e]+$/);
+    }
+  });
+
+  it("gives a DomainError the English message and no HTTP knowledge", () => {
+    const error = new DomainError("USAGE_LIMIT_REACHED");
+    expect(error.message).toBe(describeError("USAGE_LIMIT_REACHED", "en"));
+    expect(error.details).toBeUndefined();
+    expect(error.name).toBe("DomainError");
+    expect(Object.keys(error)).not.toContain("status");
+  });
+});
+
+describe("Accept-Language", () => {
+  it.each([
+    ["zh", "zh-TW"],
+    ["zh-HK", "zh-TW"],
+    ["zh-Hant", "zh-TW"],
+    ["ZH-tw", "zh-TW"],
+    ["en;q=0.5, zh;q=0.5", "en"],
+    ["zh;q=0.5, en;q=0.5", "zh-TW"],
+    ["fr, zh-TW;q=0.1", "zh-TW"],
+    ["zh-TW;q=0, en;q=0.1", "en"],
+    ["*", "en"],
+    ["", "en"],
+    ["zh-CN", "en"],
+  ])("resolves %s to %s", (header, locale) => {
+    expect(resolveLocale(header)).toBe(locale);
+  });
+});

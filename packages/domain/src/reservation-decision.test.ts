@@ -76,7 +76,7 @@ describe("deciding in order (SPEC §2)", () => {
   it("counts holds already in the record and sets expiresAt = now + hold time", () => {
     const code = [candidate({ usageLimit: 2 })];
     const ledger: CapLedger = {
-      liveHolds: new Map([["code-" + code[0]?.campaign.id, 1]]),
+      liveHolds: new Map([[`code-${code[0]?.campaign.id}`, 1]]),
       accountHolds: new Map(),
     };
     const first = decideAttempt(ledger, code, attempt("x"), now, 15 * 60_000);

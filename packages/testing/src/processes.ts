@@ -4,7 +4,8 @@ import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
-const TSX_CLI = `${REPO_ROOT}node_modules/tsx/dist/cli.mjs`;
+/** tsx's loader: services run as `node --import tsx main.ts`, so the child's pid is the service's. */
+const TSX_LOADER = new URL("node_modules/tsx/dist/loader.mjs", `file://${REPO_ROOT}`).href;
 
 export type ServiceProcess = {
   name: string;
@@ -25,11 +26,15 @@ export function startService(
   label = name,
   nodeFlags: readonly string[] = [],
 ): ServiceProcess {
-  const child = spawn(process.execPath, [TSX_CLI, ...nodeFlags, `${REPO_ROOT}services/${name}/src/main.ts`], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", TSX_LOADER, ...nodeFlags, `${REPO_ROOT}services/${name}/src/main.ts`],
+    {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const chunks: string[] = [];
   let size = 0;
   const keep = (chunk: Buffer) => {

@@ -34,7 +34,7 @@ function memoryLedger(
         throw new Error("database unavailable");
       }
       if (cursor !== state.cursor) throw new PartitionFenceError(cursor, state.cursor);
-      jobs.forEach((job, index) => expect(job.jobId).toBe(cursor + 1 + index));
+      expect(jobs.map((job) => job.jobId)).toEqual(jobs.map((_, index) => cursor + 1 + index));
       state.commits += 1;
       state.decided.push(...jobs.map((job) => job.jobId));
       state.cursor = jobs.at(-1)?.jobId ?? cursor;

@@ -1,237 +1,169 @@
-import { execFile, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { join } from "node:path";
-import { promisify } from "node:util";
-import { isKafkaReachable } from "@promo/events";
-import { describePortOwner, isLocalHost, isPortOpen, splitHostPort } from "../ports.ts";
+import { readFileSync, rmSync } from "node:fs";
+import { findLocalKafkaBroker, type HostPort, toListenHost } from "../addresses.ts";
+import { findPortOwner, formatPortTakenMessage, isPortOpen } from "../ports.ts";
+import { REPO_ROOT } from "../repo-root.ts";
 import type { ServiceReport } from "../report.ts";
-import { formatClusterId, renderLog4jProperties, renderServerProperties } from "./config.ts";
-import { ensureKafkaJars } from "./jars.ts";
-import { type KafkaPaths, kafkaPaths } from "./paths.ts";
-
-const run = promisify(execFile);
+import { formatSeconds, pollUntil } from "../wait.ts";
+import {
+  findBrokerPid,
+  launchBroker,
+  prepareBroker,
+  readBrokerLogTail,
+  readConfiguredListeners,
+  terminateProcess,
+} from "./broker-process.ts";
+import { type BrokerSettings, readKafkaVersion, renderListeners } from "./config.ts";
+import { ensureKafkaJars, type JarsSource } from "./jars.ts";
+import { checkJava } from "./java.ts";
+import { type KafkaPaths, resolveKafkaPaths } from "./paths.ts";
+import { isKafkaReachable } from "./reachability.ts";
+import { withStartLock } from "./start-lock.ts";
 
 const START_TIMEOUT_MS = 90_000;
-const STOP_TIMEOUT_MS = 30_000;
-const STALE_LOCK_MS = 180_000;
-const KAFKA_VERSION = "3.9.1";
+const STOP_GRACE_MS = 30_000;
 
-export type KafkaOptions = { brokers: readonly string[]; controllerPort: number; root?: string };
+export type KafkaOptions = {
+  /** KAFKA_BROKERS */
+  brokers: readonly string[];
+  /** KAFKA_CONTROLLER_PORT: the local broker's KRaft controller listener. */
+  controllerPort: number;
+  /** Repository root; `.services/kafka` and `scripts/kafka/pom.xml` are found under it. */
+  rootDir?: string;
+  /** Told about slow steps (the first jar download, a broker start) while they run. */
+  onProgress?: (message: string) => void;
+};
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
+function reportKafka(options: KafkaOptions, note: string): ServiceReport {
+  return { name: "kafka", target: options.brokers.join(","), note };
+}
+
+function requireLocalBroker(options: KafkaOptions): HostPort {
+  const local = findLocalKafkaBroker(options.brokers);
+  if (local === null) {
+    throw new Error(
+      `Kafka is not reachable at ${options.brokers.join(",")}; it is not on this machine, so it will not be started locally. Start it or fix KAFKA_BROKERS.`,
+    );
+  }
+  return local;
+}
+
+async function waitForBroker(options: KafkaOptions, paths: KafkaPaths, pid: number): Promise<void> {
+  const answered = await pollUntil(() => isKafkaReachable(options.brokers, 2_000), {
+    timeoutMs: START_TIMEOUT_MS,
+    intervalMs: 500,
+    giveUp: () => findBrokerPid(paths) !== pid,
+  });
+  if (answered) return;
+  const exited = findBrokerPid(paths) !== pid;
+  throw new Error(
+    `${
+      exited
+        ? `the local Kafka broker (pid ${pid}) exited before it answered at ${options.brokers.join(",")}.`
+        : `the local Kafka broker (pid ${pid}) did not answer at ${options.brokers.join(",")} within ${START_TIMEOUT_MS / 1000} s; stop it with \`npm run services -- --stop-kafka\` once you have read the logs.`
+    }\n${readBrokerLogTail(paths, 40)}`,
+  );
+}
+
+async function checkPortsFree(listener: HostPort, controllerPort: number): Promise<void> {
+  const ports = [
+    { port: listener.port, role: "Kafka broker listener, from KAFKA_BROKERS", setting: "KAFKA_BROKERS" },
+    { port: controllerPort, role: "Kafka controller listener", setting: "KAFKA_CONTROLLER_PORT" },
+  ];
+  for (const { port, role, setting } of ports) {
+    if (!(await isPortOpen(listener.host, port)) && !(await isPortOpen("127.0.0.1", port))) continue;
+    throw new Error(
+      formatPortTakenMessage({
+        port,
+        role,
+        owner: await findPortOwner(port),
+        expected: "a Kafka broker answering there",
+        remedy: `stop it or choose another port with ${setting}`,
+      }),
+    );
   }
 }
 
-/** The pid of the broker this project started, when that process is still alive. */
-export function localBrokerPid(paths = kafkaPaths()): number | null {
-  if (!existsSync(paths.pid)) return null;
-  const pid = Number(readFileSync(paths.pid, "utf8").trim());
-  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return pid;
-  rmSync(paths.pid, { force: true });
-  return null;
-}
-
-async function waitUntilReachable(
-  brokers: readonly string[],
-  timeoutMs: number,
-  pid: number | null,
-): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await isKafkaReachable(brokers, 2_000)) return true;
-    if (pid !== null && !isAlive(pid)) return false;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  return false;
-}
-
-async function javaMajorVersion(): Promise<number> {
-  try {
-    const { stderr, stdout } = await run("java", ["-version"]);
-    const match = /version "(\d+)(?:\.(\d+))?/.exec(`${stderr}${stdout}`);
-    const major = Number(match?.[1] ?? 0);
-    return major === 1 ? Number(match?.[2] ?? 0) : major;
-  } catch {
-    return 0;
-  }
-}
-
-function tail(file: string, lines: number): string {
-  if (!existsSync(file)) return "";
-  return readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
-}
-
-/** An exclusive lock file so two `npm run services` never start two brokers. */
-async function withStartLock<T>(paths: KafkaPaths, work: () => Promise<T>): Promise<T> {
-  mkdirSync(paths.base, { recursive: true });
-  const deadline = Date.now() + START_TIMEOUT_MS + 30_000;
-  for (;;) {
-    try {
-      const fd = openSync(paths.lock, "wx");
-      writeFileSync(fd, String(process.pid));
-      closeSync(fd);
-      break;
-    } catch {
-      const holder = Number(readFileSync(paths.lock, "utf8").trim() || 0);
-      const stale = !isAlive(holder) || Date.now() - statSync(paths.lock).mtimeMs > STALE_LOCK_MS;
-      if (stale) rmSync(paths.lock, { force: true });
-      else if (Date.now() > deadline)
-        throw new Error(`another process (pid ${holder}) is starting Kafka; gave up waiting`);
-      else await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-  try {
-    return await work();
-  } finally {
-    rmSync(paths.lock, { force: true });
-  }
+function describeJars(source: JarsSource, ms: number): string {
+  if (source === "maven-central") return `, jars downloaded from Maven Central in ${formatSeconds(ms)}`;
+  if (source === "maven-cache") return `, jars copied from ~/.m2 in ${formatSeconds(ms)}`;
+  return "";
 }
 
 /**
- * Makes Kafka answer at KAFKA_BROKERS: uses it if it answers, otherwise (when the first broker is
- * local) runs Apache Kafka 3.9 in single-node KRaft mode from Maven Central jars, in the
- * background, with its data under .services/kafka, and waits until it answers.
+ * Starts the local broker (Apache Kafka from Maven Central jars, single-node KRaft, data under
+ * `.services/kafka`) unless it answers already, and waits until it answers. Under a lock file: a
+ * concurrent caller waits for the first one's broker instead of starting a second.
  */
-export async function ensureKafka(options: KafkaOptions): Promise<ServiceReport> {
-  const target = options.brokers.join(",");
-  if (await isKafkaReachable(options.brokers, 3_000))
-    return { name: "kafka", target, note: "already running" };
-  const first = options.brokers[0];
-  if (!first) throw new Error("KAFKA_BROKERS is empty");
-  const { host, port } = splitHostPort(first);
-  if (!isLocalHost(host)) {
-    throw new Error(
-      `Kafka is not reachable at ${target}; it is not local, so it is not started here. Check KAFKA_BROKERS.`,
-    );
-  }
-  const paths = kafkaPaths(options.root);
-  return withStartLock(paths, async () => {
-    const running = localBrokerPid(paths);
-    if (running !== null) {
-      if (await waitUntilReachable(options.brokers, START_TIMEOUT_MS, running)) {
-        return { name: "kafka", target, note: `local broker pid ${running} answered` };
-      }
-      throw new Error(
-        `the local Kafka broker (pid ${running}) runs but does not answer:\n${tail(join(paths.logs, "server.log"), 40)}`,
-      );
-    }
-    const started = Date.now();
-    const pid = await startBroker(paths, { host, port, controllerPort: options.controllerPort });
-    if (!(await waitUntilReachable(options.brokers, START_TIMEOUT_MS, pid))) {
-      throw new Error(
-        `the local Kafka broker did not answer within ${START_TIMEOUT_MS / 1000} s. Last log lines:\n${tail(join(paths.logs, "server.log"), 40)}\n${tail(join(paths.logs, "stdout.log"), 20)}`,
-      );
-    }
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    return {
-      name: "kafka",
-      target,
-      note: `started local broker ${KAFKA_VERSION} (pid ${pid}) in ${seconds} s`,
+export async function startLocalKafka(options: KafkaOptions): Promise<ServiceReport> {
+  const listener = requireLocalBroker(options);
+  const paths = resolveKafkaPaths(options.rootDir ?? REPO_ROOT);
+  return withStartLock(paths.startLock, async () => {
+    if (await isKafkaReachable(options.brokers)) return reportKafka(options, "already running");
+    const settings: Omit<BrokerSettings, "dataDir"> = {
+      host: toListenHost(listener.host),
+      port: listener.port,
+      controllerPort: options.controllerPort,
     };
+    const runningPid = findBrokerPid(paths);
+    if (runningPid !== null) {
+      const runningListeners = readConfiguredListeners(paths);
+      if (runningListeners !== renderListeners(settings)) {
+        throw new Error(
+          `the local Kafka broker (pid ${runningPid}) runs with listeners ${runningListeners ?? "unknown"}, not at ${options.brokers.join(",")} with controller port ${options.controllerPort}: fix KAFKA_BROKERS / KAFKA_CONTROLLER_PORT, or stop it with \`npm run services -- --stop-kafka\`.`,
+        );
+      }
+      const waitStarted = Date.now();
+      options.onProgress?.(`waiting for the local broker (pid ${runningPid}) to answer`);
+      await waitForBroker(options, paths, runningPid);
+      return reportKafka(
+        options,
+        `local broker pid ${runningPid} was starting, answered after ${formatSeconds(Date.now() - waitStarted)}`,
+      );
+    }
+    await checkJava("Kafka is not reachable; running a local broker");
+    await checkPortsFree(listener, options.controllerPort);
+    const jarsStarted = Date.now();
+    const jars = await ensureKafkaJars(paths, () =>
+      options.onProgress?.("fetching the broker's jars with Maven (first run only)"),
+    );
+    const jarsMs = Date.now() - jarsStarted;
+    const version = readKafkaVersion(readFileSync(paths.pom, "utf8")) ?? "3.9";
+    options.onProgress?.(`starting local broker ${version}`);
+    const started = Date.now();
+    await prepareBroker(paths, settings);
+    const pid = launchBroker(paths);
+    await waitForBroker(options, paths, pid);
+    return reportKafka(
+      options,
+      `started local broker ${version} in ${formatSeconds(Date.now() - started)}${describeJars(jars, jarsMs)}`,
+    );
   });
 }
 
-async function startBroker(
-  paths: KafkaPaths,
-  listener: { host: string; port: number; controllerPort: number },
-): Promise<number> {
-  const java = await javaMajorVersion();
-  if (java === 0)
-    throw new Error(
-      "Kafka is not reachable and Java is not installed to run a local broker (Java 17+ needed).",
-    );
-  if (java < 17)
-    throw new Error(`Kafka is not reachable and the local Java is ${java}; a local broker needs Java 17+.`);
-  for (const port of [listener.port, listener.controllerPort]) {
-    if (await isPortOpen("127.0.0.1", port)) {
-      const owner = await describePortOwner(port);
-      throw new Error(
-        `port ${port} is taken${owner ? ` by ${owner}` : ""} and it is not a Kafka broker; free it or set KAFKA_BROKERS / KAFKA_CONTROLLER_PORT.`,
-      );
-    }
-  }
-  await ensureKafkaJars(paths);
-  mkdirSync(paths.data, { recursive: true });
-  mkdirSync(paths.logs, { recursive: true });
-  writeFileSync(
-    paths.serverProperties,
-    renderServerProperties({
-      ...listener,
-      host: listener.host === "localhost" ? "127.0.0.1" : listener.host,
-      dataDir: paths.data,
-    }),
-  );
-  writeFileSync(paths.log4jProperties, renderLog4jProperties(join(paths.logs, "server.log")));
-  if (!existsSync(paths.clusterId)) writeFileSync(paths.clusterId, formatClusterId(randomBytes(16)));
-  const classpath = `${paths.libs}/*`;
-  const log4j = `-Dlog4j.configuration=file:${paths.log4jProperties}`;
-  if (!existsSync(join(paths.data, "meta.properties"))) {
-    const clusterId = readFileSync(paths.clusterId, "utf8").trim();
-    await run("java", [
-      log4j,
-      "-cp",
-      classpath,
-      "kafka.tools.StorageTool",
-      "format",
-      "-t",
-      clusterId,
-      "-c",
-      paths.serverProperties,
-    ]);
-  }
-  const out = openSync(join(paths.logs, "stdout.log"), "a");
-  const child = spawn(
-    "java",
-    [
-      "-Xms256m",
-      "-Xmx512m",
-      "-XX:+UseSerialGC",
-      "-XX:TieredStopAtLevel=1",
-      log4j,
-      "-cp",
-      classpath,
-      "kafka.Kafka",
-      paths.serverProperties,
-    ],
-    { detached: true, stdio: ["ignore", out, out] },
-  );
-  closeSync(out);
-  child.unref();
-  if (!child.pid) throw new Error("could not start java for the Kafka broker");
-  writeFileSync(paths.pid, String(child.pid));
-  return child.pid;
+/**
+ * Makes Kafka answer at KAFKA_BROKERS: uses it when a describeCluster answers; otherwise, when the
+ * first broker is local, starts the local broker (startLocalKafka).
+ */
+export async function ensureKafka(options: KafkaOptions): Promise<ServiceReport> {
+  if (await isKafkaReachable(options.brokers)) return reportKafka(options, "already running");
+  requireLocalBroker(options);
+  return startLocalKafka(options);
 }
 
-/** Starts the local broker again after stopLocalKafka (tests of broker outages). */
-export async function startLocalKafka(options: KafkaOptions): Promise<ServiceReport> {
-  return ensureKafka(options);
+/** The pid of the local broker this package started, while it runs (from `.services/kafka/kafka.pid`). */
+export function findLocalKafkaPid(rootDir: string = REPO_ROOT): number | null {
+  return findBrokerPid(resolveKafkaPaths(rootDir));
 }
 
-/** Stops the broker this project started (SIGTERM, then SIGKILL after 30 s). False when none runs. */
-export async function stopLocalKafka(root?: string): Promise<boolean> {
-  const paths = kafkaPaths(root);
-  const pid = localBrokerPid(paths);
+/**
+ * Stops the local broker this package started: SIGTERM, SIGKILL after 30 s, and waits until the
+ * process is gone. False when none was running.
+ */
+export async function stopLocalKafka(rootDir: string = REPO_ROOT): Promise<boolean> {
+  const paths = resolveKafkaPaths(rootDir);
+  const pid = findBrokerPid(paths);
   if (pid === null) return false;
-  process.kill(pid, "SIGTERM");
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-  if (isAlive(pid)) process.kill(pid, "SIGKILL");
-  while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 100));
+  await terminateProcess(pid, STOP_GRACE_MS);
   rmSync(paths.pid, { force: true });
   return true;
 }

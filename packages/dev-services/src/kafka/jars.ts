@@ -1,21 +1,44 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { promisify } from "node:util";
 import type { KafkaPaths } from "./paths.ts";
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+
+const MAVEN_OUTPUT_LIMIT = 64 * 1024 * 1024;
+
+export type JarsSource = "present" | "maven-cache" | "maven-central";
+
+function hashFile(file: string): string {
+  return createHash("sha256").update(readFileSync(file)).digest("hex");
+}
+
+function hasCompleteLibs(paths: KafkaPaths, pomHash: string): boolean {
+  if (!existsSync(paths.libsMarker) || readFileSync(paths.libsMarker, "utf8").trim() !== pomHash)
+    return false;
+  return readdirSync(paths.libs).some((file) => /^kafka_2\.13-.*\.jar$/.test(file));
+}
+
+function describeMavenFailure(error: unknown): string {
+  const { stdout, stderr } = error as { stdout?: unknown; stderr?: unknown };
+  const output = `${String(stdout ?? "")}\n${String(stderr ?? "")}`.trim();
+  return output ? output.split("\n").slice(-15).join("\n") : (error as Error).message;
+}
 
 /**
- * The broker's jars, copied from Maven Central (through ~/.m2) by `mvn dependency:copy-dependencies`
- * of scripts/kafka/pom.xml. Done once per pom content; a marker records the pom's hash.
+ * The broker's jars in `.services/kafka/libs`: `mvn dependency:copy-dependencies` of
+ * scripts/kafka/pom.xml, from ~/.m2 when it has them (offline), else from Maven Central. Runs only
+ * when the folder is missing or was filled from another pom (a marker keeps the pom's hash).
  */
-export async function ensureKafkaJars(paths: KafkaPaths): Promise<"cached" | "downloaded"> {
-  const pomHash = createHash("sha256").update(readFileSync(paths.pom)).digest("hex");
-  if (existsSync(paths.libsMarker) && readFileSync(paths.libsMarker, "utf8") === pomHash) return "cached";
+export async function ensureKafkaJars(paths: KafkaPaths, onFetch?: () => void): Promise<JarsSource> {
+  if (!existsSync(paths.pom)) throw new Error(`the Kafka broker's pom is missing: ${paths.pom}`);
+  const pomHash = hashFile(paths.pom);
+  if (hasCompleteLibs(paths, pomHash)) return "present";
+  onFetch?.();
   rmSync(paths.libs, { recursive: true, force: true });
   mkdirSync(paths.libs, { recursive: true });
-  const args = [
+  const goal = [
     "-q",
     "-B",
     "-f",
@@ -23,18 +46,24 @@ export async function ensureKafkaJars(paths: KafkaPaths): Promise<"cached" | "do
     "dependency:copy-dependencies",
     `-DoutputDirectory=${paths.libs}`,
   ];
+  let source: JarsSource = "maven-cache";
   try {
-    await run("mvn", ["-o", ...args], { maxBuffer: 16 * 1024 * 1024 }).catch(() =>
-      run("mvn", args, { maxBuffer: 16 * 1024 * 1024 }),
-    );
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new Error(
-      missing
-        ? "Kafka is not reachable and Maven (mvn) is not installed to fetch a broker: apt-get install maven, or set KAFKA_BROKERS."
-        : `Fetching the Kafka broker jars from Maven Central failed: ${(error as { stderr?: string }).stderr || (error as Error).message}`,
-    );
+    await execFileAsync("mvn", ["-o", ...goal], { maxBuffer: MAVEN_OUTPUT_LIMIT });
+  } catch (offlineError) {
+    if ((offlineError as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new Error(
+        "Kafka is not reachable and Maven (mvn) is not installed to fetch a local broker's jars: install it (apt-get install maven) or point KAFKA_BROKERS at a running broker.",
+      );
+    }
+    source = "maven-central";
+    try {
+      await execFileAsync("mvn", goal, { maxBuffer: MAVEN_OUTPUT_LIMIT });
+    } catch (onlineError) {
+      throw new Error(
+        `Kafka is not reachable and fetching the local broker's jars from Maven Central failed (is Maven Central reachable?):\n${describeMavenFailure(onlineError)}`,
+      );
+    }
   }
-  writeFileSync(paths.libsMarker, pomHash);
-  return "downloaded";
+  writeFileSync(paths.libsMarker, `${pomHash}\n`);
+  return source;
 }

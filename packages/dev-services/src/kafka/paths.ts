@@ -1,23 +1,26 @@
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { REPO_ROOT } from "../repo-root.ts";
 
-export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
-
-/** Everything of the local broker lives under the git-ignored .services/kafka. */
-export function kafkaPaths(root = REPO_ROOT) {
-  const base = join(root, ".services", "kafka");
+/** Everything of the local broker lives under the git-ignored `<root>/.services/kafka`. */
+export function resolveKafkaPaths(rootDir: string = REPO_ROOT) {
+  const base = join(rootDir, ".services", "kafka");
+  const libs = join(base, "libs");
+  const logs = join(base, "logs");
   return {
     base,
-    pom: join(root, "scripts", "kafka", "pom.xml"),
-    libs: join(base, "libs"),
-    libsMarker: join(base, "libs", ".complete"),
+    pom: join(rootDir, "scripts", "kafka", "pom.xml"),
+    libs,
+    libsMarker: join(libs, ".complete"),
     data: join(base, "data"),
-    logs: join(base, "logs"),
+    metaProperties: join(base, "data", "meta.properties"),
+    logs,
+    serverLog: join(logs, "server.log"),
+    stdoutLog: join(logs, "stdout.log"),
     serverProperties: join(base, "server.properties"),
     log4jProperties: join(base, "log4j.properties"),
     clusterId: join(base, "cluster-id"),
     pid: join(base, "kafka.pid"),
-    lock: join(base, "start.lock"),
+    startLock: join(base, "start.lock"),
   };
 }
-export type KafkaPaths = ReturnType<typeof kafkaPaths>;
+export type KafkaPaths = ReturnType<typeof resolveKafkaPaths>;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ReservationRequestSchema } from "@promo/contracts";
+import type { PoolClient } from "pg";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
 import { jsonBody, jsonResponse } from "../openapi-helpers.ts";
@@ -33,10 +34,15 @@ const rowLockRoute = createRoute({
   responses: { 200: jsonResponse(RowLockSchema, "Decided"), 409: jsonResponse(RowLockSchema, "Refused") },
 });
 
-export const BENCH_TABLES_SQL = `
-CREATE TABLE IF NOT EXISTS bench_code_counter (code text PRIMARY KEY, used int NOT NULL DEFAULT 0, usage_limit int NOT NULL);
-CREATE TABLE IF NOT EXISTS bench_reservation (id uuid PRIMARY KEY, code text NOT NULL, account_id text NOT NULL,
-  status text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());`;
+const rowLockRulesRoute = createRoute({
+  method: "post",
+  path: "/bench/row-lock-rules",
+  tags: ["Benchmark"],
+  summary:
+    "Benchmark baseline: the same rules as a reservation (limit and once per account) under the code row's lock",
+  request: { body: jsonBody(ReservationRequestSchema) },
+  responses: { 200: jsonResponse(RowLockSchema, "Decided"), 409: jsonResponse(RowLockSchema, "Refused") },
+});
 
 export function benchRoutes(deps: GatewayDeps) {
   const app = new OpenAPIHono<GatewayEnv>({ defaultHook: validationHook });
@@ -46,27 +52,56 @@ export function benchRoutes(deps: GatewayDeps) {
   });
   app.openapi(rowLockRoute, async (c) => {
     const body = c.req.valid("json");
-    const id = randomUUID();
-    const client = await deps.database.pool.connect();
-    try {
-      await client.query("BEGIN");
+    const { id, status } = await decideInOneTransaction(async (client) => {
       const won = await client.query(
         "UPDATE bench_code_counter SET used = used + 1 WHERE code = $1 AND used < usage_limit RETURNING used",
         [body.code],
       );
-      const status = won.rowCount === 1 ? ("RESERVED" as const) : ("REJECTED" as const);
+      return won.rowCount === 1;
+    }, body);
+    return c.json({ id, status }, status === "RESERVED" ? 200 : 409);
+  });
+  app.openapi(rowLockRulesRoute, async (c) => {
+    const body = c.req.valid("json");
+    const { id, status } = await decideInOneTransaction(async (client) => {
+      const counter = await client.query<{ used: number; usage_limit: number }>(
+        "SELECT used, usage_limit FROM bench_code_counter WHERE code = $1 FOR UPDATE",
+        [body.code],
+      );
+      const held = await client.query(
+        "SELECT 1 FROM bench_reservation WHERE code = $1 AND account_id = $2 AND status = 'RESERVED' LIMIT 1",
+        [body.code, body.accountId],
+      );
+      const row = counter.rows[0];
+      if (!row || held.rowCount !== 0 || row.used >= row.usage_limit) return false;
+      await client.query("UPDATE bench_code_counter SET used = used + 1 WHERE code = $1", [body.code]);
+      return true;
+    }, body);
+    return c.json({ id, status }, status === "RESERVED" ? 200 : 409);
+  });
+
+  /** One transaction per request: `decide` says whether the request wins, then its row is inserted. */
+  async function decideInOneTransaction(
+    decide: (client: PoolClient) => Promise<boolean>,
+    body: { code: string; accountId: string },
+  ): Promise<{ id: string; status: "RESERVED" | "REJECTED" }> {
+    const id = randomUUID();
+    const client = await deps.database.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const status = (await decide(client)) ? ("RESERVED" as const) : ("REJECTED" as const);
       await client.query(
         "INSERT INTO bench_reservation (id, code, account_id, status) VALUES ($1, $2, $3, $4)",
         [id, body.code, body.accountId, status],
       );
       await client.query("COMMIT");
-      return c.json({ id, status }, status === "RESERVED" ? 200 : 409);
+      return { id, status };
     } catch (error) {
       await client.query("ROLLBACK").catch(() => undefined);
       throw error;
     } finally {
       client.release();
     }
-  });
+  }
   return app;
 }
