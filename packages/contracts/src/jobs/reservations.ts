@@ -73,7 +73,11 @@ export const ReservationOutcomeSchema = z.object({
 });
 export type ReservationOutcome = z.infer<typeof ReservationOutcomeSchema>;
 
-/** Per request of the batch: its outcome, or a refusal that created no reservation. */
+/**
+ * Per request of the batch: a reservation (`decided`), a rejected reservation reduced to what its
+ * answer needs (`rejected`: most answers of a flash sale, kept small on their way through Redis),
+ * or a refusal that created no reservation (`refused`).
+ */
 export const ReservationDecisionSchema = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("decided"),
@@ -81,9 +85,38 @@ export const ReservationDecisionSchema = z.discriminatedUnion("kind", [
     replayed: z.boolean(),
     reservation: ReservationOutcomeSchema,
   }),
+  z.object({
+    kind: z.literal("rejected"),
+    requestId: z.uuid(),
+    replayed: z.boolean(),
+    id: z.uuid(),
+    sequence: z.number().int().nonnegative(),
+    errorCode: z.string(),
+    campaignId: z.uuid().nullable(),
+  }),
   z.object({ kind: z.literal("refused"), requestId: z.uuid(), errorCode: z.string() }),
 ]);
 export type ReservationDecision = z.infer<typeof ReservationDecisionSchema>;
+
+/** The decision that answers `requestId` with `outcome` (a rejection travels in its short form). */
+export function decisionFor(
+  requestId: string,
+  outcome: ReservationOutcome,
+  replayed: boolean,
+): ReservationDecision {
+  if (outcome.status === "REJECTED") {
+    return {
+      kind: "rejected",
+      requestId,
+      replayed,
+      id: outcome.id,
+      sequence: outcome.sequence,
+      errorCode: outcome.errorCode ?? "INTERNAL_ERROR",
+      campaignId: outcome.campaignId,
+    };
+  }
+  return { kind: "decided", requestId, replayed, reservation: outcome };
+}
 
 export const ReservationBatchResultSchema = z.object({
   batchId: z.uuid(),

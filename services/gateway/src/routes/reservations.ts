@@ -209,6 +209,14 @@ export function reservationRoutes(deps: GatewayDeps) {
       const code: ErrorCode = isErrorCode(decided.errorCode) ? decided.errorCode : "INTERNAL_ERROR";
       throw new DomainError(code, { idempotencyKey });
     }
+    if (decided.kind === "rejected") {
+      const code: ErrorCode = isErrorCode(decided.errorCode) ? decided.errorCode : "INTERNAL_ERROR";
+      throw new DomainError(code, {
+        id: decided.id,
+        sequence: decided.sequence,
+        campaignId: decided.campaignId,
+      });
+    }
     return answer(c, decided.reservation);
   });
 

@@ -1,4 +1,5 @@
 import {
+  decisionFor,
   httpStatusOf,
   type ReservationBatchResult,
   type ReservationCommand,
@@ -159,7 +160,8 @@ export function createReservationLedger(options: ReservationLedgerOptions): Part
         campaignId: candidate?.campaign.id ?? null,
         accountId: command.accountId,
         discount: outcome.quote.totals.discount,
-        lines: outcome.quote.lines.map((line) => ({ ...line })),
+        // A refused reservation has no priced lines: its cart (stored with it) says what was asked.
+        lines: outcome.status === "RESERVED" ? outcome.quote.lines.map((line) => ({ ...line })) : [],
         totals: { ...outcome.quote.totals },
         expiresAt: outcome.status === "RESERVED" ? outcome.expiresAt.toISOString() : null,
         orderNumber: null,
@@ -167,7 +169,7 @@ export function createReservationLedger(options: ReservationLedgerOptions): Part
       };
       reservations.push(toRow(command, reservation, candidate, outcome.quote, partition, now));
       outbox.push(decisionEvent(command, reservation, now));
-      decisions.set(command.id, { kind: "decided", requestId: command.id, replayed: false, reservation });
+      decisions.set(command.id, decisionFor(command.id, reservation, false));
       if (key !== null && command.idempotencyKey !== null) {
         const record: StoredIdempotency = {
           storeId: command.storeId,
@@ -267,7 +269,7 @@ export function createReservationLedger(options: ReservationLedgerOptions): Part
               : byKey.get(idempotencyKeyOf(command.storeId, command.idempotencyKey));
           if (row) {
             const reservation = ReservationOutcomeSchema.parse(toReservationView(row));
-            decisions.push({ kind: "decided", requestId: command.id, replayed: false, reservation });
+            decisions.push(decisionFor(command.id, reservation, false));
           } else if (record) {
             decisions.push(replayOf(command, record));
           } else {
@@ -309,7 +311,7 @@ function replayOf(command: ReservationCommand, record: StoredIdempotency): Reser
     return { kind: "refused", requestId: command.id, errorCode: "IDEMPOTENCY_KEY_REUSED" };
   }
   const reservation = ReservationOutcomeSchema.parse(record.responseBody);
-  return { kind: "decided", requestId: command.id, replayed: true, reservation };
+  return decisionFor(command.id, reservation, true);
 }
 
 function toRow(
