@@ -31,39 +31,61 @@ export async function lockPartitionCursor(sql: Sql, queue: string, partition: nu
   return Number(rows[0]?.last_job_id ?? 0);
 }
 
+export type PartitionRef = { queue: string; partition: number };
+
 /**
- * The partition's cursor row and every candidate code row, locked in one statement (cursor first,
- * then codes in id order). Returns the cursor, or null when the partition has no row yet.
+ * The cursor rows of the given partitions and every candidate code row, locked in one statement
+ * (cursors in partition order, then codes in id order, so two workers that briefly own the same
+ * partitions cannot deadlock). Partitions without a cursor row are absent from `cursors`.
  */
-export async function lockCursorAndCodes(
+export async function lockCursorsAndCodes(
   sql: Sql,
-  queue: string,
-  partition: number,
+  partitions: readonly PartitionRef[],
   keys: readonly { storeId: string; codeKey: string }[],
-): Promise<{ cursor: number | null; candidates: CodeCandidate[] }> {
-  const { rows } = await sql.query<{ cursor: string | null; candidates: CandidateRow[] }>(
-    `WITH cursor AS (
-       SELECT last_job_id FROM queue_partition WHERE queue = $1 AND partition = $2 FOR UPDATE
+): Promise<{ cursors: Map<string, number>; candidates: CodeCandidate[] }> {
+  const { rows } = await sql.query<{
+    cursors: { queue: string; lastJobId: string }[];
+    candidates: CandidateRow[];
+  }>(
+    `WITH cursors AS (
+       SELECT q.queue, q.last_job_id::text AS "lastJobId" FROM queue_partition q
+       JOIN jsonb_to_recordset($1::jsonb) AS wanted(queue text, partition int)
+         ON q.queue = wanted.queue AND q.partition = wanted.partition
+       ORDER BY q.partition
+       FOR UPDATE OF q
      )
-     SELECT (SELECT last_job_id::text FROM cursor) AS cursor,
+     SELECT (SELECT coalesce(json_agg(c), '[]') FROM cursors AS c) AS cursors,
             (SELECT coalesce(json_agg(l), '[]') FROM (
                SELECT ${CODE_COLUMNS}, row_to_json(camp) AS campaign
                FROM code k
-               JOIN jsonb_to_recordset($3::jsonb) AS wanted(store_id uuid, code_key text)
+               JOIN jsonb_to_recordset($2::jsonb) AS wanted(store_id uuid, code_key text)
                  ON k.store_id = wanted.store_id AND k.code_key = wanted.code_key
                JOIN LATERAL (SELECT ${CAMPAIGN_COLUMNS} FROM campaign c WHERE c.id = k.campaign_id) AS camp ON true
                ORDER BY k.id
                FOR NO KEY UPDATE OF k
              ) AS l) AS candidates`,
-    [queue, partition, JSON.stringify(keys.map((key) => ({ store_id: key.storeId, code_key: key.codeKey })))],
+    [
+      JSON.stringify(partitions),
+      JSON.stringify(keys.map((key) => ({ store_id: key.storeId, code_key: key.codeKey }))),
+    ],
   );
   const row = rows[0];
   return {
-    cursor: row?.cursor === null || row?.cursor === undefined ? null : Number(row.cursor),
+    cursors: new Map((row?.cursors ?? []).map((cursor) => [cursor.queue, Number(cursor.lastJobId)])),
     candidates: toCandidates(
       (row?.candidates ?? []).map((candidate) => ({ ...candidate, ...reviveCode(candidate) })),
     ),
   };
+}
+
+/** Creates missing cursor rows (at 0); a later lock sees them. */
+export async function createPartitionCursors(sql: Sql, partitions: readonly PartitionRef[]): Promise<void> {
+  await sql.query(
+    `INSERT INTO queue_partition (queue, partition, last_job_id, updated_at)
+     SELECT queue, partition, 0, now() FROM jsonb_to_recordset($1::jsonb) AS p(queue text, partition int)
+     ON CONFLICT DO NOTHING`,
+    [JSON.stringify(partitions)],
+  );
 }
 
 /** The last decided job id without locking (0 for a partition never used). */
@@ -410,23 +432,29 @@ export async function writeDecisions(
     reservations: readonly NewReservationRow[];
     outbox: readonly NewOutboxRow[];
     idempotency: readonly NewIdempotencyRow[];
-    cursor?: { queue: string; partition: number; lastJobId: number };
+    /** Partition cursors to move (the batch's last job id per partition queue). */
+    cursors?: readonly { queue: string; partition: number; lastJobId: number }[];
   },
 ): Promise<void> {
   await sql.query(
     `WITH reservations AS (${INSERT_RESERVATIONS}),
           outbox AS (${INSERT_OUTBOX}),
           idempotency AS (${INSERT_IDEMPOTENCY}),
-          cursor AS (UPDATE queue_partition SET last_job_id = $6, updated_at = now()
-                     WHERE $4::text IS NOT NULL AND queue = $4 AND partition = $5)
+          cursors AS (UPDATE queue_partition q SET last_job_id = c.last_job_id, updated_at = now()
+                      FROM jsonb_to_recordset($4::jsonb) AS c(queue text, partition int, last_job_id bigint)
+                      WHERE q.queue = c.queue AND q.partition = c.partition)
      SELECT 1`,
     [
       JSON.stringify(batch.reservations),
       JSON.stringify(batch.outbox),
       JSON.stringify(batch.idempotency),
-      batch.cursor?.queue ?? null,
-      batch.cursor?.partition ?? 0,
-      batch.cursor?.lastJobId ?? 0,
+      JSON.stringify(
+        (batch.cursors ?? []).map((cursor) => ({
+          queue: cursor.queue,
+          partition: cursor.partition,
+          last_job_id: cursor.lastJobId,
+        })),
+      ),
     ],
   );
 }

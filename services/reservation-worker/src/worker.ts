@@ -47,18 +47,19 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
   const control = createRedisConnection(deps.redisUrl, "producer", `${workerId}-control`);
   control.on("error", (error) => logger.warn({ err: error.message }, "redis control connection error"));
 
+  const reservations = createReservationLedger({
+    database: deps.database,
+    clock: deps.clock,
+    holdMs: settings.holdMs,
+  });
+
   async function startPartition(partition: number): Promise<OwnedPartition> {
     const queueName = reservationQueueName(partition);
     const connection = createRedisConnection(deps.redisUrl, "blocking", `${workerId}-p${partition}`);
     const queue = new Queue(queueName, { connection: control, prefix: settings.prefix });
-    const ledger = createReservationLedger({
-      database: deps.database,
-      queueName,
-      partition,
-      clock: deps.clock,
-      holdMs: settings.holdMs,
-      jobWillArrive: async (jobId) => DELIVERABLE_JOB_STATES.includes(await queue.getJobState(String(jobId))),
-    });
+    const ledger = reservations.forPartition(partition, queueName, async (jobId) =>
+      DELIVERABLE_JOB_STATES.includes(await queue.getJobState(String(jobId))),
+    );
     const runner = createPartitionRunner({
       partition,
       ledger,

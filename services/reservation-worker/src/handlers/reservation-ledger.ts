@@ -10,6 +10,7 @@ import {
 } from "@promo/contracts";
 import {
   advancePartitionCursor,
+  createPartitionCursors,
   type Database,
   expiredHoldOutboxRow,
   findIdempotencyRecords,
@@ -18,7 +19,7 @@ import {
   loadDecisionState,
   lockCampaigns,
   lockCodeCandidates,
-  lockCursorAndCodes,
+  lockCursorsAndCodes,
   lockPartitionCursor,
   type NewIdempotencyRow,
   type NewOutboxRow,
@@ -40,19 +41,28 @@ export const RESERVE_SCOPE = "reserve";
 
 export type ReservationLedgerOptions = {
   database: Database;
-  queueName: string;
-  partition: number;
   clock: () => Date;
   holdMs: number;
-  /** Whether BullMQ will still deliver a job (waiting, active or delayed). */
-  jobWillArrive: (jobId: number) => Promise<boolean>;
 };
 
-type Sequenced = { jobId: number; sequence: number; command: ReservationCommand };
+type Sequenced = { partition: number; jobId: number; sequence: number; command: ReservationCommand };
 
-function sequenced(jobs: readonly RunnerJob[]): Sequenced[] {
+type CursorMove = { queue: string; partition: number; lastJobId: number };
+
+/** One partition's contiguous run waiting for the next transaction. */
+type PendingCommit = {
+  queue: string;
+  partition: number;
+  cursor: number;
+  jobs: readonly RunnerJob[];
+  resolve: (results: Map<number, ReservationBatchResult>) => void;
+  reject: (error: unknown) => void;
+};
+
+function sequenced(partition: number, jobs: readonly RunnerJob[]): Sequenced[] {
   return jobs.flatMap((job) =>
     (job.batch?.requests ?? []).map((command, index) => ({
+      partition,
       jobId: job.jobId,
       sequence: job.jobId * SEQUENCE_STRIDE + index,
       command,
@@ -65,24 +75,29 @@ function idempotencyKeyOf(storeId: string, key: string): string {
 }
 
 /**
- * The reservation worker's use case, one transaction per batch: load the state of every code in
- * the batch (code rows locked), decide each request in sequence with the pure domain rules, then
- * write reservations, outbox events, idempotency records and the partition cursor together.
+ * The reservation worker's use case: load the state of every code in a batch (code rows locked),
+ * decide each request in sequence with the pure domain rules, then write reservations, outbox
+ * events, idempotency records and the partition cursors together. Runs of every partition this
+ * process owns that are ready while a transaction is in flight share the next one (group commit
+ * across partitions: many codes with a few requests each cost one transaction, not one each).
  */
-export function createReservationLedger(options: ReservationLedgerOptions): PartitionLedger {
-  const { database, queueName, partition } = options;
+export function createReservationLedger(options: ReservationLedgerOptions) {
+  const { database } = options;
+  const waiting: PendingCommit[] = [];
+  let committing = false;
 
   /** Reads what the batch decides from (codes already locked), decides in sequence, writes. */
   async function decide(
     tx: Sql,
     items: readonly Sequenced[],
     candidates: readonly LockedCandidate[],
-    cursor?: { queue: string; partition: number; lastJobId: number },
+    cursors: readonly CursorMove[] = [],
   ): Promise<Map<string, ReservationDecision>> {
     const now = options.clock();
     const decisions = new Map<string, ReservationDecision>();
     if (items.length === 0) {
-      if (cursor) await advancePartitionCursor(tx, cursor.queue, cursor.partition, cursor.lastJobId);
+      if (cursors.length > 0)
+        await writeDecisions(tx, { reservations: [], outbox: [], idempotency: [], cursors });
       return decisions;
     }
     const candidatesByKey = groupBy(
@@ -125,7 +140,7 @@ export function createReservationLedger(options: ReservationLedgerOptions): Part
     const reservations: NewReservationRow[] = [];
     const idempotencyRows: NewIdempotencyRow[] = [];
 
-    for (const { command, sequence } of items) {
+    for (const { command, sequence, partition } of items) {
       const key =
         command.idempotencyKey === null ? null : idempotencyKeyOf(command.storeId, command.idempotencyKey);
       const previous = key === null ? undefined : idempotency.get(key);
@@ -192,8 +207,56 @@ export function createReservationLedger(options: ReservationLedgerOptions): Part
       }
     }
 
-    await writeDecisions(tx, { reservations, outbox, idempotency: idempotencyRows, cursor });
+    await writeDecisions(tx, { reservations, outbox, idempotency: idempotencyRows, cursors });
     return decisions;
+  }
+
+  /** Commits the waiting runs of every partition in one transaction, then the next group. */
+  async function pump(): Promise<void> {
+    if (committing) return;
+    committing = true;
+    try {
+      while (waiting.length > 0) {
+        const group = waiting.splice(0, waiting.length);
+        try {
+          await commitGroup(group);
+        } catch (error) {
+          // One partition's run may be what fails: commit each alone, so the others go on.
+          if (group.length === 1) group[0]?.reject(error);
+          else
+            for (const pending of group)
+              await commitGroup([pending]).catch((alone: unknown) => pending.reject(alone));
+        }
+      }
+    } finally {
+      committing = false;
+    }
+  }
+
+  async function commitGroup(group: readonly PendingCommit[]): Promise<void> {
+    const refs = group.map(({ queue, partition }) => ({ queue, partition }));
+    const outcome = await withPgTransaction(database.pool, async (tx) => {
+      const keys = storeKeysOf(group.flatMap((pending) => sequenced(pending.partition, pending.jobs)));
+      let locked = await lockCursorsAndCodes(tx, refs, keys);
+      if (locked.cursors.size < refs.length) {
+        await createPartitionCursors(tx, refs);
+        locked = await lockCursorsAndCodes(tx, refs, keys);
+      }
+      const fenced = group.filter((pending) => (locked.cursors.get(pending.queue) ?? 0) !== pending.cursor);
+      const live = group.filter((pending) => !fenced.includes(pending));
+      const items = live.flatMap((pending) => sequenced(pending.partition, pending.jobs));
+      const moves = live.map((pending) => ({
+        queue: pending.queue,
+        partition: pending.partition,
+        lastJobId: pending.jobs.at(-1)?.jobId ?? pending.cursor,
+      }));
+      const decisions = await decide(tx, items, locked.candidates, moves);
+      return { decisions, fenced, live, cursors: locked.cursors };
+    });
+    for (const pending of outcome.fenced) {
+      pending.reject(new PartitionFenceError(pending.cursor, outcome.cursors.get(pending.queue) ?? 0));
+    }
+    for (const pending of outcome.live) pending.resolve(resultsByJob(pending.jobs, outcome.decisions));
   }
 
   function resultsByJob(
@@ -216,93 +279,89 @@ export function createReservationLedger(options: ReservationLedgerOptions): Part
     return results;
   }
 
-  return {
-    readCursor: () => readPartitionCursor(poolSql(database.pool), queueName, partition),
+  /** The ledger one partition's runner sees. */
+  function forPartition(
+    partition: number,
+    queueName: string,
+    jobWillArrive: (jobId: number) => Promise<boolean>,
+  ): PartitionLedger {
+    return {
+      readCursor: () => readPartitionCursor(poolSql(database.pool), queueName, partition),
 
-    async commitInOrder(cursor, jobs) {
-      const items = sequenced(jobs);
-      return withPgTransaction(database.pool, async (tx) => {
-        let locked = await lockCursorAndCodes(tx, queueName, partition, storeKeysOf(items));
-        if (locked.cursor === null) {
-          await lockPartitionCursor(tx, queueName, partition);
-          locked = await lockCursorAndCodes(tx, queueName, partition, storeKeysOf(items));
-        }
-        const recorded = locked.cursor ?? 0;
-        if (recorded !== cursor) throw new PartitionFenceError(cursor, recorded);
-        const lastJobId = jobs.at(-1)?.jobId ?? cursor;
-        const decisions = await decide(tx, items, locked.candidates, {
-          queue: queueName,
-          partition,
-          lastJobId,
+      commitInOrder(cursor, jobs) {
+        return new Promise((resolve, reject) => {
+          waiting.push({ queue: queueName, partition, cursor, jobs, resolve, reject });
+          void pump();
         });
-        return resultsByJob(jobs, decisions);
-      });
-    },
+      },
 
-    async recover(jobs) {
-      const items = sequenced(jobs);
-      const sql = poolSql(database.pool);
-      const rows = await findReservationsByIds(
-        database.prisma,
-        items.map(({ command }) => command.id),
-      );
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      const keyed = items.filter(({ command }) => !byId.has(command.id) && command.idempotencyKey !== null);
-      const stored = await findIdempotencyRecords(
-        sql,
-        RESERVE_SCOPE,
-        keyed.map(({ command }) => ({ storeId: command.storeId, key: command.idempotencyKey ?? "" })),
-      );
-      const byKey = new Map(stored.map((record) => [idempotencyKeyOf(record.storeId, record.key), record]));
-      const results = new Map<number, ReservationBatchResult | null>();
-      for (const job of jobs) {
-        if (!job.batch) {
-          results.set(job.jobId, { batchId: "00000000-0000-0000-0000-000000000000", decisions: [] });
-          continue;
-        }
-        const decisions: ReservationDecision[] = [];
-        for (const command of job.batch.requests) {
-          const row = byId.get(command.id);
-          const record =
-            command.idempotencyKey === null
-              ? undefined
-              : byKey.get(idempotencyKeyOf(command.storeId, command.idempotencyKey));
-          if (row) {
-            const reservation = ReservationOutcomeSchema.parse(toReservationView(row));
-            decisions.push(decisionFor(command.id, reservation, false));
-          } else if (record) {
-            decisions.push(replayOf(command, record));
-          } else {
-            break;
-          }
-        }
-        results.set(
-          job.jobId,
-          decisions.length === job.batch.requests.length ? { batchId: job.batch.batchId, decisions } : null,
+      async recover(jobs) {
+        const items = sequenced(partition, jobs);
+        const sql = poolSql(database.pool);
+        const rows = await findReservationsByIds(
+          database.prisma,
+          items.map(({ command }) => command.id),
         );
-      }
-      return results;
-    },
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        const keyed = items.filter(({ command }) => !byId.has(command.id) && command.idempotencyKey !== null);
+        const stored = await findIdempotencyRecords(
+          sql,
+          RESERVE_SCOPE,
+          keyed.map(({ command }) => ({ storeId: command.storeId, key: command.idempotencyKey ?? "" })),
+        );
+        const byKey = new Map(stored.map((record) => [idempotencyKeyOf(record.storeId, record.key), record]));
+        const results = new Map<number, ReservationBatchResult | null>();
+        for (const job of jobs) {
+          if (!job.batch) {
+            results.set(job.jobId, { batchId: "00000000-0000-0000-0000-000000000000", decisions: [] });
+            continue;
+          }
+          const decisions: ReservationDecision[] = [];
+          for (const command of job.batch.requests) {
+            const row = byId.get(command.id);
+            const record =
+              command.idempotencyKey === null
+                ? undefined
+                : byKey.get(idempotencyKeyOf(command.storeId, command.idempotencyKey));
+            if (row) {
+              const reservation = ReservationOutcomeSchema.parse(toReservationView(row));
+              decisions.push(decisionFor(command.id, reservation, false));
+            } else if (record) {
+              decisions.push(replayOf(command, record));
+            } else {
+              break;
+            }
+          }
+          results.set(
+            job.jobId,
+            decisions.length === job.batch.requests.length ? { batchId: job.batch.batchId, decisions } : null,
+          );
+        }
+        return results;
+      },
 
-    async commitLate(jobs) {
-      const items = sequenced(jobs);
-      return withPgTransaction(database.pool, async (tx) => {
-        await lockPartitionCursor(tx, queueName, partition);
-        const decisions = await decide(tx, items, await lockCodeCandidates(tx, storeKeysOf(items)));
-        return resultsByJob(jobs, decisions);
-      });
-    },
+      async commitLate(jobs) {
+        const items = sequenced(partition, jobs);
+        return withPgTransaction(database.pool, async (tx) => {
+          await lockPartitionCursor(tx, queueName, partition);
+          const decisions = await decide(tx, items, await lockCodeCandidates(tx, storeKeysOf(items)));
+          return resultsByJob(jobs, decisions);
+        });
+      },
 
-    async skip(cursor, jobId) {
-      await withPgTransaction(database.pool, async (tx) => {
-        const recorded = await lockPartitionCursor(tx, queueName, partition);
-        if (recorded !== cursor) throw new PartitionFenceError(cursor, recorded);
-        await advancePartitionCursor(tx, queueName, partition, jobId);
-      });
-    },
+      async skip(cursor, jobId) {
+        await withPgTransaction(database.pool, async (tx) => {
+          const recorded = await lockPartitionCursor(tx, queueName, partition);
+          if (recorded !== cursor) throw new PartitionFenceError(cursor, recorded);
+          await advancePartitionCursor(tx, queueName, partition, jobId);
+        });
+      },
 
-    jobWillArrive: options.jobWillArrive,
-  };
+      jobWillArrive,
+    };
+  }
+
+  return { forPartition };
 }
 
 /** The first answer for an Idempotency-Key again, or a refusal when the key came with another request. */
