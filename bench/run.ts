@@ -273,7 +273,7 @@ try {
     where: { codeKey: "FLASH11", status: "RESERVED" },
   });
   const rowLockWinners = await check.pool.query(
-    "SELECT count(*)::int AS n FROM bench_reservation WHERE status = 'RESERVED'",
+    "SELECT code, count(*)::int AS n FROM bench_reservation WHERE status = 'RESERVED' GROUP BY code ORDER BY code",
   );
   await check.close();
 
