@@ -15,15 +15,20 @@ export const REDACTED_PATHS = [
   "*.password",
 ];
 
-/** Structured JSON logs on stdout: one object per line, `service` on every line. */
-export function createLogger(options: { service: string; level: string }): Logger {
-  return pino({
+/** Structured JSON logs on stdout (or `destination`): one object per line, `service` on every line. */
+export function createLogger(options: {
+  service: string;
+  level: string;
+  destination?: pino.DestinationStream;
+}): Logger {
+  const settings: pino.LoggerOptions = {
     level: options.level,
     base: { service: options.service, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
     formatters: { level: (label) => ({ level: label }) },
-  });
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
 /** Removes the password from a connection URL so it can be logged. */

@@ -43,7 +43,11 @@ export function createApp(deps: GatewayDeps) {
     app.route("/", benchRoutes(deps));
   }
 
-  app.get("/openapi.json", (c) => c.json(buildOpenApiDocument(app)));
+  let openApiDocument: ReturnType<typeof buildOpenApiDocument> | undefined;
+  app.get("/openapi.json", (c) => {
+    openApiDocument ??= buildOpenApiDocument(app);
+    return c.json(openApiDocument);
+  });
   app.notFound((c) => respondWithError(c, "NOT_FOUND", { path: c.req.path }));
   app.onError(handleError);
   return app;

@@ -27,7 +27,7 @@ export function requestContext(logger: Logger) {
         path: c.req.path,
         status: c.res.status,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
-        ...(principal ? { storeId: principal.storeId, keyPrefix: principal.prefix } : {}),
+        ...(principal ? { storeId: principal.storeId, apiKeyId: principal.keyId } : {}),
       },
       "request",
     );

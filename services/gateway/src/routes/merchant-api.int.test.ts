@@ -338,6 +338,28 @@ describe("errors, auth and isolation", () => {
     expect(errorOf(english.body).message).not.toBe(errorOf(clash.body).message);
   });
 
+  it("describes every route in an OpenAPI 3.1 document generated from the same schemas", async () => {
+    const response = await app.request("/openapi.json");
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(document.openapi).toBe("3.1.0");
+    for (const [path, method] of [
+      ["/v1/campaigns", "post"],
+      ["/v1/campaigns/{id}", "patch"],
+      ["/v1/campaigns/{id}/codes", "post"],
+      ["/v1/codes/{code}", "get"],
+      ["/v1/checkout/quote", "post"],
+      ["/v1/reservations", "post"],
+      ["/v1/reservations/{id}/confirm", "post"],
+      ["/readyz", "get"],
+    ] as const) {
+      expect(document.paths[path]?.[method], `${method} ${path}`).toBeDefined();
+    }
+  });
+
   it("answers an unknown route with 404 in the error shape", async () => {
     const response = await call("GET", "/v1/nothing-here");
     expect(response.status).toBe(404);
