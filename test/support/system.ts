@@ -18,6 +18,8 @@ export type System = {
   gateways: RunningGateway[];
   workers: ServiceProcess[];
   startWorker(label: string, extra?: Record<string, string>): ServiceProcess;
+  /** Any other service process (order-consumer, outbox-relay) on the same settings. */
+  startProcess(service: string, label: string, extra?: Record<string, string>): ServiceProcess;
   startGateway(label: string, extra?: Record<string, string>): Promise<RunningGateway>;
   stop(): Promise<void>;
 };
@@ -36,6 +38,12 @@ export async function startSystem(
     const worker = startService("reservation-worker", ctx.serviceEnv({ ...shared, ...extra }), label);
     workers.push(worker);
     return worker;
+  }
+
+  function startProcess(service: string, label: string, extra: Record<string, string> = {}): ServiceProcess {
+    const started = startService(service, ctx.serviceEnv({ ...shared, ...extra }), label);
+    workers.push(started);
+    return started;
   }
 
   async function startGateway(label: string, extra: Record<string, string> = {}): Promise<RunningGateway> {
@@ -60,6 +68,7 @@ export async function startSystem(
     gateways,
     workers,
     startWorker,
+    startProcess,
     startGateway,
     async stop() {
       await Promise.all([

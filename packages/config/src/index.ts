@@ -3,3 +3,6 @@ export * from "./dev-services.ts";
 export * from "./gateway.ts";
 export * from "./parse-env.ts";
 export * from "./reservation-worker.ts";
+export * from "./kafka.ts";
+export * from "./order-consumer.ts";
+export * from "./outbox-relay.ts";

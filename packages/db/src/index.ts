@@ -7,6 +7,7 @@ export * from "./cursor.ts";
 export * from "./idempotency.ts";
 export * from "./migrations/index.ts";
 export * from "./outbox.ts";
+export * from "./processed-events.ts";
 export * from "./reservation-ledger.ts";
 export * from "./reservation-transitions.ts";
 export * from "./reservations.ts";

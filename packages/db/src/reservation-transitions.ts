@@ -12,7 +12,7 @@ import {
   lockCampaigns,
   lockCodeCandidates,
 } from "./reservation-ledger.ts";
-import { prismaSql } from "./sql.ts";
+import { prismaSql, type Sql } from "./sql.ts";
 
 export type TransitionResult =
   | { kind: "changed"; reservation: ReservationRow }
@@ -88,10 +88,21 @@ export async function releaseReservation(
  */
 export async function confirmReservation(
   db: Db,
-  input: { storeId: string; id: string; orderNumber: string; orderTotal: number | null; now: Date },
+  input: {
+    storeId: string;
+    id: string;
+    orderNumber: string;
+    orderTotal: number | null;
+    now: Date;
+    /** When the order says whose it is (order.placed), it must be the reservation's account. */
+    accountId?: string;
+  },
 ): Promise<TransitionResult | null> {
   const row = await lockReservation(db, input.storeId, input.id);
   if (!row) return null;
+  if (input.accountId !== undefined && input.accountId !== row.accountId) {
+    return { kind: "refused", errorCode: "ORDER_ACCOUNT_MISMATCH", reservation: row };
+  }
   if (row.status === "CONFIRMED") {
     return row.orderNumber === input.orderNumber
       ? { kind: "unchanged", reservation: row }
@@ -192,4 +203,106 @@ export async function cancelOrderReservations(
     cancelled.push(updated);
   }
   return cancelled;
+}
+
+export type HeldConfirmation = {
+  reservationId: string;
+  storeId: string;
+  accountId: string;
+  orderNumber: string;
+  orderTotal: number;
+};
+
+type ConfirmedRow = {
+  id: string;
+  storeId: string;
+  codeKey: string;
+  codeInput: string;
+  campaignId: string | null;
+  accountId: string;
+  sequence: string;
+  discount: string;
+  partnerId: string | null;
+  orderNumber: string;
+};
+
+/**
+ * The common case of many order.placed at once: every reservation still RESERVED, not run out,
+ * held by the order's account, confirmed in two statements (code rows locked first, then one
+ * UPDATE), with one `reservation.confirmed` outbox row each. Returns the ids it confirmed; the
+ * others need the one-by-one path (confirmReservation).
+ */
+export async function confirmHeldReservations(
+  sql: Sql,
+  confirmations: readonly HeldConfirmation[],
+  now: Date,
+): Promise<Set<string>> {
+  if (confirmations.length === 0) return new Set();
+  const wanted = JSON.stringify(
+    confirmations.map((confirmation) => ({
+      reservation_id: confirmation.reservationId,
+      store_id: confirmation.storeId,
+      account_id: confirmation.accountId,
+      order_number: confirmation.orderNumber,
+      order_total: confirmation.orderTotal,
+    })),
+  );
+  await sql.query(
+    `SELECT k.id FROM code k
+     WHERE k.id IN (SELECT r.code_id FROM reservation r
+                    JOIN jsonb_to_recordset($1::jsonb) AS w(reservation_id uuid, store_id uuid)
+                      ON r.id = w.reservation_id AND r.store_id = w.store_id)
+     ORDER BY k.id
+     FOR NO KEY UPDATE`,
+    [wanted],
+  );
+  const { rows } = await sql.query<ConfirmedRow>(
+    `UPDATE reservation r
+     SET status = 'CONFIRMED', order_number = w.order_number, order_total = w.order_total, confirmed_at = $2
+     FROM jsonb_to_recordset($1::jsonb)
+       AS w(reservation_id uuid, store_id uuid, account_id text, order_number text, order_total bigint)
+     WHERE r.id = w.reservation_id AND r.store_id = w.store_id AND r.account_id = w.account_id
+       AND r.status = 'RESERVED' AND r.expires_at > $2
+     RETURNING r.id, r.store_id AS "storeId", r.code_key AS "codeKey", r.code_input AS "codeInput",
+       r.campaign_id AS "campaignId", r.account_id AS "accountId", r.sequence::text AS sequence,
+       r.discount::text AS discount, r.partner_id AS "partnerId", r.order_number AS "orderNumber"`,
+    [wanted, now],
+  );
+  await insertOutboxEvents(
+    sql,
+    rows.map((row) =>
+      redemptionOutboxRow(
+        "reservation.confirmed",
+        row.codeKey,
+        {
+          storeId: row.storeId,
+          reservationId: row.id,
+          code: row.codeInput,
+          campaignId: row.campaignId,
+          accountId: row.accountId,
+          sequence: Number(row.sequence),
+          orderNumber: row.orderNumber,
+          discount: Number(row.discount),
+          partnerId: row.partnerId,
+        },
+        now,
+      ),
+    ),
+  );
+  return new Set(rows.map((row) => row.id));
+}
+
+/** The event an order system gets when its order.placed could not confirm the reservation. */
+export function confirmationRefusedOutboxRow(
+  reservation: ReservationRow,
+  orderNumber: string,
+  errorCode: ErrorCode,
+  now: Date,
+) {
+  return redemptionOutboxRow(
+    "reservation.confirmation_refused",
+    reservation.codeKey,
+    { ...eventBase(reservation), orderNumber, status: reservation.status, errorCode },
+    now,
+  );
 }

@@ -35,7 +35,7 @@ function statementName(text: string): string {
   return name;
 }
 
-export function poolSql(client: pg.PoolClient | pg.Pool): Sql {
+export function poolSql(client: pg.PoolClient | pg.Pool | pg.Client): Sql {
   return {
     async query<Row extends Record<string, unknown>>(text: string, values: readonly unknown[] = []) {
       const result = await client.query<Row>({

@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   "NOT_COMBINABLE",
   "RESERVATION_NOT_RESERVED",
   "RESERVATION_EXPIRED",
+  "ORDER_ACCOUNT_MISMATCH",
   "IDEMPOTENCY_KEY_REUSED",
   "CODE_SPACE_TOO_SMALL",
   "PAYLOAD_TOO_LARGE",
@@ -90,6 +91,10 @@ export const ERROR_MESSAGES: Record<ErrorCode, Record<Locale, string>> = {
   RESERVATION_NOT_RESERVED: {
     en: "The reservation is not in a state that allows this.",
     "zh-TW": "此保留狀態不允許此操作。",
+  },
+  ORDER_ACCOUNT_MISMATCH: {
+    en: "The order's account is not the account that holds this reservation.",
+    "zh-TW": "訂單帳號與此保留的帳號不符。",
   },
   RESERVATION_EXPIRED: {
     en: "The reservation has expired and the code can no longer be granted.",

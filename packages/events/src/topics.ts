@@ -39,3 +39,18 @@ export function physicalTopic(map: TopicMap, logical: string): string | null {
   const entry = Object.entries(TOPICS).find(([, name]) => name === logical);
   return entry ? map[entry[0] as TopicName] : null;
 }
+
+/** The physical topic names from the TOPIC_* settings. */
+export function topicMapFrom(env: {
+  TOPIC_ORDERS: string;
+  TOPIC_ORDERS_DLQ: string;
+  TOPIC_REDEMPTIONS: string;
+  TOPIC_ALERTS: string;
+}): TopicMap {
+  return {
+    orders: env.TOPIC_ORDERS,
+    ordersDeadLetter: env.TOPIC_ORDERS_DLQ,
+    redemptions: env.TOPIC_REDEMPTIONS,
+    alerts: env.TOPIC_ALERTS,
+  };
+}

@@ -42,6 +42,17 @@ export const RedemptionEventSchema = z.discriminatedUnion("type", [
     ...ReservationFields,
     orderNumber: z.string(),
   }),
+  /**
+   * Not a state change: an order.placed the reservation could not take (it ran out and the code has
+   * no room left, it belongs to another account, ...). The order system should drop the discount.
+   */
+  EventEnvelopeSchema.extend({
+    type: z.literal("reservation.confirmation_refused"),
+    ...ReservationFields,
+    orderNumber: z.string(),
+    status: z.string(),
+    errorCode: z.string(),
+  }),
 ]);
 export type RedemptionEvent = z.infer<typeof RedemptionEventSchema>;
 export type RedemptionEventType = RedemptionEvent["type"];

@@ -1,0 +1,13 @@
+import { z } from "zod";
+import { DatabaseUrlSchema, KafkaBrokersSchema, LogLevelSchema, PositiveIntSchema } from "./common.ts";
+import { KafkaTopicsEnvSchema } from "./kafka.ts";
+
+export const OrderConsumerEnvSchema = KafkaTopicsEnvSchema.extend({
+  DATABASE_URL: DatabaseUrlSchema,
+  DATABASE_POOL_SIZE: PositiveIntSchema.default(5),
+  KAFKA_BROKERS: KafkaBrokersSchema,
+  /** Consumer group of the order consumers (several processes share the topic's partitions). */
+  ORDER_CONSUMER_GROUP: z.string().min(1).default("promo-order-consumer"),
+  LOG_LEVEL: LogLevelSchema,
+});
+export type OrderConsumerEnv = z.output<typeof OrderConsumerEnvSchema>;

@@ -1,0 +1,130 @@
+import { DEAD_LETTER_HEADERS, type OrderEvent } from "@promo/contracts";
+import type { Database } from "@promo/db";
+import type { TopicMap } from "@promo/events";
+import type { Logger } from "@promo/observability";
+import type { Consumer, Kafka, KafkaMessage, Producer } from "kafkajs";
+import { applyOrderEvents } from "./handlers/apply-order-events.ts";
+import { parseOrderMessage } from "./handlers/parse-message.ts";
+
+export type OrderConsumerDeps = {
+  database: Database;
+  kafka: Kafka;
+  topics: TopicMap;
+  groupId: string;
+  logger: Logger;
+  clock: () => Date;
+};
+
+type DeadLetter = { message: KafkaMessage; reason: string; error: string };
+
+/**
+ * Consumes `orders` in batches: parses every message, applies the good ones in one PostgreSQL
+ * transaction, moves the rest (with the reason and the original bytes) to the dead-letter topic,
+ * then commits the offsets. A failure (database or Kafka away) leaves the offsets where they were:
+ * the batch is consumed again, and the processed-event ids keep its effects single.
+ */
+export function createOrderConsumer(deps: OrderConsumerDeps) {
+  const { logger } = deps;
+  let consumer: Consumer | null = null;
+  let producer: Producer | null = null;
+  let handled = 0;
+
+  async function deadLetter(partition: number, letters: readonly DeadLetter[]): Promise<void> {
+    if (letters.length === 0 || !producer) return;
+    await producer.send({
+      topic: deps.topics.ordersDeadLetter,
+      acks: -1,
+      messages: letters.map(({ message, reason, error }) => ({
+        key: message.key,
+        value: message.value,
+        headers: {
+          ...message.headers,
+          [DEAD_LETTER_HEADERS.reason]: reason,
+          [DEAD_LETTER_HEADERS.error]: error.slice(0, 2_000),
+          [DEAD_LETTER_HEADERS.topic]: deps.topics.orders,
+          [DEAD_LETTER_HEADERS.partition]: String(partition),
+          [DEAD_LETTER_HEADERS.offset]: message.offset,
+          [DEAD_LETTER_HEADERS.failedAt]: deps.clock().toISOString(),
+        },
+      })),
+    });
+    for (const letter of letters) {
+      logger.warn(
+        { offset: letter.message.offset, reason: letter.reason, error: letter.error },
+        "order message to DLQ",
+      );
+    }
+  }
+
+  return {
+    async start(): Promise<void> {
+      producer = deps.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
+      await producer.connect();
+      consumer = deps.kafka.consumer({
+        groupId: deps.groupId,
+        allowAutoTopicCreation: false,
+        retry: {
+          retries: 10,
+          initialRetryTime: 300,
+          maxRetryTime: 10_000,
+          restartOnFailure: async () => true,
+        },
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topic: deps.topics.orders, fromBeginning: true });
+      await consumer.run({
+        eachBatchAutoResolve: false,
+        autoCommitInterval: 1_000,
+        eachBatch: async ({
+          batch,
+          resolveOffset,
+          heartbeat,
+          commitOffsetsIfNecessary,
+          isRunning,
+          isStale,
+        }) => {
+          if (!isRunning() || isStale()) return;
+          const letters: DeadLetter[] = [];
+          const events: Array<{ message: KafkaMessage; event: OrderEvent }> = [];
+          for (const message of batch.messages) {
+            const parsed = parseOrderMessage(message.value);
+            if (parsed.kind === "dead") letters.push({ message, reason: parsed.reason, error: parsed.error });
+            else events.push({ message, event: parsed.event });
+          }
+          const effects = await applyOrderEvents(
+            deps.database,
+            events.map(({ event }) => event),
+            deps.clock(),
+          );
+          for (const effect of effects) {
+            if (effect.kind !== "unknown-reservation") continue;
+            const entry = events.find(({ event }) => event.eventId === effect.eventId);
+            if (entry)
+              letters.push({
+                message: entry.message,
+                reason: "unknown_reservation",
+                error: "no such reservation in the store",
+              });
+          }
+          await deadLetter(batch.partition, letters);
+          const last = batch.messages.at(-1);
+          if (last) resolveOffset(last.offset);
+          await commitOffsetsIfNecessary();
+          await heartbeat();
+          handled += batch.messages.length;
+        },
+      });
+    },
+    get handled(): number {
+      return handled;
+    },
+    async stop(): Promise<void> {
+      await consumer?.disconnect().catch(() => undefined);
+      await producer?.disconnect().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import type { OrderCancelled, OrderPlaced } from "@promo/contracts";
+import {
+  cancelOrderReservations,
+  confirmationRefusedOutboxRow,
+  confirmHeldReservations,
+  confirmReservation,
+  type Database,
+  insertOutboxEvents,
+  markEventsProcessed,
+  prismaSql,
+} from "@promo/db";
+
+export const ORDER_CONSUMER = "order-consumer";
+
+export type OrderEffect =
+  | {
+      kind: "confirmed" | "already-confirmed" | "cancelled" | "nothing-to-cancel" | "duplicate";
+      eventId: string;
+    }
+  | { kind: "refused"; eventId: string; errorCode: string }
+  | { kind: "unknown-reservation"; eventId: string };
+
+/**
+ * Applies a batch of order events in one transaction, effectively once: each event id is recorded
+ * as processed in the same transaction as its effect, so a redelivered event changes nothing.
+ *
+ * order.placed confirms its reservation and links the order number. A hold that ran out, expired
+ * or was released is confirmed only if the code would grant it again now; otherwise, and when the
+ * order's account is not the reservation's, a `reservation.confirmation_refused` event tells the
+ * order system. An unknown reservation is not recorded as processed: its message goes to the
+ * dead-letter topic. order.cancelled cancels the order's confirmed reservations (slot returned);
+ * an order without any is a no-op.
+ */
+export async function applyOrderEvents(
+  database: Database,
+  events: readonly (OrderPlaced | OrderCancelled)[],
+  now: Date,
+): Promise<OrderEffect[]> {
+  return database.prisma.$transaction(
+    async (tx) => {
+      const sql = prismaSql(tx);
+      const effects: OrderEffect[] = [];
+      const firstOfEach = events.filter(
+        (event, index) => events.findIndex((other) => other.eventId === event.eventId) === index,
+      );
+      const fresh = await markEventsProcessed(
+        sql,
+        ORDER_CONSUMER,
+        firstOfEach.map((event) => event.eventId),
+      );
+      for (const event of events) {
+        if (!fresh.has(event.eventId) || firstOfEach.indexOf(event) === -1) {
+          effects.push({ kind: "duplicate", eventId: event.eventId });
+        }
+      }
+      const toApply = firstOfEach.filter((event) => fresh.has(event.eventId));
+
+      const placed = toApply.filter((event): event is OrderPlaced => event.type === "order.placed");
+      const seenReservations = new Set<string>();
+      const fastPath = placed.filter((event) => {
+        if (seenReservations.has(event.reservationId)) return false;
+        seenReservations.add(event.reservationId);
+        return true;
+      });
+      const confirmed = await confirmHeldReservations(
+        sql,
+        fastPath.map((event) => ({
+          reservationId: event.reservationId,
+          storeId: event.storeId,
+          accountId: event.accountId,
+          orderNumber: event.orderNumber,
+          orderTotal: event.orderTotal,
+        })),
+        now,
+      );
+      const appliedFast = new Set<OrderPlaced>();
+      for (const event of fastPath) {
+        if (confirmed.has(event.reservationId)) {
+          appliedFast.add(event);
+          effects.push({ kind: "confirmed", eventId: event.eventId });
+        }
+      }
+
+      const unknown: string[] = [];
+      for (const event of toApply) {
+        if (event.type === "order.placed" && appliedFast.has(event)) continue;
+        if (event.type === "order.placed") {
+          const result = await confirmReservation(tx, {
+            storeId: event.storeId,
+            id: event.reservationId,
+            orderNumber: event.orderNumber,
+            orderTotal: event.orderTotal,
+            accountId: event.accountId,
+            now,
+          });
+          if (!result) {
+            unknown.push(event.eventId);
+            effects.push({ kind: "unknown-reservation", eventId: event.eventId });
+          } else if (result.kind === "refused") {
+            await insertOutboxEvents(sql, [
+              confirmationRefusedOutboxRow(result.reservation, event.orderNumber, result.errorCode, now),
+            ]);
+            effects.push({ kind: "refused", eventId: event.eventId, errorCode: result.errorCode });
+          } else {
+            effects.push({
+              kind: result.kind === "changed" ? "confirmed" : "already-confirmed",
+              eventId: event.eventId,
+            });
+          }
+        } else {
+          const cancelled = await cancelOrderReservations(tx, {
+            storeId: event.storeId,
+            orderNumber: event.orderNumber,
+            now,
+          });
+          effects.push({
+            kind: cancelled.length > 0 ? "cancelled" : "nothing-to-cancel",
+            eventId: event.eventId,
+          });
+        }
+      }
+      if (unknown.length > 0) {
+        // Not applied: their messages go to the dead-letter topic, and a redelivery may try again.
+        await tx.processedEvent.deleteMany({ where: { consumer: ORDER_CONSUMER, eventId: { in: unknown } } });
+      }
+      return effects;
+    },
+    { timeout: 60_000, maxWait: 30_000 },
+  );
+}

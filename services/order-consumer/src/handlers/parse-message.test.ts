@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { parseOrderMessage } from "./parse-message.ts";
+
+const placed = {
+  eventId: "6f1c2f5e-8a3a-4c41-9a55-4b7d2a0c9e10",
+  type: "order.placed",
+  storeId: "0b8a9f34-1d2c-4a5e-9b7f-3c2d1e0f4a5b",
+  occurredAt: "2026-11-11T00:00:01+08:00",
+  orderNumber: "WVQP8DYGV",
+  reservationId: "1a2b3c4d-1a2b-4c3d-8e9f-1a2b3c4d5e6f",
+  accountId: "member-1",
+  orderTotal: 1599,
+};
+
+const bytes = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value));
+
+describe("orders messages", () => {
+  it("accepts order.placed and order.cancelled", () => {
+    expect(parseOrderMessage(bytes(placed))).toEqual({ kind: "event", event: placed });
+    const cancelled = { ...placed, type: "order.cancelled" };
+    expect(parseOrderMessage(bytes(cancelled))).toMatchObject({
+      kind: "event",
+      event: { type: "order.cancelled" },
+    });
+  });
+
+  it("names why a message is dead: not JSON, unknown type, invalid fields", () => {
+    expect(parseOrderMessage(bytes("{not json"))).toMatchObject({ kind: "dead", reason: "malformed" });
+    expect(parseOrderMessage(null)).toMatchObject({ kind: "dead", reason: "malformed" });
+    expect(parseOrderMessage(bytes({ ...placed, type: "order.shipped" }))).toMatchObject({
+      kind: "dead",
+      reason: "unknown_type",
+    });
+    const invalid = parseOrderMessage(bytes({ ...placed, orderTotal: -1, reservationId: "nope" }));
+    expect(invalid).toMatchObject({ kind: "dead", reason: "invalid" });
+    expect(invalid.kind === "dead" && invalid.error).toMatch(/reservationId/);
+  });
+});

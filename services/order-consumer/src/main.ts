@@ -1,0 +1,63 @@
+// Composition root of the order consumer: order events in, reservation effects out.
+import { OrderConsumerEnvSchema, parseEnv } from "@promo/config";
+import { createDatabase } from "@promo/db";
+import { createKafka, ensureTopics, topicMapFrom } from "@promo/events";
+import { createLogger } from "@promo/observability";
+import { createOrderConsumer } from "./consumer.ts";
+
+const env = parseEnv(OrderConsumerEnvSchema, process.env);
+const logger = createLogger({ service: "order-consumer", level: env.LOG_LEVEL });
+const database = createDatabase({
+  databaseUrl: env.DATABASE_URL,
+  maxConnections: env.DATABASE_POOL_SIZE,
+  applicationName: "promo-order-consumer",
+  onPoolError: (error) => logger.warn({ err: error }, "postgres pool error"),
+});
+const kafka = createKafka({
+  brokers: env.KAFKA_BROKERS,
+  clientId: "promo-order-consumer",
+  log: (level, message, extra) => logger[level](extra, message),
+});
+const topics = topicMapFrom(env);
+
+for (;;) {
+  try {
+    await ensureTopics(kafka, Object.values(topics), {
+      partitions: env.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+    });
+    break;
+  } catch (error) {
+    logger.warn({ err: error }, "could not create topics yet; retrying");
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
+}
+
+const consumer = createOrderConsumer({
+  database,
+  kafka,
+  topics,
+  groupId: env.ORDER_CONSUMER_GROUP,
+  logger,
+  clock: () => new Date(),
+});
+await consumer.start();
+logger.info({ topic: topics.orders, group: env.ORDER_CONSUMER_GROUP }, "order consumer started");
+
+const SHUTDOWN_DEADLINE_MS = 30_000;
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  setTimeout(() => {
+    logger.error("shutdown took too long; exiting");
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS).unref();
+  logger.info({ signal }, "order consumer stopping: finishing the batch in hand");
+  await consumer.stop();
+  await database.close();
+  logger.info({ handled: consumer.handled }, "order consumer stopped");
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

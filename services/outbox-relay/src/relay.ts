@@ -1,0 +1,175 @@
+import { TOPICS } from "@promo/contracts";
+import {
+  deletePublishedOutbox,
+  fetchUnpublishedOutbox,
+  markOutboxPublished,
+  type PendingOutboxEvent,
+  poolSql,
+} from "@promo/db";
+import { physicalTopic, type TopicMap } from "@promo/events";
+import type { Logger } from "@promo/observability";
+import { CompressionTypes, type Kafka, type Producer } from "kafkajs";
+import pg from "pg";
+
+/** Session advisory lock: one relay publishes at a time (per-code order), the others wait. */
+export const RELAY_LOCK_KEY = 72_707_401;
+
+export type OutboxRelayDeps = {
+  databaseUrl: string;
+  kafka: Kafka;
+  topics: TopicMap;
+  logger: Logger;
+  clock: () => Date;
+  settings: { batchSize: number; idlePollMs: number; retentionMs: number };
+};
+
+const RETRY_MAX_MS = 5_000;
+const CLEANUP_EVERY_MS = 60_000;
+
+/**
+ * Publishes outbox rows to Kafka in id order, keyed by code, then marks them published. At least
+ * once: a crash between publishing and marking publishes those rows again (consumers dedupe by
+ * eventId); nothing is ever skipped, because a row stays unpublished until Kafka acknowledged it.
+ * One relay holds the PostgreSQL advisory lock and works; others stand by until it goes away.
+ */
+export function createOutboxRelay(deps: OutboxRelayDeps) {
+  const { logger, settings } = deps;
+  let stopped = false;
+  let loop: Promise<void> | null = null;
+  let leader: pg.Client | null = null;
+  let producer: Producer | null = null;
+  let lastCleanup = 0;
+  let published = 0;
+
+  async function becomeLeader(): Promise<pg.Client | null> {
+    const client = new pg.Client({
+      connectionString: deps.databaseUrl,
+      application_name: "promo-outbox-relay",
+    });
+    client.on("error", (error) => logger.warn({ err: error.message }, "relay connection error"));
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [
+        RELAY_LOCK_KEY,
+      ]);
+      if (rows[0]?.locked) return client;
+    } catch (error) {
+      logger.warn({ err: error }, "relay could not reach PostgreSQL");
+    }
+    await client.end().catch(() => undefined);
+    return null;
+  }
+
+  async function connectProducer(): Promise<Producer> {
+    const created = deps.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    await created.connect();
+    return created;
+  }
+
+  async function publish(events: readonly PendingOutboxEvent[]): Promise<void> {
+    const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+    for (const event of events) {
+      const topic = physicalTopic(deps.topics, event.topic) ?? physicalTopic(deps.topics, TOPICS.redemptions);
+      if (!topic) continue;
+      const messages = byTopic.get(topic) ?? [];
+      const eventId = (event.payload as { eventId?: unknown }).eventId;
+      messages.push({
+        key: event.key,
+        value: JSON.stringify(event.payload),
+        headers: {
+          "event-type": event.eventType,
+          ...(typeof eventId === "string" ? { "event-id": eventId } : {}),
+        },
+      });
+      byTopic.set(topic, messages);
+    }
+    if (!producer) producer = await connectProducer();
+    await producer.sendBatch({
+      acks: -1,
+      compression: CompressionTypes.None,
+      topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages })),
+    });
+  }
+
+  async function round(client: pg.Client): Promise<number> {
+    const sql = poolSql(client);
+    const events = await fetchUnpublishedOutbox(sql, settings.batchSize);
+    if (events.length > 0) {
+      await publish(events);
+      await markOutboxPublished(
+        sql,
+        events.map((event) => event.id),
+        deps.clock(),
+      );
+      published += events.length;
+    }
+    if (Date.now() - lastCleanup > CLEANUP_EVERY_MS) {
+      lastCleanup = Date.now();
+      const deleted = await deletePublishedOutbox(
+        sql,
+        new Date(deps.clock().getTime() - settings.retentionMs),
+      );
+      if (deleted > 0) logger.info({ deleted }, "removed old published outbox rows");
+    }
+    return events.length;
+  }
+
+  async function run(): Promise<void> {
+    let failures = 0;
+    while (!stopped) {
+      if (!leader) {
+        leader = await becomeLeader();
+        if (!leader) {
+          await sleep(1_000);
+          continue;
+        }
+        logger.info("outbox relay is the publisher");
+      }
+      try {
+        const count = await round(leader);
+        failures = 0;
+        if (count < settings.batchSize) await sleep(settings.idlePollMs);
+      } catch (error) {
+        failures += 1;
+        const delay = Math.min(RETRY_MAX_MS, 100 * 2 ** Math.min(failures, 6));
+        logger.warn(
+          { err: error, retryInMs: delay },
+          "relay round failed; the rows stay unpublished and are retried",
+        );
+        if (producer) {
+          await producer.disconnect().catch(() => undefined);
+          producer = null;
+        }
+        if (failures % 3 === 0 && leader) {
+          await leader.end().catch(() => undefined);
+          leader = null;
+        }
+        await sleep(delay);
+      }
+    }
+  }
+
+  return {
+    start(): void {
+      loop = run();
+    },
+    get published(): number {
+      return published;
+    },
+    /** Finishes the round in flight, flushes the producer and lets another relay take over. */
+    async stop(): Promise<void> {
+      stopped = true;
+      await loop;
+      await producer?.disconnect().catch(() => undefined);
+      await leader?.end().catch(() => undefined);
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,246 @@
+import { createTestContext, eventually, type TestContext } from "@promo/testing";
+import type { Kafka, Producer } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type CollectedMessage,
+  collectTopic,
+  connectedProducer,
+  orderCancelled,
+  orderPlaced,
+  testKafka,
+} from "../support/kafka.ts";
+import { api, createLiveCampaign, FLASH_CART, type System, startSystem } from "../support/system.ts";
+
+let ctx: TestContext;
+let system: System;
+let kafka: Kafka;
+let producer: Producer;
+let redemptions: Awaited<ReturnType<typeof collectTopic>>;
+let deadLetters: Awaited<ReturnType<typeof collectTopic>>;
+let gatewayUrl: string;
+
+type RedemptionEvent = {
+  eventId: string;
+  type: string;
+  reservationId: string;
+  orderNumber?: string;
+  discount?: number;
+  partnerId?: string | null;
+  errorCode?: string;
+};
+
+beforeAll(async () => {
+  ctx = await createTestContext("orders");
+  system = await startSystem(ctx, { gateways: 1, workers: 1 });
+  system.startProcess("order-consumer", "order-consumer");
+  system.startProcess("outbox-relay", "outbox-relay");
+  gatewayUrl = system.gateways[0]?.url ?? "";
+  kafka = testKafka(ctx.env.KAFKA_BROKERS);
+  await eventually(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    const topics = await admin.listTopics();
+    await admin.disconnect();
+    return [ctx.topics.orders, ctx.topics.ordersDeadLetter, ctx.topics.redemptions].every((topic) =>
+      topics.includes(topic),
+    );
+  }, "the services to create their topics");
+  producer = await connectedProducer(kafka);
+  redemptions = await collectTopic(kafka, ctx.topics.redemptions);
+  deadLetters = await collectTopic(kafka, ctx.topics.ordersDeadLetter);
+});
+
+afterAll(async () => {
+  await redemptions?.stop();
+  await deadLetters?.stop();
+  await producer?.disconnect();
+  await system?.stop();
+  await ctx?.cleanup();
+});
+
+async function reserve(code: string, accountId: string) {
+  const response = await api<{ id: string; status: string }>(
+    gatewayUrl,
+    system.store.keys.checkout,
+    "POST",
+    "/v1/reservations",
+    {
+      code,
+      accountId,
+      cart: FLASH_CART,
+    },
+  );
+  return response;
+}
+
+async function send(event: unknown, key = "k"): Promise<void> {
+  await producer.send({
+    topic: ctx.topics.orders,
+    messages: [{ key, value: typeof event === "string" ? event : JSON.stringify(event) }],
+  });
+}
+
+function eventsFor(reservationId: string): RedemptionEvent[] {
+  return redemptions.json<RedemptionEvent>().filter((event) => event.reservationId === reservationId);
+}
+
+async function waitForEvent(reservationId: string, type: string): Promise<RedemptionEvent> {
+  return eventually(
+    async () => eventsFor(reservationId).find((event) => event.type === type),
+    `${type} for ${reservationId} on ${ctx.topics.redemptions}`,
+    60_000,
+  );
+}
+
+async function singleSlotCode(prefix: string): Promise<string> {
+  const code = `${prefix}${Date.now().toString(36).toUpperCase()}`;
+  await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
+    code,
+    usageLimit: 1,
+    oncePerAccount: false,
+  });
+  return code;
+}
+
+describe("order.placed links the order", () => {
+  it("confirms the reservation: the code lookup shows the order number, Kafka carries reservation.confirmed", async () => {
+    const code = await singleSlotCode("ORDER");
+    const held = await reserve(code, "buyer-1");
+    expect(held.status).toBe(200);
+    await waitForEvent(held.body.id, "reservation.reserved");
+    await send(
+      orderPlaced({
+        storeId: system.store.storeId,
+        reservationId: held.body.id,
+        accountId: "buyer-1",
+        orderNumber: "WVQP8DYGV",
+      }),
+    );
+    const confirmed = await waitForEvent(held.body.id, "reservation.confirmed");
+    expect(confirmed).toMatchObject({ orderNumber: "WVQP8DYGV", discount: 111, partnerId: null });
+    const lookup = await api<{
+      items: { reservations: { id: string; status: string; orderNumber: string | null }[] }[];
+    }>(gatewayUrl, system.store.keys.merchant, "GET", `/v1/codes/${code}`);
+    expect(lookup.body.items[0]?.reservations).toEqual([
+      expect.objectContaining({ id: held.body.id, status: "CONFIRMED", orderNumber: "WVQP8DYGV" }),
+    ]);
+    const message = redemptions.messages.find((entry) =>
+      entry.value.includes(confirmed.eventId),
+    ) as CollectedMessage;
+    expect(message.key).toBe(code.toUpperCase());
+    expect(message.headers["event-type"]).toBe("reservation.confirmed");
+  });
+
+  it("applies the same event delivered twice once: one effect, one confirmed event", async () => {
+    const code = await singleSlotCode("TWICE");
+    const held = await reserve(code, "buyer-2");
+    const event = orderPlaced({
+      storeId: system.store.storeId,
+      reservationId: held.body.id,
+      accountId: "buyer-2",
+      orderNumber: "ORDER-2",
+    });
+    await send(event);
+    await send(event);
+    await waitForEvent(held.body.id, "reservation.confirmed");
+    const marker = await reserve(await singleSlotCode("MARK"), "marker");
+    await send(
+      orderPlaced({
+        storeId: system.store.storeId,
+        reservationId: marker.body.id,
+        accountId: "marker",
+        orderNumber: "MARK-1",
+      }),
+    );
+    await waitForEvent(marker.body.id, "reservation.confirmed");
+    expect(eventsFor(held.body.id).filter((entry) => entry.type === "reservation.confirmed")).toHaveLength(1);
+    const processed = await ctx.db.database.prisma.processedEvent.count({
+      where: { eventId: event.eventId },
+    });
+    expect(processed).toBe(1);
+  });
+
+  it("order.cancelled returns the slot and emits reservation.cancelled", async () => {
+    const code = await singleSlotCode("CANCEL");
+    const held = await reserve(code, "buyer-3");
+    await send(
+      orderPlaced({
+        storeId: system.store.storeId,
+        reservationId: held.body.id,
+        accountId: "buyer-3",
+        orderNumber: "ORDER-3",
+      }),
+    );
+    await waitForEvent(held.body.id, "reservation.confirmed");
+    expect((await reserve(code, "someone-else")).status).toBe(409);
+    await send(orderCancelled({ storeId: system.store.storeId, orderNumber: "ORDER-3" }));
+    await waitForEvent(held.body.id, "reservation.cancelled");
+    expect((await reserve(code, "someone-else")).status).toBe(200);
+  });
+
+  it("refuses to confirm a hold that ran out when the code has no room left, with a refusal event", async () => {
+    const code = `LATE${Date.now().toString(36).toUpperCase()}`;
+    await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
+      code,
+      usageLimit: 1,
+      oncePerAccount: false,
+    });
+    const first = await reserve(code, "slow");
+    const released = await api(
+      gatewayUrl,
+      system.store.keys.checkout,
+      "POST",
+      `/v1/reservations/${first.body.id}/release`,
+    );
+    expect(released.status).toBe(200);
+    expect((await reserve(code, "fast")).status).toBe(200);
+    await send(
+      orderPlaced({
+        storeId: system.store.storeId,
+        reservationId: first.body.id,
+        accountId: "slow",
+        orderNumber: "ORDER-LATE",
+      }),
+    );
+    const refusal = await waitForEvent(first.body.id, "reservation.confirmation_refused");
+    expect(refusal).toMatchObject({ orderNumber: "ORDER-LATE", errorCode: "USAGE_LIMIT_REACHED" });
+  });
+});
+
+describe("bad order messages go to the dead-letter topic", () => {
+  it("malformed, unknown type and unknown reservation each land in orders.dlq; the next good message is processed", async () => {
+    const unknownReservation = orderPlaced({
+      storeId: system.store.storeId,
+      reservationId: "00000000-0000-4000-8000-000000000000",
+      accountId: "nobody",
+      orderNumber: "GHOST",
+    });
+    await send("{this is not json", "bad-1");
+    await send(
+      { ...orderCancelled({ storeId: system.store.storeId, orderNumber: "X" }), type: "order.shipped" },
+      "bad-2",
+    );
+    await send(unknownReservation, "bad-3");
+    const code = await singleSlotCode("AFTER");
+    const held = await reserve(code, "after-bad");
+    await send(
+      orderPlaced({
+        storeId: system.store.storeId,
+        reservationId: held.body.id,
+        accountId: "after-bad",
+        orderNumber: "ORDER-AFTER",
+      }),
+    );
+    await waitForEvent(held.body.id, "reservation.confirmed");
+    const letters = await eventually(async () => {
+      const byKey = new Map(deadLetters.messages.map((message) => [message.key, message]));
+      return ["bad-1", "bad-2", "bad-3"].every((key) => byKey.has(key)) ? byKey : null;
+    }, "three dead letters");
+    expect(letters.get("bad-1")?.headers["x-dlq-reason"]).toBe("malformed");
+    expect(letters.get("bad-1")?.value).toBe("{this is not json");
+    expect(letters.get("bad-2")?.headers["x-dlq-reason"]).toBe("unknown_type");
+    expect(letters.get("bad-3")?.headers["x-dlq-reason"]).toBe("unknown_reservation");
+    expect(JSON.parse(letters.get("bad-3")?.value ?? "{}")).toEqual(unknownReservation);
+    expect(letters.get("bad-3")?.headers["x-original-topic"]).toBe(ctx.topics.orders);
+  });
+});
