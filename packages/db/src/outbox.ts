@@ -50,13 +50,19 @@ export function expiredHoldOutboxRow(hold: ExpiredHold, now: Date): NewOutboxRow
   );
 }
 
-export type PendingOutboxEvent = { id: string; topic: string; key: string; eventType: string; payload: unknown };
+export type PendingOutboxEvent = {
+  id: string;
+  topic: string;
+  key: string;
+  eventType: string;
+  payload: unknown;
+};
 
-/** The oldest unpublished outbox rows, in id order. */
+/** The oldest unpublished outbox rows, in id order (numeric: `ORDER BY id` would sort the text alias). */
 export async function fetchUnpublishedOutbox(sql: Sql, limit: number): Promise<PendingOutboxEvent[]> {
   const { rows } = await sql.query<PendingOutboxEvent>(
     `SELECT id::text AS id, topic, key, event_type AS "eventType", payload FROM outbox_event
-     WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+     WHERE published_at IS NULL ORDER BY outbox_event.id LIMIT $1`,
     [limit],
   );
   return rows;
@@ -85,5 +91,8 @@ export async function measureOutboxLag(sql: Sql, now: Date): Promise<{ pending: 
     `SELECT count(*)::int AS pending, min(created_at) AS oldest FROM outbox_event WHERE published_at IS NULL`,
   );
   const row = rows[0];
-  return { pending: row?.pending ?? 0, oldestMs: row?.oldest ? now.getTime() - new Date(row.oldest).getTime() : 0 };
+  return {
+    pending: row?.pending ?? 0,
+    oldestMs: row?.oldest ? now.getTime() - new Date(row.oldest).getTime() : 0,
+  };
 }
