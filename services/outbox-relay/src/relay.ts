@@ -31,6 +31,10 @@ const CLEANUP_EVERY_MS = 60_000;
  * once: a crash between publishing and marking publishes those rows again (consumers dedupe by
  * eventId); nothing is ever skipped, because a row stays unpublished until Kafka acknowledged it.
  * One relay holds the PostgreSQL advisory lock and works; others stand by until it goes away.
+ *
+ * Per-code order: every writer of a code's outbox rows (worker decisions, release, confirm, cancel,
+ * expiry) holds that code's row lock while it inserts, so within a code, ids follow commit order.
+ * A row of another code with a smaller id may become visible later; it is simply published later.
  */
 export function createOutboxRelay(deps: OutboxRelayDeps) {
   const { logger, settings } = deps;
