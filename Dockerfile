@@ -18,6 +18,8 @@ COPY packages/observability/package.json packages/observability/
 COPY packages/queue/package.json packages/queue/
 COPY packages/testing/package.json packages/testing/
 COPY services/gateway/package.json services/gateway/
+COPY services/order-consumer/package.json services/order-consumer/
+COPY services/outbox-relay/package.json services/outbox-relay/
 COPY services/reservation-worker/package.json services/reservation-worker/
 COPY test/package.json test/
 COPY bench/package.json bench/
@@ -27,9 +29,9 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run db:generate
 
-# The processes run their TypeScript with tsx (installed above with the dev tools); they only read
-# /app, so it stays owned by root.
+# The processes run their TypeScript with node's tsx loader (installed above with the dev tools), so
+# SIGTERM reaches the process itself and its graceful shutdown; they only read /app (owned by root).
 ENV NODE_ENV=production
 USER node
 EXPOSE 3000
-CMD ["npx", "tsx", "services/gateway/src/main.ts"]
+CMD ["node", "--import", "tsx", "services/gateway/src/main.ts"]

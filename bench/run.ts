@@ -6,11 +6,11 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseUrlSchema, KafkaBrokersSchema, parseEnv, RedisUrlSchema } from "@promo/config";
-import { applyMigrations, createApiKey, createDatabase } from "@promo/db";
+import { createApiKey, createDatabase } from "@promo/db";
 import { freePort, REPO_ROOT, startService, waitForHttp } from "@promo/testing/processes";
 import { Redis } from "ioredis";
-import pg from "pg";
 import { z } from "zod";
+import { createBenchDatabase } from "./src/bench-database.ts";
 import { commandCpuSeconds, processCpuSeconds } from "./src/cpu.ts";
 import { runLoad, type Summary, summarize } from "./src/load.ts";
 
@@ -44,17 +44,6 @@ const FLASH_LIMIT = 11;
 const runId = randomBytes(3).toString("hex");
 const dbName = `promo_bench_${runId}`;
 const prefix = `bench-${runId}`;
-const serverUrl = new URL(env.DATABASE_URL);
-serverUrl.pathname = "/postgres";
-const benchUrl = new URL(env.DATABASE_URL);
-benchUrl.pathname = `/${dbName}`;
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl.toString() });
-  await client.connect();
-  await client.query(sql);
-  await client.end();
-}
 
 function shuffle<T>(values: T[], seed: number): T[] {
   let state = seed;
@@ -68,14 +57,11 @@ function shuffle<T>(values: T[], seed: number): T[] {
 
 const cart = { currency: "TWD", items: [{ productId: "P-1", unitPrice: 990, quantity: 1 }], shipping: 60 };
 
-await admin(`CREATE DATABASE "${dbName}"`);
+const benchDatabase = await createBenchDatabase(env.DATABASE_URL, dbName);
+const benchUrl = benchDatabase.url;
 const processes: ReturnType<typeof startService>[] = [];
 try {
-  await applyMigrations({
-    databaseUrl: benchUrl.toString(),
-    migrationsDir: join(REPO_ROOT, "prisma/migrations"),
-  });
-  const database = createDatabase({ databaseUrl: benchUrl.toString() });
+  const database = createDatabase({ databaseUrl: benchUrl });
   await database.pool.query(BENCH_TABLES_SQL);
   const store = await database.prisma.store.create({ data: { slug: "bench", name: "Bench" } });
   const { secret } = await createApiKey(database.prisma, {
@@ -127,7 +113,7 @@ try {
 
   const port = await freePort();
   const serviceEnv = {
-    DATABASE_URL: benchUrl.toString(),
+    DATABASE_URL: benchUrl,
     REDIS_URL: env.REDIS_URL,
     KAFKA_BROKERS: env.KAFKA_BROKERS.join(","),
     QUEUE_PREFIX: prefix,
@@ -268,7 +254,7 @@ try {
     );
   }
 
-  const check = createDatabase({ databaseUrl: benchUrl.toString() });
+  const check = createDatabase({ databaseUrl: benchUrl });
   const reserved = await check.prisma.reservation.count({
     where: { codeKey: "FLASH11", status: "RESERVED" },
   });
@@ -329,5 +315,5 @@ try {
     if (keys.length > 0) await redis.unlink(...keys);
   } while (cursor !== "0");
   redis.disconnect();
-  await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  await benchDatabase.drop();
 }

@@ -8,6 +8,8 @@ export const OrderConsumerEnvSchema = KafkaTopicsEnvSchema.extend({
   KAFKA_BROKERS: KafkaBrokersSchema,
   /** Consumer group of the order consumers (several processes share the topic's partitions). */
   ORDER_CONSUMER_GROUP: z.string().min(1).default("promo-order-consumer"),
+  /** Partitions this process works on at once (each in its own transaction). */
+  ORDER_CONSUMER_CONCURRENCY: PositiveIntSchema.default(3),
   LOG_LEVEL: LogLevelSchema,
 });
 export type OrderConsumerEnv = z.output<typeof OrderConsumerEnvSchema>;

@@ -11,6 +11,8 @@ export type OrderConsumerDeps = {
   kafka: Kafka;
   topics: TopicMap;
   groupId: string;
+  /** Partitions handled at once. */
+  concurrency: number;
   logger: Logger;
   clock: () => Date;
 };
@@ -78,6 +80,7 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
       await consumer.subscribe({ topic: deps.topics.orders, fromBeginning: true });
       await consumer.run({
         eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: deps.concurrency,
         autoCommitInterval: 1_000,
         eachBatch: async ({
           batch,

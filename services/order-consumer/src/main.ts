@@ -38,6 +38,7 @@ const consumer = createOrderConsumer({
   kafka,
   topics,
   groupId: env.ORDER_CONSUMER_GROUP,
+  concurrency: env.ORDER_CONSUMER_CONCURRENCY,
   logger,
   clock: () => new Date(),
 });

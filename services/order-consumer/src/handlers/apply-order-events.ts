@@ -40,20 +40,15 @@ export async function applyOrderEvents(
     async (tx) => {
       const sql = prismaSql(tx);
       const effects: OrderEffect[] = [];
-      const firstOfEach = events.filter(
-        (event, index) => events.findIndex((other) => other.eventId === event.eventId) === index,
-      );
-      const fresh = await markEventsProcessed(
-        sql,
-        ORDER_CONSUMER,
-        firstOfEach.map((event) => event.eventId),
-      );
+      const firstOfEach = new Map<string, OrderPlaced | OrderCancelled>();
+      for (const event of events) if (!firstOfEach.has(event.eventId)) firstOfEach.set(event.eventId, event);
+      const fresh = await markEventsProcessed(sql, ORDER_CONSUMER, [...firstOfEach.keys()]);
       for (const event of events) {
-        if (!fresh.has(event.eventId) || firstOfEach.indexOf(event) === -1) {
+        if (!fresh.has(event.eventId) || firstOfEach.get(event.eventId) !== event) {
           effects.push({ kind: "duplicate", eventId: event.eventId });
         }
       }
-      const toApply = firstOfEach.filter((event) => fresh.has(event.eventId));
+      const toApply = [...firstOfEach.values()].filter((event) => fresh.has(event.eventId));
 
       const placed = toApply.filter((event): event is OrderPlaced => event.type === "order.placed");
       const seenReservations = new Set<string>();
