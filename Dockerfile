@@ -8,6 +8,7 @@ ENV TURBO_TELEMETRY_DISABLED=1 \
 # Dependencies first, for layer caching: the lockfile and the manifest of the root and of every
 # workspace (npm ci needs them all). Source changes do not invalidate this layer.
 COPY package.json package-lock.json ./
+COPY packages/code-files/package.json packages/code-files/
 COPY packages/config/package.json packages/config/
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/db/package.json packages/db/
@@ -17,6 +18,7 @@ COPY packages/events/package.json packages/events/
 COPY packages/observability/package.json packages/observability/
 COPY packages/queue/package.json packages/queue/
 COPY packages/testing/package.json packages/testing/
+COPY services/code-jobs-worker/package.json services/code-jobs-worker/
 COPY services/gateway/package.json services/gateway/
 COPY services/order-consumer/package.json services/order-consumer/
 COPY services/outbox-relay/package.json services/outbox-relay/

@@ -1,5 +1,6 @@
 import { eventually } from "@promo/testing";
-import { type ApiResponse, api } from "./system.ts";
+import { expect } from "vitest";
+import { type ApiResponse, api, FLASH_CART, type System } from "./system.ts";
 
 export type ReservationAnswer = {
   accountId: string;
@@ -79,4 +80,61 @@ export function shuffle<T>(values: readonly T[], seed: number): T[] {
     [result[index], result[other]] = [result[other] as T, result[index] as T];
   }
   return result;
+}
+
+/** Every account reserves `code` twice, all at once, spread over the system's gateways in random order. */
+export async function flashBurst(
+  system: System,
+  code: string,
+  accountCount: number,
+  seed: number,
+): Promise<ReservationAnswer[]> {
+  const accounts = Array.from({ length: accountCount }, (_, index) => `acct-${seed}-${index}`);
+  const requests = shuffle([...accounts, ...accounts], seed);
+  return Promise.all(
+    requests.map(async (accountId, index) => {
+      const gateway = system.gateways[index % system.gateways.length];
+      if (!gateway) throw new Error("no gateway");
+      const response = await api(
+        gateway.url,
+        system.store.keys.checkout,
+        "POST",
+        "/v1/reservations?wait=30000",
+        {
+          code,
+          accountId,
+          cart: FLASH_CART,
+        },
+      );
+      return readAnswer(accountId, response);
+    }),
+  );
+}
+
+/**
+ * A once-per-account code capped at `limit`: exactly the first `limit` distinct accounts by sequence
+ * won (200), everyone else got 409 with the reason SPEC gives.
+ */
+export function expectFirstDistinctAccountsWon(answers: readonly ReservationAnswer[], limit: number): void {
+  expect(answers.filter((answer) => answer.outcome === "PENDING")).toEqual([]);
+  expect(new Set(answers.map((answer) => answer.sequence)).size).toBe(answers.length);
+  expect(new Set(answers.map((answer) => answer.id)).size).toBe(answers.length);
+  const bySequence = [...answers].sort((a, b) => a.sequence - b.sequence);
+  const firstDistinct: string[] = [];
+  for (const answer of bySequence) {
+    if (firstDistinct.length === limit) break;
+    if (!firstDistinct.includes(answer.accountId)) firstDistinct.push(answer.accountId);
+  }
+  const winners = answers.filter((answer) => answer.outcome === "RESERVED");
+  expect(winners.map((answer) => answer.status)).toEqual(new Array(limit).fill(200));
+  expect(new Set(winners.map((answer) => answer.accountId))).toEqual(new Set(firstDistinct));
+  const winnerSet = new Set(firstDistinct);
+  const winningIds = new Set(winners.map((answer) => answer.id));
+  for (const answer of answers) {
+    if (winningIds.has(answer.id)) continue;
+    expect(answer.status).toBe(409);
+    expect(answer.outcome).toBe(
+      winnerSet.has(answer.accountId) ? "ACCOUNT_LIMIT_REACHED" : "USAGE_LIMIT_REACHED",
+    );
+  }
 }

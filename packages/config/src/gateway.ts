@@ -20,6 +20,8 @@ export const GatewayEnvSchema = ReservationQueueEnvSchema.extend({
   BOOTSTRAP_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   /** Largest JSON body accepted (413 above it). */
   BODY_LIMIT_BYTES: PositiveIntSchema.default(1_048_576),
+  /** Largest code import upload (.xlsx / .csv; 413 above it). */
+  IMPORT_MAX_BYTES: PositiveIntSchema.default(10_485_760),
   /** How long a verified API key is trusted from memory before it is looked up again. */
   API_KEY_CACHE_MS: z.coerce.number().int().min(0).default(30_000),
   /** How long the gateway gathers requests for one partition into one queue job. */

@@ -1,3 +1,4 @@
+export * from "./code-jobs-worker.ts";
 export * from "./common.ts";
 export * from "./dev-services.ts";
 export * from "./gateway.ts";

@@ -1,6 +1,7 @@
 import type { Db } from "./client.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type { Code as CodeRow, CodeSource, CodeState } from "./generated/prisma/client.ts";
+import type { Sql } from "./sql.ts";
 
 export type CodeRecord = {
   id: string;
@@ -41,8 +42,10 @@ export function toCodeRecord(row: CodeRecord | CodeRow): CodeRecord {
  * Serializes every change to a store's code namespace (new codes, imports, campaign date edits) so
  * the duplicate-code rule (SPEC §2.6) cannot be broken by two writers at once. Transaction-scoped.
  */
-export async function lockCodeNamespace(db: Db, storeId: string): Promise<void> {
-  await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`code-namespace:${storeId}`}, 0))`;
+export async function lockCodeNamespace(sql: Sql, storeId: string): Promise<void> {
+  await sql.query("SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtextextended($1::text, 0))", [
+    `code-namespace:${storeId}`,
+  ]);
 }
 
 /**

@@ -2,6 +2,7 @@ export * from "./api-keys.ts";
 export * from "./campaigns.ts";
 export * from "./client.ts";
 export * from "./code-candidates.ts";
+export * from "./code-jobs.ts";
 export * from "./codes.ts";
 export * from "./cursor.ts";
 export * from "./idempotency.ts";

@@ -1,3 +1,4 @@
+export * from "./code-jobs-queue.ts";
 export * from "./id-floor.ts";
 export * from "./leases.ts";
 export * from "./partitions.ts";

@@ -10,6 +10,7 @@ import { buildOpenApiDocument } from "./openapi.ts";
 import { benchRoutes } from "./routes/bench.ts";
 import { campaignRoutes } from "./routes/campaigns.ts";
 import { checkoutRoutes } from "./routes/checkout.ts";
+import { codeJobRoutes, IMPORT_PATH } from "./routes/code-jobs.ts";
 import { codeRoutes } from "./routes/codes.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { reservationRoutes } from "./routes/reservations.ts";
@@ -20,14 +21,20 @@ export function createApp(deps: GatewayDeps) {
   const requireScope = createAuthenticator(deps.database, deps.settings.apiKeyCacheMs);
 
   app.use("*", requestContext(deps.logger));
-  app.use("/v1/*", limitBodySize(deps.settings.bodyLimitBytes));
+  app.use(
+    "/v1/*",
+    limitBodySize(deps.settings.bodyLimitBytes, [
+      { path: IMPORT_PATH, maxBytes: deps.settings.importMaxBytes },
+    ]),
+  );
   app.use("/bench/*", limitBodySize(deps.settings.bodyLimitBytes));
-  app.use("/v1/*", requireJsonBody());
+  app.use("/v1/*", requireJsonBody([IMPORT_PATH]));
   app.use("/bench/*", requireJsonBody());
 
   app.use("/v1/campaigns/*", requireScope("merchant"));
   app.use("/v1/campaigns", requireScope("merchant"));
   app.use("/v1/codes/*", requireScope("merchant"));
+  app.use("/v1/jobs/*", requireScope("merchant"));
   app.use("/v1/checkout/*", requireScope("checkout"));
   app.use("/v1/reservations/*", requireScope("checkout"));
   app.use("/v1/reservations", requireScope("checkout"));
@@ -35,6 +42,7 @@ export function createApp(deps: GatewayDeps) {
   app.route("/", healthRoutes(deps));
   app.route("/", campaignRoutes(deps));
   app.route("/", codeRoutes(deps));
+  app.route("/", codeJobRoutes(deps));
   app.route("/", checkoutRoutes(deps));
   app.route("/", reservationRoutes(deps));
 

@@ -1,3 +1,4 @@
+import type { CodeJobPayload } from "@promo/contracts";
 import type { Database } from "@promo/db";
 import type { Logger } from "@promo/observability";
 import type { Context } from "hono";
@@ -21,8 +22,12 @@ export type GatewayDeps = {
     prefix: string;
     partitionCount: number;
   };
+  /** Background code jobs (generation, import): queued here, run by the code jobs worker. */
+  codeJobs: { enqueue(payload: CodeJobPayload): Promise<void> };
   settings: {
     bodyLimitBytes: number;
+    /** Largest code import upload. */
+    importMaxBytes: number;
     apiKeyCacheMs: number;
     /** Serve the /bench baselines (only for `npm run bench`). */
     benchRoutes: boolean;

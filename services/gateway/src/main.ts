@@ -6,6 +6,7 @@ import { createDatabase, ensureBootstrapKey, pingDatabase, poolSql, readPartitio
 import { isKafkaReachable } from "@promo/events";
 import { createLogger, redactUrl } from "@promo/observability";
 import {
+  createCodeJobsQueue,
   createRedisConnection,
   createReservationQueues,
   reservationQueueName,
@@ -53,6 +54,7 @@ results.ready.then(
   (error: unknown) => logger.error({ err: error }, "reservation decision listener failed"),
 );
 dispatcher.start();
+const codeJobs = createCodeJobsQueue({ connection: redis, prefix: env.QUEUE_PREFIX });
 
 const app = createApp({
   database,
@@ -60,6 +62,7 @@ const app = createApp({
   clock: () => new Date(),
   clientIp: (c) => getConnInfo(c).remote.address ?? null,
   reservations: { dispatcher, redis, prefix: env.QUEUE_PREFIX, partitionCount: env.RESERVATION_PARTITIONS },
+  codeJobs,
   readiness: [
     { name: "postgres", check: () => pingDatabase(database.pool) },
     { name: "redis", check: async () => (await redis.ping().catch(() => "")) === "PONG" },
@@ -67,6 +70,7 @@ const app = createApp({
   ],
   settings: {
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    importMaxBytes: env.IMPORT_MAX_BYTES,
     apiKeyCacheMs: env.API_KEY_CACHE_MS,
     benchRoutes: env.ENABLE_BENCH_ROUTES,
   },
@@ -98,7 +102,7 @@ async function shutdown(signal: string): Promise<void> {
   await dispatcher.flushAll();
   await closed;
   dispatcher.stop();
-  await Promise.allSettled([results.close(), queues.close()]);
+  await Promise.allSettled([results.close(), queues.close(), codeJobs.close()]);
   await Promise.allSettled([database.close(), redis.quit()]);
   logger.info("gateway stopped");
   process.exit(0);

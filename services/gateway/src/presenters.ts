@@ -1,5 +1,5 @@
-import type { Campaign, Code, ReservationSummary } from "@promo/contracts";
-import type { CampaignRecord, CodeRecord, ReservationRow } from "@promo/db";
+import type { Campaign, Code, JobOut, ReservationSummary } from "@promo/contracts";
+import type { CampaignRecord, CodeRecord, JobRecord, ReservationRow } from "@promo/db";
 import { basisPointsToPercent } from "@promo/domain";
 
 export function presentCampaign(campaign: CampaignRecord): Campaign {
@@ -57,5 +57,22 @@ export function presentReservationSummary(row: ReservationRow): ReservationSumma
     expiredAt: row.expiredAt?.toISOString() ?? null,
     confirmedAt: row.confirmedAt?.toISOString() ?? null,
     cancelledAt: row.cancelledAt?.toISOString() ?? null,
+  };
+}
+
+export function presentJob(job: JobRecord): JobOut {
+  return {
+    id: job.id,
+    kind: job.kind,
+    state: job.state,
+    progress: job.progress,
+    campaignId: job.campaignId,
+    params: job.params,
+    result: job.result,
+    errors: job.errors ?? [],
+    errorReportUrl: job.hasErrorReport ? `/v1/jobs/${job.id}/error-report` : null,
+    createdAt: job.createdAt.toISOString(),
+    startedAt: job.startedAt?.toISOString() ?? null,
+    finishedAt: job.finishedAt?.toISOString() ?? null,
   };
 }

@@ -1,3 +1,3 @@
 export * from "./envelope.ts";
-export * from "./redemption-events.ts";
 export * from "./order-events.ts";
+export * from "./redemption-events.ts";

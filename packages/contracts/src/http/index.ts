@@ -3,3 +3,4 @@ export * from "./checkout.ts";
 export * from "./codes.ts";
 export * from "./common.ts";
 export * from "./error-status.ts";
+export * from "./jobs.ts";

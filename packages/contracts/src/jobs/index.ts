@@ -1,1 +1,2 @@
+export * from "./code-jobs.ts";
 export * from "./reservations.ts";

@@ -9,12 +9,20 @@ import type { GatewayEnv } from "../env.ts";
  * the rest of a reservation request in the gateway); a body without one (chunked, or built in-process) is
  * counted by Hono's bodyLimit as it streams.
  */
-export function limitBodySize(maxBytes: number) {
-  const tooLarge = () => {
-    throw new DomainError("PAYLOAD_TOO_LARGE", { limitBytes: maxBytes });
-  };
-  const streaming = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
+export function limitBodySize(
+  defaultMaxBytes: number,
+  /** Paths with a limit of their own (uploads). */
+  exceptions: readonly { path: RegExp; maxBytes: number }[] = [],
+) {
+  const limits = [...exceptions, { path: /(?:)/, maxBytes: defaultMaxBytes }].map(({ path, maxBytes }) => {
+    const tooLarge = () => {
+      throw new DomainError("PAYLOAD_TOO_LARGE", { limitBytes: maxBytes });
+    };
+    return { path, maxBytes, tooLarge, streaming: bodyLimit({ maxSize: maxBytes, onError: tooLarge }) };
+  });
   return createMiddleware<GatewayEnv>(async (c, next) => {
+    const { maxBytes, tooLarge, streaming } =
+      limits.find((limit) => limit.path.test(c.req.path)) ?? (limits.at(-1) as (typeof limits)[number]);
     const declared = c.req.header("content-length");
     if (declared === undefined) return streaming(c, next);
     const length = Number(declared);

@@ -17,6 +17,7 @@ import {
   listCampaigns,
   lockCampaign,
   lockCodeNamespace,
+  prismaSql,
   updateCampaign,
 } from "@promo/db";
 import { DomainError, percentToBasisPoints } from "@promo/domain";
@@ -170,7 +171,7 @@ export function campaignRoutes(deps: GatewayDeps) {
         const windowChanged =
           startsAt.getTime() !== current.startsAt.getTime() || endsAt.getTime() !== current.endsAt.getTime();
         if (windowChanged && current.state === "active") {
-          await lockCodeNamespace(tx, storeId);
+          await lockCodeNamespace(prismaSql(tx), storeId);
           const conflict = await findCampaignCodesConflict(tx, { storeId, campaignId: id, startsAt, endsAt });
           if (conflict) throw new DomainError("CODE_CONFLICT", { ...conflict });
         }

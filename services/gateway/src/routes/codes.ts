@@ -23,6 +23,7 @@ import {
   listCodeReservations,
   lockCampaign,
   lockCodeNamespace,
+  prismaSql,
   setCodeState,
 } from "@promo/db";
 import { DomainError, normalizeCodeKey } from "@promo/domain";
@@ -103,7 +104,7 @@ export function codeRoutes(deps: GatewayDeps) {
     const created = await prisma.$transaction(async (tx) => {
       const campaign = await lockCampaign(tx, storeId, campaignId);
       if (!campaign) throw new DomainError("NOT_FOUND");
-      await lockCodeNamespace(tx, storeId);
+      await lockCodeNamespace(prismaSql(tx), storeId);
       const existing = await findCodeInCampaign(tx, campaignId, codeKey);
       if (existing) {
         throw new DomainError("CODE_CONFLICT", {

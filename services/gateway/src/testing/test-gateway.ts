@@ -1,6 +1,7 @@
 import { poolSql, readPartitionCursor } from "@promo/db";
 import { createLogger } from "@promo/observability";
 import {
+  createCodeJobsQueue,
   createRedisConnection,
   createReservationQueues,
   reservationQueueName,
@@ -16,7 +17,12 @@ export const TEST_PARTITIONS = 4;
 /** The gateway app wired to a test context's database and queue prefix, called in-process. */
 export async function createTestGateway(
   ctx: TestContext,
-  overrides: { readiness?: readonly ReadinessCheck[]; bodyLimitBytes?: number; clock?: () => Date } = {},
+  overrides: {
+    readiness?: readonly ReadinessCheck[];
+    bodyLimitBytes?: number;
+    importMaxBytes?: number;
+    clock?: () => Date;
+  } = {},
 ) {
   const logger = createLogger({ service: "gateway-test", level: "silent" });
   const redis = createRedisConnection(ctx.env.REDIS_URL, "producer", "gateway-test");
@@ -39,6 +45,7 @@ export async function createTestGateway(
     onError: () => undefined,
   });
   await results.ready;
+  const codeJobs = createCodeJobsQueue({ connection: redis, prefix: ctx.queuePrefix });
   const deps: GatewayDeps = {
     database: ctx.db.database,
     logger,
@@ -46,13 +53,20 @@ export async function createTestGateway(
     clientIp: () => "127.0.0.1",
     readiness: overrides.readiness ?? [],
     reservations: { dispatcher, redis, prefix: ctx.queuePrefix, partitionCount: TEST_PARTITIONS },
-    settings: { bodyLimitBytes: overrides.bodyLimitBytes ?? 1_048_576, apiKeyCacheMs: 0, benchRoutes: false },
+    codeJobs,
+    settings: {
+      bodyLimitBytes: overrides.bodyLimitBytes ?? 1_048_576,
+      importMaxBytes: overrides.importMaxBytes ?? 10_485_760,
+      apiKeyCacheMs: 0,
+      benchRoutes: false,
+    },
   };
   const app = createApp(deps);
   ctx.onCleanup(async () => {
     await results.close();
     await queues.close();
+    await codeJobs.close();
     redis.disconnect();
   });
-  return { app, deps };
+  return { app, deps, codeJobs };
 }

@@ -1,0 +1,3 @@
+import { definePromoVitestConfig } from "../../vitest.shared.ts";
+
+export default definePromoVitestConfig();

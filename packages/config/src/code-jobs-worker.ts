@@ -1,0 +1,17 @@
+import { z } from "zod";
+import { DatabaseUrlSchema, LogLevelSchema, PositiveIntSchema, RedisUrlSchema } from "./common.ts";
+import { ReservationQueueEnvSchema } from "./reservation-worker.ts";
+
+export const CodeJobsWorkerEnvSchema = ReservationQueueEnvSchema.pick({ QUEUE_PREFIX: true }).extend({
+  DATABASE_URL: DatabaseUrlSchema,
+  DATABASE_POOL_SIZE: PositiveIntSchema.default(4),
+  REDIS_URL: RedisUrlSchema,
+  /** Jobs one process runs at once. */
+  CODE_JOBS_CONCURRENCY: PositiveIntSchema.default(2),
+  /** Codes generated and inserted per transaction (progress moves after each). */
+  GENERATION_BATCH_SIZE: z.coerce.number().int().min(100).max(50_000).default(10_000),
+  /** BullMQ job lock; a crashed worker's job runs again after about this long. */
+  CODE_JOB_LOCK_MS: PositiveIntSchema.default(30_000),
+  LOG_LEVEL: LogLevelSchema,
+});
+export type CodeJobsWorkerEnv = z.output<typeof CodeJobsWorkerEnvSchema>;

@@ -1,0 +1,60 @@
+import { CODE_JOB_NAMES, CODE_JOBS_QUEUE, type CodeJobPayload, CodeJobPayloadSchema } from "@promo/contracts";
+import { type Job, Queue, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+
+/**
+ * Producer side of the code jobs queue (generation, import). The job carries only a pointer to the
+ * `job` row; PostgreSQL holds the state, so a job that runs twice resumes instead of redoing work.
+ */
+export function createCodeJobsQueue(options: { connection: Redis; prefix: string }) {
+  const queue = new Queue(CODE_JOBS_QUEUE, {
+    connection: options.connection,
+    prefix: options.prefix,
+    defaultJobOptions: {
+      attempts: 5,
+      backoff: { type: "exponential", delay: 2_000 },
+      removeOnComplete: { count: 1_000 },
+      removeOnFail: { count: 10_000 },
+    },
+  });
+  return {
+    queue,
+    async enqueue(payload: CodeJobPayload): Promise<void> {
+      const data = CodeJobPayloadSchema.parse(payload);
+      // The job row's id is the BullMQ job id: enqueueing the same job twice adds it once.
+      await queue.add(CODE_JOB_NAMES[data.kind], data, { jobId: data.jobId });
+    },
+    close: () => queue.close(),
+  };
+}
+export type CodeJobsQueue = ReturnType<typeof createCodeJobsQueue>;
+
+/**
+ * Consumer side. A crashed worker's job comes back after `lockMs` (BullMQ's stalled-job check) and
+ * runs again from what PostgreSQL recorded. A payload that does not parse fails the job, it never
+ * crashes the process.
+ */
+export function createCodeJobsWorker(options: {
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  lockMs: number;
+  handle: (payload: CodeJobPayload, job: Job) => Promise<unknown>;
+}): Worker {
+  return new Worker(
+    CODE_JOBS_QUEUE,
+    async (job) => {
+      const payload = CodeJobPayloadSchema.safeParse(job.data);
+      if (!payload.success) throw new Error(`invalid code job payload: ${payload.error.message}`);
+      return options.handle(payload.data, job);
+    },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      lockDuration: options.lockMs,
+      stalledInterval: options.lockMs,
+      maxStalledCount: 5,
+    },
+  );
+}

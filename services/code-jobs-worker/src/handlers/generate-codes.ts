@@ -1,0 +1,86 @@
+import { randomBytes } from "node:crypto";
+import { GenerateCodesParamsSchema } from "@promo/contracts";
+import {
+  type Database,
+  finishJob,
+  insertGeneratedCodes,
+  type JobRecord,
+  poolSql,
+  recordJobProgress,
+  withPgTransaction,
+} from "@promo/db";
+import { generateCodes } from "@promo/domain";
+
+/** Draws that insert nothing at all in a row before the job gives up (the space is exhausted). */
+const MAX_FRUITLESS_DRAWS = 20;
+
+export type GenerationDeps = {
+  database: Database;
+  batchSize: number;
+  clock: () => Date;
+  onProgress: (progress: number) => Promise<void>;
+  /** True once the process is shutting down: the job stops between batches and is retried. */
+  stopping: () => boolean;
+};
+
+/**
+ * Generates the job's codes in batches, each its own transaction that inserts the batch and records
+ * how many codes exist so far. A run after a crash resumes from that count: no code is made twice
+ * and the total is exact. Candidates that collide with any code of the store are drawn again.
+ */
+export async function runGeneration(deps: GenerationDeps, job: JobRecord): Promise<void> {
+  const params = GenerateCodesParamsSchema.parse(job.params);
+  const campaignId = job.campaignId;
+  if (!campaignId) throw new Error(`generation job ${job.id} has no campaign`);
+  let generated = Number((job.result as { generated?: unknown } | null)?.generated ?? 0);
+  let fruitless = 0;
+  while (generated < params.count) {
+    if (deps.stopping())
+      throw new Error("the worker is stopping; the job resumes from the codes already made");
+    const want = Math.min(deps.batchSize, params.count - generated);
+    const codes = generateCodes({ count: want, length: params.length, prefix: params.prefix, randomBytes });
+    const inserted = await withPgTransaction(deps.database.pool, async (sql) => {
+      const now = deps.clock();
+      const count = await insertGeneratedCodes(sql, {
+        storeId: job.storeId,
+        campaignId,
+        jobId: job.id,
+        codes,
+        now,
+      });
+      await recordJobProgress(
+        sql,
+        job.id,
+        ((generated + count) / params.count) * 100,
+        { generated: generated + count },
+        now,
+      );
+      return count;
+    });
+    generated += inserted;
+    fruitless = inserted === 0 ? fruitless + 1 : 0;
+    if (fruitless >= MAX_FRUITLESS_DRAWS) {
+      await finishJob(poolSql(deps.database.pool), job.id, {
+        state: "failed",
+        result: { generated },
+        errors: [
+          {
+            row: null,
+            value: "",
+            reason: "code_space_exhausted",
+            message: "every new draw collided with existing codes: use a longer length or another prefix",
+          },
+        ],
+        now: deps.clock(),
+      });
+      return;
+    }
+    await deps.onProgress(Math.floor((generated / params.count) * 100));
+  }
+  await finishJob(poolSql(deps.database.pool), job.id, {
+    state: "succeeded",
+    result: { generated },
+    errors: [],
+    now: deps.clock(),
+  });
+}

@@ -1,0 +1,140 @@
+import { type ImportRowProblem, readImportFile, writeErrorReport } from "@promo/code-files";
+import { ImportCodesParamsSchema, MAX_CODES_PER_IMPORT } from "@promo/contracts";
+import {
+  type Database,
+  findCampaignWindow,
+  findImportClashes,
+  findJobFile,
+  finishJob,
+  insertImportedCodes,
+  type JobProblem,
+  type JobRecord,
+  lockCodeNamespace,
+  poolSql,
+  recordJobProgress,
+  type Sql,
+  saveJobFile,
+  withPgTransaction,
+} from "@promo/db";
+
+export type ImportDeps = { database: Database; clock: () => Date };
+
+const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/**
+ * Imports the uploaded file all-or-nothing: the file is read and every rule checked (SPEC §4), then,
+ * in ONE transaction under the store's code-namespace lock, clashes with existing codes are looked
+ * up and either every code is inserted and the job succeeds, or nothing is and the job fails with
+ * every bad row (also as an .xlsx error report). A crash before the commit leaves nothing behind, and
+ * the job runs again from the start.
+ */
+export async function runImport(deps: ImportDeps, job: JobRecord): Promise<void> {
+  const params = ImportCodesParamsSchema.parse(job.params);
+  const campaignId = job.campaignId;
+  if (!campaignId) throw new Error(`import job ${job.id} has no campaign`);
+  const upload = await findJobFile(poolSql(deps.database.pool), job.id, "upload");
+  if (!upload) {
+    await fail(poolSql(deps.database.pool), deps, job, [
+      { row: null, value: params.fileName, reason: "file_missing", message: "the uploaded file is gone" },
+    ]);
+    return;
+  }
+  const checked = await readImportFile(new Uint8Array(upload.content), params.fileKind, {
+    maxCodes: MAX_CODES_PER_IMPORT,
+  });
+  if (!checked.ok) {
+    const problems: JobProblem[] = [
+      ...(checked.fileProblem
+        ? [
+            {
+              row: null,
+              value: params.fileName,
+              reason: checked.fileProblem.reason,
+              message: checked.fileProblem.message,
+            },
+          ]
+        : []),
+      ...checked.rows.map(toJobProblem),
+    ];
+    await withPgTransaction(deps.database.pool, (sql) => fail(sql, deps, job, problems));
+    return;
+  }
+  await recordJobProgress(
+    poolSql(deps.database.pool),
+    job.id,
+    50,
+    { checkedRows: checked.codes.length },
+    deps.clock(),
+  );
+
+  await withPgTransaction(deps.database.pool, async (sql) => {
+    await lockCodeNamespace(sql, job.storeId);
+    const campaign = await findCampaignWindow(sql, campaignId);
+    if (!campaign) {
+      await fail(sql, deps, job, [
+        {
+          row: null,
+          value: campaignId,
+          reason: "campaign_missing",
+          message: "the campaign no longer exists",
+        },
+      ]);
+      return;
+    }
+    const clashes = new Map(
+      (await findImportClashes(sql, { campaign, codeKeys: checked.codes.map((code) => code.codeKey) })).map(
+        (clash) => [clash.codeKey, clash],
+      ),
+    );
+    if (clashes.size > 0) {
+      const problems = checked.codes.flatMap((code): JobProblem[] => {
+        const clash = clashes.get(code.codeKey);
+        if (!clash) return [];
+        return [
+          {
+            row: code.row,
+            value: code.code,
+            reason: "code_conflict",
+            message: clash.sameCampaign
+              ? "this campaign already has this code (codes are case-insensitive)"
+              : `clashes with the live code of campaign "${clash.campaignName}" (${clash.campaignId}), whose dates overlap`,
+          },
+        ];
+      });
+      await fail(sql, deps, job, problems);
+      return;
+    }
+    const imported = await insertImportedCodes(sql, {
+      storeId: job.storeId,
+      campaignId,
+      jobId: job.id,
+      codes: checked.codes,
+      now: deps.clock(),
+    });
+    await finishJob(sql, job.id, { state: "succeeded", result: { imported }, errors: [], now: deps.clock() });
+  });
+}
+
+function toJobProblem(problem: ImportRowProblem): JobProblem {
+  return { row: problem.row, value: problem.value, reason: problem.reason, message: problem.message };
+}
+
+async function fail(
+  sql: Sql,
+  deps: ImportDeps,
+  job: JobRecord,
+  problems: readonly JobProblem[],
+): Promise<void> {
+  const report = await writeErrorReport({ rows: problems });
+  await saveJobFile(sql, job.id, "error_report", {
+    fileName: "import-errors.xlsx",
+    contentType: XLSX_TYPE,
+    content: report,
+  });
+  await finishJob(sql, job.id, {
+    state: "failed",
+    result: { imported: 0, badRows: problems.filter((problem) => problem.row !== null).length },
+    errors: problems,
+    now: deps.clock(),
+  });
+}

@@ -1,0 +1,83 @@
+import type { CodeJobPayload } from "@promo/contracts";
+import { type Database, poolSql, startJob } from "@promo/db";
+import type { Logger } from "@promo/observability";
+import { createCodeJobsWorker, createRedisConnection } from "@promo/queue";
+import type { Job, Worker } from "bullmq";
+import { runGeneration } from "./handlers/generate-codes.ts";
+import { runImport } from "./handlers/import-codes.ts";
+
+export type CodeJobsWorkerDeps = {
+  database: Database;
+  redisUrl: string;
+  logger: Logger;
+  clock: () => Date;
+  settings: { prefix: string; concurrency: number; lockMs: number; generationBatchSize: number };
+};
+
+/**
+ * Runs generation and import jobs from their own queue, so a merchant's million-code job never
+ * competes with checkout reservations for a worker. The `job` row decides what is left to do.
+ */
+export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
+  const { logger } = deps;
+  let worker: Worker | null = null;
+  let stopping = false;
+
+  async function handle(payload: CodeJobPayload, bullJob: Job): Promise<{ state: string }> {
+    const job = await startJob(poolSql(deps.database.pool), payload.jobId, deps.clock());
+    if (!job) {
+      logger.warn({ jobId: payload.jobId }, "code job row not found; dropping the queue job");
+      return { state: "missing" };
+    }
+    if (job.state === "succeeded" || job.state === "failed") return { state: job.state };
+    const log = logger.child({ jobId: job.id, kind: job.kind, campaignId: job.campaignId });
+    log.info("code job started");
+    const started = Date.now();
+    if (job.kind === "generate_codes") {
+      await runGeneration(
+        {
+          database: deps.database,
+          batchSize: deps.settings.generationBatchSize,
+          clock: deps.clock,
+          onProgress: (progress) => bullJob.updateProgress(progress),
+          stopping: () => stopping,
+        },
+        job,
+      );
+    } else {
+      await runImport({ database: deps.database, clock: deps.clock }, job);
+    }
+    log.info(
+      { ms: Date.now() - started, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1_024) },
+      "code job finished",
+    );
+    return { state: "finished" };
+  }
+
+  return {
+    start(): void {
+      worker = createCodeJobsWorker({
+        connection: createRedisConnection(deps.redisUrl, "blocking", "code-jobs-worker"),
+        prefix: deps.settings.prefix,
+        concurrency: deps.settings.concurrency,
+        lockMs: deps.settings.lockMs,
+        handle,
+      });
+      worker.on("failed", (job, error) =>
+        logger.warn(
+          { jobId: job?.data?.jobId, err: error.message, attempts: job?.attemptsMade },
+          "code job attempt failed",
+        ),
+      );
+      worker.on("error", (error) => logger.warn({ err: error.message }, "code jobs worker error"));
+    },
+    /**
+     * Running generations stop after the batch in hand (the attempt fails and BullMQ retries it,
+     * resuming from the codes already made); an import finishes its transaction.
+     */
+    async stop(): Promise<void> {
+      stopping = true;
+      await worker?.close();
+    },
+  };
+}

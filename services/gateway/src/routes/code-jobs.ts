@@ -1,0 +1,273 @@
+import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { PassThrough, Readable } from "node:stream";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createCodesExport, detectImportFileKind } from "@promo/code-files";
+import {
+  CodeCampaignParamsSchema,
+  GenerateCodesRequestSchema,
+  type ImportCodesParams,
+  JobIdParamsSchema,
+  JobSchemaOut,
+} from "@promo/contracts";
+import {
+  createJob,
+  findCampaign,
+  findJob,
+  findJobFile,
+  finishJob,
+  type JobKind,
+  type JobRecord,
+  listCodesForExport,
+  type NewJobFile,
+  poolSql,
+} from "@promo/db";
+import { checkGenerationSpec, DomainError } from "@promo/domain";
+import type { GatewayDeps } from "../deps.ts";
+import type { GatewayEnv } from "../env.ts";
+import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
+import { presentJob } from "../presenters.ts";
+import { validationHook } from "../validation.ts";
+
+const TAG = ["Code jobs"];
+const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+/** Codes read from PostgreSQL per page while an export streams. */
+const EXPORT_PAGE = 2_000;
+
+/** The upload route takes multipart bodies (every other route takes JSON). */
+export const IMPORT_PATH = /^\/v1\/campaigns\/[^/]+\/codes\/import$/;
+
+const generateRoute = createRoute({
+  method: "post",
+  path: "/v1/campaigns/{id}/codes/generate",
+  tags: TAG,
+  summary: "Generate codes in the background (202 with the job; poll GET /v1/jobs/{id})",
+  description:
+    "Crypto-random codes from an alphabet without look-alikes, unique in the store. 1..10,000 per request, up to 1,000,000 with `large: true`. Refused with CODE_SPACE_TOO_SMALL (422) when length and prefix leave fewer than 1,000 × count possible codes.",
+  request: { params: CodeCampaignParamsSchema, body: jsonBody(GenerateCodesRequestSchema) },
+  responses: {
+    202: jsonResponse(JobSchemaOut, "Accepted: the job"),
+    ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503),
+  },
+});
+
+const UploadSchema = z
+  .object({
+    file: z
+      .custom<File>((value) => value instanceof File, { message: "a file in the multipart field `file`" })
+      .openapi({ type: "string", format: "binary" }),
+  })
+  .openapi("CodeImportUpload");
+
+const importRoute = createRoute({
+  method: "post",
+  path: "/v1/campaigns/{id}/codes/import",
+  tags: TAG,
+  summary: "Import codes from an .xlsx or .csv file in the background (multipart field `file`)",
+  description:
+    "First sheet, first column; an optional header row (code, codes, promo code, coupon, 優惠碼, ...). All-or-nothing: every code must pass the code rules, be unique in the file (any letter case) and not clash with a live code of an overlapping campaign; at most 10,000 codes. The job's `errors` (and its .xlsx error report) list every bad row.",
+  request: {
+    params: CodeCampaignParamsSchema,
+    body: { content: { "multipart/form-data": { schema: UploadSchema } }, required: true },
+  },
+  responses: {
+    202: jsonResponse(JobSchemaOut, "Accepted: the job"),
+    ...errorResponses(400, 401, 403, 404, 413, 415, 503),
+  },
+});
+
+const exportRoute = createRoute({
+  method: "get",
+  path: "/v1/campaigns/{id}/codes/export",
+  tags: TAG,
+  summary: "Download the campaign's codes as .xlsx (streamed): code, state, uses, order numbers",
+  request: { params: CodeCampaignParamsSchema },
+  responses: {
+    200: {
+      description: "The spreadsheet",
+      content: { [XLSX_TYPE]: { schema: z.string().openapi({ type: "string", format: "binary" }) } },
+    },
+    ...errorResponses(401, 403, 404),
+  },
+});
+
+const getJobRoute = createRoute({
+  method: "get",
+  path: "/v1/jobs/{id}",
+  tags: TAG,
+  summary: "A code job: state, progress 0..100, result and every bad row",
+  request: { params: JobIdParamsSchema },
+  responses: { 200: jsonResponse(JobSchemaOut, "The job"), ...errorResponses(400, 401, 403, 404) },
+});
+
+const errorReportRoute = createRoute({
+  method: "get",
+  path: "/v1/jobs/{id}/error-report",
+  tags: TAG,
+  summary: "The bad rows of a failed import as .xlsx (row, value, reason, message)",
+  request: { params: JobIdParamsSchema },
+  responses: {
+    200: {
+      description: "The error report",
+      content: { [XLSX_TYPE]: { schema: z.string().openapi({ type: "string", format: "binary" }) } },
+    },
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+export function codeJobRoutes(deps: GatewayDeps) {
+  const { prisma, pool } = deps.database;
+  const sql = poolSql(pool);
+  const app = new OpenAPIHono<GatewayEnv>({ defaultHook: validationHook });
+
+  /** Records the job, then queues it; a job that cannot be queued is failed, not left waiting. */
+  async function submit(input: {
+    storeId: string;
+    campaignId: string;
+    kind: JobKind;
+    params: Record<string, unknown>;
+    upload?: NewJobFile;
+  }): Promise<JobRecord> {
+    const job = await createJob(sql, { id: randomUUID(), ...input, now: deps.clock() });
+    try {
+      await deps.codeJobs.enqueue({ jobId: job.id, storeId: input.storeId, kind: input.kind });
+    } catch (error) {
+      await finishJob(sql, job.id, {
+        state: "failed",
+        result: {},
+        errors: [
+          {
+            row: null,
+            value: "",
+            reason: "queue_unavailable",
+            message: "the job queue could not be reached",
+          },
+        ],
+        now: deps.clock(),
+      });
+      throw new DomainError("SERVICE_UNAVAILABLE", { reason: (error as Error).message });
+    }
+    return job;
+  }
+
+  async function campaignOf(storeId: string, campaignId: string) {
+    const campaign = await findCampaign(prisma, storeId, campaignId);
+    if (!campaign) throw new DomainError("NOT_FOUND");
+    return campaign;
+  }
+
+  app.openapi(generateRoute, async (c) => {
+    const { id: campaignId } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const { storeId } = c.get("principal");
+    const spec = checkGenerationSpec({
+      count: body.count,
+      ...(body.length === undefined ? {} : { length: body.length }),
+      ...(body.prefix === undefined ? {} : { prefix: body.prefix }),
+    });
+    await campaignOf(storeId, campaignId);
+    const job = await submit({ storeId, campaignId, kind: "generate_codes", params: spec });
+    c.get("logger").info({ jobId: job.id, campaignId, count: spec.count }, "code generation queued");
+    return c.json(presentJob(job), 202);
+  });
+
+  app.openapi(importRoute, async (c) => {
+    const { id: campaignId } = c.req.valid("param");
+    const { file } = c.req.valid("form");
+    const { storeId } = c.get("principal");
+    await campaignOf(storeId, campaignId);
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    if (bytes.byteLength > deps.settings.importMaxBytes) {
+      throw new DomainError("PAYLOAD_TOO_LARGE", { limitBytes: deps.settings.importMaxBytes });
+    }
+    const detected = detectImportFileKind(bytes, file.name);
+    if (!detected.ok) {
+      const field = { path: "file", message: detected.problem.message, reason: detected.problem.reason };
+      if (detected.problem.reason === "unsupported_type") {
+        throw new DomainError("UNSUPPORTED_MEDIA_TYPE", { fields: [field], accepted: [".xlsx", ".csv"] });
+      }
+      throw new DomainError("VALIDATION_ERROR", { fields: [field] });
+    }
+    const params: ImportCodesParams = {
+      fileName: file.name,
+      fileKind: detected.kind,
+      size: bytes.byteLength,
+    };
+    const job = await submit({
+      storeId,
+      campaignId,
+      kind: "import_codes",
+      params,
+      upload: {
+        fileName: file.name,
+        contentType: detected.kind === "xlsx" ? XLSX_TYPE : "text/csv",
+        content: bytes,
+      },
+    });
+    c.get("logger").info({ jobId: job.id, campaignId, bytes: bytes.byteLength }, "code import queued");
+    return c.json(presentJob(job), 202);
+  });
+
+  app.openapi(exportRoute, async (c) => {
+    const { id: campaignId } = c.req.valid("param");
+    const campaign = await campaignOf(c.get("principal").storeId, campaignId);
+    const output = new PassThrough();
+    const workbook = createCodesExport(output);
+    const now = deps.clock();
+    const logger = c.get("logger");
+    void (async () => {
+      let afterKey: string | null = null;
+      for (;;) {
+        const page = await listCodesForExport(sql, { campaignId, afterKey, limit: EXPORT_PAGE, now });
+        for (const code of page) {
+          workbook.addRow({
+            code: code.code,
+            state: code.state,
+            uses: code.uses,
+            orderNumbers: code.orderNumbers,
+            campaign: campaign.name,
+            createdAt: code.createdAt,
+          });
+        }
+        if (page.length < EXPORT_PAGE) break;
+        afterKey = page.at(-1)?.codeKey ?? null;
+        // Bounded memory: let the client take what is written before reading the next page.
+        if (output.writableNeedDrain) await once(output, "drain");
+        if (output.destroyed) return;
+      }
+      await workbook.finish();
+    })().catch((error: unknown) => {
+      logger.warn({ err: error, campaignId }, "code export failed mid-stream");
+      output.destroy(error as Error);
+    });
+    return new Response(Readable.toWeb(output) as ReadableStream, {
+      status: 200,
+      headers: {
+        "content-type": XLSX_TYPE,
+        "content-disposition": `attachment; filename="codes-${campaignId}.xlsx"`,
+      },
+    });
+  });
+
+  app.openapi(getJobRoute, async (c) => {
+    const job = await findJob(sql, c.get("principal").storeId, c.req.valid("param").id);
+    if (!job) throw new DomainError("NOT_FOUND");
+    return c.json(presentJob(job), 200);
+  });
+
+  app.openapi(errorReportRoute, async (c) => {
+    const job = await findJob(sql, c.get("principal").storeId, c.req.valid("param").id);
+    if (!job) throw new DomainError("NOT_FOUND");
+    const report = await findJobFile(sql, job.id, "error_report");
+    if (!report) throw new DomainError("NOT_FOUND", { reason: "this job has no error report" });
+    return new Response(new Uint8Array(report.content), {
+      status: 200,
+      headers: {
+        "content-type": XLSX_TYPE,
+        "content-disposition": `attachment; filename="${report.fileName}"`,
+      },
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,289 @@
+import { readFileSync } from "node:fs";
+import { createTestContext, eventually, type ServiceProcess, type TestContext } from "@promo/testing";
+import ExcelJS from "exceljs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEmptyCampaign, type JobView, uploadCodes, waitForJob, xlsxOf } from "../support/code-jobs.ts";
+import { api, createLiveCampaign, FLASH_CART, type System, startSystem } from "../support/system.ts";
+
+const IMPORT_MAX_BYTES = 1_000_000;
+
+let ctx: TestContext;
+let system: System;
+let gatewayUrl: string;
+let merchantKey: string;
+let jobsWorker: ServiceProcess;
+
+beforeAll(async () => {
+  ctx = await createTestContext("codeimport");
+  system = await startSystem(ctx, {
+    gateways: 1,
+    workers: 1,
+    env: { IMPORT_MAX_BYTES: String(IMPORT_MAX_BYTES) },
+  });
+  gatewayUrl = system.gateways[0]?.url ?? "";
+  merchantKey = system.store.keys.merchant;
+  jobsWorker = system.startProcess("code-jobs-worker", "code-jobs-1", { CODE_JOB_LOCK_MS: "2000" });
+});
+
+afterAll(async () => {
+  await system?.stop();
+  await ctx?.cleanup();
+});
+
+function validCodes(count: number, tag: string): string[] {
+  return Array.from({ length: count }, (_, index) => `${tag}${String(index).padStart(6, "0")}`);
+}
+
+async function codeCount(campaignId: string): Promise<number> {
+  const { rows } = await ctx.db.database.pool.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM code WHERE campaign_id = $1",
+    [campaignId],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+async function importInto(fileName: string, bytes: Uint8Array, name = fileName) {
+  const campaignId = await createEmptyCampaign(gatewayUrl, merchantKey, `Import ${name}`);
+  const accepted = await uploadCodes(gatewayUrl, merchantKey, campaignId, fileName, bytes);
+  return { campaignId, accepted };
+}
+
+/** Uploads the file into a new campaign and waits for the job to fail; nothing may be imported. */
+async function expectRejected(fileName: string, bytes: Uint8Array): Promise<JobView> {
+  const { campaignId, accepted } = await importInto(fileName, bytes);
+  expect(accepted.status).toBe(202);
+  const { job } = await waitForJob(gatewayUrl, merchantKey, accepted.body.id);
+  expect(job.state).toBe("failed");
+  expect(await codeCount(campaignId)).toBe(0);
+  return job;
+}
+
+const rowsOf = (job: JobView) => job.errors.map(({ row, value, reason }) => ({ row, value, reason }));
+
+describe("code import", () => {
+  it("imports a valid 10,000-row .xlsx with a header row: every code, in one job", async () => {
+    const codes = validCodes(10_000, "IMPA");
+    const { campaignId, accepted } = await importInto(
+      "codes.xlsx",
+      await xlsxOf([["Code"], ...codes.map((c) => [c])]),
+    );
+    expect(accepted.status).toBe(202);
+    const { job } = await waitForJob(gatewayUrl, merchantKey, accepted.body.id);
+    expect([job.state, job.progress, job.result, job.errors]).toEqual([
+      "succeeded",
+      100,
+      { imported: 10_000 },
+      [],
+    ]);
+    expect(await codeCount(campaignId)).toBe(10_000);
+  });
+
+  it("reads real spreadsheets: no header, numbers, spaces around, empty rows, formulas, only the first sheet", async () => {
+    const bytes = await xlsxOf(
+      [["  SPACED01  "], [111111], [], [{ formula: '"FORM"&"ULA1"', result: "FORMULA1" }], ["mixedCase9"]],
+      [["SECONDSHEET1"]],
+    );
+    const { campaignId, accepted } = await importInto("real.xlsx", bytes);
+    const { job } = await waitForJob(gatewayUrl, merchantKey, accepted.body.id);
+    expect([job.state, job.result]).toEqual(["succeeded", { imported: 4 }]);
+    const { rows } = await ctx.db.database.pool.query<{ code: string }>(
+      "SELECT code FROM code WHERE campaign_id = $1 ORDER BY code",
+      [campaignId],
+    );
+    expect(rows.map((row) => row.code)).toEqual(["111111", "FORMULA1", "SPACED01", "mixedCase9"]);
+  });
+
+  it("imports a .csv with quotes, CRLF and leading zeros kept", async () => {
+    const csv = '\ufeffcode\r\n"000123456"\r\nCSVCODE1\r\n\r\n"CSVCODE2"\r\n';
+    const { campaignId, accepted } = await importInto("codes.csv", new TextEncoder().encode(csv));
+    const { job } = await waitForJob(gatewayUrl, merchantKey, accepted.body.id);
+    expect([job.state, job.result]).toEqual(["succeeded", { imported: 3 }]);
+    expect(await codeCount(campaignId)).toBe(3);
+  });
+
+  it("rejects a file breaking one rule with the exact row numbers, imports nothing, and offers an .xlsx error report", async () => {
+    const base = validCodes(3, "ROWS");
+    const cases: Array<{ value: unknown; reason: string }> = [
+      { value: "ABCDE", reason: "too_short" },
+      { value: "AB CD1234", reason: "whitespace" },
+      { value: "優惠碼ABC123", reason: "cjk" },
+      { value: "ABC-123!", reason: "symbol" },
+      { value: 1234, reason: "number_lost_zeros" },
+    ];
+    for (const { value, reason } of cases) {
+      const job = await expectRejected(
+        `${reason}.xlsx`,
+        await xlsxOf([["code"], ...base.map((c) => [c]), [value]]),
+      );
+      expect(rowsOf(job)).toEqual([{ row: 5, value: String(value), reason }]);
+    }
+
+    const duplicate = await expectRejected(
+      "duplicate.xlsx",
+      await xlsxOf([["DUPCODE1"], ["OTHER001"], ["dupcode1"]]),
+    );
+    expect(rowsOf(duplicate)).toEqual([{ row: 3, value: "dupcode1", reason: "duplicate" }]);
+    expect(duplicate.errors[0]?.message).toContain("row 1");
+    expect(duplicate.errorReportUrl).toBe(`/v1/jobs/${duplicate.id}/error-report`);
+
+    const report = await fetch(`${gatewayUrl}${duplicate.errorReportUrl}`, {
+      headers: { authorization: `Bearer ${merchantKey}` },
+    });
+    expect(report.status).toBe(200);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(Buffer.from(await report.arrayBuffer()) as unknown as ArrayBuffer);
+    const sheet = workbook.worksheets[0];
+    expect(sheet?.getRow(2).values).toEqual([
+      undefined,
+      3,
+      "dupcode1",
+      "duplicate",
+      duplicate.errors[0]?.message,
+    ]);
+  });
+
+  it("rejects a clash with a live code of an overlapping campaign, naming it", async () => {
+    const live = `LIVECLASH${Date.now().toString(36).toUpperCase()}`;
+    const { campaignId: owner } = await createLiveCampaign(gatewayUrl, merchantKey, {
+      code: live,
+      usageLimit: null,
+      oncePerAccount: false,
+    });
+    const job = await expectRejected("clash.xlsx", await xlsxOf([["FINECODE1"], [live.toLowerCase()]]));
+    expect(rowsOf(job)).toEqual([{ row: 2, value: live.toLowerCase(), reason: "code_conflict" }]);
+    expect(job.errors[0]?.message).toContain(owner);
+  });
+
+  it("rejects 10,001 codes, a corrupt zip and a .txt renamed .xlsx, an empty file and an oversized one with a file-level error", async () => {
+    const tooMany = await expectRejected(
+      "many.xlsx",
+      await xlsxOf(validCodes(10_001, "MANY").map((c) => [c])),
+    );
+    expect(tooMany.errors.map((error) => [error.row, error.reason])).toEqual([[null, "too_many_codes"]]);
+
+    const real = await xlsxOf([["CORRUPT01"]]);
+    const corrupt = await expectRejected("corrupt.xlsx", real.slice(0, Math.floor(real.length / 2)));
+    expect(corrupt.errors.map((error) => [error.row, error.reason])).toEqual([[null, "corrupt_file"]]);
+
+    const renamed = await importInto("notes.xlsx", new TextEncoder().encode("just some notes\n"));
+    expect([renamed.accepted.status, renamed.accepted.body.error?.code]).toEqual([
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+    ]);
+    const empty = await importInto("empty.xlsx", new Uint8Array(0));
+    expect([empty.accepted.status, empty.accepted.body.error?.code]).toEqual([400, "VALIDATION_ERROR"]);
+    const huge = await importInto("huge.csv", new Uint8Array(IMPORT_MAX_BYTES + 1_000).fill(65));
+    expect([huge.accepted.status, huge.accepted.body.error?.code]).toEqual([413, "PAYLOAD_TOO_LARGE"]);
+    for (const attempt of [renamed, empty, huge]) expect(await codeCount(attempt.campaignId)).toBe(0);
+  });
+
+  it("a worker killed with SIGKILL during an import: after restart the job ends succeeded, all codes once", async () => {
+    const { campaignId, accepted } = await importInto(
+      "crash.xlsx",
+      await xlsxOf(validCodes(10_000, "CRASH").map((c) => [c])),
+    );
+    await eventually(
+      async () =>
+        (await api<JobView>(gatewayUrl, merchantKey, "GET", `/v1/jobs/${accepted.body.id}`)).body.state ===
+        "running",
+      "the import to start",
+      30_000,
+      5,
+    );
+    await jobsWorker.kill("SIGKILL");
+    expect(await jobsWorker.exited).toBe("SIGKILL");
+    const afterKill = (await api<JobView>(gatewayUrl, merchantKey, "GET", `/v1/jobs/${accepted.body.id}`))
+      .body;
+    expect(afterKill.state).toBe("running");
+    expect([0, 10_000]).toContain(await codeCount(campaignId));
+
+    jobsWorker = system.startProcess("code-jobs-worker", "code-jobs-2", { CODE_JOB_LOCK_MS: "2000" });
+    const { job } = await waitForJob(gatewayUrl, merchantKey, accepted.body.id, 60_000);
+    expect([job.state, job.result]).toEqual(["succeeded", { imported: 10_000 }]);
+    expect(await codeCount(campaignId)).toBe(10_000);
+  });
+});
+
+describe("code export", () => {
+  it("streams 100,000 codes as .xlsx with state, uses and order numbers, readable by a spreadsheet reader", async () => {
+    const campaignId = await createEmptyCampaign(gatewayUrl, merchantKey, "Export");
+    const generated = await api<JobView>(
+      gatewayUrl,
+      merchantKey,
+      "POST",
+      `/v1/campaigns/${campaignId}/codes/generate`,
+      {
+        count: 100_000,
+        large: true,
+      },
+    );
+    expect(generated.status).toBe(202);
+    const { job } = await waitForJob(gatewayUrl, merchantKey, generated.body.id, 120_000);
+    expect(job.state).toBe("succeeded");
+
+    const { rows } = await ctx.db.database.pool.query<{ code: string }>(
+      "SELECT code FROM code WHERE campaign_id = $1 ORDER BY code_key LIMIT 1",
+      [campaignId],
+    );
+    const sold = rows[0]?.code ?? "";
+    const held = await api<{ id: string }>(
+      gatewayUrl,
+      system.store.keys.checkout,
+      "POST",
+      "/v1/reservations",
+      {
+        code: sold,
+        accountId: "exporter",
+        cart: FLASH_CART,
+      },
+    );
+    expect(held.status).toBe(200);
+    const confirmed = await api(
+      gatewayUrl,
+      system.store.keys.checkout,
+      "POST",
+      `/v1/reservations/${held.body.id}/confirm`,
+      {
+        orderNumber: "ORD-EXPORT-1",
+      },
+    );
+    expect(confirmed.status).toBe(200);
+
+    const response = await fetch(`${gatewayUrl}/v1/campaigns/${campaignId}/codes/export`, {
+      headers: { authorization: `Bearer ${merchantKey}` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("spreadsheetml");
+    expect(response.headers.get("content-length")).toBeNull();
+    const bytes = Buffer.from(await response.arrayBuffer());
+
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
+    const sheet = workbook.worksheets[0];
+    expect(sheet?.rowCount).toBe(100_001);
+    expect(sheet?.getRow(1).values).toEqual([
+      undefined,
+      "Code",
+      "State",
+      "Uses",
+      "Order numbers",
+      "Campaign",
+      "Created at",
+    ]);
+    expect(sheet?.getRow(2).values).toEqual([
+      undefined,
+      sold,
+      "active",
+      1,
+      "ORD-EXPORT-1",
+      "Export",
+      expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    ]);
+    const gatewayPid = system.gateways[0]?.process.child.pid;
+    const peakKb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${gatewayPid}/status`, "utf8"))?.[1]);
+    console.log(
+      `export of 100,000 codes: ${bytes.length} bytes; gateway peak RSS ${Math.round(peakKb / 1024)} MB`,
+    );
+    expect(peakKb / 1024).toBeLessThan(300);
+  });
+});
