@@ -235,7 +235,7 @@ export async function readImportFile(
     const workbook = new ExcelJS.stream.xlsx.WorkbookReader(input, {
       sharedStrings: "cache",
       hyperlinks: "ignore",
-      styles: "ignore",
+      styles: "cache",
       worksheets: "emit",
       entries: "ignore",
     });
