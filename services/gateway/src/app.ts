@@ -13,7 +13,10 @@ import { checkoutRoutes } from "./routes/checkout.ts";
 import { codeJobRoutes, IMPORT_PATH } from "./routes/code-jobs.ts";
 import { codeRoutes } from "./routes/codes.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { queueDashboardRoutes } from "./routes/queue-dashboard.ts";
 import { reservationRoutes } from "./routes/reservations.ts";
+
+const QUEUE_DASHBOARD_PATH = "/admin/queues";
 
 /** The HTTP app: every route, one error model. main.ts serves it; tests call it directly. */
 export function createApp(deps: GatewayDeps) {
@@ -45,6 +48,16 @@ export function createApp(deps: GatewayDeps) {
   app.route("/", codeJobRoutes(deps));
   app.route("/", checkoutRoutes(deps));
   app.route("/", reservationRoutes(deps));
+
+  // The page and its API need an admin key; its static assets (the library's own files) do not.
+  const requireAdmin = requireScope("admin");
+  app.use("/admin/*", (c, next) =>
+    c.req.path.startsWith(`${QUEUE_DASHBOARD_PATH}/static/`) ? next() : requireAdmin(c, next),
+  );
+  app.route(
+    QUEUE_DASHBOARD_PATH,
+    queueDashboardRoutes({ queues: deps.dashboardQueues, basePath: QUEUE_DASHBOARD_PATH }),
+  );
 
   if (deps.settings.benchRoutes) {
     app.use("/bench/*", requireScope("checkout"));

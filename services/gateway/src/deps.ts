@@ -1,6 +1,7 @@
 import type { CodeJobPayload } from "@promo/contracts";
 import type { Database } from "@promo/db";
 import type { Logger } from "@promo/observability";
+import type { Queue } from "bullmq";
 import type { Context } from "hono";
 import type { Redis } from "ioredis";
 import type { GatewayEnv } from "./env.ts";
@@ -24,6 +25,8 @@ export type GatewayDeps = {
   };
   /** Background code jobs (generation, import): queued here, run by the code jobs worker. */
   codeJobs: { enqueue(payload: CodeJobPayload): Promise<void> };
+  /** Queues shown by the dashboard at /admin/queues. */
+  dashboardQueues: readonly Queue[];
   settings: {
     bodyLimitBytes: number;
     /** Largest code import upload. */

@@ -63,6 +63,10 @@ const app = createApp({
   clientIp: (c) => getConnInfo(c).remote.address ?? null,
   reservations: { dispatcher, redis, prefix: env.QUEUE_PREFIX, partitionCount: env.RESERVATION_PARTITIONS },
   codeJobs,
+  dashboardQueues: [
+    ...Array.from({ length: env.RESERVATION_PARTITIONS }, (_, partition) => queues.queueFor(partition)),
+    codeJobs.queue,
+  ],
   readiness: [
     { name: "postgres", check: () => pingDatabase(database.pool) },
     { name: "redis", check: async () => (await redis.ping().catch(() => "")) === "PONG" },

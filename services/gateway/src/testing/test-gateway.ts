@@ -54,6 +54,10 @@ export async function createTestGateway(
     readiness: overrides.readiness ?? [],
     reservations: { dispatcher, redis, prefix: ctx.queuePrefix, partitionCount: TEST_PARTITIONS },
     codeJobs,
+    dashboardQueues: [
+      ...Array.from({ length: TEST_PARTITIONS }, (_, partition) => queues.queueFor(partition)),
+      codeJobs.queue,
+    ],
     settings: {
       bodyLimitBytes: overrides.bodyLimitBytes ?? 1_048_576,
       importMaxBytes: overrides.importMaxBytes ?? 10_485_760,

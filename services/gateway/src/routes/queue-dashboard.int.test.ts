@@ -1,0 +1,54 @@
+import { createTestContext, type SeededStore, seedStore, type TestContext } from "@promo/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestGateway } from "../testing/test-gateway.ts";
+
+let ctx: TestContext;
+let gateway: Awaited<ReturnType<typeof createTestGateway>>;
+let store: SeededStore;
+
+beforeAll(async () => {
+  ctx = await createTestContext("dashboard");
+  gateway = await createTestGateway(ctx);
+  store = await seedStore(ctx.db.database.prisma, "dash");
+});
+
+afterAll(async () => {
+  await ctx?.cleanup();
+});
+
+const get = (path: string, key?: string) =>
+  gateway.app.request(path, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+
+describe("queue dashboard at /admin/queues", () => {
+  it("is for admin keys only", async () => {
+    expect((await get("/admin/queues")).status).toBe(401);
+    expect((await get("/admin/queues", store.keys.checkout)).status).toBe(403);
+    expect((await get("/admin/queues", store.keys.merchant)).status).toBe(403);
+    expect((await get("/admin/queues/api/queues", store.keys.checkout)).status).toBe(403);
+  });
+
+  it("serves the page, its assets and the queues with their job counts", async () => {
+    const page = await get("/admin/queues", store.keys.admin);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<div id="root"');
+    const base = /<base href="([^"]+)"/.exec(html)?.[1];
+    expect(base).toBe("/admin/queues/");
+    const script = /<script[^>]+src="([^"]+\.js)"/.exec(html)?.[1];
+    const asset = await get(new URL(script ?? "missing.js", `http://gateway${base}`).pathname);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("content-type")).toContain("javascript");
+
+    await gateway.codeJobs.enqueue({
+      jobId: "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f",
+      storeId: "0b8a9f34-1d2c-4a5e-9b7f-3c2d1e0f4a5b",
+      kind: "generate_codes",
+    });
+    const api = await get("/admin/queues/api/queues", store.keys.admin);
+    expect(api.status).toBe(200);
+    const body = (await api.json()) as { queues: { name: string; counts: Record<string, number> }[] };
+    const codeJobs = body.queues.find((queue) => queue.name === "{code-jobs}");
+    expect(codeJobs?.counts.waiting).toBe(1);
+    expect(body.queues.map((queue) => queue.name)).toContain("{reservations-00}");
+  });
+});
