@@ -1,3 +1,4 @@
+import type { Stream } from "node:stream";
 import ExcelJS from "exceljs";
 
 export type ExportRow = {
@@ -9,21 +10,30 @@ export type ExportRow = {
   createdAt: Date;
 };
 
-/**
- * A streaming .xlsx of codes written to `output`: each row is committed as it is added, so memory
- * stays bounded however many codes there are. Call finish() once, after the last row.
- */
-export function createCodesExport(output: NodeJS.WritableStream): {
+export type CodesExport = {
+  /** Writes the row out at once (committed), so memory stays bounded however many rows come. */
   addRow(row: ExportRow): void;
+  /** Ends the sheet and the workbook; call once, after the last row. */
   finish(): Promise<void>;
-} {
+};
+
+export const CODES_EXPORT_SHEET = "Codes";
+export const CODES_EXPORT_HEADER = ["Code", "State", "Uses", "Order numbers", "Campaign", "Created at"];
+
+/**
+ * A streaming .xlsx of codes written to `output` (one sheet "Codes"): order numbers joined with ", ",
+ * the creation time as an ISO 8601 UTC string. Inline strings and no styles keep the writer's memory
+ * flat; the caller handles the output's backpressure (wait for "drain" between pages).
+ */
+export function createCodesExport(output: NodeJS.WritableStream): CodesExport {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
-    stream: output as unknown as import("node:stream").Stream,
+    // exceljs's types want the Stream class; any writable stream works.
+    stream: output as unknown as Stream,
     useStyles: false,
     useSharedStrings: false,
   });
-  const sheet = workbook.addWorksheet("Codes");
-  sheet.addRow(["Code", "State", "Uses", "Order numbers", "Campaign", "Created at"]).commit();
+  const sheet = workbook.addWorksheet(CODES_EXPORT_SHEET);
+  sheet.addRow(CODES_EXPORT_HEADER).commit();
   return {
     addRow(row) {
       sheet

@@ -1,170 +1,329 @@
-import ExcelJS from "exceljs";
 import { describe, expect, it } from "vitest";
-import { createCodesExport } from "./codes-export.ts";
-import { writeErrorReport } from "./error-report.ts";
-import { csvFirstFields, detectImportFileKind, type ImportCheck, readImportFile } from "./import-file.ts";
+import { detectImportFileKind, HEADER_NAMES, type ImportCheck, readImportFile } from "./import-file.ts";
+import {
+  codeRows,
+  damagePart,
+  handMadeXlsx,
+  ownTempFiles,
+  workbookBytes,
+  xlsxOf,
+  zipOf,
+} from "./test-workbooks.ts";
 
-async function xlsx(...sheets: unknown[][][]): Promise<Uint8Array> {
-  const workbook = new ExcelJS.Workbook();
-  sheets.forEach((rows, index) => {
-    const sheet = workbook.addWorksheet(`S${index + 1}`);
-    for (const row of rows) sheet.addRow(row);
-  });
-  return new Uint8Array(await workbook.xlsx.writeBuffer());
-}
-
-const read = async (bytes: Uint8Array, maxCodes = 10_000) => readImportFile(bytes, "xlsx", { maxCodes });
-const problems = (check: ImportCheck) =>
+const text = (value: string) => new TextEncoder().encode(value);
+const read = (bytes: Uint8Array, maxCodes = 10_000) => readImportFile(bytes, "xlsx", { maxCodes });
+const problemsOf = (check: ImportCheck) =>
   check.ok ? [] : check.rows.map(({ row, value, reason }) => ({ row, value, reason }));
+const fileProblemOf = (check: ImportCheck) => (check.ok ? undefined : check.fileProblem);
+const codesOf = (check: ImportCheck) => (check.ok ? check.codes.map(({ row, code }) => [row, code]) : check);
 
 describe("detectImportFileKind", () => {
-  it("tells .xlsx by its zip signature and .csv by UTF-8 text; refuses the rest", async () => {
-    expect(detectImportFileKind(await xlsx([["ABCDEF"]]), "Codes.XLSX")).toEqual({ ok: true, kind: "xlsx" });
-    expect(detectImportFileKind(new TextEncoder().encode("ABCDEF\n"), "codes.csv")).toEqual({
+  it("takes .xlsx by its zip signature and .csv as UTF-8 text, in any letter case", async () => {
+    expect(detectImportFileKind(await xlsxOf([["ABCDEF"]]), "Codes.XLSX")).toEqual({
+      ok: true,
+      kind: "xlsx",
+    });
+    expect(detectImportFileKind(text("ABCDEF\n"), "codes.csv")).toEqual({ ok: true, kind: "csv" });
+    expect(detectImportFileKind(text("\ufeffcode\r\n優惠碼ABC\r\n"), "CODES.Csv")).toEqual({
       ok: true,
       kind: "csv",
     });
-    const renamed = detectImportFileKind(new TextEncoder().encode("notes"), "notes.xlsx");
+  });
+
+  it("refuses an empty file", () => {
+    for (const name of ["codes.xlsx", "codes.csv", "codes.txt"]) {
+      expect(detectImportFileKind(new Uint8Array(0), name)).toEqual({
+        ok: false,
+        problem: { reason: "empty_file", message: "the file is empty (0 bytes)" },
+      });
+    }
+  });
+
+  it("refuses a .txt renamed .xlsx, and a password-protected or old .xls workbook named .xlsx", () => {
+    const renamed = detectImportFileKind(text("just some notes\n"), "notes.xlsx");
     expect(renamed.ok ? null : renamed.problem.reason).toBe("unsupported_type");
-    const binary = detectImportFileKind(new Uint8Array([0xff, 0xfe, 0x00, 0x41]), "codes.csv");
-    expect(binary.ok ? null : binary.problem.reason).toBe("unsupported_type");
-    const other = detectImportFileKind(new TextEncoder().encode("ABCDEF"), "codes.txt");
-    expect(other.ok ? null : other.problem.reason).toBe("unsupported_type");
-    const empty = detectImportFileKind(new Uint8Array(0), "codes.xlsx");
-    expect(empty.ok ? null : empty.problem.reason).toBe("empty_file");
+    expect(renamed.ok ? null : renamed.problem.message).toContain("not an .xlsx (zip) workbook");
+    const ole = detectImportFileKind(
+      new Uint8Array([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0]),
+      "a.xlsx",
+    );
+    expect(ole.ok ? null : ole.problem.reason).toBe("unsupported_type");
+    expect(ole.ok ? null : ole.problem.message).toContain("password");
+  });
+
+  it("refuses a .csv that is not UTF-8 text (NUL bytes, UTF-16, invalid UTF-8)", () => {
+    for (const bytes of [
+      new Uint8Array([0x41, 0x42, 0x00, 0x43]),
+      new Uint8Array([0xff, 0xfe, 0x41, 0x00, 0x42, 0x00]),
+      new Uint8Array([0x41, 0xc3, 0x28, 0x42]),
+    ]) {
+      const detected = detectImportFileKind(bytes, "codes.csv");
+      expect(detected.ok ? null : detected.problem.reason).toBe("unsupported_type");
+      expect(detected.ok ? null : detected.problem.message).toContain("UTF-8");
+    }
+  });
+
+  it("refuses any other extension, naming the accepted ones", async () => {
+    for (const name of ["codes.txt", "codes.xls", "codes.xlsx.pdf", "codes"]) {
+      const detected = detectImportFileKind(await xlsxOf([["ABCDEF"]]), name);
+      expect(detected.ok ? null : detected.problem.reason).toBe("unsupported_type");
+      expect(detected.ok ? null : detected.problem.message).toMatch(/\.xlsx and \.csv/);
+    }
   });
 });
 
 describe("readImportFile (.xlsx)", () => {
-  it("reads the first column of the first sheet, skips a header and empty rows, trims, keeps row numbers", async () => {
+  it("reads the first column of the first sheet: header skipped, values trimmed, empty rows counted", async () => {
     const check = await read(
-      await xlsx([["優惠碼"], ["  CODE0001 "], [], [222222], ["code0003"]], [["OTHERSHEET"]]),
+      await xlsxOf(
+        [
+          [],
+          ["  優惠碼 ", "ignored column"],
+          ["  CODE0001 "],
+          [],
+          [null, "only column B"],
+          ["   "],
+          [111111],
+          ["code0003"],
+        ],
+        [["OTHERSHEET1"], ["bad code"]],
+      ),
     );
     expect(check).toEqual({
       ok: true,
       codes: [
-        { row: 2, code: "CODE0001", codeKey: "CODE0001" },
-        { row: 4, code: "222222", codeKey: "222222" },
-        { row: 5, code: "code0003", codeKey: "CODE0003" },
+        { row: 3, code: "CODE0001", codeKey: "CODE0001" },
+        { row: 7, code: "111111", codeKey: "111111" },
+        { row: 8, code: "code0003", codeKey: "CODE0003" },
       ],
     });
   });
 
-  it("lists every bad row with its rule", async () => {
+  it("takes the first row as data when it is not a header", async () => {
+    expect(codesOf(await read(await xlsxOf([["ABCDEF12"], ["GHIJKL34"]])))).toEqual([
+      [1, "ABCDEF12"],
+      [2, "GHIJKL34"],
+    ]);
+    // A header name is only a header in the first non-empty row.
+    const check = await read(await xlsxOf([["ABCDEF12"], ["code"]]));
+    expect(problemsOf(check)).toEqual([{ row: 2, value: "code", reason: "too_short" }]);
+  });
+
+  it("lists every bad row with its reason and its row number", async () => {
     const check = await read(
-      await xlsx([
+      await xlsxOf([
+        ["code"],
         ["GOODCODE1"],
         ["ABCDE"],
+        [],
         ["AB CD1234"],
         ["優惠碼ABC123"],
         ["ABC-123!"],
         [1234],
         [12.5],
+        [-123456],
+        [1234567890123456],
         ["goodcode1"],
         [{ formula: "A1&A2" }],
         [new Date(Date.UTC(2026, 0, 1))],
+        [true],
+        [{ error: "#N/A" }],
+        ["LASTGOOD1"],
       ]),
     );
-    expect(problems(check)).toEqual([
-      { row: 2, value: "ABCDE", reason: "too_short" },
-      { row: 3, value: "AB CD1234", reason: "whitespace" },
-      { row: 4, value: "優惠碼ABC123", reason: "cjk" },
-      { row: 5, value: "ABC-123!", reason: "symbol" },
-      { row: 6, value: "1234", reason: "number_lost_zeros" },
-      { row: 7, value: "12.5", reason: "not_an_integer" },
-      { row: 8, value: "goodcode1", reason: "duplicate" },
-      { row: 9, value: "=A1&A2", reason: "formula_without_value" },
-      { row: 10, value: "2026-01-01T00:00:00.000Z", reason: "unsupported_value" },
+    expect(problemsOf(check)).toEqual([
+      { row: 3, value: "ABCDE", reason: "too_short" },
+      { row: 5, value: "AB CD1234", reason: "whitespace" },
+      { row: 6, value: "優惠碼ABC123", reason: "cjk" },
+      { row: 7, value: "ABC-123!", reason: "symbol" },
+      { row: 8, value: "1234", reason: "number_lost_zeros" },
+      { row: 9, value: "12.5", reason: "not_an_integer" },
+      { row: 10, value: "-123456", reason: "not_an_integer" },
+      { row: 11, value: "1234567890123456", reason: "unsupported_value" },
+      { row: 12, value: "goodcode1", reason: "duplicate" },
+      { row: 13, value: "=A1&A2", reason: "formula_without_value" },
+      { row: 14, value: "2026-01-01T00:00:00.000Z", reason: "unsupported_value" },
+      { row: 15, value: "TRUE", reason: "unsupported_value" },
+      { row: 16, value: "#N/A", reason: "unsupported_value" },
+    ]);
+    const messages = check.ok ? [] : check.rows.map((problem) => problem.message);
+    expect(messages[0]).toBe("code must be at least 6 characters");
+    expect(messages[1]).toBe("code must not contain spaces");
+    expect(messages[4]).toContain("stored as a number, so Excel dropped any leading zeros");
+    expect(messages[4]).toContain("format the column as Text");
+    expect(messages[7]).toContain("15 digits");
+    expect(messages[8]).toBe("duplicate of row 2 (codes are case-insensitive)");
+  });
+
+  it("uses a formula's saved result, by the same rules as a typed value", async () => {
+    const check = await read(
+      await xlsxOf([
+        [{ formula: '"AB"&"CDEF12"', result: "ABCDEF12" }],
+        [{ formula: "100000+23456", result: 123456 }],
+        [{ formula: "1000+234", result: 1234 }],
+        [{ formula: '"abc"&"def12"', result: "abcdef12" }],
+      ]),
+    );
+    expect(problemsOf(check)).toEqual([
+      { row: 3, value: "1234", reason: "number_lost_zeros" },
+      { row: 4, value: "abcdef12", reason: "duplicate" },
+    ]);
+    expect(codesOf(await read(await xlsxOf([[{ formula: '"AB"&"CDEF12"', result: "ABCDEF12" }]])))).toEqual([
+      [1, "ABCDEF12"],
     ]);
   });
 
-  it("uses a formula's cached result", async () => {
-    const check = await read(await xlsx([[{ formula: '"AB"&"CDEF12"', result: "ABCDEF12" }]]));
-    expect(check.ok && check.codes.map((code) => code.code)).toEqual(["ABCDEF12"]);
+  it("reads a workbook as other tools write it: inline strings, no styles, error and boolean values", async () => {
+    const check = await read(
+      handMadeXlsx(
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>Promo Code</t></is></c></row>' +
+          '<row r="2"><c r="A2" t="inlineStr"><is><t> INLINE01 </t></is></c></row>' +
+          '<row r="4"><c r="A4" t="e"><f>1/0</f><v>#DIV/0!</v></c></row>' +
+          '<row r="5"><c r="A5" t="b"><v>1</v></c></row>' +
+          '<row r="6"><c r="A6" t="str"><f>B6</f><v>FROMFORMULA1</v></c></row>' +
+          '<row r="7"><c r="A7"><v>4567890</v></c></row>',
+      ),
+    );
+    expect(problemsOf(check)).toEqual([
+      { row: 4, value: "=1/0", reason: "formula_without_value" },
+      { row: 5, value: "TRUE", reason: "unsupported_value" },
+    ]);
+    const valid = await read(handMadeXlsx('<row r="3"><c r="A3"><v>4567890</v></c></row>'));
+    expect(codesOf(valid)).toEqual([[3, "4567890"]]);
   });
 
-  it("refuses more codes than allowed, no codes, and a corrupt workbook, as file-level problems", async () => {
-    const tooMany = await read(
-      await xlsx(Array.from({ length: 11 }, (_, index) => [`CODE${1000 + index}`])),
-      10,
-    );
-    expect(tooMany.ok ? null : tooMany.fileProblem?.reason).toBe("too_many_codes");
-    const none = await read(await xlsx([["code"], []]));
-    expect(none.ok ? null : none.fileProblem?.reason).toBe("no_codes");
-    const real = await xlsx([["ABCDEF12"]]);
-    const truncated = await read(real.slice(0, Math.floor(real.length / 2)));
-    expect(truncated.ok ? null : truncated.fileProblem?.reason).toBe("corrupt_file");
+  it("reads the first sheet in tab order, skipping a hidden one", async () => {
+    const reordered = await workbookBytes((workbook) => {
+      const created = workbook.addWorksheet("Created first");
+      created.addRow(["NOTTHISONE1"]);
+      const leftmost = workbook.addWorksheet("Leftmost tab");
+      leftmost.addRow(["LEFTMOST01"]);
+      // exceljs orders the tabs by orderNo (not in its types); the parts keep their creation order.
+      (created as unknown as { orderNo: number }).orderNo = 2;
+      (leftmost as unknown as { orderNo: number }).orderNo = 1;
+    });
+    expect(codesOf(await read(reordered))).toEqual([[1, "LEFTMOST01"]]);
+    const hiddenFirst = await workbookBytes((workbook) => {
+      workbook.addWorksheet("Hidden", { state: "hidden" }).addRow(["HIDDEN001"]);
+      workbook.addWorksheet("Visible").addRow(["VISIBLE01"]);
+    });
+    expect(codesOf(await read(hiddenFirst))).toEqual([[1, "VISIBLE01"]]);
+  });
+
+  it("reads 10,000 codes, and refuses 10,001 as too many", async () => {
+    const full = await read(await xlsxOf([["code"], ...codeRows(10_000)]));
+    expect(full.ok && full.codes.length).toBe(10_000);
+    expect(full.ok && full.codes.at(-1)).toEqual({ row: 10_001, code: "CODE109999", codeKey: "CODE109999" });
+
+    const tooMany = await read(await xlsxOf([["code"], ...codeRows(10_001)]));
+    expect(tooMany).toEqual({
+      ok: false,
+      fileProblem: {
+        reason: "too_many_codes",
+        message: "the file holds at least 10,001 codes; at most 10,000 per file",
+      },
+      rows: [],
+    });
+  });
+
+  it("refuses a file without codes", async () => {
+    for (const bytes of [await xlsxOf([["code"], [], ["  "]]), await xlsxOf([])]) {
+      expect(fileProblemOf(await read(bytes))?.reason).toBe("no_codes");
+    }
+  });
+
+  it("refuses a damaged or cut-short workbook as corrupt_file, and never hangs on one", async () => {
+    const real = await xlsxOf([["ABCDEF12"], ["GHIJKL34"]], [["MNOPQR56"]]);
+    const damaged: Uint8Array[] = [];
     const garbage = new Uint8Array(2_000).fill(7);
     garbage.set([0x50, 0x4b, 0x03, 0x04]);
-    const broken = await read(garbage);
-    expect(broken.ok ? null : broken.fileProblem?.reason).toBe("corrupt_file");
-  });
-});
-
-describe("CSV", () => {
-  it("takes the first field of each line: quotes, escaped quotes, CRLF, BOM, leading zeros kept", () => {
-    const text = '\ufeffcode,name\r\n"001234567","a, b"\r\n"QU""OTE12"\nPLAIN123,x\n\n';
-    expect([...csvFirstFields(text)]).toEqual([
-      [1, "code"],
-      [2, "001234567"],
-      [3, 'QU"OTE12'],
-      [4, "PLAIN123"],
-      [5, ""],
-    ]);
-  });
-
-  it("checks CSV rows like spreadsheet rows", async () => {
-    const check = await readImportFile(new TextEncoder().encode("code\n000123456\nbad code\n"), "csv", {
-      maxCodes: 10,
-    });
-    expect(problems(check)).toEqual([{ row: 3, value: "bad code", reason: "whitespace" }]);
-  });
-});
-
-describe("spreadsheets written", () => {
-  it("the error report re-reads as written", async () => {
-    const report = await writeErrorReport({
-      fileProblem: { reason: "too_many_codes", message: "too many" },
-      rows: [{ row: 3, value: "dup", reason: "duplicate", message: "duplicate of row 2" }],
-    });
-    const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(report as unknown as ArrayBuffer);
-    const sheet = workbook.getWorksheet("Errors");
-    expect(sheet?.getRow(1).values).toEqual([undefined, "Row", "Value", "Reason", "Message"]);
-    expect(sheet?.getRow(2).values).toEqual([undefined, undefined, "", "too_many_codes", "too many"]);
-    expect(sheet?.getRow(3).values).toEqual([undefined, 3, "dup", "duplicate", "duplicate of row 2"]);
-  });
-
-  it("the streaming export re-reads as written", async () => {
-    const { PassThrough } = await import("node:stream");
-    const output = new PassThrough();
-    const chunks: Buffer[] = [];
-    output.on("data", (chunk: Buffer) => chunks.push(chunk));
-    const exported = createCodesExport(output);
-    const createdAt = new Date(Date.UTC(2026, 10, 11));
-    for (let index = 0; index < 20_000; index += 1) {
-      exported.addRow({
-        code: `CODE${index}`,
-        state: "active",
-        uses: index % 3,
-        orderNumbers: index === 0 ? ["A-1", "A-2"] : [],
-        campaign: "C",
-        createdAt,
-      });
+    damaged.push(garbage);
+    for (const fraction of [0.1, 0.5, 0.9, 0.99])
+      damaged.push(real.slice(0, Math.floor(real.length * fraction)));
+    // Inverting a byte of compressed data once left exceljs waiting forever for the part's data.
+    for (const part of ["xl/workbook.xml", "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"]) {
+      for (const fraction of [0.2, 0.5, 0.8]) damaged.push(damagePart(real, part, fraction));
     }
-    await exported.finish();
-    const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(Buffer.concat(chunks) as unknown as ArrayBuffer);
-    const sheet = workbook.worksheets[0];
-    expect(sheet?.rowCount).toBe(20_001);
-    expect(sheet?.getRow(2).values).toEqual([
-      undefined,
-      "CODE0",
-      "active",
-      0,
-      "A-1, A-2",
-      "C",
-      createdAt.toISOString(),
+    for (const bytes of damaged) {
+      const problem = fileProblemOf(await read(bytes));
+      expect(problem?.reason).toBe("corrupt_file");
+      expect(problem?.message).toMatch(
+        /^the \.xlsx file cannot be read: .+; open it in Excel and save it again/,
+      );
+    }
+  });
+
+  it("refuses a zip that is not a workbook", async () => {
+    const corrupt = (why: string) => ({
+      reason: "corrupt_file",
+      message: `the .xlsx file cannot be read: ${why}; open it in Excel and save it again as an Excel Workbook (.xlsx)`,
+    });
+    expect(fileProblemOf(await read(zipOf({ "notes.txt": "hello" })))).toEqual(
+      corrupt("it holds no workbook"),
+    );
+    const document = zipOf({
+      "_rels/.rels":
+        '<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+      "word/document.xml": "<document/>",
+      "word/_rels/document.xml.rels": "<Relationships/>",
+    });
+    expect(fileProblemOf(await read(document))).toEqual(corrupt("it holds no worksheet"));
+  });
+
+  it("refuses a workbook that unpacks to more than the limit", async () => {
+    const bytes = await xlsxOf(codeRows(2_000));
+    const check = await readImportFile(bytes, "xlsx", { maxCodes: 10_000, maxUnpackedBytes: 64 * 1024 });
+    expect(fileProblemOf(check)?.reason).toBe("corrupt_file");
+    expect(fileProblemOf(check)?.message).toContain("unpacks to more than 64 KB");
+    expect((await readImportFile(bytes, "xlsx", { maxCodes: 10_000 })).ok).toBe(true);
+  });
+
+  it("reads a workbook as exceljs writes it (workbook part last) the same way every time", async () => {
+    // exceljs#3064: its streaming reader could end before taking the last parts of such a zip.
+    const bytes = await xlsxOf([["ABCDEF12"]], [["OTHER0001"]]);
+    const checks = await Promise.all(Array.from({ length: 100 }, () => read(bytes)));
+    expect(checks.filter((check) => !check.ok)).toEqual([]);
+  });
+
+  it("leaves no temporary files behind, even when it stops early", async () => {
+    const before = ownTempFiles();
+    await read(await xlsxOf([["ABCDEF12"]], [["OTHER0001"]]));
+    await read(await xlsxOf(codeRows(50)), 10);
+    await read(damagePart(await xlsxOf([["ABCDEF12"]]), "xl/worksheets/sheet1.xml", 0.5));
+    expect(ownTempFiles()).toEqual(before);
+  });
+});
+
+describe("readImportFile (.csv)", () => {
+  const readCsv = (value: string, maxCodes = 10_000) => readImportFile(text(value), "csv", { maxCodes });
+
+  it("keeps leading zeros and reads quoted fields, CRLF and a BOM", async () => {
+    const check = await readCsv(
+      '\ufeffPromo Code,Note\r\n001234,first\r\n"000789012","a, b"\r\n\r\n"QU""OTE1"\r\n',
+    );
+    expect(problemsOf(check)).toEqual([{ row: 5, value: 'QU"OTE1', reason: "symbol" }]);
+    expect(codesOf(await readCsv("\ufeff001234\r\n000789012\r\n"))).toEqual([
+      [1, "001234"],
+      [2, "000789012"],
     ]);
+  });
+
+  it("checks rows like spreadsheet rows: rules, duplicates, header, limits", async () => {
+    const check = await readCsv("coupon\n ABCDEF1 \nbad code\n\nabcdef1\n優惠碼ABC123\n");
+    expect(problemsOf(check)).toEqual([
+      { row: 3, value: "bad code", reason: "whitespace" },
+      { row: 5, value: "abcdef1", reason: "duplicate" },
+      { row: 6, value: "優惠碼ABC123", reason: "cjk" },
+    ]);
+    expect(fileProblemOf(await readCsv("code\n"))?.reason).toBe("no_codes");
+    expect(fileProblemOf(await readCsv(""))?.reason).toBe("no_codes");
+    expect(fileProblemOf(await readCsv("ABCDEF1\nABCDEF2\nABCDEF3\n", 2))).toEqual({
+      reason: "too_many_codes",
+      message: "the file holds at least 3 codes; at most 2 per file",
+    });
+  });
+
+  it.each(HEADER_NAMES)("skips the header %s, in any case and with spaces around it", async (header) => {
+    expect(codesOf(await readCsv(` ${header.toUpperCase()} \nABCDEF12\n`))).toEqual([[2, "ABCDEF12"]]);
   });
 });

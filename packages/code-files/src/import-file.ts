@@ -1,17 +1,26 @@
-// Reading an uploaded code file (SPEC §4): .xlsx through exceljs's streaming reader, .csv by a small
-// RFC 4180 reader of our own (exceljs's CSV reader turns "001234" into the number 1234). Only the
-// first worksheet and its first column are read. No I/O beyond the bytes given.
+// Reading an uploaded code file (SPEC §4): an .xlsx through exceljs's streaming reader, a .csv through
+// a small RFC 4180 reader of our own. Only the FIRST worksheet (the first visible tab) and its FIRST
+// column are read; other sheets and columns are ignored. Every row is checked against the code rules
+// of @promo/domain and for duplicates; every bad row is listed. No I/O beyond the bytes given.
 import { Readable } from "node:stream";
 import { CODE_FORMAT_MESSAGES, type CodeFormatProblem, checkCodeFormat } from "@promo/domain";
 import ExcelJS from "exceljs";
+import { readCsvFirstFields } from "./csv.ts";
+import { MAX_UNPACKED_BYTES, packFirstWorksheet } from "./xlsx-package.ts";
 
 export type ImportFileKind = "xlsx" | "csv";
 
-export type FileProblem = {
-  reason: "empty_file" | "unsupported_type" | "corrupt_file" | "too_many_codes" | "no_codes";
-  message: string;
-};
+/** Why a whole file is refused (nothing in it is looked at row by row). */
+export type FileProblemReason =
+  | "empty_file"
+  | "unsupported_type"
+  | "corrupt_file"
+  | "too_many_codes"
+  | "no_codes";
 
+export type FileProblem = { reason: FileProblemReason; message: string };
+
+/** Why one row of a file is refused. */
 export type RowProblemReason =
   | CodeFormatProblem
   | "duplicate"
@@ -27,6 +36,15 @@ export type ImportedCode = { row: number; code: string; codeKey: string };
 export type ImportCheck =
   | { ok: true; codes: ImportedCode[] }
   | { ok: false; fileProblem?: FileProblem; rows: ImportRowProblem[] };
+
+export type ImportFileDetection = { ok: true; kind: ImportFileKind } | { ok: false; problem: FileProblem };
+
+export type ImportReadOptions = {
+  /** More non-empty data rows than this refuse the file (too_many_codes); reading stops there. */
+  maxCodes: number;
+  /** The workbook parts read may unpack to at most this many bytes (default MAX_UNPACKED_BYTES). */
+  maxUnpackedBytes?: number;
+};
 
 /** A first non-empty row whose first cell is one of these (trimmed, lower-cased) is a header. */
 export const HEADER_NAMES: readonly string[] = [
@@ -45,38 +63,45 @@ export const HEADER_NAMES: readonly string[] = [
 ];
 
 const ZIP_SIGNATURE = [0x50, 0x4b, 0x03, 0x04];
+/** Old .xls workbooks and password-protected .xlsx files are OLE compound files. */
+const OLE_SIGNATURE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 
-/** Which reader a file needs, judged by its name and its first bytes. */
-export function detectImportFileKind(
-  bytes: Uint8Array,
-  fileName: string,
-): { ok: true; kind: ImportFileKind } | { ok: false; problem: FileProblem } {
-  if (bytes.byteLength === 0)
-    return { ok: false, problem: { reason: "empty_file", message: "the file is empty" } };
+const startsWith = (bytes: Uint8Array, signature: readonly number[]) =>
+  signature.every((byte, index) => bytes[index] === byte);
+
+/** Which reader a file needs, judged by its name (.xlsx or .csv, any letter case) and first bytes. */
+export function detectImportFileKind(bytes: Uint8Array, fileName: string): ImportFileDetection {
+  const refuse = (reason: FileProblemReason, message: string): ImportFileDetection => ({
+    ok: false,
+    problem: { reason, message },
+  });
+  if (bytes.byteLength === 0) return refuse("empty_file", "the file is empty (0 bytes)");
   const name = fileName.toLowerCase();
   if (name.endsWith(".xlsx")) {
-    if (ZIP_SIGNATURE.every((byte, index) => bytes[index] === byte)) return { ok: true, kind: "xlsx" };
-    return {
-      ok: false,
-      problem: {
-        reason: "unsupported_type",
-        message: "the file is named .xlsx but is not an .xlsx (zip) workbook, e.g. a renamed text file",
-      },
-    };
+    if (startsWith(bytes, ZIP_SIGNATURE)) return { ok: true, kind: "xlsx" };
+    if (startsWith(bytes, OLE_SIGNATURE)) {
+      return refuse(
+        "unsupported_type",
+        "the file is named .xlsx but is a password-protected workbook or an old .xls one: remove the password, or save it as an Excel Workbook (.xlsx)",
+      );
+    }
+    return refuse(
+      "unsupported_type",
+      "the file is named .xlsx but is not a spreadsheet: it is not an .xlsx (zip) workbook (e.g. a text file renamed .xlsx); save it from Excel as an Excel Workbook (.xlsx)",
+    );
   }
   if (name.endsWith(".csv")) {
     if (bytes.includes(0) || !isUtf8(bytes)) {
-      return {
-        ok: false,
-        problem: { reason: "unsupported_type", message: "the .csv file is not UTF-8 text" },
-      };
+      return refuse(
+        "unsupported_type",
+        "the .csv file is not UTF-8 text: save it as CSV UTF-8 (comma delimited) (.csv)",
+      );
     }
     return { ok: true, kind: "csv" };
   }
-  return {
-    ok: false,
-    problem: { reason: "unsupported_type", message: "only .xlsx and .csv files can be imported" },
-  };
+  const dot = name.lastIndexOf(".");
+  const extension = dot >= 0 ? `a ${name.slice(dot)} file` : "a file without an extension";
+  return refuse("unsupported_type", `${extension} cannot be imported: only .xlsx and .csv files can`);
 }
 
 function isUtf8(bytes: Uint8Array): boolean {
@@ -88,80 +113,176 @@ function isUtf8(bytes: Uint8Array): boolean {
   }
 }
 
+/**
+ * Reads the file and checks every row: the codes, or every bad row (row number, value, reason), or
+ * one problem for the whole file. Never throws for a bad file: a workbook that cannot be read is a
+ * corrupt_file problem.
+ */
+export async function readImportFile(
+  bytes: Uint8Array,
+  kind: ImportFileKind,
+  options: ImportReadOptions,
+): Promise<ImportCheck> {
+  const checker = createRowChecker(options.maxCodes);
+  if (kind === "csv") {
+    for (const [row, field] of readCsvFirstFields(new TextDecoder("utf-8").decode(bytes))) {
+      if (!checker.add(row, readCell(field))) break;
+    }
+    return checker.result();
+  }
+  const packed = await packFirstWorksheet(bytes, {
+    maxUnpackedBytes: options.maxUnpackedBytes ?? MAX_UNPACKED_BYTES,
+  });
+  if (!packed.ok) return corrupt(packed.problem);
+  // The package holds the first worksheet only (see xlsx-package.ts), so the reader stops after it.
+  const input = Readable.from([packed.zip]);
+  try {
+    const workbook = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+      worksheets: "emit",
+      sharedStrings: "cache",
+      hyperlinks: "ignore",
+      // Styles are read (the package keeps only styles.xml) so that a date cell is seen as a date,
+      // not as the day number Excel stores (46023 would pass for a number that lost its zeros).
+      styles: "cache",
+      entries: "ignore",
+    });
+    let worksheets = 0;
+    for await (const worksheet of workbook) {
+      worksheets += 1;
+      for await (const row of worksheet) {
+        if (!checker.add(row.number, readCell(row.getCell(1).value))) break;
+      }
+      break;
+    }
+    if (worksheets === 0) return corrupt("it holds no worksheet");
+  } catch {
+    return corrupt("its content is damaged");
+  } finally {
+    input.destroy();
+  }
+  return checker.result();
+}
+
+function corrupt(why: string): ImportCheck {
+  return {
+    ok: false,
+    fileProblem: {
+      reason: "corrupt_file",
+      message: `the .xlsx file cannot be read: ${why}; open it in Excel and save it again as an Excel Workbook (.xlsx)`,
+    },
+    rows: [],
+  };
+}
+
 /** A cell as read: its text, or why it cannot be a code. */
 type CellReading =
   | { kind: "empty" }
   | { kind: "text"; text: string }
   | { kind: "bad"; value: string; reason: RowProblemReason; message: string };
 
-const NUMBER_MESSAGE =
-  "the cell holds a number, so Excel dropped any leading zeros (001234 became 1234); format the column as Text and type the codes again";
+const NUMBER_LOST_ZEROS_MESSAGE =
+  "the cell is stored as a number, so Excel dropped any leading zeros (e.g. 001234 became 1234); format the column as Text and type the codes again";
+
+/** Excel keeps 15 significant digits of a number; the rest of a longer one is gone. */
+const EXCEL_NUMBER_DIGITS = 15;
 
 function readNumber(value: number): CellReading {
-  if (!Number.isSafeInteger(value) || value < 0) {
+  if (!Number.isInteger(value) || value < 0) {
     return {
       kind: "bad",
       value: String(value),
       reason: "not_an_integer",
-      message: "a number that is not a whole, positive number cannot be a code",
+      message: "the cell is a number that is not a whole number of 0 or more, so it cannot be a code",
     };
   }
   const digits = String(value);
-  if (digits.length < 6)
-    return { kind: "bad", value: digits, reason: "number_lost_zeros", message: NUMBER_MESSAGE };
+  if (!Number.isSafeInteger(value) || digits.length > EXCEL_NUMBER_DIGITS) {
+    return unsupported(
+      digits,
+      "the cell is stored as a number longer than the 15 digits Excel keeps, so digits may be lost; format the column as Text and type the codes again",
+    );
+  }
+  if (digits.length < 6) {
+    return { kind: "bad", value: digits, reason: "number_lost_zeros", message: NUMBER_LOST_ZEROS_MESSAGE };
+  }
   return { kind: "text", text: digits };
 }
 
-function readCell(value: unknown): CellReading {
-  if (value === null || value === undefined) return { kind: "empty" };
-  if (typeof value === "string")
-    return value.trim() === "" ? { kind: "empty" } : { kind: "text", text: value.trim() };
-  if (typeof value === "number") return readNumber(value);
-  if (typeof value === "object") {
-    const cell = value as Record<string, unknown>;
-    if (Array.isArray(cell.richText)) {
-      const text = (cell.richText as { text?: unknown }[]).map((part) => String(part.text ?? "")).join("");
-      return readCell(text);
-    }
-    if ("formula" in cell || "sharedFormula" in cell) {
-      const result = cell.result;
-      if (
-        result === undefined ||
-        result === null ||
-        (typeof result === "object" && "error" in (result as object))
-      ) {
-        return {
-          kind: "bad",
-          value: `=${String(cell.formula ?? cell.sharedFormula ?? "")}`,
-          reason: "formula_without_value",
-          message: "a formula without a computed value: save the file in Excel first, or paste the values",
-        };
-      }
-      return readCell(result);
-    }
-    if (typeof cell.text === "string") return readCell(cell.text);
-  }
-  return {
-    kind: "bad",
-    value: value instanceof Date ? value.toISOString() : String(value),
-    reason: "unsupported_value",
-    message: "the cell is not text (a date, a true/false or an error value)",
-  };
+function unsupported(value: string, message: string): CellReading {
+  return { kind: "bad", value, reason: "unsupported_value", message };
 }
 
-/** Checks rows as they come: code rules, duplicates (any letter case), the header, the size cap. */
+/** A cell value as exceljs's streaming reader gives it (a CSV field is a string). */
+function readCell(value: unknown): CellReading {
+  if (value === null || value === undefined) return { kind: "empty" };
+  if (typeof value === "string") {
+    const text = value.trim();
+    return text === "" ? { kind: "empty" } : { kind: "text", text };
+  }
+  if (typeof value === "number") {
+    if (Number.isNaN(value)) return unsupported("NaN", "the cell is not a number or text");
+    return readNumber(value);
+  }
+  if (typeof value === "boolean") {
+    return unsupported(String(value).toUpperCase(), "the cell holds TRUE or FALSE, not a code");
+  }
+  if (value instanceof Date) {
+    return unsupported(
+      Number.isNaN(value.getTime()) ? "(date)" : value.toISOString(),
+      "the cell holds a date, not a code; format the column as Text and type the codes again",
+    );
+  }
+  if (typeof value === "object") {
+    if ("richText" in value && Array.isArray(value.richText)) {
+      return readCell(
+        value.richText
+          .map((run: unknown) =>
+            typeof run === "object" && run !== null && "text" in run && typeof run.text === "string"
+              ? run.text
+              : "",
+          )
+          .join(""),
+      );
+    }
+    if ("formula" in value || "sharedFormula" in value) return readFormula(value);
+    if ("error" in value) {
+      return unsupported(String(value.error), "the cell holds an error value (such as #N/A), not a code");
+    }
+    if ("text" in value && typeof value.text === "string") return readCell(value.text);
+  }
+  return unsupported(String(value), "the cell holds something other than text or a number");
+}
+
+/** A formula counts as the result Excel saved with it; without one there is nothing to read. */
+function readFormula(cell: { formula?: unknown; sharedFormula?: unknown; result?: unknown }): CellReading {
+  const formula = typeof cell.formula === "string" && cell.formula !== "" ? `=${cell.formula}` : "(formula)";
+  const result = cell.result;
+  // exceljs's streaming reader drops an error result (#N/A, #DIV/0!) as well: it arrives as none.
+  if (result === undefined || result === null) {
+    return {
+      kind: "bad",
+      value: formula,
+      reason: "formula_without_value",
+      message:
+        "the cell is a formula with no saved result (or with an error such as #N/A): open the file in Excel and save it, or paste the codes as values",
+    };
+  }
+  return readCell(result);
+}
+
+/** Checks rows as they come: the header, code rules, duplicates (any letter case), the size cap. */
 function createRowChecker(maxCodes: number) {
   const codes: ImportedCode[] = [];
   const problems: ImportRowProblem[] = [];
   const firstRowOf = new Map<string, number>();
-  let seenData = false;
+  let seenNonEmpty = false;
   let dataRows = 0;
   return {
-    /** false once the file holds more than maxCodes codes (stop reading). */
+    /** false once the file holds more than maxCodes data rows: stop reading. */
     add(row: number, reading: CellReading): boolean {
       if (reading.kind === "empty") return true;
-      if (!seenData) {
-        seenData = true;
+      if (!seenNonEmpty) {
+        seenNonEmpty = true;
         if (reading.kind === "text" && HEADER_NAMES.includes(reading.text.toLowerCase())) return true;
       }
       dataRows += 1;
@@ -200,7 +321,7 @@ function createRowChecker(maxCodes: number) {
           ok: false,
           fileProblem: {
             reason: "too_many_codes",
-            message: `the file holds more than ${maxCodes.toLocaleString("en")} codes; at most ${maxCodes.toLocaleString("en")} per file`,
+            message: `the file holds at least ${(maxCodes + 1).toLocaleString("en")} codes; at most ${maxCodes.toLocaleString("en")} per file`,
           },
           rows: [],
         };
@@ -208,108 +329,15 @@ function createRowChecker(maxCodes: number) {
       if (dataRows === 0) {
         return {
           ok: false,
-          fileProblem: { reason: "no_codes", message: "the file holds no codes" },
+          fileProblem: {
+            reason: "no_codes",
+            message:
+              "the file holds no codes: put one code per row in the first column of the first sheet (a header row is optional)",
+          },
           rows: [],
         };
       }
       return problems.length > 0 ? { ok: false, rows: problems } : { ok: true, codes };
     },
   };
-}
-
-/** Reads the file and checks every row; lists every bad row, or one problem for the whole file. */
-export async function readImportFile(
-  bytes: Uint8Array,
-  kind: ImportFileKind,
-  options: { maxCodes: number },
-): Promise<ImportCheck> {
-  const checker = createRowChecker(options.maxCodes);
-  if (kind === "csv") {
-    for (const [row, field] of csvFirstFields(new TextDecoder("utf-8").decode(bytes))) {
-      if (!checker.add(row, readCell(field))) break;
-    }
-    return checker.result();
-  }
-  const input = Readable.from([Buffer.from(bytes)]);
-  try {
-    const workbook = new ExcelJS.stream.xlsx.WorkbookReader(input, {
-      sharedStrings: "cache",
-      hyperlinks: "ignore",
-      styles: "cache",
-      worksheets: "emit",
-      entries: "ignore",
-    });
-    let sheets = 0;
-    // The first worksheet only: later sheets are ignored (documented for merchants).
-    sheetLoop: for await (const worksheet of workbook) {
-      sheets += 1;
-      for await (const row of worksheet) {
-        if (!checker.add(row.number, readCell(row.getCell(1).value))) break sheetLoop;
-      }
-      break;
-    }
-    if (sheets === 0) return corrupt("the workbook holds no worksheet");
-  } catch (error) {
-    return corrupt((error as Error).message);
-  } finally {
-    input.destroy();
-  }
-  return checker.result();
-}
-
-function corrupt(detail: string): ImportCheck {
-  return {
-    ok: false,
-    fileProblem: {
-      reason: "corrupt_file",
-      message: `the .xlsx file cannot be read (corrupt or not a workbook): ${detail}`,
-    },
-    rows: [],
-  };
-}
-
-/** [row number, first field] of every line of a CSV text (RFC 4180 quoting, CRLF or LF, BOM dropped). */
-export function* csvFirstFields(text: string): Generator<[number, string]> {
-  let index = text.startsWith("\ufeff") ? 1 : 0;
-  let row = 1;
-  while (index < text.length) {
-    let field = "";
-    let fieldIndex = 0;
-    let first = "";
-    for (;;) {
-      if (text[index] === '"') {
-        index += 1;
-        for (;;) {
-          if (index >= text.length) break;
-          if (text[index] === '"') {
-            if (text[index + 1] === '"') {
-              field += '"';
-              index += 2;
-              continue;
-            }
-            index += 1;
-            break;
-          }
-          field += text[index];
-          index += 1;
-        }
-      }
-      while (index < text.length && text[index] !== "," && text[index] !== "\n" && text[index] !== "\r") {
-        field += text[index];
-        index += 1;
-      }
-      if (fieldIndex === 0) first = field;
-      field = "";
-      fieldIndex += 1;
-      if (text[index] === ",") {
-        index += 1;
-        continue;
-      }
-      break;
-    }
-    if (text[index] === "\r") index += 1;
-    if (text[index] === "\n") index += 1;
-    yield [row, first];
-    row += 1;
-  }
 }

@@ -1,3 +1,5 @@
 export * from "./codes-export.ts";
+export * from "./csv.ts";
 export * from "./error-report.ts";
 export * from "./import-file.ts";
+export { MAX_UNPACKED_BYTES } from "./xlsx-package.ts";
