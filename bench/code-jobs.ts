@@ -59,6 +59,7 @@ try {
 
   const post = async (path: string, body: unknown) => {
     const response = await fetch(`${origin}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
+    if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
     return (await response.json()) as { id: string };
   };
   const campaign = async (name: string) => {
@@ -69,14 +70,16 @@ try {
       currency: "TWD",
       startsAt: new Date(now).toISOString(),
       endsAt: new Date(now + 86_400_000).toISOString(),
-      productIds: [],
+      productIds: ["SKU-1"],
       usageLimit: null,
       oncePerAccount: false,
     });
   };
   const finished = async (jobId: string): Promise<Job> => {
     for (;;) {
-      const job = (await (await fetch(`${origin}/v1/jobs/${jobId}`, { headers })).json()) as Job;
+      const response = await fetch(`${origin}/v1/jobs/${jobId}`, { headers });
+      if (!response.ok) throw new Error(`GET /v1/jobs/${jobId}: ${response.status} ${await response.text()}`);
+      const job = (await response.json()) as Job;
       if (job.state === "succeeded" || job.state === "failed") return job;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -107,13 +110,13 @@ try {
   const form = new FormData();
   form.append("file", new Blob([file]), "codes.xlsx");
   started = performance.now();
-  const upload = (await (
-    await fetch(`${origin}/v1/campaigns/${imported.id}/codes/import`, {
-      method: "POST",
-      headers: { authorization: headers.authorization },
-      body: form,
-    })
-  ).json()) as { id: string };
+  const uploaded = await fetch(`${origin}/v1/campaigns/${imported.id}/codes/import`, {
+    method: "POST",
+    headers: { authorization: headers.authorization },
+    body: form,
+  });
+  if (!uploaded.ok) throw new Error(`import upload: ${uploaded.status} ${await uploaded.text()}`);
+  const upload = (await uploaded.json()) as { id: string };
   const importJob = await finished(upload.id);
   const importSeconds = (performance.now() - started) / 1_000;
 
