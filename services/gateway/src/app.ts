@@ -12,6 +12,7 @@ import { campaignRoutes } from "./routes/campaigns.ts";
 import { checkoutRoutes } from "./routes/checkout.ts";
 import { codeJobRoutes, IMPORT_PATH } from "./routes/code-jobs.ts";
 import { codeRoutes } from "./routes/codes.ts";
+import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { queueDashboardRoutes } from "./routes/queue-dashboard.ts";
 import { reservationRoutes } from "./routes/reservations.ts";
@@ -43,6 +44,7 @@ export function createApp(deps: GatewayDeps) {
   app.use("/v1/reservations", requireScope("checkout"));
 
   app.route("/", healthRoutes(deps));
+  app.route("/", docsRoutes());
   app.route("/", campaignRoutes(deps));
   app.route("/", codeRoutes(deps));
   app.route("/", codeJobRoutes(deps));

@@ -1,0 +1,141 @@
+import { TOPICS } from "@promo/contracts";
+import { ERROR_CODES } from "@promo/domain";
+import { createTestContext, type TestContext } from "@promo/testing";
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestGateway } from "./testing/test-gateway.ts";
+
+let ctx: TestContext;
+let app: Awaited<ReturnType<typeof createTestGateway>>["app"];
+
+beforeAll(async () => {
+  ctx = await createTestContext("openapi");
+  ({ app } = await createTestGateway(ctx));
+});
+
+afterAll(async () => {
+  await ctx?.cleanup();
+});
+
+type OpenApiDocument = {
+  openapi: string;
+  info: { description: string };
+  paths: Record<string, Record<string, unknown>>;
+  components: { schemas: Record<string, { enum?: string[] }> };
+  "x-error-catalogue": { code: string; status: number; messages: { en: string; "zh-TW": string } }[];
+};
+
+/**
+ * Routes that are not part of the JSON API and so are not in the document: the documents and the
+ * docs page themselves, the queue dashboard (a library's UI and its private API), the bench-only
+ * baselines, and the metrics scrape endpoint.
+ */
+const NOT_API = [
+  /^\/openapi\.json$/,
+  /^\/asyncapi\.json$/,
+  /^\/docs(\/|$)/,
+  /^\/admin\/queues(\/|$)/,
+  /^\/bench\//,
+  /^\/metrics$/,
+];
+
+/** Every concrete route the app serves, as "METHOD /path/{param}" (middleware excluded). */
+function servedRoutes(): string[] {
+  const routes = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === "ALL" || route.path.includes("*")) continue;
+    if (NOT_API.some((pattern) => pattern.test(route.path))) continue;
+    routes.add(`${route.method} ${route.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}")}`);
+  }
+  return [...routes].sort();
+}
+
+describe("API documents", () => {
+  it("serves /openapi.json that validates as OpenAPI 3.1", async () => {
+    const response = await app.request("/openapi.json");
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as Record<string, unknown>;
+    const validator = new Validator();
+    const result = await validator.validate(document);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe("3.1");
+  });
+
+  it("lists every route the app serves", async () => {
+    const document = (await (await app.request("/openapi.json")).json()) as OpenApiDocument;
+    const documented = new Set(
+      Object.entries(document.paths).flatMap(([path, operations]) =>
+        Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+      ),
+    );
+    const served = servedRoutes();
+    expect(served.length).toBeGreaterThan(15);
+    expect(served.filter((route) => !documented.has(route))).toEqual([]);
+    expect(served).toContain("POST /v1/reservations");
+  });
+
+  it("carries the error catalogue with statuses and both languages", async () => {
+    const document = (await (await app.request("/openapi.json")).json()) as OpenApiDocument;
+    expect(document.components.schemas.ErrorCode?.enum).toEqual([...ERROR_CODES]);
+    expect(document["x-error-catalogue"].map((entry) => entry.code)).toEqual([...ERROR_CODES]);
+    const limit = document["x-error-catalogue"].find((entry) => entry.code === "USAGE_LIMIT_REACHED");
+    expect(limit?.status).toBe(409);
+    expect(limit?.messages["zh-TW"]).toBeTruthy();
+    for (const code of ERROR_CODES) expect(document.info.description).toContain(`\`${code}\``);
+  });
+
+  it("serves /asyncapi.json with every topic and a JSON Schema per event", async () => {
+    const response = await app.request("/asyncapi.json");
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as {
+      asyncapi: string;
+      channels: Record<string, { address: string; messages: Record<string, { $ref: string }> }>;
+      components: {
+        messages: Record<string, { name: string; payload: { type?: string; properties?: object } }>;
+      };
+    };
+    expect(document.asyncapi).toBe("3.0.0");
+    expect(
+      Object.values(document.channels)
+        .map((channel) => channel.address)
+        .sort(),
+    ).toEqual(Object.values(TOPICS).sort());
+    for (const channel of Object.values(document.channels)) {
+      for (const { $ref } of Object.values(channel.messages)) {
+        const message = document.components.messages[$ref.split("/").at(-1) ?? ""];
+        expect(message, $ref).toBeDefined();
+        expect(message?.payload.type, $ref).toBe(message?.name.includes(" ") ? "string" : "object");
+      }
+    }
+    const names = Object.values(document.components.messages).map((message) => message.name);
+    for (const type of [
+      "order.placed",
+      "order.cancelled",
+      "reservation.reserved",
+      "reservation.confirmed",
+      "alert.raised",
+    ])
+      expect(names).toContain(type);
+    const confirmed = Object.values(document.components.messages).find(
+      (message) => message.name === "reservation.confirmed",
+    );
+    expect(Object.keys(confirmed?.payload.properties ?? {})).toEqual(
+      expect.arrayContaining(["eventId", "orderNumber", "discount", "partnerId"]),
+    );
+  });
+
+  it("serves the docs page and its assets without a key, from the installed package", async () => {
+    const page = await app.request("/docs");
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("swagger-ui-bundle.js");
+    expect(html).not.toMatch(/https?:\/\//);
+    const bundle = await app.request("/docs/assets/swagger-ui-bundle.js");
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get("content-type")).toContain("javascript");
+    expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+    expect((await app.request("/docs/assets/package.json")).status).toBe(404);
+    expect((await app.request("/docs/assets/..%2F..%2Fpackage.json")).status).toBe(404);
+  });
+});
