@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { DatabaseUrlSchema, LogLevelSchema, PositiveIntSchema, RedisUrlSchema } from "./common.ts";
+import {
+  DatabaseUrlSchema,
+  LogLevelSchema,
+  MetricsPortSchema,
+  PositiveIntSchema,
+  RedisUrlSchema,
+} from "./common.ts";
 import { ReservationQueueEnvSchema } from "./reservation-worker.ts";
 
 export const CodeJobsWorkerEnvSchema = ReservationQueueEnvSchema.pick({ QUEUE_PREFIX: true }).extend({
@@ -13,5 +19,6 @@ export const CodeJobsWorkerEnvSchema = ReservationQueueEnvSchema.pick({ QUEUE_PR
   /** BullMQ job lock; a crashed worker's job runs again after about this long. */
   CODE_JOB_LOCK_MS: PositiveIntSchema.default(30_000),
   LOG_LEVEL: LogLevelSchema,
+  METRICS_PORT: MetricsPortSchema,
 });
 export type CodeJobsWorkerEnv = z.output<typeof CodeJobsWorkerEnvSchema>;

@@ -37,6 +37,9 @@ export const LogLevelSchema = z.enum(LOG_LEVELS).default("info");
 
 export const PortSchema = z.coerce.number().int().min(0).max(65_535);
 
+/** Port of a worker process's Prometheus endpoint (GET /metrics); 0 turns it off. */
+export const MetricsPortSchema = PortSchema.default(0);
+
 export const PositiveIntSchema = z.coerce.number().int().positive();
 
 export const BooleanFlagSchema = z

@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { DatabaseUrlSchema, KafkaBrokersSchema, LogLevelSchema, PositiveIntSchema } from "./common.ts";
+import {
+  DatabaseUrlSchema,
+  KafkaBrokersSchema,
+  LogLevelSchema,
+  MetricsPortSchema,
+  PositiveIntSchema,
+} from "./common.ts";
 import { KafkaTopicsEnvSchema } from "./kafka.ts";
 
 export const OrderConsumerEnvSchema = KafkaTopicsEnvSchema.extend({
@@ -11,5 +17,6 @@ export const OrderConsumerEnvSchema = KafkaTopicsEnvSchema.extend({
   /** Partitions this process works on at once (each in its own transaction). */
   ORDER_CONSUMER_CONCURRENCY: PositiveIntSchema.default(3),
   LOG_LEVEL: LogLevelSchema,
+  METRICS_PORT: MetricsPortSchema,
 });
 export type OrderConsumerEnv = z.output<typeof OrderConsumerEnvSchema>;

@@ -1,4 +1,10 @@
-import { DatabaseUrlSchema, KafkaBrokersSchema, LogLevelSchema, PositiveIntSchema } from "./common.ts";
+import {
+  DatabaseUrlSchema,
+  KafkaBrokersSchema,
+  LogLevelSchema,
+  MetricsPortSchema,
+  PositiveIntSchema,
+} from "./common.ts";
 import { KafkaTopicsEnvSchema } from "./kafka.ts";
 
 export const OutboxRelayEnvSchema = KafkaTopicsEnvSchema.extend({
@@ -11,4 +17,5 @@ export const OutboxRelayEnvSchema = KafkaTopicsEnvSchema.extend({
   /** Published rows are kept this long (history), then deleted. */
   OUTBOX_RETENTION_HOURS: PositiveIntSchema.default(24),
   LOG_LEVEL: LogLevelSchema,
+  METRICS_PORT: MetricsPortSchema,
 });

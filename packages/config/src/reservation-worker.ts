@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { DatabaseUrlSchema, LogLevelSchema, PositiveIntSchema, RedisUrlSchema } from "./common.ts";
+import {
+  DatabaseUrlSchema,
+  LogLevelSchema,
+  MetricsPortSchema,
+  PositiveIntSchema,
+  RedisUrlSchema,
+} from "./common.ts";
 
 /** Settings shared by the gateway (producer) and the reservation workers (consumers). */
 export const ReservationQueueEnvSchema = z.object({
@@ -36,5 +42,6 @@ export const ReservationWorkerEnvSchema = ReservationQueueEnvSchema.extend({
     .regex(/^[A-Za-z0-9_.-]{1,64}$/)
     .optional(),
   LOG_LEVEL: LogLevelSchema,
+  METRICS_PORT: MetricsPortSchema,
 });
 export type ReservationWorkerEnv = z.output<typeof ReservationWorkerEnvSchema>;

@@ -1,7 +1,14 @@
 // Composition root of the code jobs worker: bulk generation and file imports.
 import { CodeJobsWorkerEnvSchema, parseEnv } from "@promo/config";
 import { createDatabase } from "@promo/db";
-import { createLogger } from "@promo/observability";
+import {
+  Counter,
+  createLogger,
+  createMetricsRegistry,
+  Gauge,
+  type MetricsServer,
+  serveMetrics,
+} from "@promo/observability";
 import { createCodeJobsRunner } from "./worker.ts";
 
 const env = parseEnv(CodeJobsWorkerEnvSchema, process.env);
@@ -13,7 +20,27 @@ const database = createDatabase({
   onPoolError: (error) => logger.warn({ err: error }, "postgres pool error"),
 });
 
+const registry = createMetricsRegistry("code-jobs-worker");
+const jobProgress = new Gauge({
+  name: "promo_code_job_progress_percent",
+  help: "Progress of each code job this worker is running (0..100); the series goes when the job ends",
+  labelNames: ["job_id", "kind"],
+  registers: [registry],
+});
+const jobsFinished = new Counter({
+  name: "promo_code_jobs_finished_total",
+  help: "Code jobs this worker ran to the end (success or a recorded failure), by kind",
+  labelNames: ["kind"],
+  registers: [registry],
+});
 const runner = createCodeJobsRunner({
+  observer: {
+    progress: (job, percent) => jobProgress.set({ job_id: job.id, kind: job.kind }, percent),
+    finished: (job) => {
+      jobProgress.remove({ job_id: job.id, kind: job.kind });
+      jobsFinished.inc({ kind: job.kind });
+    },
+  },
   database,
   redisUrl: env.REDIS_URL,
   logger,
@@ -26,6 +53,8 @@ const runner = createCodeJobsRunner({
   },
 });
 runner.start();
+const metricsServer: MetricsServer | null =
+  env.METRICS_PORT > 0 ? await serveMetrics(registry, { port: env.METRICS_PORT, logger }) : null;
 logger.info({ concurrency: env.CODE_JOBS_CONCURRENCY }, "code jobs worker started");
 
 const SHUTDOWN_DEADLINE_MS = 60_000;
@@ -39,7 +68,7 @@ async function shutdown(signal: string): Promise<void> {
   }, SHUTDOWN_DEADLINE_MS).unref();
   logger.info({ signal }, "code jobs worker stopping: finishing the batch in hand");
   await runner.stop();
-  await database.close();
+  await Promise.allSettled([database.close(), metricsServer?.close()]);
   logger.info("code jobs worker stopped");
   process.exit(0);
 }

@@ -12,6 +12,11 @@ export type CodeJobsWorkerDeps = {
   logger: Logger;
   clock: () => Date;
   settings: { prefix: string; concurrency: number; lockMs: number; generationBatchSize: number };
+  /** Told about job progress and ends (metrics). */
+  observer?: {
+    progress(job: { id: string; kind: string }, percent: number): void;
+    finished(job: { id: string; kind: string }, outcome: string): void;
+  };
 };
 
 /**
@@ -33,13 +38,18 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
     const log = logger.child({ jobId: job.id, kind: job.kind, campaignId: job.campaignId });
     log.info("code job started");
     const started = Date.now();
+    const observed = { id: job.id, kind: job.kind };
+    deps.observer?.progress(observed, job.progress);
     if (job.kind === "generate_codes") {
       await runGeneration(
         {
           database: deps.database,
           batchSize: deps.settings.generationBatchSize,
           clock: deps.clock,
-          onProgress: (progress) => bullJob.updateProgress(progress),
+          onProgress: (progress) => {
+            deps.observer?.progress(observed, progress);
+            return bullJob.updateProgress(progress);
+          },
           stopping: () => stopping,
         },
         job,
@@ -47,6 +57,7 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
     } else {
       await runImport({ database: deps.database, clock: deps.clock }, job);
     }
+    deps.observer?.finished(observed, "finished");
     log.info(
       { ms: Date.now() - started, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1_024) },
       "code job finished",

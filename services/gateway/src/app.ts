@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { renderMetrics } from "@promo/observability";
 import type { GatewayDeps } from "./deps.ts";
 import type { GatewayEnv } from "./env.ts";
 import { handleError, respondWithError } from "./errors.ts";
@@ -70,6 +71,11 @@ export function createApp(deps: GatewayDeps) {
   app.get("/openapi.json", (c) => {
     openApiDocument ??= buildOpenApiDocument(app);
     return c.json(openApiDocument);
+  });
+  // Prometheus scrapes without a key: keep this port on the internal network (README, Operations).
+  app.get("/metrics", async (c) => {
+    const { contentType, body } = await renderMetrics(deps.metrics.registry);
+    return c.body(body, 200, { "content-type": contentType });
   });
   app.notFound((c) => respondWithError(c, "NOT_FOUND", { path: c.req.path }));
   app.onError(handleError);

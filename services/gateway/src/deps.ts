@@ -5,6 +5,7 @@ import type { Queue } from "bullmq";
 import type { Context } from "hono";
 import type { Redis } from "ioredis";
 import type { GatewayEnv } from "./env.ts";
+import type { GatewayMetrics } from "./metrics.ts";
 import type { ReservationDispatcher } from "./reservations/dispatcher.ts";
 
 export type ReadinessCheck = { name: string; check: () => Promise<boolean> };
@@ -13,6 +14,8 @@ export type ReadinessCheck = { name: string; check: () => Promise<boolean> };
 export type GatewayDeps = {
   database: Database;
   logger: Logger;
+  /** Prometheus series, served at /metrics. */
+  metrics: GatewayMetrics;
   readiness: readonly ReadinessCheck[];
   clock: () => Date;
   /** The caller's address (for misuse limits and logs). */

@@ -13,6 +13,7 @@ import {
   subscribeReservationResults,
 } from "@promo/queue";
 import { createApp } from "./app.ts";
+import { createGatewayMetrics } from "./metrics.ts";
 import { createReservationDispatcher } from "./reservations/dispatcher.ts";
 
 const env = parseEnv(GatewayEnvSchema, process.env);
@@ -56,17 +57,19 @@ results.ready.then(
 dispatcher.start();
 const codeJobs = createCodeJobsQueue({ connection: redis, prefix: env.QUEUE_PREFIX });
 
+const dashboardQueues = [
+  ...Array.from({ length: env.RESERVATION_PARTITIONS }, (_, partition) => queues.queueFor(partition)),
+  codeJobs.queue,
+];
 const app = createApp({
   database,
   logger,
+  metrics: createGatewayMetrics({ queues: () => dashboardQueues }),
   clock: () => new Date(),
   clientIp: (c) => getConnInfo(c).remote.address ?? null,
   reservations: { dispatcher, redis, prefix: env.QUEUE_PREFIX, partitionCount: env.RESERVATION_PARTITIONS },
   codeJobs,
-  dashboardQueues: [
-    ...Array.from({ length: env.RESERVATION_PARTITIONS }, (_, partition) => queues.queueFor(partition)),
-    codeJobs.queue,
-  ],
+  dashboardQueues,
   readiness: [
     { name: "postgres", check: () => pingDatabase(database.pool) },
     { name: "redis", check: async () => (await redis.ping().catch(() => "")) === "PONG" },

@@ -2,7 +2,13 @@
 import { OrderConsumerEnvSchema, parseEnv } from "@promo/config";
 import { createDatabase } from "@promo/db";
 import { createKafka, ensureTopics, topicMapFrom } from "@promo/events";
-import { createLogger } from "@promo/observability";
+import {
+  createLogger,
+  createMetricsRegistry,
+  Gauge,
+  type MetricsServer,
+  serveMetrics,
+} from "@promo/observability";
 import { createOrderConsumer } from "./consumer.ts";
 
 const env = parseEnv(OrderConsumerEnvSchema, process.env);
@@ -45,6 +51,42 @@ const consumer = createOrderConsumer({
 await consumer.start();
 logger.info({ topic: topics.orders, group: env.ORDER_CONSUMER_GROUP }, "order consumer started");
 
+// Consumer lag per partition (end offset minus the group's committed offset), read when scraped.
+let metricsServer: MetricsServer | null = null;
+const metricsAdmin = env.METRICS_PORT > 0 ? kafka.admin() : null;
+if (metricsAdmin) {
+  const registry = createMetricsRegistry("order-consumer");
+  await metricsAdmin.connect();
+  new Gauge({
+    name: "promo_kafka_consumer_lag",
+    help: "Order events not yet consumed, per partition of the orders topic",
+    labelNames: ["topic", "partition"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const [ends, [committed]] = await Promise.all([
+        metricsAdmin.fetchTopicOffsets(topics.orders),
+        metricsAdmin.fetchOffsets({ groupId: env.ORDER_CONSUMER_GROUP, topics: [topics.orders] }),
+      ]);
+      const done = new Map(committed?.partitions.map((entry) => [entry.partition, Number(entry.offset)]));
+      for (const end of ends) {
+        const consumed = done.get(end.partition) ?? -1;
+        const lag = Number(end.high) - (consumed < 0 ? Number(end.low) : consumed);
+        this.set({ topic: topics.orders, partition: String(end.partition) }, Math.max(0, lag));
+      }
+    },
+  });
+  new Gauge({
+    name: "promo_order_events_handled",
+    help: "Order events this process has applied since it started",
+    registers: [registry],
+    collect() {
+      this.set(consumer.handled);
+    },
+  });
+  metricsServer = await serveMetrics(registry, { port: env.METRICS_PORT, logger });
+}
+
 const SHUTDOWN_DEADLINE_MS = 30_000;
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -56,7 +98,7 @@ async function shutdown(signal: string): Promise<void> {
   }, SHUTDOWN_DEADLINE_MS).unref();
   logger.info({ signal }, "order consumer stopping: finishing the batch in hand");
   await consumer.stop();
-  await database.close();
+  await Promise.allSettled([database.close(), metricsServer?.close(), metricsAdmin?.disconnect()]);
   logger.info({ handled: consumer.handled }, "order consumer stopped");
   process.exit(0);
 }

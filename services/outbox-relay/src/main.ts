@@ -1,8 +1,15 @@
 // Composition root of the outbox relay: publishes outbox rows to Kafka.
 import { OutboxRelayEnvSchema, parseEnv } from "@promo/config";
 import { TOPICS } from "@promo/contracts";
+import { createDatabase, measureOutboxLag, poolSql } from "@promo/db";
 import { createKafka, ensureTopics, topicMapFrom } from "@promo/events";
-import { createLogger } from "@promo/observability";
+import {
+  createLogger,
+  createMetricsRegistry,
+  Gauge,
+  type MetricsServer,
+  serveMetrics,
+} from "@promo/observability";
 import { createOutboxRelay } from "./relay.ts";
 
 const env = parseEnv(OutboxRelayEnvSchema, process.env);
@@ -44,6 +51,46 @@ const relay = createOutboxRelay({
   },
 });
 relay.start();
+
+// Outbox lag, read from PostgreSQL when Prometheus scrapes (one small pool, only when enabled).
+let metricsServer: MetricsServer | null = null;
+let metricsDatabase: ReturnType<typeof createDatabase> | null = null;
+if (env.METRICS_PORT > 0) {
+  const registry = createMetricsRegistry("outbox-relay");
+  const lagDatabase = createDatabase({
+    databaseUrl: env.DATABASE_URL,
+    maxConnections: 1,
+    applicationName: "promo-outbox-relay-metrics",
+    onPoolError: (error) => logger.warn({ err: error }, "postgres pool error"),
+  });
+  metricsDatabase = lagDatabase;
+  const readLag = () => measureOutboxLag(poolSql(lagDatabase.pool), new Date());
+  new Gauge({
+    name: "promo_outbox_unpublished_events",
+    help: "Outbox rows committed but not yet acknowledged by Kafka",
+    registers: [registry],
+    async collect() {
+      this.set((await readLag()).pending);
+    },
+  });
+  new Gauge({
+    name: "promo_outbox_lag_seconds",
+    help: "Age of the oldest outbox row not yet on Kafka (0 when none)",
+    registers: [registry],
+    async collect() {
+      this.set((await readLag()).oldestMs / 1_000);
+    },
+  });
+  new Gauge({
+    name: "promo_outbox_published_events",
+    help: "Outbox rows this process has published since it started",
+    registers: [registry],
+    collect() {
+      this.set(relay.published);
+    },
+  });
+  metricsServer = await serveMetrics(registry, { port: env.METRICS_PORT, logger });
+}
 logger.info({ topic: topics.redemptions, logical: TOPICS.redemptions }, "outbox relay started");
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
@@ -57,6 +104,7 @@ async function shutdown(signal: string): Promise<void> {
   }, SHUTDOWN_DEADLINE_MS).unref();
   logger.info({ signal }, "outbox relay stopping");
   await relay.stop();
+  await Promise.allSettled([metricsServer?.close(), metricsDatabase?.close()]);
   logger.info({ published: relay.published }, "outbox relay stopped");
   process.exit(0);
 }

@@ -1,7 +1,8 @@
 // Composition root of a reservation worker process.
 import { parseEnv, ReservationWorkerEnvSchema } from "@promo/config";
 import { createDatabase } from "@promo/db";
-import { createLogger } from "@promo/observability";
+import { createLogger, type MetricsServer, serveMetrics } from "@promo/observability";
+import { createWorkerMetrics } from "./metrics.ts";
 import { createReservationWorker } from "./worker.ts";
 
 const env = parseEnv(ReservationWorkerEnvSchema, process.env);
@@ -13,7 +14,10 @@ const database = createDatabase({
   onPoolError: (error) => logger.warn({ err: error }, "postgres pool error"),
 });
 
+let ownedPartitions: () => readonly number[] = () => [];
+const metrics = createWorkerMetrics({ ownedPartitions: () => ownedPartitions() });
 const worker = createReservationWorker({
+  metrics,
   database,
   redisUrl: env.REDIS_URL,
   logger,
@@ -31,6 +35,9 @@ const worker = createReservationWorker({
   },
 });
 await worker.start();
+ownedPartitions = worker.ownedPartitions;
+const metricsServer: MetricsServer | null =
+  env.METRICS_PORT > 0 ? await serveMetrics(metrics.registry, { port: env.METRICS_PORT, logger }) : null;
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
 let stopping = false;
@@ -43,7 +50,7 @@ async function shutdown(signal: string): Promise<void> {
   }, SHUTDOWN_DEADLINE_MS).unref();
   logger.info({ signal }, "reservation worker stopping: finishing decided batches, handing the rest back");
   await worker.stop();
-  await database.close();
+  await Promise.allSettled([database.close(), metricsServer?.close()]);
   logger.info("reservation worker stopped");
   process.exit(0);
 }

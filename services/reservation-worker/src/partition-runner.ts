@@ -33,6 +33,8 @@ export type PartitionRunnerOptions = {
   gapCheckMs: number;
   /** After this long, a missing next job that the queue no longer has is skipped. */
   gapGiveUpMs: number;
+  /** Told after each in-order group commit (metrics). */
+  onCommitted?: (results: readonly ReservationBatchResult[], seconds: number) => void;
 };
 
 type Entry = {
@@ -125,6 +127,7 @@ export function createPartitionRunner(options: PartitionRunnerOptions) {
         const last = run.at(-1);
         if (last) cursor = last.job.jobId;
         failures = 0;
+        options.onCommitted?.([...results.values()], (performance.now() - started) / 1_000);
         logger.debug(
           {
             jobs: run.length,

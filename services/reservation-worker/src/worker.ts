@@ -14,6 +14,7 @@ import {
 import { Queue } from "bullmq";
 import { sweepExpiredHolds } from "./handlers/expire-holds.ts";
 import { createReservationLedger } from "./handlers/reservation-ledger.ts";
+import type { WorkerMetrics } from "./metrics.ts";
 import { createPartitionOwnership, type OwnedPartition } from "./partition-ownership.ts";
 import { createPartitionRunner } from "./partition-runner.ts";
 
@@ -33,6 +34,8 @@ export type ReservationWorkerDeps = {
     sweepIntervalMs: number;
   };
   workerId?: string;
+  /** Told about group commits and queue waits. */
+  metrics?: Pick<WorkerMetrics, "committed" | "jobTaken">;
 };
 
 const SHUTDOWN_DRAIN_MS = 10_000;
@@ -67,6 +70,7 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
       maxRequestsPerCommit: settings.maxRequestsPerCommit,
       gapCheckMs: 250,
       gapGiveUpMs: settings.jobLockMs * 3,
+      onCommitted: deps.metrics?.committed,
     });
     await runner.start();
     const worker = createPartitionWorker({
@@ -77,6 +81,7 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
       lockDurationMs: settings.jobLockMs,
       workerName: workerId,
       processor: (job, batch) => {
+        deps.metrics?.jobTaken(job.timestamp);
         if (!batch)
           logger.error({ partition, jobId: job.id }, "unparseable reservation job; deciding it as empty");
         return runner.submit({ jobId: Number(job.id), batch });

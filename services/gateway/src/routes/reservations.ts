@@ -169,6 +169,7 @@ export function reservationRoutes(deps: GatewayDeps) {
     const codeKey = normalizeCodeKey(body.code);
     const partition = partitionOf(storeId, codeKey, reservations.partitionCount);
     const id = randomUUID();
+    const submittedAt = performance.now();
     const { acceptance, decision } = reservations.dispatcher.submit(partition, {
       id,
       storeId,
@@ -193,6 +194,7 @@ export function reservationRoutes(deps: GatewayDeps) {
     const decided = await Promise.race([decision, timeout]);
     clearTimeout(timer);
     if (decided === null) {
+      deps.metrics.reservationAnswered("PENDING");
       await reservations.redis
         .set(
           pendingKey(reservations.prefix, id),
@@ -205,11 +207,14 @@ export function reservationRoutes(deps: GatewayDeps) {
         );
       return c.json({ id, sequence: accepted.sequence, status: "PENDING" as const }, 202);
     }
+    const decidedAfterMs = performance.now() - submittedAt;
     if (decided.kind === "refused") {
+      deps.metrics.reservationAnswered(decided.errorCode, decidedAfterMs);
       const code: ErrorCode = isErrorCode(decided.errorCode) ? decided.errorCode : "INTERNAL_ERROR";
       throw new DomainError(code, { idempotencyKey });
     }
     if (decided.kind === "rejected") {
+      deps.metrics.reservationAnswered(decided.errorCode, decidedAfterMs);
       const code: ErrorCode = isErrorCode(decided.errorCode) ? decided.errorCode : "INTERNAL_ERROR";
       throw new DomainError(code, {
         id: decided.id,
@@ -217,6 +222,8 @@ export function reservationRoutes(deps: GatewayDeps) {
         campaignId: decided.campaignId,
       });
     }
+    const { status, errorCode } = decided.reservation;
+    deps.metrics.reservationAnswered(status === "REJECTED" ? (errorCode ?? status) : status, decidedAfterMs);
     return answer(c, decided.reservation);
   });
 

@@ -10,6 +10,7 @@ import {
 import type { TestContext } from "@promo/testing";
 import { createApp } from "../app.ts";
 import type { GatewayDeps, ReadinessCheck } from "../deps.ts";
+import { createGatewayMetrics } from "../metrics.ts";
 import { createReservationDispatcher } from "../reservations/dispatcher.ts";
 
 export const TEST_PARTITIONS = 4;
@@ -46,18 +47,20 @@ export async function createTestGateway(
   });
   await results.ready;
   const codeJobs = createCodeJobsQueue({ connection: redis, prefix: ctx.queuePrefix });
+  const dashboardQueues = [
+    ...Array.from({ length: TEST_PARTITIONS }, (_, partition) => queues.queueFor(partition)),
+    codeJobs.queue,
+  ];
   const deps: GatewayDeps = {
     database: ctx.db.database,
     logger,
+    metrics: createGatewayMetrics({ queues: () => dashboardQueues }),
     clock: overrides.clock ?? (() => new Date()),
     clientIp: () => "127.0.0.1",
     readiness: overrides.readiness ?? [],
     reservations: { dispatcher, redis, prefix: ctx.queuePrefix, partitionCount: TEST_PARTITIONS },
     codeJobs,
-    dashboardQueues: [
-      ...Array.from({ length: TEST_PARTITIONS }, (_, partition) => queues.queueFor(partition)),
-      codeJobs.queue,
-    ],
+    dashboardQueues,
     settings: {
       bodyLimitBytes: overrides.bodyLimitBytes ?? 1_048_576,
       importMaxBytes: overrides.importMaxBytes ?? 10_485_760,
