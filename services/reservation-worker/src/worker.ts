@@ -93,11 +93,19 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
         // Stop fetching, let the runner decide what it holds, then close for good. Jobs still
         // undecided after the grace period stay active; their locks lapse and they return to the
         // queue for the next owner (BullMQ's stalled-job recovery), never to `failed`.
-        const closing = worker.close().catch(() => undefined);
+        // The runner keeps deciding until the queue worker has closed: a fetch already in flight
+        // can still hand it a job, and a stopped runner would never settle it (close would hang).
+        const closing = worker.close().then(
+          () => true,
+          () => true,
+        );
         const drained = await runner.settled(SHUTDOWN_DRAIN_MS);
+        const closed =
+          drained &&
+          (await Promise.race([closing, sleep(SHUTDOWN_DRAIN_MS).then(() => false)])) &&
+          (await runner.settled(SHUTDOWN_DRAIN_MS));
         runner.stop();
-        if (drained) await closing;
-        else {
+        if (!closed) {
           logger.warn(
             { partition, pending: runner.pendingCount },
             "handing undecided jobs back to the queue",
@@ -164,4 +172,8 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
       control.disconnect();
     },
   };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -1,0 +1,143 @@
+import { normalizeCodeKey } from "@promo/domain";
+import { partitionKey, partitionOf } from "@promo/queue";
+import { createTestContext, eventually, type TestContext } from "@promo/testing";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ReservationAnswer, readAnswer, resolvePending, shuffle } from "../support/reservations.ts";
+import {
+  api,
+  createLiveCampaign,
+  FLASH_CART,
+  type RunningGateway,
+  SYSTEM_PARTITIONS,
+  type System,
+  startSystem,
+} from "../support/system.ts";
+
+let ctx: TestContext;
+let system: System;
+let redis: Redis;
+
+beforeAll(async () => {
+  ctx = await createTestContext("graceful");
+  system = await startSystem(ctx, {
+    gateways: 2,
+    workers: 0,
+    env: { JOB_LOCK_MS: "2000", PARTITION_LEASE_MS: "2000" },
+  });
+  system.startWorker("worker-a", { WORKER_ID: "worker-a" });
+  system.startWorker("worker-b", { WORKER_ID: "worker-b" });
+  redis = new Redis(ctx.env.REDIS_URL);
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await system?.stop();
+  await ctx?.cleanup();
+});
+
+/**
+ * One shopper's request as a load balancer would send it: to the given gateway, and to the other
+ * one if the first refuses the connection (it is shutting down). Only an answer counts as accepted.
+ */
+async function reserve(gateways: readonly RunningGateway[], first: number, code: string, accountId: string) {
+  let lastError: unknown = null;
+  for (let attempt = 0; attempt < gateways.length * 3; attempt += 1) {
+    const gateway = gateways[(first + attempt) % gateways.length];
+    if (!gateway) break;
+    try {
+      return readAnswer(
+        accountId,
+        await api(gateway.url, system.store.keys.checkout, "POST", "/v1/reservations?wait=5000", {
+          code,
+          accountId,
+          cart: FLASH_CART,
+        }),
+      );
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw new Error(`no gateway answered ${accountId}: ${String(lastError)}`);
+}
+
+describe("graceful shutdown on SIGTERM", () => {
+  it("a gateway and a worker stopped mid-burst: every accepted request is decided once, within the cap", async () => {
+    const limit = 40;
+    const code = `TERM${Date.now().toString(36).toUpperCase()}`;
+    const gateways = [...system.gateways];
+    const { codeId } = await createLiveCampaign(gateways[0]?.url ?? "", system.store.keys.merchant, {
+      code,
+      usageLimit: limit,
+      oncePerAccount: true,
+    });
+    const partition = partitionOf(system.store.storeId, normalizeCodeKey(code), Number(SYSTEM_PARTITIONS));
+    const owner = await eventually(
+      () => redis.get(partitionKey(ctx.queuePrefix, partition, "owner")),
+      "the code's partition to have an owner",
+    );
+    const worker = system.workers.find((candidate) => candidate.name === owner);
+    const gateway = gateways[0];
+    if (!worker || !gateway) throw new Error(`worker ${owner} or gateway missing`);
+
+    const requests = shuffle(
+      Array.from({ length: 500 }, (_, index) => `term-${index}`).flatMap((account) => [account, account]),
+      7,
+    );
+    let answered = 0;
+    let stopping: Promise<unknown> | null = null;
+    const answers: ReservationAnswer[] = await Promise.all(
+      requests.map(async (accountId, index) => {
+        const answer = await reserve(gateways, index, code, accountId);
+        answered += 1;
+        if (answered === 200 && !stopping) {
+          gateway.process.child.kill("SIGTERM");
+          worker.child.kill("SIGTERM");
+          stopping = Promise.all([gateway.process.exited, worker.exited]);
+        }
+        return answer;
+      }),
+    );
+    expect(stopping).not.toBeNull();
+    // Both stopped by themselves through their shutdown path (exit 0; the deadline path exits 1).
+    expect(
+      await stopping,
+      `gateway:\n${gateway.process.output().slice(-2_000)}\nworker:\n${worker.output().slice(-4_000)}`,
+    ).toEqual([0, 0]);
+    system.startWorker(worker.name, { WORKER_ID: worker.name });
+
+    const surviving = gateways[1]?.url ?? "";
+    const decided = await Promise.all(
+      answers.map((answer) => resolvePending(surviving, system.store.keys.checkout, answer)),
+    );
+    expect(decided).toHaveLength(1_000);
+    expect(new Set(decided.map((answer) => answer.id)).size).toBe(1_000);
+    expect(new Set(decided.map((answer) => answer.outcome))).toEqual(
+      new Set(["RESERVED", "ACCOUNT_LIMIT_REACHED", "USAGE_LIMIT_REACHED"]),
+    );
+    const winners = decided.filter((answer) => answer.outcome === "RESERVED");
+    expect(winners).toHaveLength(limit);
+    const firstDistinct = new Set<string>();
+    for (const answer of [...decided].sort((a, b) => a.sequence - b.sequence)) {
+      if (firstDistinct.size === limit) break;
+      firstDistinct.add(answer.accountId);
+    }
+    expect(new Set(winners.map((answer) => answer.accountId))).toEqual(firstDistinct);
+
+    // PostgreSQL agrees: one row per accepted request (no request accepted yet unanswered), each
+    // decided once, the cap never exceeded.
+    const rows = await ctx.db.database.prisma.reservation.findMany({ where: { codeId } });
+    expect(rows).toHaveLength(1_000);
+    const stored = new Map(rows.map((row) => [row.id, row]));
+    for (const answer of decided) {
+      const row = stored.get(answer.id);
+      if (answer.outcome === "RESERVED") expect(row?.status).toBe("RESERVED");
+      else expect([row?.status, row?.errorCode]).toEqual(["REJECTED", answer.outcome]);
+    }
+    const decidedTwice = await ctx.db.database.prisma.$queryRaw<{ id: string }[]>`
+      SELECT payload->>'reservationId' AS id FROM outbox_event
+      WHERE event_type IN ('reservation.reserved', 'reservation.rejected')
+      GROUP BY 1 HAVING count(*) > 1`;
+    expect(decidedTwice).toEqual([]);
+  });
+});
