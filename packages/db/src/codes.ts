@@ -92,7 +92,14 @@ export async function findCampaignCodesConflict(
 
 export async function insertCode(
   db: Db,
-  input: { storeId: string; campaignId: string; code: string; codeKey: string; source: CodeSource },
+  input: {
+    storeId: string;
+    campaignId: string;
+    code: string;
+    codeKey: string;
+    source: CodeSource;
+    partnerId?: string | null;
+  },
 ): Promise<CodeRecord> {
   const row = await db.code.create({ data: { ...input } });
   return toCodeRecord(row);
@@ -144,8 +151,9 @@ export async function setCodeState(
   state: CodeState,
   now: Date,
 ): Promise<CodeRecord[]> {
+  // A code already in that state is left as it is (expiring twice keeps the first expiredAt).
   await db.code.updateMany({
-    where: { id: { in: [...ids] } },
+    where: { id: { in: [...ids] }, state: { not: state } },
     data: { state, expiredAt: state === "expired" ? now : null },
   });
   const rows = await db.code.findMany({ where: { id: { in: [...ids] } }, orderBy: { createdAt: "asc" } });

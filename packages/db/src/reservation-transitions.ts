@@ -5,6 +5,7 @@ import { decideAttempt, type ErrorCode } from "@promo/domain";
 import type { Db } from "./client.ts";
 import type { Reservation as ReservationRow } from "./generated/prisma/client.ts";
 import { redemptionOutboxRow } from "./outbox.ts";
+import { attributePartners, findDirectPartners } from "./partners.ts";
 import {
   countLiveHolds,
   findAccountHolds,
@@ -118,6 +119,10 @@ export async function confirmReservation(
     const refusal = await checkRoomAgain(db, current, input.now);
     if (refusal) return { kind: "refused", errorCode: refusal, reservation: current };
   }
+  const direct = await findDirectPartners(prismaSql(db), row);
+  const partners = await attributePartners(prismaSql(db), [
+    { reservationId: row.id, storeId: row.storeId, codeKey: row.codeKey, ...direct },
+  ]);
   const confirmed = await db.reservation.update({
     where: { id: row.id },
     data: {
@@ -125,6 +130,7 @@ export async function confirmReservation(
       confirmedAt: input.now,
       orderNumber: input.orderNumber,
       orderTotal: input.orderTotal === null ? null : BigInt(input.orderTotal),
+      partnerId: partners.get(row.id) ?? null,
     },
   });
   await insertOutboxEvents(prismaSql(db), [
@@ -231,6 +237,10 @@ type ConfirmedRow = {
  * held by the order's account, confirmed in two statements (code rows locked first, then one
  * UPDATE), with one `reservation.confirmed` outbox row each. Returns the ids it confirmed; the
  * others need the one-by-one path (confirmReservation).
+ *
+ * The UPDATE credits the code's or the campaign's partner as they are now; redemptions with
+ * neither are matched against their stores' tracking rules (loaded once for the batch, and only
+ * then) and, when a rule matches, updated in one more statement.
  */
 export async function confirmHeldReservations(
   sql: Sql,
@@ -258,7 +268,9 @@ export async function confirmHeldReservations(
   );
   const { rows } = await sql.query<ConfirmedRow>(
     `UPDATE reservation r
-     SET status = 'CONFIRMED', order_number = w.order_number, order_total = w.order_total, confirmed_at = $2
+     SET status = 'CONFIRMED', order_number = w.order_number, order_total = w.order_total, confirmed_at = $2,
+       partner_id = COALESCE((SELECT k.partner_id FROM code k WHERE k.id = r.code_id),
+                             (SELECT c.partner_id FROM campaign c WHERE c.id = r.campaign_id))
      FROM jsonb_to_recordset($1::jsonb)
        AS w(reservation_id uuid, store_id uuid, account_id text, order_number text, order_total bigint)
      WHERE r.id = w.reservation_id AND r.store_id = w.store_id AND r.account_id = w.account_id
@@ -268,6 +280,7 @@ export async function confirmHeldReservations(
        r.discount::text AS discount, r.partner_id AS "partnerId", r.order_number AS "orderNumber"`,
     [wanted, now],
   );
+  await creditRuleMatches(sql, rows);
   await insertOutboxEvents(
     sql,
     rows.map((row) =>
@@ -290,6 +303,35 @@ export async function confirmHeldReservations(
     ),
   );
   return new Set(rows.map((row) => row.id));
+}
+
+/** Redemptions without a code or campaign partner: the first matching tracking rule's partner, if any. */
+async function creditRuleMatches(sql: Sql, rows: ConfirmedRow[]): Promise<void> {
+  const unattributed = rows.filter((row) => row.partnerId === null);
+  if (unattributed.length === 0) return;
+  const partners = await attributePartners(
+    sql,
+    unattributed.map((row) => ({
+      reservationId: row.id,
+      storeId: row.storeId,
+      codeKey: row.codeKey,
+      codePartnerId: null,
+      campaignPartnerId: null,
+    })),
+  );
+  const credited = unattributed.flatMap((row) => {
+    const partnerId = partners.get(row.id) ?? null;
+    if (partnerId === null) return [];
+    row.partnerId = partnerId;
+    return [{ id: row.id, partner_id: partnerId }];
+  });
+  if (credited.length === 0) return;
+  await sql.query(
+    `UPDATE reservation r SET partner_id = w.partner_id
+     FROM jsonb_to_recordset($1::jsonb) AS w(id uuid, partner_id uuid)
+     WHERE r.id = w.id`,
+    [JSON.stringify(credited)],
+  );
 }
 
 /** The event an order system gets when its order.placed could not confirm the reservation. */

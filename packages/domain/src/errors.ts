@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   "USAGE_LIMIT_REACHED",
   "ACCOUNT_LIMIT_REACHED",
   "CODE_CONFLICT",
+  "PARTNER_NAME_TAKEN",
   "CODE_NOT_ACTIVE",
   "NOT_ELIGIBLE_MEMBER_GROUP",
   "NO_ELIGIBLE_ITEMS",
@@ -70,6 +71,10 @@ export const ERROR_MESSAGES: Record<ErrorCode, Record<Locale, string>> = {
   CODE_CONFLICT: {
     en: "This promo code is shared with another offer. Please clear the promo code to check out.",
     "zh-TW": "優惠碼與他人重複,請清空優惠碼再結帳",
+  },
+  PARTNER_NAME_TAKEN: {
+    en: "This store already has a partner with that name.",
+    "zh-TW": "此商店已有同名的合作夥伴。",
   },
   CODE_NOT_ACTIVE: { en: "This promo code is not active right now.", "zh-TW": "此優惠碼目前無法使用。" },
   NOT_ELIGIBLE_MEMBER_GROUP: {

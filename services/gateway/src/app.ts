@@ -15,6 +15,7 @@ import { codeJobRoutes, IMPORT_PATH } from "./routes/code-jobs.ts";
 import { codeRoutes } from "./routes/codes.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { partnerRoutes } from "./routes/partners.ts";
 import { queueDashboardRoutes } from "./routes/queue-dashboard.ts";
 import { reservationRoutes } from "./routes/reservations.ts";
 
@@ -40,6 +41,8 @@ export function createApp(deps: GatewayDeps) {
   app.use("/v1/campaigns", requireScope("merchant"));
   app.use("/v1/codes/*", requireScope("merchant"));
   app.use("/v1/jobs/*", requireScope("merchant"));
+  app.use("/v1/partners/*", requireScope("merchant"));
+  app.use("/v1/partners", requireScope("merchant"));
   app.use("/v1/checkout/*", requireScope("checkout"));
   app.use("/v1/reservations/*", requireScope("checkout"));
   app.use("/v1/reservations", requireScope("checkout"));
@@ -49,6 +52,7 @@ export function createApp(deps: GatewayDeps) {
   app.route("/", campaignRoutes(deps));
   app.route("/", codeRoutes(deps));
   app.route("/", codeJobRoutes(deps));
+  app.route("/", partnerRoutes(deps));
   app.route("/", checkoutRoutes(deps));
   app.route("/", reservationRoutes(deps));
 

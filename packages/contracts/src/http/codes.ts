@@ -15,7 +15,14 @@ export const CodeInputSchema = z
     example: "DOUBLE11",
   });
 
-export const CodeCreateSchema = z.object({ code: CodeInputSchema }).openapi("CodeCreate");
+export const CodeCreateSchema = z
+  .object({
+    code: CodeInputSchema,
+    partnerId: IdSchema.nullable()
+      .default(null)
+      .openapi({ description: "A partner of the store this code's redemptions are credited to." }),
+  })
+  .openapi("CodeCreate");
 export type CodeCreate = z.infer<typeof CodeCreateSchema>;
 
 export const CodeParamsSchema = z.object({

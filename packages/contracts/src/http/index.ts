@@ -4,3 +4,4 @@ export * from "./codes.ts";
 export * from "./common.ts";
 export * from "./error-status.ts";
 export * from "./jobs.ts";
+export * from "./partners.ts";

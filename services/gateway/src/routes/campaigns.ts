@@ -81,6 +81,8 @@ const archiveCampaignRoute = createRoute({
   path: "/v1/campaigns/{id}/archive",
   tags: TAG,
   summary: "Archive a campaign (its codes stop working; idempotent)",
+  description:
+    "Final: new quotes and reservations of its codes are refused with CODE_NOT_ACTIVE (422), and its codes may be reused by other campaigns. Holds already RESERVED can still be confirmed or released until their expiresAt (a late confirm: RESERVATION_EXPIRED); confirmed redemptions are untouched.",
   request: { params: IdParamsSchema },
   responses: {
     200: jsonResponse(CampaignSchema, "The archived campaign"),

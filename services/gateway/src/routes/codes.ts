@@ -18,6 +18,7 @@ import {
   findCodeConflict,
   findCodeInCampaign,
   findCodesByKey,
+  findPartner,
   insertCode,
   listCampaignCodes,
   listCodeReservations,
@@ -41,7 +42,7 @@ const createCodeRoute = createRoute({
   tags: TAG,
   summary: "Add a single code to a campaign",
   description:
-    "6..64 letters and digits. Refused with CODE_CONFLICT when a live campaign with an overlapping window has the same code (any letter case).",
+    "6..64 letters and digits. Refused with CODE_CONFLICT when a live campaign with an overlapping window has the same code (any letter case). `partnerId` (optional) credits the code's redemptions to a partner of the store, before its campaign's partner and any tracking rule.",
   request: { params: CodeCampaignParamsSchema, body: jsonBody(CodeCreateSchema) },
   responses: {
     201: jsonResponse(CodeSchemaOut, "Created"),
@@ -73,6 +74,8 @@ const expireCodeRoute = createRoute({
   path: "/v1/codes/{code}/expire",
   tags: TAG,
   summary: "Expire a code (checkout answers CODE_NOT_ACTIVE; existing holds stay until they end)",
+  description:
+    "New quotes and reservations are refused with CODE_NOT_ACTIVE (422). Holds already RESERVED keep their slot and can still be confirmed or released until their expiresAt; after that a late confirm is refused with RESERVATION_EXPIRED. Confirmed redemptions are untouched. Expiring an expired code changes nothing.",
   request: { params: CodeParamsSchema, query: CodeScopeQuerySchema },
   responses: {
     200: jsonResponse(CodeStateChangeSchema, "The code(s)"),
@@ -85,6 +88,8 @@ const reactivateCodeRoute = createRoute({
   path: "/v1/codes/{code}/reactivate",
   tags: TAG,
   summary: "Reactivate an expired code",
+  description:
+    "The code is accepted again at checkout (if its campaign is live). Holds taken before it expired still count against its usage limit. A code of an archived campaign stays CODE_NOT_ACTIVE.",
   request: { params: CodeParamsSchema, query: CodeScopeQuerySchema },
   responses: {
     200: jsonResponse(CodeStateChangeSchema, "The code(s)"),
@@ -98,12 +103,15 @@ export function codeRoutes(deps: GatewayDeps) {
 
   app.openapi(createCodeRoute, async (c) => {
     const { id: campaignId } = c.req.valid("param");
-    const { code } = c.req.valid("json");
+    const { code, partnerId } = c.req.valid("json");
     const { storeId } = c.get("principal");
     const codeKey = normalizeCodeKey(code);
     const created = await prisma.$transaction(async (tx) => {
       const campaign = await lockCampaign(tx, storeId, campaignId);
       if (!campaign) throw new DomainError("NOT_FOUND");
+      if (partnerId && !(await findPartner(tx, storeId, partnerId))) {
+        throw new DomainError("NOT_FOUND", { field: "partnerId", id: partnerId });
+      }
       await lockCodeNamespace(prismaSql(tx), storeId);
       const existing = await findCodeInCampaign(tx, campaignId, codeKey);
       if (existing) {
@@ -123,7 +131,7 @@ export function codeRoutes(deps: GatewayDeps) {
         });
         if (conflict) throw new DomainError("CODE_CONFLICT", { ...conflict });
       }
-      return insertCode(tx, { storeId, campaignId, code, codeKey, source: "single" });
+      return insertCode(tx, { storeId, campaignId, code, codeKey, source: "single", partnerId });
     });
     c.get("logger").info({ campaignId, codeId: created.id }, "code created");
     return c.json(presentCode(created), 201);

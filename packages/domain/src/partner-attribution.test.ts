@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import {
+  attributePartner,
+  compileTrackingPattern,
+  findRulePartner,
+  TRACKING_PATTERN_MAX_LENGTH,
+  type TrackingPattern,
+  type TrackingRule,
+  testTrackingSamples,
+} from "./partner-attribution.ts";
+
+function compiled(source: string): TrackingPattern {
+  const check = compileTrackingPattern(source);
+  if (!check.ok) throw new Error(`${source} did not compile: ${check.reason}`);
+  return check.pattern;
+}
+
+function rule(id: string, partnerId: string, source: string, priority = 0, createdAt = 0): TrackingRule {
+  return { id, partnerId, priority, createdAt: new Date(createdAt), pattern: compiled(source) };
+}
+
+describe("compileTrackingPattern", () => {
+  it("matches the whole code, ignoring letter case", () => {
+    const pattern = compiled("AMY[0-9]{4}");
+    expect(pattern.matches("AMY2024")).toBe(true);
+    expect(pattern.matches("amy2024")).toBe(true);
+    expect(pattern.matches("XAMY2024")).toBe(false);
+    expect(pattern.matches("AMY20245")).toBe(false);
+    expect(compiled("^AMY[0-9]{4}$").matches("AMY2024")).toBe(true);
+    expect(compiled("amy.*").matches("AMYSUMMER")).toBe(true);
+  });
+
+  it.each([
+    ["(A)\\1", "invalid escape sequence"],
+    ["(?=AMY)AMY.*", "unsupported Perl syntax"],
+    ["(?<!X)AMY", "invalid named capture"],
+    ["AMY[0-9", "missing closing ]"],
+    ["A{1001}", "invalid repeat count"],
+    ["(A{100}){100}", "invalid repeat count"],
+    ["A**", "invalid nested repetition operator"],
+  ])("refuses %s with the reason (%s)", (source, reason) => {
+    const check = compileTrackingPattern(source);
+    expect(check.ok).toBe(false);
+    if (!check.ok) expect(check.reason).toContain(reason);
+  });
+
+  it("refuses an empty pattern and one longer than the cap", () => {
+    expect(compileTrackingPattern("")).toEqual({ ok: false, reason: "pattern is empty" });
+    expect(compileTrackingPattern("A".repeat(TRACKING_PATTERN_MAX_LENGTH)).ok).toBe(true);
+    expect(compileTrackingPattern("A".repeat(TRACKING_PATTERN_MAX_LENGTH + 1))).toEqual({
+      ok: false,
+      reason: `pattern is longer than ${TRACKING_PATTERN_MAX_LENGTH} characters`,
+    });
+  });
+
+  it("runs patterns that are catastrophic for backtracking engines in linear time", () => {
+    // With a backtracking engine (JavaScript's RegExp included) each of these would take longer
+    // than the age of the universe on this input; RE2 answers in one pass over it.
+    const evil = `${"a".repeat(50_000)}!`;
+    expect(compiled("(a+)+$").matches(evil)).toBe(false);
+    expect(compiled("(a|aa)+b").matches(evil)).toBe(false);
+    expect(compiled("(a*)*b").matches(evil)).toBe(false);
+    expect(compiled("(a|a)*").matches(evil)).toBe(false);
+    expect(compiled("(a+)+!").matches(evil)).toBe(true);
+  });
+});
+
+describe("findRulePartner", () => {
+  it("takes the first matching rule by priority, then creation, then id", () => {
+    const rules = [
+      rule("r-3", "late", "AMY.*", 0, 2_000),
+      rule("r-2", "broad", ".*", 5, 0),
+      rule("r-1", "early", "AMY[0-9]+", 0, 1_000),
+      rule("r-0", "first", "AMY1.*", -1, 3_000),
+    ];
+    expect(findRulePartner(rules, "AMY1234")).toBe("first");
+    expect(findRulePartner(rules, "AMY2345")).toBe("early");
+    expect(findRulePartner(rules, "AMYSUMMER")).toBe("late");
+    expect(findRulePartner(rules, "BOB2024")).toBe("broad");
+    expect(findRulePartner(rules.slice(0, 1), "BOB2024")).toBeNull();
+    expect(findRulePartner([rule("b", "by-id-b", ".*"), rule("a", "by-id-a", ".*")], "X")).toBe("by-id-a");
+  });
+});
+
+describe("attributePartner", () => {
+  const rules = [rule("r", "rule-partner", "AMY.*")];
+
+  it("prefers the code's partner, then the campaign's, then a matching rule", () => {
+    expect(attributePartner({ codePartnerId: "code", campaignPartnerId: "camp", code: "AMY1", rules })).toBe(
+      "code",
+    );
+    expect(attributePartner({ codePartnerId: null, campaignPartnerId: "camp", code: "AMY1", rules })).toBe(
+      "camp",
+    );
+    expect(attributePartner({ codePartnerId: null, campaignPartnerId: null, code: "AMY1", rules })).toBe(
+      "rule-partner",
+    );
+    expect(
+      attributePartner({ codePartnerId: null, campaignPartnerId: null, code: "BOB1", rules }),
+    ).toBeNull();
+  });
+});
+
+describe("testTrackingSamples", () => {
+  it("lists each sample with its result and names the ones that differ from what was expected", () => {
+    const outcome = testTrackingSamples(compiled("AMY[0-9]{4}"), [
+      { code: "AMY2024", expected: true },
+      { code: "BOB2024", expected: false },
+      { code: "AMY20", expected: true },
+    ]);
+    expect(outcome.results).toEqual([
+      { code: "AMY2024", expected: true, matched: true },
+      { code: "BOB2024", expected: false, matched: false },
+      { code: "AMY20", expected: true, matched: false },
+    ]);
+    expect(outcome.mismatches).toEqual([
+      { index: 2, result: { code: "AMY20", expected: true, matched: false } },
+    ]);
+  });
+});

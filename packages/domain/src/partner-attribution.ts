@@ -1,0 +1,91 @@
+// Partner attribution (SPEC §7): which partner a confirmed redemption belongs to.
+//
+// Tracking rules map codes to partners by regular expression. Patterns are compiled with re2js, a
+// pure-JavaScript port of RE2: matching takes time linear in the input whatever the pattern, so a
+// merchant's pattern cannot stall a confirm (no catastrophic backtracking). Syntax RE2 cannot run in
+// linear time (backreferences, lookarounds) is refused when the rule is saved.
+import { RE2JS, RE2JSException, RE2JSSyntaxException } from "re2js";
+
+/** Longest pattern a rule may have. */
+export const TRACKING_PATTERN_MAX_LENGTH = 200;
+
+/**
+ * A compiled tracking pattern. It must match the WHOLE code (as if wrapped in `^(?:...)$`), and
+ * letter case is ignored, like codes themselves: `AMY[0-9]{4}` matches `amy2024` but not `XAMY2024`.
+ */
+export type TrackingPattern = {
+  readonly source: string;
+  matches(code: string): boolean;
+};
+
+export type TrackingPatternCheck = { ok: true; pattern: TrackingPattern } | { ok: false; reason: string };
+
+export function compileTrackingPattern(source: string): TrackingPatternCheck {
+  if (source.length === 0) return { ok: false, reason: "pattern is empty" };
+  if (source.length > TRACKING_PATTERN_MAX_LENGTH) {
+    return { ok: false, reason: `pattern is longer than ${TRACKING_PATTERN_MAX_LENGTH} characters` };
+  }
+  try {
+    const compiled = RE2JS.compile(source, RE2JS.CASE_INSENSITIVE);
+    return { ok: true, pattern: { source, matches: (code) => compiled.testExact(code) } };
+  } catch (error) {
+    if (error instanceof RE2JSSyntaxException) return { ok: false, reason: error.message };
+    if (error instanceof RE2JSException) return { ok: false, reason: error.message };
+    throw error;
+  }
+}
+
+export type TrackingRule = {
+  id: string;
+  partnerId: string;
+  /** Lower is tried first; ties go to the older rule. */
+  priority: number;
+  createdAt: Date;
+  pattern: TrackingPattern;
+};
+
+/** Rules in the order they are tried: priority, then creation, then id (a stable tie-break). */
+export function orderTrackingRules<T extends Omit<TrackingRule, "pattern">>(rules: readonly T[]): T[] {
+  return [...rules].sort(
+    (a, b) =>
+      a.priority - b.priority ||
+      a.createdAt.getTime() - b.createdAt.getTime() ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+}
+
+/** The partner of the first rule (in rule order) whose pattern matches the code, or null. */
+export function findRulePartner(rules: readonly TrackingRule[], code: string): string | null {
+  for (const rule of orderTrackingRules(rules)) {
+    if (rule.pattern.matches(code)) return rule.partnerId;
+  }
+  return null;
+}
+
+/**
+ * The partner a redemption is credited to, decided when it is confirmed: the code's own partner,
+ * else its campaign's, else the first matching tracking rule of the store, else none.
+ */
+export function attributePartner(input: {
+  codePartnerId: string | null;
+  campaignPartnerId: string | null;
+  code: string;
+  rules: readonly TrackingRule[];
+}): string | null {
+  return input.codePartnerId ?? input.campaignPartnerId ?? findRulePartner(input.rules, input.code);
+}
+
+export type TrackingSample = { code: string; expected: boolean };
+export type TrackingSampleResult = TrackingSample & { matched: boolean };
+
+/** Runs the samples a merchant gave with a rule; a rule is saved only when every result is as expected. */
+export function testTrackingSamples(
+  pattern: TrackingPattern,
+  samples: readonly TrackingSample[],
+): { results: TrackingSampleResult[]; mismatches: { index: number; result: TrackingSampleResult }[] } {
+  const results = samples.map((sample) => ({ ...sample, matched: pattern.matches(sample.code) }));
+  const mismatches = results
+    .map((result, index) => ({ index, result }))
+    .filter(({ result }) => result.matched !== result.expected);
+  return { results, mismatches };
+}
