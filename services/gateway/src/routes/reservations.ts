@@ -169,6 +169,8 @@ export function reservationRoutes(deps: GatewayDeps) {
     const codeKey = normalizeCodeKey(body.code);
     const partition = partitionOf(storeId, codeKey, reservations.partitionCount);
     const id = randomUUID();
+    // The access-log line of this request carries the reservation id too.
+    c.set("logger", c.get("logger").child({ reservationId: id }));
     const submittedAt = performance.now();
     const { acceptance, decision } = reservations.dispatcher.submit(partition, {
       id,
