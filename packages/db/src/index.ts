@@ -9,6 +9,7 @@ export * from "./idempotency.ts";
 export * from "./migrations/index.ts";
 export * from "./outbox.ts";
 export * from "./partners.ts";
+export * from "./performance-reports.ts";
 export * from "./processed-events.ts";
 export * from "./reservation-ledger.ts";
 export * from "./reservation-transitions.ts";

@@ -17,6 +17,7 @@ import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { partnerRoutes } from "./routes/partners.ts";
 import { queueDashboardRoutes } from "./routes/queue-dashboard.ts";
+import { reportRoutes } from "./routes/reports.ts";
 import { reservationRoutes } from "./routes/reservations.ts";
 
 const QUEUE_DASHBOARD_PATH = "/admin/queues";
@@ -43,6 +44,7 @@ export function createApp(deps: GatewayDeps) {
   app.use("/v1/jobs/*", requireScope("merchant"));
   app.use("/v1/partners/*", requireScope("merchant"));
   app.use("/v1/partners", requireScope("merchant"));
+  app.use("/v1/reports/*", requireScope("merchant"));
   app.use("/v1/checkout/*", requireScope("checkout"));
   app.use("/v1/reservations/*", requireScope("checkout"));
   app.use("/v1/reservations", requireScope("checkout"));
@@ -53,6 +55,7 @@ export function createApp(deps: GatewayDeps) {
   app.route("/", codeRoutes(deps));
   app.route("/", codeJobRoutes(deps));
   app.route("/", partnerRoutes(deps));
+  app.route("/", reportRoutes(deps));
   app.route("/", checkoutRoutes(deps));
   app.route("/", reservationRoutes(deps));
 

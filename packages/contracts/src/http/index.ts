@@ -5,3 +5,4 @@ export * from "./common.ts";
 export * from "./error-status.ts";
 export * from "./jobs.ts";
 export * from "./partners.ts";
+export * from "./reports.ts";

@@ -1,0 +1,36 @@
+import type { Stream } from "node:stream";
+import ExcelJS from "exceljs";
+
+export type ReportColumn<Row> = { header: string; value: (row: Row) => string | number | null };
+
+export const REPORT_ROWS_SHEET = "Report";
+export const REPORT_TOTALS_SHEET = "Totals";
+
+/**
+ * A report as .xlsx streamed to `output`: sheet "Report" (one row per group) and sheet "Totals" (one
+ * row per currency), each with a header row; numbers stay numbers (money in minor units, as in JSON).
+ */
+export async function writeReportWorkbook<Row, Total>(
+  output: NodeJS.WritableStream,
+  report: {
+    columns: readonly ReportColumn<Row>[];
+    rows: readonly Row[];
+    totalColumns: readonly ReportColumn<Total>[];
+    totals: readonly Total[];
+  },
+): Promise<void> {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+    stream: output as unknown as Stream,
+    useStyles: false,
+    useSharedStrings: false,
+  });
+  const addSheet = <T>(name: string, columns: readonly ReportColumn<T>[], rows: readonly T[]) => {
+    const sheet = workbook.addWorksheet(name);
+    sheet.addRow(columns.map((column) => column.header)).commit();
+    for (const row of rows) sheet.addRow(columns.map((column) => column.value(row))).commit();
+    sheet.commit();
+  };
+  addSheet(REPORT_ROWS_SHEET, report.columns, report.rows);
+  addSheet(REPORT_TOTALS_SHEET, report.totalColumns, report.totals);
+  await workbook.commit();
+}

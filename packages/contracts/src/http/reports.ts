@@ -1,0 +1,89 @@
+import { z } from "@hono/zod-openapi";
+import { CurrencySchema, DateTimeInputSchema, DateTimeOutputSchema, IdSchema } from "./common.ts";
+
+const MAX_RANGE_DAYS = 366;
+
+function bothDates(query: { from: unknown; to: unknown }): query is { from: Date; to: Date } {
+  return query.from instanceof Date && query.to instanceof Date;
+}
+
+export const ReportQuerySchema = z
+  .object({
+    from: DateTimeInputSchema.openapi({
+      description: "Start of the range (inclusive), by order placement time",
+    }),
+    to: DateTimeInputSchema.openapi({ description: "End of the range (exclusive)" }),
+    campaignId: IdSchema.optional(),
+    partnerId: IdSchema.optional(),
+    format: z
+      .enum(["json", "xlsx"])
+      .default("json")
+      .openapi({ description: "json, or xlsx for the same rows and totals as a spreadsheet" }),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(1_000)
+      .openapi({ description: "Most rows (busiest first); totals always cover every order" }),
+  })
+  // Refinements see the object even when a date failed to parse: only compare real dates.
+  .refine((query) => !bothDates(query) || query.to > query.from, {
+    message: "to must be after from",
+    path: ["to"],
+  })
+  .refine(
+    (query) => !bothDates(query) || query.to.getTime() - query.from.getTime() <= MAX_RANGE_DAYS * 86_400_000,
+    {
+      message: `the range may span at most ${MAX_RANGE_DAYS} days`,
+      path: ["to"],
+    },
+  );
+export type ReportQueryInput = z.infer<typeof ReportQuerySchema>;
+
+const CountSchema = z.number().int().nonnegative();
+
+export const ReportMeasuresSchema = z
+  .object({
+    currency: CurrencySchema,
+    orders: CountSchema.openapi({ description: "Orders placed in the range: confirmed + cancelled" }),
+    confirmed: CountSchema,
+    cancelled: CountSchema.openapi({ description: "Placed in the range, cancelled since" }),
+    revenue: CountSchema.openapi({ description: "Order totals of the confirmed orders, minor units" }),
+    discount: CountSchema.openapi({ description: "Discount given on the confirmed orders, minor units" }),
+    accounts: CountSchema.openapi({ description: "Distinct accounts with a confirmed order" }),
+  })
+  .openapi("ReportMeasures");
+
+const ReportEnvelope = {
+  from: DateTimeOutputSchema,
+  to: DateTimeOutputSchema,
+  totals: z.array(ReportMeasuresSchema).openapi({ description: "One per currency" }),
+  truncated: z.boolean().openapi({ description: "More rows than `limit`" }),
+};
+
+export const CodeReportSchema = z
+  .object({
+    ...ReportEnvelope,
+    rows: z.array(
+      ReportMeasuresSchema.extend({
+        codeId: IdSchema,
+        code: z.string(),
+        campaignId: IdSchema,
+        campaignName: z.string(),
+      }),
+    ),
+  })
+  .openapi("CodeReport");
+
+export const PartnerReportSchema = z
+  .object({
+    ...ReportEnvelope,
+    rows: z.array(
+      ReportMeasuresSchema.extend({
+        partnerId: IdSchema.nullable().openapi({ description: "null: orders no partner drove" }),
+        partnerName: z.string().nullable(),
+      }),
+    ),
+  })
+  .openapi("PartnerReport");

@@ -1,0 +1,378 @@
+import { randomUUID } from "node:crypto";
+import { createTestContext, type SeededStore, seedStore, type TestContext } from "@promo/testing";
+import ExcelJS from "exceljs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestGateway } from "../testing/test-gateway.ts";
+
+let ctx: TestContext;
+let app: Awaited<ReturnType<typeof createTestGateway>>["app"];
+let store: SeededStore;
+let otherStore: SeededStore;
+
+type Json = Record<string, unknown>;
+type Measures = {
+  currency: string;
+  orders: number;
+  confirmed: number;
+  cancelled: number;
+  revenue: number;
+  discount: number;
+  accounts: number;
+};
+type CodeRow = Measures & { codeId: string; code: string; campaignId: string; campaignName: string };
+type PartnerRow = Measures & { partnerId: string | null; partnerName: string | null };
+type ReportBody<Row> = { from: string; to: string; rows: Row[]; totals: Measures[]; truncated: boolean };
+
+/** What the seed put in: enough to compute every figure independently of the SQL. */
+type SeededOrder = {
+  codeId: string;
+  partnerId: string | null;
+  campaignId: string;
+  currency: string;
+  status: (typeof STATUSES)[number];
+  accountId: string;
+  orderTotal: number;
+  discount: number;
+  confirmedAt: Date | null;
+};
+const STATUSES = ["CONFIRMED", "CONFIRMED", "CONFIRMED", "CANCELLED", "RESERVED", "REJECTED"] as const;
+const seeded: SeededOrder[] = [];
+const codes = new Map<string, { code: string; campaignId: string; campaignName: string }>();
+const partners = new Map<string, string>();
+
+const DAY = 86_400_000;
+const EPOCH = Date.parse("2026-10-01T00:00:00.000Z");
+const FROM = new Date(EPOCH + 2 * DAY);
+const TO = new Date(EPOCH + 7 * DAY);
+
+async function call(method: string, path: string, key: string, body?: unknown) {
+  const response = await app.request(path, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return response;
+}
+
+async function json<T = Json>(method: string, path: string, key: string, body?: unknown) {
+  const response = await call(method, path, key, body);
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+/** A small deterministic generator, so the seed is the same every run. */
+function generator(seed: number) {
+  let state = seed >>> 0;
+  return (below: number) => {
+    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+    return state % below;
+  };
+}
+
+async function seed(target: SeededStore, label: string, count: number): Promise<SeededOrder[]> {
+  const random = generator(label.length * 7_919);
+  const partnerIds: (string | null)[] = [null];
+  for (const name of [`${label} Amy`, `${label} Media`]) {
+    const created = await json<{ id: string }>("POST", "/v1/partners", target.keys.merchant, {
+      name,
+      kind: "creator",
+    });
+    expect(created.status).toBe(201);
+    partnerIds.push(created.body.id);
+    partners.set(created.body.id, name);
+  }
+  const codeList: { id: string; campaignId: string; currency: string }[] = [];
+  for (const [index, currency] of ["TWD", "TWD", "USD"].entries()) {
+    const campaignName = `${label} campaign ${index}`;
+    const campaign = await json<{ id: string }>("POST", "/v1/campaigns", target.keys.merchant, {
+      name: campaignName,
+      discount: { type: "fixed", amount: 100 },
+      currency,
+      startsAt: "2026-10-01T00:00:00Z",
+      endsAt: "2026-11-01T00:00:00Z",
+      productIds: ["P"],
+    });
+    expect(campaign.status).toBe(201);
+    for (const suffix of ["A", "B"]) {
+      const code = `${label.toUpperCase()}${index}${suffix}CODE`;
+      const created = await json<{ id: string }>(
+        "POST",
+        `/v1/campaigns/${campaign.body.id}/codes`,
+        target.keys.merchant,
+        { code },
+      );
+      expect(created.status).toBe(201);
+      codeList.push({ id: created.body.id, campaignId: campaign.body.id, currency });
+      codes.set(created.body.id, { code, campaignId: campaign.body.id, campaignName });
+    }
+  }
+  const orders: SeededOrder[] = [];
+  const rows = Array.from({ length: count }, (_, index) => {
+    const code = codeList[random(codeList.length)];
+    if (!code) throw new Error("no code");
+    const status = STATUSES[random(STATUSES.length)] ?? "CONFIRMED";
+    const placed = status === "CONFIRMED" || status === "CANCELLED";
+    // Spread over ten days, with some orders exactly on the range's edges.
+    const confirmedAt = !placed
+      ? null
+      : index % 50 === 0
+        ? FROM
+        : index % 50 === 1
+          ? TO
+          : new Date(EPOCH + random(10 * DAY));
+    const order: SeededOrder = {
+      codeId: code.id,
+      campaignId: code.campaignId,
+      currency: code.currency,
+      partnerId: placed ? (partnerIds[random(partnerIds.length)] ?? null) : null,
+      status,
+      accountId: `acct-${random(60)}`,
+      orderTotal: placed ? 500 + random(10_000) : 0,
+      discount: status === "REJECTED" ? 0 : 100,
+      confirmedAt,
+    };
+    orders.push(order);
+    return {
+      id: randomUUID(),
+      storeId: target.storeId,
+      codeId: order.codeId,
+      campaignId: order.campaignId,
+      codeInput: codes.get(order.codeId)?.code ?? "",
+      codeKey: codes.get(order.codeId)?.code ?? "",
+      accountId: order.accountId,
+      memberGroups: [],
+      partition: 0,
+      sequence: BigInt(index + 1),
+      status: order.status,
+      errorCode: order.status === "REJECTED" ? "USAGE_LIMIT_REACHED" : null,
+      currency: order.currency,
+      cart: {},
+      discount: BigInt(order.discount),
+      lines: [],
+      totals: {},
+      partnerId: order.partnerId,
+      orderNumber: placed ? `ORD-${label}-${index}` : null,
+      orderTotal: placed ? BigInt(order.orderTotal) : null,
+      acceptedAt: new Date(EPOCH),
+      decidedAt: new Date(EPOCH),
+      confirmedAt: order.confirmedAt,
+      cancelledAt: status === "CANCELLED" ? new Date(EPOCH + 9 * DAY) : null,
+    };
+  });
+  await ctx.db.database.prisma.reservation.createMany({ data: rows });
+  return orders;
+}
+
+beforeAll(async () => {
+  ctx = await createTestContext("reports");
+  ({ app } = await createTestGateway(ctx));
+  store = await seedStore(ctx.db.database.prisma, "main");
+  otherStore = await seedStore(ctx.db.database.prisma, "other");
+  seeded.push(...(await seed(store, "main", 600)));
+  await seed(otherStore, "other", 200);
+});
+
+afterAll(async () => {
+  await ctx?.cleanup();
+});
+
+/** The figures of `orders`, computed here from the seed, the way the report defines them. */
+function expectedMeasures(orders: readonly SeededOrder[], currency: string): Measures {
+  const standing = orders.filter((order) => order.status === "CONFIRMED");
+  return {
+    currency,
+    orders: orders.length,
+    confirmed: standing.length,
+    cancelled: orders.filter((order) => order.status === "CANCELLED").length,
+    revenue: standing.reduce((sum, order) => sum + order.orderTotal, 0),
+    discount: standing.reduce((sum, order) => sum + order.discount, 0),
+    accounts: new Set(standing.map((order) => order.accountId)).size,
+  };
+}
+
+function inRange(order: SeededOrder, from = FROM, to = TO): boolean {
+  return (
+    (order.status === "CONFIRMED" || order.status === "CANCELLED") &&
+    order.confirmedAt !== null &&
+    order.confirmedAt >= from &&
+    order.confirmedAt < to
+  );
+}
+
+function groupBy<K>(orders: readonly SeededOrder[], key: (order: SeededOrder) => K): Map<K, SeededOrder[]> {
+  const groups = new Map<K, SeededOrder[]>();
+  for (const order of orders) groups.set(key(order), [...(groups.get(key(order)) ?? []), order]);
+  return groups;
+}
+
+const range = `from=${FROM.toISOString()}&to=${TO.toISOString()}`;
+
+describe("performance reports", () => {
+  it("by code: every row and the per-currency totals equal sums computed from the seed", async () => {
+    const report = await json<ReportBody<CodeRow>>("GET", `/v1/reports/codes?${range}`, store.keys.merchant);
+    expect(report.status).toBe(200);
+    const placed = seeded.filter((order) => inRange(order));
+    expect(placed.length).toBeGreaterThan(100);
+    const expectedRows = [...groupBy(placed, (order) => order.codeId)].map(([codeId, orders]) => ({
+      codeId,
+      ...codes.get(codeId),
+      ...expectedMeasures(orders, orders[0]?.currency ?? ""),
+    }));
+    expect(report.body.rows).toHaveLength(6);
+    expect([...report.body.rows].sort((a, b) => a.code.localeCompare(b.code))).toEqual(
+      expectedRows.sort((a, b) => String(a.code).localeCompare(String(b.code))),
+    );
+    const expectedTotals = [...groupBy(placed, (order) => order.currency)]
+      .map(([currency, orders]) => expectedMeasures(orders, currency))
+      .sort((a, b) => a.currency.localeCompare(b.currency));
+    expect(report.body.totals).toEqual(expectedTotals);
+    expect(report.body.truncated).toBe(false);
+    expect(report.body.from).toBe(FROM.toISOString());
+    // Rows come busiest first within a currency.
+    const twd = report.body.rows.filter((row) => row.currency === "TWD").map((row) => row.orders);
+    expect(twd).toEqual([...twd].sort((a, b) => b - a));
+  });
+
+  it("by partner, with a row for orders no partner drove; filters by campaign and partner", async () => {
+    const report = await json<ReportBody<PartnerRow>>(
+      "GET",
+      `/v1/reports/partners?${range}`,
+      store.keys.merchant,
+    );
+    expect(report.status).toBe(200);
+    const placed = seeded.filter((order) => inRange(order));
+    const expected = [...groupBy(placed, (order) => `${order.currency}|${order.partnerId}`)].map(
+      ([, orders]) => ({
+        partnerId: orders[0]?.partnerId ?? null,
+        partnerName: orders[0]?.partnerId ? (partners.get(orders[0].partnerId) ?? null) : null,
+        ...expectedMeasures(orders, orders[0]?.currency ?? ""),
+      }),
+    );
+    const key = (row: PartnerRow) => `${row.currency}|${row.partnerId}`;
+    expect([...report.body.rows].sort((a, b) => key(a).localeCompare(key(b)))).toEqual(
+      expected.sort((a, b) => key(a).localeCompare(key(b))),
+    );
+    expect(report.body.rows.some((row) => row.partnerId === null)).toBe(true);
+
+    const someCampaign = placed[0]?.campaignId ?? "";
+    const byCampaign = await json<ReportBody<PartnerRow>>(
+      "GET",
+      `/v1/reports/partners?${range}&campaignId=${someCampaign}`,
+      store.keys.merchant,
+    );
+    const campaignOrders = placed.filter((order) => order.campaignId === someCampaign);
+    expect(byCampaign.body.totals).toEqual([
+      expectedMeasures(campaignOrders, campaignOrders[0]?.currency ?? ""),
+    ]);
+    const somePartner = placed.find((order) => order.partnerId)?.partnerId ?? "";
+    const byPartner = await json<ReportBody<CodeRow>>(
+      "GET",
+      `/v1/reports/codes?${range}&partnerId=${somePartner}`,
+      store.keys.merchant,
+    );
+    const partnerOrders = placed.filter((order) => order.partnerId === somePartner);
+    expect(byPartner.body.rows.reduce((sum, row) => sum + row.orders, 0)).toBe(partnerOrders.length);
+  });
+
+  it("respects the range's edges: from included, to excluded", async () => {
+    const oneDay = await json<ReportBody<CodeRow>>(
+      "GET",
+      `/v1/reports/codes?from=${FROM.toISOString()}&to=${new Date(FROM.getTime() + DAY).toISOString()}`,
+      store.keys.merchant,
+    );
+    const expected = seeded.filter((order) => inRange(order, FROM, new Date(FROM.getTime() + DAY)));
+    expect(expected.some((order) => order.confirmedAt?.getTime() === FROM.getTime())).toBe(true);
+    expect(oneDay.body.totals.reduce((sum, total) => sum + total.orders, 0)).toBe(expected.length);
+    const atTo = seeded.filter((order) => order.confirmedAt?.getTime() === TO.getTime());
+    expect(atTo.length).toBeGreaterThan(0);
+    const all = seeded.filter((order) => inRange(order));
+    expect(all.some((order) => order.confirmedAt?.getTime() === TO.getTime())).toBe(false);
+  });
+
+  it("limits rows busiest first but keeps the totals whole", async () => {
+    const full = await json<ReportBody<CodeRow>>("GET", `/v1/reports/codes?${range}`, store.keys.merchant);
+    const limited = await json<ReportBody<CodeRow>>(
+      "GET",
+      `/v1/reports/codes?${range}&limit=2`,
+      store.keys.merchant,
+    );
+    expect(limited.body.rows).toEqual(full.body.rows.slice(0, 2));
+    expect(limited.body.truncated).toBe(true);
+    expect(limited.body.totals).toEqual(full.body.totals);
+  });
+
+  it("answers the same rows and totals as .xlsx", async () => {
+    for (const kind of ["codes", "partners"] as const) {
+      const report = await json<ReportBody<CodeRow & PartnerRow>>(
+        "GET",
+        `/v1/reports/${kind}?${range}`,
+        store.keys.merchant,
+      );
+      const response = await call("GET", `/v1/reports/${kind}?${range}&format=xlsx`, store.keys.merchant);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toContain("spreadsheetml");
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load(await response.arrayBuffer());
+      const values = (name: string) => {
+        const sheet = workbook.getWorksheet(name);
+        const rows: unknown[][] = [];
+        sheet?.eachRow((row) => {
+          rows.push((row.values as unknown[]).slice(1));
+        });
+        return rows;
+      };
+      const measures = (row: Measures) => [
+        row.currency,
+        row.orders,
+        row.confirmed,
+        row.cancelled,
+        row.revenue,
+        row.discount,
+        row.accounts,
+      ];
+      const label = (row: CodeRow & PartnerRow) =>
+        kind === "codes" ? [row.code, row.campaignName] : [row.partnerName ?? "(no partner)"];
+      expect(values("Report").slice(1)).toEqual(
+        report.body.rows.map((row) => [...label(row), ...measures(row)]),
+      );
+      expect(values("Totals").slice(1)).toEqual(report.body.totals.map(measures));
+      expect(values("Report")[0]?.[0]).toBe(kind === "codes" ? "Code" : "Partner");
+    }
+  });
+
+  it("keeps stores apart", async () => {
+    const mine = await json<ReportBody<CodeRow>>("GET", `/v1/reports/codes?${range}`, store.keys.merchant);
+    const theirs = await json<ReportBody<CodeRow>>(
+      "GET",
+      `/v1/reports/codes?${range}`,
+      otherStore.keys.merchant,
+    );
+    const mineIds = new Set(mine.body.rows.map((row) => row.codeId));
+    expect(theirs.body.rows.length).toBeGreaterThan(0);
+    expect(theirs.body.rows.some((row) => mineIds.has(row.codeId))).toBe(false);
+    expect(theirs.body.rows.every((row) => row.code.startsWith("OTHER"))).toBe(true);
+  });
+
+  it("refuses bad ranges with field details, and keys without the merchant scope", async () => {
+    for (const query of [
+      "from=yesterday&to=2026-10-02T00:00:00Z",
+      `from=${TO.toISOString()}&to=${FROM.toISOString()}`,
+      "from=2025-01-01T00:00:00Z&to=2026-10-01T00:00:00Z",
+      `${range}&format=pdf`,
+      `${range}&limit=0`,
+      `to=${TO.toISOString()}`,
+    ]) {
+      const response = await json<{ error: { code: string; details: { fields: { path: string }[] } } }>(
+        "GET",
+        `/v1/reports/codes?${query}`,
+        store.keys.merchant,
+      );
+      expect(response.status, query).toBe(400);
+      expect(response.body.error.code).toBe("VALIDATION_ERROR");
+      expect(response.body.error.details.fields.length, query).toBeGreaterThan(0);
+    }
+    expect((await call("GET", `/v1/reports/codes?${range}`, store.keys.checkout)).status).toBe(403);
+  });
+});

@@ -1,0 +1,141 @@
+import { PassThrough, Readable } from "node:stream";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { type ReportColumn, writeReportWorkbook } from "@promo/code-files";
+import {
+  CodeReportSchema,
+  PartnerReportSchema,
+  type ReportQueryInput,
+  ReportQuerySchema,
+} from "@promo/contracts";
+import {
+  type CodeReportRow,
+  type PartnerReportRow,
+  poolSql,
+  type Report,
+  type ReportMeasures,
+  reportByCode,
+  reportByPartner,
+} from "@promo/db";
+import type { Context } from "hono";
+import type { GatewayDeps } from "../deps.ts";
+import type { GatewayEnv } from "../env.ts";
+import { errorResponses } from "../openapi-helpers.ts";
+import { validationHook } from "../validation.ts";
+
+const TAG = ["Reports"];
+const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const DESCRIPTION =
+  "Orders placed in [from, to) (by confirmation time) through each group, per currency: orders (confirmed + cancelled since), confirmed, cancelled, revenue and discount of the confirmed orders (minor units), distinct accounts. `format=xlsx` answers the same rows and totals as a spreadsheet (sheets Report and Totals).";
+
+function reportResponses<T>(schema: T) {
+  return {
+    200: {
+      description: "The report",
+      content: {
+        "application/json": { schema },
+        [XLSX_TYPE]: { schema: z.string().openapi({ type: "string", format: "binary" }) },
+      },
+    },
+    ...errorResponses(400, 401, 403),
+  };
+}
+
+const codeReportRoute = createRoute({
+  method: "get",
+  path: "/v1/reports/codes",
+  tags: TAG,
+  summary: "Performance by promo code",
+  description: DESCRIPTION,
+  request: { query: ReportQuerySchema },
+  responses: reportResponses(CodeReportSchema),
+});
+
+const partnerReportRoute = createRoute({
+  method: "get",
+  path: "/v1/reports/partners",
+  tags: TAG,
+  summary: "Performance by partner (the partner credited when each order was confirmed)",
+  description: DESCRIPTION,
+  request: { query: ReportQuerySchema },
+  responses: reportResponses(PartnerReportSchema),
+});
+
+const MEASURE_COLUMNS: readonly ReportColumn<ReportMeasures>[] = [
+  { header: "Currency", value: (row) => row.currency },
+  { header: "Orders", value: (row) => row.orders },
+  { header: "Confirmed", value: (row) => row.confirmed },
+  { header: "Cancelled", value: (row) => row.cancelled },
+  { header: "Revenue (minor units)", value: (row) => row.revenue },
+  { header: "Discount (minor units)", value: (row) => row.discount },
+  { header: "Accounts", value: (row) => row.accounts },
+];
+
+const CODE_COLUMNS: readonly ReportColumn<CodeReportRow>[] = [
+  { header: "Code", value: (row) => row.code },
+  { header: "Campaign", value: (row) => row.campaignName },
+  ...MEASURE_COLUMNS,
+];
+
+const PARTNER_COLUMNS: readonly ReportColumn<PartnerReportRow>[] = [
+  { header: "Partner", value: (row) => row.partnerName ?? "(no partner)" },
+  ...MEASURE_COLUMNS,
+];
+
+export function reportRoutes(deps: GatewayDeps) {
+  const app = new OpenAPIHono<GatewayEnv>({ defaultHook: validationHook });
+  const sql = poolSql(deps.database.pool);
+
+  function queryOf(c: Context<GatewayEnv>, input: ReportQueryInput) {
+    return {
+      storeId: c.get("principal").storeId,
+      from: input.from,
+      to: input.to,
+      campaignId: input.campaignId ?? null,
+      partnerId: input.partnerId ?? null,
+      limit: input.limit,
+    };
+  }
+
+  function answer<Row>(
+    c: Context<GatewayEnv>,
+    input: ReportQueryInput,
+    report: Report<Row>,
+    columns: readonly ReportColumn<Row>[],
+    name: string,
+  ) {
+    if (input.format === "json")
+      return c.json({ from: input.from.toISOString(), to: input.to.toISOString(), ...report }, 200);
+    const output = new PassThrough();
+    writeReportWorkbook(output, {
+      columns,
+      rows: report.rows,
+      totalColumns: MEASURE_COLUMNS,
+      totals: report.totals,
+    }).catch((error: unknown) => {
+      c.get("logger").warn({ err: error }, "report workbook failed mid-stream");
+      output.destroy(error as Error);
+    });
+    const day = (date: Date) => date.toISOString().slice(0, 10);
+    return new Response(Readable.toWeb(output) as ReadableStream, {
+      status: 200,
+      headers: {
+        "content-type": XLSX_TYPE,
+        "content-disposition": `attachment; filename="${name}-${day(input.from)}-${day(input.to)}.xlsx"`,
+      },
+    });
+  }
+
+  app.openapi(codeReportRoute, async (c) => {
+    const input = c.req.valid("query");
+    const report = await reportByCode(sql, queryOf(c, input));
+    return answer(c, input, report, CODE_COLUMNS, "codes");
+  });
+
+  app.openapi(partnerReportRoute, async (c) => {
+    const input = c.req.valid("query");
+    const report = await reportByPartner(sql, queryOf(c, input));
+    return answer(c, input, report, PARTNER_COLUMNS, "partners");
+  });
+
+  return app;
+}
