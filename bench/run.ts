@@ -30,6 +30,10 @@ const env = parseEnv(
     BENCH_PARTITIONS: z.string().default("16"),
     /** Write a V8 CPU profile of the gateway here. */
     BENCH_PROFILE_DIR: z.string().optional(),
+    /** The gateway's per-account guess limit (README "Misuse monitoring"): on (default) or off. */
+    BENCH_GUESS_LIMIT: z.enum(["on", "off"]).default("on"),
+    /** Monitor the flash and steady campaigns' velocity (leak alerts), this limit per hour; unset: off. */
+    BENCH_VELOCITY_LIMIT: z.coerce.number().int().positive().optional(),
   }),
   process.env,
 );
@@ -71,7 +75,7 @@ try {
   });
 
   const now = Date.now();
-  const campaign = (name: string, usageLimit: number, oncePerAccount: boolean) =>
+  const campaign = (name: string, usageLimit: number, oncePerAccount: boolean, velocityLimit?: number) =>
     database.prisma.campaign.create({
       data: {
         storeId: store.id,
@@ -85,9 +89,10 @@ try {
         productIds: ["P-1"],
         usageLimit,
         oncePerAccount,
+        ...(velocityLimit ? { velocityLimit, velocityWindowSeconds: 3_600 } : {}),
       },
     });
-  const flash = await campaign("Flash", FLASH_LIMIT, true);
+  const flash = await campaign("Flash", FLASH_LIMIT, true, env.BENCH_VELOCITY_LIMIT);
   await database.prisma.code.create({
     data: { storeId: store.id, campaignId: flash.id, code: "FLASH11", codeKey: "FLASH11", source: "single" },
   });
@@ -95,7 +100,7 @@ try {
     "INSERT INTO bench_code_counter (code, usage_limit) VALUES ('FLASH11', $1), ('FLASH11RULES', $1)",
     [FLASH_LIMIT],
   );
-  const steady = await campaign("Steady", 1_000_000, false);
+  const steady = await campaign("Steady", 1_000_000, false, env.BENCH_VELOCITY_LIMIT);
   const steadyCodes = Array.from(
     { length: env.BENCH_STEADY_CODES },
     (_, index) => `STEADY${String(index).padStart(5, "0")}`,
@@ -128,6 +133,10 @@ try {
       ENABLE_BENCH_ROUTES: "true",
       DATABASE_POOL_SIZE: "32",
       BATCH_WINDOW_MS: env.BENCH_BATCH_WINDOW_MS,
+      // Every request comes from this one process: a per-IP guess limit would stop the run after the
+      // warm-up's unknown codes. The per-account limit is checked on every request as in production.
+      GUESS_LIMIT_PER_IP: "0",
+      ...(env.BENCH_GUESS_LIMIT === "off" ? { GUESS_LIMIT_PER_ACCOUNT: "0" } : {}),
     },
     "gateway",
     env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${env.BENCH_PROFILE_DIR}`] : [],

@@ -51,7 +51,10 @@ function heading(text: string): void {
 function table(rows: readonly (readonly string[])[]): void {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
   for (const [index, row] of rows.entries()) {
-    const line = row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ");
+    const line = row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join("  ")
+      .trimEnd();
     console.log(`  ${index === 0 ? dim(line) : line}`);
   }
 }
@@ -288,11 +291,12 @@ async function main(): Promise<number> {
   table([["event", "count"], ...[...counts].map(([type, count]) => [type, String(count)])]);
   console.log("");
   table([
-    ["event", "account", "order", "discount"],
+    ["event", "code", "account", "order", "discount"],
     ...events
       .filter((event) => event.type !== "reservation.rejected")
       .map((event) => [
         event.type,
+        event.code,
         event.accountId,
         "orderNumber" in event ? event.orderNumber : "",
         "discount" in event ? String(event.discount) : "",

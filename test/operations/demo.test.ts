@@ -69,6 +69,19 @@ describe("npm run demo", () => {
       "reservation.confirmed": 11,
       "reservation.cancelled": 1,
     });
+    const cancelled = /11 order\.placed sent; order\.cancelled for (ORD-[0-9A-F]{6}-\d{2})/.exec(output)?.[1];
+    expect(cancelled, output).toBeDefined();
+    const eventRows = output
+      .split("\n")
+      .map((line) => line.trim().split(/\s{2,}/))
+      .filter((row) => row[1] === "FLASH11");
+    const confirmedOrders = eventRows
+      .filter((row) => row[0] === "reservation.confirmed")
+      .map((row) => row[3]);
+    expect(new Set(confirmedOrders).size).toBe(11);
+    expect(eventRows.filter((row) => row[0] === "reservation.cancelled").map((row) => row[3])).toEqual([
+      cancelled,
+    ]);
 
     const lookup = tableUnder(output, "  uses: 10 live of 11 (10 confirmed, 0 reserved)");
     expect(lookup).toHaveLength(11);

@@ -1,8 +1,9 @@
 import { normalizeCodeKey } from "@promo/domain";
-import { partitionKey, partitionOf } from "@promo/queue";
-import { createTestContext, eventually, type TestContext } from "@promo/testing";
+import { createCodeJobsQueue, partitionKey, partitionOf } from "@promo/queue";
+import { createTestContext, eventually, freePort, type TestContext, waitForHttp } from "@promo/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEmptyCampaign, type JobView, waitForJob } from "../support/code-jobs.ts";
 import { type ReservationAnswer, readAnswer, resolvePending, shuffle } from "../support/reservations.ts";
 import {
   api,
@@ -139,5 +140,80 @@ describe("graceful shutdown on SIGTERM", () => {
       WHERE event_type IN ('reservation.reserved', 'reservation.rejected')
       GROUP BY 1 HAVING count(*) > 1`;
     expect(decidedTwice).toEqual([]);
+  });
+
+  it("the outbox relay, order consumer and code jobs worker stop cleanly and hand their work on", async () => {
+    const gateway = system.gateways.find((candidate) => candidate.process.child.exitCode === null);
+    if (!gateway) throw new Error("no running gateway");
+    const ports = { relay: await freePort(), consumer: await freePort(), codeJobs: await freePort() };
+    const start = () => ({
+      relay: system.startProcess("outbox-relay", "relay", { METRICS_PORT: String(ports.relay) }),
+      consumer: system.startProcess("order-consumer", "consumer", { METRICS_PORT: String(ports.consumer) }),
+      codeJobs: system.startProcess("code-jobs-worker", "code-jobs", {
+        METRICS_PORT: String(ports.codeJobs),
+        GENERATION_BATCH_SIZE: "1000",
+      }),
+    });
+    const first = start();
+    await Promise.all(
+      (["relay", "consumer", "codeJobs"] as const).map((name) =>
+        waitForHttp(`http://127.0.0.1:${ports[name]}/metrics`, first[name]),
+      ),
+    );
+
+    // A long generation in progress when SIGTERM arrives.
+    const count = 100_000;
+    const campaignId = await createEmptyCampaign(
+      gateway.url,
+      system.store.keys.merchant,
+      "Shutdown generation",
+    );
+    const started = await api<{ id: string }>(
+      gateway.url,
+      system.store.keys.merchant,
+      "POST",
+      `/v1/campaigns/${campaignId}/codes/generate`,
+      { count, large: true },
+    );
+    expect(started.status).toBe(202);
+    const jobId = started.body.id;
+    await eventually(
+      async () => {
+        const job = await api<JobView>(gateway.url, system.store.keys.merchant, "GET", `/v1/jobs/${jobId}`);
+        return job.body.state === "running" && job.body.progress > 0;
+      },
+      "the generation to be under way",
+      60_000,
+      20,
+    );
+    const processes = [first.relay, first.consumer, first.codeJobs];
+    for (const process of processes) process.child.kill("SIGTERM");
+    const exits = await Promise.all(processes.map((process) => process.exited));
+    expect(
+      exits,
+      processes.map((process) => `${process.name}:\n${process.output().slice(-2_000)}`).join("\n"),
+    ).toEqual([0, 0, 0]);
+
+    // The generation went back to the queue unfinished, without spending an attempt.
+    const codeJobs = createCodeJobsQueue({ connection: redis, prefix: ctx.queuePrefix });
+    try {
+      const queued = await codeJobs.queue.getJob(jobId);
+      expect(await queued?.getState()).toBe("waiting");
+      expect(queued?.attemptsMade).toBe(0);
+    } finally {
+      await codeJobs.close();
+    }
+    const madeBefore = await ctx.db.database.prisma.code.count({ where: { jobId } });
+    expect(madeBefore).toBeLessThan(count);
+
+    // Restarted, the job resumes and ends with exactly `count` codes; the relay drains the outbox.
+    start();
+    const { job } = await waitForJob(gateway.url, system.store.keys.merchant, jobId, 120_000);
+    expect(job.state).toBe("succeeded");
+    expect(await ctx.db.database.prisma.code.count({ where: { jobId } })).toBe(count);
+    await eventually(
+      async () => (await ctx.db.database.prisma.outboxEvent.count({ where: { publishedAt: null } })) === 0,
+      "the outbox to drain",
+    );
   });
 });

@@ -26,6 +26,14 @@ export const GatewayEnvSchema = ReservationQueueEnvSchema.extend({
   API_KEY_CACHE_MS: z.coerce.number().int().min(0).default(30_000),
   /** How long the gateway gathers requests for one partition into one queue job. */
   BATCH_WINDOW_MS: z.coerce.number().min(0).max(50).default(2),
+  /** Failed code attempts (README "Misuse monitoring") one account may make per window; 0 turns the limit off. */
+  GUESS_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(0).default(10),
+  /** Failed code attempts one client IP may make per window; 0 turns the limit off. */
+  GUESS_LIMIT_PER_IP: z.coerce.number().int().min(0).default(50),
+  /** Length of the guess-limit window, counted from the first failed attempt. */
+  GUESS_WINDOW_SECONDS: PositiveIntSchema.max(86_400).default(60),
+  /** Take the client IP from the left-most X-Forwarded-For entry (only behind a proxy or checkout service that sets it). */
+  TRUST_PROXY: BooleanFlagSchema,
   /** Serve the /bench baselines used by `npm run bench` (never in production). */
   ENABLE_BENCH_ROUTES: BooleanFlagSchema,
   LOG_LEVEL: LogLevelSchema,

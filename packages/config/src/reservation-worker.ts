@@ -36,6 +36,12 @@ export const ReservationWorkerEnvSchema = ReservationQueueEnvSchema.extend({
   /** Partition lease; a crashed worker's partitions move to others after about this long. */
   PARTITION_LEASE_MS: PositiveIntSchema.default(10_000),
   EXPIRY_SWEEP_INTERVAL_MS: PositiveIntSchema.default(1_000),
+  /** Leak alerts on member-only codes: window length (fixed windows from the campaign's start). */
+  OUTSIDE_GROUPS_ALERT_WINDOW_SECONDS: PositiveIntSchema.default(3_600),
+  /** ... fewest attempts in a window before an alert is considered. */
+  OUTSIDE_GROUPS_ALERT_MIN_ATTEMPTS: PositiveIntSchema.default(20),
+  /** ... alert when strictly more than this percentage of the attempts came from outside the groups. */
+  OUTSIDE_GROUPS_ALERT_PERCENT: z.coerce.number().int().min(0).max(99).default(50),
   /** Name of this worker in leases and logs (default: random). */
   WORKER_ID: z
     .string()

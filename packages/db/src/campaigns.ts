@@ -1,4 +1,4 @@
-import type { CampaignTerms, DiscountRule } from "@promo/domain";
+import type { CampaignTerms, DiscountRule, VelocityAlertSettings } from "@promo/domain";
 import type { Db } from "./client.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type { Campaign as CampaignRow, Prisma } from "./generated/prisma/client.ts";
@@ -6,13 +6,17 @@ import type { Campaign as CampaignRow, Prisma } from "./generated/prisma/client.
 /** A campaign as stored: the domain terms plus bookkeeping. */
 export type CampaignRecord = CampaignTerms & {
   storeId: string;
+  /** Misuse monitoring of this campaign's codes; null: no velocity alerts. */
+  velocityAlert: VelocityAlertSettings | null;
   version: number;
   createdAt: Date;
   updatedAt: Date;
   archivedAt: Date | null;
 };
 
-export type NewCampaign = Omit<CampaignTerms, "id" | "state">;
+export type NewCampaign = Omit<CampaignTerms, "id" | "state"> & {
+  velocityAlert?: VelocityAlertSettings | null;
+};
 
 export type CampaignChanges = Partial<
   Pick<
@@ -27,7 +31,7 @@ export type CampaignChanges = Partial<
     | "combinesWith"
     | "partnerId"
   >
->;
+> & { velocityAlert?: VelocityAlertSettings | null };
 
 /** A campaign row from Prisma, or from raw SQL selecting CAMPAIGN_COLUMNS (amount as text). */
 export type CampaignRowLike = Omit<CampaignRow, "amount"> & { amount: bigint | string | null };
@@ -57,6 +61,10 @@ export function toCampaignRecord(row: CampaignRowLike): CampaignRecord {
     priority: row.priority,
     combinesWith: row.combinesWithAll ? "*" : row.combinesWith,
     partnerId: row.partnerId,
+    velocityAlert:
+      row.velocityLimit !== null && row.velocityWindowSeconds !== null
+        ? { limit: row.velocityLimit, windowSeconds: row.velocityWindowSeconds }
+        : null,
     state: row.state,
     version: row.version,
     createdAt: row.createdAt,
@@ -76,6 +84,13 @@ function discountColumns(discount: DiscountRule) {
   return discount.type === "percentage"
     ? { discountType: "percentage" as const, percentBasisPoints: discount.basisPoints, amount: null }
     : { discountType: "fixed" as const, percentBasisPoints: null, amount: BigInt(discount.amount) };
+}
+
+function velocityColumns(velocityAlert: VelocityAlertSettings | null) {
+  return {
+    velocityLimit: velocityAlert?.limit ?? null,
+    velocityWindowSeconds: velocityAlert?.windowSeconds ?? null,
+  };
 }
 
 function combinesWithColumns(combinesWith: CampaignTerms["combinesWith"]) {
@@ -104,6 +119,7 @@ export async function insertCampaign(
       priority: campaign.priority,
       ...combinesWithColumns(campaign.combinesWith),
       partnerId: campaign.partnerId,
+      ...velocityColumns(campaign.velocityAlert ?? null),
     },
   });
   return toCampaignRecord(row);
@@ -165,6 +181,7 @@ export async function updateCampaign(
       ...(changes.priority !== undefined ? { priority: changes.priority } : {}),
       ...(changes.combinesWith !== undefined ? combinesWithColumns(changes.combinesWith) : {}),
       ...(changes.partnerId !== undefined ? { partnerId: changes.partnerId } : {}),
+      ...(changes.velocityAlert !== undefined ? velocityColumns(changes.velocityAlert) : {}),
       version: { increment: 1 },
     },
   });

@@ -1,3 +1,4 @@
+export * from "./alerts.ts";
 export * from "./api-keys.ts";
 export * from "./campaigns.ts";
 export * from "./client.ts";

@@ -36,6 +36,33 @@ describe("logger", () => {
     expect(output).toContain("[redacted]");
   });
 
+  it("logs connection URLs and settings without their passwords or the bootstrap key", () => {
+    const { lines, destination } = capture();
+    const logger = createLogger({ service: "gateway", level: "info", destination });
+    logger.info({ databaseUrl: "postgresql://promo:s3cret@db:5432/promo" }, "a");
+    logger.info(
+      {
+        env: {
+          DATABASE_URL: "postgresql://promo:s3cret@db:5432/promo",
+          REDIS_URL: "redis://:r3dis-pass@redis:6379",
+          BOOTSTRAP_API_KEY: "pk_bootstrap_secret",
+        },
+      },
+      "b",
+    );
+    const output = lines.join("");
+    expect(output).not.toContain("s3cret");
+    expect(output).not.toContain("r3dis-pass");
+    expect(output).not.toContain("pk_bootstrap_secret");
+    const [first, second] = lines.map((line) => JSON.parse(line));
+    expect(first.databaseUrl).toBe("postgresql://promo:***@db:5432/promo");
+    expect(second.env).toEqual({
+      DATABASE_URL: "postgresql://promo:***@db:5432/promo",
+      REDIS_URL: "redis://:***@redis:6379",
+      BOOTSTRAP_API_KEY: "[redacted]",
+    });
+  });
+
   it("drops passwords from connection URLs", () => {
     expect(redactUrl("postgresql://promo:s3cret@db:5432/promo")).toBe("postgresql://promo:***@db:5432/promo");
     expect(redactUrl("not a url")).toBe("[unparseable url]");

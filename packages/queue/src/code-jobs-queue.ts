@@ -39,14 +39,15 @@ export function createCodeJobsWorker(options: {
   prefix: string;
   concurrency: number;
   lockMs: number;
-  handle: (payload: CodeJobPayload, job: Job) => Promise<unknown>;
+  /** `token` is the worker's lock on the job (needed to hand it back to the queue). */
+  handle: (payload: CodeJobPayload, job: Job, token: string | undefined) => Promise<unknown>;
 }): Worker {
   return new Worker(
     CODE_JOBS_QUEUE,
-    async (job) => {
+    async (job, token) => {
       const payload = CodeJobPayloadSchema.safeParse(job.data);
       if (!payload.success) throw new Error(`invalid code job payload: ${payload.error.message}`);
-      return options.handle(payload.data, job);
+      return options.handle(payload.data, job, token);
     },
     {
       connection: options.connection,

@@ -2,8 +2,9 @@ import type { CodeJobPayload } from "@promo/contracts";
 import { type Database, poolSql, startJob } from "@promo/db";
 import type { Logger } from "@promo/observability";
 import { createCodeJobsWorker, createRedisConnection } from "@promo/queue";
-import type { Job, Worker } from "bullmq";
-import { runGeneration } from "./handlers/generate-codes.ts";
+import { type Job, WaitingError, type Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import { GenerationInterrupted, runGeneration } from "./handlers/generate-codes.ts";
 import { runImport } from "./handlers/import-codes.ts";
 
 export type CodeJobsWorkerDeps = {
@@ -26,9 +27,14 @@ export type CodeJobsWorkerDeps = {
 export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
   const { logger } = deps;
   let worker: Worker | null = null;
+  let connection: Redis | null = null;
   let stopping = false;
 
-  async function handle(payload: CodeJobPayload, bullJob: Job): Promise<{ state: string }> {
+  async function handle(
+    payload: CodeJobPayload,
+    bullJob: Job,
+    token: string | undefined,
+  ): Promise<{ state: string }> {
     const job = await startJob(poolSql(deps.database.pool), payload.jobId, deps.clock());
     if (!job) {
       logger.warn({ jobId: payload.jobId }, "code job row not found; dropping the queue job");
@@ -53,7 +59,13 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
           stopping: () => stopping,
         },
         job,
-      );
+      ).catch(async (error: unknown) => {
+        if (!(error instanceof GenerationInterrupted)) throw error;
+        // Back to the front of the queue without spending an attempt; the next worker resumes it.
+        await bullJob.moveToWait(token);
+        log.info("code job handed back to the queue (shutting down)");
+        throw new WaitingError();
+      });
     } else {
       await runImport({ database: deps.database, clock: deps.clock }, job);
     }
@@ -67,8 +79,9 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
 
   return {
     start(): void {
+      connection = createRedisConnection(deps.redisUrl, "blocking", "code-jobs-worker");
       worker = createCodeJobsWorker({
-        connection: createRedisConnection(deps.redisUrl, "blocking", "code-jobs-worker"),
+        connection,
         prefix: deps.settings.prefix,
         concurrency: deps.settings.concurrency,
         lockMs: deps.settings.lockMs,
@@ -83,12 +96,14 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
       worker.on("error", (error) => logger.warn({ err: error.message }, "code jobs worker error"));
     },
     /**
-     * Running generations stop after the batch in hand (the attempt fails and BullMQ retries it,
-     * resuming from the codes already made); an import finishes its transaction.
+     * Running generations stop after the batch in hand and go back to the queue (no attempt spent;
+     * the next worker resumes from the codes already made); an import finishes its transaction.
      */
     async stop(): Promise<void> {
       stopping = true;
       await worker?.close();
+      // BullMQ leaves a connection it was handed open.
+      await connection?.quit().catch(() => undefined);
     },
   };
 }

@@ -8,6 +8,7 @@ import { limitBodySize } from "./middleware/body-limit.ts";
 import { requireJsonBody } from "./middleware/json-body.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
+import { alertRoutes } from "./routes/alerts.ts";
 import { benchRoutes } from "./routes/bench.ts";
 import { campaignRoutes } from "./routes/campaigns.ts";
 import { checkoutRoutes } from "./routes/checkout.ts";
@@ -45,6 +46,7 @@ export function createApp(deps: GatewayDeps) {
   app.use("/v1/partners/*", requireScope("merchant"));
   app.use("/v1/partners", requireScope("merchant"));
   app.use("/v1/reports/*", requireScope("merchant"));
+  app.use("/v1/alerts", requireScope("merchant"));
   app.use("/v1/checkout/*", requireScope("checkout"));
   app.use("/v1/reservations/*", requireScope("checkout"));
   app.use("/v1/reservations", requireScope("checkout"));
@@ -56,6 +58,7 @@ export function createApp(deps: GatewayDeps) {
   app.route("/", codeJobRoutes(deps));
   app.route("/", partnerRoutes(deps));
   app.route("/", reportRoutes(deps));
+  app.route("/", alertRoutes(deps));
   app.route("/", checkoutRoutes(deps));
   app.route("/", reservationRoutes(deps));
 

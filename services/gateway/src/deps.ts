@@ -1,6 +1,7 @@
 import type { CodeJobPayload } from "@promo/contracts";
 import type { Database } from "@promo/db";
 import type { Logger } from "@promo/observability";
+import type { AttemptLimiter } from "@promo/queue";
 import type { Queue } from "bullmq";
 import type { Context } from "hono";
 import type { Redis } from "ioredis";
@@ -20,6 +21,8 @@ export type GatewayDeps = {
   clock: () => Date;
   /** The caller's address (for misuse limits and logs). */
   clientIp: (c: Context<GatewayEnv>) => string | null;
+  /** Failed code attempts per account and client IP (README "Misuse monitoring"). */
+  guessLimiter: AttemptLimiter;
   reservations: {
     dispatcher: ReservationDispatcher;
     redis: Redis;

@@ -50,6 +50,9 @@ export function validationError(error: ZodError): DomainError {
 /** The single onError: domain errors by their code, framework errors by kind, the rest 500. */
 export function handleError(error: Error, c: Context<GatewayEnv>) {
   if (error instanceof DomainError) {
+    const retryAfter = error.details?.retryAfterSeconds;
+    if (error.code === "RATE_LIMITED" && typeof retryAfter === "number")
+      c.header("Retry-After", String(retryAfter));
     return respondWithError(c, error.code, error.details);
   }
   if (error instanceof HTTPException) {

@@ -6,6 +6,7 @@ import { createDatabase, ensureBootstrapKey, pingDatabase, poolSql, readPartitio
 import { isKafkaReachable } from "@promo/events";
 import { createLogger, redactUrl } from "@promo/observability";
 import {
+  createAttemptLimiter,
   createCodeJobsQueue,
   createRedisConnection,
   createReservationQueues,
@@ -14,6 +15,7 @@ import {
 } from "@promo/queue";
 import { createApp } from "./app.ts";
 import { createGatewayMetrics } from "./metrics.ts";
+import { resolveClientIp } from "./misuse/client-ip.ts";
 import { createReservationDispatcher } from "./reservations/dispatcher.ts";
 
 const env = parseEnv(GatewayEnvSchema, process.env);
@@ -66,7 +68,20 @@ const app = createApp({
   logger,
   metrics: createGatewayMetrics({ queues: () => dashboardQueues }),
   clock: () => new Date(),
-  clientIp: (c) => getConnInfo(c).remote.address ?? null,
+  clientIp: (c) =>
+    resolveClientIp(c, {
+      trustProxy: env.TRUST_PROXY,
+      peerAddress: (peer) => getConnInfo(peer).remote.address ?? null,
+    }),
+  guessLimiter: createAttemptLimiter({
+    redis,
+    prefix: env.QUEUE_PREFIX,
+    limits: {
+      perAccount: env.GUESS_LIMIT_PER_ACCOUNT,
+      perIp: env.GUESS_LIMIT_PER_IP,
+      windowMs: env.GUESS_WINDOW_SECONDS * 1000,
+    },
+  }),
   reservations: { dispatcher, redis, prefix: env.QUEUE_PREFIX, partitionCount: env.RESERVATION_PARTITIONS },
   codeJobs,
   dashboardQueues,

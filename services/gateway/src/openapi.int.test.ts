@@ -75,6 +75,25 @@ describe("API documents", () => {
     expect(served).toContain("POST /v1/reservations");
   });
 
+  it("declares the bearer scheme and its tags, and marks the probes as keyless", async () => {
+    const document = (await (await app.request("/openapi.json")).json()) as OpenApiDocument & {
+      security: unknown;
+      tags: { name: string; description?: string }[];
+      components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+    };
+    expect(document.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(document.security).toEqual([{ bearer: [] }]);
+    const used = new Set(
+      Object.values(document.paths).flatMap((operations) =>
+        Object.values(operations).flatMap((operation) => (operation as { tags?: string[] }).tags ?? []),
+      ),
+    );
+    expect(document.tags.map((tag) => tag.name).sort()).toEqual([...used].sort());
+    expect(document.tags.find((tag) => tag.name === "Reservations")?.description).toBeTruthy();
+    expect(document.paths["/healthz"]?.get).toMatchObject({ security: [] });
+    expect(document.paths["/v1/reservations"]?.post).not.toHaveProperty("security");
+  });
+
   it("carries the error catalogue with statuses and both languages", async () => {
     const document = (await (await app.request("/openapi.json")).json()) as OpenApiDocument;
     expect(document.components.schemas.ErrorCode?.enum).toEqual([...ERROR_CODES]);
@@ -83,6 +102,16 @@ describe("API documents", () => {
     expect(limit?.status).toBe(409);
     expect(limit?.messages["zh-TW"]).toBeTruthy();
     for (const code of ERROR_CODES) expect(document.info.description).toContain(`\`${code}\``);
+    const reserve = document.paths["/v1/reservations"]?.post as {
+      responses: Record<string, { content: { "application/json": { schema: { $ref: string } } } }>;
+    };
+    expect(reserve.responses["409"]?.content["application/json"].schema.$ref).toBe(
+      "#/components/schemas/Error",
+    );
+    const errorSchema = document.components.schemas.Error as unknown as {
+      properties: { error: { properties: { code: { $ref: string } } } };
+    };
+    expect(errorSchema.properties.error.properties.code.$ref).toBe("#/components/schemas/ErrorCode");
   });
 
   it("serves /asyncapi.json with every topic and a JSON Schema per event", async () => {

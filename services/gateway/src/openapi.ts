@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { HTTP_STATUS_BY_ERROR_CODE } from "@promo/contracts";
+import { ErrorCodeSchema, HTTP_STATUS_BY_ERROR_CODE } from "@promo/contracts";
 import { ERROR_CODES, ERROR_MESSAGES } from "@promo/domain";
 import type { GatewayEnv } from "./env.ts";
 
@@ -25,6 +25,29 @@ Every error answers \`{ "error": { "code", "message", "details"?, "requestId" } 
 
 `;
 
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  Campaigns: "Campaigns and their discount rules (merchant key)",
+  Codes: "Promo codes: create, look up (with order numbers), expire, reactivate (merchant key)",
+  "Code jobs": "Bulk generation, import and export of codes as background jobs (merchant key)",
+  Partners: "Partners and their tracking rules for attribution (merchant key)",
+  Reports: "Performance by code and by partner, JSON or .xlsx (merchant key)",
+  Alerts: "Misuse alerts (merchant key)",
+  Checkout: "Quote a cart with a code before reserving (checkout key)",
+  Reservations: "Reserve a code for a cart, then confirm or release it (checkout key)",
+  Operations: "Liveness and readiness probes (no key)",
+};
+
+/** The tags the operations use, in first-use order, each with a description when one is known. */
+function tagsOf(paths: Record<string, object>): { name: string; description?: string }[] {
+  const names = new Set<string>();
+  for (const operations of Object.values(paths))
+    for (const operation of Object.values(operations) as { tags?: string[] }[])
+      for (const tag of operation?.tags ?? []) names.add(tag);
+  return [...names].map((name) =>
+    TAG_DESCRIPTIONS[name] ? { name, description: TAG_DESCRIPTIONS[name] } : { name },
+  );
+}
+
 /** OpenAPI 3.1 document generated from the same zod schemas that validate requests. */
 export function buildOpenApiDocument(app: OpenAPIHono<GatewayEnv>) {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
@@ -32,12 +55,7 @@ export function buildOpenApiDocument(app: OpenAPIHono<GatewayEnv>) {
     scheme: "bearer",
     description: "API key with scopes merchant, checkout or admin",
   });
-  app.openAPIRegistry.registerComponent("schemas", "ErrorCode", {
-    type: "string",
-    enum: [...ERROR_CODES],
-    description:
-      "Every error code the API answers; see the table in the description for statuses and messages.",
-  });
+  app.openAPIRegistry.register("ErrorCode", ErrorCodeSchema);
   const document = app.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {
@@ -49,6 +67,7 @@ export function buildOpenApiDocument(app: OpenAPIHono<GatewayEnv>) {
   });
   return {
     ...document,
+    tags: tagsOf(document.paths ?? {}),
     "x-error-catalogue": ERROR_CODES.map((code) => ({
       code,
       status: HTTP_STATUS_BY_ERROR_CODE[code],

@@ -20,6 +20,7 @@ export function presentCampaign(campaign: CampaignRecord): Campaign {
     priority: campaign.priority,
     combinesWith: campaign.combinesWith === "*" ? "*" : [...campaign.combinesWith],
     partnerId: campaign.partnerId,
+    velocityAlert: campaign.velocityAlert ? { ...campaign.velocityAlert } : null,
     state: campaign.state,
     createdAt: campaign.createdAt.toISOString(),
     updatedAt: campaign.updatedAt.toISOString(),

@@ -32,6 +32,11 @@ const worker = createReservationWorker({
     jobLockMs: env.JOB_LOCK_MS,
     leaseMs: env.PARTITION_LEASE_MS,
     sweepIntervalMs: env.EXPIRY_SWEEP_INTERVAL_MS,
+    outsideGroupsAlert: {
+      windowSeconds: env.OUTSIDE_GROUPS_ALERT_WINDOW_SECONDS,
+      minAttempts: env.OUTSIDE_GROUPS_ALERT_MIN_ATTEMPTS,
+      outsidePercent: env.OUTSIDE_GROUPS_ALERT_PERCENT,
+    },
   },
 });
 await worker.start();

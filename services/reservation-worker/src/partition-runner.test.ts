@@ -1,3 +1,4 @@
+import { Writable } from "node:stream";
 import type { ReservationBatchJob, ReservationBatchResult } from "@promo/contracts";
 import { PartitionFenceError } from "@promo/db";
 import { createLogger } from "@promo/observability";
@@ -144,5 +145,57 @@ describe("partition runner", () => {
     expect(first?.decisions).toEqual([]);
     expect(state.decided).toEqual([1, 2]);
     runner.stop();
+  });
+
+  it("logs each decision with its reservation id at debug level", async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(String(chunk));
+        callback();
+      },
+    });
+    const { ledger } = memoryLedger();
+    const ids = ["11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"];
+    const runner = createPartitionRunner({
+      partition: 3,
+      logger: createLogger({ service: "runner-test", level: "debug", destination }),
+      maxRequestsPerCommit: 1_000,
+      gapCheckMs: 20,
+      gapGiveUpMs: 60_000,
+      ledger: {
+        ...ledger,
+        async commitInOrder(cursor, jobs) {
+          const results = await ledger.commitInOrder(cursor, jobs);
+          for (const result of results.values())
+            result.decisions.push(
+              {
+                kind: "rejected",
+                requestId: ids[0] ?? "",
+                replayed: false,
+                id: ids[0] ?? "",
+                sequence: 1_000,
+                errorCode: "USAGE_LIMIT_REACHED",
+                campaignId: null,
+              },
+              { kind: "refused", requestId: ids[1] ?? "", errorCode: "CODE_NOT_FOUND" },
+            );
+          return results;
+        },
+      },
+    });
+    await runner.start();
+    await runner.submit({ jobId: 1, batch: batch(1) });
+    runner.stop();
+    const decided = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === "decided");
+    expect(decided).toEqual([
+      expect.objectContaining({
+        partition: 3,
+        reservationId: ids[0],
+        outcome: "USAGE_LIMIT_REACHED",
+        sequence: 1_000,
+      }),
+      expect.objectContaining({ partition: 3, reservationId: ids[1], outcome: "CODE_NOT_FOUND" }),
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import type { ReservationBatchJob, ReservationBatchResult } from "@promo/contracts";
+import type { ReservationBatchJob, ReservationBatchResult, ReservationDecision } from "@promo/contracts";
 import { PartitionFenceError } from "@promo/db";
 import type { Logger } from "@promo/observability";
 
@@ -44,6 +44,29 @@ type Entry = {
 
 const RETRY_BASE_MS = 50;
 const RETRY_MAX_MS = 2_000;
+
+/**
+ * What a decision log line says: the reservation id the gateway logged for the request (an
+ * idempotent replay also names the reservation it replays) and the outcome, never the cart.
+ */
+function decisionLogFields(decision: ReservationDecision) {
+  const reservationId = decision.requestId;
+  if (decision.kind === "refused") return { reservationId, outcome: decision.errorCode };
+  const decided =
+    decision.kind === "decided"
+      ? {
+          id: decision.reservation.id,
+          sequence: decision.reservation.sequence,
+          outcome: decision.reservation.status,
+        }
+      : { id: decision.id, sequence: decision.sequence, outcome: decision.errorCode };
+  return {
+    reservationId,
+    sequence: decided.sequence,
+    outcome: decided.outcome,
+    ...(decided.id !== reservationId ? { replayOf: decided.id } : {}),
+  };
+}
 
 /**
  * Decides one partition's jobs strictly in job-id order, whatever order BullMQ hands them over in
@@ -128,6 +151,7 @@ export function createPartitionRunner(options: PartitionRunnerOptions) {
         if (last) cursor = last.job.jobId;
         failures = 0;
         options.onCommitted?.([...results.values()], (performance.now() - started) / 1_000);
+        logDecisions(results.values());
         logger.debug(
           {
             jobs: run.length,
@@ -161,6 +185,17 @@ export function createPartitionRunner(options: PartitionRunnerOptions) {
     }
   }
 
+  /** One debug line per decision, carrying the reservation id (nothing is built unless debug is on). */
+  function logDecisions(results: Iterable<ReservationBatchResult>): void {
+    if (!logger.isLevelEnabled("debug")) return;
+    for (const result of results)
+      for (const decision of result.decisions)
+        logger.debug(
+          { partition: options.partition, batchId: result.batchId, ...decisionLogFields(decision) },
+          "decided",
+        );
+  }
+
   /** Jobs at or below the cursor: redeliveries answered from the record, or late jobs decided now. */
   async function settleStale(stale: Entry[]): Promise<void> {
     try {
@@ -177,6 +212,7 @@ export function createPartitionRunner(options: PartitionRunnerOptions) {
         "jobs below the cursor were never decided (Redis lost data?); deciding them now",
       );
       const results = await ledger.commitLate(late.map((entry) => entry.job));
+      logDecisions(results.values());
       for (const entry of late) {
         const result = results.get(entry.job.jobId);
         if (result) settle(entry, result);

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "@promo/db";
+import type { OutsideGroupsAlertSettings } from "@promo/domain";
 import type { Logger } from "@promo/observability";
 import {
   acquireLease,
@@ -32,6 +33,7 @@ export type ReservationWorkerDeps = {
     jobLockMs: number;
     leaseMs: number;
     sweepIntervalMs: number;
+    outsideGroupsAlert: OutsideGroupsAlertSettings;
   };
   workerId?: string;
   /** Told about group commits and queue waits. */
@@ -54,6 +56,7 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
     database: deps.database,
     clock: deps.clock,
     holdMs: settings.holdMs,
+    outsideGroupsAlert: settings.outsideGroupsAlert,
   });
 
   async function startPartition(partition: number): Promise<OwnedPartition> {

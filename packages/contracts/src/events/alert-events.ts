@@ -5,8 +5,11 @@ export const AlertKindSchema = z.enum(["velocity", "outside_member_groups"]);
 export type AlertKind = z.infer<typeof AlertKindSchema>;
 
 /**
- * Out, topic promo.alerts, key = the code's upper-cased key: a code looks leaked or guessed (SPEC §7).
- * At most one per code, kind and window.
+ * Out, topic promo.alerts, key = the code's upper-cased key: a code looks leaked (SPEC §7). Exactly
+ * one per code, kind and window, written with the alert row. `velocity`: `observed` holds granted in
+ * the window, `threshold` the campaign's limit (alert when observed > threshold).
+ * `outside_member_groups`: `observed` the percentage of the window's attempts refused
+ * NOT_ELIGIBLE_MEMBER_GROUP, `threshold` the configured percentage; `details` carries the counts.
  */
 export const AlertEventSchema = z.discriminatedUnion("type", [
   EventEnvelopeSchema.extend({
@@ -20,6 +23,7 @@ export const AlertEventSchema = z.discriminatedUnion("type", [
     windowEnd: z.iso.datetime(),
     observed: z.number().int().nonnegative(),
     threshold: z.number().int().nonnegative(),
+    details: z.record(z.string(), z.unknown()),
   }),
 ]);
 export type AlertEvent = z.infer<typeof AlertEventSchema>;

@@ -39,6 +39,24 @@ const WindowFields = {
   endsAt: DateTimeInputSchema,
 };
 
+/** Misuse monitoring (README "Misuse monitoring"): alert when one code is redeemed more than `limit` times in a window. */
+export const VelocityAlertSchema = z
+  .object({
+    limit: z.number().int().min(1).max(1_000_000_000).openapi({ example: 100 }),
+    windowSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 86_400)
+      .openapi({ description: "Fixed windows laid end to end from startsAt.", example: 3600 }),
+  })
+  .strict()
+  .openapi("VelocityAlert", {
+    description:
+      "Raise one `velocity` alert per code and window when more than `limit` holds of one code are granted within a window.",
+  });
+export type VelocityAlert = z.infer<typeof VelocityAlertSchema>;
+
 function endsAfterStart(value: { startsAt?: Date; endsAt?: Date }): boolean {
   return value.startsAt === undefined || value.endsAt === undefined || value.endsAt > value.startsAt;
 }
@@ -56,6 +74,7 @@ export const CampaignCreateSchema = z
     priority: z.number().int().min(-1_000_000).max(1_000_000).default(0),
     combinesWith: CombinesWithSchema.default([]),
     partnerId: IdSchema.nullable().default(null),
+    velocityAlert: VelocityAlertSchema.nullable().default(null),
   })
   .refine(endsAfterStart, { message: "endsAt must be after startsAt", path: ["endsAt"] })
   .openapi("CampaignCreate");
@@ -72,6 +91,7 @@ export const CampaignPatchSchema = z
     priority: z.number().int().min(-1_000_000).max(1_000_000),
     combinesWith: CombinesWithSchema,
     partnerId: IdSchema.nullable(),
+    velocityAlert: VelocityAlertSchema.nullable(),
   })
   .partial()
   .strict()
@@ -95,6 +115,7 @@ export const CampaignSchema = z
     priority: z.number().int(),
     combinesWith: CombinesWithSchema,
     partnerId: IdSchema.nullable(),
+    velocityAlert: VelocityAlertSchema.nullable(),
     state: z.enum(["active", "archived"]),
     createdAt: DateTimeOutputSchema,
     updatedAt: DateTimeOutputSchema,

@@ -1,10 +1,17 @@
 import { z } from "@hono/zod-openapi";
+import { ERROR_CODES } from "@promo/domain";
+
+/** The closed list of error codes; the OpenAPI document's description tables statuses and messages. */
+export const ErrorCodeSchema = z.enum(ERROR_CODES).openapi("ErrorCode", {
+  example: "USAGE_LIMIT_REACHED",
+  description: "Every error code the API answers; see the error table in the API description.",
+});
 
 /** Every error answer: `{ error: { code, message, details?, requestId } }`. */
 export const ErrorBodySchema = z
   .object({
     error: z.object({
-      code: z.string().openapi({ example: "USAGE_LIMIT_REACHED" }),
+      code: ErrorCodeSchema,
       message: z.string(),
       details: z.record(z.string(), z.unknown()).optional(),
       requestId: z.string(),

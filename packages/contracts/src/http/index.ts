@@ -1,3 +1,4 @@
+export * from "./alerts.ts";
 export * from "./campaigns.ts";
 export * from "./checkout.ts";
 export * from "./codes.ts";

@@ -11,6 +11,14 @@ import {
 } from "@promo/db";
 import { generateCodes } from "@promo/domain";
 
+/** Thrown between batches once the process is shutting down; the job resumes from the codes made. */
+export class GenerationInterrupted extends Error {
+  constructor() {
+    super("the worker is stopping; the job resumes from the codes already made");
+    this.name = "GenerationInterrupted";
+  }
+}
+
 /** Draws that insert nothing at all in a row before the job gives up (the space is exhausted). */
 const MAX_FRUITLESS_DRAWS = 20;
 
@@ -19,7 +27,7 @@ export type GenerationDeps = {
   batchSize: number;
   clock: () => Date;
   onProgress: (progress: number) => Promise<void>;
-  /** True once the process is shutting down: the job stops between batches and is retried. */
+  /** True once the process is shutting down: the job stops between batches and is handed back. */
   stopping: () => boolean;
 };
 
@@ -35,8 +43,7 @@ export async function runGeneration(deps: GenerationDeps, job: JobRecord): Promi
   let generated = Number((job.result as { generated?: unknown } | null)?.generated ?? 0);
   let fruitless = 0;
   while (generated < params.count) {
-    if (deps.stopping())
-      throw new Error("the worker is stopping; the job resumes from the codes already made");
+    if (deps.stopping()) throw new GenerationInterrupted();
     const want = Math.min(deps.batchSize, params.count - generated);
     const codes = generateCodes({ count: want, length: params.length, prefix: params.prefix, randomBytes });
     const inserted = await withPgTransaction(deps.database.pool, async (sql) => {

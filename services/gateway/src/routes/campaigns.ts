@@ -135,6 +135,7 @@ export function campaignRoutes(deps: GatewayDeps) {
       priority: input.priority,
       combinesWith: input.combinesWith,
       partnerId: input.partnerId,
+      velocityAlert: input.velocityAlert,
     });
     c.get("logger").info({ campaignId: campaign.id }, "campaign created");
     return c.json(presentCampaign(campaign), 201);

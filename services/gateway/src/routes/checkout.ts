@@ -13,6 +13,7 @@ import {
 } from "@promo/domain";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
+import { countFailedAttempts, refuseWhileGuessLimited } from "../misuse/guess-limit.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
 import { validationHook } from "../validation.ts";
 
@@ -22,11 +23,11 @@ const quoteRoute = createRoute({
   tags: ["Checkout"],
   summary: "Price a cart with one or more codes (no hold is taken)",
   description:
-    "Every code is either applied (in priority order, each on what earlier ones left) or refused with its error code; usage limits are reported as they stand now and may change before a reservation.",
+    "Every code is either applied (in priority order, each on what earlier ones left) or refused with its error code; usage limits are reported as they stand now and may change before a reservation. Each refused code that is a failed attempt (no such code, not active, not for these member groups) counts against the account's and the client IP's guess limit; at the limit: 429 RATE_LIMITED with Retry-After.",
   request: { body: jsonBody(QuoteRequestSchema) },
   responses: {
     200: jsonResponse(QuoteSchema, "The priced cart"),
-    ...errorResponses(400, 401, 403, 413, 415),
+    ...errorResponses(400, 401, 403, 413, 415, 429),
   },
 });
 
@@ -38,6 +39,8 @@ export function checkoutRoutes(deps: GatewayDeps) {
     const request = c.req.valid("json");
     const { storeId } = c.get("principal");
     const locale = c.get("locale");
+    const subjects = { storeId, accountId: request.accountId, clientIp: deps.clientIp(c) };
+    await refuseWhileGuessLimited(deps, c, subjects);
     const now = deps.clock();
     const typed = [...new Map(request.codes.map((code) => [normalizeCodeKey(code), code])).values()];
     const wellFormed = typed.filter((code) => checkCodeFormat(code).ok);
@@ -110,6 +113,12 @@ export function checkoutRoutes(deps: GatewayDeps) {
       applicable.map(({ code, candidate }) => ({ code, campaign: candidate.campaign })),
     );
     for (const skipped of quote.skipped) refuse(skipped.code, skipped.reason, skipped.campaignId);
+    await countFailedAttempts(
+      deps,
+      c,
+      subjects,
+      refused.map((entry) => entry.error.code),
+    );
     return c.json(
       {
         currency: quote.currency,

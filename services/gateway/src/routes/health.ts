@@ -4,6 +4,8 @@ import type { GatewayEnv } from "../env.ts";
 import { jsonResponse } from "../openapi-helpers.ts";
 
 const TAG = ["Operations"];
+/** Probes need no API key (the document's default is bearer). */
+const NO_KEY: { [scheme: string]: string[] }[] = [];
 
 const HealthSchema = z.object({ status: z.literal("ok") }).openapi("Health");
 const ReadinessSchema = z
@@ -17,6 +19,7 @@ const healthRoute = createRoute({
   method: "get",
   path: "/healthz",
   tags: TAG,
+  security: NO_KEY,
   summary: "Liveness: the process answers",
   responses: { 200: jsonResponse(HealthSchema, "Alive") },
 });
@@ -25,6 +28,7 @@ const readinessRoute = createRoute({
   method: "get",
   path: "/readyz",
   tags: TAG,
+  security: NO_KEY,
   summary: "Readiness: Redis, PostgreSQL and Kafka are reachable",
   responses: {
     200: jsonResponse(ReadinessSchema, "Every dependency answers"),

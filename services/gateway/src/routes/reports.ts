@@ -10,7 +10,6 @@ import {
 import {
   type CodeReportRow,
   type PartnerReportRow,
-  poolSql,
   type Report,
   type ReportMeasures,
   reportByCode,
@@ -83,7 +82,7 @@ const PARTNER_COLUMNS: readonly ReportColumn<PartnerReportRow>[] = [
 
 export function reportRoutes(deps: GatewayDeps) {
   const app = new OpenAPIHono<GatewayEnv>({ defaultHook: validationHook });
-  const sql = poolSql(deps.database.pool);
+  const { pool } = deps.database;
 
   function queryOf(c: Context<GatewayEnv>, input: ReportQueryInput) {
     return {
@@ -127,13 +126,13 @@ export function reportRoutes(deps: GatewayDeps) {
 
   app.openapi(codeReportRoute, async (c) => {
     const input = c.req.valid("query");
-    const report = await reportByCode(sql, queryOf(c, input));
+    const report = await reportByCode(pool, queryOf(c, input));
     return answer(c, input, report, CODE_COLUMNS, "codes");
   });
 
   app.openapi(partnerReportRoute, async (c) => {
     const input = c.req.valid("query");
-    const report = await reportByPartner(sql, queryOf(c, input));
+    const report = await reportByPartner(pool, queryOf(c, input));
     return answer(c, input, report, PARTNER_COLUMNS, "partners");
   });
 

@@ -27,6 +27,7 @@ import { partitionOf } from "@promo/queue";
 import type { Context } from "hono";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
+import { countFailedAttempts, refuseWhileGuessLimited } from "../misuse/guess-limit.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
 import { validationHook } from "../validation.ts";
 
@@ -38,12 +39,12 @@ const reserveRoute = createRoute({
   tags: TAG,
   summary: "Reserve one use of a code (decided strictly in acceptance order)",
   description:
-    "Waits up to `wait` ms for the decision. 200: RESERVED, committed before this answer. 4xx: refused, details carry the reservation id and sequence. 202: still PENDING, poll GET /v1/reservations/{id}. Send Idempotency-Key to make retries safe.",
+    "Waits up to `wait` ms for the decision. 200: RESERVED, committed before this answer. 4xx: refused, details carry the reservation id and sequence. 202: still PENDING, poll GET /v1/reservations/{id}. Send Idempotency-Key to make retries safe. A refusal that is a failed code attempt (no such code, not active, not for these member groups) counts against the account's and the client IP's guess limit; at the limit: 429 RATE_LIMITED with Retry-After, before anything is queued.",
   request: { query: ReservationWaitQuerySchema, body: jsonBody(ReservationRequestSchema) },
   responses: {
     200: jsonResponse(ReservationSchema, "RESERVED"),
     202: jsonResponse(PendingReservationSchema, "Accepted, not decided yet"),
-    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 503),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
   },
 });
 
@@ -166,6 +167,8 @@ export function reservationRoutes(deps: GatewayDeps) {
         fields: [{ path: "Idempotency-Key", message: "at most 255 characters" }],
       });
     }
+    const subjects = { storeId, accountId: body.accountId, clientIp: deps.clientIp(c) };
+    await refuseWhileGuessLimited(deps, c, subjects);
     const codeKey = normalizeCodeKey(body.code);
     const partition = partitionOf(storeId, codeKey, reservations.partitionCount);
     const id = randomUUID();
@@ -182,7 +185,7 @@ export function reservationRoutes(deps: GatewayDeps) {
       cart: body.cart,
       idempotencyKey,
       requestHash: requestHash(body),
-      clientIp: deps.clientIp(c),
+      clientIp: subjects.clientIp,
       acceptedAt: deps.clock().toISOString(),
     });
     const accepted = await acceptance.catch((error: unknown) => {
@@ -196,6 +199,12 @@ export function reservationRoutes(deps: GatewayDeps) {
     const decided = await Promise.race([decision, timeout]);
     clearTimeout(timer);
     if (decided === null) {
+      // A refusal decided after the 202 counts too: polling GET must not be a way around the limit.
+      void decision.then((late) =>
+        late.kind === "rejected" && !late.replayed
+          ? countFailedAttempts(deps, c, subjects, [late.errorCode])
+          : undefined,
+      );
       deps.metrics.reservationAnswered("PENDING");
       await reservations.redis
         .set(
@@ -217,6 +226,7 @@ export function reservationRoutes(deps: GatewayDeps) {
     }
     if (decided.kind === "rejected") {
       deps.metrics.reservationAnswered(decided.errorCode, decidedAfterMs);
+      if (!decided.replayed) await countFailedAttempts(deps, c, subjects, [decided.errorCode]);
       const code: ErrorCode = isErrorCode(decided.errorCode) ? decided.errorCode : "INTERNAL_ERROR";
       throw new DomainError(code, {
         id: decided.id,

@@ -1,6 +1,8 @@
 import { poolSql, readPartitionCursor } from "@promo/db";
 import { createLogger } from "@promo/observability";
 import {
+  type AttemptLimits,
+  createAttemptLimiter,
   createCodeJobsQueue,
   createRedisConnection,
   createReservationQueues,
@@ -23,6 +25,7 @@ export async function createTestGateway(
     bodyLimitBytes?: number;
     importMaxBytes?: number;
     clock?: () => Date;
+    guessLimits?: AttemptLimits;
   } = {},
 ) {
   const logger = createLogger({ service: "gateway-test", level: "silent" });
@@ -57,6 +60,11 @@ export async function createTestGateway(
     metrics: createGatewayMetrics({ queues: () => dashboardQueues }),
     clock: overrides.clock ?? (() => new Date()),
     clientIp: () => "127.0.0.1",
+    guessLimiter: createAttemptLimiter({
+      redis,
+      prefix: ctx.queuePrefix,
+      limits: overrides.guessLimits ?? { perAccount: 10, perIp: 50, windowMs: 60_000 },
+    }),
     readiness: overrides.readiness ?? [],
     reservations: { dispatcher, redis, prefix: ctx.queuePrefix, partitionCount: TEST_PARTITIONS },
     codeJobs,

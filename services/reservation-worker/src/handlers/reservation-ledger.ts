@@ -34,8 +34,14 @@ import {
   withPgTransaction,
   writeDecisions,
 } from "@promo/db";
-import { type CodeCandidate, decideAttempt, type Quote } from "@promo/domain";
+import {
+  type CodeCandidate,
+  decideAttempt,
+  type OutsideGroupsAlertSettings,
+  type Quote,
+} from "@promo/domain";
 import type { PartitionLedger, RunnerJob } from "../partition-runner.ts";
+import { type CodeDecision, raiseLeakAlerts } from "./leak-alerts.ts";
 
 export const RESERVE_SCOPE = "reserve";
 
@@ -43,6 +49,8 @@ export type ReservationLedgerOptions = {
   database: Database;
   clock: () => Date;
   holdMs: number;
+  /** Leak alerts on member-only codes (velocity settings come with each campaign). */
+  outsideGroupsAlert: OutsideGroupsAlertSettings;
 };
 
 type Sequenced = { partition: number; jobId: number; sequence: number; command: ReservationCommand };
@@ -139,6 +147,8 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
 
     const reservations: NewReservationRow[] = [];
     const idempotencyRows: NewIdempotencyRow[] = [];
+    const lockedById = new Map(candidates.map((candidate) => [candidate.code.id, candidate]));
+    const codeDecisions: CodeDecision[] = [];
 
     for (const { command, sequence, partition } of items) {
       const key =
@@ -161,6 +171,14 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
         options.holdMs,
       );
       const candidate: CodeCandidate | null = outcome.candidate;
+      const locked = candidate ? lockedById.get(candidate.code.id) : undefined;
+      if (locked) {
+        codeDecisions.push({
+          candidate: locked,
+          granted: outcome.status === "RESERVED",
+          errorCode: outcome.status === "REJECTED" ? outcome.errorCode : null,
+        });
+      }
       const partnerId =
         outcome.status === "RESERVED"
           ? (candidate?.code.partnerId ?? candidate?.campaign.partnerId ?? null)
@@ -208,6 +226,8 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
     }
 
     await writeDecisions(tx, { reservations, outbox, idempotency: idempotencyRows, cursors });
+    // After the batch's rows are written: the windows' counts include this batch.
+    await raiseLeakAlerts(tx, codeDecisions, options.outsideGroupsAlert, now);
     return decisions;
   }
 

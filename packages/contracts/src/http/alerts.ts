@@ -1,0 +1,50 @@
+import { z } from "@hono/zod-openapi";
+import { AlertKindSchema as AlertKindEventSchema } from "../events/alert-events.ts";
+import { DateTimeInputSchema, DateTimeOutputSchema, IdSchema, pageOf } from "./common.ts";
+
+/** The event contract's alert kinds, as an OpenAPI-described schema. */
+const AlertKindSchema = z.enum(AlertKindEventSchema.options);
+
+export const AlertListQuerySchema = z.object({
+  since: DateTimeInputSchema.optional().openapi({
+    description: "Only alerts raised at or after this time.",
+  }),
+  code: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .optional()
+    .openapi({ description: "Only this code's alerts (any letter case).", example: "DOUBLE11" }),
+  kind: AlertKindSchema.optional().openapi({ description: "Only alerts of this kind." }),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+export type AlertListQuery = z.infer<typeof AlertListQuerySchema>;
+
+export const AlertSchema = z
+  .object({
+    id: IdSchema,
+    kind: AlertKindSchema.openapi({
+      description:
+        "velocity: more holds of one code granted in a window than the campaign's velocityAlert.limit. outside_member_groups: most attempts on a member-only code came from accounts outside its groups.",
+    }),
+    code: z.string(),
+    codeId: IdSchema,
+    campaignId: IdSchema,
+    windowStart: DateTimeOutputSchema,
+    windowEnd: DateTimeOutputSchema,
+    observed: z.number().int().openapi({
+      description:
+        "velocity: holds granted in the window when the alert was raised. outside_member_groups: percentage of the window's attempts refused NOT_ELIGIBLE_MEMBER_GROUP.",
+    }),
+    threshold: z.number().int().openapi({
+      description: "velocity: the campaign's limit. outside_member_groups: the configured percentage.",
+    }),
+    details: z.record(z.string(), z.unknown()),
+    createdAt: DateTimeOutputSchema,
+  })
+  .openapi("Alert");
+export type Alert = z.infer<typeof AlertSchema>;
+
+export const AlertPageSchema = pageOf(AlertSchema).openapi("AlertPage");

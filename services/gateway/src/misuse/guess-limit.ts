@@ -1,0 +1,40 @@
+import { DomainError, isFailedCodeAttempt, retryAfterSeconds } from "@promo/domain";
+import type { Context } from "hono";
+import type { GatewayDeps } from "../deps.ts";
+import type { GatewayEnv } from "../env.ts";
+
+type Subjects = { storeId: string; accountId: string; clientIp: string | null };
+
+/**
+ * Code-guessing defence for quote and reserve (README "Misuse monitoring"): an account or client IP
+ * at its limit of failed attempts gets 429 RATE_LIMITED with Retry-After before anything is looked
+ * up or queued, the same answer whether the code it tries exists or not. A Redis failure lets the
+ * request through (logged): checkouts do not stop because the limiter is down.
+ */
+export async function refuseWhileGuessLimited(
+  deps: GatewayDeps,
+  c: Context<GatewayEnv>,
+  subjects: Subjects,
+): Promise<void> {
+  const blockedForMs = await deps.guessLimiter.blockedForMs(subjects).catch((error: unknown) => {
+    c.get("logger").warn({ err: error }, "guess limit not checked");
+    return 0;
+  });
+  if (blockedForMs > 0) {
+    throw new DomainError("RATE_LIMITED", { retryAfterSeconds: retryAfterSeconds(blockedForMs) });
+  }
+}
+
+/** Counts the refusals that are failed code attempts (see isFailedCodeAttempt) against the account and IP. */
+export async function countFailedAttempts(
+  deps: GatewayDeps,
+  c: Context<GatewayEnv>,
+  subjects: Subjects,
+  errorCodes: readonly string[],
+): Promise<void> {
+  const failures = errorCodes.filter(isFailedCodeAttempt).length;
+  if (failures === 0) return;
+  await deps.guessLimiter.recordFailures(subjects, failures).catch((error: unknown) => {
+    c.get("logger").warn({ err: error }, "failed attempts not counted");
+  });
+}

@@ -1,0 +1,222 @@
+// Code guessing (README "Misuse monitoring"): failed code attempts are counted per account and per
+// client IP; at the limit the next attempt gets 429 RATE_LIMITED with Retry-After before anything
+// is queued. Gateway and worker as separate processes; TRUST_PROXY=true so X-Forwarded-For varies
+// the client IP.
+import { createTestContext, eventually, type TestContext } from "@promo/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, createLiveCampaign, FLASH_CART, type System, startSystem } from "../support/system.ts";
+
+const PER_ACCOUNT = 3;
+const PER_IP = 5;
+const WINDOW_SECONDS = 60;
+
+let ctx: TestContext;
+let system: System;
+let gatewayUrl: string;
+/** Live, unlimited. */
+let liveCode: string;
+/** Live, its one use already held: every reservation gets USAGE_LIMIT_REACHED. */
+let fullCode: string;
+let expiredCode: string;
+
+type Answer = {
+  status: number;
+  retryAfter: string | null;
+  body: {
+    status?: string;
+    refused?: { code: string; error: { code: string } }[];
+    error?: { code: string; details?: { retryAfterSeconds?: number } };
+  };
+};
+
+/** A checkout call as the shopper at `ip` (the checkout service forwards the shopper's address). */
+async function checkoutAs(ip: string, path: string, body: unknown, url = gatewayUrl): Promise<Answer> {
+  const response = await fetch(`${url}${path}`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${system.store.keys.checkout}`,
+      "content-type": "application/json",
+      "x-forwarded-for": `${ip}, 10.255.0.1`,
+    },
+    body: JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    retryAfter: response.headers.get("retry-after"),
+    body: (await response.json()) as Answer["body"],
+  };
+}
+
+function reserve(ip: string, accountId: string, code: string, url = gatewayUrl, wait = 5_000) {
+  return checkoutAs(ip, `/v1/reservations?wait=${wait}`, { code, accountId, cart: FLASH_CART }, url);
+}
+
+function quote(ip: string, accountId: string, codes: string[]) {
+  return checkoutAs(ip, "/v1/checkout/quote", { codes, accountId, cart: FLASH_CART });
+}
+
+function expectRateLimited(answer: Answer, windowSeconds = WINDOW_SECONDS): void {
+  expect([answer.status, answer.body.error?.code]).toEqual([429, "RATE_LIMITED"]);
+  const retryAfter = Number(answer.retryAfter);
+  expect(Number.isInteger(retryAfter)).toBe(true);
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(windowSeconds);
+  expect(answer.body.error?.details?.retryAfterSeconds).toBe(retryAfter);
+}
+
+async function reservationCount(accountId: string): Promise<number> {
+  return ctx.db.database.prisma.reservation.count({ where: { accountId } });
+}
+
+beforeAll(async () => {
+  ctx = await createTestContext("misuse-guessing");
+  system = await startSystem(ctx, {
+    gateways: 1,
+    workers: 1,
+    env: {
+      GUESS_LIMIT_PER_ACCOUNT: String(PER_ACCOUNT),
+      GUESS_LIMIT_PER_IP: String(PER_IP),
+      GUESS_WINDOW_SECONDS: String(WINDOW_SECONDS),
+      TRUST_PROXY: "true",
+    },
+  });
+  gatewayUrl = system.gateways[0]?.url ?? "";
+  const stamp = Date.now().toString(36).toUpperCase();
+  liveCode = `LIVE${stamp}`;
+  fullCode = `FULL${stamp}`;
+  expiredCode = `GONE${stamp}`;
+  await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
+    code: liveCode,
+    usageLimit: null,
+    oncePerAccount: false,
+  });
+  await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
+    code: fullCode,
+    usageLimit: 1,
+    oncePerAccount: false,
+  });
+  const holder = await reserve("198.51.100.200", "first-holder", fullCode);
+  expect(holder.status).toBe(200);
+  await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
+    code: expiredCode,
+    usageLimit: null,
+    oncePerAccount: false,
+  });
+  const expired = await api(
+    gatewayUrl,
+    system.store.keys.merchant,
+    "POST",
+    `/v1/codes/${expiredCode}/expire`,
+  );
+  expect(expired.status).toBe(200);
+});
+
+afterAll(async () => {
+  await system?.stop();
+  await ctx?.cleanup();
+});
+
+describe("guess rate limit per account", () => {
+  it("the N+1th failed attempt of an account gets 429 with Retry-After, before anything is queued", async () => {
+    const ip = "198.51.100.1";
+    const guesser = "guesser-account";
+    // Failed attempts: no such code (twice) and an expired code (CODE_NOT_ACTIVE counts too).
+    const first = await reserve(ip, guesser, "NOSUCHCODE1");
+    const second = await reserve(ip, guesser, "NOSUCHCODE2");
+    const third = await reserve(ip, guesser, expiredCode);
+    expect([first.status, first.body.error?.code]).toEqual([404, "CODE_NOT_FOUND"]);
+    expect([second.status, second.body.error?.code]).toEqual([404, "CODE_NOT_FOUND"]);
+    expect([third.status, third.body.error?.code]).toEqual([422, "CODE_NOT_ACTIVE"]);
+    expect(await reservationCount(guesser)).toBe(PER_ACCOUNT);
+
+    // The same answer whatever the code: even the live code is refused now, and nothing is queued.
+    expectRateLimited(await reserve(ip, guesser, "NOSUCHCODE3"));
+    expectRateLimited(await reserve(ip, guesser, liveCode));
+    expectRateLimited(await quote(ip, guesser, [liveCode]));
+    expect(await reservationCount(guesser)).toBe(PER_ACCOUNT);
+
+    // The limit is the account's: another account (from another address) still checks out.
+    const honest = await reserve("198.51.100.2", "honest-account", liveCode);
+    expect([honest.status, honest.body.status]).toEqual([200, "RESERVED"]);
+  });
+
+  it("refusals of a real, live code (usage limit reached) are not failed attempts", async () => {
+    const ip = "198.51.100.3";
+    const shopper = "late-shopper";
+    for (let attempt = 0; attempt < PER_ACCOUNT + 2; attempt += 1) {
+      const late = await reserve(ip, shopper, fullCode);
+      expect([late.status, late.body.error?.code]).toEqual([409, "USAGE_LIMIT_REACHED"]);
+    }
+    expect(await reservationCount(shopper)).toBe(PER_ACCOUNT + 2);
+  });
+
+  it("each refused code of a quote counts; a quote at the limit gets 429 too", async () => {
+    const ip = "198.51.100.4";
+    const quoter = "quoting-guesser";
+    const answer = await quote(ip, quoter, ["GUESSAAAA1", "GUESSAAAA2", fullCode]);
+    expect(answer.status).toBe(200);
+    expect(answer.body.refused?.map((entry) => entry.error.code)).toEqual([
+      "CODE_NOT_FOUND",
+      "CODE_NOT_FOUND",
+      "USAGE_LIMIT_REACHED",
+    ]);
+    const third = await quote(ip, quoter, ["GUESSAAAA3"]);
+    expect(third.status).toBe(200);
+    expectRateLimited(await quote(ip, quoter, ["GUESSAAAA4"]));
+    expectRateLimited(await reserve(ip, quoter, "GUESSAAAA5"));
+  });
+
+  it("a refusal decided after a 202 (wait=0, then polling) counts as well", async () => {
+    const ip = "198.51.100.5";
+    const poller = "polling-guesser";
+    const answers = await Promise.all(
+      ["POLLMISS1", "POLLMISS2", "POLLMISS3"].map((code) => reserve(ip, poller, code, gatewayUrl, 0)),
+    );
+    for (const answer of answers) {
+      // Usually 202 PENDING; 404 when the decision beat the zero wait. Either way it is counted.
+      expect([202, 404]).toContain(answer.status);
+    }
+    // A quote of the live code fails nothing: it turns 429 once the three late refusals are counted.
+    const limited = await eventually(async () => {
+      const answer = await quote(ip, poller, [liveCode]);
+      return answer.status === 429 ? answer : null;
+    }, "the late refusals to count");
+    expectRateLimited(limited);
+    expect(await reservationCount(poller)).toBe(PER_ACCOUNT);
+  });
+});
+
+describe("guess rate limit per client IP", () => {
+  it("once an IP has N failures, a fresh account from that IP is limited; the same account elsewhere is not", async () => {
+    const ip = "203.0.113.7";
+    for (let index = 0; index < PER_IP; index += 1) {
+      const miss = await reserve(ip, `ip-guesser-${index}`, `IPGUESS${index}XX`);
+      expect([miss.status, miss.body.error?.code]).toEqual([404, "CODE_NOT_FOUND"]);
+    }
+    const fresh = "ip-fresh-account";
+    expectRateLimited(await reserve(ip, fresh, "IPGUESSNEXT"));
+    expectRateLimited(await quote(ip, fresh, ["IPGUESSNEXT"]));
+    expect(await reservationCount(fresh)).toBe(0);
+
+    const elsewhere = await quote("203.0.113.8", fresh, ["IPGUESSNEXT"]);
+    expect(elsewhere.status).toBe(200);
+    expect(elsewhere.body.refused?.[0]?.error.code).toBe("CODE_NOT_FOUND");
+  });
+});
+
+describe("the window", () => {
+  it("frees up after Retry-After seconds", async () => {
+    const shortWindow = await system.startGateway("gateway-short-window", {
+      GUESS_LIMIT_PER_ACCOUNT: "1",
+      GUESS_WINDOW_SECONDS: "2",
+    });
+    const ip = "192.0.2.10";
+    const miss = await reserve(ip, "patient-guesser", "WINDOWMISS1", shortWindow.url);
+    expect(miss.status).toBe(404);
+    const limited = await reserve(ip, "patient-guesser", "WINDOWMISS2", shortWindow.url);
+    expectRateLimited(limited, 2);
+    await new Promise((resolve) => setTimeout(resolve, Number(limited.retryAfter) * 1000 + 200));
+    const again = await reserve(ip, "patient-guesser", "WINDOWMISS3", shortWindow.url);
+    expect([again.status, again.body.error?.code]).toEqual([404, "CODE_NOT_FOUND"]);
+  });
+});
