@@ -45,6 +45,20 @@ export class DomainError extends Error {
     this.code = code;
     this.details = details;
   }
+
+  /**
+   * The same error without a captured stack trace, for refusals that are the normal answer (a
+   * flash sale refuses thousands a second): capturing the stack is most of what an Error costs.
+   */
+  static withoutStack(code: ErrorCode, details?: Record<string, unknown>): DomainError {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new DomainError(code, details);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
 }
 
 export const LOCALES = ["en", "zh-TW"] as const;

@@ -66,40 +66,56 @@ export function attemptKeys(prefix: string, subjects: AttemptSubjects, limits: A
   return keys;
 }
 
+/** Redis scripts by SHA (EVALSHA, loaded on first use): the script text is not sent every call. */
+type LimiterRedis = Redis & {
+  promoGuessCheck(keyCount: number, ...keysAndArgs: string[]): Promise<number[]>;
+  promoGuessRecord(keyCount: number, ...keysAndArgs: string[]): Promise<number>;
+};
+
+function withLimiterScripts(redis: Redis): LimiterRedis {
+  const scripted = redis as LimiterRedis;
+  if (typeof scripted.promoGuessCheck !== "function") {
+    redis.defineCommand("promoGuessCheck", { lua: CHECK_SCRIPT });
+    redis.defineCommand("promoGuessRecord", { lua: RECORD_SCRIPT });
+  }
+  return scripted;
+}
+
 /**
- * The guess limiter. Checks asked for in the same turn of the event loop go to Redis together, one
- * script call per store (the checkout path runs one per request: under load, one per many).
+ * The guess limiter. `blockedForEach` reads many subjects with one script call per store (the
+ * reservation path checks a whole batch at once); `blockedForMs` checks one subject, and checks
+ * asked for in the same turn of the event loop go to Redis together.
  */
 export function createAttemptLimiter(options: { redis: Redis; prefix: string; limits: AttemptLimits }) {
-  const { redis, prefix, limits } = options;
+  const { prefix, limits } = options;
+  const redis = withLimiterScripts(options.redis);
   const waiting = new Map<string, PendingCheck[]>();
   let flushScheduled = false;
 
   async function checkTogether(checks: readonly PendingCheck[]): Promise<void> {
     const counters = checks.flatMap((check) => check.counters);
     try {
-      const result = (await redis.eval(
-        CHECK_SCRIPT,
+      const result = await redis.promoGuessCheck(
         counters.length,
         ...counters.map(({ key }) => key),
         String(limits.windowMs),
         ...counters.map(({ limit }) => String(limit)),
-      )) as number[];
+      );
       let offset = 0;
       for (const check of checks) {
-        const rests = result.slice(offset, offset + check.counters.length).map(Number);
+        let rest = 0;
+        for (let index = 0; index < check.counters.length; index += 1)
+          rest = Math.max(rest, Number(result[offset + index] ?? 0));
         offset += check.counters.length;
-        check.resolve(Math.max(0, ...rests));
+        check.resolve(rest);
       }
     } catch (error) {
       for (const check of checks) check.reject(error);
     }
   }
 
-  function flush(): void {
-    flushScheduled = false;
-    const groups = [...waiting.values()];
-    waiting.clear();
+  /** One script call per store and chunk of at most MAX_KEYS_PER_CHECK counters. */
+  function checkGroups(groups: Iterable<readonly PendingCheck[]>): void {
     for (const group of groups) {
       let chunk: PendingCheck[] = [];
       let keys = 0;
@@ -114,6 +130,13 @@ export function createAttemptLimiter(options: { redis: Redis; prefix: string; li
       }
       if (chunk.length > 0) void checkTogether(chunk);
     }
+  }
+
+  function flush(): void {
+    flushScheduled = false;
+    const groups = [...waiting.values()];
+    waiting.clear();
+    checkGroups(groups);
   }
 
   return {
@@ -133,12 +156,27 @@ export function createAttemptLimiter(options: { redis: Redis; prefix: string; li
         }
       });
     },
+    /** `blockedForMs` of many subjects at once, in their order: one script call per store. */
+    blockedForEach(subjects: readonly AttemptSubjects[]): Promise<number[]> {
+      const groups = new Map<string, PendingCheck[]>();
+      const answers = subjects.map((subject) => {
+        const counters = attemptKeys(prefix, subject, limits);
+        if (counters.length === 0) return Promise.resolve(0);
+        return new Promise<number>((resolve, reject) => {
+          const tag = hashTag(prefix, subject.storeId);
+          const group = groups.get(tag);
+          if (group) group.push({ counters, resolve, reject });
+          else groups.set(tag, [{ counters, resolve, reject }]);
+        });
+      });
+      checkGroups(groups.values());
+      return Promise.all(answers);
+    },
     /** Counts `failures` failed attempts against the account and the IP. */
     async recordFailures(subjects: AttemptSubjects, failures: number): Promise<void> {
       const counters = attemptKeys(prefix, subjects, limits);
       if (counters.length === 0 || failures <= 0) return;
-      await redis.eval(
-        RECORD_SCRIPT,
+      await redis.promoGuessRecord(
         counters.length,
         ...counters.map(({ key }) => key),
         String(failures),

@@ -42,13 +42,16 @@ export function createReservationQueues(options: ReservationQueueOptions) {
   }
 
   return {
-    /** Adds one batch; resolves to its job id, which is its position in the partition's queue. */
+    /**
+     * Adds one batch; resolves to its job id, which is its position in the partition's queue. The
+     * batch is typed, built from validated requests, and parsed again by the worker that takes it
+     * (createPartitionWorker): not re-parsed here, on the gateway's hot path.
+     */
     async enqueue(partition: number, batch: ReservationBatchJob): Promise<number> {
-      const payload = CATALOG_ENTRY.payload.parse(batch);
       await ensureJobIdFloor(options.connection, partitionKey(options.prefix, partition, "id"), () =>
         options.readJobIdFloor(partition),
       );
-      const job = await queueFor(partition).add(RESERVE_BATCH_JOB, payload);
+      const job = await queueFor(partition).add(RESERVE_BATCH_JOB, batch);
       const jobId = Number(job.id);
       if (!Number.isSafeInteger(jobId)) throw new Error(`unexpected job id ${String(job.id)}`);
       return jobId;

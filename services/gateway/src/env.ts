@@ -9,5 +9,7 @@ export type GatewayEnv = {
     locale: Locale;
     logger: Logger;
     principal: ApiKeyPrincipal;
+    /** Set by POST /v1/reservations: the access-log line names the reservation. */
+    reservationId?: string;
   };
 };

@@ -29,7 +29,10 @@ export function toErrorPayload(
   };
 }
 
+/** The error answer; RATE_LIMITED with `retryAfterSeconds` also says Retry-After. */
 export function respondWithError(c: Context<GatewayEnv>, code: ErrorCode, details?: Record<string, unknown>) {
+  const retryAfter = details?.retryAfterSeconds;
+  if (code === "RATE_LIMITED" && typeof retryAfter === "number") c.header("Retry-After", String(retryAfter));
   return c.json({ error: toErrorPayload(code, c, details) }, HTTP_STATUS[code]);
 }
 
@@ -49,12 +52,7 @@ export function validationError(error: ZodError): DomainError {
 
 /** The single onError: domain errors by their code, framework errors by kind, the rest 500. */
 export function handleError(error: Error, c: Context<GatewayEnv>) {
-  if (error instanceof DomainError) {
-    const retryAfter = error.details?.retryAfterSeconds;
-    if (error.code === "RATE_LIMITED" && typeof retryAfter === "number")
-      c.header("Retry-After", String(retryAfter));
-    return respondWithError(c, error.code, error.details);
-  }
+  if (error instanceof DomainError) return respondWithError(c, error.code, error.details);
   if (error instanceof HTTPException) {
     if (error.status === 413) return respondWithError(c, "PAYLOAD_TOO_LARGE");
     if (error.status === 415) return respondWithError(c, "UNSUPPORTED_MEDIA_TYPE");

@@ -2,21 +2,14 @@
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { GatewayEnvSchema, parseEnv } from "@promo/config";
-import { createDatabase, ensureBootstrapKey, pingDatabase, poolSql, readPartitionCursor } from "@promo/db";
+import { createDatabase, ensureBootstrapKey, pingDatabase } from "@promo/db";
 import { isKafkaReachable } from "@promo/events";
 import { createLogger, redactUrl } from "@promo/observability";
-import {
-  createAttemptLimiter,
-  createCodeJobsQueue,
-  createRedisConnection,
-  createReservationQueues,
-  reservationQueueName,
-  subscribeReservationResults,
-} from "@promo/queue";
+import { createAttemptLimiter, createCodeJobsQueue, createRedisConnection } from "@promo/queue";
 import { createApp } from "./app.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { resolveClientIp } from "./misuse/client-ip.ts";
-import { createReservationDispatcher } from "./reservations/dispatcher.ts";
+import { createReservationPipeline } from "./reservations/pipeline.ts";
 
 const env = parseEnv(GatewayEnvSchema, process.env);
 const logger = createLogger({ service: "gateway", level: env.LOG_LEVEL });
@@ -34,29 +27,30 @@ if (env.BOOTSTRAP_API_KEY) {
   logger.info({ storeId }, "bootstrap key ensured for store default");
 }
 
-const queues = createReservationQueues({
-  connection: redis,
+const guessLimiter = createAttemptLimiter({
+  redis,
   prefix: env.QUEUE_PREFIX,
-  readJobIdFloor: (partition) =>
-    readPartitionCursor(poolSql(database.pool), reservationQueueName(partition), partition),
+  limits: {
+    perAccount: env.GUESS_LIMIT_PER_ACCOUNT,
+    perIp: env.GUESS_LIMIT_PER_IP,
+    windowMs: env.GUESS_WINDOW_SECONDS * 1000,
+  },
 });
-const dispatcher = createReservationDispatcher({
-  enqueue: (partition, batch) => queues.enqueue(partition, batch),
-  batchWindowMs: env.BATCH_WINDOW_MS,
-  logger,
-});
-const results = subscribeReservationResults({
-  connectionFactory: () => createRedisConnection(env.REDIS_URL, "blocking", "gateway-events"),
+const pipeline = createReservationPipeline({
+  database,
+  redis,
+  blockingConnection: () => createRedisConnection(env.REDIS_URL, "blocking", "gateway-events"),
   prefix: env.QUEUE_PREFIX,
   partitionCount: env.RESERVATION_PARTITIONS,
-  onResult: (result) => dispatcher.deliver(result),
-  onError: (error) => logger.warn({ err: error.message }, "reservation results error"),
+  batchWindowMs: env.BATCH_WINDOW_MS,
+  guessLimiter,
+  logger,
 });
-results.ready.then(
+const { dispatcher, queues } = pipeline;
+pipeline.ready.then(
   () => logger.info("listening for reservation decisions"),
   (error: unknown) => logger.error({ err: error }, "reservation decision listener failed"),
 );
-dispatcher.start();
 const codeJobs = createCodeJobsQueue({ connection: redis, prefix: env.QUEUE_PREFIX });
 
 const dashboardQueues = [
@@ -73,15 +67,7 @@ const app = createApp({
       trustProxy: env.TRUST_PROXY,
       peerAddress: (peer) => getConnInfo(peer).remote.address ?? null,
     }),
-  guessLimiter: createAttemptLimiter({
-    redis,
-    prefix: env.QUEUE_PREFIX,
-    limits: {
-      perAccount: env.GUESS_LIMIT_PER_ACCOUNT,
-      perIp: env.GUESS_LIMIT_PER_IP,
-      windowMs: env.GUESS_WINDOW_SECONDS * 1000,
-    },
-  }),
+  guessLimiter,
   reservations: { dispatcher, redis, prefix: env.QUEUE_PREFIX, partitionCount: env.RESERVATION_PARTITIONS },
   codeJobs,
   dashboardQueues,
@@ -123,8 +109,7 @@ async function shutdown(signal: string): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   await dispatcher.flushAll();
   await closed;
-  dispatcher.stop();
-  await Promise.allSettled([results.close(), queues.close(), codeJobs.close()]);
+  await Promise.allSettled([pipeline.close(), codeJobs.close()]);
   await Promise.allSettled([database.close(), redis.quit()]);
   logger.info("gateway stopped");
   process.exit(0);

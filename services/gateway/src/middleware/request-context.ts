@@ -21,6 +21,7 @@ export function requestContext(logger: Logger) {
     c.header("X-Request-Id", requestId);
     await next();
     const principal = c.get("principal");
+    const reservationId = c.get("reservationId");
     c.get("logger").info(
       {
         method: c.req.method,
@@ -28,6 +29,7 @@ export function requestContext(logger: Logger) {
         status: c.res.status,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
         ...(principal ? { storeId: principal.storeId, apiKeyId: principal.keyId } : {}),
+        ...(reservationId ? { reservationId } : {}),
       },
       "request",
     );

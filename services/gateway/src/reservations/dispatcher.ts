@@ -8,11 +8,14 @@ import {
 } from "@promo/contracts";
 import type { Logger } from "@promo/observability";
 
-export type Accepted = { jobId: number; sequence: number };
+/** What became of a submitted request: queued at a position, or refused by the guess limit. */
+export type Admission =
+  | { kind: "queued"; jobId: number; sequence: number }
+  | { kind: "limited"; blockedForMs: number };
 
 type Waiter = {
   command: ReservationCommand;
-  accepted: (value: Accepted) => void;
+  accepted: (value: Admission) => void;
   failed: (error: Error) => void;
   decided: (decision: ReservationDecision) => void;
 };
@@ -25,6 +28,11 @@ const FORGET_AFTER_MS = 10 * 60_000;
 
 export type DispatcherOptions = {
   enqueue: (partition: number, batch: { batchId: string; requests: ReservationCommand[] }) => Promise<number>;
+  /**
+   * Per command, how long (ms) its account or client IP is still blocked by the guess limit (0: it
+   * may go on). Asked once per batch, before anything is queued; a failure lets the batch through.
+   */
+  admit?: (commands: readonly ReservationCommand[]) => Promise<readonly number[]>;
   /** How long requests for one partition are gathered into one job (0: until the next tick). */
   batchWindowMs: number;
   logger: Logger;
@@ -34,18 +42,21 @@ export type DispatcherOptions = {
  * Gathers reservation requests per partition for a couple of milliseconds and enqueues them as one
  * BullMQ job, so the queue and the worker pay per batch, not per request. The job id BullMQ
  * assigns atomically with the push fixes the requests' order: sequence = jobId × 1000 + index.
- * Decisions come back through `deliver` (the queue's completion events).
+ * Batches of one partition are handed to `enqueue` in the order they were cut. Decisions come
+ * back through `deliver` (the queue's completion events).
  */
 export function createReservationDispatcher(options: DispatcherOptions) {
   const buffers = new Map<number, Buffer>();
+  /** Per partition, the turn of the last batch cut: settles once that batch is enqueued (or dropped). */
+  const turns = new Map<number, Promise<void>>();
   const inFlight = new Map<string, InFlight>();
   let sweepTimer: NodeJS.Timeout | null = null;
 
   function submit(partition: number, command: ReservationCommand) {
-    let accepted!: (value: Accepted) => void;
+    let accepted!: (value: Admission) => void;
     let failed!: (error: Error) => void;
     let decided!: (decision: ReservationDecision) => void;
-    const acceptance = new Promise<Accepted>((resolve, reject) => {
+    const acceptance = new Promise<Admission>((resolve, reject) => {
       accepted = resolve;
       failed = reject;
     });
@@ -71,7 +82,24 @@ export function createReservationDispatcher(options: DispatcherOptions) {
     if (!buffer || buffer.waiters.length === 0) return;
     if (buffer.timer) clearTimeout(buffer.timer);
     buffers.delete(partition);
-    const waiters = buffer.waiters;
+    // Job ids are positions: a batch is enqueued only after the one cut before it on this partition.
+    const previous = turns.get(partition);
+    let release!: () => void;
+    const turn = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    turns.set(partition, turn);
+    try {
+      const waiters = await admit(buffer.waiters);
+      await previous;
+      if (waiters.length > 0) await enqueue(partition, waiters);
+    } finally {
+      release();
+      if (turns.get(partition) === turn) turns.delete(partition);
+    }
+  }
+
+  async function enqueue(partition: number, waiters: Waiter[]): Promise<void> {
     const batchId = randomUUID();
     inFlight.set(batchId, { waiters, since: Date.now() });
     try {
@@ -80,7 +108,7 @@ export function createReservationDispatcher(options: DispatcherOptions) {
         requests: waiters.map((waiter) => waiter.command),
       });
       waiters.forEach((waiter, index) => {
-        waiter.accepted({ jobId, sequence: jobId * SEQUENCE_STRIDE + index });
+        waiter.accepted({ kind: "queued", jobId, sequence: jobId * SEQUENCE_STRIDE + index });
       });
     } catch (error) {
       inFlight.delete(batchId);
@@ -88,6 +116,22 @@ export function createReservationDispatcher(options: DispatcherOptions) {
       options.logger.error({ err: failure, partition, requests: waiters.length }, "enqueue failed");
       for (const waiter of waiters) waiter.failed(failure);
     }
+  }
+
+  /** The waiters the guess limit lets through; the others are answered `limited` now. */
+  async function admit(waiters: Waiter[]): Promise<Waiter[]> {
+    if (!options.admit) return waiters;
+    const blocked = await options.admit(waiters.map((waiter) => waiter.command)).catch((error: unknown) => {
+      options.logger.warn({ err: error }, "guess limit not checked");
+      return [];
+    });
+    const passed: Waiter[] = [];
+    waiters.forEach((waiter, index) => {
+      const blockedForMs = blocked[index] ?? 0;
+      if (blockedForMs > 0) waiter.accepted({ kind: "limited", blockedForMs });
+      else passed.push(waiter);
+    });
+    return passed;
   }
 
   /** A batch result from any gateway's batch: only ours are waited for. */

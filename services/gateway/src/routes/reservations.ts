@@ -22,12 +22,19 @@ import {
   type TransitionResult,
   toReservationView,
 } from "@promo/db";
-import { DomainError, describeError, type ErrorCode, isErrorCode, normalizeCodeKey } from "@promo/domain";
+import {
+  DomainError,
+  describeError,
+  type ErrorCode,
+  isErrorCode,
+  normalizeCodeKey,
+  retryAfterSeconds,
+} from "@promo/domain";
 import { partitionOf } from "@promo/queue";
 import type { Context } from "hono";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
-import { countFailedAttempts, refuseWhileGuessLimited } from "../misuse/guess-limit.ts";
+import { countFailedAttempts } from "../misuse/guess-limit.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
 import { validationHook } from "../validation.ts";
 
@@ -87,14 +94,8 @@ export function presentReservation(outcome: ReservationOutcome, locale: "en" | "
   };
 }
 
-function refusal(outcome: ReservationOutcome): DomainError {
-  const code: ErrorCode =
-    outcome.errorCode && isErrorCode(outcome.errorCode) ? outcome.errorCode : "INTERNAL_ERROR";
-  return new DomainError(code, {
-    id: outcome.id,
-    sequence: outcome.sequence,
-    campaignId: outcome.campaignId,
-  });
+function knownErrorCode(code: string | null): ErrorCode {
+  return code !== null && isErrorCode(code) ? code : "INTERNAL_ERROR";
 }
 
 const releaseRoute = createRoute({
@@ -152,11 +153,6 @@ export function reservationRoutes(deps: GatewayDeps) {
   const { reservations } = deps;
   const app = new OpenAPIHono<GatewayEnv>({ defaultHook: validationHook });
 
-  function answer(c: Context<GatewayEnv>, outcome: ReservationOutcome) {
-    if (outcome.status === "REJECTED") throw refusal(outcome);
-    return c.json(presentReservation(outcome, c.get("locale")), 200);
-  }
-
   app.openapi(reserveRoute, async (c) => {
     const body = c.req.valid("json");
     const { wait } = c.req.valid("query");
@@ -168,13 +164,13 @@ export function reservationRoutes(deps: GatewayDeps) {
       });
     }
     const subjects = { storeId, accountId: body.accountId, clientIp: deps.clientIp(c) };
-    await refuseWhileGuessLimited(deps, c, subjects);
     const codeKey = normalizeCodeKey(body.code);
     const partition = partitionOf(storeId, codeKey, reservations.partitionCount);
     const id = randomUUID();
     // The access-log line of this request carries the reservation id too.
-    c.set("logger", c.get("logger").child({ reservationId: id }));
+    c.set("reservationId", id);
     const submittedAt = performance.now();
+    // The guess limit is checked for the whole batch before it is queued (see the dispatcher).
     const { acceptance, decision } = reservations.dispatcher.submit(partition, {
       id,
       storeId,
@@ -184,14 +180,21 @@ export function reservationRoutes(deps: GatewayDeps) {
       memberGroups: body.memberGroups,
       cart: body.cart,
       idempotencyKey,
-      requestHash: requestHash(body),
+      // Only an Idempotency-Key replay compares request hashes.
+      requestHash: idempotencyKey === null ? "" : requestHash(body),
       clientIp: subjects.clientIp,
       acceptedAt: deps.clock().toISOString(),
     });
     const accepted = await acceptance.catch((error: unknown) => {
-      c.get("logger").error({ err: error }, "reservation not accepted");
+      c.get("logger").error({ err: error, reservationId: id }, "reservation not accepted");
       throw new DomainError("SERVICE_UNAVAILABLE");
     });
+    if (accepted.kind === "limited") {
+      deps.metrics.reservationAnswered("RATE_LIMITED");
+      throw DomainError.withoutStack("RATE_LIMITED", {
+        retryAfterSeconds: retryAfterSeconds(accepted.blockedForMs),
+      });
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<null>((resolve) => {
       timer = setTimeout(() => resolve(null), wait);
@@ -214,29 +217,38 @@ export function reservationRoutes(deps: GatewayDeps) {
           86_400,
         )
         .catch((error: unknown) =>
-          c.get("logger").warn({ err: error }, "could not record pending reservation"),
+          c.get("logger").warn({ err: error, reservationId: id }, "could not record pending reservation"),
         );
       return c.json({ id, sequence: accepted.sequence, status: "PENDING" as const }, 202);
     }
+    // Under a flash sale nearly every answer is a refusal: thrown without a stack trace.
     const decidedAfterMs = performance.now() - submittedAt;
     if (decided.kind === "refused") {
       deps.metrics.reservationAnswered(decided.errorCode, decidedAfterMs);
-      const code: ErrorCode = isErrorCode(decided.errorCode) ? decided.errorCode : "INTERNAL_ERROR";
-      throw new DomainError(code, { idempotencyKey });
+      throw DomainError.withoutStack(knownErrorCode(decided.errorCode), { idempotencyKey });
     }
     if (decided.kind === "rejected") {
       deps.metrics.reservationAnswered(decided.errorCode, decidedAfterMs);
       if (!decided.replayed) await countFailedAttempts(deps, c, subjects, [decided.errorCode]);
-      const code: ErrorCode = isErrorCode(decided.errorCode) ? decided.errorCode : "INTERNAL_ERROR";
-      throw new DomainError(code, {
+      throw DomainError.withoutStack(knownErrorCode(decided.errorCode), {
         id: decided.id,
         sequence: decided.sequence,
         campaignId: decided.campaignId,
       });
     }
-    const { status, errorCode } = decided.reservation;
-    deps.metrics.reservationAnswered(status === "REJECTED" ? (errorCode ?? status) : status, decidedAfterMs);
-    return answer(c, decided.reservation);
+    const outcome = decided.reservation;
+    deps.metrics.reservationAnswered(
+      outcome.status === "REJECTED" ? (outcome.errorCode ?? outcome.status) : outcome.status,
+      decidedAfterMs,
+    );
+    if (outcome.status === "REJECTED") {
+      throw DomainError.withoutStack(knownErrorCode(outcome.errorCode), {
+        id: outcome.id,
+        sequence: outcome.sequence,
+        campaignId: outcome.campaignId,
+      });
+    }
+    return c.json(presentReservation(outcome, c.get("locale")), 200);
   });
 
   app.openapi(getReservationRoute, async (c) => {

@@ -1,19 +1,15 @@
-import { poolSql, readPartitionCursor } from "@promo/db";
 import { createLogger } from "@promo/observability";
 import {
   type AttemptLimits,
   createAttemptLimiter,
   createCodeJobsQueue,
   createRedisConnection,
-  createReservationQueues,
-  reservationQueueName,
-  subscribeReservationResults,
 } from "@promo/queue";
 import type { TestContext } from "@promo/testing";
 import { createApp } from "../app.ts";
 import type { GatewayDeps, ReadinessCheck } from "../deps.ts";
 import { createGatewayMetrics } from "../metrics.ts";
-import { createReservationDispatcher } from "../reservations/dispatcher.ts";
+import { createReservationPipeline } from "../reservations/pipeline.ts";
 
 export const TEST_PARTITIONS = 4;
 
@@ -30,25 +26,23 @@ export async function createTestGateway(
 ) {
   const logger = createLogger({ service: "gateway-test", level: "silent" });
   const redis = createRedisConnection(ctx.env.REDIS_URL, "producer", "gateway-test");
-  const queues = createReservationQueues({
-    connection: redis,
+  const guessLimiter = createAttemptLimiter({
+    redis,
     prefix: ctx.queuePrefix,
-    readJobIdFloor: (partition) =>
-      readPartitionCursor(poolSql(ctx.db.database.pool), reservationQueueName(partition), partition),
+    limits: overrides.guessLimits ?? { perAccount: 10, perIp: 50, windowMs: 60_000 },
   });
-  const dispatcher = createReservationDispatcher({
-    enqueue: (partition, batch) => queues.enqueue(partition, batch),
-    batchWindowMs: 2,
-    logger,
-  });
-  const results = subscribeReservationResults({
-    connectionFactory: () => createRedisConnection(ctx.env.REDIS_URL, "blocking", "gateway-test-events"),
+  const pipeline = createReservationPipeline({
+    database: ctx.db.database,
+    redis,
+    blockingConnection: () => createRedisConnection(ctx.env.REDIS_URL, "blocking", "gateway-test-events"),
     prefix: ctx.queuePrefix,
     partitionCount: TEST_PARTITIONS,
-    onResult: (result) => dispatcher.deliver(result),
-    onError: () => undefined,
+    batchWindowMs: 2,
+    guessLimiter,
+    logger,
   });
-  await results.ready;
+  await pipeline.ready;
+  const { dispatcher, queues } = pipeline;
   const codeJobs = createCodeJobsQueue({ connection: redis, prefix: ctx.queuePrefix });
   const dashboardQueues = [
     ...Array.from({ length: TEST_PARTITIONS }, (_, partition) => queues.queueFor(partition)),
@@ -60,11 +54,7 @@ export async function createTestGateway(
     metrics: createGatewayMetrics({ queues: () => dashboardQueues }),
     clock: overrides.clock ?? (() => new Date()),
     clientIp: () => "127.0.0.1",
-    guessLimiter: createAttemptLimiter({
-      redis,
-      prefix: ctx.queuePrefix,
-      limits: overrides.guessLimits ?? { perAccount: 10, perIp: 50, windowMs: 60_000 },
-    }),
+    guessLimiter,
     readiness: overrides.readiness ?? [],
     reservations: { dispatcher, redis, prefix: ctx.queuePrefix, partitionCount: TEST_PARTITIONS },
     codeJobs,
@@ -78,8 +68,7 @@ export async function createTestGateway(
   };
   const app = createApp(deps);
   ctx.onCleanup(async () => {
-    await results.close();
-    await queues.close();
+    await pipeline.close();
     await codeJobs.close();
     redis.disconnect();
   });
