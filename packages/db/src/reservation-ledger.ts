@@ -34,9 +34,11 @@ export async function lockPartitionCursor(sql: Sql, queue: string, partition: nu
 export type PartitionRef = { queue: string; partition: number };
 
 /**
- * The cursor rows of the given partitions and every candidate code row, locked in one statement
- * (cursors in partition order, then codes in id order, so two workers that briefly own the same
- * partitions cannot deadlock). Partitions without a cursor row are absent from `cursors`.
+ * The cursor rows of the given partitions, every candidate code row and the once-per-account
+ * campaigns among theirs, locked in one statement: cursors in partition order, then codes in id
+ * order, then campaigns in id order (the order every other writer uses, so two workers that briefly
+ * own the same partitions cannot deadlock). Partitions without a cursor row are absent from
+ * `cursors`. What the decisions read (loadDecisionState) is read after, in its own statement.
  */
 export async function lockCursorsAndCodes(
   sql: Sql,
@@ -53,17 +55,23 @@ export async function lockCursorsAndCodes(
          ON q.queue = wanted.queue AND q.partition = wanted.partition
        ORDER BY q.partition
        FOR UPDATE OF q
+     ), candidates AS (
+       SELECT ${CODE_COLUMNS}, row_to_json(camp) AS campaign
+       FROM code k
+       JOIN jsonb_to_recordset($2::jsonb) AS wanted(store_id uuid, code_key text)
+         ON k.store_id = wanted.store_id AND k.code_key = wanted.code_key
+       JOIN LATERAL (SELECT ${CAMPAIGN_COLUMNS} FROM campaign c WHERE c.id = k.campaign_id) AS camp ON true
+       ORDER BY k.id
+       FOR NO KEY UPDATE OF k
+     ), campaigns AS (
+       SELECT c.id FROM campaign c
+       WHERE c.id IN (SELECT (l.campaign->>'id')::uuid FROM candidates l WHERE (l.campaign->>'oncePerAccount')::boolean)
+       ORDER BY c.id
+       FOR NO KEY UPDATE
      )
      SELECT (SELECT coalesce(json_agg(c), '[]') FROM cursors AS c) AS cursors,
-            (SELECT coalesce(json_agg(l), '[]') FROM (
-               SELECT ${CODE_COLUMNS}, row_to_json(camp) AS campaign
-               FROM code k
-               JOIN jsonb_to_recordset($2::jsonb) AS wanted(store_id uuid, code_key text)
-                 ON k.store_id = wanted.store_id AND k.code_key = wanted.code_key
-               JOIN LATERAL (SELECT ${CAMPAIGN_COLUMNS} FROM campaign c WHERE c.id = k.campaign_id) AS camp ON true
-               ORDER BY k.id
-               FOR NO KEY UPDATE OF k
-             ) AS l) AS candidates`,
+            (SELECT coalesce(json_agg(l), '[]') FROM candidates AS l) AS candidates,
+            (SELECT count(*) FROM campaigns) AS campaigns`,
     [
       JSON.stringify(partitions),
       JSON.stringify(keys.map((key) => ({ store_id: key.storeId, code_key: key.codeKey }))),

@@ -94,7 +94,10 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
   const waiting: PendingCommit[] = [];
   let committing = false;
 
-  /** Reads what the batch decides from (codes already locked), decides in sequence, writes. */
+  /**
+   * Reads what the batch decides from, decides in sequence, writes. The code rows and the rows of
+   * their once-per-account campaigns (which can span partitions) are already locked.
+   */
   async function decide(
     tx: Sql,
     items: readonly Sequenced[],
@@ -118,8 +121,6 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
         .map((candidate) => candidate.campaign.id),
       (id) => id,
     ).sort();
-    // Once-per-account campaigns can span partitions: their rows are locked before holds are read.
-    await lockCampaigns(tx, onceCampaignIds);
     const state = await loadDecisionState(tx, {
       codeIds: candidates.map((candidate) => candidate.code.id),
       limitedCodeIds: candidates
@@ -364,7 +365,15 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
         const items = sequenced(partition, jobs);
         return withPgTransaction(database.pool, async (tx) => {
           await lockPartitionCursor(tx, queueName, partition);
-          const decisions = await decide(tx, items, await lockCodeCandidates(tx, storeKeysOf(items)));
+          const candidates = await lockCodeCandidates(tx, storeKeysOf(items));
+          await lockCampaigns(
+            tx,
+            uniqueBy(
+              candidates.filter(({ campaign }) => campaign.oncePerAccount).map(({ campaign }) => campaign.id),
+              (id) => id,
+            ).sort(),
+          );
+          const decisions = await decide(tx, items, candidates);
           return resultsByJob(jobs, decisions);
         });
       },
