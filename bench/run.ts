@@ -13,6 +13,7 @@ import { z } from "zod";
 import { createBenchDatabase } from "./src/bench-database.ts";
 import { commandCpuSeconds, processCpuSeconds } from "./src/cpu.ts";
 import { runLoad, type Summary, summarize } from "./src/load.ts";
+import { type HistogramTotals, meansBetween, readHistograms } from "./src/metrics.ts";
 
 const env = parseEnv(
   z.object({
@@ -142,17 +143,34 @@ try {
     env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${env.BENCH_PROFILE_DIR}`] : [],
   );
   processes.push(gateway);
+  const workerMetricsPorts: number[] = [];
   for (let index = 0; index < env.BENCH_WORKERS; index += 1) {
+    const metricsPort = await freePort();
+    workerMetricsPorts.push(metricsPort);
     processes.push(
       startService(
         "reservation-worker",
-        { ...serviceEnv, LOG_LEVEL: env.BENCH_WORKER_LOG_LEVEL },
+        { ...serviceEnv, LOG_LEVEL: env.BENCH_WORKER_LOG_LEVEL, METRICS_PORT: String(metricsPort) },
         `worker-${index + 1}`,
       ),
     );
   }
   const origin = `http://127.0.0.1:${port}`;
   await waitForHttp(`${origin}/healthz`, gateway);
+  // Where a reservation's time goes, from the services' own histograms (means per scenario).
+  const STAGES = {
+    promo_reservation_decision_seconds: "gateway: accepted to decided",
+    promo_queue_wait_seconds: "worker: queued to taken",
+    promo_worker_commit_seconds: "worker: group commit",
+  } as const;
+  const WORKER_SIZES = ["promo_worker_commit_requests"];
+  const readStages = async (): Promise<HistogramTotals[]> =>
+    Promise.all([
+      readHistograms(`${origin}/metrics`, Object.keys(STAGES)),
+      ...workerMetricsPorts.map((metricsPort) =>
+        readHistograms(`http://127.0.0.1:${metricsPort}/metrics`, [...Object.keys(STAGES), ...WORKER_SIZES]),
+      ),
+    ]);
   const headers = { authorization: `Bearer ${secret}` };
   const load = (path: string, body: (index: number) => string, keepBodies = false) =>
     runLoad({
@@ -231,6 +249,7 @@ try {
   const results: Summary[] = [];
   const byKey = new Map<string, Summary>();
   for (const scenario of scenarios.filter((candidate) => only.has(candidate.key))) {
+    const stagesBefore = await readStages();
     const cpuBefore = await processCpuSeconds(processes);
     const redisBefore = commandCpuSeconds("redis-server");
     const postgresBefore = commandCpuSeconds("postgres");
@@ -245,6 +264,20 @@ try {
       `redis ${(commandCpuSeconds("redis-server") - redisBefore).toFixed(1)}s`,
       `postgres ${(commandCpuSeconds("postgres") - postgresBefore).toFixed(1)}s`,
       `load generator ${((own.user + own.system) / 1e6).toFixed(1)}s`,
+    ].join(", ");
+    const stagesAfter = await readStages();
+    const stageMeans = stagesAfter.map((after, index) =>
+      meansBetween(stagesBefore[index] ?? new Map(), after),
+    );
+    summary.stages = [
+      ...Object.entries(STAGES).flatMap(([name, label]) => {
+        const means = stageMeans.map((means) => means.get(name)).filter((mean) => Number.isFinite(mean));
+        return means.length > 0 ? [`${label} ${((means[0] ?? 0) * 1000).toFixed(1)} ms`] : [];
+      }),
+      ...stageMeans.slice(1).flatMap((means) => {
+        const size = means.get("promo_worker_commit_requests");
+        return size !== undefined && Number.isFinite(size) ? [`requests per commit ${size.toFixed(1)}`] : [];
+      }),
     ].join(", ");
     results.push(summary);
     byKey.set(scenario.key, summary);
@@ -297,6 +330,7 @@ try {
     `\nflash sale throughput: ${format(ratios.flashVsRowLock, 1)} (a), ${format(ratios.flashVsRowLockRules, 1)} (a'), ${format(ratios.flashVsNoop, 2)} (b)`,
   );
   for (const row of results) console.log(`cpu during ${row.name}: ${row.cpu}`);
+  for (const row of results) if (row.stages) console.log(`mean times in ${row.name}: ${row.stages}`);
   const baselineWinners = rowLockWinners.rows.map((row) => `${row.code} ${row.n}`).join(", ");
   console.log(
     `winners (limit ${FLASH_LIMIT}): this system ${reserved}; baselines ${baselineWinners || "not run"}`,

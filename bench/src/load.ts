@@ -71,6 +71,8 @@ export type Summary = {
   p99: number;
   statuses: string;
   cpu?: string;
+  /** Mean time per stage, from the services' own metrics. */
+  stages?: string;
 };
 
 export function summarize(name: string, result: LoadResult): Summary {
