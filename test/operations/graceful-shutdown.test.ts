@@ -1,16 +1,22 @@
-import { normalizeCodeKey } from "@promo/domain";
-import { createCodeJobsQueue, partitionKey, partitionOf } from "@promo/queue";
+import { createCodeJobsQueue } from "@promo/queue";
 import { createTestContext, eventually, freePort, type TestContext, waitForHttp } from "@promo/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmptyCampaign, type JobView, waitForJob } from "../support/code-jobs.ts";
-import { type ReservationAnswer, readAnswer, resolvePending, shuffle } from "../support/reservations.ts";
+import {
+  expectRecordAgrees,
+  firstDistinctAccounts,
+  partitionOwner,
+  type ReservationAnswer,
+  readAnswer,
+  resolvePending,
+  shuffle,
+} from "../support/reservations.ts";
 import {
   api,
   createLiveCampaign,
   FLASH_CART,
   type RunningGateway,
-  SYSTEM_PARTITIONS,
   type System,
   startSystem,
 } from "../support/system.ts";
@@ -72,11 +78,7 @@ describe("graceful shutdown on SIGTERM", () => {
       usageLimit: limit,
       oncePerAccount: true,
     });
-    const partition = partitionOf(system.store.storeId, normalizeCodeKey(code), Number(SYSTEM_PARTITIONS));
-    const owner = await eventually(
-      () => redis.get(partitionKey(ctx.queuePrefix, partition, "owner")),
-      "the code's partition to have an owner",
-    );
+    const owner = await partitionOwner(redis, ctx.queuePrefix, system.store.storeId, code);
     const worker = system.workers.find((candidate) => candidate.name === owner);
     const gateway = gateways[0];
     if (!worker || !gateway) throw new Error(`worker ${owner} or gateway missing`);
@@ -118,28 +120,12 @@ describe("graceful shutdown on SIGTERM", () => {
     );
     const winners = decided.filter((answer) => answer.outcome === "RESERVED");
     expect(winners).toHaveLength(limit);
-    const firstDistinct = new Set<string>();
-    for (const answer of [...decided].sort((a, b) => a.sequence - b.sequence)) {
-      if (firstDistinct.size === limit) break;
-      firstDistinct.add(answer.accountId);
-    }
-    expect(new Set(winners.map((answer) => answer.accountId))).toEqual(firstDistinct);
+    expect(new Set(winners.map((answer) => answer.accountId))).toEqual(firstDistinctAccounts(decided, limit));
 
     // PostgreSQL agrees: one row per accepted request (no request accepted yet unanswered), each
     // decided once, the cap never exceeded.
-    const rows = await ctx.db.database.prisma.reservation.findMany({ where: { codeId } });
-    expect(rows).toHaveLength(1_000);
-    const stored = new Map(rows.map((row) => [row.id, row]));
-    for (const answer of decided) {
-      const row = stored.get(answer.id);
-      if (answer.outcome === "RESERVED") expect(row?.status).toBe("RESERVED");
-      else expect([row?.status, row?.errorCode]).toEqual(["REJECTED", answer.outcome]);
-    }
-    const decidedTwice = await ctx.db.database.prisma.$queryRaw<{ id: string }[]>`
-      SELECT payload->>'reservationId' AS id FROM outbox_event
-      WHERE event_type IN ('reservation.reserved', 'reservation.rejected')
-      GROUP BY 1 HAVING count(*) > 1`;
-    expect(decidedTwice).toEqual([]);
+    expect(await ctx.db.database.prisma.reservation.count({ where: { codeId } })).toBe(1_000);
+    await expectRecordAgrees(ctx.db.database, codeId, decided, limit);
   });
 
   it("the outbox relay, order consumer and code jobs worker stop cleanly and hand their work on", async () => {
@@ -205,6 +191,15 @@ describe("graceful shutdown on SIGTERM", () => {
     }
     const madeBefore = await ctx.db.database.prisma.code.count({ where: { jobId } });
     expect(madeBefore).toBeLessThan(count);
+    // Until a worker takes it again, the merchant sees it queued, with the progress made so far.
+    const handedBack = await api<JobView>(
+      gateway.url,
+      system.store.keys.merchant,
+      "GET",
+      `/v1/jobs/${jobId}`,
+    );
+    expect(handedBack.body.state).toBe("queued");
+    expect(handedBack.body.progress).toBeGreaterThan(0);
 
     // Restarted, the job resumes and ends with exactly `count` codes; the relay drains the outbox.
     start();

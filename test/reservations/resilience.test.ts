@@ -1,17 +1,15 @@
-import { normalizeCodeKey } from "@promo/domain";
-import { partitionKey, partitionOf } from "@promo/queue";
-import { createTestContext, eventually, type TestContext } from "@promo/testing";
+import { createTestContext, type TestContext } from "@promo/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ReservationAnswer, readAnswer, resolvePending, shuffle } from "../support/reservations.ts";
 import {
-  api,
-  createLiveCampaign,
-  FLASH_CART,
-  SYSTEM_PARTITIONS,
-  type System,
-  startSystem,
-} from "../support/system.ts";
+  expectRecordAgrees,
+  firstDistinctAccounts,
+  partitionOwner,
+  readAnswer,
+  resolvePending,
+  shuffle,
+} from "../support/reservations.ts";
+import { api, createLiveCampaign, FLASH_CART, type System, startSystem } from "../support/system.ts";
 
 let ctx: TestContext;
 let system: System;
@@ -62,34 +60,6 @@ async function fire(code: string, accounts: string[], seed: number, onAnswer?: (
   return Promise.all(answers.map((answer) => resolvePending(gatewayUrl, system.store.keys.checkout, answer)));
 }
 
-function firstDistinctAccounts(answers: ReservationAnswer[], limit: number): Set<string> {
-  const winners = new Set<string>();
-  for (const answer of [...answers].sort((a, b) => a.sequence - b.sequence)) {
-    if (winners.size === limit) break;
-    winners.add(answer.accountId);
-  }
-  return winners;
-}
-
-async function expectRecordAgrees(codeId: string, answers: ReservationAnswer[], limit: number) {
-  const rows = await ctx.db.database.prisma.reservation.findMany({ where: { codeId } });
-  const stored = new Map(rows.map((row) => [row.id, row]));
-  for (const answer of answers) {
-    const row = stored.get(answer.id);
-    expect(row, `reservation ${answer.id} in PostgreSQL`).toBeDefined();
-    if (answer.outcome === "RESERVED") expect(row?.status).toBe("RESERVED");
-    else expect([row?.status, row?.errorCode]).toEqual(["REJECTED", answer.outcome]);
-  }
-  expect(
-    rows.filter((row) => row.status === "RESERVED" || row.status === "CONFIRMED").length,
-  ).toBeLessThanOrEqual(limit);
-  const decidedTwice = await ctx.db.database.prisma.$queryRaw<{ id: string }[]>`
-    SELECT payload->>'reservationId' AS id FROM outbox_event
-    WHERE event_type IN ('reservation.reserved', 'reservation.rejected')
-    GROUP BY 1 HAVING count(*) > 1`;
-  expect(decidedTwice).toEqual([]);
-}
-
 describe("reservations survive failures", () => {
   it("a worker killed with SIGKILL mid-burst: every request is decided once, in order, within the cap", async () => {
     const limit = 50;
@@ -99,9 +69,7 @@ describe("reservations survive failures", () => {
       usageLimit: limit,
       oncePerAccount: true,
     });
-    const partition = partitionOf(system.store.storeId, normalizeCodeKey(code), Number(SYSTEM_PARTITIONS));
-    const leaseKey = partitionKey(ctx.queuePrefix, partition, "owner");
-    const owner = await eventually(() => redis.get(leaseKey), "the code's partition to have an owner");
+    const owner = await partitionOwner(redis, ctx.queuePrefix, system.store.storeId, code);
     const victim = system.workers.find((worker) => worker.name === owner);
     expect(victim, `worker process ${owner}`).toBeDefined();
 
@@ -124,7 +92,7 @@ describe("reservations survive failures", () => {
     const winners = answers.filter((answer) => answer.outcome === "RESERVED");
     expect(winners).toHaveLength(limit);
     expect(new Set(winners.map((answer) => answer.accountId))).toEqual(firstDistinctAccounts(answers, limit));
-    await expectRecordAgrees(codeId, answers, limit);
+    await expectRecordAgrees(ctx.db.database, codeId, answers, limit);
   });
 
   it("Redis flushed (FLUSHALL) between two bursts: the cap still holds and sequences keep growing", async () => {
@@ -154,7 +122,7 @@ describe("reservations survive failures", () => {
     expect(Math.min(...second.map((answer) => answer.sequence))).toBeGreaterThan(
       Math.max(...first.map((answer) => answer.sequence)),
     );
-    await expectRecordAgrees(codeId, [...first, ...second], limit);
+    await expectRecordAgrees(ctx.db.database, codeId, [...first, ...second], limit);
     const live = await ctx.db.database.prisma.reservation.count({ where: { codeId, status: "RESERVED" } });
     expect(live).toBe(limit);
   });

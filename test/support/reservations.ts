@@ -1,6 +1,10 @@
+import type { Database } from "@promo/db";
+import { normalizeCodeKey } from "@promo/domain";
+import { partitionKey, partitionOf } from "@promo/queue";
 import { eventually } from "@promo/testing";
+import type { Redis } from "ioredis";
 import { expect } from "vitest";
-import { type ApiResponse, api, FLASH_CART, type System } from "./system.ts";
+import { type ApiResponse, api, FLASH_CART, SYSTEM_PARTITIONS, type System } from "./system.ts";
 
 export type ReservationAnswer = {
   accountId: string;
@@ -111,6 +115,16 @@ export async function flashBurst(
   );
 }
 
+/** The first `limit` distinct accounts by acceptance sequence: who must win a once-per-account code. */
+export function firstDistinctAccounts(answers: readonly ReservationAnswer[], limit: number): Set<string> {
+  const accounts = new Set<string>();
+  for (const answer of [...answers].sort((a, b) => a.sequence - b.sequence)) {
+    if (accounts.size === limit) break;
+    accounts.add(answer.accountId);
+  }
+  return accounts;
+}
+
 /**
  * A once-per-account code capped at `limit`: exactly the first `limit` distinct accounts by sequence
  * won (200), everyone else got 409 with the reason SPEC gives.
@@ -119,16 +133,10 @@ export function expectFirstDistinctAccountsWon(answers: readonly ReservationAnsw
   expect(answers.filter((answer) => answer.outcome === "PENDING")).toEqual([]);
   expect(new Set(answers.map((answer) => answer.sequence)).size).toBe(answers.length);
   expect(new Set(answers.map((answer) => answer.id)).size).toBe(answers.length);
-  const bySequence = [...answers].sort((a, b) => a.sequence - b.sequence);
-  const firstDistinct: string[] = [];
-  for (const answer of bySequence) {
-    if (firstDistinct.length === limit) break;
-    if (!firstDistinct.includes(answer.accountId)) firstDistinct.push(answer.accountId);
-  }
+  const winnerSet = firstDistinctAccounts(answers, limit);
   const winners = answers.filter((answer) => answer.outcome === "RESERVED");
   expect(winners.map((answer) => answer.status)).toEqual(new Array(limit).fill(200));
-  expect(new Set(winners.map((answer) => answer.accountId))).toEqual(new Set(firstDistinct));
-  const winnerSet = new Set(firstDistinct);
+  expect(new Set(winners.map((answer) => answer.accountId))).toEqual(winnerSet);
   const winningIds = new Set(winners.map((answer) => answer.id));
   for (const answer of answers) {
     if (winningIds.has(answer.id)) continue;
@@ -137,4 +145,41 @@ export function expectFirstDistinctAccountsWon(answers: readonly ReservationAnsw
       winnerSet.has(answer.accountId) ? "ACCOUNT_LIMIT_REACHED" : "USAGE_LIMIT_REACHED",
     );
   }
+}
+
+/**
+ * PostgreSQL agrees with the answers: every answered request has its row with the same outcome,
+ * no request was decided twice (one decision event each), and the code's cap held.
+ */
+export async function expectRecordAgrees(
+  database: Database,
+  codeId: string,
+  answers: readonly ReservationAnswer[],
+  limit: number,
+): Promise<void> {
+  const rows = await database.prisma.reservation.findMany({ where: { codeId } });
+  const stored = new Map(rows.map((row) => [row.id, row]));
+  for (const answer of answers) {
+    const row = stored.get(answer.id);
+    expect(row, `reservation ${answer.id} in PostgreSQL`).toBeDefined();
+    if (answer.outcome === "RESERVED") expect(row?.status).toBe("RESERVED");
+    else expect([row?.status, row?.errorCode]).toEqual(["REJECTED", answer.outcome]);
+  }
+  expect(
+    rows.filter((row) => row.status === "RESERVED" || row.status === "CONFIRMED").length,
+  ).toBeLessThanOrEqual(limit);
+  const decidedTwice = await database.prisma.$queryRaw<{ id: string }[]>`
+    SELECT payload->>'reservationId' AS id FROM outbox_event
+    WHERE event_type IN ('reservation.reserved', 'reservation.rejected')
+    GROUP BY 1 HAVING count(*) > 1`;
+  expect(decidedTwice).toEqual([]);
+}
+
+/** The name of the worker process that holds the lease on a code's partition (waits for one). */
+export function partitionOwner(redis: Redis, prefix: string, storeId: string, code: string): Promise<string> {
+  const partition = partitionOf(storeId, normalizeCodeKey(code), Number(SYSTEM_PARTITIONS));
+  return eventually(
+    () => redis.get(partitionKey(prefix, partition, "owner")),
+    "the code's partition to have an owner",
+  );
 }

@@ -111,6 +111,14 @@ export async function startJob(sql: Sql, id: string, now: Date): Promise<JobReco
   return row ? findJob(sql, row.storeId, row.id) : null;
 }
 
+/** A running job handed back to the queue (its worker is shutting down): queued again until resumed. */
+export async function requeueJob(sql: Sql, id: string, now: Date): Promise<void> {
+  await sql.query(`UPDATE job SET state = 'queued', updated_at = $2 WHERE id = $1 AND state = 'running'`, [
+    id,
+    now,
+  ]);
+}
+
 export async function recordJobProgress(
   sql: Sql,
   id: string,

@@ -1,5 +1,5 @@
 import type { CodeJobPayload } from "@promo/contracts";
-import { type Database, poolSql, startJob } from "@promo/db";
+import { type Database, poolSql, requeueJob, startJob } from "@promo/db";
 import type { Logger } from "@promo/observability";
 import { createCodeJobsWorker, createRedisConnection } from "@promo/queue";
 import { type Job, WaitingError, type Worker } from "bullmq";
@@ -62,6 +62,8 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
       ).catch(async (error: unknown) => {
         if (!(error instanceof GenerationInterrupted)) throw error;
         // Back to the front of the queue without spending an attempt; the next worker resumes it.
+        // The job row says queued meanwhile (GET /v1/jobs/:id), not running.
+        await requeueJob(poolSql(deps.database.pool), job.id, deps.clock());
         await bullJob.moveToWait(token);
         log.info("code job handed back to the queue (shutting down)");
         throw new WaitingError();
