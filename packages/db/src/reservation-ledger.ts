@@ -185,7 +185,8 @@ export type DecisionState = {
  * locked: run-out holds of those codes marked EXPIRED, live holds per limited code, accounts
  * holding a live reservation per once-per-account campaign, and earlier Idempotency-Key answers.
  * The live counts exclude run-out holds by time, so they agree with the expiry in the same
- * statement.
+ * statement. "Still live" is written as a CASE, not an OR: an OR lets a generic plan pick the
+ * (status, expires_at) index and walk every live hold of the table instead of the codes' own.
  */
 export async function loadDecisionState(
   sql: Sql,
@@ -212,12 +213,12 @@ export async function loadDecisionState(
          code_key AS "codeKey", account_id AS "accountId", sequence::text AS sequence
      ), live AS (
        SELECT code_id AS "codeId", count(*)::int AS live FROM reservation
-       WHERE code_id = ANY($3::uuid[]) AND status IN ('RESERVED', 'CONFIRMED') AND (status = 'CONFIRMED' OR expires_at > $2)
+       WHERE code_id = ANY($3::uuid[]) AND status IN ('RESERVED', 'CONFIRMED') AND CASE WHEN status = 'CONFIRMED' THEN true ELSE expires_at > $2 END
        GROUP BY code_id
      ), holds AS (
        SELECT DISTINCT campaign_id AS "campaignId", account_id AS "accountId" FROM reservation
        WHERE campaign_id = ANY($4::uuid[]) AND account_id = ANY($5::text[])
-         AND status IN ('RESERVED', 'CONFIRMED') AND (status = 'CONFIRMED' OR expires_at > $2)
+         AND status IN ('RESERVED', 'CONFIRMED') AND CASE WHEN status = 'CONFIRMED' THEN true ELSE expires_at > $2 END
      ), idempotency AS (
        SELECT r.store_id AS "storeId", r.key, r.request_hash AS "requestHash", r.response_status AS "responseStatus",
               r.response_body AS "responseBody", r.reservation_id AS "reservationId"
@@ -277,7 +278,7 @@ export async function countLiveHolds(
   const { rows } = await sql.query<{ code_id: string; live: number }>(
     `SELECT code_id, count(*)::int AS live FROM reservation
      WHERE code_id = ANY($1::uuid[]) AND status IN ('RESERVED', 'CONFIRMED')
-       AND (status = 'CONFIRMED' OR expires_at > $2)
+       AND CASE WHEN status = 'CONFIRMED' THEN true ELSE expires_at > $2 END
      GROUP BY code_id`,
     [[...codeIds], now],
   );
@@ -296,7 +297,7 @@ export async function findAccountHolds(
   const { rows } = await sql.query<{ campaign_id: string; account_id: string }>(
     `SELECT DISTINCT campaign_id, account_id FROM reservation
      WHERE campaign_id = ANY($1::uuid[]) AND account_id = ANY($2::text[])
-       AND status IN ('RESERVED', 'CONFIRMED') AND (status = 'CONFIRMED' OR expires_at > $3)`,
+       AND status IN ('RESERVED', 'CONFIRMED') AND CASE WHEN status = 'CONFIRMED' THEN true ELSE expires_at > $3 END`,
     [[...campaignIds], [...accountIds], now],
   );
   for (const row of rows) {
