@@ -28,8 +28,11 @@ export const GatewayEnvSchema = ReservationQueueEnvSchema.extend({
   BATCH_WINDOW_MS: z.coerce.number().min(0).max(50).default(2),
   /** Failed code attempts (README "Misuse monitoring") one account may make per window; 0 turns the limit off. */
   GUESS_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(0).default(10),
-  /** Failed code attempts one client IP may make per window; 0 turns the limit off. */
-  GUESS_LIMIT_PER_IP: z.coerce.number().int().min(0).default(50),
+  /**
+   * Failed code attempts one client IP may make per window; 0 turns the limit off. Unset: 50 with
+   * TRUST_PROXY, else off (without it every shopper behind one checkout server shares one address).
+   */
+  GUESS_LIMIT_PER_IP: z.coerce.number().int().min(0).optional(),
   /** Length of the guess-limit window, counted from the first failed attempt. */
   GUESS_WINDOW_SECONDS: PositiveIntSchema.max(86_400).default(60),
   /** Take the client IP from the left-most X-Forwarded-For entry (only behind a proxy or checkout service that sets it). */
@@ -37,5 +40,5 @@ export const GatewayEnvSchema = ReservationQueueEnvSchema.extend({
   /** Serve the /bench baselines used by `npm run bench` (never in production). */
   ENABLE_BENCH_ROUTES: BooleanFlagSchema,
   LOG_LEVEL: LogLevelSchema,
-});
+}).transform((env) => ({ ...env, GUESS_LIMIT_PER_IP: env.GUESS_LIMIT_PER_IP ?? (env.TRUST_PROXY ? 50 : 0) }));
 export type GatewayEnv = z.output<typeof GatewayEnvSchema>;
