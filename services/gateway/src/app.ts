@@ -1,13 +1,15 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { renderMetrics } from "@promo/observability";
+import { getCookie } from "hono/cookie";
 import type { GatewayDeps } from "./deps.ts";
 import type { GatewayEnv } from "./env.ts";
 import { handleError, respondWithError } from "./errors.ts";
-import { createAuthenticator } from "./middleware/auth.ts";
+import { ADMIN_KEY_COOKIE, createAuthenticator } from "./middleware/auth.ts";
 import { limitBodySize } from "./middleware/body-limit.ts";
 import { requireJsonBody } from "./middleware/json-body.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
+import { ADMIN_LOGIN_PATH, adminLoginRoutes } from "./routes/admin-login.ts";
 import { alertRoutes } from "./routes/alerts.ts";
 import { benchRoutes } from "./routes/bench.ts";
 import { campaignRoutes } from "./routes/campaigns.ts";
@@ -26,7 +28,7 @@ const QUEUE_DASHBOARD_PATH = "/admin/queues";
 /** The HTTP app: every route, one error model. main.ts serves it; tests call it directly. */
 export function createApp(deps: GatewayDeps) {
   const app = new OpenAPIHono<GatewayEnv>();
-  const requireScope = createAuthenticator(deps.database, deps.settings.apiKeyCacheMs);
+  const { requireScope, authenticate } = createAuthenticator(deps.database, deps.settings.apiKeyCacheMs);
 
   app.use("*", requestContext(deps.logger));
   app.use(
@@ -62,11 +64,21 @@ export function createApp(deps: GatewayDeps) {
   app.route("/", checkoutRoutes(deps));
   app.route("/", reservationRoutes(deps));
 
-  // The page and its API need an admin key; its static assets (the library's own files) do not.
-  const requireAdmin = requireScope("admin");
-  app.use("/admin/*", (c, next) =>
-    c.req.path.startsWith(`${QUEUE_DASHBOARD_PATH}/static/`) ? next() : requireAdmin(c, next),
-  );
+  // The page and its API need an admin key (a header, or the cookie a browser gets at /admin/login);
+  // its static assets (the library's own files) and the sign-in page do not.
+  const requireAdmin = requireScope("admin", { cookie: true });
+  app.use(ADMIN_LOGIN_PATH, limitBodySize(4_096));
+  app.route("/", adminLoginRoutes({ authenticate, dashboardPath: QUEUE_DASHBOARD_PATH }));
+  app.use("/admin/*", async (c, next) => {
+    if (c.req.path.startsWith(`${QUEUE_DASHBOARD_PATH}/static/`) || c.req.path === ADMIN_LOGIN_PATH)
+      return next();
+    // A browser that has not signed in is sent to the sign-in page instead of a JSON 401.
+    const signedOut = !c.req.header("authorization") && !getCookie(c, ADMIN_KEY_COOKIE);
+    if (signedOut && c.req.method === "GET" && c.req.header("accept")?.includes("text/html"))
+      return c.redirect(ADMIN_LOGIN_PATH, 303);
+    return requireAdmin(c, next);
+  });
+  app.get(`${QUEUE_DASHBOARD_PATH}/`, (c) => c.redirect(QUEUE_DASHBOARD_PATH, 308));
   app.route(
     QUEUE_DASHBOARD_PATH,
     queueDashboardRoutes({ queues: deps.dashboardQueues, basePath: QUEUE_DASHBOARD_PATH }),

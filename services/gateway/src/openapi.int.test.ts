@@ -27,14 +27,15 @@ type OpenApiDocument = {
 
 /**
  * Routes that are not part of the JSON API and so are not in the document: the documents and the
- * docs page themselves, the queue dashboard (a library's UI and its private API), the bench-only
- * baselines, and the metrics scrape endpoint.
+ * docs page themselves, the queue dashboard (a library's UI and its private API) and its sign-in
+ * page, the bench-only baselines, and the metrics scrape endpoint.
  */
 const NOT_API = [
   /^\/openapi\.json$/,
   /^\/asyncapi\.json$/,
   /^\/docs(\/|$)/,
   /^\/admin\/queues(\/|$)/,
+  /^\/admin\/login$/,
   /^\/bench\//,
   /^\/metrics$/,
 ];

@@ -1,15 +1,19 @@
 import { type ApiKeyPrincipal, type ApiScope, type Database, findApiKeyPrincipal } from "@promo/db";
 import { DomainError } from "@promo/domain";
+import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import type { GatewayEnv } from "../env.ts";
 
 const BEARER = /^Bearer\s+(\S+)$/i;
+
+/** The cookie a browser carries an admin key in after signing in at /admin/login (README, Operations). */
+export const ADMIN_KEY_COOKIE = "promo_admin_key";
 const MAX_CACHED_KEYS = 10_000;
 
 type CachedPrincipal = { principal: ApiKeyPrincipal | null; expiresAt: number };
 
 /**
- * Verifies `Authorization: Bearer <key>` against the hashed keys. Verified keys (and unknown ones)
+ * Verifies `Authorization: Bearer <key>` (or, where allowed, the admin key cookie) against the hashed keys. Verified keys (and unknown ones)
  * are remembered for `cacheMs`, so the checkout hot path does not hit PostgreSQL per request; a
  * revoked key stops working within that time.
  */
@@ -28,10 +32,14 @@ export function createAuthenticator(database: Database, cacheMs: number) {
     return principal;
   }
 
-  return function requireScope(scope: ApiScope) {
+  /** `options.cookie`: also accept the admin key cookie when no Authorization header is sent. */
+  function requireScope(scope: ApiScope, options: { cookie?: boolean } = {}) {
     return createMiddleware<GatewayEnv>(async (c, next) => {
-      const match = BEARER.exec(c.req.header("authorization") ?? "");
-      const secret = match?.[1];
+      const header = c.req.header("authorization");
+      const secret =
+        header === undefined && options.cookie
+          ? getCookie(c, ADMIN_KEY_COOKIE)
+          : BEARER.exec(header ?? "")?.[1];
       if (!secret || secret.length > 512) throw new DomainError("UNAUTHORIZED");
       const principal = await authenticate(secret);
       if (!principal) throw new DomainError("UNAUTHORIZED");
@@ -39,7 +47,7 @@ export function createAuthenticator(database: Database, cacheMs: number) {
       if (!principal.scopes.includes(scope)) throw new DomainError("FORBIDDEN", { requiredScope: scope });
       await next();
     });
-  };
-}
+  }
 
-export type RequireScope = ReturnType<typeof createAuthenticator>;
+  return { requireScope, authenticate };
+}

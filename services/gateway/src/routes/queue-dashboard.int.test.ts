@@ -51,4 +51,44 @@ describe("queue dashboard at /admin/queues", () => {
     expect(codeJobs?.counts.waiting).toBe(1);
     expect(body.queues.map((queue) => queue.name)).toContain("{reservations-00}");
   });
+
+  it("lets a browser sign in with an admin key (HttpOnly cookie for /admin only) and open the page", async () => {
+    const asBrowser = { accept: "text/html,application/xhtml+xml" };
+    const signedOut = await gateway.app.request("/admin/queues", { headers: asBrowser });
+    expect(signedOut.status).toBe(303);
+    expect(signedOut.headers.get("location")).toBe("/admin/login");
+    const form = await gateway.app.request("/admin/login");
+    expect(form.status).toBe(200);
+    expect(await form.text()).toContain('<input type="password" name="key"');
+
+    const signIn = (key: string) =>
+      gateway.app.request("/admin/login", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ key }).toString(),
+      });
+    expect((await signIn("not-a-key")).status).toBe(401);
+    const merchant = await signIn(store.keys.merchant);
+    expect(merchant.status).toBe(403);
+    expect(merchant.headers.get("set-cookie")).toBeNull();
+    const admin = await signIn(store.keys.admin);
+    expect(admin.status).toBe(303);
+    expect(admin.headers.get("location")).toBe("/admin/queues");
+    const cookie = admin.headers.get("set-cookie") ?? "";
+    expect(cookie).toMatch(/^promo_admin_key=[^;]+; Max-Age=28800; Path=\/admin; HttpOnly; SameSite=Strict$/);
+
+    const withCookie = { ...asBrowser, cookie: cookie.split(";")[0] ?? "" };
+    expect((await gateway.app.request("/admin/queues", { headers: withCookie })).status).toBe(200);
+    expect((await gateway.app.request("/admin/queues/api/queues", { headers: withCookie })).status).toBe(200);
+    const slash = await gateway.app.request("/admin/queues/", { headers: withCookie });
+    expect(slash.status).toBe(308);
+    expect(slash.headers.get("location")).toBe("/admin/queues");
+    // The cookie opens the admin pages only, never the API.
+    expect((await gateway.app.request("/v1/campaigns", { headers: withCookie })).status).toBe(401);
+    // A merchant key in the cookie is still refused.
+    const merchantCookie = { cookie: `promo_admin_key=${store.keys.merchant}` };
+    expect((await gateway.app.request("/admin/queues/api/queues", { headers: merchantCookie })).status).toBe(
+      403,
+    );
+  });
 });
