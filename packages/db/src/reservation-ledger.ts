@@ -240,6 +240,9 @@ export async function loadDecisionState(
       JSON.stringify(input.idempotencyKeys.map((key) => ({ store_id: key.storeId, key: key.key }))),
       input.idempotencyScope,
     ],
+    // A generic plan made while the table was small can read every live hold of every code
+    // (status index) instead of the batch's codes': planned with the real values every time.
+    { planEachTime: true },
   );
   const row = rows[0] ?? { expired: [], live: [], holds: [], idempotency: [] };
   const accountHolds = new Map<string, Set<string>>();

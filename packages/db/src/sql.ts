@@ -12,7 +12,16 @@ export type Sql = {
   query<Row extends Record<string, unknown>>(
     text: string,
     values?: readonly unknown[],
+    options?: QueryOptions,
   ): Promise<{ rows: Row[] }>;
+};
+
+export type QueryOptions = {
+  /**
+   * Plan with this call's values every time instead of a cached generic plan: for statements whose
+   * best index depends on the values and on how big the tables have grown.
+   */
+  planEachTime?: boolean;
 };
 
 export function prismaSql(db: Db): Sql {
@@ -25,7 +34,10 @@ export function prismaSql(db: Db): Sql {
 
 const statementNames = new Map<string, string>();
 
-/** Our statements are constant texts: each gets a name, so a connection parses and plans it once. */
+/**
+ * Our statements are constant texts: each gets a name, so a connection parses it once (and, after
+ * a few calls, PostgreSQL may reuse one generic plan).
+ */
 function statementName(text: string): string {
   let name = statementNames.get(text);
   if (!name) {
@@ -37,11 +49,16 @@ function statementName(text: string): string {
 
 export function poolSql(client: pg.PoolClient | pg.Pool | pg.Client): Sql {
   return {
-    async query<Row extends Record<string, unknown>>(text: string, values: readonly unknown[] = []) {
+    async query<Row extends Record<string, unknown>>(
+      text: string,
+      values: readonly unknown[] = [],
+      options: QueryOptions = {},
+    ) {
       const result = await client.query<Row>({
         text,
         values: values as unknown[],
-        name: statementName(text),
+        // An unnamed statement is planned for its values on every call.
+        ...(options.planEachTime ? {} : { name: statementName(text) }),
       });
       return { rows: result.rows };
     },
