@@ -155,6 +155,38 @@ describe("readImportFile (.xlsx)", () => {
     expect(messages[8]).toBe("duplicate of row 2 (codes are case-insensitive)");
   });
 
+  it("reads a number shown with leading zeros (format 000000) as the code Excel shows", async () => {
+    const shownAs = (rows: [unknown, string][]) =>
+      workbookBytes((workbook) => {
+        const sheet = workbook.addWorksheet("Codes");
+        for (const [value, numFmt] of rows) sheet.addRow([value]).getCell(1).numFmt = numFmt;
+      });
+    const good = await read(
+      await shownAs([
+        [1234, "000000"],
+        [1234567, "00000000"],
+        [{ formula: "1000+235", result: 1235 }, "000000"],
+        [123456, "000000"],
+      ]),
+    );
+    expect(codesOf(good)).toEqual([
+      [1, "001234"],
+      [2, "01234567"],
+      [3, "001235"],
+      [4, "123456"],
+    ]);
+    const bad = await read(
+      await shownAs([
+        [1236, "0"],
+        [12, "0000"],
+      ]),
+    );
+    expect(problemsOf(bad)).toEqual([
+      { row: 1, value: "1236", reason: "number_lost_zeros" },
+      { row: 2, value: "0012", reason: "too_short" },
+    ]);
+  });
+
   it("uses a formula's saved result, by the same rules as a typed value", async () => {
     const check = await read(
       await xlsxOf([

@@ -150,7 +150,8 @@ export async function readImportFile(
     for await (const worksheet of workbook) {
       worksheets += 1;
       for await (const row of worksheet) {
-        if (!checker.add(row.number, readCell(row.getCell(1).value))) break;
+        const cell = row.getCell(1);
+        if (!checker.add(row.number, readCell(cell.value, zeroPaddedWidth(cell.numFmt)))) break;
       }
       break;
     }
@@ -186,7 +187,16 @@ const NUMBER_LOST_ZEROS_MESSAGE =
 /** Excel keeps 15 significant digits of a number; the rest of a longer one is gone. */
 const EXCEL_NUMBER_DIGITS = 15;
 
-function readNumber(value: number): CellReading {
+/**
+ * A number format of zeros only ("000000", Excel's way to show codes with leading zeros): the width
+ * the number is shown at. 0 for any other format.
+ */
+function zeroPaddedWidth(numFmt: unknown): number {
+  return typeof numFmt === "string" && /^0+$/.test(numFmt) ? numFmt.length : 0;
+}
+
+/** `shownWidth`: a zero-padded format's width, so 1234 shown as 001234 is read as the code 001234. */
+function readNumber(value: number, shownWidth: number): CellReading {
   if (!Number.isInteger(value) || value < 0) {
     return {
       kind: "bad",
@@ -202,6 +212,7 @@ function readNumber(value: number): CellReading {
       "the cell is stored as a number longer than the 15 digits Excel keeps, so digits may be lost; format the column as Text and type the codes again",
     );
   }
+  if (shownWidth > digits.length) return { kind: "text", text: digits.padStart(shownWidth, "0") };
   if (digits.length < 6) {
     return { kind: "bad", value: digits, reason: "number_lost_zeros", message: NUMBER_LOST_ZEROS_MESSAGE };
   }
@@ -213,7 +224,7 @@ function unsupported(value: string, message: string): CellReading {
 }
 
 /** A cell value as exceljs's streaming reader gives it (a CSV field is a string). */
-function readCell(value: unknown): CellReading {
+function readCell(value: unknown, shownWidth = 0): CellReading {
   if (value === null || value === undefined) return { kind: "empty" };
   if (typeof value === "string") {
     const text = value.trim();
@@ -221,7 +232,7 @@ function readCell(value: unknown): CellReading {
   }
   if (typeof value === "number") {
     if (Number.isNaN(value)) return unsupported("NaN", "the cell is not a number or text");
-    return readNumber(value);
+    return readNumber(value, shownWidth);
   }
   if (typeof value === "boolean") {
     return unsupported(String(value).toUpperCase(), "the cell holds TRUE or FALSE, not a code");
@@ -244,7 +255,7 @@ function readCell(value: unknown): CellReading {
           .join(""),
       );
     }
-    if ("formula" in value || "sharedFormula" in value) return readFormula(value);
+    if ("formula" in value || "sharedFormula" in value) return readFormula(value, shownWidth);
     if ("error" in value) {
       return unsupported(String(value.error), "the cell holds an error value (such as #N/A), not a code");
     }
@@ -254,7 +265,10 @@ function readCell(value: unknown): CellReading {
 }
 
 /** A formula counts as the result Excel saved with it; without one there is nothing to read. */
-function readFormula(cell: { formula?: unknown; sharedFormula?: unknown; result?: unknown }): CellReading {
+function readFormula(
+  cell: { formula?: unknown; sharedFormula?: unknown; result?: unknown },
+  shownWidth: number,
+): CellReading {
   const formula = typeof cell.formula === "string" && cell.formula !== "" ? `=${cell.formula}` : "(formula)";
   const result = cell.result;
   // exceljs's streaming reader drops an error result (#N/A, #DIV/0!) as well: it arrives as none.
@@ -267,7 +281,7 @@ function readFormula(cell: { formula?: unknown; sharedFormula?: unknown; result?
         "the cell is a formula with no saved result (or with an error such as #N/A): open the file in Excel and save it, or paste the codes as values",
     };
   }
-  return readCell(result);
+  return readCell(result, shownWidth);
 }
 
 /** Checks rows as they come: the header, code rules, duplicates (any letter case), the size cap. */
