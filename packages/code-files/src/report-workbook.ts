@@ -34,3 +34,26 @@ export async function writeReportWorkbook<Row, Total>(
   addSheet(REPORT_TOTALS_SHEET, report.totalColumns, report.totals);
   await workbook.commit();
 }
+
+export const ACTIONS_SHEET = "Actions";
+
+/**
+ * A listing as .xlsx streamed to `output`, one sheet with a header row; rows arrive page by page,
+ * so a listing of any length is never held in memory whole.
+ */
+export async function writeListingWorkbook<Row>(
+  output: NodeJS.WritableStream,
+  listing: { sheet: string; columns: readonly ReportColumn<Row>[]; pages: AsyncIterable<readonly Row[]> },
+): Promise<void> {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+    stream: output as unknown as Stream,
+    useStyles: false,
+    useSharedStrings: false,
+  });
+  const sheet = workbook.addWorksheet(listing.sheet);
+  sheet.addRow(listing.columns.map((column) => column.header)).commit();
+  for await (const page of listing.pages)
+    for (const row of page) sheet.addRow(listing.columns.map((column) => column.value(row))).commit();
+  sheet.commit();
+  await workbook.commit();
+}

@@ -1,3 +1,4 @@
+export * from "./action-listing.ts";
 export * from "./alerts.ts";
 export * from "./api-keys.ts";
 export * from "./campaigns.ts";

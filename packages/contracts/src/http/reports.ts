@@ -7,14 +7,35 @@ function bothDates(query: { from: unknown; to: unknown }): query is { from: Date
   return query.from instanceof Date && query.to instanceof Date;
 }
 
-export const ReportQuerySchema = z
-  .object({
-    from: DateTimeInputSchema.openapi({
-      description: "Start of the range (inclusive), by order placement time",
-    }),
-    to: DateTimeInputSchema.openapi({ description: "End of the range (exclusive)" }),
-    campaignId: IdSchema.optional(),
-    partnerId: IdSchema.optional(),
+const RANGE_FIELDS = {
+  from: DateTimeInputSchema.openapi({
+    description: "Start of the range (inclusive), by order placement time",
+  }),
+  to: DateTimeInputSchema.openapi({ description: "End of the range (exclusive)" }),
+  campaignId: IdSchema.optional(),
+  partnerId: IdSchema.optional(),
+};
+
+/** `to` after `from`, at most MAX_RANGE_DAYS apart (refinements see the object even when a date failed to parse). */
+function withValidRange<T extends z.ZodType<{ from: unknown; to: unknown }>>(schema: T) {
+  return schema
+    .refine((query) => !bothDates(query) || query.to > query.from, {
+      message: "to must be after from",
+      path: ["to"],
+    })
+    .refine(
+      (query) =>
+        !bothDates(query) || query.to.getTime() - query.from.getTime() <= MAX_RANGE_DAYS * 86_400_000,
+      {
+        message: `the range may span at most ${MAX_RANGE_DAYS} days`,
+        path: ["to"],
+      },
+    );
+}
+
+export const ReportQuerySchema = withValidRange(
+  z.object({
+    ...RANGE_FIELDS,
     format: z
       .enum(["json", "xlsx"])
       .default("json")
@@ -26,19 +47,8 @@ export const ReportQuerySchema = z
       .max(100_000)
       .default(1_000)
       .openapi({ description: "Most rows (busiest first); totals always cover every order" }),
-  })
-  // Refinements see the object even when a date failed to parse: only compare real dates.
-  .refine((query) => !bothDates(query) || query.to > query.from, {
-    message: "to must be after from",
-    path: ["to"],
-  })
-  .refine(
-    (query) => !bothDates(query) || query.to.getTime() - query.from.getTime() <= MAX_RANGE_DAYS * 86_400_000,
-    {
-      message: `the range may span at most ${MAX_RANGE_DAYS} days`,
-      path: ["to"],
-    },
-  );
+  }),
+);
 export type ReportQueryInput = z.infer<typeof ReportQuerySchema>;
 
 const CountSchema = z.number().int().nonnegative();
@@ -87,3 +97,49 @@ export const PartnerReportSchema = z
     ),
   })
   .openapi("PartnerReport");
+
+export const ActionListQuerySchema = withValidRange(
+  z.object({
+    ...RANGE_FIELDS,
+    format: z.enum(["json", "xlsx"]).default("json").openapi({
+      description: "json: one page (`limit`, `cursor`); xlsx: every action of the range as a spreadsheet",
+    }),
+    limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
+    cursor: z.string().max(200).optional().openapi({ description: "nextCursor of the previous page" }),
+  }),
+);
+export type ActionListQueryInput = z.infer<typeof ActionListQuerySchema>;
+
+export const ActionSchema = z
+  .object({
+    reservationId: IdSchema,
+    status: z.enum(["CONFIRMED", "CANCELLED"]),
+    confirmedAt: DateTimeOutputSchema.openapi({ description: "When the order was placed (linked)" }),
+    cancelledAt: DateTimeOutputSchema.nullable(),
+    code: z.string(),
+    codeId: IdSchema.nullable(),
+    campaignId: IdSchema.nullable(),
+    campaignName: z.string().nullable(),
+    partnerId: IdSchema.nullable().openapi({ description: "The partner credited at confirmation" }),
+    partnerName: z.string().nullable(),
+    orderNumber: z.string(),
+    accountId: z.string(),
+    currency: CurrencySchema,
+    orderTotal: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Minor units, as the order system sent it" }),
+    discount: CountSchema.openapi({ description: "Minor units" }),
+  })
+  .openapi("Action");
+export type Action = z.infer<typeof ActionSchema>;
+
+export const ActionPageSchema = z
+  .object({
+    from: DateTimeOutputSchema,
+    to: DateTimeOutputSchema,
+    items: z.array(ActionSchema),
+    nextCursor: z.string().nullable(),
+  })
+  .openapi("ActionPage");

@@ -25,6 +25,9 @@ type ReportBody<Row> = { from: string; to: string; rows: Row[]; totals: Measures
 
 /** What the seed put in: enough to compute every figure independently of the SQL. */
 type SeededOrder = {
+  reservationId: string;
+  orderNumber: string | null;
+  cancelledAt: Date | null;
   codeId: string;
   partnerId: string | null;
   campaignId: string;
@@ -37,6 +40,7 @@ type SeededOrder = {
 };
 const STATUSES = ["CONFIRMED", "CONFIRMED", "CONFIRMED", "CANCELLED", "RESERVED", "REJECTED"] as const;
 const seeded: SeededOrder[] = [];
+const otherSeeded: SeededOrder[] = [];
 const codes = new Map<string, { code: string; campaignId: string; campaignName: string }>();
 const partners = new Map<string, string>();
 
@@ -123,6 +127,9 @@ async function seed(target: SeededStore, label: string, count: number): Promise<
           ? TO
           : new Date(EPOCH + random(10 * DAY));
     const order: SeededOrder = {
+      reservationId: randomUUID(),
+      orderNumber: placed ? `ORD-${label}-${index}` : null,
+      cancelledAt: status === "CANCELLED" ? new Date(EPOCH + 9 * DAY) : null,
       codeId: code.id,
       campaignId: code.campaignId,
       currency: code.currency,
@@ -135,7 +142,7 @@ async function seed(target: SeededStore, label: string, count: number): Promise<
     };
     orders.push(order);
     return {
-      id: randomUUID(),
+      id: order.reservationId,
       storeId: target.storeId,
       codeId: order.codeId,
       campaignId: order.campaignId,
@@ -153,12 +160,12 @@ async function seed(target: SeededStore, label: string, count: number): Promise<
       lines: [],
       totals: {},
       partnerId: order.partnerId,
-      orderNumber: placed ? `ORD-${label}-${index}` : null,
+      orderNumber: order.orderNumber,
       orderTotal: placed ? BigInt(order.orderTotal) : null,
       acceptedAt: new Date(EPOCH),
       decidedAt: new Date(EPOCH),
       confirmedAt: order.confirmedAt,
-      cancelledAt: status === "CANCELLED" ? new Date(EPOCH + 9 * DAY) : null,
+      cancelledAt: order.cancelledAt,
     };
   });
   await ctx.db.database.prisma.reservation.createMany({ data: rows });
@@ -171,7 +178,7 @@ beforeAll(async () => {
   store = await seedStore(ctx.db.database.prisma, "main");
   otherStore = await seedStore(ctx.db.database.prisma, "other");
   seeded.push(...(await seed(store, "main", 600)));
-  await seed(otherStore, "other", 200);
+  otherSeeded.push(...(await seed(otherStore, "other", 200)));
 });
 
 afterAll(async () => {
@@ -374,5 +381,165 @@ describe("performance reports", () => {
       expect(response.body.error.details.fields.length, query).toBeGreaterThan(0);
     }
     expect((await call("GET", `/v1/reports/codes?${range}`, store.keys.checkout)).status).toBe(403);
+  });
+});
+
+type ActionItem = {
+  reservationId: string;
+  status: string;
+  confirmedAt: string;
+  cancelledAt: string | null;
+  code: string;
+  codeId: string | null;
+  campaignId: string | null;
+  campaignName: string | null;
+  partnerId: string | null;
+  partnerName: string | null;
+  orderNumber: string;
+  accountId: string;
+  currency: string;
+  orderTotal: number | null;
+  discount: number;
+};
+type ActionPage = { from: string; to: string; items: ActionItem[]; nextCursor: string | null };
+
+/** The listing computed from the seed: placed in the range, oldest first, ties by id. */
+function expectedActions(orders: readonly SeededOrder[]): ActionItem[] {
+  return orders
+    .filter((order) => inRange(order))
+    .sort(
+      (a, b) =>
+        (a.confirmedAt?.getTime() ?? 0) - (b.confirmedAt?.getTime() ?? 0) ||
+        a.reservationId.localeCompare(b.reservationId),
+    )
+    .map((order) => ({
+      reservationId: order.reservationId,
+      status: order.status,
+      confirmedAt: order.confirmedAt?.toISOString() ?? "",
+      cancelledAt: order.cancelledAt?.toISOString() ?? null,
+      code: codes.get(order.codeId)?.code ?? "",
+      codeId: order.codeId,
+      campaignId: order.campaignId,
+      campaignName: codes.get(order.codeId)?.campaignName ?? null,
+      partnerId: order.partnerId,
+      partnerName: order.partnerId ? (partners.get(order.partnerId) ?? null) : null,
+      orderNumber: order.orderNumber ?? "",
+      accountId: order.accountId,
+      currency: order.currency,
+      orderTotal: order.orderTotal,
+      discount: order.discount,
+    }));
+}
+
+/** Every page of the listing, following nextCursor. */
+async function allActions(query: string, key: string, limit: number): Promise<ActionItem[]> {
+  const items: ActionItem[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < 100; page += 1) {
+    const path: string = `/v1/reports/actions?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ""}`;
+    const response = await json<ActionPage>("GET", path, key);
+    expect(response.status).toBe(200);
+    expect(response.body.items.length).toBeLessThanOrEqual(limit);
+    items.push(...response.body.items);
+    cursor = response.body.nextCursor;
+    if (cursor === null) return items;
+  }
+  throw new Error("the listing did not end");
+}
+
+describe("action listing", () => {
+  it("lists every confirmed or cancelled redemption placed in the range, oldest first, across pages", async () => {
+    const expected = expectedActions(seeded);
+    expect(expected.length).toBeGreaterThan(100);
+    expect(expected.some((action) => action.status === "CANCELLED")).toBe(true);
+    // Orders placed exactly at `from` are in, exactly at `to` out.
+    expect(expected.some((action) => action.confirmedAt === FROM.toISOString())).toBe(true);
+    expect(expected.some((action) => action.confirmedAt === TO.toISOString())).toBe(false);
+    expect(await allActions(range, store.keys.merchant, 97)).toEqual(expected);
+    const one = await json<ActionPage>("GET", `/v1/reports/actions?${range}`, store.keys.merchant);
+    expect(one.body.items).toEqual(expected);
+    expect(one.body.nextCursor).toBeNull();
+    expect(one.body.from).toBe(FROM.toISOString());
+  });
+
+  it("filters by campaign and by partner, and keeps stores apart", async () => {
+    const someCampaign = expectedActions(seeded)[0]?.campaignId ?? "";
+    const byCampaign = await allActions(`${range}&campaignId=${someCampaign}`, store.keys.merchant, 50);
+    expect(byCampaign).toEqual(
+      expectedActions(seeded).filter((action) => action.campaignId === someCampaign),
+    );
+    const somePartner = expectedActions(seeded).find((action) => action.partnerId !== null)?.partnerId ?? "";
+    const byPartner = await allActions(`${range}&partnerId=${somePartner}`, store.keys.merchant, 50);
+    expect(byPartner).toEqual(expectedActions(seeded).filter((action) => action.partnerId === somePartner));
+    expect(await allActions(range, otherStore.keys.merchant, 500)).toEqual(expectedActions(otherSeeded));
+    // Another store's campaign finds nothing here.
+    const otherCampaign = expectedActions(otherSeeded)[0]?.campaignId ?? "";
+    expect(await allActions(`${range}&campaignId=${otherCampaign}`, store.keys.merchant, 50)).toEqual([]);
+  });
+
+  it("as .xlsx holds every action of the range, the same as the JSON pages", async () => {
+    const response = await call("GET", `/v1/reports/actions?${range}&format=xlsx`, store.keys.merchant);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-disposition")).toContain("actions-2026-10-03-2026-10-08.xlsx");
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(Buffer.from(await response.arrayBuffer()) as never);
+    const sheet = workbook.getWorksheet("Actions");
+    const rows: unknown[][] = [];
+    sheet?.eachRow((row) => {
+      rows.push((row.values as unknown[]).slice(1));
+    });
+    expect(rows[0]).toEqual([
+      "Placed at",
+      "Status",
+      "Cancelled at",
+      "Code",
+      "Campaign",
+      "Partner",
+      "Order number",
+      "Account",
+      "Currency",
+      "Order total (minor units)",
+      "Discount (minor units)",
+      "Reservation",
+    ]);
+    const expected = expectedActions(seeded);
+    expect(rows.slice(1)).toEqual(
+      expected.map((action) => {
+        const cells = [
+          action.confirmedAt,
+          action.status,
+          action.cancelledAt,
+          action.code,
+          action.campaignName,
+          action.partnerName,
+          action.orderNumber,
+          action.accountId,
+          action.currency,
+          action.orderTotal,
+          action.discount,
+          action.reservationId,
+        ];
+        // exceljs leaves an empty cell out of row.values.
+        return cells.map((cell) => (cell === null ? undefined : cell));
+      }),
+    );
+  });
+
+  it("refuses a cursor it did not make and a bad range", async () => {
+    const bad = await json<{ error: { code: string; details: unknown } }>(
+      "GET",
+      `/v1/reports/actions?${range}&cursor=not-a-cursor`,
+      store.keys.merchant,
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("VALIDATION_ERROR");
+    const backwards = await json<{ error: { code: string } }>(
+      "GET",
+      `/v1/reports/actions?from=${TO.toISOString()}&to=${FROM.toISOString()}`,
+      store.keys.merchant,
+    );
+    expect(backwards.status).toBe(400);
+    const checkoutKey = await call("GET", `/v1/reports/actions?${range}`, store.keys.checkout);
+    expect(checkoutKey.status).toBe(403);
   });
 });

@@ -1,20 +1,31 @@
 import { PassThrough, Readable } from "node:stream";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { type ReportColumn, writeReportWorkbook } from "@promo/code-files";
 import {
+  ACTIONS_SHEET,
+  type ReportColumn,
+  writeListingWorkbook,
+  writeReportWorkbook,
+} from "@promo/code-files";
+import {
+  type Action,
+  ActionListQuerySchema,
+  ActionPageSchema,
   CodeReportSchema,
   PartnerReportSchema,
   type ReportQueryInput,
   ReportQuerySchema,
 } from "@promo/contracts";
 import {
+  type ActionRecord,
   type CodeReportRow,
+  listActions,
   type PartnerReportRow,
   type Report,
   type ReportMeasures,
   reportByCode,
   reportByPartner,
 } from "@promo/db";
+import { DomainError } from "@promo/domain";
 import type { Context } from "hono";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
@@ -58,6 +69,63 @@ const partnerReportRoute = createRoute({
   request: { query: ReportQuerySchema },
   responses: reportResponses(PartnerReportSchema),
 });
+
+const actionListRoute = createRoute({
+  method: "get",
+  path: "/v1/reports/actions",
+  tags: TAG,
+  summary: "Action listing: every confirmed or cancelled redemption whose order was placed in the range",
+  description:
+    "Oldest first by placement time (confirmedAt), with code, campaign, partner credited, order number, account and amounts (minor units). JSON: one page of `limit` with `nextCursor`; `format=xlsx`: every action of the range as a spreadsheet (sheet Actions).",
+  request: { query: ActionListQuerySchema },
+  responses: {
+    200: {
+      description: "The actions",
+      content: {
+        "application/json": { schema: ActionPageSchema },
+        [XLSX_TYPE]: { schema: z.string().openapi({ type: "string", format: "binary" }) },
+      },
+    },
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+/** Rows per query while an .xlsx listing is written. */
+const LISTING_PAGE = 5_000;
+
+const ACTION_COLUMNS: readonly ReportColumn<ActionRecord>[] = [
+  { header: "Placed at", value: (row) => row.confirmedAt.toISOString() },
+  { header: "Status", value: (row) => row.status },
+  { header: "Cancelled at", value: (row) => row.cancelledAt?.toISOString() ?? null },
+  { header: "Code", value: (row) => row.code },
+  { header: "Campaign", value: (row) => row.campaignName },
+  { header: "Partner", value: (row) => row.partnerName },
+  { header: "Order number", value: (row) => row.orderNumber },
+  { header: "Account", value: (row) => row.accountId },
+  { header: "Currency", value: (row) => row.currency },
+  { header: "Order total (minor units)", value: (row) => row.orderTotal },
+  { header: "Discount (minor units)", value: (row) => row.discount },
+  { header: "Reservation", value: (row) => row.reservationId },
+];
+
+function presentAction(row: ActionRecord): Action {
+  return {
+    ...row,
+    confirmedAt: row.confirmedAt.toISOString(),
+    cancelledAt: row.cancelledAt?.toISOString() ?? null,
+  };
+}
+
+function xlsxDownload(output: PassThrough, name: string, from: Date, to: Date): Response {
+  const day = (date: Date) => date.toISOString().slice(0, 10);
+  return new Response(Readable.toWeb(output) as ReadableStream, {
+    status: 200,
+    headers: {
+      "content-type": XLSX_TYPE,
+      "content-disposition": `attachment; filename="${name}-${day(from)}-${day(to)}.xlsx"`,
+    },
+  });
+}
 
 const MEASURE_COLUMNS: readonly ReportColumn<ReportMeasures>[] = [
   { header: "Currency", value: (row) => row.currency },
@@ -114,14 +182,7 @@ export function reportRoutes(deps: GatewayDeps) {
       c.get("logger").warn({ err: error }, "report workbook failed mid-stream");
       output.destroy(error as Error);
     });
-    const day = (date: Date) => date.toISOString().slice(0, 10);
-    return new Response(Readable.toWeb(output) as ReadableStream, {
-      status: 200,
-      headers: {
-        "content-type": XLSX_TYPE,
-        "content-disposition": `attachment; filename="${name}-${day(input.from)}-${day(input.to)}.xlsx"`,
-      },
-    });
+    return xlsxDownload(output, name, input.from, input.to);
   }
 
   app.openapi(codeReportRoute, async (c) => {
@@ -134,6 +195,58 @@ export function reportRoutes(deps: GatewayDeps) {
     const input = c.req.valid("query");
     const report = await reportByPartner(pool, queryOf(c, input));
     return answer(c, input, report, PARTNER_COLUMNS, "partners");
+  });
+
+  app.openapi(actionListRoute, async (c) => {
+    const input = c.req.valid("query");
+    const query = {
+      storeId: c.get("principal").storeId,
+      from: input.from,
+      to: input.to,
+      campaignId: input.campaignId ?? null,
+      partnerId: input.partnerId ?? null,
+    };
+    if (input.format === "json") {
+      const page = await listActions(pool, {
+        ...query,
+        limit: input.limit,
+        ...(input.cursor === undefined ? {} : { cursor: input.cursor }),
+      });
+      if (!page)
+        throw new DomainError("VALIDATION_ERROR", {
+          fields: [{ path: "cursor", message: "unknown cursor" }],
+        });
+      return c.json(
+        {
+          from: input.from.toISOString(),
+          to: input.to.toISOString(),
+          items: page.items.map(presentAction),
+          nextCursor: page.nextCursor,
+        },
+        200,
+      );
+    }
+    async function* pages() {
+      let cursor: string | undefined;
+      do {
+        const page = await listActions(pool, {
+          ...query,
+          limit: LISTING_PAGE,
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        if (!page) return;
+        yield page.items;
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+    }
+    const output = new PassThrough();
+    writeListingWorkbook(output, { sheet: ACTIONS_SHEET, columns: ACTION_COLUMNS, pages: pages() }).catch(
+      (error: unknown) => {
+        c.get("logger").warn({ err: error }, "action listing workbook failed mid-stream");
+        output.destroy(error as Error);
+      },
+    );
+    return xlsxDownload(output, "actions", input.from, input.to);
   });
 
   return app;
