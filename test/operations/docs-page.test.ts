@@ -55,3 +55,36 @@ describe("the API docs page in a real browser", () => {
     expect(failed).toEqual([]);
   });
 });
+
+describe("the queue dashboard in a real browser", () => {
+  it("sends a signed-out browser to sign in, then shows the queues with the admin key's cookie", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      const gatewayUrl = system.gateways[0]?.url ?? "";
+      await page.goto(`${gatewayUrl}/admin/queues`);
+      expect(new URL(page.url()).pathname).toBe("/admin/login");
+
+      await page.fill('input[name="key"]', system.store.keys.merchant);
+      await page.click('button[type="submit"]');
+      await expect(page.locator('[role="alert"]').textContent()).resolves.toContain("no admin scope");
+
+      await page.fill('input[name="key"]', system.store.keys.admin);
+      await page.click('button[type="submit"]');
+      await page.waitForURL(`${gatewayUrl}/admin/queues`);
+      await page.getByText("{reservations-00}").first().waitFor({ state: "visible", timeout: 20_000 });
+      const [cookie] = await context.cookies();
+      expect(cookie).toMatchObject({
+        name: "promo_admin_key",
+        path: "/admin",
+        httpOnly: true,
+        sameSite: "Strict",
+      });
+      // The cookie opens the admin pages only: the API still wants the key in a header.
+      const api = await page.evaluate(async () => (await fetch("/v1/campaigns")).status);
+      expect(api).toBe(401);
+    } finally {
+      await context.close();
+    }
+  });
+});
