@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { decodeTimeIdCursor, encodeTimeIdCursor } from "./cursor.ts";
 import { poolSql } from "./sql.ts";
 
 /**
@@ -38,8 +38,8 @@ export type ActionRecord = {
   discount: number;
 };
 
-type ActionRow = Omit<ActionRecord, "orderTotal" | "discount" | "currency"> & {
-  currency: string;
+/** Money comes back as text (bigint columns); currency is char(3), padded. */
+type ActionRow = Omit<ActionRecord, "orderTotal" | "discount"> & {
   orderTotal: string | null;
   discount: string;
 };
@@ -68,12 +68,8 @@ export async function listActions(
   pool: pg.Pool,
   query: ActionQuery,
 ): Promise<{ items: ActionRecord[]; nextCursor: string | null } | null> {
-  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, 2);
+  const after = query.cursor === undefined ? null : decodeTimeIdCursor(query.cursor);
   if (query.cursor !== undefined && after === null) return null;
-  const [afterMs, afterId] = after ?? [null, null];
-  if (after && (typeof afterMs !== "number" || typeof afterId !== "string" || !UUID.test(afterId)))
-    return null;
-  const afterTime = typeof afterMs === "number" ? new Date(afterMs) : null;
   const { rows } = await poolSql(pool).query<ActionRow>(
     ACTIONS_SQL,
     [
@@ -82,8 +78,8 @@ export async function listActions(
       query.to,
       query.campaignId,
       query.partnerId,
-      afterTime,
-      afterId ?? null,
+      after?.at ?? null,
+      after?.id ?? null,
       query.limit + 1,
     ],
     // The range decides how much of the index is read: plan for these very dates.
@@ -99,8 +95,6 @@ export async function listActions(
   );
   const last = items.at(-1);
   const nextCursor =
-    rows.length > query.limit && last ? encodeCursor([last.confirmedAt.getTime(), last.reservationId]) : null;
+    rows.length > query.limit && last ? encodeTimeIdCursor(last.confirmedAt, last.reservationId) : null;
   return { items, nextCursor };
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { type AlertEvent, AlertEventSchema, type AlertKind, TOPICS } from "@promo/contracts";
 import type { Db } from "./client.ts";
-import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { decodeTimeIdCursor, encodeTimeIdCursor } from "./cursor.ts";
 import type { Prisma } from "./generated/prisma/client.ts";
 import type { Sql } from "./sql.ts";
 
@@ -191,7 +191,7 @@ export async function listAlerts(
   storeId: string,
   query: AlertQuery,
 ): Promise<{ items: AlertRecord[]; nextCursor: string | null } | null> {
-  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, 2);
+  const after = query.cursor === undefined ? null : decodeTimeIdCursor(query.cursor);
   if (query.cursor !== undefined && after === null) return null;
   const where: Prisma.AlertWhereInput = {
     storeId,
@@ -200,9 +200,8 @@ export async function listAlerts(
     ...(query.codeKey ? { code: { codeKey: query.codeKey } } : {}),
   };
   if (after) {
-    const [createdAtMs, id] = after;
-    const createdAt = new Date(Number(createdAtMs));
-    where.AND = [{ OR: [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: String(id) } }] }];
+    const { at: createdAt, id } = after;
+    where.AND = [{ OR: [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }] }];
   }
   const rows = await db.alert.findMany({
     where,
@@ -224,7 +223,6 @@ export async function listAlerts(
     createdAt: row.createdAt,
   }));
   const last = page.at(-1);
-  const nextCursor =
-    rows.length > query.limit && last ? encodeCursor([last.createdAt.getTime(), last.id]) : null;
+  const nextCursor = rows.length > query.limit && last ? encodeTimeIdCursor(last.createdAt, last.id) : null;
   return { items: page, nextCursor };
 }

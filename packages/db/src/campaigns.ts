@@ -1,6 +1,6 @@
 import type { CampaignTerms, DiscountRule, VelocityAlertSettings } from "@promo/domain";
 import type { Db } from "./client.ts";
-import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { decodeTimeIdCursor, encodeTimeIdCursor } from "./cursor.ts";
 import type { Campaign as CampaignRow, Prisma } from "./generated/prisma/client.ts";
 
 /** A campaign as stored: the domain terms plus bookkeeping. */
@@ -143,13 +143,12 @@ export async function listCampaigns(
   storeId: string,
   query: { state?: "active" | "archived"; limit: number; cursor?: string },
 ): Promise<{ items: CampaignRecord[]; nextCursor: string | null } | null> {
-  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, 2);
+  const after = query.cursor === undefined ? null : decodeTimeIdCursor(query.cursor);
   if (query.cursor !== undefined && after === null) return null;
   const where: Prisma.CampaignWhereInput = { storeId, ...(query.state ? { state: query.state } : {}) };
   if (after) {
-    const [createdAtMs, id] = after;
-    const createdAt = new Date(Number(createdAtMs));
-    where.OR = [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: String(id) } }];
+    const { at: createdAt, id } = after;
+    where.OR = [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }];
   }
   const rows = await db.campaign.findMany({
     where,
@@ -158,8 +157,7 @@ export async function listCampaigns(
   });
   const page = rows.slice(0, query.limit).map(toCampaignRecord);
   const last = page.at(-1);
-  const nextCursor =
-    rows.length > query.limit && last ? encodeCursor([last.createdAt.getTime(), last.id]) : null;
+  const nextCursor = rows.length > query.limit && last ? encodeTimeIdCursor(last.createdAt, last.id) : null;
   return { items: page, nextCursor };
 }
 

@@ -16,3 +16,24 @@ export function decodeCursor(cursor: string, arity: number): (string | number)[]
     return null;
   }
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A cursor for lists ordered by (time, id): the last row's time and id. */
+export function encodeTimeIdCursor(at: Date, id: string): string {
+  return encodeCursor([at.getTime(), id]);
+}
+
+/**
+ * The (time, id) of a cursor from encodeTimeIdCursor; null for anything else, a well-formed but
+ * forged one included (a time no Date can hold, an id that is not a UUID), so it is refused as a bad
+ * cursor rather than reaching the database.
+ */
+export function decodeTimeIdCursor(cursor: string): { at: Date; id: string } | null {
+  const values = decodeCursor(cursor, 2);
+  if (!values) return null;
+  const [ms, id] = values;
+  if (typeof ms !== "number" || typeof id !== "string" || !UUID.test(id)) return null;
+  const at = new Date(ms);
+  return Number.isNaN(at.getTime()) ? null : { at, id };
+}

@@ -7,7 +7,7 @@ import {
   type TrackingRule,
 } from "@promo/domain";
 import type { Db } from "./client.ts";
-import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { decodeTimeIdCursor, encodeTimeIdCursor } from "./cursor.ts";
 import type {
   PartnerKind,
   Partner as PartnerRow,
@@ -80,17 +80,14 @@ export async function listPartners(
   storeId: string,
   query: { limit: number; cursor?: string },
 ): Promise<{ items: PartnerRecord[]; nextCursor: string | null } | null> {
-  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, 2);
+  const after = query.cursor === undefined ? null : decodeTimeIdCursor(query.cursor);
   if (query.cursor !== undefined && after === null) return null;
   const rows = await db.partner.findMany({
     where: {
       storeId,
       ...(after
         ? {
-            OR: [
-              { createdAt: { lt: new Date(Number(after[0])) } },
-              { createdAt: new Date(Number(after[0])), id: { lt: String(after[1]) } },
-            ],
+            OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }],
           }
         : {}),
     },
@@ -99,8 +96,7 @@ export async function listPartners(
   });
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
-  const nextCursor =
-    rows.length > query.limit && last ? encodeCursor([last.createdAt.getTime(), last.id]) : null;
+  const nextCursor = rows.length > query.limit && last ? encodeTimeIdCursor(last.createdAt, last.id) : null;
   return { items: page, nextCursor };
 }
 

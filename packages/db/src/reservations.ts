@@ -25,6 +25,8 @@ export async function listCodeReservations(
 ): Promise<{ items: ReservationRow[]; nextCursor: string | null } | null> {
   const after = query.cursor === undefined ? null : decodeCursor(query.cursor, 1);
   if (query.cursor !== undefined && after === null) return null;
+  // A forged cursor that is not a sequence is refused like any unknown cursor.
+  if (after && !/^\d{1,19}$/.test(String(after[0]))) return null;
   const rows = await db.reservation.findMany({
     where: {
       codeId,

@@ -533,6 +533,14 @@ describe("action listing", () => {
     );
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe("VALIDATION_ERROR");
+    // Well-formed but forged: a time no Date can hold.
+    const forged = Buffer.from(JSON.stringify([1e20, randomUUID()])).toString("base64url");
+    const outOfRange = await call(
+      "GET",
+      `/v1/reports/actions?${range}&cursor=${forged}`,
+      store.keys.merchant,
+    );
+    expect(outOfRange.status).toBe(400);
     const backwards = await json<{ error: { code: string } }>(
       "GET",
       `/v1/reports/actions?from=${TO.toISOString()}&to=${FROM.toISOString()}`,
