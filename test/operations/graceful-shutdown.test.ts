@@ -18,7 +18,7 @@ import {
   FLASH_CART,
   type RunningGateway,
   type System,
-  startSystem,
+  startFailoverSystem,
 } from "../support/system.ts";
 
 let ctx: TestContext;
@@ -27,13 +27,7 @@ let redis: Redis;
 
 beforeAll(async () => {
   ctx = await createTestContext("graceful");
-  system = await startSystem(ctx, {
-    gateways: 2,
-    workers: 0,
-    env: { JOB_LOCK_MS: "2000", PARTITION_LEASE_MS: "2000" },
-  });
-  system.startWorker("worker-a", { WORKER_ID: "worker-a" });
-  system.startWorker("worker-b", { WORKER_ID: "worker-b" });
+  system = await startFailoverSystem(ctx);
   redis = new Redis(ctx.env.REDIS_URL);
 });
 

@@ -9,7 +9,7 @@ import {
   resolvePending,
   shuffle,
 } from "../support/reservations.ts";
-import { api, createLiveCampaign, FLASH_CART, type System, startSystem } from "../support/system.ts";
+import { api, createLiveCampaign, FLASH_CART, type System, startFailoverSystem } from "../support/system.ts";
 
 let ctx: TestContext;
 let system: System;
@@ -17,13 +17,7 @@ let redis: Redis;
 
 beforeAll(async () => {
   ctx = await createTestContext("resilience");
-  system = await startSystem(ctx, {
-    gateways: 2,
-    workers: 0,
-    env: { JOB_LOCK_MS: "2000", PARTITION_LEASE_MS: "2000" },
-  });
-  system.startWorker("worker-a", { WORKER_ID: "worker-a" });
-  system.startWorker("worker-b", { WORKER_ID: "worker-b" });
+  system = await startFailoverSystem(ctx);
   redis = new Redis(ctx.env.REDIS_URL);
 });
 

@@ -139,3 +139,18 @@ export const FLASH_CART = {
   items: [{ productId: "P-1", unitPrice: 990, quantity: 1 }],
   shipping: 60,
 };
+
+/**
+ * Two gateways and two workers named by WORKER_ID (worker-a, worker-b), with short job locks and
+ * partition leases: for the tests that stop or kill the worker owning a code's partition mid-burst
+ * and restart it under the same name.
+ */
+export async function startFailoverSystem(ctx: TestContext): Promise<System> {
+  const system = await startSystem(ctx, {
+    gateways: 2,
+    workers: 0,
+    env: { JOB_LOCK_MS: "2000", PARTITION_LEASE_MS: "2000" },
+  });
+  for (const name of ["worker-a", "worker-b"]) system.startWorker(name, { WORKER_ID: name });
+  return system;
+}
