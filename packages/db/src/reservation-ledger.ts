@@ -187,6 +187,10 @@ export type DecisionState = {
  * The live counts exclude run-out holds by time, so they agree with the expiry in the same
  * statement. "Still live" is written as a CASE, not an OR: an OR lets a generic plan pick the
  * (status, expires_at) index and walk every live hold of the table instead of the codes' own.
+ * The accounts' holds are one (campaign_id, account_id) index probe per pair, status checked on
+ * the few rows found: with statistics from before a flash sale, a single scan over the campaign
+ * read every attempt already stored for it (all the rejected ones too), so each commit of a long
+ * sale got slower than the one before.
  */
 export async function loadDecisionState(
   sql: Sql,
@@ -216,9 +220,12 @@ export async function loadDecisionState(
        WHERE code_id = ANY($3::uuid[]) AND status IN ('RESERVED', 'CONFIRMED') AND CASE WHEN status = 'CONFIRMED' THEN true ELSE expires_at > $2 END
        GROUP BY code_id
      ), holds AS (
-       SELECT DISTINCT campaign_id AS "campaignId", account_id AS "accountId" FROM reservation
-       WHERE campaign_id = ANY($4::uuid[]) AND account_id = ANY($5::text[])
-         AND status IN ('RESERVED', 'CONFIRMED') AND CASE WHEN status = 'CONFIRMED' THEN true ELSE expires_at > $2 END
+       SELECT c.id AS "campaignId", a.account AS "accountId"
+       FROM unnest($4::uuid[]) AS c(id) CROSS JOIN unnest($5::text[]) AS a(account)
+       CROSS JOIN LATERAL (
+         SELECT FROM reservation r WHERE r.campaign_id = c.id AND r.account_id = a.account
+           AND CASE r.status WHEN 'CONFIRMED' THEN true WHEN 'RESERVED' THEN r.expires_at > $2 ELSE false END
+         LIMIT 1) AS held
      ), idempotency AS (
        SELECT r.store_id AS "storeId", r.key, r.request_hash AS "requestHash", r.response_status AS "responseStatus",
               r.response_body AS "responseBody", r.reservation_id AS "reservationId"
