@@ -29,7 +29,7 @@ const env = parseEnv(
     BENCH_ONLY: z.string().default("noop,row-lock,row-lock-rules,flash,steady"),
     BENCH_BATCH_WINDOW_MS: z.string().default("2"),
     BENCH_PARTITIONS: z.string().default("16"),
-    /** Write a V8 CPU profile of the gateway here. */
+    /** Write V8 CPU profiles of the gateway and the workers here. */
     BENCH_PROFILE_DIR: z.string().optional(),
     /** The gateway's per-account guess limit (README "Misuse monitoring"): on (default) or off. */
     BENCH_GUESS_LIMIT: z.enum(["on", "off"]).default("on"),
@@ -152,6 +152,7 @@ try {
         "reservation-worker",
         { ...serviceEnv, LOG_LEVEL: env.BENCH_WORKER_LOG_LEVEL, METRICS_PORT: String(metricsPort) },
         `worker-${index + 1}`,
+        env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${env.BENCH_PROFILE_DIR}`] : [],
       ),
     );
   }
