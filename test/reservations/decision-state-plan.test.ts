@@ -5,7 +5,7 @@
 // commit got slower than the one before. Here the campaign already holds 5,000 attempts that the
 // statistics know nothing about, and the read of one batch of 54 accounts may touch only a few
 // rows per account. Rows are counted from EXPLAIN ANALYZE, not timed.
-import { loadDecisionState, poolSql, type Sql } from "@promo/db";
+import { findAccountHolds, loadDecisionState, poolSql, type Sql } from "@promo/db";
 import { createTestContext, type SeededStore, seedStore, type TestContext } from "@promo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -87,10 +87,10 @@ function nextBatch() {
     ...Array.from({ length: 4 }, (_, index) => `winner-${index * 3 + 1}`),
   ];
   return {
+    accountIds,
     codeIds: [codeId],
     limitedCodeIds: [codeId],
-    onceCampaignIds: [campaignId],
-    accountIds,
+    onceAccountPairs: accountIds.map((accountId) => ({ campaignId, accountId })),
     idempotencyScope: "reserve",
     idempotencyKeys: [],
     now: new Date(),
@@ -110,7 +110,8 @@ describe("the decision state of a long flash sale", () => {
     expect(state.expired).toEqual([]);
   });
 
-  it("reads a few rows per account of the batch, not the campaign's 5,000 attempts", async () => {
+  /** The plans of the statements `read` sends, run with EXPLAIN ANALYZE in a transaction rolled back. */
+  async function analyzed(read: (sql: Sql) => Promise<unknown>): Promise<AnalyzedNode[]> {
     const client = await ctx.db.database.pool.connect();
     const plans: AnalyzedNode[] = [];
     const explaining: Sql = {
@@ -121,19 +122,33 @@ describe("the decision state of a long flash sale", () => {
         );
         const plan = rows[0]?.["QUERY PLAN"][0]?.Plan;
         if (plan) plans.push(plan);
-        return { rows: [{ expired: [], live: [], holds: [], idempotency: [] }] } as never;
+        return { rows: [] };
       },
     };
     try {
       await client.query("BEGIN");
-      await loadDecisionState(explaining, nextBatch());
+      await read(explaining);
     } finally {
       await client.query("ROLLBACK");
       client.release();
     }
+    return plans;
+  }
+
+  it("reads a few rows per account of the batch, not the campaign's 5,000 attempts", async () => {
+    const plans = await analyzed((sql) => loadDecisionState(sql, nextBatch()));
     expect(plans).toHaveLength(1);
-    const [plan] = plans as [AnalyzedNode];
     // The 11 live holds counted and checked for expiry, and about one row per account of the batch.
-    expect(reservationRowsTouched(plan)).toBeLessThan(200);
+    expect(reservationRowsTouched(plans[0] as AnalyzedNode)).toBeLessThan(200);
+  });
+
+  it("reads the accounts' holds at checkout and on confirm the same way", async () => {
+    const { accountIds, now } = nextBatch();
+    const pairs = accountIds.map((accountId) => ({ campaignId, accountId }));
+    const plans = await analyzed((sql) => findAccountHolds(sql, pairs, now));
+    expect(plans).toHaveLength(1);
+    expect(reservationRowsTouched(plans[0] as AnalyzedNode)).toBeLessThan(100);
+    const holds = await findAccountHolds(poolSql(ctx.db.database.pool), pairs, now);
+    expect(holds.get(campaignId)?.size).toBe(4);
   });
 });

@@ -187,18 +187,15 @@ export type DecisionState = {
  * The live counts exclude run-out holds by time, so they agree with the expiry in the same
  * statement. "Still live" is written as a CASE, not an OR: an OR lets a generic plan pick the
  * (status, expires_at) index and walk every live hold of the table instead of the codes' own.
- * The accounts' holds are one (campaign_id, account_id) index probe per pair, status checked on
- * the few rows found: with statistics from before a flash sale, a single scan over the campaign
- * read every attempt already stored for it (all the rejected ones too), so each commit of a long
- * sale got slower than the one before.
+ * The accounts' holds are read as in findAccountHolds, one index probe per pair.
  */
 export async function loadDecisionState(
   sql: Sql,
   input: {
     codeIds: readonly string[];
     limitedCodeIds: readonly string[];
-    onceCampaignIds: readonly string[];
-    accountIds: readonly string[];
+    /** (campaign, account) pairs to check: each account with the once-per-account campaigns it asks for. */
+    onceAccountPairs: readonly AccountCampaign[];
     idempotencyScope: string;
     idempotencyKeys: readonly { storeId: string; key: string }[];
     now: Date;
@@ -219,13 +216,7 @@ export async function loadDecisionState(
        SELECT code_id AS "codeId", count(*)::int AS live FROM reservation
        WHERE code_id = ANY($3::uuid[]) AND status IN ('RESERVED', 'CONFIRMED') AND CASE WHEN status = 'CONFIRMED' THEN true ELSE expires_at > $2 END
        GROUP BY code_id
-     ), holds AS (
-       SELECT c.id AS "campaignId", a.account AS "accountId"
-       FROM unnest($4::uuid[]) AS c(id) CROSS JOIN unnest($5::text[]) AS a(account)
-       CROSS JOIN LATERAL (
-         SELECT FROM reservation r WHERE r.campaign_id = c.id AND r.account_id = a.account
-           AND CASE r.status WHEN 'CONFIRMED' THEN true WHEN 'RESERVED' THEN r.expires_at > $2 ELSE false END
-         LIMIT 1) AS held
+     ), holds AS (${liveAccountHoldsSql("$4", "$5", "$2")}
      ), idempotency AS (
        SELECT r.store_id AS "storeId", r.key, r.request_hash AS "requestHash", r.response_status AS "responseStatus",
               r.response_body AS "responseBody", r.reservation_id AS "reservationId"
@@ -242,8 +233,8 @@ export async function loadDecisionState(
       [...input.codeIds],
       input.now,
       [...input.limitedCodeIds],
-      [...input.onceCampaignIds],
-      [...input.accountIds],
+      input.onceAccountPairs.map((pair) => pair.campaignId),
+      input.onceAccountPairs.map((pair) => pair.accountId),
       JSON.stringify(input.idempotencyKeys.map((key) => ({ store_id: key.storeId, key: key.key }))),
       input.idempotencyScope,
     ],
@@ -252,12 +243,7 @@ export async function loadDecisionState(
     { planEachTime: true },
   );
   const row = rows[0] ?? { expired: [], live: [], holds: [], idempotency: [] };
-  const accountHolds = new Map<string, Set<string>>();
-  for (const hold of row.holds) {
-    const accounts = accountHolds.get(hold.campaignId) ?? new Set<string>();
-    accounts.add(hold.accountId);
-    accountHolds.set(hold.campaignId, accounts);
-  }
+  const accountHolds = holdsByCampaign(row.holds);
   return {
     expired: row.expired.map((hold) => ({ ...hold, sequence: Number(hold.sequence) })),
     liveHolds: new Map(row.live.map((entry) => [entry.codeId, entry.live])),
@@ -268,7 +254,36 @@ export async function loadDecisionState(
 
 type ExpiredRow = Omit<ExpiredHold, "sequence"> & { sequence: string };
 type LiveRow = { codeId: string; live: number };
-type HoldRow = { campaignId: string; accountId: string };
+type HoldRow = AccountCampaign;
+
+export type AccountCampaign = { campaignId: string; accountId: string };
+
+/**
+ * The pairs (zipped from two array parameters) whose account holds a live reservation of the
+ * campaign at `now`: one (campaign_id, account_id) index probe per pair, status checked on the few
+ * rows found. With statistics from before a flash sale, a single scan over the campaigns read every
+ * attempt already stored for them (the rejected ones too), so each read of a long sale got slower
+ * than the one before; a probe per pair costs the same at any size.
+ */
+function liveAccountHoldsSql(campaignIds: string, accountIds: string, now: string): string {
+  return `
+       SELECT p.campaign_id AS "campaignId", p.account_id AS "accountId"
+       FROM unnest(${campaignIds}::uuid[], ${accountIds}::text[]) AS p(campaign_id, account_id)
+       CROSS JOIN LATERAL (
+         SELECT FROM reservation r WHERE r.campaign_id = p.campaign_id AND r.account_id = p.account_id
+           AND CASE r.status WHEN 'CONFIRMED' THEN true WHEN 'RESERVED' THEN r.expires_at > ${now} ELSE false END
+         LIMIT 1) AS held`;
+}
+
+function holdsByCampaign(rows: readonly AccountCampaign[]): Map<string, Set<string>> {
+  const holds = new Map<string, Set<string>>();
+  for (const row of rows) {
+    const accounts = holds.get(row.campaignId) ?? new Set<string>();
+    accounts.add(row.accountId);
+    holds.set(row.campaignId, accounts);
+  }
+  return holds;
+}
 
 /** Locks campaign rows in id order (once-per-account campaigns span partitions). */
 export async function lockCampaigns(sql: Sql, campaignIds: readonly string[]): Promise<void> {
@@ -295,27 +310,19 @@ export async function countLiveHolds(
   return new Map(rows.map((row) => [row.code_id, row.live]));
 }
 
-/** For each campaign, the accounts (of those given) holding a live reservation at `now`. */
+/** For each campaign, the accounts (of the pairs given) holding a live reservation at `now`. */
 export async function findAccountHolds(
   sql: Sql,
-  campaignIds: readonly string[],
-  accountIds: readonly string[],
+  pairs: readonly AccountCampaign[],
   now: Date,
 ): Promise<Map<string, Set<string>>> {
-  const holds = new Map<string, Set<string>>();
-  if (campaignIds.length === 0 || accountIds.length === 0) return holds;
-  const { rows } = await sql.query<{ campaign_id: string; account_id: string }>(
-    `SELECT DISTINCT campaign_id, account_id FROM reservation
-     WHERE campaign_id = ANY($1::uuid[]) AND account_id = ANY($2::text[])
-       AND status IN ('RESERVED', 'CONFIRMED') AND CASE WHEN status = 'CONFIRMED' THEN true ELSE expires_at > $3 END`,
-    [[...campaignIds], [...accountIds], now],
-  );
-  for (const row of rows) {
-    const accounts = holds.get(row.campaign_id) ?? new Set<string>();
-    accounts.add(row.account_id);
-    holds.set(row.campaign_id, accounts);
-  }
-  return holds;
+  if (pairs.length === 0) return new Map();
+  const { rows } = await sql.query<AccountCampaign>(liveAccountHoldsSql("$1", "$2", "$3"), [
+    pairs.map((pair) => pair.campaignId),
+    pairs.map((pair) => pair.accountId),
+    now,
+  ]);
+  return holdsByCampaign(rows);
 }
 
 export type StoredIdempotency = {

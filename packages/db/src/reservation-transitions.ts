@@ -159,7 +159,7 @@ async function checkRoomAgain(db: Db, row: ReservationRow, now: Date): Promise<E
   if (own.campaign.oncePerAccount) await lockCampaigns(prismaSql(db), [own.campaign.id]);
   const [liveHolds, accountHolds] = await Promise.all([
     countLiveHolds(prismaSql(db), [own.code.id], now),
-    findAccountHolds(prismaSql(db), [own.campaign.id], [row.accountId], now),
+    findAccountHolds(prismaSql(db), [{ campaignId: own.campaign.id, accountId: row.accountId }], now),
   ]);
   const cart = row.cart as {
     currency: string;

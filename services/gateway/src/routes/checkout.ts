@@ -90,8 +90,10 @@ export function checkoutRoutes(deps: GatewayDeps) {
       ),
       findAccountHolds(
         sql,
-        found.map(({ candidate }) => candidate.campaign.id),
-        [request.accountId],
+        [...new Set(found.map(({ candidate }) => candidate.campaign.id))].map((campaignId) => ({
+          campaignId,
+          accountId: request.accountId,
+        })),
         now,
       ),
     ]);

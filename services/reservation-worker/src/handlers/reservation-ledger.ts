@@ -115,21 +115,19 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
       candidates,
       (candidate) => `${candidate.code.storeId}:${candidate.code.codeKey}`,
     );
-    const onceCampaignIds = uniqueBy(
-      candidates
-        .filter((candidate) => candidate.campaign.oncePerAccount)
-        .map((candidate) => candidate.campaign.id),
-      (id) => id,
-    ).sort();
     const state = await loadDecisionState(tx, {
       codeIds: candidates.map((candidate) => candidate.code.id),
       limitedCodeIds: candidates
         .filter((candidate) => candidate.campaign.usageLimit !== null)
         .map((candidate) => candidate.code.id),
-      onceCampaignIds,
-      accountIds: uniqueBy(
-        items.map(({ command }) => command.accountId),
-        (id) => id,
+      // Each account with the once-per-account campaigns its own code may grant, nothing crossed.
+      onceAccountPairs: uniqueBy(
+        items.flatMap(({ command }) =>
+          (candidatesByKey.get(`${command.storeId}:${command.codeKey}`) ?? [])
+            .filter((candidate) => candidate.campaign.oncePerAccount)
+            .map((candidate) => ({ campaignId: candidate.campaign.id, accountId: command.accountId })),
+        ),
+        (pair) => `${pair.campaignId}\u0000${pair.accountId}`,
       ),
       idempotencyScope: RESERVE_SCOPE,
       idempotencyKeys: uniqueBy(
