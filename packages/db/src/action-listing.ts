@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { decodeTimeIdCursor, encodeTimeIdCursor } from "./cursor.ts";
+import type { ReportQuery } from "./performance-reports.ts";
 import { poolSql } from "./sql.ts";
 
 /**
@@ -7,13 +8,7 @@ import { poolSql } from "./sql.ts";
  * `confirmed_at`, as the performance reports count it), confirmed or cancelled since, with code,
  * partner, order number, account and amounts; oldest first, in cursor pages.
  */
-export type ActionQuery = {
-  storeId: string;
-  from: Date;
-  to: Date;
-  campaignId: string | null;
-  partnerId: string | null;
-  limit: number;
+export type ActionQuery = ReportQuery & {
   /** nextCursor of the previous page. */
   cursor?: string;
 };

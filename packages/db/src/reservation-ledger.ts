@@ -204,7 +204,7 @@ export async function loadDecisionState(
   const { rows } = await sql.query<{
     expired: ExpiredRow[];
     live: LiveRow[];
-    holds: HoldRow[];
+    holds: AccountCampaign[];
     idempotency: StoredIdempotency[];
   }>(
     `WITH expired AS (
@@ -254,8 +254,6 @@ export async function loadDecisionState(
 
 type ExpiredRow = Omit<ExpiredHold, "sequence"> & { sequence: string };
 type LiveRow = { codeId: string; live: number };
-type HoldRow = AccountCampaign;
-
 export type AccountCampaign = { campaignId: string; accountId: string };
 
 /**

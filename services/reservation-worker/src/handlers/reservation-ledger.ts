@@ -115,6 +115,8 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
       candidates,
       (candidate) => `${candidate.code.storeId}:${candidate.code.codeKey}`,
     );
+    const candidatesFor = (command: ReservationCommand) =>
+      candidatesByKey.get(`${command.storeId}:${command.codeKey}`) ?? [];
     const state = await loadDecisionState(tx, {
       codeIds: candidates.map((candidate) => candidate.code.id),
       limitedCodeIds: candidates
@@ -123,7 +125,7 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
       // Each account with the once-per-account campaigns its own code may grant, nothing crossed.
       onceAccountPairs: uniqueBy(
         items.flatMap(({ command }) =>
-          (candidatesByKey.get(`${command.storeId}:${command.codeKey}`) ?? [])
+          candidatesFor(command)
             .filter((candidate) => candidate.campaign.oncePerAccount)
             .map((candidate) => ({ campaignId: candidate.campaign.id, accountId: command.accountId })),
         ),
@@ -159,7 +161,7 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
       }
       const outcome = decideAttempt(
         ledger,
-        candidatesByKey.get(`${command.storeId}:${command.codeKey}`) ?? [],
+        candidatesFor(command),
         {
           codeInput: command.code,
           accountId: command.accountId,
