@@ -14,6 +14,7 @@ import { createBenchDatabase } from "./src/bench-database.ts";
 import { commandCpuSeconds, processCpuSeconds } from "./src/cpu.ts";
 import { runLoad, type Summary, summarize } from "./src/load.ts";
 import { type HistogramTotals, meansBetween, readHistograms } from "./src/metrics.ts";
+import { readRedisCalls } from "./src/redis-calls.ts";
 
 const env = parseEnv(
   z.object({
@@ -249,8 +250,10 @@ try {
   ];
   const results: Summary[] = [];
   const byKey = new Map<string, Summary>();
+  const statsRedis = new Redis(env.REDIS_URL);
   for (const scenario of scenarios.filter((candidate) => only.has(candidate.key))) {
     const stagesBefore = await readStages();
+    const redisCallsBefore = await readRedisCalls(statsRedis);
     const cpuBefore = await processCpuSeconds(processes);
     const redisBefore = commandCpuSeconds("redis-server");
     const postgresBefore = commandCpuSeconds("postgres");
@@ -267,6 +270,7 @@ try {
       `load generator ${((own.user + own.system) / 1e6).toFixed(1)}s`,
     ].join(", ");
     const stagesAfter = await readStages();
+    const redisCallsAfter = await readRedisCalls(statsRedis);
     const stageMeans = stagesAfter.map((after, index) =>
       meansBetween(stagesBefore[index] ?? new Map(), after),
     );
@@ -279,10 +283,22 @@ try {
         const size = means.get("promo_worker_commit_requests");
         return size !== undefined && Number.isFinite(size) ? [`requests per commit ${size.toFixed(1)}`] : [];
       }),
+      ...stagesAfter.slice(1).flatMap((after, index) => {
+        // A job's queue wait is observed once per job: requests decided over jobs taken.
+        const before = stagesBefore[index + 1] ?? new Map();
+        const delta = (name: string, field: "sum" | "count") =>
+          (after.get(name)?.[field] ?? 0) - (before.get(name)?.[field] ?? 0);
+        const jobs = delta("promo_queue_wait_seconds", "count");
+        return jobs > 0
+          ? [`requests per job ${(delta("promo_worker_commit_requests", "sum") / jobs).toFixed(1)}`]
+          : [];
+      }),
+      `Redis commands per request ${((redisCallsAfter.commands - redisCallsBefore.commands) / summary.requests).toFixed(2)} (scripts ${((redisCallsAfter.scripts - redisCallsBefore.scripts) / summary.requests).toFixed(2)})`,
     ].join(", ");
     results.push(summary);
     byKey.set(scenario.key, summary);
   }
+  statsRedis.disconnect();
 
   if (env.BENCH_WORKER_LOG_LEVEL === "debug") {
     const commits = processes
