@@ -15,12 +15,20 @@ function treeCpu(pid: number): number {
 }
 
 function ownCpu(pid: number): number {
+  return cpuOf(pid).own;
+}
+
+/** utime + stime of the process, and cutime + cstime: what its children that ended and were reaped used. */
+function cpuOf(pid: number): { own: number; reapedChildren: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    return {
+      own: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS,
+      reapedChildren: (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS,
+    };
   } catch {
-    return 0;
+    return { own: 0, reapedChildren: 0 };
   }
 }
 
@@ -36,14 +44,20 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-/** CPU seconds used so far by every process whose command name is `name` (redis-server, postgres). */
+/**
+ * CPU seconds used so far by every process whose command name is `name` (redis-server, postgres),
+ * counting the ones that have ended too: a PostgreSQL backend that exits during a run takes its
+ * seconds out of the live processes' sum and they reappear in the postmaster's reaped-children
+ * time, so the difference of two readings stays the CPU used in between.
+ */
 export function commandCpuSeconds(name: string): number {
   let total = 0;
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() !== name) continue;
-      total += ownCpu(Number(entry));
+      const cpu = cpuOf(Number(entry));
+      total += cpu.own + cpu.reapedChildren;
     } catch {
       // the process ended meanwhile
     }
