@@ -32,6 +32,8 @@ const env = parseEnv(
     BENCH_PARTITIONS: z.string().default("16"),
     /** Write V8 CPU profiles of the gateway and the workers here. */
     BENCH_PROFILE_DIR: z.string().optional(),
+    /** Extra Node.js flags for the gateway and the workers (space-separated), e.g. V8 heap settings. */
+    BENCH_NODE_FLAGS: z.string().default(""),
     /** The gateway's per-account guess limit (README "Misuse monitoring"): on (default) or off. */
     BENCH_GUESS_LIMIT: z.enum(["on", "off"]).default("on"),
     /** Monitor the flash and steady campaigns' velocity (leak alerts), this limit per hour; unset: off. */
@@ -127,6 +129,10 @@ try {
     RESERVATION_PARTITIONS: env.BENCH_PARTITIONS,
     LOG_LEVEL: "warn",
   };
+  const serviceNodeFlags = [
+    ...(env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${env.BENCH_PROFILE_DIR}`] : []),
+    ...env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean),
+  ];
   const gateway = startService(
     "gateway",
     {
@@ -141,7 +147,7 @@ try {
       ...(env.BENCH_GUESS_LIMIT === "off" ? { GUESS_LIMIT_PER_ACCOUNT: "0" } : {}),
     },
     "gateway",
-    env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${env.BENCH_PROFILE_DIR}`] : [],
+    serviceNodeFlags,
   );
   processes.push(gateway);
   const workerMetricsPorts: number[] = [];
@@ -153,7 +159,7 @@ try {
         "reservation-worker",
         { ...serviceEnv, LOG_LEVEL: env.BENCH_WORKER_LOG_LEVEL, METRICS_PORT: String(metricsPort) },
         `worker-${index + 1}`,
-        env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${env.BENCH_PROFILE_DIR}`] : [],
+        serviceNodeFlags,
       ),
     );
   }
