@@ -34,6 +34,8 @@ const env = parseEnv(
     BENCH_PROFILE_DIR: z.string().optional(),
     /** Extra Node.js flags for the gateway and the workers (space-separated), e.g. V8 heap settings. */
     BENCH_NODE_FLAGS: z.string().default(""),
+    /** Keep the run's database (its name is printed) to look at its rows afterwards. */
+    BENCH_KEEP_DATABASE: z.enum(["true", "false"]).default("false"),
     /** The gateway's per-account guess limit (README "Misuse monitoring"): on (default) or off. */
     BENCH_GUESS_LIMIT: z.enum(["on", "off"]).default("on"),
     /** Monitor the flash and steady campaigns' velocity (leak alerts), this limit per hour; unset: off. */
@@ -381,5 +383,6 @@ try {
     if (keys.length > 0) await redis.unlink(...keys);
   } while (cursor !== "0");
   redis.disconnect();
-  await benchDatabase.drop();
+  if (env.BENCH_KEEP_DATABASE === "false") await benchDatabase.drop();
+  else console.log(`database kept for inspection: ${dbName}`);
 }
