@@ -171,9 +171,10 @@ try {
   const STAGES = {
     promo_reservation_decision_seconds: "gateway: accepted to decided",
     promo_queue_wait_seconds: "worker: queued to taken",
+    promo_worker_run_seconds: "worker: run handed to committed",
     promo_worker_commit_seconds: "worker: group commit",
   } as const;
-  const WORKER_SIZES = ["promo_worker_commit_requests"];
+  const WORKER_SIZES = ["promo_worker_commit_requests", "promo_worker_commit_partitions"];
   const readStages = async (): Promise<HistogramTotals[]> =>
     Promise.all([
       readHistograms(`${origin}/metrics`, Object.keys(STAGES)),
@@ -288,8 +289,14 @@ try {
         return means.length > 0 ? [`${label} ${((means[0] ?? 0) * 1000).toFixed(1)} ms`] : [];
       }),
       ...stageMeans.slice(1).flatMap((means) => {
-        const size = means.get("promo_worker_commit_requests");
-        return size !== undefined && Number.isFinite(size) ? [`requests per commit ${size.toFixed(1)}`] : [];
+        const requests = means.get("promo_worker_commit_requests");
+        const partitions = means.get("promo_worker_commit_partitions");
+        return requests !== undefined && Number.isFinite(requests)
+          ? [
+              `requests per commit ${requests.toFixed(1)}`,
+              `partitions per commit ${(partitions ?? Number.NaN).toFixed(1)}`,
+            ]
+          : [];
       }),
       ...stagesAfter.slice(1).flatMap((after, index) => {
         // A job's queue wait is observed once per job: requests decided over jobs taken.

@@ -111,8 +111,13 @@ describe("Prometheus metrics after a burst", () => {
     expect(sample(fromWorker, "promo_worker_decisions_total{", 'outcome="USAGE_LIMIT_REACHED"')).toBe(
       40 - limit,
     );
-    expect(sample(fromWorker, "promo_worker_commit_seconds_count")).toBeGreaterThan(0);
+    const groupCommits = sample(fromWorker, "promo_worker_commit_seconds_count") ?? 0;
+    expect(groupCommits).toBeGreaterThan(0);
+    expect(sample(fromWorker, "promo_worker_commit_requests_count")).toBe(groupCommits);
     expect(sample(fromWorker, "promo_worker_commit_requests_sum")).toBe(40);
+    // One code, so one partition: every group commit decided that partition's run alone.
+    expect(sample(fromWorker, "promo_worker_commit_partitions_sum")).toBe(groupCommits);
+    expect(sample(fromWorker, "promo_worker_run_seconds_count")).toBe(groupCommits);
     expect(sample(fromWorker, "promo_queue_wait_seconds_count")).toBeGreaterThan(0);
     expect(sample(fromWorker, "promo_worker_owned_partitions")).toBeGreaterThan(0);
 

@@ -33,7 +33,7 @@ export type PartitionRunnerOptions = {
   gapCheckMs: number;
   /** After this long, a missing next job that the queue no longer has is skipped. */
   gapGiveUpMs: number;
-  /** Told after each in-order group commit (metrics). */
+  /** Told after each in-order run of this partition is committed (metrics). */
   onCommitted?: (results: readonly ReservationBatchResult[], seconds: number) => void;
 };
 

@@ -36,8 +36,8 @@ export type ReservationWorkerDeps = {
     outsideGroupsAlert: OutsideGroupsAlertSettings;
   };
   workerId?: string;
-  /** Told about group commits and queue waits. */
-  metrics?: Pick<WorkerMetrics, "committed" | "jobTaken">;
+  /** Told about group commits, committed runs and queue waits. */
+  metrics?: Pick<WorkerMetrics, "committed" | "groupCommitted" | "jobTaken">;
 };
 
 const SHUTDOWN_DRAIN_MS = 10_000;
@@ -57,6 +57,7 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
     clock: deps.clock,
     holdMs: settings.holdMs,
     outsideGroupsAlert: settings.outsideGroupsAlert,
+    onGroupCommitted: deps.metrics?.groupCommitted,
   });
 
   async function startPartition(partition: number): Promise<OwnedPartition> {

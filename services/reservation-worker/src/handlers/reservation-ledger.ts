@@ -51,7 +51,12 @@ export type ReservationLedgerOptions = {
   holdMs: number;
   /** Leak alerts on member-only codes (velocity settings come with each campaign). */
   outsideGroupsAlert: OutsideGroupsAlertSettings;
+  /** Told after each group commit's transaction (metrics). */
+  onGroupCommitted?: (commit: GroupCommit) => void;
 };
+
+/** One group commit: a transaction deciding the ready runs of several partitions. */
+export type GroupCommit = { seconds: number; requests: number; partitions: number };
 
 type Sequenced = { partition: number; jobId: number; sequence: number; command: ReservationCommand };
 
@@ -256,6 +261,7 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
 
   async function commitGroup(group: readonly PendingCommit[]): Promise<void> {
     const refs = group.map(({ queue, partition }) => ({ queue, partition }));
+    const started = performance.now();
     const outcome = await withPgTransaction(database.pool, async (tx) => {
       const keys = storeKeysOf(group.flatMap((pending) => sequenced(pending.partition, pending.jobs)));
       let locked = await lockCursorsAndCodes(tx, refs, keys);
@@ -272,7 +278,12 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
         lastJobId: pending.jobs.at(-1)?.jobId ?? pending.cursor,
       }));
       const decisions = await decide(tx, items, locked.candidates, moves);
-      return { decisions, fenced, live, cursors: locked.cursors };
+      return { decisions, fenced, live, cursors: locked.cursors, requests: items.length };
+    });
+    options.onGroupCommitted?.({
+      seconds: (performance.now() - started) / 1_000,
+      requests: outcome.requests,
+      partitions: outcome.live.length,
     });
     for (const pending of outcome.fenced) {
       pending.reject(new PartitionFenceError(pending.cursor, outcome.cursors.get(pending.queue) ?? 0));
