@@ -4,6 +4,7 @@
 // ratios; writes bench/results/latest.json.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { DatabaseUrlSchema, KafkaBrokersSchema, parseEnv, RedisUrlSchema } from "@promo/config";
 import { createApiKey, createDatabase } from "@promo/db";
@@ -11,7 +12,7 @@ import { freePort, REPO_ROOT, startService, waitForHttp } from "@promo/testing/p
 import { Redis } from "ioredis";
 import { z } from "zod";
 import { createBenchDatabase } from "./src/bench-database.ts";
-import { commandCpuSeconds, processCpuSeconds } from "./src/cpu.ts";
+import { commandCpuSeconds, machineCpu, machineLoadBetween, processCpuSeconds } from "./src/cpu.ts";
 import { runLoad, type Summary, summarize } from "./src/load.ts";
 import { type HistogramTotals, meansBetween, readHistograms } from "./src/metrics.ts";
 import { readRedisCalls } from "./src/redis-calls.ts";
@@ -267,9 +268,11 @@ try {
     const redisBefore = commandCpuSeconds("redis-server");
     const postgresBefore = commandCpuSeconds("postgres");
     const ownBefore = process.cpuUsage();
+    const machineBefore = machineCpu();
     const summary = summarize(scenario.name, await load(scenario.path, scenario.body));
     const cpuAfter = await processCpuSeconds(processes);
     const own = process.cpuUsage(ownBefore);
+    const machine = machineLoadBetween(machineBefore, machineCpu());
     summary.cpu = [
       ...cpuAfter.map(
         (seconds, index) => `${processes[index]?.name} ${(seconds - (cpuBefore[index] ?? 0)).toFixed(1)}s`,
@@ -277,6 +280,7 @@ try {
       `redis ${(commandCpuSeconds("redis-server") - redisBefore).toFixed(1)}s`,
       `postgres ${(commandCpuSeconds("postgres") - postgresBefore).toFixed(1)}s`,
       `load generator ${((own.user + own.system) / 1e6).toFixed(1)}s`,
+      `machine ${Math.round(machine.busy * 100)} % busy of ${availableParallelism()} cores (steal ${Math.round(machine.steal * 100)} %)`,
     ].join(", ");
     const stagesAfter = await readStages();
     const redisCallsAfter = await readRedisCalls(statsRedis);

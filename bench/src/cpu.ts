@@ -64,3 +64,28 @@ export function commandCpuSeconds(name: string): number {
   }
   return total;
 }
+
+/** The machine's CPU time so far, from /proc/stat's first line (clock ticks, all cores together). */
+export type MachineCpu = { busy: number; idle: number; steal: number };
+
+export function machineCpu(): MachineCpu {
+  try {
+    const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "")
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
+    return { busy: user + nice + system + irq + softirq, idle: idle + iowait, steal };
+  } catch {
+    return { busy: 0, idle: 0, steal: 0 };
+  }
+}
+
+/** How busy the whole machine was between two readings: shares of its time, 0 to 1. */
+export function machineLoadBetween(before: MachineCpu, after: MachineCpu): { busy: number; steal: number } {
+  const busy = after.busy - before.busy;
+  const steal = after.steal - before.steal;
+  const total = busy + steal + (after.idle - before.idle);
+  return total > 0 ? { busy: busy / total, steal: steal / total } : { busy: 0, steal: 0 };
+}
