@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 
 /**
- * A Redis connection as BullMQ wants it. Workers and QueueEvents block on Redis, so they get
+ * A Redis connection as BullMQ wants it. Workers and subscribers wait on Redis, so they get
  * `maxRetriesPerRequest: null` (never give up on a command, reconnect forever); producers fail
  * fast instead so an HTTP request is not held hostage by a dead Redis.
  */

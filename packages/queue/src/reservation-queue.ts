@@ -2,9 +2,10 @@ import {
   RESERVATION_QUEUE_CATALOG,
   type ReservationBatchJob,
   type ReservationBatchResult,
-  ReservationBatchResultSchema,
+  type ReservationBatchSummary,
+  ReservationResultsMessageSchema,
 } from "@promo/contracts";
-import { type Job, Queue, QueueEvents, Worker, type WorkerOptions } from "bullmq";
+import { type Job, Queue, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { ensureJobIdFloor } from "./id-floor.ts";
 import { partitionKey, reservationQueueName } from "./partitions.ts";
@@ -64,40 +65,49 @@ export function createReservationQueues(options: ReservationQueueOptions) {
 }
 export type ReservationQueues = ReturnType<typeof createReservationQueues>;
 
+/** The pub/sub channel on which one gateway hears the results of the batches it enqueued. */
+export function reservationResultsChannel(prefix: string, gatewayId: string): string {
+  return `${prefix}:reservation-results:${gatewayId}`;
+}
+
 /**
- * Completion events of every partition, delivered to one callback. The worker's return value is
- * the batch result; a result that does not parse is reported as an error, not thrown.
+ * Batch results addressed to this gateway (its own channel, so a gateway reads its own answers
+ * only, however many gateways there are), delivered to one callback. A message that does not parse
+ * is reported as an error, not thrown. The connection becomes a subscriber: give it a dedicated one.
+ * A result missed while the connection was down is not replayed: its requests answer 202 PENDING
+ * after their wait and the record in PostgreSQL has the decision.
  */
 export function subscribeReservationResults(options: {
-  connectionFactory: () => Redis;
-  prefix: string;
-  partitionCount: number;
+  connection: Redis;
+  channel: string;
   onResult: (result: ReservationBatchResult) => void;
   onError: (error: Error) => void;
 }): { ready: Promise<void>; close(): Promise<void> } {
-  const listeners: QueueEvents[] = [];
-  for (let partition = 0; partition < options.partitionCount; partition += 1) {
-    const events = new QueueEvents(reservationQueueName(partition), {
-      connection: options.connectionFactory(),
-      prefix: options.prefix,
-    });
-    events.on("completed", ({ returnvalue }) => {
-      const parsed = ReservationBatchResultSchema.safeParse(
-        typeof returnvalue === "string" ? safeJson(returnvalue) : returnvalue,
-      );
-      if (parsed.success) options.onResult(parsed.data);
-      else options.onError(new Error(`unparseable reservation result: ${parsed.error.message}`));
-    });
-    events.on("error", (error) => options.onError(error));
-    listeners.push(events);
-  }
+  const { connection, channel } = options;
+  connection.on("message", (from: string, message: string) => {
+    if (from !== channel) return;
+    const parsed = ReservationResultsMessageSchema.safeParse(safeJson(message));
+    if (parsed.success) for (const result of parsed.data.results) options.onResult(result);
+    else options.onError(new Error(`unparseable reservation results: ${parsed.error.message}`));
+  });
+  connection.on("error", (error: Error) => options.onError(error));
   return {
-    /** Resolves once every partition's listener is connected (the gateway serves meanwhile). */
-    ready: Promise.all(listeners.map((events) => events.waitUntilReady())).then(() => undefined),
+    /** Resolves once Redis confirmed the subscription (the gateway serves meanwhile). */
+    ready: connection.subscribe(channel).then(() => undefined),
     async close() {
-      await Promise.all(listeners.map((events) => events.close()));
+      await connection.unsubscribe(channel).catch(() => undefined);
+      connection.disconnect();
     },
   };
+}
+
+/** Tells the gateway waiting on `channel` committed batches' results (PUBLISH; nobody listening is fine). */
+export async function publishReservationResults(
+  redis: Redis,
+  channel: string,
+  results: readonly ReservationBatchResult[],
+): Promise<void> {
+  await redis.publish(channel, JSON.stringify({ results }));
 }
 
 function safeJson(text: string): unknown {
@@ -108,7 +118,7 @@ function safeJson(text: string): unknown {
   }
 }
 
-export type ReservationJob = Job<unknown, ReservationBatchResult>;
+export type ReservationJob = Job<unknown, ReservationBatchSummary>;
 
 /** BullMQ states in which a job will still be handed to a worker. */
 export const DELIVERABLE_JOB_STATES: readonly string[] = [
@@ -123,7 +133,8 @@ export const DELIVERABLE_JOB_STATES: readonly string[] = [
  * A BullMQ worker on one partition. The processor gets the parsed payload, or null when it does not
  * parse (that job is then decided as empty, never retried: the partition must not keep a gap). It
  * must not throw for transient trouble: it keeps the job until decided. Stalled jobs go back to
- * the queue forever rather than to `failed`, for the same reason.
+ * the queue forever rather than to `failed`, for the same reason. The job keeps a summary of its
+ * result (the decisions themselves go to the gateway's channel and to PostgreSQL).
  */
 export function createPartitionWorker(options: {
   partition: number;
@@ -133,7 +144,7 @@ export function createPartitionWorker(options: {
   lockDurationMs: number;
   processor: (job: ReservationJob, batch: ReservationBatchJob | null) => Promise<ReservationBatchResult>;
   workerName: string;
-}): Worker<unknown, ReservationBatchResult> {
+}): Worker<unknown, ReservationBatchSummary> {
   const workerOptions: WorkerOptions = {
     connection: options.connection,
     prefix: options.prefix,
@@ -145,11 +156,12 @@ export function createPartitionWorker(options: {
     drainDelay: 1,
     autorun: true,
   };
-  return new Worker<unknown, ReservationBatchResult>(
+  return new Worker<unknown, ReservationBatchSummary>(
     reservationQueueName(options.partition),
     async (job) => {
       const parsed = CATALOG_ENTRY.payload.safeParse(job.data);
-      return options.processor(job, parsed.success ? parsed.data : null);
+      const result = await options.processor(job, parsed.success ? parsed.data : null);
+      return { batchId: result.batchId, decisions: result.decisions.length };
     },
     workerOptions,
   );

@@ -39,9 +39,8 @@ const guessLimiter = createAttemptLimiter({
 const pipeline = createReservationPipeline({
   database,
   redis,
-  blockingConnection: () => createRedisConnection(env.REDIS_URL, "blocking", "gateway-events"),
+  subscriberConnection: createRedisConnection(env.REDIS_URL, "blocking", "gateway-results"),
   prefix: env.QUEUE_PREFIX,
-  partitionCount: env.RESERVATION_PARTITIONS,
   batchWindowMs: env.BATCH_WINDOW_MS,
   guessLimiter,
   logger,

@@ -8,6 +8,7 @@ import {
   createRedisConnection,
   DELIVERABLE_JOB_STATES,
   partitionKey,
+  publishReservationResults,
   releaseLease,
   renewLease,
   reservationQueueName,
@@ -18,6 +19,7 @@ import { createReservationLedger } from "./handlers/reservation-ledger.ts";
 import type { WorkerMetrics } from "./metrics.ts";
 import { createPartitionOwnership, type OwnedPartition } from "./partition-ownership.ts";
 import { createPartitionRunner } from "./partition-runner.ts";
+import { createResultPublisher } from "./result-publisher.ts";
 
 export type ReservationWorkerDeps = {
   database: Database;
@@ -60,6 +62,12 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
     onGroupCommitted: deps.metrics?.groupCommitted,
   });
 
+  const results = createResultPublisher({
+    send: (channel, committed) => publishReservationResults(control, channel, committed),
+    onError: (error, channel) =>
+      logger.warn({ err: error, channel }, "could not publish batch results; those requests answer 202"),
+  });
+
   async function startPartition(partition: number): Promise<OwnedPartition> {
     const queueName = reservationQueueName(partition);
     const connection = createRedisConnection(deps.redisUrl, "blocking", `${workerId}-p${partition}`);
@@ -84,11 +92,14 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
       concurrency: settings.concurrency,
       lockDurationMs: settings.jobLockMs,
       workerName: workerId,
-      processor: (job, batch) => {
+      processor: async (job, batch) => {
         deps.metrics?.jobTaken(job.timestamp);
         if (!batch)
           logger.error({ partition, jobId: job.id }, "unparseable reservation job; deciding it as empty");
-        return runner.submit({ jobId: Number(job.id), batch });
+        const result = await runner.submit({ jobId: Number(job.id), batch });
+        // Committed: the gateway that enqueued the batch hears it now, without holding up the job.
+        if (batch?.replyTo) results.publish(batch.replyTo, result);
+        return result;
       },
     });
     worker.on("error", (error) => logger.warn({ err: error.message, partition }, "partition worker error"));

@@ -35,6 +35,11 @@ export const SEQUENCE_STRIDE = 1_000;
 export const ReservationBatchJobSchema = z.object({
   batchId: z.uuid(),
   requests: z.array(ReservationCommandSchema).min(1).max(MAX_BATCH_SIZE),
+  /**
+   * The Redis pub/sub channel of the gateway that enqueued the batch: the worker publishes the
+   * batch result there once it is committed. Absent: nobody is told (the result stays the job's).
+   */
+  replyTo: z.string().min(1).max(200).optional(),
 });
 export type ReservationBatchJob = z.infer<typeof ReservationBatchJobSchema>;
 
@@ -124,7 +129,23 @@ export const ReservationBatchResultSchema = z.object({
 });
 export type ReservationBatchResult = z.infer<typeof ReservationBatchResultSchema>;
 
+/**
+ * One message on a gateway's results channel (the job's `replyTo`): the results of batches that
+ * gateway enqueued, committed in the same transaction.
+ */
+export const ReservationResultsMessageSchema = z.object({
+  results: z.array(ReservationBatchResultSchema).min(1),
+});
+export type ReservationResultsMessage = z.infer<typeof ReservationResultsMessageSchema>;
+
+/** What a decided job keeps as its BullMQ result: its decisions went to the gateway and PostgreSQL. */
+export const ReservationBatchSummarySchema = z.object({
+  batchId: z.uuid(),
+  decisions: z.number().int().nonnegative(),
+});
+export type ReservationBatchSummary = z.infer<typeof ReservationBatchSummarySchema>;
+
 /** The reservation queue's catalog: one job name, its payload and result. */
 export const RESERVATION_QUEUE_CATALOG = {
-  "reserve-batch": { payload: ReservationBatchJobSchema, result: ReservationBatchResultSchema },
+  "reserve-batch": { payload: ReservationBatchJobSchema, result: ReservationBatchSummarySchema },
 } as const;

@@ -43,7 +43,7 @@ export type DispatcherOptions = {
  * BullMQ job, so the queue and the worker pay per batch, not per request. The job id BullMQ
  * assigns atomically with the push fixes the requests' order: sequence = jobId × 1000 + index.
  * Batches of one partition are handed to `enqueue` in the order they were cut. Decisions come
- * back through `deliver` (the queue's completion events).
+ * back through `deliver` (results published by the worker on this gateway's channel).
  */
 export function createReservationDispatcher(options: DispatcherOptions) {
   const buffers = new Map<number, Buffer>();

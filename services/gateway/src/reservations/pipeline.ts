@@ -1,9 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { type Database, poolSql, readPartitionCursor } from "@promo/db";
 import type { Logger } from "@promo/observability";
 import {
   type AttemptLimiter,
   createReservationQueues,
   reservationQueueName,
+  reservationResultsChannel,
   subscribeReservationResults,
 } from "@promo/queue";
 import type { Redis } from "ioredis";
@@ -12,15 +14,15 @@ import { createReservationDispatcher } from "./dispatcher.ts";
 /**
  * The gateway's side of the reservation queue, wired once for main.ts and the test gateway:
  * partition queues (producer), the dispatcher that batches requests into jobs (checking the guess
- * limit per batch), and the listener that hands decisions back to the waiting requests.
+ * limit per batch), and the listener that hands decisions back to the waiting requests: each job
+ * names this gateway's own results channel, and the worker publishes the batch result there.
  */
 export function createReservationPipeline(options: {
   database: Database;
   redis: Redis;
-  /** A new connection for each partition's blocking event reader. */
-  blockingConnection: () => Redis;
+  /** A dedicated connection for the results subscription. */
+  subscriberConnection: Redis;
   prefix: string;
-  partitionCount: number;
   batchWindowMs: number;
   guessLimiter: AttemptLimiter;
   logger: Logger;
@@ -31,16 +33,16 @@ export function createReservationPipeline(options: {
     readJobIdFloor: (partition) =>
       readPartitionCursor(poolSql(options.database.pool), reservationQueueName(partition), partition),
   });
+  const channel = reservationResultsChannel(options.prefix, randomUUID());
   const dispatcher = createReservationDispatcher({
-    enqueue: (partition, batch) => queues.enqueue(partition, batch),
+    enqueue: (partition, batch) => queues.enqueue(partition, { ...batch, replyTo: channel }),
     admit: (commands) => options.guessLimiter.blockedForEach(commands),
     batchWindowMs: options.batchWindowMs,
     logger: options.logger,
   });
   const results = subscribeReservationResults({
-    connectionFactory: options.blockingConnection,
-    prefix: options.prefix,
-    partitionCount: options.partitionCount,
+    connection: options.subscriberConnection,
+    channel,
     onResult: (result) => dispatcher.deliver(result),
     onError: (error) => options.logger.warn({ err: error.message }, "reservation results error"),
   });
@@ -48,7 +50,7 @@ export function createReservationPipeline(options: {
   return {
     queues,
     dispatcher,
-    /** Resolves once every partition's listener is connected. */
+    /** Resolves once the results subscription is confirmed. */
     ready: results.ready,
     async close(): Promise<void> {
       dispatcher.stop();

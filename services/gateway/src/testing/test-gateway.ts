@@ -34,9 +34,8 @@ export async function createTestGateway(
   const pipeline = createReservationPipeline({
     database: ctx.db.database,
     redis,
-    blockingConnection: () => createRedisConnection(ctx.env.REDIS_URL, "blocking", "gateway-test-events"),
+    subscriberConnection: createRedisConnection(ctx.env.REDIS_URL, "blocking", "gateway-test-results"),
     prefix: ctx.queuePrefix,
-    partitionCount: TEST_PARTITIONS,
     batchWindowMs: 2,
     guessLimiter,
     logger,
