@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createTestContext, eventually, type ServiceProcess, type TestContext } from "@promo/testing";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -249,6 +249,14 @@ describe("code export", () => {
     );
     expect(confirmed.status).toBe(200);
 
+    // The export's own peak: the gateway's high-water mark is reset to its resident size now
+    // (Linux: "5" to clear_refs), so what ran before in this file does not count.
+    const gatewayPid = system.gateways[0]?.process.child.pid;
+    const memoryKb = (field: "VmRSS" | "VmHWM") =>
+      Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${gatewayPid}/status`, "utf8"))?.[1]);
+    writeFileSync(`/proc/${gatewayPid}/clear_refs`, "5");
+    const beforeKb = memoryKb("VmRSS");
+    expect(memoryKb("VmHWM")).toBeLessThanOrEqual(beforeKb + 1_024);
     const response = await fetch(`${gatewayUrl}/v1/campaigns/${campaignId}/codes/export`, {
       headers: { authorization: `Bearer ${merchantKey}` },
     });
@@ -279,11 +287,13 @@ describe("code export", () => {
       "Export",
       expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     ]);
-    const gatewayPid = system.gateways[0]?.process.child.pid;
-    const peakKb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${gatewayPid}/status`, "utf8"))?.[1]);
+    const peakKb = memoryKb("VmHWM");
     console.log(
-      `export of 100,000 codes: ${bytes.length} bytes; gateway peak RSS ${Math.round(peakKb / 1024)} MB`,
+      `export of 100,000 codes: ${bytes.length} bytes; gateway resident ${Math.round(beforeKb / 1024)} MB before, peak ${Math.round(peakKb / 1024)} MB during`,
     );
-    expect(peakKb / 1024).toBeLessThan(300);
+    // Streamed: the export's own memory does not grow with its 100,000 rows (a workbook built in
+    // memory takes well over 100 MB). The process's resident size before it (about 260-300 MB
+    // after the rest of this file) is not the export's.
+    expect((peakKb - beforeKb) / 1024).toBeLessThan(64);
   });
 });
