@@ -292,7 +292,7 @@ describe("code export", () => {
       `export of 100,000 codes: ${bytes.length} bytes; gateway resident ${Math.round(beforeKb / 1024)} MB before, peak ${Math.round(peakKb / 1024)} MB during`,
     );
     // Streamed: the export's own memory does not grow with its 100,000 rows (a workbook built in
-    // memory takes well over 100 MB). The process's resident size before it (about 260-300 MB
+    // memory takes well over 100 MB). The process's resident size before it (about 240-260 MB
     // after the rest of this file) is not the export's.
     expect((peakKb - beforeKb) / 1024).toBeLessThan(64);
   });

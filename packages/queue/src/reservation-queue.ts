@@ -3,6 +3,7 @@ import {
   type ReservationBatchJob,
   type ReservationBatchResult,
   type ReservationBatchSummary,
+  type ReservationResultsMessage,
   ReservationResultsMessageSchema,
 } from "@promo/contracts";
 import { type Job, Queue, Worker, type WorkerOptions } from "bullmq";
@@ -107,7 +108,8 @@ export async function publishReservationResults(
   channel: string,
   results: readonly ReservationBatchResult[],
 ): Promise<void> {
-  await redis.publish(channel, JSON.stringify({ results }));
+  const message: ReservationResultsMessage = { results: [...results] };
+  await redis.publish(channel, JSON.stringify(message));
 }
 
 function safeJson(text: string): unknown {
