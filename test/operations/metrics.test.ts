@@ -121,11 +121,14 @@ describe("Prometheus metrics after a burst", () => {
     expect(sample(fromWorker, "promo_queue_wait_seconds_count")).toBeGreaterThan(0);
     expect(sample(fromWorker, "promo_worker_owned_partitions")).toBeGreaterThan(0);
 
-    // Every decision went to the outbox; the relay drains it, so the lag returns to zero.
+    // Every decision went to the outbox; the relay drains it, so the lag returns to zero. One scrape
+    // is not a snapshot: the published count (in memory) can be read before the relay adds a batch
+    // whose rows the unpublished count (a query) already sees as published, so wait for both.
     const published = await eventually(async () => {
       const fromRelay = await scrape(`http://127.0.0.1:${ports.relay}/metrics`);
-      return sample(fromRelay, "promo_outbox_unpublished_events") === 0 ? fromRelay : null;
-    }, "the outbox to drain");
+      const drained = sample(fromRelay, "promo_outbox_unpublished_events") === 0;
+      return drained && (sample(fromRelay, "promo_outbox_published_events") ?? 0) >= 40 ? fromRelay : null;
+    }, "the outbox to drain and the relay to count it");
     expect(sample(published, "promo_outbox_lag_seconds")).toBe(0);
     expect(sample(published, "promo_outbox_published_events")).toBeGreaterThanOrEqual(40);
 
