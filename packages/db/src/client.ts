@@ -19,6 +19,12 @@ export type DatabaseOptions = {
   databaseUrl: string;
   maxConnections?: number;
   applicationName?: string;
+  /**
+   * pg's pipeline mode: a statement is sent without waiting for the answers to those before it
+   * (they are still executed and answered in order), so withPgTransaction's BEGIN and COMMIT ride
+   * with its statements instead of costing round trips of their own.
+   */
+  pipeline?: boolean;
   onPoolError?: (error: Error) => void;
 };
 
@@ -26,6 +32,7 @@ export function createDatabase(options: DatabaseOptions): Database {
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
     max: options.maxConnections ?? 10,
+    pipeline: options.pipeline ?? false,
     application_name: options.applicationName ?? "promo",
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,

@@ -65,17 +65,66 @@ export function poolSql(client: pg.PoolClient | pg.Pool | pg.Client): Sql {
   };
 }
 
-/** Runs `work` in one pg transaction on a pooled connection (COMMIT, or ROLLBACK on error). */
-export async function withPgTransaction<T>(pool: pg.Pool, work: (sql: Sql) => Promise<T>): Promise<T> {
+/** The statements of one pg transaction (see withPgTransaction). */
+export type TransactionSql = Sql & {
+  /**
+   * Lets COMMIT go out without waiting for `pending`, a statement of this transaction already sent:
+   * on a pipelined pool the COMMIT travels right behind it. The transaction commits only if
+   * `pending` succeeds; otherwise withPgTransaction rejects with its error.
+   */
+  commitAfter(pending: Promise<unknown>): void;
+};
+
+/**
+ * Runs `work` in one pg transaction on a pooled connection (COMMIT, or ROLLBACK on error). On a
+ * pipelined pool (`createDatabase({ pipeline: true })`) the transaction costs no round trips of its
+ * own: BEGIN is sent with the first statement, whose answer then also waits for BEGIN's (so nothing
+ * can run outside the transaction once a BEGIN failed), and COMMIT goes out behind the statements
+ * handed to `commitAfter`. PostgreSQL answers the COMMIT of a failed transaction with a ROLLBACK
+ * tag, not an error, so that tag is checked too.
+ */
+export async function withPgTransaction<T>(
+  pool: pg.Pool,
+  work: (sql: TransactionSql) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
+  const unsettled: Promise<unknown>[] = [];
   try {
-    await client.query("BEGIN");
-    const result = await work(poolSql(client));
-    await client.query("COMMIT");
+    const begin = client.query("BEGIN");
+    if (client.pipeline) {
+      unsettled.push(begin);
+      // Its failure surfaces through the first statement's answer (and the commit), not as unhandled.
+      begin.catch(() => undefined);
+    } else await begin;
+    const statements = poolSql(client);
+    const tx: TransactionSql = {
+      async query<Row extends Record<string, unknown>>(
+        text: string,
+        values?: readonly unknown[],
+        options?: QueryOptions,
+      ) {
+        // Without a pipeline, pg sends one statement at a time: wait for those handed to commitAfter.
+        if (!client.pipeline) await Promise.all(unsettled);
+        const answer = statements.query<Row>(text, values, options);
+        await Promise.all([begin, answer]);
+        return answer;
+      },
+      commitAfter(pending) {
+        unsettled.push(pending);
+      },
+    };
+    const result = await work(tx);
+    if (!client.pipeline) await Promise.all(unsettled);
+    const [committed] = await Promise.all([client.query("COMMIT"), ...unsettled]);
+    if (committed.command !== "COMMIT")
+      throw new Error(`transaction ended with ${committed.command}, not COMMIT`);
     return result;
   } catch (error) {
+    // Every statement sent is answered before the connection goes back to the pool; the first of
+    // them that failed is the cause of whatever failed after it.
+    const cause = (await Promise.allSettled(unsettled)).find((settled) => settled.status === "rejected");
     await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
+    throw cause ? cause.reason : error;
   } finally {
     client.release();
   }

@@ -11,6 +11,8 @@ const database = createDatabase({
   databaseUrl: env.DATABASE_URL,
   maxConnections: env.DATABASE_POOL_SIZE,
   applicationName: "promo-reservation-worker",
+  // A group commit's BEGIN and COMMIT ride with its statements (withPgTransaction).
+  pipeline: true,
   onPoolError: (error) => logger.warn({ err: error }, "postgres pool error"),
 });
 

@@ -28,8 +28,8 @@ import {
   poolSql,
   readPartitionCursor,
   redemptionOutboxRow,
-  type Sql,
   type StoredIdempotency,
+  type TransactionSql,
   toReservationView,
   withPgTransaction,
   writeDecisions,
@@ -104,7 +104,7 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
    * their once-per-account campaigns (which can span partitions) are already locked.
    */
   async function decide(
-    tx: Sql,
+    tx: TransactionSql,
     items: readonly Sequenced[],
     candidates: readonly LockedCandidate[],
     cursors: readonly CursorMove[] = [],
@@ -113,7 +113,7 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
     const decisions = new Map<string, ReservationDecision>();
     if (items.length === 0) {
       if (cursors.length > 0)
-        await writeDecisions(tx, { reservations: [], outbox: [], idempotency: [], cursors });
+        tx.commitAfter(writeDecisions(tx, { reservations: [], outbox: [], idempotency: [], cursors }));
       return decisions;
     }
     const candidatesByKey = groupBy(
@@ -231,8 +231,9 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
       }
     }
 
-    await writeDecisions(tx, { reservations, outbox, idempotency: idempotencyRows, cursors });
-    // After the batch's rows are written: the windows' counts include this batch.
+    // The COMMIT may go out right behind the write; statements run in the order sent, so the
+    // alert windows counted next include this batch.
+    tx.commitAfter(writeDecisions(tx, { reservations, outbox, idempotency: idempotencyRows, cursors }));
     await raiseLeakAlerts(tx, codeDecisions, options.outsideGroupsAlert, now);
     return decisions;
   }
