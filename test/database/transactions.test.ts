@@ -79,6 +79,17 @@ describe.each(["pipelined", "plain"] as const)("withPgTransaction on a %s pool",
     expect(await rows()).toEqual([1, 2, 4]);
   });
 
+  it("reports a statement handed to commitAfter that fails while `work` goes on as the cause", async () => {
+    const outcome = withPgTransaction(pools[mode].pool, async (tx) => {
+      tx.commitAfter(tx.query("INSERT INTO tx_probe VALUES (1)"));
+      // Time for the failure to come back while nothing awaits it (no unhandled rejection).
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await tx.query("SELECT 1");
+    });
+    await expect(outcome).rejects.toMatchObject({ code: "23505" });
+    expect(await rows()).toEqual([1, 2, 4]);
+  });
+
   it("does not commit when `work` swallowed a failed statement (PostgreSQL answers that COMMIT with ROLLBACK)", async () => {
     const outcome = withPgTransaction(pools[mode].pool, async (tx) => {
       await tx.query("INSERT INTO tx_probe VALUES (5)");

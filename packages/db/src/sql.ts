@@ -111,6 +111,8 @@ export async function withPgTransaction<T>(
       },
       commitAfter(pending) {
         unsettled.push(pending);
+        // Its failure is the transaction's (below); it must not count as unhandled meanwhile.
+        pending.catch(() => undefined);
       },
     };
     const result = await work(tx);
