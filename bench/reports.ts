@@ -13,6 +13,7 @@ import { createApiKey, createDatabase, explainReport, scansOf } from "@promo/db"
 import { freePort, REPO_ROOT, startService, waitForHttp } from "@promo/testing/processes";
 import { z } from "zod";
 import { createBenchDatabase } from "./src/bench-database.ts";
+import { median } from "./src/load.ts";
 
 const env = parseEnv(
   z.object({
@@ -33,12 +34,6 @@ const runId = randomBytes(3).toString("hex");
 const benchDatabase = await createBenchDatabase(env.DATABASE_URL, `promo_bench_reports_${runId}`);
 const processes: ReturnType<typeof startService>[] = [];
 const database = createDatabase({ databaseUrl: benchDatabase.url });
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
 
 try {
   const store = await database.prisma.store.create({ data: { slug: "bench", name: "Bench" } });

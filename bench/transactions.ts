@@ -11,6 +11,7 @@ import { createDatabase, type Database, withPgTransaction } from "@promo/db";
 import { REPO_ROOT } from "@promo/testing/processes";
 import { z } from "zod";
 import { createBenchDatabase } from "./src/bench-database.ts";
+import { median } from "./src/load.ts";
 
 const env = parseEnv(
   z.object({
@@ -61,8 +62,6 @@ try {
   await benchDatabase.drop();
 }
 
-const median = (values: readonly number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const plain = median(perTransactionMicros.plain);
 const pipelined = median(perTransactionMicros.pipelined);
 console.log(
