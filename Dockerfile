@@ -34,6 +34,8 @@ RUN npm run db:generate
 # The processes run their TypeScript with node's tsx loader (installed above with the dev tools), so
 # SIGTERM reaches the process itself and its graceful shutdown; they only read /app (owned by root).
 ENV NODE_ENV=production
+# V8 flags as in the services' `npm start` scripts (see SERVICE_NODE_FLAGS in packages/testing).
+ENV NODE_OPTIONS=--max-semi-space-size=32
 USER node
 EXPOSE 3000
 CMD ["node", "--import", "tsx", "services/gateway/src/main.ts"]

@@ -19,7 +19,20 @@ export type ServiceProcess = {
   kill(signal?: NodeJS.Signals): Promise<void>;
 };
 
-/** Starts one of the services (`services/<name>/src/main.ts`) as a child process with the given env. */
+/**
+ * V8 flags every service runs with, here as in the services' `npm start` scripts and the Dockerfile's
+ * NODE_OPTIONS (processes.test.ts checks that they agree). A 32 MB semi-space (V8's default is 16 MB
+ * on 64-bit) lets a request's objects die young: under a flash sale a reservation lives about 40 ms
+ * while 128 others are in flight, and with the default young generation they survive scavenges and
+ * get promoted. Measured side by side (README, Benchmarks): the gateway's CPU per flash-sale
+ * reservation 17 % lower, its peak RSS 287 MB instead of 416 MB.
+ */
+export const SERVICE_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=32"];
+
+/**
+ * Starts one of the services (`services/<name>/src/main.ts`) as a child process with the given env;
+ * `nodeFlags` come after SERVICE_NODE_FLAGS, so they can override them.
+ */
 export function startService(
   name: string,
   env: Record<string, string>,
@@ -28,7 +41,7 @@ export function startService(
 ): ServiceProcess {
   const child = spawn(
     process.execPath,
-    ["--import", TSX_LOADER, ...nodeFlags, `${REPO_ROOT}services/${name}/src/main.ts`],
+    ["--import", TSX_LOADER, ...SERVICE_NODE_FLAGS, ...nodeFlags, `${REPO_ROOT}services/${name}/src/main.ts`],
     {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
