@@ -102,14 +102,15 @@ try {
         ...(velocityLimit ? { velocityLimit, velocityWindowSeconds: 3_600 } : {}),
       },
     });
-  const flash = await campaign("Flash", FLASH_LIMIT, true, env.BENCH_VELOCITY_LIMIT);
-  await database.prisma.code.create({
-    data: { storeId: store.id, campaignId: flash.id, code: "FLASH11", codeKey: "FLASH11", source: "single" },
-  });
-  const coldSale = await campaign("Cold sale", FLASH_LIMIT, true, env.BENCH_VELOCITY_LIMIT);
-  await database.prisma.code.create({
-    data: { storeId: store.id, campaignId: coldSale.id, code: "COLD11", codeKey: "COLD11", source: "single" },
-  });
+  /** A flash sale's code: limit 11, once per account, on a campaign of its own. */
+  const saleCode = async (name: string, code: string) => {
+    const sale = await campaign(name, FLASH_LIMIT, true, env.BENCH_VELOCITY_LIMIT);
+    await database.prisma.code.create({
+      data: { storeId: store.id, campaignId: sale.id, code, codeKey: code, source: "single" },
+    });
+  };
+  await saleCode("Flash", "FLASH11");
+  await saleCode("Cold sale", "COLD11");
   await database.pool.query(
     "INSERT INTO bench_code_counter (code, usage_limit) VALUES ('FLASH11', $1), ('FLASH11RULES', $1)",
     [FLASH_LIMIT],

@@ -76,26 +76,25 @@ export type TransactionSql = Sql & {
 };
 
 /**
- * Runs `work` in one pg transaction on a pooled connection (COMMIT, or ROLLBACK on error). On a
- * pipelined pool (`createDatabase({ pipeline: true })`) the transaction costs no round trips of its
- * own: BEGIN is sent with the first statement, whose answer then also waits for BEGIN's (so nothing
- * can run outside the transaction once a BEGIN failed), and COMMIT goes out behind the statements
- * handed to `commitAfter`. PostgreSQL answers the COMMIT of a failed transaction with a ROLLBACK
- * tag, not an error, so that tag is checked too.
+ * Runs `work` in one pg transaction on a pooled connection (COMMIT, or ROLLBACK on error). pg sends
+ * a connection's statements in the order they are made; on a pipelined pool
+ * (`createDatabase({ pipeline: true })`) without waiting for earlier answers, so the transaction
+ * costs no round trips of its own: BEGIN goes out with the first statement, whose answer also waits
+ * for BEGIN's (so nothing can run outside the transaction once a BEGIN failed), and COMMIT goes out
+ * behind the statements handed to `commitAfter`. On a plain pool the same calls cost a round trip
+ * each. PostgreSQL answers the COMMIT of a failed transaction with a ROLLBACK tag, not an error, so
+ * that tag is checked too.
  */
 export async function withPgTransaction<T>(
   pool: pg.Pool,
   work: (sql: TransactionSql) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
-  const unsettled: Promise<unknown>[] = [];
+  const begin = client.query("BEGIN");
+  const unsettled: Promise<unknown>[] = [begin];
+  // A failure of BEGIN surfaces through the first statement's answer and the commit, not as unhandled.
+  begin.catch(() => undefined);
   try {
-    const begin = client.query("BEGIN");
-    if (client.pipeline) {
-      unsettled.push(begin);
-      // Its failure surfaces through the first statement's answer (and the commit), not as unhandled.
-      begin.catch(() => undefined);
-    } else await begin;
     const statements = poolSql(client);
     const tx: TransactionSql = {
       async query<Row extends Record<string, unknown>>(
@@ -103,8 +102,6 @@ export async function withPgTransaction<T>(
         values?: readonly unknown[],
         options?: QueryOptions,
       ) {
-        // Without a pipeline, pg sends one statement at a time: wait for those handed to commitAfter.
-        if (!client.pipeline) await Promise.all(unsettled);
         const answer = statements.query<Row>(text, values, options);
         await Promise.all([begin, answer]);
         return answer;
@@ -116,7 +113,6 @@ export async function withPgTransaction<T>(
       },
     };
     const result = await work(tx);
-    if (!client.pipeline) await Promise.all(unsettled);
     const [committed] = await Promise.all([client.query("COMMIT"), ...unsettled]);
     if (committed.command !== "COMMIT")
       throw new Error(`transaction ended with ${committed.command}, not COMMIT`);
