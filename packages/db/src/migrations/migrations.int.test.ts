@@ -131,6 +131,11 @@ describe("schema drift", () => {
     await applyMigrations({ databaseUrl: database.url, migrationsDir: MIGRATIONS_DIR });
     const changes = [
       `DROP INDEX "reservation_code_id_status_idx"`,
+      `DROP INDEX "reservation_status_expires_at_idx";
+       CREATE INDEX "reservation_status_expires_at_idx" ON "reservation"("status", "expires_at")`,
+      `DROP INDEX "reservation_store_id_order_number_idx";
+       CREATE INDEX "reservation_store_id_order_number_idx" ON "reservation"("store_id", "order_number")
+         WHERE order_number IS NOT NULL AND store_id IS NOT NULL`,
       `ALTER INDEX "store_slug_key" RENAME TO "store_slug_unique"`,
       `ALTER TABLE "campaign" ALTER COLUMN "name" DROP NOT NULL`,
       `ALTER TABLE "campaign" ALTER COLUMN "priority" SET DEFAULT 1`,

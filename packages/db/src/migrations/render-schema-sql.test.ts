@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { addDatasourceUrl, extractSchemaSql, renderPrismaConfig } from "./render-schema-sql.ts";
+import {
+  addDatasourceUrl,
+  addIndexPredicates,
+  extractSchemaSql,
+  renderPrismaConfig,
+  withoutPartialIndexes,
+} from "./render-schema-sql.ts";
 
 const SCHEMA = `// datasource db { is only mentioned in this comment }
 generator client {
@@ -68,5 +74,74 @@ describe("renderPrismaConfig", () => {
     expect(config).toContain("experimental: { adapter: true }");
     expect(config).toContain('connectionString: "postgresql://u:p\\"w@h/db"');
     expect(config).toContain("allowExitOnIdle: true");
+  });
+});
+
+const PARTIAL = `generator client {
+  provider        = "prisma-client"
+  previewFeatures = ["views", "partialIndexes"]
+}
+
+model Hold {
+  id      String  @id
+  status  String
+  expires DateTime?
+  note    String?
+
+  @@index([status])
+  @@index([status, expires], map: "hold_live_idx", where: raw("status IN ('A', 'B')"))
+  @@unique([note], map: "hold_note_key", where: raw("note <> \\"x\\" AND note IS NOT NULL"))
+}
+`;
+
+describe("withoutPartialIndexes", () => {
+  it("removes the where arguments and the preview feature, and returns the predicates by index name", () => {
+    const { schema, partialIndexes } = withoutPartialIndexes(PARTIAL);
+    expect(partialIndexes).toEqual([
+      { name: "hold_live_idx", predicate: "status IN ('A', 'B')" },
+      { name: "hold_note_key", predicate: 'note <> "x" AND note IS NOT NULL' },
+    ]);
+    expect(schema).toBe(
+      PARTIAL.replace('["views", "partialIndexes"]', '["views"]')
+        .replace(`, where: raw("status IN ('A', 'B')")`, "")
+        .replace(String.raw`, where: raw("note <> \"x\" AND note IS NOT NULL")`, ""),
+    );
+    expect(schema).not.toContain("where:");
+  });
+
+  it("drops a preview feature list left empty, and leaves a schema without partial indexes alone", () => {
+    const only = PARTIAL.replace('"views", ', "");
+    expect(withoutPartialIndexes(only).schema).not.toContain("previewFeatures");
+    expect(withoutPartialIndexes(SCHEMA)).toEqual({ schema: SCHEMA, partialIndexes: [] });
+  });
+
+  it("refuses a partial index without map, naming it", () => {
+    expect(() =>
+      withoutPartialIndexes('model A {\n  x Int @id\n  @@index([x], where: raw("x > 0"))\n}\n'),
+    ).toThrow(/partial index needs map: .*@@index\(\[x\]/);
+  });
+});
+
+describe("addIndexPredicates", () => {
+  const sql =
+    '-- CreateIndex\nCREATE INDEX "hold_status_idx" ON "hold"("status");\n\n-- CreateIndex\nCREATE INDEX "hold_live_idx" ON "hold"("status", "expires");\n\n-- CreateIndex\nCREATE UNIQUE INDEX "hold_note_key" ON "hold"("note");\n';
+
+  it("appends each predicate to its own statement only", () => {
+    expect(
+      addIndexPredicates(sql, [
+        { name: "hold_live_idx", predicate: "status IN ('A', 'B')" },
+        { name: "hold_note_key", predicate: "note IS NOT NULL" },
+      ]),
+    ).toBe(
+      sql
+        .replace('("status", "expires");', `("status", "expires") WHERE status IN ('A', 'B');`)
+        .replace('("note");', '("note") WHERE note IS NOT NULL;'),
+    );
+  });
+
+  it("refuses a predicate whose index the SQL does not create", () => {
+    expect(() => addIndexPredicates(sql, [{ name: "hold_live", predicate: "true" }])).toThrow(
+      /no CREATE INDEX "hold_live"/,
+    );
   });
 });

@@ -35,6 +35,64 @@ export function addDatasourceUrl(schema: string, variable = "DATABASE_URL"): str
   return schema.slice(0, block.index) + patched + schema.slice(block.index + block[0].length);
 }
 
+/** A partial index of the schema: its name (`map:`) and its predicate (`where: raw("...")`). */
+export type PartialIndex = { name: string; predicate: string };
+
+const PRISMA_STRING = String.raw`"((?:[^"\\]|\\.)*)"`;
+const WHERE_ARGUMENT = new RegExp(String.raw`\s*,\s*where:\s*raw\(\s*${PRISMA_STRING}\s*\)`);
+const MAP_ARGUMENT = new RegExp(String.raw`\bmap:\s*${PRISMA_STRING}`);
+
+function unescapePrismaString(text: string): string {
+  return text.replace(/\\(.)/g, "$1");
+}
+
+/**
+ * Prisma 6.19 knows no partial indexes (Prisma 7's `partialIndexes` preview feature:
+ * `@@index([...], map: "name", where: raw("predicate"))`). Returns the schema Prisma 6 can read,
+ * without the `where:` arguments and without the preview feature, and the partial indexes, whose
+ * predicates addIndexPredicates puts back into the SQL. A partial index must name itself with
+ * `map:`: that name is how its statement is found.
+ */
+export function withoutPartialIndexes(schema: string): { schema: string; partialIndexes: PartialIndex[] } {
+  const partialIndexes: PartialIndex[] = [];
+  const lines = schema.split("\n").map((line) => {
+    const where = WHERE_ARGUMENT.exec(line);
+    if (!where || !/^\s*@@(index|unique)\(/.test(line)) return line;
+    const map = MAP_ARGUMENT.exec(line);
+    if (!map) throw new Error(`a partial index needs map: "<name>" (${line.trim()})`);
+    partialIndexes.push({
+      name: unescapePrismaString(map[1] ?? ""),
+      predicate: unescapePrismaString(where[1] ?? ""),
+    });
+    return line.slice(0, where.index) + line.slice(where.index + where[0].length);
+  });
+  const withoutFeature = lines
+    .join("\n")
+    .replace(/^(\s*previewFeatures\s*=\s*\[)([^\]]*)\]/m, (_whole, start: string, list: string) => {
+      const kept = list
+        .split(",")
+        .map((feature) => feature.trim())
+        .filter((feature) => feature !== "" && feature !== '"partialIndexes"');
+      return `${start}${kept.join(", ")}]`;
+    })
+    .replace(/^\s*previewFeatures\s*=\s*\[\]\s*\n/m, "");
+  return { schema: withoutFeature, partialIndexes };
+}
+
+/** Appends each partial index's predicate to its CREATE INDEX statement (found by name). */
+export function addIndexPredicates(sql: string, partialIndexes: readonly PartialIndex[]): string {
+  return partialIndexes.reduce((text, index) => {
+    const statement = new RegExp(`^(CREATE (?:UNIQUE )?INDEX "${escapeRegExp(index.name)}" ON [^;]*);`, "m");
+    if (!statement.test(text))
+      throw new Error(`the SQL has no CREATE INDEX "${index.name}" for its predicate`);
+    return text.replace(statement, (_whole, create: string) => `${create} WHERE ${index.predicate};`);
+  }, sql);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 /**
  * The SQL of `prisma migrate diff --from-empty --script` without what is not ours to create:
  * the `public` schema exists in every database (its `-- CreateSchema` statement is dropped), and
@@ -87,7 +145,9 @@ function runNode(
  * The SQL that builds `schemaPath` from an empty database, as `prisma migrate diff --from-empty
  * --to-schema-datamodel <schema> --script` prints it, without the `public` schema creation. Runs
  * Prisma 6.19's Wasm schema engine (`engine: "js"`) offline in a temporary folder (removed after):
- * Prisma 7's CLI would download a native engine. Throws with the CLI's output when it fails.
+ * Prisma 7's CLI would download a native engine. Partial indexes, which Prisma 6.19 cannot read,
+ * are rendered without their predicates and the predicates added after (withoutPartialIndexes).
+ * Throws with the CLI's output when it fails.
  */
 export async function renderSchemaSql(options: RenderSchemaSqlOptions): Promise<string> {
   const cli = join(options.repoRoot, PRISMA_6_CLI);
@@ -98,7 +158,10 @@ export async function renderSchemaSql(options: RenderSchemaSqlOptions): Promise<
   ] as const) {
     if (!existsSync(path)) throw new Error(`${path} not found: install the dev dependency ${alias}`);
   }
-  const schema = addDatasourceUrl(readFileSync(options.schemaPath, "utf8"));
+  const { schema: prisma6Schema, partialIndexes } = withoutPartialIndexes(
+    readFileSync(options.schemaPath, "utf8"),
+  );
+  const schema = addDatasourceUrl(prisma6Schema);
   const dir = mkdtempSync(join(tmpdir(), "promo-schema-sql-"));
   try {
     writeFileSync(join(dir, "schema.prisma"), schema);
@@ -140,7 +203,7 @@ export async function renderSchemaSql(options: RenderSchemaSqlOptions): Promise<
       },
     );
     if (!existsSync(output)) throw new Error("prisma migrate diff succeeded but wrote no SQL");
-    return extractSchemaSql(readFileSync(output, "utf8"));
+    return addIndexPredicates(extractSchemaSql(readFileSync(output, "utf8")), partialIndexes);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
