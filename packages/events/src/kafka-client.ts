@@ -1,17 +1,29 @@
 import { Kafka, type LogEntry, logLevel } from "kafkajs";
 
-export type KafkaLog = (
-  level: "error" | "warn" | "info" | "debug",
-  message: string,
-  extra: Record<string, unknown>,
-) => void;
+export type KafkaLog = (level: KafkaLogLevel, message: string, extra: Record<string, unknown>) => void;
 
-const LEVELS: Record<number, "error" | "warn" | "info" | "debug"> = {
+const LEVELS: Record<number, KafkaLogLevel> = {
   [logLevel.ERROR]: "error",
   [logLevel.WARN]: "warn",
   [logLevel.INFO]: "info",
   [logLevel.DEBUG]: "debug",
 };
+
+export type KafkaLogLevel = "error" | "warn" | "info" | "debug";
+
+/**
+ * The level a kafkajs log entry is written at. kafkajs logs every error answer of a broker
+ * ("Response <request>" from its Connection) at ERROR before it decides whether to retry: a fresh
+ * broker answers "The coordinator is loading" for a few seconds, and the client retries and goes
+ * on. Those lines are warnings: what kafkajs gives up on reaches the caller (the relay logs its
+ * failed round and retries it; a consumer's crash is logged by kafkajs, at error).
+ */
+export function kafkaLogLevel(entry: Pick<LogEntry, "namespace" | "level" | "log">): KafkaLogLevel {
+  const level = LEVELS[entry.level] ?? "info";
+  if (level === "error" && entry.namespace === "Connection" && entry.log.message.startsWith("Response "))
+    return "warn";
+  return level;
+}
 
 export function createKafka(options: {
   brokers: readonly string[];
@@ -29,7 +41,7 @@ export function createKafka(options: {
     logCreator: () => (entry: LogEntry) => {
       if (!log) return;
       const { message, ...extra } = entry.log;
-      log(LEVELS[entry.level] ?? "info", `kafka: ${message}`, { namespace: entry.namespace, ...extra });
+      log(kafkaLogLevel(entry), `kafka: ${message}`, { namespace: entry.namespace, ...extra });
     },
   });
 }
