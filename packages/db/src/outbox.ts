@@ -73,11 +73,17 @@ export async function markOutboxPublished(sql: Sql, ids: readonly string[], now:
   await sql.query(`UPDATE outbox_event SET published_at = $2 WHERE id = ANY($1::bigint[])`, [[...ids], now]);
 }
 
-/** Published rows older than `before` are only history: removed in chunks. */
+/**
+ * Published rows older than `before` are only history: removed in chunks, from the `limit` oldest
+ * rows by id (the relay publishes in id order, so history is the head of the table; reading the
+ * head by primary key costs the same however large the table, and needs no index on published_at).
+ */
 export async function deletePublishedOutbox(sql: Sql, before: Date, limit = 10_000): Promise<number> {
   const { rows } = await sql.query<{ deleted: number }>(
-    `WITH old AS (
-       SELECT id FROM outbox_event WHERE published_at IS NOT NULL AND published_at < $1 ORDER BY id LIMIT $2
+    `WITH head AS (
+       SELECT id, published_at FROM outbox_event ORDER BY id LIMIT $2
+     ), old AS (
+       SELECT id FROM head WHERE published_at < $1
      ), gone AS (DELETE FROM outbox_event o USING old WHERE o.id = old.id RETURNING 1)
      SELECT count(*)::int AS deleted FROM gone`,
     [before, limit],
