@@ -25,6 +25,17 @@ export type OutboxRelayDeps = {
 
 const RETRY_MAX_MS = 5_000;
 const CLEANUP_EVERY_MS = 60_000;
+const CLEANUP_CHUNK = 10_000;
+
+/**
+ * When the next cleanup of published history is due, after one that removed `deleted` rows at
+ * `now`: in a minute, or at once (the next round) when it removed a full chunk, since more history
+ * is then waiting. One chunk a minute would let the outbox grow without end beyond about 167
+ * events per second.
+ */
+export function nextCleanupDue(now: number, deleted: number, chunk = CLEANUP_CHUNK): number {
+  return deleted >= chunk ? now : now + CLEANUP_EVERY_MS;
+}
 
 /**
  * Publishes outbox rows to Kafka in id order, keyed by code, then marks them published. At least
@@ -42,7 +53,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
   let loop: Promise<void> | null = null;
   let leader: pg.Client | null = null;
   let producer: Producer | null = null;
-  let lastCleanup = 0;
+  let cleanupDue = 0;
   let published = 0;
 
   async function becomeLeader(): Promise<pg.Client | null> {
@@ -111,12 +122,13 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
       );
       published += events.length;
     }
-    if (Date.now() - lastCleanup > CLEANUP_EVERY_MS) {
-      lastCleanup = Date.now();
+    if (Date.now() >= cleanupDue) {
       const deleted = await deletePublishedOutbox(
         sql,
         new Date(deps.clock().getTime() - settings.retentionMs),
+        CLEANUP_CHUNK,
       );
+      cleanupDue = nextCleanupDue(Date.now(), deleted);
       if (deleted > 0) logger.info({ deleted }, "removed old published outbox rows");
     }
     return events.length;
