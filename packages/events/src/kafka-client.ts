@@ -1,5 +1,7 @@
 import { Kafka, type LogEntry, logLevel } from "kafkajs";
 
+export type KafkaLogLevel = "error" | "warn" | "info" | "debug";
+
 export type KafkaLog = (level: KafkaLogLevel, message: string, extra: Record<string, unknown>) => void;
 
 const LEVELS: Record<number, KafkaLogLevel> = {
@@ -8,8 +10,6 @@ const LEVELS: Record<number, KafkaLogLevel> = {
   [logLevel.INFO]: "info",
   [logLevel.DEBUG]: "debug",
 };
-
-export type KafkaLogLevel = "error" | "warn" | "info" | "debug";
 
 /**
  * The level a kafkajs log entry is written at. kafkajs logs every error answer of a broker
