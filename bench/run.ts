@@ -7,9 +7,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { DatabaseUrlSchema, KafkaBrokersSchema, parseEnv, RedisUrlSchema } from "@promo/config";
-import { createApiKey, createDatabase } from "@promo/db";
+import { createApiKey, createDatabase, measureOutboxLag, poolSql } from "@promo/db";
+import { createKafka } from "@promo/events";
 import { freePort, REPO_ROOT, startService, waitForHttp } from "@promo/testing/processes";
 import { Redis } from "ioredis";
+import pg from "pg";
 import { z } from "zod";
 import { createBenchDatabase } from "./src/bench-database.ts";
 import { commandCpuSeconds, machineCpu, machineLoadBetween, processCpuSeconds } from "./src/cpu.ts";
@@ -42,6 +44,11 @@ const env = parseEnv(
     BENCH_KEEP_DATABASE: z.enum(["true", "false"]).default("false"),
     /** The gateway's per-account guess limit (README "Misuse monitoring"): on (default) or off. */
     BENCH_GUESS_LIMIT: z.enum(["on", "off"]).default("on"),
+    /**
+     * Also run the outbox relay, publishing every scenario's events to Kafka (topics of the run's
+     * own, deleted afterwards) as production does; its CPU and the broker's are printed too.
+     */
+    BENCH_RELAY: z.enum(["true", "false"]).default("false"),
     /** Monitor the flash and steady campaigns' velocity (leak alerts), this limit per hour; unset: off. */
     BENCH_VELOCITY_LIMIT: z.coerce.number().int().positive().optional(),
   }),
@@ -58,6 +65,11 @@ const FLASH_LIMIT = 11;
 const runId = randomBytes(3).toString("hex");
 const dbName = `promo_bench_${runId}`;
 const prefix = `bench-${runId}`;
+/** The relay's topics (BENCH_RELAY), named for this run. */
+const relayTopics = {
+  TOPIC_REDEMPTIONS: `${prefix}.promo.redemptions`,
+  TOPIC_ALERTS: `${prefix}.promo.alerts`,
+};
 
 function shuffle<T>(values: T[], seed: number): T[] {
   let state = seed;
@@ -74,6 +86,8 @@ const cart = { currency: "TWD", items: [{ productId: "P-1", unitPrice: 990, quan
 const benchDatabase = await createBenchDatabase(env.DATABASE_URL, dbName);
 const benchUrl = benchDatabase.url;
 const processes: ReturnType<typeof startService>[] = [];
+/** Reads the outbox's backlog (BENCH_RELAY). */
+const outboxPool = new pg.Pool({ connectionString: benchUrl, max: 1 });
 try {
   const database = createDatabase({ databaseUrl: benchUrl });
   await database.pool.query(BENCH_TABLES_SQL);
@@ -174,6 +188,20 @@ try {
       ),
     );
   }
+  if (env.BENCH_RELAY === "true")
+    processes.push(
+      startService("outbox-relay", { ...serviceEnv, ...relayTopics }, "relay", serviceNodeFlags),
+    );
+  /** With the relay: ms from now until the outbox has no unpublished row (the scenario's events are out). */
+  const relayCatchUp = async (): Promise<number | null> => {
+    if (env.BENCH_RELAY === "false") return null;
+    const started = performance.now();
+    while ((await measureOutboxLag(poolSql(outboxPool), new Date())).pending > 0) {
+      if (performance.now() - started > 120_000) throw new Error("the relay did not catch up in 120 s");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return performance.now() - started;
+  };
   const origin = `http://127.0.0.1:${port}`;
   await waitForHttp(`${origin}/healthz`, gateway);
   // Where a reservation's time goes, from the services' own histograms (means per scenario).
@@ -287,9 +315,12 @@ try {
     const cpuBefore = await processCpuSeconds(processes);
     const redisBefore = commandCpuSeconds("redis-server");
     const postgresBefore = commandCpuSeconds("postgres");
+    const kafkaBefore = commandCpuSeconds("java");
     const ownBefore = process.cpuUsage();
     const machineBefore = machineCpu();
     const summary = summarize(scenario.name, await load(scenario.path, scenario.body));
+    // The scenario's CPU includes the relay publishing its last events after the last answer.
+    const catchUpMs = await relayCatchUp();
     const cpuAfter = await processCpuSeconds(processes);
     const own = process.cpuUsage(ownBefore);
     const machine = machineLoadBetween(machineBefore, machineCpu());
@@ -299,8 +330,12 @@ try {
       ),
       `redis ${(commandCpuSeconds("redis-server") - redisBefore).toFixed(1)}s`,
       `postgres ${(commandCpuSeconds("postgres") - postgresBefore).toFixed(1)}s`,
+      ...(env.BENCH_RELAY === "true"
+        ? [`kafka ${(commandCpuSeconds("java") - kafkaBefore).toFixed(1)}s`]
+        : []),
       `load generator ${((own.user + own.system) / 1e6).toFixed(1)}s`,
       `machine ${Math.round(machine.busy * 100)} % busy of ${availableParallelism()} cores (steal ${Math.round(machine.steal * 100)} %)`,
+      ...(catchUpMs === null ? [] : [`relay caught up ${catchUpMs.toFixed(0)} ms after the last answer`]),
     ].join(", ");
     const stagesAfter = await readStages();
     const redisCallsAfter = await readRedisCalls(statsRedis);
@@ -413,6 +448,15 @@ try {
   }
 } finally {
   await Promise.all(processes.map((child) => child.stop()));
+  await outboxPool.end();
+  if (env.BENCH_RELAY === "true") {
+    const admin = createKafka({ brokers: env.KAFKA_BROKERS, clientId: `bench-${runId}` }).admin();
+    await admin
+      .connect()
+      .then(() => admin.deleteTopics({ topics: Object.values(relayTopics) }))
+      .catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
   const redis = new Redis(env.REDIS_URL);
   let cursor = "0";
   do {
