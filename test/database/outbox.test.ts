@@ -12,28 +12,10 @@ import {
 } from "@promo/db";
 import { createTestContext, type SeededStore, seedStore, type TestContext } from "@promo/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type AnalyzedNode, analyzedPlans, rowsTouched } from "../support/plans.ts";
 
 let ctx: TestContext;
 let store: SeededStore;
-
-type AnalyzedNode = {
-  "Relation Name"?: string;
-  "Index Name"?: string;
-  "Actual Rows": number;
-  "Actual Loops": number;
-  "Rows Removed by Filter"?: number;
-  Plans?: AnalyzedNode[];
-};
-
-/** Rows every scan of outbox_event or one of its indexes produced or threw away. */
-function outboxRowsTouched(node: AnalyzedNode): number {
-  const touchesOutbox =
-    node["Relation Name"] === "outbox_event" || (node["Index Name"] ?? "").startsWith("outbox_event_");
-  const own = touchesOutbox
-    ? (node["Actual Rows"] + (node["Rows Removed by Filter"] ?? 0)) * node["Actual Loops"]
-    : 0;
-  return own + (node.Plans ?? []).reduce((sum, child) => sum + outboxRowsTouched(child), 0);
-}
 
 function events(count: number, label: string): NewOutboxRow[] {
   return Array.from({ length: count }, (_, index) => ({
@@ -78,13 +60,8 @@ describe("the relay's read", () => {
     const pending = (await outboxIds()).filter((row) => !row.published).map((row) => row.id);
     expect(pending).toHaveLength(3);
 
-    const { rows } = await pool.query<{ "QUERY PLAN": [{ Plan: AnalyzedNode }] }>(
-      `EXPLAIN (ANALYZE, FORMAT JSON) SELECT id FROM outbox_event WHERE published_at IS NULL
-       ORDER BY outbox_event.id LIMIT 1000`,
-    );
-    const plan = rows[0]?.["QUERY PLAN"][0].Plan;
-    if (!plan) throw new Error("EXPLAIN returned no plan");
-    expect(outboxRowsTouched(plan)).toBe(3);
+    const plans = await analyzedPlans(pool, (explaining) => fetchUnpublishedOutbox(explaining, 1_000));
+    expect(rowsTouched(plans[0] as AnalyzedNode, "outbox_event")).toBe(3);
 
     const fetched = await fetchUnpublishedOutbox(sql, 1_000);
     expect(fetched.map((event) => event.id)).toEqual(pending);

@@ -5,9 +5,10 @@
 // commit got slower than the one before. Here the campaign already holds 5,000 attempts that the
 // statistics know nothing about, and the read of one batch of 54 accounts may touch only a few
 // rows per account. Rows are counted from EXPLAIN ANALYZE, not timed.
-import { findAccountHolds, loadDecisionState, poolSql, type Sql } from "@promo/db";
+import { findAccountHolds, loadDecisionState, poolSql } from "@promo/db";
 import { createTestContext, type SeededStore, seedStore, type TestContext } from "@promo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AnalyzedNode, analyzedPlans, rowsTouched } from "../support/plans.ts";
 
 const ATTEMPTS = 5_000;
 const WINNERS = 11;
@@ -16,30 +17,6 @@ let ctx: TestContext;
 let store: SeededStore;
 let campaignId: string;
 let codeId: string;
-
-type AnalyzedNode = {
-  "Node Type": string;
-  "Relation Name"?: string;
-  "Index Name"?: string;
-  "Actual Rows": number;
-  "Actual Loops": number;
-  "Rows Removed by Filter"?: number;
-  "Rows Removed by Index Recheck"?: number;
-  Plans?: AnalyzedNode[];
-};
-
-/** Rows (and index entries) every scan of a reservation relation or index produced or threw away. */
-function reservationRowsTouched(node: AnalyzedNode): number {
-  const touchesReservation =
-    node["Relation Name"] === "reservation" || (node["Index Name"] ?? "").startsWith("reservation_");
-  const own = touchesReservation
-    ? (node["Actual Rows"] +
-        (node["Rows Removed by Filter"] ?? 0) +
-        (node["Rows Removed by Index Recheck"] ?? 0)) *
-      node["Actual Loops"]
-    : 0;
-  return own + (node.Plans ?? []).reduce((sum, child) => sum + reservationRowsTouched(child), 0);
-}
 
 beforeAll(async () => {
   ctx = await createTestContext("decision-state-plan");
@@ -110,44 +87,19 @@ describe("the decision state of a long flash sale", () => {
     expect(state.expired).toEqual([]);
   });
 
-  /** The plans of the statements `read` sends, run with EXPLAIN ANALYZE in a transaction rolled back. */
-  async function analyzed(read: (sql: Sql) => Promise<unknown>): Promise<AnalyzedNode[]> {
-    const client = await ctx.db.database.pool.connect();
-    const plans: AnalyzedNode[] = [];
-    const explaining: Sql = {
-      async query(text, values) {
-        const { rows } = await client.query<{ "QUERY PLAN": [{ Plan: AnalyzedNode }] }>(
-          `EXPLAIN (ANALYZE, FORMAT JSON) ${text}`,
-          values as unknown[],
-        );
-        const plan = rows[0]?.["QUERY PLAN"][0]?.Plan;
-        if (plan) plans.push(plan);
-        return { rows: [] };
-      },
-    };
-    try {
-      await client.query("BEGIN");
-      await read(explaining);
-    } finally {
-      await client.query("ROLLBACK");
-      client.release();
-    }
-    return plans;
-  }
-
   it("reads a few rows per account of the batch, not the campaign's 5,000 attempts", async () => {
-    const plans = await analyzed((sql) => loadDecisionState(sql, nextBatch()));
+    const plans = await analyzedPlans(ctx.db.database.pool, (sql) => loadDecisionState(sql, nextBatch()));
     expect(plans).toHaveLength(1);
     // The 11 live holds counted and checked for expiry, and about one row per account of the batch.
-    expect(reservationRowsTouched(plans[0] as AnalyzedNode)).toBeLessThan(200);
+    expect(rowsTouched(plans[0] as AnalyzedNode, "reservation")).toBeLessThan(200);
   });
 
   it("reads the accounts' holds at checkout and on confirm the same way", async () => {
     const { accountIds, now } = nextBatch();
     const pairs = accountIds.map((accountId) => ({ campaignId, accountId }));
-    const plans = await analyzed((sql) => findAccountHolds(sql, pairs, now));
+    const plans = await analyzedPlans(ctx.db.database.pool, (sql) => findAccountHolds(sql, pairs, now));
     expect(plans).toHaveLength(1);
-    expect(reservationRowsTouched(plans[0] as AnalyzedNode)).toBeLessThan(100);
+    expect(rowsTouched(plans[0] as AnalyzedNode, "reservation")).toBeLessThan(100);
     const holds = await findAccountHolds(poolSql(ctx.db.database.pool), pairs, now);
     expect(holds.get(campaignId)?.size).toBe(4);
   });
