@@ -26,6 +26,23 @@ const env = parseEnv(
     KAFKA_BROKERS: KafkaBrokersSchema,
     BENCH_REQUESTS: z.coerce.number().int().positive().default(20_000),
     BENCH_CONNECTIONS: z.coerce.number().int().positive().default(128),
+    /**
+     * Also run the no-op endpoint and a flash sale (a fresh code each) at these connection counts
+     * (comma-separated, e.g. 256,512,1024), after the other scenarios, and compare the peaks.
+     */
+    BENCH_SWEEP: z
+      .string()
+      .default("")
+      .transform((list) => [
+        ...new Set(
+          list
+            .split(",")
+            .map((item) => item.trim())
+            .filter(Boolean)
+            .map(Number),
+        ),
+      ])
+      .pipe(z.array(z.number().int().positive())),
     BENCH_WORKERS: z.coerce.number().int().positive().default(1),
     BENCH_STEADY_CODES: z.coerce.number().int().positive().default(1_000),
     BENCH_WORKER_LOG_LEVEL: z.string().default("warn"),
@@ -81,6 +98,9 @@ function shuffle<T>(values: T[], seed: number): T[] {
   return values;
 }
 
+/** The flash sale's code for one connection count of BENCH_SWEEP. */
+const sweepCode = (connections: number) => `SWEEP${connections}`;
+
 const cart = { currency: "TWD", items: [{ productId: "P-1", unitPrice: 990, quantity: 1 }], shipping: 60 };
 
 const benchDatabase = await createBenchDatabase(env.DATABASE_URL, dbName);
@@ -125,6 +145,7 @@ try {
   };
   await saleCode("Flash", "FLASH11");
   await saleCode("Cold sale", "COLD11");
+  for (const connections of env.BENCH_SWEEP) await saleCode(`Sweep ${connections}`, sweepCode(connections));
   await database.pool.query(
     "INSERT INTO bench_code_counter (code, usage_limit) VALUES ('FLASH11', $1), ('FLASH11RULES', $1)",
     [FLASH_LIMIT],
@@ -220,16 +241,8 @@ try {
       ),
     ]);
   const headers = { authorization: `Bearer ${secret}` };
-  const load = (path: string, body: (index: number) => string, keepBodies = false) =>
-    runLoad({
-      origin,
-      path,
-      headers,
-      body,
-      total: env.BENCH_REQUESTS,
-      connections: env.BENCH_CONNECTIONS,
-      keepBodies,
-    });
+  const load = (path: string, body: (index: number) => string, connections: number) =>
+    runLoad({ origin, path, headers, body, total: env.BENCH_REQUESTS, connections });
 
   const accounts = Array.from({ length: env.BENCH_REQUESTS / 2 }, (_, index) => `account-${index}`);
   const flashOrder = shuffle([...accounts, ...accounts], 42);
@@ -267,7 +280,13 @@ try {
     Array.from({ length: env.BENCH_REQUESTS }, (_, index) => index),
     7,
   );
-  const scenarios: Array<{ key: string; name: string; path: string; body: (index: number) => string }> = [
+  const scenarios: Array<{
+    key: string;
+    name: string;
+    path: string;
+    body: (index: number) => string;
+    connections?: number;
+  }> = [
     { key: "noop", name: "(b) no-op endpoint", path: "/bench/noop", body: flashBody("FLASH11") },
     {
       key: "row-lock",
@@ -306,6 +325,25 @@ try {
         }),
     },
   ];
+  for (const connections of env.BENCH_SWEEP) {
+    scenarios.push(
+      {
+        key: `noop@${connections}`,
+        name: `(b) no-op endpoint, ${connections} connections`,
+        path: "/bench/noop",
+        body: flashBody(sweepCode(connections)),
+        connections,
+      },
+      {
+        key: `flash@${connections}`,
+        name: `flash sale, ${connections} connections`,
+        path: "/v1/reservations",
+        body: flashBody(sweepCode(connections)),
+        connections,
+      },
+    );
+    only.add(`noop@${connections}`).add(`flash@${connections}`);
+  }
   const results: Summary[] = [];
   const byKey = new Map<string, Summary>();
   const statsRedis = new Redis(env.REDIS_URL);
@@ -318,7 +356,10 @@ try {
     const kafkaBefore = commandCpuSeconds("java");
     const ownBefore = process.cpuUsage();
     const machineBefore = machineCpu();
-    const summary = summarize(scenario.name, await load(scenario.path, scenario.body));
+    const summary = summarize(
+      scenario.name,
+      await load(scenario.path, scenario.body, scenario.connections ?? env.BENCH_CONNECTIONS),
+    );
     // The scenario's CPU includes the relay publishing its last events after the last answer.
     const catchUpMs = await relayCatchUp();
     const cpuAfter = await processCpuSeconds(processes);
@@ -392,6 +433,9 @@ try {
     check.prisma.reservation.count({ where: { codeKey, status: "RESERVED" } });
   const reserved = await winners("FLASH11");
   const coldReserved = await winners("COLD11");
+  const sweepReserved = await Promise.all(
+    env.BENCH_SWEEP.map((connections) => winners(sweepCode(connections))),
+  );
   const rowLockWinners = await check.pool.query(
     "SELECT code, count(*)::int AS n FROM bench_reservation WHERE status = 'RESERVED' GROUP BY code ORDER BY code",
   );
@@ -410,11 +454,23 @@ try {
     const bottom = byKey.get(b);
     return top && bottom ? top.rps / bottom.rps : null;
   };
+  /** The fastest run of the no-op endpoint and of the (warm) flash sale, at whatever connection count. */
+  const peakOf = (kind: "noop" | "flash") =>
+    [...byKey]
+      .filter(([key]) => key === kind || key.startsWith(`${kind}@`))
+      .map(([, summary]) => summary)
+      .reduce<Summary | null>(
+        (best, summary) => (best === null || summary.rps > best.rps ? summary : best),
+        null,
+      );
+  const peaks = { noop: peakOf("noop"), flash: peakOf("flash") };
   const ratios = {
     flashVsRowLock: ratio("flash", "row-lock"),
     flashVsRowLockRules: ratio("flash", "row-lock-rules"),
     flashVsNoop: ratio("flash", "noop"),
     coldVsFlash: ratio("cold", "flash"),
+    peakFlashVsPeakNoop:
+      env.BENCH_SWEEP.length > 0 && peaks.noop && peaks.flash ? peaks.flash.rps / peaks.noop.rps : null,
   };
   console.log(table.join("\n"));
   const format = (value: number | null, digits: number) =>
@@ -422,11 +478,15 @@ try {
   console.log(
     `\nflash sale throughput: ${format(ratios.flashVsRowLock, 1)} (a), ${format(ratios.flashVsRowLockRules, 1)} (a'), ${format(ratios.flashVsNoop, 2)} (b); the cold sale ${format(ratios.coldVsFlash, 2)} of it`,
   );
+  if (ratios.peakFlashVsPeakNoop !== null && peaks.noop && peaks.flash)
+    console.log(
+      `peak against peak: flash sale ${peaks.flash.rps.toFixed(0)}/s (${peaks.flash.name}), no-op ${peaks.noop.rps.toFixed(0)}/s (${peaks.noop.name}): ${format(ratios.peakFlashVsPeakNoop, 2)} (b)`,
+    );
   for (const row of results) console.log(`cpu during ${row.name}: ${row.cpu}`);
   for (const row of results) if (row.stages) console.log(`mean times in ${row.name}: ${row.stages}`);
   const baselineWinners = rowLockWinners.rows.map((row) => `${row.code} ${row.n}`).join(", ");
   console.log(
-    `winners (limit ${FLASH_LIMIT}): this system ${reserved} (cold sale ${coldReserved}); baselines ${baselineWinners || "not run"}`,
+    `winners (limit ${FLASH_LIMIT}): this system ${reserved} (cold sale ${coldReserved}${env.BENCH_SWEEP.map((connections, index) => `, at ${connections} connections ${sweepReserved[index]}`).join("")}); baselines ${baselineWinners || "not run"}`,
   );
   mkdirSync(join(REPO_ROOT, "bench/results"), { recursive: true });
   writeFileSync(
@@ -440,6 +500,7 @@ try {
   for (const [key, decided] of [
     ["flash", reserved],
     ["cold", coldReserved],
+    ...env.BENCH_SWEEP.map((connections, index) => [`flash@${connections}`, sweepReserved[index]] as const),
   ] as const) {
     if (only.has(key) && decided !== FLASH_LIMIT) {
       console.error(`${key} sale decided ${decided} winners, expected ${FLASH_LIMIT}`);
