@@ -138,6 +138,26 @@ describe("Prometheus metrics after a burst", () => {
     expect(lags.every(([, value]) => value === 0)).toBe(true);
   });
 
+  it("leave the gateway's API port when METRICS_PORT gives /metrics a port of its own", async () => {
+    const metricsPort = await freePort();
+    const gateway = await system.startGateway("gateway-metrics-port", { METRICS_PORT: String(metricsPort) });
+    const answer = await api<{ error: { code: string } }>(
+      gateway.url,
+      system.store.keys.checkout,
+      "POST",
+      "/v1/reservations?wait=10000",
+      { code: "NOSUCHCODE", accountId: "metrics-port", cart: FLASH_CART },
+    );
+    expect(answer.body.error.code).toBe("CODE_NOT_FOUND");
+
+    const own = await scrape(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(sample(own, "promo_reservations_total{", 'outcome="CODE_NOT_FOUND"')).toBe(1);
+    expect(sample(own, "promo_process_resident_memory_bytes")).toBeGreaterThan(0);
+    const onApiPort = await fetch(`${gateway.url}/metrics`);
+    expect(onApiPort.status).toBe(404);
+    expect(((await onApiPort.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
+  });
+
   it("expose code job progress while a job runs and count it when it ends", async () => {
     const gateway = system.gateways[0]?.url ?? "";
     const campaignId = await createEmptyCampaign(gateway, system.store.keys.merchant, "Metrics generation");

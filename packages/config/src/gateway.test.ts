@@ -19,6 +19,12 @@ describe("gateway configuration", () => {
     ).toBe(0);
   });
 
+  it("serves /metrics on PORT unless METRICS_PORT names a port of its own", () => {
+    expect(parseEnv(GatewayEnvSchema, required).METRICS_PORT).toBe(0);
+    expect(parseEnv(GatewayEnvSchema, { ...required, METRICS_PORT: "9464" }).METRICS_PORT).toBe(9464);
+    expect(() => parseEnv(GatewayEnvSchema, { ...required, METRICS_PORT: "http" })).toThrow(/METRICS_PORT/);
+  });
+
   it("refuses a negative limit with the variable named", () => {
     expect(() => parseEnv(GatewayEnvSchema, { ...required, GUESS_LIMIT_PER_IP: "-1" })).toThrow(
       /GUESS_LIMIT_PER_IP/,

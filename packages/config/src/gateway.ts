@@ -4,6 +4,7 @@ import {
   DatabaseUrlSchema,
   KafkaBrokersSchema,
   LogLevelSchema,
+  MetricsPortSchema,
   PortSchema,
   PositiveIntSchema,
   RedisUrlSchema,
@@ -40,5 +41,10 @@ export const GatewayEnvSchema = ReservationQueueEnvSchema.extend({
   /** Serve the /bench baselines used by `npm run bench` (never in production). */
   ENABLE_BENCH_ROUTES: BooleanFlagSchema,
   LOG_LEVEL: LogLevelSchema,
+  /**
+   * A port of its own for GET /metrics, which then leaves the API port (404 there). 0: /metrics is
+   * served on PORT.
+   */
+  METRICS_PORT: MetricsPortSchema,
 }).transform((env) => ({ ...env, GUESS_LIMIT_PER_IP: env.GUESS_LIMIT_PER_IP ?? (env.TRUST_PROXY ? 50 : 0) }));
 export type GatewayEnv = z.output<typeof GatewayEnvSchema>;

@@ -94,11 +94,13 @@ export function createApp(deps: GatewayDeps) {
     openApiDocument ??= buildOpenApiDocument(app);
     return c.json(openApiDocument);
   });
-  // Prometheus scrapes without a key: keep this port on the internal network (README, Operations).
-  app.get("/metrics", async (c) => {
-    const { contentType, body } = await renderMetrics(deps.metrics.registry);
-    return c.body(body, 200, { "content-type": contentType });
-  });
+  // Prometheus scrapes without a key: keep this port on the internal network, or give /metrics a
+  // port of its own with METRICS_PORT (README, Operations).
+  if (deps.settings.metricsRoute)
+    app.get("/metrics", async (c) => {
+      const { contentType, body } = await renderMetrics(deps.metrics.registry);
+      return c.body(body, 200, { "content-type": contentType });
+    });
   app.notFound((c) => respondWithError(c, "NOT_FOUND", { path: c.req.path }));
   app.onError(handleError);
   return app;

@@ -15,7 +15,7 @@ export type ReadinessCheck = { name: string; check: () => Promise<boolean> };
 export type GatewayDeps = {
   database: Database;
   logger: Logger;
-  /** Prometheus series, served at /metrics. */
+  /** Prometheus series, served at /metrics (here, or on METRICS_PORT). */
   metrics: GatewayMetrics;
   readiness: readonly ReadinessCheck[];
   clock: () => Date;
@@ -40,5 +40,7 @@ export type GatewayDeps = {
     apiKeyCacheMs: number;
     /** Serve the /bench baselines (only for `npm run bench`). */
     benchRoutes: boolean;
+    /** Serve GET /metrics on this app's port (false when METRICS_PORT gives it a port of its own). */
+    metricsRoute: boolean;
   };
 };

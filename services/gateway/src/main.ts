@@ -4,7 +4,7 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { GatewayEnvSchema, parseEnv } from "@promo/config";
 import { createDatabase, ensureBootstrapKey, pingDatabase } from "@promo/db";
 import { isKafkaReachable } from "@promo/events";
-import { createLogger, redactUrl } from "@promo/observability";
+import { createLogger, redactUrl, serveMetrics } from "@promo/observability";
 import { createAttemptLimiter, createCodeJobsQueue, createRedisConnection } from "@promo/queue";
 import { createApp } from "./app.ts";
 import { createGatewayMetrics } from "./metrics.ts";
@@ -56,10 +56,11 @@ const dashboardQueues = [
   ...Array.from({ length: env.RESERVATION_PARTITIONS }, (_, partition) => queues.queueFor(partition)),
   codeJobs.queue,
 ];
+const metrics = createGatewayMetrics({ queues: () => dashboardQueues });
 const app = createApp({
   database,
   logger,
-  metrics: createGatewayMetrics({ queues: () => dashboardQueues }),
+  metrics,
   clock: () => new Date(),
   clientIp: (c) =>
     resolveClientIp(c, {
@@ -80,8 +81,11 @@ const app = createApp({
     importMaxBytes: env.IMPORT_MAX_BYTES,
     apiKeyCacheMs: env.API_KEY_CACHE_MS,
     benchRoutes: env.ENABLE_BENCH_ROUTES,
+    metricsRoute: env.METRICS_PORT === 0,
   },
 });
+const metricsServer =
+  env.METRICS_PORT > 0 ? await serveMetrics(metrics.registry, { port: env.METRICS_PORT, logger }) : null;
 
 const server = serve({ fetch: app.fetch, port: env.PORT }, (info) => {
   logger.info(
@@ -108,7 +112,7 @@ async function shutdown(signal: string): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   await dispatcher.flushAll();
   await closed;
-  await Promise.allSettled([pipeline.close(), codeJobs.close()]);
+  await Promise.allSettled([pipeline.close(), codeJobs.close(), metricsServer?.close()]);
   await Promise.allSettled([database.close(), redis.quit()]);
   logger.info("gateway stopped");
   process.exit(0);

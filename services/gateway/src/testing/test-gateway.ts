@@ -63,6 +63,7 @@ export async function createTestGateway(
       importMaxBytes: overrides.importMaxBytes ?? 10_485_760,
       apiKeyCacheMs: 0,
       benchRoutes: false,
+      metricsRoute: true,
     },
   };
   const app = createApp(deps);
