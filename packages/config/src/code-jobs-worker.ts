@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  BooleanFlagSchema,
   DatabaseUrlSchema,
   LogLevelSchema,
   MetricsPortSchema,
@@ -12,6 +13,8 @@ export const CodeJobsWorkerEnvSchema = ReservationQueueEnvSchema.pick({ QUEUE_PR
   DATABASE_URL: DatabaseUrlSchema,
   DATABASE_POOL_SIZE: PositiveIntSchema.default(4),
   REDIS_URL: RedisUrlSchema,
+  /** REDIS_URL is one node of a Redis Cluster (the client finds the others); false: a single Redis. */
+  REDIS_CLUSTER: BooleanFlagSchema,
   /** Jobs one process runs at once. */
   CODE_JOBS_CONCURRENCY: PositiveIntSchema.default(2),
   /** Codes generated and inserted per transaction (progress moves after each). */

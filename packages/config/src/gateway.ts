@@ -16,6 +16,8 @@ export const GatewayEnvSchema = ReservationQueueEnvSchema.extend({
   DATABASE_URL: DatabaseUrlSchema,
   DATABASE_POOL_SIZE: PositiveIntSchema.default(10),
   REDIS_URL: RedisUrlSchema,
+  /** REDIS_URL is one node of a Redis Cluster (the client finds the others); false: a single Redis. */
+  REDIS_CLUSTER: BooleanFlagSchema,
   KAFKA_BROKERS: KafkaBrokersSchema,
   /** When set: a store `default` exists with this key and every scope. */
   BOOTSTRAP_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  BooleanFlagSchema,
   DatabaseUrlSchema,
   LogLevelSchema,
   MetricsPortSchema,
@@ -22,6 +23,8 @@ export const ReservationWorkerEnvSchema = ReservationQueueEnvSchema.extend({
   DATABASE_URL: DatabaseUrlSchema,
   DATABASE_POOL_SIZE: PositiveIntSchema.default(10),
   REDIS_URL: RedisUrlSchema,
+  /** REDIS_URL is one node of a Redis Cluster (the client finds the others); false: a single Redis. */
+  REDIS_CLUSTER: BooleanFlagSchema,
   /** How long a RESERVED hold lasts before it expires (SPEC default 15 minutes). */
   RESERVATION_TTL_MS: PositiveIntSchema.default(15 * 60_000),
   /**

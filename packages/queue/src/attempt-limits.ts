@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis.ts";
 
 /**
  * Failed code attempts per account and per client IP, in Redis: one counter per subject and fixed
@@ -67,12 +67,12 @@ export function attemptKeys(prefix: string, subjects: AttemptSubjects, limits: A
 }
 
 /** Redis scripts by SHA (EVALSHA, loaded on first use): the script text is not sent every call. */
-type LimiterRedis = Redis & {
+type LimiterRedis = RedisConnection & {
   promoGuessCheck(keyCount: number, ...keysAndArgs: string[]): Promise<number[]>;
   promoGuessRecord(keyCount: number, ...keysAndArgs: string[]): Promise<number>;
 };
 
-function withLimiterScripts(redis: Redis): LimiterRedis {
+function withLimiterScripts(redis: RedisConnection): LimiterRedis {
   const scripted = redis as LimiterRedis;
   if (typeof scripted.promoGuessCheck !== "function") {
     redis.defineCommand("promoGuessCheck", { lua: CHECK_SCRIPT });
@@ -86,7 +86,11 @@ function withLimiterScripts(redis: Redis): LimiterRedis {
  * reservation path checks a whole batch at once); `blockedForMs` checks one subject, and checks
  * asked for in the same turn of the event loop go to Redis together.
  */
-export function createAttemptLimiter(options: { redis: Redis; prefix: string; limits: AttemptLimits }) {
+export function createAttemptLimiter(options: {
+  redis: RedisConnection;
+  prefix: string;
+  limits: AttemptLimits;
+}) {
   const { prefix, limits } = options;
   const redis = withLimiterScripts(options.redis);
   const waiting = new Map<string, PendingCheck[]>();

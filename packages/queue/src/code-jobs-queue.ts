@@ -1,12 +1,12 @@
 import { CODE_JOB_NAMES, CODE_JOBS_QUEUE, type CodeJobPayload, CodeJobPayloadSchema } from "@promo/contracts";
 import { type Job, Queue, Worker } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis.ts";
 
 /**
  * Producer side of the code jobs queue (generation, import). The job carries only a pointer to the
  * `job` row; PostgreSQL holds the state, so a job that runs twice resumes instead of redoing work.
  */
-export function createCodeJobsQueue(options: { connection: Redis; prefix: string }) {
+export function createCodeJobsQueue(options: { connection: RedisConnection; prefix: string }) {
   const queue = new Queue(CODE_JOBS_QUEUE, {
     connection: options.connection,
     prefix: options.prefix,
@@ -35,7 +35,7 @@ export type CodeJobsQueue = ReturnType<typeof createCodeJobsQueue>;
  * crashes the process.
  */
 export function createCodeJobsWorker(options: {
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   concurrency: number;
   lockMs: number;

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis.ts";
 
 const RAISE_FLOOR_SCRIPT = `
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -17,7 +17,7 @@ return current`;
  * and workers (which decide strictly in id order from that point) see no gap.
  */
 export async function ensureJobIdFloor(
-  redis: Redis,
+  redis: RedisConnection,
   idKey: string,
   readFloor: () => Promise<number>,
 ): Promise<void> {

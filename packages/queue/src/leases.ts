@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis.ts";
 
 const RENEW_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -18,7 +18,7 @@ return 0`;
  * other's partitions; correctness never depends on them (PostgreSQL fences every commit).
  */
 export async function acquireLease(
-  redis: Redis,
+  redis: RedisConnection,
   key: string,
   owner: string,
   ttlMs: number,
@@ -26,11 +26,16 @@ export async function acquireLease(
   return (await redis.set(key, owner, "PX", ttlMs, "NX")) === "OK";
 }
 
-export async function renewLease(redis: Redis, key: string, owner: string, ttlMs: number): Promise<boolean> {
+export async function renewLease(
+  redis: RedisConnection,
+  key: string,
+  owner: string,
+  ttlMs: number,
+): Promise<boolean> {
   return (await redis.eval(RENEW_SCRIPT, 1, key, owner, String(ttlMs))) === 1;
 }
 
-export async function releaseLease(redis: Redis, key: string, owner: string): Promise<void> {
+export async function releaseLease(redis: RedisConnection, key: string, owner: string): Promise<void> {
   await redis.eval(RELEASE_SCRIPT, 1, key, owner);
 }
 
@@ -38,7 +43,7 @@ const REGISTRY_TTL_FACTOR = 3;
 
 /** Heartbeat of a worker process; returns how many workers are alive (including this one). */
 export async function heartbeatWorker(
-  redis: Redis,
+  redis: RedisConnection,
   registryKey: string,
   workerId: string,
   now: number,
@@ -55,6 +60,10 @@ export async function heartbeatWorker(
   return Math.max(1, count);
 }
 
-export async function leaveRegistry(redis: Redis, registryKey: string, workerId: string): Promise<void> {
+export async function leaveRegistry(
+  redis: RedisConnection,
+  registryKey: string,
+  workerId: string,
+): Promise<void> {
   await redis.zrem(registryKey, workerId);
 }

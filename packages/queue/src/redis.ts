@@ -1,19 +1,50 @@
-import { Redis } from "ioredis";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
+
+/** A connection to one Redis server or to a Redis Cluster: every queue, lease and limit works on both. */
+export type RedisConnection = Redis | Cluster;
+
+/**
+ * Where Redis is. With `cluster`, `url` is any one node of a Redis Cluster: the client learns the
+ * others (and every move of a slot) from it. Every key the project writes carries a hash tag per
+ * partition, queue or store, so each script's keys live in one slot.
+ */
+export type RedisTarget = { url: string; cluster: boolean };
 
 /**
  * A Redis connection as BullMQ wants it. Workers and subscribers wait on Redis, so they get
  * `maxRetriesPerRequest: null` (never give up on a command, reconnect forever); producers fail
  * fast instead so an HTTP request is not held hostage by a dead Redis.
  */
-export function createRedisConnection(url: string, role: "producer" | "blocking", name?: string): Redis {
-  const redis = new Redis(url, {
+export function createRedisConnection(
+  target: RedisTarget,
+  role: "producer" | "blocking",
+  name?: string,
+): RedisConnection {
+  const options: RedisOptions = {
     maxRetriesPerRequest: role === "blocking" ? null : 2,
     enableOfflineQueue: true,
     connectionName: name,
     retryStrategy: (attempt) => Math.min(200 * attempt, 2_000),
-  });
+  };
+  const redis = target.cluster ? connectCluster(target.url, options) : new Redis(target.url, options);
   // Connection errors are reported by the clients using it (BullMQ emits them as "error");
   // without a listener ioredis would print them as unhandled.
   redis.on("error", () => undefined);
   return redis;
+}
+
+function connectCluster(url: string, options: RedisOptions): Cluster {
+  const seed = new URL(url);
+  const db = seed.pathname.replace(/^\//, "");
+  if (db !== "" && db !== "0") throw new Error(`a Redis Cluster has only database 0, not ${db} (REDIS_URL)`);
+  return new Cluster([{ host: seed.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(seed.port || 6379) }], {
+    enableOfflineQueue: true,
+    clusterRetryStrategy: (attempt) => Math.min(200 * attempt, 2_000),
+    redisOptions: {
+      ...options,
+      ...(seed.username ? { username: decodeURIComponent(seed.username) } : {}),
+      ...(seed.password ? { password: decodeURIComponent(seed.password) } : {}),
+      ...(seed.protocol === "rediss:" ? { tls: {} } : {}),
+    },
+  });
 }

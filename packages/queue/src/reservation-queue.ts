@@ -7,15 +7,15 @@ import {
   ReservationResultsMessageSchema,
 } from "@promo/contracts";
 import { type Job, Queue, Worker, type WorkerOptions } from "bullmq";
-import type { Redis } from "ioredis";
 import { ensureJobIdFloor } from "./id-floor.ts";
 import { partitionKey, reservationQueueName } from "./partitions.ts";
+import type { RedisConnection } from "./redis.ts";
 
 export const RESERVE_BATCH_JOB = "reserve-batch";
 const CATALOG_ENTRY = RESERVATION_QUEUE_CATALOG[RESERVE_BATCH_JOB];
 
 export type ReservationQueueOptions = {
-  connection: Redis;
+  connection: RedisConnection;
   /** Key prefix; tests use a unique one per file. */
   prefix: string;
   /** Last job id PostgreSQL recorded as decided for the partition (see ensureJobIdFloor). */
@@ -79,7 +79,7 @@ export function reservationResultsChannel(prefix: string, gatewayId: string): st
  * after their wait and the record in PostgreSQL has the decision.
  */
 export function subscribeReservationResults(options: {
-  connection: Redis;
+  connection: RedisConnection;
   channel: string;
   onResult: (result: ReservationBatchResult) => void;
   onError: (error: Error) => void;
@@ -104,7 +104,7 @@ export function subscribeReservationResults(options: {
 
 /** Tells the gateway waiting on `channel` committed batches' results (PUBLISH; nobody listening is fine). */
 export async function publishReservationResults(
-  redis: Redis,
+  redis: RedisConnection,
   channel: string,
   results: readonly ReservationBatchResult[],
 ): Promise<void> {
@@ -140,7 +140,7 @@ export const DELIVERABLE_JOB_STATES: readonly string[] = [
  */
 export function createPartitionWorker(options: {
   partition: number;
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   concurrency: number;
   lockDurationMs: number;

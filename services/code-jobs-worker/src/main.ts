@@ -42,7 +42,7 @@ const runner = createCodeJobsRunner({
     },
   },
   database,
-  redisUrl: env.REDIS_URL,
+  redis: { url: env.REDIS_URL, cluster: env.REDIS_CLUSTER },
   logger,
   clock: () => new Date(),
   settings: {

@@ -1,15 +1,19 @@
 import type { CodeJobPayload } from "@promo/contracts";
 import { type Database, poolSql, requeueJob, startJob } from "@promo/db";
 import type { Logger } from "@promo/observability";
-import { createCodeJobsWorker, createRedisConnection } from "@promo/queue";
+import {
+  createCodeJobsWorker,
+  createRedisConnection,
+  type RedisConnection,
+  type RedisTarget,
+} from "@promo/queue";
 import { type Job, WaitingError, type Worker } from "bullmq";
-import type { Redis } from "ioredis";
 import { GenerationInterrupted, runGeneration } from "./handlers/generate-codes.ts";
 import { runImport } from "./handlers/import-codes.ts";
 
 export type CodeJobsWorkerDeps = {
   database: Database;
-  redisUrl: string;
+  redis: RedisTarget;
   logger: Logger;
   clock: () => Date;
   settings: { prefix: string; concurrency: number; lockMs: number; generationBatchSize: number };
@@ -27,7 +31,7 @@ export type CodeJobsWorkerDeps = {
 export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
   const { logger } = deps;
   let worker: Worker | null = null;
-  let connection: Redis | null = null;
+  let connection: RedisConnection | null = null;
   let stopping = false;
 
   async function handle(
@@ -81,7 +85,7 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
 
   return {
     start(): void {
-      connection = createRedisConnection(deps.redisUrl, "blocking", "code-jobs-worker");
+      connection = createRedisConnection(deps.redis, "blocking", "code-jobs-worker");
       worker = createCodeJobsWorker({
         connection,
         prefix: deps.settings.prefix,

@@ -1,10 +1,9 @@
 import type { CodeJobPayload } from "@promo/contracts";
 import type { Database } from "@promo/db";
 import type { Logger } from "@promo/observability";
-import type { AttemptLimiter } from "@promo/queue";
+import type { AttemptLimiter, RedisConnection } from "@promo/queue";
 import type { Queue } from "bullmq";
 import type { Context } from "hono";
-import type { Redis } from "ioredis";
 import type { GatewayEnv } from "./env.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { ReservationDispatcher } from "./reservations/dispatcher.ts";
@@ -25,7 +24,7 @@ export type GatewayDeps = {
   guessLimiter: AttemptLimiter;
   reservations: {
     dispatcher: ReservationDispatcher;
-    redis: Redis;
+    redis: RedisConnection;
     prefix: string;
     partitionCount: number;
   };

@@ -19,7 +19,8 @@ const database = createDatabase({
   applicationName: "promo-gateway",
   onPoolError: (error) => logger.warn({ err: error }, "postgres pool error"),
 });
-const redis = createRedisConnection(env.REDIS_URL, "producer", "gateway");
+const redisTarget = { url: env.REDIS_URL, cluster: env.REDIS_CLUSTER };
+const redis = createRedisConnection(redisTarget, "producer", "gateway");
 redis.on("error", (error) => logger.warn({ err: error.message }, "redis connection error"));
 
 if (env.BOOTSTRAP_API_KEY) {
@@ -39,7 +40,7 @@ const guessLimiter = createAttemptLimiter({
 const pipeline = createReservationPipeline({
   database,
   redis,
-  subscriberConnection: createRedisConnection(env.REDIS_URL, "blocking", "gateway-results"),
+  subscriberConnection: createRedisConnection(redisTarget, "blocking", "gateway-results"),
   prefix: env.QUEUE_PREFIX,
   batchWindowMs: env.BATCH_WINDOW_MS,
   guessLimiter,

@@ -21,7 +21,7 @@ const metrics = createWorkerMetrics({ ownedPartitions: () => ownedPartitions() }
 const worker = createReservationWorker({
   metrics,
   database,
-  redisUrl: env.REDIS_URL,
+  redis: { url: env.REDIS_URL, cluster: env.REDIS_CLUSTER },
   logger,
   clock: () => new Date(),
   workerId: env.WORKER_ID,

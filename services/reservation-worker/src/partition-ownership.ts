@@ -1,11 +1,11 @@
 import type { Logger } from "@promo/observability";
+import type { RedisConnection } from "@promo/queue";
 import { acquireLease, heartbeatWorker, leaveRegistry, releaseLease, renewLease } from "@promo/queue";
-import type { Redis } from "ioredis";
 
 export type OwnedPartition = { stop(): Promise<void> };
 
 export type PartitionOwnershipOptions = {
-  redis: Redis;
+  redis: RedisConnection;
   workerId: string;
   partitionCount: number;
   leaseKey: (partition: number) => string;

@@ -9,6 +9,7 @@ import {
   DELIVERABLE_JOB_STATES,
   partitionKey,
   publishReservationResults,
+  type RedisTarget,
   releaseLease,
   renewLease,
   reservationQueueName,
@@ -23,7 +24,7 @@ import { createResultPublisher } from "./result-publisher.ts";
 
 export type ReservationWorkerDeps = {
   database: Database;
-  redisUrl: string;
+  redis: RedisTarget;
   logger: Logger;
   clock: () => Date;
   settings: {
@@ -51,7 +52,7 @@ const SHUTDOWN_DRAIN_MS = 10_000;
 export function createReservationWorker(deps: ReservationWorkerDeps) {
   const { settings, logger } = deps;
   const workerId = deps.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
-  const control = createRedisConnection(deps.redisUrl, "producer", `${workerId}-control`);
+  const control = createRedisConnection(deps.redis, "producer", `${workerId}-control`);
   control.on("error", (error) => logger.warn({ err: error.message }, "redis control connection error"));
 
   const reservations = createReservationLedger({
@@ -70,7 +71,7 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
 
   async function startPartition(partition: number): Promise<OwnedPartition> {
     const queueName = reservationQueueName(partition);
-    const connection = createRedisConnection(deps.redisUrl, "blocking", `${workerId}-p${partition}`);
+    const connection = createRedisConnection(deps.redis, "blocking", `${workerId}-p${partition}`);
     const queue = new Queue(queueName, { connection: control, prefix: settings.prefix });
     const ledger = reservations.forPartition(partition, queueName, async (jobId) =>
       DELIVERABLE_JOB_STATES.includes(await queue.getJobState(String(jobId))),

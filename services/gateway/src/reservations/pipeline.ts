@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type Database, poolSql, readPartitionCursor } from "@promo/db";
 import type { Logger } from "@promo/observability";
+import type { RedisConnection } from "@promo/queue";
 import {
   type AttemptLimiter,
   createReservationQueues,
@@ -8,7 +9,6 @@ import {
   reservationResultsChannel,
   subscribeReservationResults,
 } from "@promo/queue";
-import type { Redis } from "ioredis";
 import { createReservationDispatcher } from "./dispatcher.ts";
 
 /**
@@ -19,9 +19,9 @@ import { createReservationDispatcher } from "./dispatcher.ts";
  */
 export function createReservationPipeline(options: {
   database: Database;
-  redis: Redis;
+  redis: RedisConnection;
   /** A dedicated connection for the results subscription. */
-  subscriberConnection: Redis;
+  subscriberConnection: RedisConnection;
   prefix: string;
   batchWindowMs: number;
   guessLimiter: AttemptLimiter;

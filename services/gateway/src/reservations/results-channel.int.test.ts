@@ -3,11 +3,11 @@ import type { ReservationBatchResult } from "@promo/contracts";
 import {
   createRedisConnection,
   publishReservationResults,
+  type RedisConnection,
   reservationResultsChannel,
   subscribeReservationResults,
 } from "@promo/queue";
 import { readTestEnv } from "@promo/testing";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 type Heard = { results: ReservationBatchResult[]; errors: Error[]; next(): Promise<void> };
@@ -15,7 +15,7 @@ type Heard = { results: ReservationBatchResult[]; errors: Error[]; next(): Promi
 const env = readTestEnv();
 const prefix = `test-results-${randomUUID().slice(0, 8)}`;
 const subscriptions: Array<{ close(): Promise<void> }> = [];
-let publisher: Redis;
+let publisher: RedisConnection;
 
 /** One gateway's subscription; `next()` resolves at its next result or error. */
 async function listen(channel: string): Promise<Heard> {
@@ -29,7 +29,7 @@ async function listen(channel: string): Promise<Heard> {
       }),
   };
   const subscription = subscribeReservationResults({
-    connection: createRedisConnection(env.REDIS_URL, "blocking", "results-test"),
+    connection: createRedisConnection({ url: env.REDIS_URL, cluster: false }, "blocking", "results-test"),
     channel,
     onResult: (result) => {
       heard.results.push(result);
@@ -53,7 +53,11 @@ function resultOf(batchId: string): ReservationBatchResult {
 }
 
 beforeAll(() => {
-  publisher = createRedisConnection(env.REDIS_URL, "producer", "results-test-publisher");
+  publisher = createRedisConnection(
+    { url: env.REDIS_URL, cluster: false },
+    "producer",
+    "results-test-publisher",
+  );
 });
 
 afterAll(async () => {

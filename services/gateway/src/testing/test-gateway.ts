@@ -25,7 +25,7 @@ export async function createTestGateway(
   } = {},
 ) {
   const logger = createLogger({ service: "gateway-test", level: "silent" });
-  const redis = createRedisConnection(ctx.env.REDIS_URL, "producer", "gateway-test");
+  const redis = createRedisConnection({ url: ctx.env.REDIS_URL, cluster: false }, "producer", "gateway-test");
   const guessLimiter = createAttemptLimiter({
     redis,
     prefix: ctx.queuePrefix,
@@ -34,7 +34,11 @@ export async function createTestGateway(
   const pipeline = createReservationPipeline({
     database: ctx.db.database,
     redis,
-    subscriberConnection: createRedisConnection(ctx.env.REDIS_URL, "blocking", "gateway-test-results"),
+    subscriberConnection: createRedisConnection(
+      { url: ctx.env.REDIS_URL, cluster: false },
+      "blocking",
+      "gateway-test-results",
+    ),
     prefix: ctx.queuePrefix,
     batchWindowMs: 2,
     guessLimiter,
