@@ -27,6 +27,19 @@ describe("kafkaLogLevel", () => {
     );
   });
 
+  it("writes kafkajs's note on the producers' bounded retries (a deliberate setting) at info", () => {
+    expect(
+      kafkaLogLevel(
+        entry(
+          "Producer",
+          logLevel.WARN,
+          "Limiting retries for the idempotent producer may invalidate EoS guarantees",
+        ),
+      ),
+    ).toBe("info");
+    expect(kafkaLogLevel(entry("Producer", logLevel.WARN, "Producer is disconnecting"))).toBe("warn");
+  });
+
   it("maps the other levels as they are", () => {
     expect(kafkaLogLevel(entry("Connection", logLevel.WARN, "Response Metadata(key: 3, version: 6)"))).toBe(
       "warn",

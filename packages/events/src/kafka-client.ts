@@ -1,4 +1,4 @@
-import { Kafka, type LogEntry, logLevel } from "kafkajs";
+import { Kafka, type LogEntry, logLevel, Partitioners, type Producer } from "kafkajs";
 
 export type KafkaLogLevel = "error" | "warn" | "info" | "debug";
 
@@ -22,7 +22,29 @@ export function kafkaLogLevel(entry: Pick<LogEntry, "namespace" | "level" | "log
   const level = LEVELS[entry.level] ?? "info";
   if (level === "error" && entry.namespace === "Connection" && entry.log.message.startsWith("Response "))
     return "warn";
+  // Said once per producer because retries are bounded (createKafka): deliberate, see idempotentProducer.
+  if (entry.namespace === "Producer" && entry.log.message.startsWith(BOUNDED_RETRIES_NOTICE)) return "info";
   return level;
+}
+
+const BOUNDED_RETRIES_NOTICE = "Limiting retries for the idempotent producer";
+
+/**
+ * The producer both Kafka writers use: idempotent (the broker drops a retried duplicate of a batch),
+ * one request in flight (order per partition survives retries), no topic created by a send, and
+ * kafkajs's default partitioner named, so a key keeps its partition as other Java-compatible
+ * clients place it. Its retries are bounded like the client's: a send that runs out of them fails
+ * the caller's round, which is retried whole (the relay: its rows stay unpublished; the order
+ * consumer: its offsets stay uncommitted), so delivery stays at least once and consumers dedupe by
+ * eventId. kafkajs notes that bounded retries weaken exactly-once; that note is logged at info.
+ */
+export function idempotentProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
 }
 
 export function createKafka(options: {

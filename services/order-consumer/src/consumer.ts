@@ -1,6 +1,6 @@
 import { DEAD_LETTER_HEADERS, type OrderEvent } from "@promo/contracts";
 import type { Database } from "@promo/db";
-import type { TopicMap } from "@promo/events";
+import { idempotentProducer, type TopicMap } from "@promo/events";
 import type { Logger } from "@promo/observability";
 import type { Consumer, Kafka, KafkaMessage, Producer } from "kafkajs";
 import { applyOrderEvents } from "./handlers/apply-order-events.ts";
@@ -60,11 +60,7 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
 
   return {
     async start(): Promise<void> {
-      producer = deps.kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-      });
+      producer = idempotentProducer(deps.kafka);
       await producer.connect();
       consumer = deps.kafka.consumer({
         groupId: deps.groupId,

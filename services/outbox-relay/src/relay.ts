@@ -6,7 +6,7 @@ import {
   type PendingOutboxEvent,
   poolSql,
 } from "@promo/db";
-import { physicalTopic, type TopicMap } from "@promo/events";
+import { idempotentProducer, physicalTopic, type TopicMap } from "@promo/events";
 import type { Logger } from "@promo/observability";
 import { CompressionTypes, type Kafka, type Producer } from "kafkajs";
 import pg from "pg";
@@ -76,11 +76,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
   }
 
   async function connectProducer(): Promise<Producer> {
-    const created = deps.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
+    const created = idempotentProducer(deps.kafka);
     await created.connect();
     return created;
   }
