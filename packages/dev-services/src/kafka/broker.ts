@@ -18,6 +18,7 @@ import { checkJava } from "./java.ts";
 import { type KafkaPaths, resolveKafkaPaths } from "./paths.ts";
 import { isKafkaReachable } from "./reachability.ts";
 import { withStartLock } from "./start-lock.ts";
+import { warmUpCoordinators } from "./warm-up.ts";
 
 const START_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 30_000;
@@ -53,7 +54,10 @@ async function waitForBroker(options: KafkaOptions, paths: KafkaPaths, pid: numb
     intervalMs: 500,
     giveUp: () => findBrokerPid(paths) !== pid,
   });
-  if (answered) return;
+  if (answered) {
+    await warmUpCoordinators(options.brokers);
+    return;
+  }
   const exited = findBrokerPid(paths) !== pid;
   throw new Error(
     `${
@@ -91,7 +95,8 @@ function describeJars(source: JarsSource, ms: number): string {
 
 /**
  * Starts the local broker (Apache Kafka from Maven Central jars, single-node KRaft, data under
- * `.services/kafka`) unless it answers already, and waits until it answers. Under a lock file: a
+ * `.services/kafka`) unless it answers already, and waits until it answers and its coordinators
+ * have loaded (warmUpCoordinators). Under a lock file: a
  * concurrent caller waits for the first one's broker instead of starting a second.
  */
 export async function startLocalKafka(options: KafkaOptions): Promise<ServiceReport> {
