@@ -15,6 +15,12 @@ describe("kafkaLogLevel", () => {
     ).toBe("warn");
   });
 
+  it("writes a topic creation answer at info: the caller of ensureTopics sees a real failure", () => {
+    expect(
+      kafkaLogLevel(entry("Connection", logLevel.ERROR, "Response CreateTopics(key: 19, version: 3)")),
+    ).toBe("info");
+  });
+
   it("keeps every other error an error", () => {
     expect(kafkaLogLevel(entry("Connection", logLevel.ERROR, "Connection error: read ECONNRESET"))).toBe(
       "error",

@@ -20,6 +20,10 @@ const LEVELS: Record<number, KafkaLogLevel> = {
  */
 export function kafkaLogLevel(entry: Pick<LogEntry, "namespace" | "level" | "log">): KafkaLogLevel {
   const level = LEVELS[entry.level] ?? "info";
+  // Two services creating the same missing topics at once: one is told they exist. A real failure
+  // to create one reaches ensureTopics' caller, which logs it and tries again.
+  if (entry.namespace === "Connection" && entry.log.message.startsWith("Response CreateTopics"))
+    return "info";
   if (level === "error" && entry.namespace === "Connection" && entry.log.message.startsWith("Response "))
     return "warn";
   // Said once per producer because retries are bounded (createKafka): deliberate, see idempotentProducer.
