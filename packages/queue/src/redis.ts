@@ -20,28 +20,38 @@ export function createRedisConnection(
   role: "producer" | "blocking",
   name?: string,
 ): RedisConnection {
-  const options: RedisOptions = {
-    maxRetriesPerRequest: role === "blocking" ? null : 2,
-    enableOfflineQueue: true,
-    connectionName: name,
-    retryStrategy: (attempt) => Math.min(200 * attempt, 2_000),
-  };
-  const redis = target.cluster ? connectCluster(target.url, options) : new Redis(target.url, options);
+  const maxRetriesPerRequest = role === "blocking" ? null : 2;
+  const redis = target.cluster
+    ? connectCluster(target.url, { maxRetriesPerRequest, connectionName: name })
+    : new Redis(target.url, {
+        maxRetriesPerRequest,
+        connectionName: name,
+        enableOfflineQueue: true,
+        retryStrategy: reconnectDelay,
+      });
   // Connection errors are reported by the clients using it (BullMQ emits them as "error");
   // without a listener ioredis would print them as unhandled.
   redis.on("error", () => undefined);
   return redis;
 }
 
-function connectCluster(url: string, options: RedisOptions): Cluster {
+function reconnectDelay(attempt: number): number {
+  return Math.min(200 * attempt, 2_000);
+}
+
+/** The cluster reconnects and queues commands itself; the per-node options carry the rest. */
+function connectCluster(
+  url: string,
+  nodeOptions: Pick<RedisOptions, "maxRetriesPerRequest" | "connectionName">,
+): Cluster {
   const seed = new URL(url);
   const db = seed.pathname.replace(/^\//, "");
   if (db !== "" && db !== "0") throw new Error(`a Redis Cluster has only database 0, not ${db} (REDIS_URL)`);
   return new Cluster([{ host: seed.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(seed.port || 6379) }], {
     enableOfflineQueue: true,
-    clusterRetryStrategy: (attempt) => Math.min(200 * attempt, 2_000),
+    clusterRetryStrategy: reconnectDelay,
     redisOptions: {
-      ...options,
+      ...nodeOptions,
       ...(seed.username ? { username: decodeURIComponent(seed.username) } : {}),
       ...(seed.password ? { password: decodeURIComponent(seed.password) } : {}),
       ...(seed.protocol === "rediss:" ? { tls: {} } : {}),

@@ -1,4 +1,5 @@
-import { Kafka, logLevel, Partitioners } from "kafkajs";
+import { idempotentProducer } from "@promo/events";
+import { Kafka, logLevel } from "kafkajs";
 
 const WARM_UP_GROUP = "promo-dev-services-warm-up";
 
@@ -17,12 +18,8 @@ export async function warmUpCoordinators(brokers: readonly string[]): Promise<vo
     retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 60 },
     logLevel: logLevel.NOTHING,
   });
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+  // The services' own producer: what it asks for when it connects is what they will ask.
+  const producer = idempotentProducer(kafka);
   const admin = kafka.admin();
   try {
     // An idempotent producer asks for its producer id when it connects.
