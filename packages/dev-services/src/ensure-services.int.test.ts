@@ -3,8 +3,11 @@ import { DevServicesEnvSchema, parseEnv } from "@promo/config";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import { ensureServices } from "./ensure-services.ts";
-import { findLocalKafkaPid, startLocalKafka, stopLocalKafka } from "./kafka/broker.ts";
+import { ensureKafka, findLocalKafkaPid, startLocalKafka, stopLocalKafka } from "./kafka/broker.ts";
+import { launchBroker } from "./kafka/broker-process.ts";
+import { resolveKafkaPaths } from "./kafka/paths.ts";
 import { isKafkaReachable } from "./kafka/reachability.ts";
+import { pollUntil } from "./wait.ts";
 
 // The same variables and defaults as `npm run services`.
 const env = parseEnv(DevServicesEnvSchema, process.env);
@@ -88,12 +91,16 @@ describe("ensureServices", () => {
     return complaints;
   }
 
-  it("stops the local broker (Kafka unreachable) and starts it again (reachable, coordinators loaded)", async () => {
+  function requireOwnBroker(): void {
     if (findLocalKafkaPid() === null) {
       throw new Error(
         `Kafka at ${env.KAFKA_BROKERS.join(",")} was not started by this package (no live .services/kafka/kafka.pid), so this test cannot stop it. Stop that broker and run \`npm run services\`.`,
       );
     }
+  }
+
+  it("stops the local broker (Kafka unreachable) and starts it again (reachable, coordinators loaded)", async () => {
+    requireOwnBroker();
     expect(await stopLocalKafka()).toBe(true);
     expect(findLocalKafkaPid()).toBeNull();
     expect(await isKafkaReachable(env.KAFKA_BROKERS)).toBe(false);
@@ -106,6 +113,25 @@ describe("ensureServices", () => {
     expect(findLocalKafkaPid()).not.toBeNull();
     expect(await isKafkaReachable(env.KAFKA_BROKERS)).toBe(true);
     // A client meeting the restarted broker first is not told "the coordinator is loading".
+    expect(await brokerComplaints()).toEqual([]);
+  });
+
+  it("waits for the coordinators of a broker someone else has just started, then reports it already running", async () => {
+    requireOwnBroker();
+    expect(await stopLocalKafka()).toBe(true);
+    // Started as another checkout or a hand-run command would: answering, coordinators not loaded.
+    launchBroker(resolveKafkaPaths());
+    const answered = await pollUntil(() => isKafkaReachable(env.KAFKA_BROKERS, 2_000), {
+      timeoutMs: 90_000,
+      intervalMs: 100,
+    });
+    expect(answered).toBe(true);
+
+    const report = await ensureKafka({
+      brokers: env.KAFKA_BROKERS,
+      controllerPort: env.KAFKA_CONTROLLER_PORT,
+    });
+    expect(report.note).toBe("already running");
     expect(await brokerComplaints()).toEqual([]);
   });
 });

@@ -38,6 +38,23 @@ function reportKafka(options: KafkaOptions, note: string): ServiceReport {
   return { name: "kafka", target: options.brokers.join(","), note };
 }
 
+/**
+ * A broker that answers, reported once its coordinators have loaded: one that someone else started
+ * moments ago may still be loading them, and the services started next would log "the coordinator
+ * is loading" while they retry. A broker that answers but never gives a producer id or a group
+ * coordinator cannot serve the services, so that is a failure of its own.
+ */
+async function reportReachable(options: KafkaOptions): Promise<ServiceReport> {
+  try {
+    await warmUpCoordinators(options.brokers);
+  } catch (error) {
+    throw new Error(
+      `Kafka answers at ${options.brokers.join(",")}, but gave no idempotent producer id or group coordinator: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  return reportKafka(options, "already running");
+}
+
 function requireLocalBroker(options: KafkaOptions): HostPort {
   const local = findLocalKafkaBroker(options.brokers);
   if (local === null) {
@@ -103,7 +120,7 @@ export async function startLocalKafka(options: KafkaOptions): Promise<ServiceRep
   const listener = requireLocalBroker(options);
   const paths = resolveKafkaPaths(options.rootDir ?? REPO_ROOT);
   return withStartLock(paths.startLock, async () => {
-    if (await isKafkaReachable(options.brokers)) return reportKafka(options, "already running");
+    if (await isKafkaReachable(options.brokers)) return reportReachable(options);
     const settings: Omit<BrokerSettings, "dataDir"> = {
       host: toListenHost(listener.host),
       port: listener.port,
@@ -146,11 +163,11 @@ export async function startLocalKafka(options: KafkaOptions): Promise<ServiceRep
 }
 
 /**
- * Makes Kafka answer at KAFKA_BROKERS: uses it when a describeCluster answers; otherwise, when the
- * first broker is local, starts the local broker (startLocalKafka).
+ * Makes Kafka answer at KAFKA_BROKERS: uses it when a describeCluster answers (once its coordinators
+ * have loaded); otherwise, when the first broker is local, starts the local broker (startLocalKafka).
  */
 export async function ensureKafka(options: KafkaOptions): Promise<ServiceReport> {
-  if (await isKafkaReachable(options.brokers)) return reportKafka(options, "already running");
+  if (await isKafkaReachable(options.brokers)) return reportReachable(options);
   requireLocalBroker(options);
   return startLocalKafka(options);
 }
