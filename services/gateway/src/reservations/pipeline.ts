@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { type Database, poolSql, readPartitionCursor } from "@promo/db";
 import type { Logger } from "@promo/observability";
-import type { RedisConnection } from "@promo/queue";
 import {
   type AttemptLimiter,
   createReservationQueues,
+  type RedisConnection,
   reservationQueueName,
   reservationResultsChannel,
   subscribeReservationResults,
