@@ -15,7 +15,7 @@ import pg from "pg";
 import { z } from "zod";
 import { createBenchDatabase } from "./src/bench-database.ts";
 import { commandCpuSeconds, machineCpu, machineLoadBetween, processCpuSeconds } from "./src/cpu.ts";
-import { runLoad, type Summary, summarize } from "./src/load.ts";
+import { median, runLoad, type Summary, summarize } from "./src/load.ts";
 import { type HistogramTotals, meansBetween, readHistograms } from "./src/metrics.ts";
 import { readRedisCalls } from "./src/redis-calls.ts";
 
@@ -43,6 +43,12 @@ const env = parseEnv(
         ),
       ])
       .pipe(z.array(z.number().int().positive())),
+    /**
+     * Run the no-op endpoint and a flash sale (a fresh code each time) this many times in all,
+     * alternating, and print each round's ratio and the median: one run's ratio moves with the
+     * shared machine, the median of alternating rounds much less. 1: the one pass of BENCH_ONLY.
+     */
+    BENCH_ROUNDS: z.coerce.number().int().min(1).max(20).default(1),
     BENCH_WORKERS: z.coerce.number().int().positive().default(1),
     BENCH_STEADY_CODES: z.coerce.number().int().positive().default(1_000),
     BENCH_WORKER_LOG_LEVEL: z.string().default("warn"),
@@ -100,6 +106,10 @@ function shuffle<T>(values: T[], seed: number): T[] {
 
 /** The flash sale's code for one connection count of BENCH_SWEEP. */
 const sweepCode = (connections: number) => `SWEEP${connections}`;
+/** The flash sale's code for a later round of BENCH_ROUNDS (the first round's is FLASH11). */
+const roundCode = (round: number) => `ROUND${round}`;
+/** The later rounds of BENCH_ROUNDS: 2, 3, … */
+const laterRounds = Array.from({ length: env.BENCH_ROUNDS - 1 }, (_, index) => index + 2);
 
 const cart = { currency: "TWD", items: [{ productId: "P-1", unitPrice: 990, quantity: 1 }], shipping: 60 };
 
@@ -146,6 +156,7 @@ try {
   await saleCode("Flash", "FLASH11");
   await saleCode("Cold sale", "COLD11");
   for (const connections of env.BENCH_SWEEP) await saleCode(`Sweep ${connections}`, sweepCode(connections));
+  for (const round of laterRounds) await saleCode(`Round ${round}`, roundCode(round));
   await database.pool.query(
     "INSERT INTO bench_code_counter (code, usage_limit) VALUES ('FLASH11', $1), ('FLASH11RULES', $1)",
     [FLASH_LIMIT],
@@ -275,6 +286,7 @@ try {
   // reach optimized code). It is measured as its own row, right before the flash sale, which then
   // meets warm services, as a sale does on a gateway and workers that keep serving reservations.
   // (Not earlier: the baselines' half minute of other work in between lets V8 age that code out.)
+  if (laterRounds.length > 0) only.add("noop").add("flash");
   if (only.has("flash") || only.has("accept") || only.has("steady")) only.add("cold");
   const random = shuffle(
     Array.from({ length: env.BENCH_REQUESTS }, (_, index) => index),
@@ -343,6 +355,23 @@ try {
       },
     );
     only.add(`noop@${connections}`).add(`flash@${connections}`);
+  }
+  for (const round of laterRounds) {
+    scenarios.push(
+      {
+        key: `noop#${round}`,
+        name: `(b) no-op endpoint, round ${round}`,
+        path: "/bench/noop",
+        body: flashBody(roundCode(round)),
+      },
+      {
+        key: `flash#${round}`,
+        name: `flash sale, round ${round}`,
+        path: "/v1/reservations",
+        body: flashBody(roundCode(round)),
+      },
+    );
+    only.add(`noop#${round}`).add(`flash#${round}`);
   }
   const results: Summary[] = [];
   const byKey = new Map<string, Summary>();
@@ -436,6 +465,7 @@ try {
   const sweepReserved = await Promise.all(
     env.BENCH_SWEEP.map((connections) => winners(sweepCode(connections))),
   );
+  const roundReserved = await Promise.all(laterRounds.map((round) => winners(roundCode(round))));
   const rowLockWinners = await check.pool.query(
     "SELECT code, count(*)::int AS n FROM bench_reservation WHERE status = 'RESERVED' GROUP BY code ORDER BY code",
   );
@@ -464,6 +494,12 @@ try {
         null,
       );
   const peaks = { noop: peakOf("noop"), flash: peakOf("flash") };
+  /** Flash sale over no-op endpoint in each round of BENCH_ROUNDS (the first is the main pass). */
+  const roundRatios = [1, ...laterRounds].flatMap((round) => {
+    const suffix = round === 1 ? "" : `#${round}`;
+    const value = ratio(`flash${suffix}`, `noop${suffix}`);
+    return value === null ? [] : [value];
+  });
   const ratios = {
     flashVsRowLock: ratio("flash", "row-lock"),
     flashVsRowLockRules: ratio("flash", "row-lock-rules"),
@@ -471,6 +507,8 @@ try {
     coldVsFlash: ratio("cold", "flash"),
     peakFlashVsPeakNoop:
       env.BENCH_SWEEP.length > 0 && peaks.noop && peaks.flash ? peaks.flash.rps / peaks.noop.rps : null,
+    roundsFlashVsNoop: laterRounds.length > 0 ? roundRatios : null,
+    medianFlashVsNoop: laterRounds.length > 0 && roundRatios.length > 0 ? median(roundRatios) : null,
   };
   console.log(table.join("\n"));
   const format = (value: number | null, digits: number) =>
@@ -482,11 +520,15 @@ try {
     console.log(
       `peak against peak: flash sale ${peaks.flash.rps.toFixed(0)}/s (${peaks.flash.name}), no-op ${peaks.noop.rps.toFixed(0)}/s (${peaks.noop.name}): ${format(ratios.peakFlashVsPeakNoop, 2)} (b)`,
     );
+  if (ratios.roundsFlashVsNoop !== null)
+    console.log(
+      `rounds, flash sale against no-op: ${ratios.roundsFlashVsNoop.map((value) => format(value, 2)).join(", ")}; median ${format(ratios.medianFlashVsNoop, 2)} (b)`,
+    );
   for (const row of results) console.log(`cpu during ${row.name}: ${row.cpu}`);
   for (const row of results) if (row.stages) console.log(`mean times in ${row.name}: ${row.stages}`);
   const baselineWinners = rowLockWinners.rows.map((row) => `${row.code} ${row.n}`).join(", ");
   console.log(
-    `winners (limit ${FLASH_LIMIT}): this system ${reserved} (cold sale ${coldReserved}${env.BENCH_SWEEP.map((connections, index) => `, at ${connections} connections ${sweepReserved[index]}`).join("")}); baselines ${baselineWinners || "not run"}`,
+    `winners (limit ${FLASH_LIMIT}): this system ${reserved} (cold sale ${coldReserved}${env.BENCH_SWEEP.map((connections, index) => `, at ${connections} connections ${sweepReserved[index]}`).join("")}${laterRounds.map((round, index) => `, round ${round} ${roundReserved[index]}`).join("")}); baselines ${baselineWinners || "not run"}`,
   );
   mkdirSync(join(REPO_ROOT, "bench/results"), { recursive: true });
   writeFileSync(
@@ -501,6 +543,7 @@ try {
     ["flash", reserved],
     ["cold", coldReserved],
     ...env.BENCH_SWEEP.map((connections, index) => [`flash@${connections}`, sweepReserved[index]] as const),
+    ...laterRounds.map((round, index) => [`flash#${round}`, roundReserved[index]] as const),
   ] as const) {
     if (only.has(key) && decided !== FLASH_LIMIT) {
       console.error(`${key} sale decided ${decided} winners, expected ${FLASH_LIMIT}`);
