@@ -7,6 +7,7 @@ export * from "./code-candidates.ts";
 export * from "./code-jobs.ts";
 export * from "./codes.ts";
 export * from "./cursor.ts";
+export * from "./history.ts";
 export * from "./idempotency.ts";
 export * from "./migrations/index.ts";
 export * from "./outbox.ts";

@@ -2,7 +2,9 @@ import { TOPICS } from "@promo/contracts";
 import {
   deletePublishedOutbox,
   fetchUnpublishedOutbox,
+  HISTORY_CLEANUP_CHUNK,
   markOutboxPublished,
+  nextCleanupDue,
   type PendingOutboxEvent,
   poolSql,
 } from "@promo/db";
@@ -24,18 +26,6 @@ export type OutboxRelayDeps = {
 };
 
 const RETRY_MAX_MS = 5_000;
-const CLEANUP_EVERY_MS = 60_000;
-const CLEANUP_CHUNK = 10_000;
-
-/**
- * When the next cleanup of published history is due, after one that removed `deleted` rows at
- * `now`: in a minute, or at once (the next round) when it removed a full chunk, since more history
- * is then waiting. One chunk a minute would let the outbox grow without end beyond about 167
- * events per second.
- */
-export function nextCleanupDue(now: number, deleted: number, chunk = CLEANUP_CHUNK): number {
-  return deleted >= chunk ? now : now + CLEANUP_EVERY_MS;
-}
 
 /**
  * Publishes outbox rows to Kafka in id order, keyed by code, then marks them published. At least
@@ -122,7 +112,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
       const deleted = await deletePublishedOutbox(
         sql,
         new Date(deps.clock().getTime() - settings.retentionMs),
-        CLEANUP_CHUNK,
+        HISTORY_CLEANUP_CHUNK,
       );
       cleanupDue = nextCleanupDue(Date.now(), deleted);
       if (deleted > 0) logger.info({ deleted }, "removed old published outbox rows");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nextCleanupDue } from "./relay.ts";
+import { nextCleanupDue } from "./history.ts";
 
 describe("nextCleanupDue", () => {
   it("waits a minute after a cleanup that found less than a chunk", () => {
