@@ -42,6 +42,13 @@ export const MetricsPortSchema = PortSchema.default(0);
 
 export const PositiveIntSchema = z.coerce.number().int().positive();
 
+/** Hours a history table keeps its rows (up to ten years); 0 keeps them for good. */
+export const RetentionHoursSchema = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(24 * 365 * 10);
+
 export const BooleanFlagSchema = z
   .enum(["true", "false", "1", "0", ""])
   .default("false")

@@ -6,6 +6,7 @@ import {
   MetricsPortSchema,
   PositiveIntSchema,
   RedisUrlSchema,
+  RetentionHoursSchema,
 } from "./common.ts";
 
 /** Settings shared by the gateway (producer) and the reservation workers (consumers). */
@@ -39,6 +40,11 @@ export const ReservationWorkerEnvSchema = ReservationQueueEnvSchema.extend({
   /** Partition lease; a crashed worker's partitions move to others after about this long. */
   PARTITION_LEASE_MS: PositiveIntSchema.default(10_000),
   EXPIRY_SWEEP_INTERVAL_MS: PositiveIntSchema.default(1_000),
+  /**
+   * Idempotency-Key records older than this are removed (by the worker that sweeps expired holds);
+   * a repeat of such a key is a new request. 0 keeps them for good.
+   */
+  IDEMPOTENCY_RETENTION_HOURS: RetentionHoursSchema.default(168),
   /** Leak alerts on member-only codes: window length (fixed windows from the campaign's start). */
   OUTSIDE_GROUPS_ALERT_WINDOW_SECONDS: PositiveIntSchema.default(3_600),
   /** ... fewest attempts in a window before an alert is considered. */

@@ -1,5 +1,5 @@
 import { DEAD_LETTER_HEADERS, type OrderEvent } from "@promo/contracts";
-import type { Database } from "@promo/db";
+import { createHistoryCleanup, type Database, poolSql } from "@promo/db";
 import { idempotentProducer, type TopicMap } from "@promo/events";
 import type { Logger } from "@promo/observability";
 import type { Consumer, Kafka, KafkaMessage, Producer } from "kafkajs";
@@ -13,23 +13,51 @@ export type OrderConsumerDeps = {
   groupId: string;
   /** Partitions handled at once. */
   concurrency: number;
+  /** Processed event ids older than this are removed; 0 keeps them. */
+  processedEventRetentionMs: number;
   logger: Logger;
   clock: () => Date;
 };
 
 type DeadLetter = { message: KafkaMessage; reason: string; error: string };
 
+const CLEANUP_POLL_MS = 1_000;
+
 /**
  * Consumes `orders` in batches: parses every message, applies the good ones in one PostgreSQL
  * transaction, moves the rest (with the reason and the original bytes) to the dead-letter topic,
  * then commits the offsets. A failure (database or Kafka away) leaves the offsets where they were:
- * the batch is consumed again, and the processed-event ids keep its effects single.
+ * the batch is consumed again, and the processed-event ids keep its effects single. Ids older than
+ * the retention are removed in the background, a chunk at a time.
  */
 export function createOrderConsumer(deps: OrderConsumerDeps) {
   const { logger } = deps;
   let consumer: Consumer | null = null;
   let producer: Producer | null = null;
   let handled = 0;
+  const processedCleanup = createHistoryCleanup({
+    history: "processedEvents",
+    retentionMs: deps.processedEventRetentionMs,
+    clock: deps.clock,
+  });
+  let cleanupTimer: NodeJS.Timeout | null = null;
+  let cleaning: Promise<void> | null = null;
+
+  /** Every second, removes a chunk of old processed event ids when a cleanup is due. */
+  function scheduleCleanup(): void {
+    cleanupTimer = setTimeout(() => {
+      cleaning = processedCleanup
+        .runIfDue(poolSql(deps.database.pool))
+        .then((removed) => {
+          if (removed > 0) logger.info({ removed }, "removed old processed event ids");
+        })
+        .catch((error: unknown) => logger.warn({ err: error }, "processed event cleanup failed"))
+        .finally(() => {
+          cleaning = null;
+          if (cleanupTimer) scheduleCleanup();
+        });
+    }, CLEANUP_POLL_MS);
+  }
 
   async function deadLetter(partition: number, letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0 || !producer) return;
@@ -117,11 +145,15 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
           handled += batch.messages.length;
         },
       });
+      scheduleCleanup();
     },
     get handled(): number {
       return handled;
     },
     async stop(): Promise<void> {
+      if (cleanupTimer) clearTimeout(cleanupTimer);
+      cleanupTimer = null;
+      await cleaning;
       await consumer?.disconnect().catch(() => undefined);
       await producer?.disconnect().catch(() => undefined);
     },

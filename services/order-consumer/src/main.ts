@@ -45,6 +45,7 @@ const consumer = createOrderConsumer({
   topics,
   groupId: env.ORDER_CONSUMER_GROUP,
   concurrency: env.ORDER_CONSUMER_CONCURRENCY,
+  processedEventRetentionMs: env.PROCESSED_EVENT_RETENTION_HOURS * 3_600_000,
   logger,
   clock: () => new Date(),
 });

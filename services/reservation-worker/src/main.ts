@@ -34,6 +34,7 @@ const worker = createReservationWorker({
     jobLockMs: env.JOB_LOCK_MS,
     leaseMs: env.PARTITION_LEASE_MS,
     sweepIntervalMs: env.EXPIRY_SWEEP_INTERVAL_MS,
+    idempotencyRetentionMs: env.IDEMPOTENCY_RETENTION_HOURS * 3_600_000,
     outsideGroupsAlert: {
       windowSeconds: env.OUTSIDE_GROUPS_ALERT_WINDOW_SECONDS,
       minAttempts: env.OUTSIDE_GROUPS_ALERT_MIN_ATTEMPTS,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Database } from "@promo/db";
+import { createHistoryCleanup, type Database, poolSql } from "@promo/db";
 import type { OutsideGroupsAlertSettings } from "@promo/domain";
 import type { Logger } from "@promo/observability";
 import {
@@ -36,6 +36,8 @@ export type ReservationWorkerDeps = {
     jobLockMs: number;
     leaseMs: number;
     sweepIntervalMs: number;
+    /** Idempotency-Key records older than this are removed by the sweeper; 0 keeps them. */
+    idempotencyRetentionMs: number;
     outsideGroupsAlert: OutsideGroupsAlertSettings;
   };
   workerId?: string;
@@ -47,7 +49,8 @@ const SHUTDOWN_DRAIN_MS = 10_000;
 
 /**
  * The reservation worker: owns a fair share of the queue partitions and decides their jobs in
- * order; one of the workers (by lease) also sweeps run-out holds.
+ * order; one of the workers (by lease) also sweeps run-out holds and removes old Idempotency-Key
+ * records.
  */
 export function createReservationWorker(deps: ReservationWorkerDeps) {
   const { settings, logger } = deps;
@@ -150,6 +153,11 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
   let sweepTimer: NodeJS.Timeout | null = null;
   let sweeping: Promise<void> | null = null;
   let holdsSweeper = false;
+  const idempotencyCleanup = createHistoryCleanup({
+    history: "idempotencyRecords",
+    retentionMs: settings.idempotencyRetentionMs,
+    clock: deps.clock,
+  });
 
   async function sweep(): Promise<void> {
     holdsSweeper = holdsSweeper
@@ -158,6 +166,8 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
     if (!holdsSweeper) return;
     const expired = await sweepExpiredHolds(deps.database, deps.clock());
     if (expired > 0) logger.info({ expired }, "expired run-out holds");
+    const removed = await idempotencyCleanup.runIfDue(poolSql(deps.database.pool));
+    if (removed > 0) logger.info({ removed }, "removed old Idempotency-Key records");
   }
 
   function scheduleSweep(): void {
