@@ -58,6 +58,15 @@ async function expectRejected(fileName: string, bytes: Uint8Array): Promise<JobV
   return job;
 }
 
+/** The files a job keeps (an upload goes once the job has finished). */
+async function jobFilePurposes(jobId: string): Promise<string[]> {
+  const { rows } = await ctx.db.database.pool.query<{ purpose: string }>(
+    "SELECT purpose::text AS purpose FROM job_file WHERE job_id = $1 ORDER BY purpose",
+    [jobId],
+  );
+  return rows.map((row) => row.purpose);
+}
+
 const rowsOf = (job: JobView) => job.errors.map(({ row, value, reason }) => ({ row, value, reason }));
 
 describe("code import", () => {
@@ -76,6 +85,8 @@ describe("code import", () => {
       [],
     ]);
     expect(await codeCount(campaignId)).toBe(10_000);
+    // The uploaded file is not kept once the job has finished.
+    expect(await jobFilePurposes(accepted.body.id)).toEqual([]);
   });
 
   it("reads real spreadsheets: no header, numbers, spaces around, empty rows, formulas, only the first sheet", async () => {
@@ -125,6 +136,8 @@ describe("code import", () => {
     expect(rowsOf(duplicate)).toEqual([{ row: 3, value: "dupcode1", reason: "duplicate" }]);
     expect(duplicate.errors[0]?.message).toContain("row 1");
     expect(duplicate.errorReportUrl).toBe(`/v1/jobs/${duplicate.id}/error-report`);
+    // A failed import keeps its error report; its uploaded file is gone.
+    expect(await jobFilePurposes(duplicate.id)).toEqual(["error_report"]);
 
     const report = await fetch(`${gatewayUrl}${duplicate.errorReportUrl}`, {
       headers: { authorization: `Bearer ${merchantKey}` },

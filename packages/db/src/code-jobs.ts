@@ -132,6 +132,10 @@ export async function recordJobProgress(
   );
 }
 
+/**
+ * Ends a job, succeeded or failed, and removes its uploaded file in the same statement: the import
+ * has read it and nothing serves it, so a finished import keeps only its error report.
+ */
 export async function finishJob(
   sql: Sql,
   id: string,
@@ -143,9 +147,13 @@ export async function finishJob(
   },
 ): Promise<void> {
   await sql.query(
-    `UPDATE job SET state = $2::job_state, progress = CASE WHEN $2 = 'succeeded' THEN 100 ELSE progress END,
-       result = $3::jsonb, errors = $4::jsonb, finished_at = $5, updated_at = $5
-     WHERE id = $1`,
+    `WITH finished AS (
+       UPDATE job SET state = $2::job_state, progress = CASE WHEN $2 = 'succeeded' THEN 100 ELSE progress END,
+         result = $3::jsonb, errors = $4::jsonb, finished_at = $5, updated_at = $5
+       WHERE id = $1
+       RETURNING id
+     )
+     DELETE FROM job_file WHERE job_id IN (SELECT id FROM finished) AND purpose = 'upload'`,
     [id, outcome.state, JSON.stringify(outcome.result), JSON.stringify(outcome.errors), outcome.now],
   );
 }
