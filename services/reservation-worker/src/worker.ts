@@ -166,7 +166,10 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
     if (!holdsSweeper) return;
     const expired = await sweepExpiredHolds(deps.database, deps.clock());
     if (expired > 0) logger.info({ expired }, "expired run-out holds");
-    const removed = await idempotencyCleanup.runIfDue(poolSql(deps.database.pool));
+    const removed = await idempotencyCleanup.runIfDue(poolSql(deps.database.pool)).catch((error: unknown) => {
+      logger.warn({ err: error }, "Idempotency-Key cleanup failed");
+      return 0;
+    });
     if (removed > 0) logger.info({ removed }, "removed old Idempotency-Key records");
   }
 
