@@ -1,4 +1,5 @@
 import {
+  findNulCharacter,
   RESERVATION_QUEUE_CATALOG,
   type ReservationBatchJob,
   type ReservationBatchResult,
@@ -161,8 +162,11 @@ export function createPartitionWorker(options: {
   return new Worker<unknown, ReservationBatchSummary>(
     reservationQueueName(options.partition),
     async (job) => {
+      // A batch PostgreSQL could not store (U+0000 in a string; the gateway refuses those) would fail
+      // every commit of the partition: it is decided as unparseable instead.
       const parsed = CATALOG_ENTRY.payload.safeParse(job.data);
-      const result = await options.processor(job, parsed.success ? parsed.data : null);
+      const batch = parsed.success && findNulCharacter(parsed.data) === null ? parsed.data : null;
+      const result = await options.processor(job, batch);
       return { batchId: result.batchId, decisions: result.decisions.length };
     },
     workerOptions,

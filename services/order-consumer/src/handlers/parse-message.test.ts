@@ -35,4 +35,13 @@ describe("orders messages", () => {
     expect(invalid).toMatchObject({ kind: "dead", reason: "invalid" });
     expect(invalid.kind === "dead" && invalid.error).toMatch(/reservationId/);
   });
+
+  it("sends an event holding U+0000 to the dead letters: PostgreSQL could not store it", () => {
+    const nul = parseOrderMessage(bytes({ ...placed, orderNumber: "WVQP\u0000DYGV" }));
+    expect(nul).toEqual({
+      kind: "dead",
+      reason: "invalid",
+      error: "orderNumber: must not contain the NUL character (U+0000)",
+    });
+  });
 });
