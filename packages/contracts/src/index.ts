@@ -1,4 +1,4 @@
 export * from "./events/index.ts";
 export * from "./http/index.ts";
 export * from "./jobs/index.ts";
-export * from "./nul-character.ts";
+export * from "./storable-text.ts";

@@ -1,5 +1,5 @@
 import {
-  findNulCharacter,
+  findUnstorableText,
   RESERVATION_QUEUE_CATALOG,
   type ReservationBatchJob,
   type ReservationBatchResult,
@@ -162,10 +162,10 @@ export function createPartitionWorker(options: {
   return new Worker<unknown, ReservationBatchSummary>(
     reservationQueueName(options.partition),
     async (job) => {
-      // A batch PostgreSQL could not store (U+0000 in a string; the gateway refuses those) would fail
-      // every commit of the partition: it is decided as unparseable instead.
+      // A batch PostgreSQL could not store (U+0000 or a lone surrogate in a string; the gateway refuses
+      // those) would fail every commit of the partition: it is decided as unparseable instead.
       const parsed = CATALOG_ENTRY.payload.safeParse(job.data);
-      const batch = parsed.success && findNulCharacter(parsed.data) === null ? parsed.data : null;
+      const batch = parsed.success && findUnstorableText(parsed.data) === null ? parsed.data : null;
       const result = await options.processor(job, batch);
       return { batchId: result.batchId, decisions: result.decisions.length };
     },

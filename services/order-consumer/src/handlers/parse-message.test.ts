@@ -36,12 +36,16 @@ describe("orders messages", () => {
     expect(invalid.kind === "dead" && invalid.error).toMatch(/reservationId/);
   });
 
-  it("sends an event holding U+0000 to the dead letters: PostgreSQL could not store it", () => {
-    const nul = parseOrderMessage(bytes({ ...placed, orderNumber: "WVQP\u0000DYGV" }));
-    expect(nul).toEqual({
+  it("sends an event PostgreSQL could not store (U+0000, a lone surrogate) to the dead letters", () => {
+    expect(parseOrderMessage(bytes({ ...placed, orderNumber: "WVQP\u0000DYGV" }))).toEqual({
       kind: "dead",
       reason: "invalid",
       error: "orderNumber: must not contain the NUL character (U+0000)",
+    });
+    expect(parseOrderMessage(bytes({ ...placed, accountId: "member-\ud800" }))).toEqual({
+      kind: "dead",
+      reason: "invalid",
+      error: "accountId: must be well-formed Unicode (it holds a lone surrogate)",
     });
   });
 });

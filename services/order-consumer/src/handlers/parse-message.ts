@@ -1,4 +1,4 @@
-import { findNulCharacter, NUL_CHARACTER_MESSAGE, type OrderEvent, OrderEventSchema } from "@promo/contracts";
+import { findUnstorableText, formatTextPath, type OrderEvent, OrderEventSchema } from "@promo/contracts";
 
 export type ParsedMessage =
   | { kind: "event"; event: OrderEvent }
@@ -7,8 +7,8 @@ export type ParsedMessage =
 const KNOWN_TYPES = new Set(["order.placed", "order.cancelled"]);
 
 /**
- * One `orders` message: JSON, of a type we know, matching its schema, with no U+0000 in any string
- * (PostgreSQL stores none); otherwise why not (the message then goes to the dead-letter topic with
+ * One `orders` message: JSON, of a type we know, matching its schema, with no string PostgreSQL could
+ * not store (U+0000, a lone surrogate); otherwise why not (the message then goes to the dead-letter topic with
  * that reason and its original bytes).
  */
 export function parseOrderMessage(value: Buffer | null): ParsedMessage {
@@ -36,12 +36,12 @@ export function parseOrderMessage(value: Buffer | null): ParsedMessage {
     return { kind: "dead", reason: "invalid", error: problems.join("; ") };
   }
   // PostgreSQL could not store it: applied with its batch, it would fail the batch again and again.
-  const nul = findNulCharacter(parsed.data);
-  if (nul !== null)
+  const unstorable = findUnstorableText(parsed.data);
+  if (unstorable !== null)
     return {
       kind: "dead",
       reason: "invalid",
-      error: `${nul.join(".") || "(event)"}: ${NUL_CHARACTER_MESSAGE}`,
+      error: `${formatTextPath(unstorable.path, "(event)")}: ${unstorable.message}`,
     };
   return { kind: "event", event: parsed.data };
 }

@@ -1,7 +1,8 @@
-// PostgreSQL stores no U+0000 in text or jsonb, and a reservation is written in its partition's group
-// commit: one request carrying U+0000 used to fail every commit of its partition, so no later request
-// on any code of that partition was decided. The gateway now refuses such input with 400 naming the
-// field, and a worker decides a queued batch holding it as unparseable instead of retrying it.
+// PostgreSQL stores neither U+0000 nor a lone surrogate in text or jsonb, and a reservation is written
+// in its partition's group commit: one request carrying either used to fail every commit of its
+// partition, so no later request on any code of that partition was decided. The gateway now refuses
+// such input with 400 naming the field, and a worker decides a queued batch holding it as
+// unparseable instead of retrying it.
 import { randomUUID } from "node:crypto";
 import type { ReservationCommand } from "@promo/contracts";
 import { poolSql, readPartitionCursor } from "@promo/db";
@@ -24,7 +25,7 @@ let system: System;
 let gatewayUrl: string;
 
 beforeAll(async () => {
-  ctx = await createTestContext("nul-character");
+  ctx = await createTestContext("unstorable-text");
   system = await startSystem(ctx, { gateways: 1, workers: 1 });
   gatewayUrl = system.gateways[0]?.url ?? "";
 }, 60_000);
@@ -55,8 +56,9 @@ async function liveCode(prefix: string): Promise<string> {
 }
 
 const NUL_MESSAGE = "must not contain the NUL character (U+0000)";
+const SURROGATE_MESSAGE = "must be well-formed Unicode (it holds a lone surrogate)";
 
-describe("U+0000 in input", () => {
+describe("text PostgreSQL cannot store (U+0000, a lone surrogate)", () => {
   it("is refused with 400 naming the field, and the code's next request is decided as usual", async () => {
     const code = await liveCode("NUL");
     const inProduct = await reserve({
@@ -72,6 +74,11 @@ describe("U+0000 in input", () => {
     const inAccount = await reserve({ code, accountId: "shopper\u00002", cart: FLASH_CART });
     expect(inAccount.status).toBe(400);
     expect(inAccount.body.error?.details?.fields).toEqual([{ path: "accountId", message: NUL_MESSAGE }]);
+    const halfEmoji = await reserve({ code, accountId: "shopper-\ud83d", cart: FLASH_CART });
+    expect(halfEmoji.status).toBe(400);
+    expect(halfEmoji.body.error?.details?.fields).toEqual([
+      { path: "accountId", message: SURROGATE_MESSAGE },
+    ]);
 
     const next = await reserve({ code, accountId: "shopper-3", cart: FLASH_CART });
     expect(next.status).toBe(200);
