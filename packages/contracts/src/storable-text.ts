@@ -49,11 +49,6 @@ export function findUnstorableText(value: unknown): UnstorableText | null {
   return null;
 }
 
-/** The path as the error details give it: `cart.items.0.productId`. */
-export function formatTextPath(path: readonly (string | number)[], whole = "(body)"): string {
-  return path.map(String).join(".") || whole;
-}
-
 function pathOf(visit: Visit): (string | number)[] {
   const path: (string | number)[] = [];
   for (let step: Visit | null = visit; step !== null && step.key !== null; step = step.parent)

@@ -3,7 +3,6 @@ import { DomainError, describeError, type ErrorCode } from "@promo/domain";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { ZodError } from "zod";
 import type { GatewayEnv } from "./env.ts";
 
 /** Statuses come from the one map in @promo/contracts. */
@@ -36,8 +35,11 @@ export function respondWithError(c: Context<GatewayEnv>, code: ErrorCode, detail
   return c.json({ error: toErrorPayload(code, c, details) }, HTTP_STATUS[code]);
 }
 
+/** Problems with an input's fields: a ZodError, or any list of issues of the same shape. */
+export type FieldIssues = { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
+
 /** zod issues as `{ fields: [{ path: "cart.items.0.quantity", message }] }`. */
-export function validationDetails(error: ZodError): Record<string, unknown> {
+export function validationDetails(error: FieldIssues): Record<string, unknown> {
   return {
     fields: error.issues.map((issue) => ({
       path: issue.path.map(String).join(".") || "(body)",
@@ -46,7 +48,7 @@ export function validationDetails(error: ZodError): Record<string, unknown> {
   };
 }
 
-export function validationError(error: ZodError): DomainError {
+export function validationError(error: FieldIssues): DomainError {
   return new DomainError("VALIDATION_ERROR", validationDetails(error));
 }
 

@@ -1,6 +1,5 @@
 import type { Hook } from "@hono/zod-openapi";
-import { findUnstorableText, formatTextPath } from "@promo/contracts";
-import { DomainError } from "@promo/domain";
+import { findUnstorableText } from "@promo/contracts";
 import type { GatewayEnv } from "./env.ts";
 import { validationError } from "./errors.ts";
 
@@ -12,8 +11,5 @@ import { validationError } from "./errors.ts";
 export const validationHook: Hook<unknown, GatewayEnv, string, unknown> = (result) => {
   if (!result.success) throw validationError(result.error);
   const unstorable = findUnstorableText(result.data);
-  if (unstorable !== null)
-    throw new DomainError("VALIDATION_ERROR", {
-      fields: [{ path: formatTextPath(unstorable.path), message: unstorable.message }],
-    });
+  if (unstorable !== null) throw validationError({ issues: [unstorable] });
 };

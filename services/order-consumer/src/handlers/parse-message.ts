@@ -1,4 +1,4 @@
-import { findUnstorableText, formatTextPath, type OrderEvent, OrderEventSchema } from "@promo/contracts";
+import { findUnstorableText, type OrderEvent, OrderEventSchema } from "@promo/contracts";
 
 export type ParsedMessage =
   | { kind: "event"; event: OrderEvent }
@@ -29,19 +29,16 @@ export function parseOrderMessage(value: Buffer | null): ParsedMessage {
     };
   }
   const parsed = OrderEventSchema.safeParse(json);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join(".") || "(event)"}: ${issue.message}`,
-    );
-    return { kind: "dead", reason: "invalid", error: problems.join("; ") };
-  }
-  // PostgreSQL could not store it: applied with its batch, it would fail the batch again and again.
+  if (!parsed.success) return { kind: "dead", reason: "invalid", error: describeIssues(parsed.error.issues) };
+  // Text PostgreSQL could not store: applied with its batch, it would fail the batch again and again.
   const unstorable = findUnstorableText(parsed.data);
-  if (unstorable !== null)
-    return {
-      kind: "dead",
-      reason: "invalid",
-      error: `${formatTextPath(unstorable.path, "(event)")}: ${unstorable.message}`,
-    };
+  if (unstorable !== null) return { kind: "dead", reason: "invalid", error: describeIssues([unstorable]) };
   return { kind: "event", event: parsed.data };
+}
+
+/** `path: message` per problem (zod issues or text PostgreSQL could not store), `; ` between them. */
+function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues
+    .map((issue) => `${issue.path.map(String).join(".") || "(event)"}: ${issue.message}`)
+    .join("; ");
 }
