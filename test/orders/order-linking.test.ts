@@ -207,6 +207,54 @@ describe("order.placed links the order", () => {
   });
 });
 
+describe("ids written in upper case", () => {
+  it("name the same event, store and reservation: the order is linked once, and a lower-case redelivery is a duplicate", async () => {
+    const code = await singleSlotCode("UPPER");
+    const held = await reserve(code, "buyer-upper");
+    expect(held.status).toBe(200);
+    const event = orderPlaced({
+      storeId: system.store.storeId,
+      reservationId: held.body.id,
+      accountId: "buyer-upper",
+      orderNumber: "ORDER-UPPER",
+    });
+    const shouted = {
+      ...event,
+      eventId: event.eventId.toUpperCase(),
+      storeId: event.storeId.toUpperCase(),
+      reservationId: event.reservationId.toUpperCase(),
+    };
+    await send(shouted);
+    const confirmed = await waitForEvent(held.body.id, "reservation.confirmed");
+    expect(confirmed).toMatchObject({ orderNumber: "ORDER-UPPER" });
+    await send(event);
+    const marker = await reserve(await singleSlotCode("UPMARK"), "marker-upper");
+    await send(
+      orderPlaced({
+        storeId: system.store.storeId,
+        reservationId: marker.body.id,
+        accountId: "marker-upper",
+        orderNumber: "MARK-UPPER",
+      }),
+    );
+    await waitForEvent(marker.body.id, "reservation.confirmed");
+    expect(eventsFor(held.body.id).filter((entry) => entry.type === "reservation.confirmed")).toHaveLength(1);
+    expect(await ctx.db.database.prisma.processedEvent.count({ where: { eventId: event.eventId } })).toBe(1);
+    const reservation = await api<{ id: string; status: string; orderNumber: string | null }>(
+      gatewayUrl,
+      system.store.keys.checkout,
+      "GET",
+      `/v1/reservations/${held.body.id.toUpperCase()}`,
+    );
+    expect(reservation.status).toBe(200);
+    expect(reservation.body).toMatchObject({
+      id: held.body.id,
+      status: "CONFIRMED",
+      orderNumber: "ORDER-UPPER",
+    });
+  });
+});
+
 describe("bad order messages go to the dead-letter topic", () => {
   it("malformed, unknown type and unknown reservation each land in orders.dlq; the next good message is processed", async () => {
     const unknownReservation = orderPlaced({

@@ -2,3 +2,4 @@ export * from "./events/index.ts";
 export * from "./http/index.ts";
 export * from "./jobs/index.ts";
 export * from "./storable-text.ts";
+export * from "./uuid.ts";

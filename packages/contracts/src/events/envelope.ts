@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { UuidSchema } from "../uuid.ts";
 
 /** Fields every event carries (SPEC §6). */
 export const EventEnvelopeSchema = z.object({
-  eventId: z.uuid(),
-  storeId: z.uuid(),
+  eventId: UuidSchema,
+  storeId: UuidSchema,
   occurredAt: z.iso.datetime({ offset: true }),
 });
 

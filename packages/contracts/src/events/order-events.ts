@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UuidSchema } from "../uuid.ts";
 import { EventEnvelopeSchema } from "./envelope.ts";
 
 const OrderNumberSchema = z.string().trim().min(1).max(128);
@@ -11,7 +12,7 @@ export const OrderEventSchema = z.discriminatedUnion("type", [
   EventEnvelopeSchema.extend({
     type: z.literal("order.placed"),
     orderNumber: OrderNumberSchema,
-    reservationId: z.uuid(),
+    reservationId: UuidSchema,
     accountId: z.string().trim().min(1).max(256),
     orderTotal: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
   }),

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ERROR_CODES } from "@promo/domain";
+import { UuidSchema } from "../uuid.ts";
 
 /** The closed list of error codes; the OpenAPI document's description tables statuses and messages. */
 export const ErrorCodeSchema = z.enum(ERROR_CODES).openapi("ErrorCode", {
@@ -20,7 +21,7 @@ export const ErrorBodySchema = z
   .openapi("Error");
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
-export const IdSchema = z.uuid().openapi({ example: "0b8a9f34-1d2c-4a5e-9b7f-3c2d1e0f4a5b" });
+export const IdSchema = UuidSchema.openapi({ example: "0b8a9f34-1d2c-4a5e-9b7f-3c2d1e0f4a5b" });
 
 export const IdParamsSchema = z.object({
   id: IdSchema.openapi({ param: { name: "id", in: "path" } }),
