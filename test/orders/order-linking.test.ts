@@ -207,7 +207,7 @@ describe("order.placed links the order", () => {
   });
 });
 
-describe("ids written in upper case", () => {
+describe("ids and guest e-mails written in another case", () => {
   it("name the same event, store and reservation: the order is linked once, and a lower-case redelivery is a duplicate", async () => {
     const code = await singleSlotCode("UPPER");
     const held = await reserve(code, "buyer-upper");
@@ -252,6 +252,28 @@ describe("ids written in upper case", () => {
       status: "CONFIRMED",
       orderNumber: "ORDER-UPPER",
     });
+  });
+  it("a guest's e-mail as the order system writes it names the account the checkout reserved for", async () => {
+    const code = await singleSlotCode("GUEST");
+    const held = await reserve(code, "  Guest.Buyer@Example.com ");
+    expect(held.status).toBe(200);
+    await send(
+      orderPlaced({
+        storeId: system.store.storeId,
+        reservationId: held.body.id,
+        accountId: "GUEST.BUYER@example.COM",
+        orderNumber: "ORDER-GUEST",
+      }),
+    );
+    const outcome = await eventually(
+      async () =>
+        eventsFor(held.body.id).find((entry) =>
+          ["reservation.confirmed", "reservation.confirmation_refused"].includes(entry.type),
+        ),
+      "the order's outcome",
+      60_000,
+    );
+    expect(outcome).toMatchObject({ type: "reservation.confirmed", orderNumber: "ORDER-GUEST" });
   });
 });
 

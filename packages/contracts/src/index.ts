@@ -1,3 +1,4 @@
+export * from "./account-id.ts";
 export * from "./events/index.ts";
 export * from "./http/index.ts";
 export * from "./jobs/index.ts";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AccountIdSchema } from "../account-id.ts";
 import { UuidSchema } from "../uuid.ts";
 import { EventEnvelopeSchema } from "./envelope.ts";
 
@@ -13,7 +14,7 @@ export const OrderEventSchema = z.discriminatedUnion("type", [
     type: z.literal("order.placed"),
     orderNumber: OrderNumberSchema,
     reservationId: UuidSchema,
-    accountId: z.string().trim().min(1).max(256),
+    accountId: AccountIdSchema,
     orderTotal: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
   }),
   EventEnvelopeSchema.extend({

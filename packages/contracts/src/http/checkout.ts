@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { AccountIdSchema } from "../account-id.ts";
 import { CurrencySchema, DateTimeOutputSchema, IdSchema, MoneySchema } from "./common.ts";
 
 const MAX_CART_ITEMS = 500;
@@ -32,18 +33,6 @@ export const CartSchema = z
     },
   });
 export type Cart = z.infer<typeof CartSchema>;
-
-/**
- * The shopper's stable id; guests pass their e-mail. Values that look like e-mails are trimmed and
- * lower-cased so per-account limits hold for guests however they type it.
- */
-export const AccountIdSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(256)
-  .transform((value) => (value.includes("@") ? value.toLowerCase() : value))
-  .openapi({ example: "member-1001" });
 
 const MemberGroupsSchema = z.array(z.string().trim().min(1).max(128)).max(200).default([]);
 

@@ -29,7 +29,7 @@ describe("UuidSchema", () => {
     }
   });
 
-  it("is the form every outside id takes: path ids and order events", () => {
+  it("is the form every outside id takes: path ids and order events (a guest's e-mail lower-cased as at checkout)", () => {
     expect(IdParamsSchema.parse({ id: "0B8A9F34-1D2C-4A5E-9B7F-3C2D1E0F4A5B" })).toEqual({
       id: "0b8a9f34-1d2c-4a5e-9b7f-3c2d1e0f4a5b",
     });
@@ -40,13 +40,14 @@ describe("UuidSchema", () => {
       occurredAt: "2026-11-24T03:00:00Z",
       orderNumber: "A-1",
       reservationId: "FFFFFFFF-0000-4000-8000-00000000000A",
-      accountId: "buyer",
+      accountId: " Guest@Example.COM ",
       orderTotal: 100,
     });
     expect(placed).toMatchObject({
       eventId: "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
       storeId: "0b8a9f34-1d2c-4a5e-9b7f-3c2d1e0f4a5b",
       reservationId: "ffffffff-0000-4000-8000-00000000000a",
+      accountId: "guest@example.com",
     });
   });
 });
