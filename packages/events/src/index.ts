@@ -1,2 +1,3 @@
 export * from "./kafka-client.ts";
+export * from "./send-size.ts";
 export * from "./topics.ts";

@@ -1,9 +1,10 @@
-import { DEAD_LETTER_HEADERS, type OrderEvent } from "@promo/contracts";
+import type { OrderEvent } from "@promo/contracts";
 import { createHistoryCleanup, type Database, poolSql } from "@promo/db";
 import { idempotentProducer, type TopicMap } from "@promo/events";
 import type { Logger } from "@promo/observability";
 import type { Consumer, Kafka, KafkaMessage, Producer } from "kafkajs";
 import { applyOrderEvents } from "./handlers/apply-order-events.ts";
+import { type DeadLetter, sendDeadLetters } from "./handlers/dead-letters.ts";
 import { parseOrderMessage } from "./handlers/parse-message.ts";
 
 export type OrderConsumerDeps = {
@@ -18,8 +19,6 @@ export type OrderConsumerDeps = {
   logger: Logger;
   clock: () => Date;
 };
-
-type DeadLetter = { message: KafkaMessage; reason: string; error: string };
 
 const CLEANUP_POLL_MS = 1_000;
 
@@ -60,28 +59,25 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
   }
 
   async function deadLetter(partition: number, letters: readonly DeadLetter[]): Promise<void> {
-    if (letters.length === 0 || !producer) return;
-    await producer.send({
-      topic: deps.topics.ordersDeadLetter,
-      acks: -1,
-      messages: letters.map(({ message, reason, error }) => ({
-        key: message.key,
-        value: message.value,
-        headers: {
-          ...message.headers,
-          [DEAD_LETTER_HEADERS.reason]: reason,
-          [DEAD_LETTER_HEADERS.error]: error.slice(0, 2_000),
-          [DEAD_LETTER_HEADERS.topic]: deps.topics.orders,
-          [DEAD_LETTER_HEADERS.partition]: String(partition),
-          [DEAD_LETTER_HEADERS.offset]: message.offset,
-          [DEAD_LETTER_HEADERS.failedAt]: deps.clock().toISOString(),
-        },
-      })),
-    });
+    const sender = producer;
+    if (letters.length === 0 || !sender) return;
+    const withoutOriginal = await sendDeadLetters(
+      async (messages) => {
+        await sender.send({ topic: deps.topics.ordersDeadLetter, acks: -1, messages });
+      },
+      letters,
+      { topic: deps.topics.orders, partition, failedAt: deps.clock() },
+    );
     for (const letter of letters) {
       logger.warn(
         { offset: letter.message.offset, reason: letter.reason, error: letter.error },
         "order message to DLQ",
+      );
+    }
+    for (const letter of withoutOriginal) {
+      logger.warn(
+        { offset: letter.message.offset, partition, bytes: letter.message.value?.length ?? 0 },
+        "order message too large for the DLQ with its headers: sent without its value",
       );
     }
   }

@@ -8,9 +8,9 @@ import {
   type PendingOutboxEvent,
   poolSql,
 } from "@promo/db";
-import { idempotentProducer, physicalTopic, type TopicMap } from "@promo/events";
+import { chunkBySize, idempotentProducer, messageBytes, physicalTopic, type TopicMap } from "@promo/events";
 import type { Logger } from "@promo/observability";
-import { CompressionTypes, type Kafka, type Producer } from "kafkajs";
+import { CompressionTypes, type Kafka, type Message, type Producer } from "kafkajs";
 import pg from "pg";
 
 /** Session advisory lock: one relay publishes at a time (per-code order), the others wait. */
@@ -71,29 +71,43 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
     return created;
   }
 
+  /**
+   * Sends the events in id order, in sends small enough for any Kafka batch (SEND_CHUNK_BYTES): one
+   * round of a hot code's events would otherwise be one batch over the broker's limit, refused for
+   * good, and the relay would stop.
+   */
   async function publish(events: readonly PendingOutboxEvent[]): Promise<void> {
-    const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+    const outgoing: { topic: string; message: Message }[] = [];
     for (const event of events) {
       const topic = physicalTopic(deps.topics, event.topic) ?? physicalTopic(deps.topics, TOPICS.redemptions);
       if (!topic) continue;
-      const messages = byTopic.get(topic) ?? [];
       const eventId = (event.payload as { eventId?: unknown }).eventId;
-      messages.push({
-        key: event.key,
-        value: JSON.stringify(event.payload),
-        headers: {
-          "event-type": event.eventType,
-          ...(typeof eventId === "string" ? { "event-id": eventId } : {}),
+      outgoing.push({
+        topic,
+        message: {
+          key: event.key,
+          value: JSON.stringify(event.payload),
+          headers: {
+            "event-type": event.eventType,
+            ...(typeof eventId === "string" ? { "event-id": eventId } : {}),
+          },
         },
       });
-      byTopic.set(topic, messages);
     }
     if (!producer) producer = await connectProducer();
-    await producer.sendBatch({
-      acks: -1,
-      compression: CompressionTypes.None,
-      topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages })),
-    });
+    for (const chunk of chunkBySize(outgoing, ({ message }) => messageBytes(message))) {
+      const byTopic = new Map<string, Message[]>();
+      for (const { topic, message } of chunk) {
+        const messages = byTopic.get(topic) ?? [];
+        messages.push(message);
+        byTopic.set(topic, messages);
+      }
+      await producer.sendBatch({
+        acks: -1,
+        compression: CompressionTypes.None,
+        topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages })),
+      });
+    }
   }
 
   async function round(client: pg.Client): Promise<number> {

@@ -26,7 +26,7 @@ export const EVENT_CATALOGUE: Record<TopicName, TopicEntry> = {
   ordersDeadLetter: {
     action: "send",
     description:
-      "Order messages that could not be applied (malformed, unknown type, unknown reservation): the original bytes, untouched, with the reason in headers.",
+      "Order messages that could not be applied (malformed, unknown type, invalid, unknown reservation): the original bytes, untouched, with the reason in headers. A message the broker would not take with those headers added goes without its value and original headers, with x-dlq-value-omitted giving the value's size; it stays at its offset in the original topic.",
     key: "the original message's key",
     events: null,
   },

@@ -26,7 +26,7 @@ export type OrderEvent = z.infer<typeof OrderEventSchema>;
 export type OrderPlaced = Extract<OrderEvent, { type: "order.placed" }>;
 export type OrderCancelled = Extract<OrderEvent, { type: "order.cancelled" }>;
 
-/** Headers of a message moved to `orders.dlq`; its value is the original bytes, untouched. */
+/** Headers of a message moved to `orders.dlq`; its value is the original bytes, untouched (but see `valueOmitted`). */
 export const DEAD_LETTER_HEADERS = {
   reason: "x-dlq-reason",
   error: "x-dlq-error",
@@ -34,4 +34,10 @@ export const DEAD_LETTER_HEADERS = {
   partition: "x-original-partition",
   offset: "x-original-offset",
   failedAt: "x-failed-at",
+  /**
+   * Set (to the value's size in bytes) on a letter the broker would not take with its dead-letter
+   * headers added: it goes without the original value and headers (and a key over 1 KiB); the
+   * original stays at its offset in the original topic for as long as that topic keeps it.
+   */
+  valueOmitted: "x-dlq-value-omitted",
 } as const;
