@@ -108,6 +108,31 @@ describe.each(["pipelined", "plain"] as const)("withPgTransaction on a %s pool",
     await expect(outcome).rejects.toMatchObject({ code: "22012" });
     expect(await rows()).toEqual([1, 2, 4]);
   });
+
+  it("fails when its connection is dropped between statements (PostgreSQL restarted or failed over); the process lives on and the pool makes a new connection", async () => {
+    // pg-pool hears connection errors only on idle connections: unheard on a checked-out one, the
+    // error would end the process (vitest reports it as an uncaught exception and fails the run).
+    const outcome = withPgTransaction(pools[mode].pool, async (tx) => {
+      await tx.query("INSERT INTO tx_probe VALUES (8)");
+      const [own] = (await tx.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows;
+      await ctx.db.database.pool.query("SELECT pg_terminate_backend($1)", [own?.pid]);
+      await eventually(
+        async () =>
+          (await ctx.db.database.pool.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1", [own?.pid]))
+            .rowCount === 0,
+        "the backend to end",
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await tx.query("INSERT INTO tx_probe VALUES (9)");
+    });
+    await expect(outcome).rejects.toThrow();
+    expect(await rows()).toEqual([1, 2, 4]);
+    await withPgTransaction(pools[mode].pool, async (tx) => {
+      await tx.query("INSERT INTO tx_probe VALUES (10)");
+    });
+    expect(await rows()).toEqual([1, 2, 4, 10]);
+    await ctx.db.database.pool.query("DELETE FROM tx_probe WHERE id = 10");
+  });
 });
 
 describe("BEGIN and COMMIT on the pipelined pool", () => {

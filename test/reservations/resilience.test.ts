@@ -9,7 +9,14 @@ import {
   resolvePending,
   shuffle,
 } from "../support/reservations.ts";
-import { api, createLiveCampaign, FLASH_CART, type System, startFailoverSystem } from "../support/system.ts";
+import {
+  type ApiResponse,
+  api,
+  createLiveCampaign,
+  FLASH_CART,
+  type System,
+  startFailoverSystem,
+} from "../support/system.ts";
 
 let ctx: TestContext;
 let system: System;
@@ -27,24 +34,32 @@ afterAll(async () => {
   await ctx?.cleanup();
 });
 
-async function fire(code: string, accounts: string[], seed: number, onAnswer?: (count: number) => void) {
+/** Each account twice, shuffled; `unavailable` collects the 503 answers a caller then tries again. */
+async function fire(
+  code: string,
+  accounts: string[],
+  seed: number,
+  onAnswer?: (count: number) => void,
+  unavailable?: ApiResponse[],
+) {
   let answered = 0;
   const requests = shuffle([...accounts, ...accounts], seed);
   const answers = await Promise.all(
     requests.map(async (accountId, index) => {
       const gateway = system.gateways[index % system.gateways.length];
       if (!gateway) throw new Error("no gateway");
-      const response = await api(
-        gateway.url,
-        system.store.keys.checkout,
-        "POST",
-        "/v1/reservations?wait=5000",
-        {
+      const reserve = () =>
+        api(gateway.url, system.store.keys.checkout, "POST", "/v1/reservations?wait=5000", {
           code,
           accountId,
           cart: FLASH_CART,
-        },
-      );
+        });
+      let response = await reserve();
+      while (unavailable && response.status === 503 && unavailable.length < 1_000) {
+        unavailable.push(response);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        response = await reserve();
+      }
       answered += 1;
       onAnswer?.(answered);
       return readAnswer(accountId, response);
@@ -87,6 +102,60 @@ describe("reservations survive failures", () => {
     expect(winners).toHaveLength(limit);
     expect(new Set(winners.map((answer) => answer.accountId))).toEqual(firstDistinctAccounts(answers, limit));
     await expectRecordAgrees(ctx.db.database, codeId, answers, limit);
+  });
+
+  it("every PostgreSQL connection of the services dropped mid-burst, twice (as in a failover): every request is decided once, in order, within the cap", async () => {
+    const limit = 30;
+    const code = `PGDROP${Date.now().toString(36).toUpperCase()}`;
+    const { codeId } = await createLiveCampaign(system.gateways[0]?.url ?? "", system.store.keys.merchant, {
+      code,
+      usageLimit: limit,
+      oncePerAccount: true,
+    });
+    const running = [...system.workers, ...system.gateways.map((gateway) => gateway.process)].filter(
+      (service) => service.child.exitCode === null && service.child.signalCode === null,
+    );
+    const dropped: Promise<number>[] = [];
+    const dropConnections = () =>
+      ctx.db.database.pool
+        .query<{ pid: number }>(
+          `SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity
+           WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+        )
+        .then((result) => result.rowCount ?? 0);
+    // A checkout tries a 503 again after Retry-After; such a request was refused before it was queued.
+    const unavailable: ApiResponse[] = [];
+    const answers = await fire(
+      code,
+      Array.from({ length: 500 }, (_, index) => `pgdrop-${index}`),
+      77,
+      (count) => {
+        if (count === 200 || count === 600) dropped.push(dropConnections());
+      },
+      unavailable,
+    );
+    const droppedCounts = await Promise.all(dropped);
+    expect(droppedCounts).toHaveLength(2);
+    expect(droppedCounts.every((count) => count > 0)).toBe(true);
+
+    expect(answers).toHaveLength(1_000);
+    expect(answers.filter((answer) => ![200, 409].includes(answer.status))).toEqual([]);
+    for (const response of unavailable) {
+      expect(response.body).toMatchObject({ error: { code: "SERVICE_UNAVAILABLE" } });
+      expect(response.headers.get("retry-after")).toBe("1");
+    }
+    expect(new Set(answers.map((answer) => answer.id)).size).toBe(1_000);
+    expect(new Set(answers.map((answer) => answer.sequence)).size).toBe(1_000);
+    const winners = answers.filter((answer) => answer.outcome === "RESERVED");
+    expect(winners).toHaveLength(limit);
+    expect(new Set(winners.map((answer) => answer.accountId))).toEqual(firstDistinctAccounts(answers, limit));
+    await expectRecordAgrees(ctx.db.database, codeId, answers, limit);
+    for (const service of running) {
+      expect(
+        [service.child.exitCode, service.child.signalCode],
+        `${service.name} stopped:\n${service.output().slice(-3_000)}`,
+      ).toEqual([null, null]);
+    }
   });
 
   it("Redis flushed (FLUSHALL) between two bursts: the cap still holds and sequences keep growing", async () => {

@@ -79,7 +79,7 @@ export async function startSystem(
   };
 }
 
-export type ApiResponse<T = Record<string, unknown>> = { status: number; body: T };
+export type ApiResponse<T = Record<string, unknown>> = { status: number; body: T; headers: Headers };
 
 /** JSON over HTTP with a bearer key. */
 export async function api<T = Record<string, unknown>>(
@@ -100,7 +100,7 @@ export async function api<T = Record<string, unknown>>(
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+  return { status: response.status, body: (text ? JSON.parse(text) : null) as T, headers: response.headers };
 }
 
 /** A campaign live right now with one code, created through the merchant API. */

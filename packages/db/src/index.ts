@@ -18,3 +18,4 @@ export * from "./reservation-ledger.ts";
 export * from "./reservation-transitions.ts";
 export * from "./reservations.ts";
 export * from "./sql.ts";
+export * from "./unavailable.ts";

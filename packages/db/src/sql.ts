@@ -65,6 +65,31 @@ export function poolSql(client: pg.PoolClient | pg.Pool | pg.Client): Sql {
   };
 }
 
+/**
+ * Runs `work` on a connection checked out of `pool`. pg-pool listens for connection errors only on
+ * idle connections: on a checked-out one, a dropped connection (PostgreSQL restarted or failed over,
+ * the backend terminated) is emitted with no one listening, and that ends the process. Here it is
+ * heard: the connection's statements fail with it, and the connection goes back to the pool as
+ * broken, to be closed rather than handed out again.
+ */
+export async function withPooledClient<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let dropped: Error | undefined;
+  const onConnectionError = (error: Error) => {
+    dropped ??= error;
+  };
+  client.on("error", onConnectionError);
+  try {
+    return await work(client);
+  } finally {
+    client.off("error", onConnectionError);
+    client.release(dropped);
+  }
+}
+
 /** The statements of one pg transaction (see withPgTransaction). */
 export type TransactionSql = Sql & {
   /**
@@ -89,41 +114,40 @@ export async function withPgTransaction<T>(
   pool: pg.Pool,
   work: (sql: TransactionSql) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
-  const begin = client.query("BEGIN");
-  const unsettled: Promise<unknown>[] = [begin];
-  // A failure of BEGIN surfaces through the first statement's answer and the commit, not as unhandled.
-  begin.catch(() => undefined);
-  try {
-    const statements = poolSql(client);
-    const tx: TransactionSql = {
-      async query<Row extends Record<string, unknown>>(
-        text: string,
-        values?: readonly unknown[],
-        options?: QueryOptions,
-      ) {
-        const answer = statements.query<Row>(text, values, options);
-        await Promise.all([begin, answer]);
-        return answer;
-      },
-      commitAfter(pending) {
-        unsettled.push(pending);
-        // Its failure is the transaction's (below); it must not count as unhandled meanwhile.
-        pending.catch(() => undefined);
-      },
-    };
-    const result = await work(tx);
-    const [committed] = await Promise.all([client.query("COMMIT"), ...unsettled]);
-    if (committed.command !== "COMMIT")
-      throw new Error(`transaction ended with ${committed.command}, not COMMIT`);
-    return result;
-  } catch (error) {
-    // Every statement sent is answered before the connection goes back to the pool; the first of
-    // them that failed is the cause of whatever failed after it.
-    const cause = (await Promise.allSettled(unsettled)).find((settled) => settled.status === "rejected");
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw cause ? cause.reason : error;
-  } finally {
-    client.release();
-  }
+  return withPooledClient(pool, async (client) => {
+    const begin = client.query("BEGIN");
+    const unsettled: Promise<unknown>[] = [begin];
+    // A failure of BEGIN surfaces through the first statement's answer and the commit, not as unhandled.
+    begin.catch(() => undefined);
+    try {
+      const statements = poolSql(client);
+      const tx: TransactionSql = {
+        async query<Row extends Record<string, unknown>>(
+          text: string,
+          values?: readonly unknown[],
+          options?: QueryOptions,
+        ) {
+          const answer = statements.query<Row>(text, values, options);
+          await Promise.all([begin, answer]);
+          return answer;
+        },
+        commitAfter(pending) {
+          unsettled.push(pending);
+          // Its failure is the transaction's (below); it must not count as unhandled meanwhile.
+          pending.catch(() => undefined);
+        },
+      };
+      const result = await work(tx);
+      const [committed] = await Promise.all([client.query("COMMIT"), ...unsettled]);
+      if (committed.command !== "COMMIT")
+        throw new Error(`transaction ended with ${committed.command}, not COMMIT`);
+      return result;
+    } catch (error) {
+      // Every statement sent is answered before the connection goes back to the pool; the first of
+      // them that failed is the cause of whatever failed after it.
+      const cause = (await Promise.allSettled(unsettled)).find((settled) => settled.status === "rejected");
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw cause ? cause.reason : error;
+    }
+  });
 }

@@ -1,4 +1,5 @@
 import { HTTP_STATUS_BY_ERROR_CODE } from "@promo/contracts";
+import { isDatabaseUnavailable } from "@promo/db";
 import { DomainError, describeError, type ErrorCode } from "@promo/domain";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -28,10 +29,10 @@ export function toErrorPayload(
   };
 }
 
-/** The error answer; RATE_LIMITED with `retryAfterSeconds` also says Retry-After. */
+/** The error answer; with `retryAfterSeconds` in its details it also says Retry-After. */
 export function respondWithError(c: Context<GatewayEnv>, code: ErrorCode, details?: Record<string, unknown>) {
   const retryAfter = details?.retryAfterSeconds;
-  if (code === "RATE_LIMITED" && typeof retryAfter === "number") c.header("Retry-After", String(retryAfter));
+  if (typeof retryAfter === "number") c.header("Retry-After", String(retryAfter));
   return c.json({ error: toErrorPayload(code, c, details) }, HTTP_STATUS[code]);
 }
 
@@ -52,9 +53,19 @@ export function validationError(error: FieldIssues): DomainError {
   return new DomainError("VALIDATION_ERROR", validationDetails(error));
 }
 
-/** The single onError: domain errors by their code, framework errors by kind, the rest 500. */
+/** How long a client should wait before trying again while PostgreSQL is away. */
+const DATABASE_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The single onError: domain errors by their code, framework errors by kind, PostgreSQL away (a
+ * restart, a failover) 503 with Retry-After, the rest 500.
+ */
 export function handleError(error: Error, c: Context<GatewayEnv>) {
   if (error instanceof DomainError) return respondWithError(c, error.code, error.details);
+  if (isDatabaseUnavailable(error)) {
+    c.get("logger").warn({ err: error }, "PostgreSQL unavailable");
+    return respondWithError(c, "SERVICE_UNAVAILABLE", { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
+  }
   if (error instanceof HTTPException) {
     if (error.status === 413) return respondWithError(c, "PAYLOAD_TOO_LARGE");
     if (error.status === 415) return respondWithError(c, "UNSUPPORTED_MEDIA_TYPE");

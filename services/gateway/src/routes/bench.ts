@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ReservationRequestSchema } from "@promo/contracts";
+import { withPooledClient } from "@promo/db";
 import type { PoolClient } from "pg";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
@@ -86,22 +87,21 @@ export function benchRoutes(deps: GatewayDeps) {
     body: { code: string; accountId: string },
   ): Promise<{ id: string; status: "RESERVED" | "REJECTED" }> {
     const id = randomUUID();
-    const client = await deps.database.pool.connect();
-    try {
-      await client.query("BEGIN");
-      const status = (await decide(client)) ? ("RESERVED" as const) : ("REJECTED" as const);
-      await client.query(
-        "INSERT INTO bench_reservation (id, code, account_id, status) VALUES ($1, $2, $3, $4)",
-        [id, body.code, body.accountId, status],
-      );
-      await client.query("COMMIT");
-      return { id, status };
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    return withPooledClient(deps.database.pool, async (client) => {
+      try {
+        await client.query("BEGIN");
+        const status = (await decide(client)) ? ("RESERVED" as const) : ("REJECTED" as const);
+        await client.query(
+          "INSERT INTO bench_reservation (id, code, account_id, status) VALUES ($1, $2, $3, $4)",
+          [id, body.code, body.accountId, status],
+        );
+        await client.query("COMMIT");
+        return { id, status };
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+    });
   }
   return app;
 }

@@ -1,0 +1,60 @@
+import { Writable } from "node:stream";
+import { createLogger } from "@promo/observability";
+import { Hono } from "hono";
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import type { GatewayEnv } from "./env.ts";
+import { handleError } from "./errors.ts";
+
+/** A route that fails with `error`, behind the gateway's error handler; the log lines are kept. */
+function failingWith(error: Error) {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(JSON.parse(String(chunk)));
+      callback();
+    },
+  });
+  const app = new Hono<GatewayEnv>();
+  app.use(async (c, next) => {
+    c.set("requestId", "r-1");
+    c.set("locale", "en");
+    c.set("logger", createLogger({ service: "gateway", level: "info", destination }));
+    await next();
+  });
+  app.get("/", () => {
+    throw error;
+  });
+  app.onError(handleError);
+  return { app, lines };
+}
+
+function terminated(): pg.DatabaseError {
+  const error = new pg.DatabaseError("terminating connection due to administrator command", 0, "error");
+  error.code = "57P01";
+  return error;
+}
+
+describe("handleError", () => {
+  it("answers 503 SERVICE_UNAVAILABLE with Retry-After when PostgreSQL is away, and logs a warning", async () => {
+    for (const error of [terminated(), new Error("Connection terminated unexpectedly")]) {
+      const { app, lines } = failingWith(error);
+      const response = await app.request("/");
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("1");
+      expect(await response.json()).toMatchObject({
+        error: { code: "SERVICE_UNAVAILABLE", details: { retryAfterSeconds: 1 }, requestId: "r-1" },
+      });
+      expect(lines).toEqual([expect.objectContaining({ level: "warn", msg: "PostgreSQL unavailable" })]);
+    }
+  });
+
+  it("answers any other unexpected error 500 INTERNAL_ERROR, logged as an error", async () => {
+    const { app, lines } = failingWith(new TypeError("Cannot read properties of undefined"));
+    const response = await app.request("/");
+    expect(response.status).toBe(500);
+    expect(response.headers.get("retry-after")).toBeNull();
+    expect(await response.json()).toMatchObject({ error: { code: "INTERNAL_ERROR" } });
+    expect(lines).toEqual([expect.objectContaining({ level: "error", msg: "unhandled error" })]);
+  });
+});
