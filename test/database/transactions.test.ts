@@ -171,3 +171,21 @@ describe("BEGIN and COMMIT on the pipelined pool", () => {
     }
   });
 });
+
+describe("statements on the plain pool", () => {
+  it("go out one at a time, each after the answer to the one before (pg 8 warns that pg 9 queues no query made while another runs)", async () => {
+    sent.length = 0;
+    answered = 0;
+    await withPgTransaction(pools.plain.pool, async (tx) => {
+      const first = tx.query("SELECT 1");
+      tx.commitAfter(tx.query("SELECT 2"));
+      await first;
+    });
+    expect(sent).toEqual([
+      { text: "BEGIN", answered: 0 },
+      { text: "SELECT 1", answered: 1 },
+      { text: "SELECT 2", answered: 2 },
+      { text: "COMMIT", answered: 3 },
+    ]);
+  });
+});

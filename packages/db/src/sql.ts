@@ -90,6 +90,21 @@ export async function withPooledClient<T>(
   }
 }
 
+/**
+ * How a transaction hands its statements to the connection: at once on a pipelined one, which sends
+ * them without waiting; on a plain one each after the answer to the one before (failed or not: in a
+ * failed transaction PostgreSQL answers the rest with an error, and ROLLBACK still goes out).
+ */
+function statementSender(client: pg.PoolClient): <R>(statement: () => Promise<R>) => Promise<R> {
+  if ((client as pg.PoolClient & { pipeline?: boolean }).pipeline === true) return (statement) => statement();
+  let previous: Promise<unknown> = Promise.resolve();
+  return (statement) => {
+    const next = previous.then(statement, statement);
+    previous = next.catch(() => undefined);
+    return next;
+  };
+}
+
 /** The statements of one pg transaction (see withPgTransaction). */
 export type TransactionSql = Sql & {
   /**
@@ -106,16 +121,18 @@ export type TransactionSql = Sql & {
  * (`createDatabase({ pipeline: true })`) without waiting for earlier answers, so the transaction
  * costs no round trips of its own: BEGIN goes out with the first statement, whose answer also waits
  * for BEGIN's (so nothing can run outside the transaction once a BEGIN failed), and COMMIT goes out
- * behind the statements handed to `commitAfter`. On a plain pool the same calls cost a round trip
- * each. PostgreSQL answers the COMMIT of a failed transaction with a ROLLBACK tag, not an error, so
- * that tag is checked too.
+ * behind the statements handed to `commitAfter`. On a plain pool the same calls go out one at a
+ * time, each when the one before it is answered (a round trip each: pg 8 warns that a query made
+ * while another runs on a plain connection will not be queued from pg 9 on). PostgreSQL answers
+ * the COMMIT of a failed transaction with a ROLLBACK tag, not an error, so that tag is checked too.
  */
 export async function withPgTransaction<T>(
   pool: pg.Pool,
   work: (sql: TransactionSql) => Promise<T>,
 ): Promise<T> {
   return withPooledClient(pool, async (client) => {
-    const begin = client.query("BEGIN");
+    const send = statementSender(client);
+    const begin = send(() => client.query("BEGIN"));
     const unsettled: Promise<unknown>[] = [begin];
     // A failure of BEGIN surfaces through the first statement's answer and the commit, not as unhandled.
     begin.catch(() => undefined);
@@ -127,7 +144,7 @@ export async function withPgTransaction<T>(
           values?: readonly unknown[],
           options?: QueryOptions,
         ) {
-          const answer = statements.query<Row>(text, values, options);
+          const answer = send(() => statements.query<Row>(text, values, options));
           await Promise.all([begin, answer]);
           return answer;
         },
@@ -138,7 +155,7 @@ export async function withPgTransaction<T>(
         },
       };
       const result = await work(tx);
-      const [committed] = await Promise.all([client.query("COMMIT"), ...unsettled]);
+      const [committed] = await Promise.all([send(() => client.query("COMMIT")), ...unsettled]);
       if (committed.command !== "COMMIT")
         throw new Error(`transaction ended with ${committed.command}, not COMMIT`);
       return result;
@@ -146,7 +163,7 @@ export async function withPgTransaction<T>(
       // Every statement sent is answered before the connection goes back to the pool; the first of
       // them that failed is the cause of whatever failed after it.
       const cause = (await Promise.allSettled(unsettled)).find((settled) => settled.status === "rejected");
-      await client.query("ROLLBACK").catch(() => undefined);
+      await send(() => client.query("ROLLBACK")).catch(() => undefined);
       throw cause ? cause.reason : error;
     }
   });
