@@ -4,7 +4,9 @@
 // PROCESSED_EVENT_RETENTION_HOURS. Real processes on the real PostgreSQL, Redis and Kafka.
 import { randomUUID } from "node:crypto";
 import { createTestContext, eventually, type TestContext } from "@promo/testing";
+import kafkajs from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testKafka } from "../support/kafka.ts";
 import { api, createLiveCampaign, FLASH_CART, type System, startSystem } from "../support/system.ts";
 
 let ctx: TestContext;
@@ -105,6 +107,8 @@ describe("history retention", () => {
         )
       ).rows.map((row) => row.event_id);
 
+    // The orders topic keeps its messages a week too: the ids outlive them, nothing to warn about.
+    await setOrdersRetention(WEEK_MS);
     const consumer = system.startProcess("order-consumer", "order-consumer", {
       PROCESSED_EVENT_RETENTION_HOURS: "168",
       LOG_LEVEL: "info",
@@ -112,5 +116,61 @@ describe("history retention", () => {
     await eventually(async () => (await remaining()).length === 2, "old processed event ids removed", 30_000);
     expect(await remaining()).toEqual([...ids.fresh].sort());
     expect(consumer.output()).toContain("removed old processed event ids");
+    expect(consumer.output()).toContain("order consumer started");
+    expect(consumer.output()).not.toContain(RETENTION_WARNING);
+    await consumer.stop();
+  }, 60_000);
+
+  it("the order consumer warns at start when the orders topic keeps messages longer than it keeps their ids", async () => {
+    await setOrdersRetention(30 * 24 * 3_600_000);
+    const consumer = system.startProcess("order-consumer", "order-consumer-short", {
+      PROCESSED_EVENT_RETENTION_HOURS: "24",
+      ORDER_CONSUMER_GROUP: `history-retention-${randomUUID()}`,
+    });
+    await eventually(
+      async () => consumer.output().includes(RETENTION_WARNING),
+      "the retention warning",
+      30_000,
+    );
+    const warning = consumer
+      .output()
+      .split("\n")
+      .find((line) => line.includes(RETENTION_WARNING));
+    expect(JSON.parse(warning ?? "{}")).toMatchObject({
+      level: "warn",
+      topic: ctx.topics.orders,
+      topicRetentionHours: 720,
+      processedEventRetentionHours: 24,
+    });
+    await consumer.stop();
   }, 60_000);
 });
+
+const WEEK_MS = 168 * 3_600_000;
+const RETENTION_WARNING = "processed event ids are removed before the orders topic drops their messages";
+
+/** Creates the orders topic with this retention, or sets it on the existing one. */
+async function setOrdersRetention(retentionMs: number): Promise<void> {
+  const admin = testKafka(ctx.env.KAFKA_BROKERS).admin();
+  await admin.connect();
+  try {
+    const entry = { name: "retention.ms", value: String(retentionMs) };
+    if ((await admin.listTopics()).includes(ctx.topics.orders)) {
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          { type: kafkajs.ConfigResourceTypes.TOPIC, name: ctx.topics.orders, configEntries: [entry] },
+        ],
+      });
+    } else {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic: ctx.topics.orders, numPartitions: 3, replicationFactor: 1, configEntries: [entry] },
+        ],
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,5 +1,8 @@
 import { TOPICS, type TopicName } from "@promo/contracts";
-import type { Kafka } from "kafkajs";
+import kafkajs, { type Kafka } from "kafkajs";
+
+// kafkajs is CommonJS: Node.js finds this export only through the default one.
+const { ConfigResourceTypes } = kafkajs;
 
 /** Physical topic names per deployment (tests use unique ones); defaults are the SPEC's names. */
 export type TopicMap = Record<TopicName, string>;
@@ -29,6 +32,28 @@ export async function ensureTopics(
       })),
     });
     return missing;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * How long the broker keeps a topic's messages (`retention.ms`, the topic's own or the broker's
+ * default): milliseconds, or null when it keeps them for good (-1).
+ */
+export async function topicRetentionMs(kafka: Kafka, topic: string): Promise<number | null> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ["retention.ms"] }],
+    });
+    const value = Number(
+      resources[0]?.configEntries.find((entry) => entry.configName === "retention.ms")?.configValue,
+    );
+    if (!Number.isFinite(value)) throw new Error(`no retention.ms for topic ${topic}`);
+    return value < 0 ? null : value;
   } finally {
     await admin.disconnect();
   }

@@ -1,7 +1,7 @@
 // Composition root of the order consumer: order events in, reservation effects out.
 import { OrderConsumerEnvSchema, parseEnv } from "@promo/config";
 import { createDatabase } from "@promo/db";
-import { createKafka, ensureTopics, topicMapFrom } from "@promo/events";
+import { createKafka, ensureTopics, topicMapFrom, topicRetentionMs } from "@promo/events";
 import {
   createLogger,
   createMetricsRegistry,
@@ -10,6 +10,7 @@ import {
   serveMetrics,
 } from "@promo/observability";
 import { createOrderConsumer } from "./consumer.ts";
+import { processedIdsOutliveMessages } from "./handlers/retention-check.ts";
 
 const env = parseEnv(OrderConsumerEnvSchema, process.env);
 const logger = createLogger({ service: "order-consumer", level: env.LOG_LEVEL });
@@ -39,13 +40,31 @@ for (;;) {
   }
 }
 
+// Deduplication holds only while processed event ids outlive the orders topic's messages.
+const processedEventRetentionMs = env.PROCESSED_EVENT_RETENTION_HOURS * 3_600_000;
+await topicRetentionMs(kafka, topics.orders).then(
+  (topicRetention) => {
+    if (!processedIdsOutliveMessages({ topicRetentionMs: topicRetention, processedEventRetentionMs }))
+      logger.warn(
+        {
+          topic: topics.orders,
+          topicRetentionHours: topicRetention === null ? "forever" : topicRetention / 3_600_000,
+          processedEventRetentionHours: env.PROCESSED_EVENT_RETENTION_HOURS,
+        },
+        "processed event ids are removed before the orders topic drops their messages: an event read again after that would be applied again; set PROCESSED_EVENT_RETENTION_HOURS to at least the topic's retention",
+      );
+  },
+  (error: unknown) =>
+    logger.warn({ err: error, topic: topics.orders }, "could not read the orders topic's retention"),
+);
+
 const consumer = createOrderConsumer({
   database,
   kafka,
   topics,
   groupId: env.ORDER_CONSUMER_GROUP,
   concurrency: env.ORDER_CONSUMER_CONCURRENCY,
-  processedEventRetentionMs: env.PROCESSED_EVENT_RETENTION_HOURS * 3_600_000,
+  processedEventRetentionMs,
   logger,
   clock: () => new Date(),
 });
