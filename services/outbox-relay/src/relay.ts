@@ -3,6 +3,7 @@ import {
   deletePublishedOutbox,
   fetchUnpublishedOutbox,
   HISTORY_CLEANUP_CHUNK,
+  isDatabaseUnavailable,
   markOutboxPublished,
   nextCleanupDue,
   type PendingOutboxEvent,
@@ -160,7 +161,9 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
           await producer.disconnect().catch(() => undefined);
           producer = null;
         }
-        if (failures % 3 === 0 && leader) {
+        // A dropped connection (PostgreSQL restarted or failed over) took the lock with it: connect
+        // again at once. Other failures keep the connection for two more tries.
+        if (leader && (failures % 3 === 0 || isDatabaseUnavailable(error))) {
           await leader.end().catch(() => undefined);
           leader = null;
         }
