@@ -5,7 +5,7 @@
 import { createTestContext, eventually, seedStore, type TestContext } from "@promo/testing";
 import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collectTopic, testKafka } from "../support/kafka.ts";
+import { collectTopic, testKafka, waitForTopics } from "../support/kafka.ts";
 import { api, FLASH_CART, type System, startSystem } from "../support/system.ts";
 
 const VELOCITY_LIMIT = 5;
@@ -49,13 +49,7 @@ beforeAll(async () => {
   system.startProcess("outbox-relay", "outbox-relay", { OUTBOX_IDLE_POLL_MS: "20" });
   gatewayUrl = system.gateways[0]?.url ?? "";
   kafka = testKafka(ctx.env.KAFKA_BROKERS);
-  await eventually(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    const topics = await admin.listTopics();
-    await admin.disconnect();
-    return topics.includes(ctx.topics.alerts);
-  }, "the relay to create its topics");
+  await waitForTopics(kafka, [ctx.topics.alerts], "the relay to create its topics");
   alertsTopic = await collectTopic(kafka, ctx.topics.alerts);
 });
 

@@ -2,7 +2,14 @@ import { DEAD_LETTER_HEADERS } from "@promo/contracts";
 import { createTestContext, eventually, type TestContext } from "@promo/testing";
 import type { Kafka, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collectTopic, connectedProducer, orderPlaced, testKafka } from "../support/kafka.ts";
+import {
+  collectTopic,
+  connectedProducer,
+  orderPlaced,
+  sendEvent,
+  testKafka,
+  waitForTopics,
+} from "../support/kafka.ts";
 import { api, createLiveCampaign, FLASH_CART, type System, startSystem } from "../support/system.ts";
 
 /**
@@ -25,13 +32,11 @@ beforeAll(async () => {
   gatewayUrl = system.gateways[0]?.url ?? "";
   system.startProcess("order-consumer", "order-consumer");
   kafka = testKafka(ctx.env.KAFKA_BROKERS);
-  await eventually(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    const topics = await admin.listTopics();
-    await admin.disconnect();
-    return [ctx.topics.orders, ctx.topics.ordersDeadLetter].every((topic) => topics.includes(topic));
-  }, "the order consumer to create its topics");
+  await waitForTopics(
+    kafka,
+    [ctx.topics.orders, ctx.topics.ordersDeadLetter],
+    "the order consumer to create its topics",
+  );
   producer = await connectedProducer(kafka);
   deadLetters = await collectTopic(kafka, ctx.topics.ordersDeadLetter);
 });
@@ -120,22 +125,17 @@ describe("messages near Kafka's size limit", () => {
       },
     );
     expect(held.status).toBe(200);
-    await producer.send({
-      topic: ctx.topics.orders,
-      messages: [
-        {
-          key: "size",
-          value: JSON.stringify(
-            orderPlaced({
-              storeId: system.store.storeId,
-              reservationId: held.body.id,
-              accountId: "after-huge",
-              orderNumber: "AFTER-HUGE",
-            }),
-          ),
-        },
-      ],
-    });
+    await sendEvent(
+      producer,
+      ctx.topics.orders,
+      "size",
+      orderPlaced({
+        storeId: system.store.storeId,
+        reservationId: held.body.id,
+        accountId: "after-huge",
+        orderNumber: "AFTER-HUGE",
+      }),
+    );
     await eventually(
       async () =>
         (await ctx.db.database.prisma.reservation.findUnique({ where: { id: held.body.id } }))?.status ===

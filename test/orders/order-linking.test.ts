@@ -7,7 +7,9 @@ import {
   connectedProducer,
   orderCancelled,
   orderPlaced,
+  sendEvent,
   testKafka,
+  waitForTopics,
 } from "../support/kafka.ts";
 import { api, createLiveCampaign, FLASH_CART, type System, startSystem } from "../support/system.ts";
 
@@ -36,15 +38,11 @@ beforeAll(async () => {
   system.startProcess("outbox-relay", "outbox-relay");
   gatewayUrl = system.gateways[0]?.url ?? "";
   kafka = testKafka(ctx.env.KAFKA_BROKERS);
-  await eventually(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    const topics = await admin.listTopics();
-    await admin.disconnect();
-    return [ctx.topics.orders, ctx.topics.ordersDeadLetter, ctx.topics.redemptions].every((topic) =>
-      topics.includes(topic),
-    );
-  }, "the services to create their topics");
+  await waitForTopics(
+    kafka,
+    [ctx.topics.orders, ctx.topics.ordersDeadLetter, ctx.topics.redemptions],
+    "the services to create their topics",
+  );
   producer = await connectedProducer(kafka);
   redemptions = await collectTopic(kafka, ctx.topics.redemptions);
   deadLetters = await collectTopic(kafka, ctx.topics.ordersDeadLetter);
@@ -73,11 +71,8 @@ async function reserve(code: string, accountId: string) {
   return response;
 }
 
-async function send(event: unknown, key = "k"): Promise<void> {
-  await producer.send({
-    topic: ctx.topics.orders,
-    messages: [{ key, value: typeof event === "string" ? event : JSON.stringify(event) }],
-  });
+function send(event: unknown, key = "k"): Promise<void> {
+  return sendEvent(producer, ctx.topics.orders, key, event);
 }
 
 function eventsFor(reservationId: string): RedemptionEvent[] {

@@ -3,7 +3,7 @@ import { startLocalKafka, stopLocalKafka } from "@promo/dev-services";
 import { createTestContext, eventually, type ServiceProcess, type TestContext } from "@promo/testing";
 import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collectTopic, connectedProducer, orderPlaced, testKafka } from "../support/kafka.ts";
+import { collectTopic, connectedProducer, orderPlaced, sendEvent, testKafka } from "../support/kafka.ts";
 import { api, createLiveCampaign, FLASH_CART, type System, startSystem } from "../support/system.ts";
 
 let ctx: TestContext;
@@ -175,22 +175,17 @@ describe("the outbox relay", () => {
     );
 
     const producer = await connectedProducer(kafka);
-    await producer.send({
-      topic: ctx.topics.orders,
-      messages: [
-        {
-          key: "after-outage",
-          value: JSON.stringify(
-            orderPlaced({
-              storeId: system.store.storeId,
-              reservationId: held.body.id,
-              accountId: "during-outage",
-              orderNumber: "AFTER-OUTAGE",
-            }),
-          ),
-        },
-      ],
-    });
+    await sendEvent(
+      producer,
+      ctx.topics.orders,
+      "after-outage",
+      orderPlaced({
+        storeId: system.store.storeId,
+        reservationId: held.body.id,
+        accountId: "during-outage",
+        orderNumber: "AFTER-OUTAGE",
+      }),
+    );
     await eventually(
       async () =>
         (await ctx.db.database.prisma.reservation.findUnique({ where: { id: held.body.id } }))?.status ===

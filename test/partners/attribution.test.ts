@@ -3,7 +3,14 @@
 import { createTestContext, eventually, type SeededStore, seedStore, type TestContext } from "@promo/testing";
 import type { Kafka, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collectTopic, connectedProducer, orderPlaced, testKafka } from "../support/kafka.ts";
+import {
+  collectTopic,
+  connectedProducer,
+  orderPlaced,
+  sendEvent,
+  testKafka,
+  waitForTopics,
+} from "../support/kafka.ts";
 import { api, FLASH_CART, type System, startSystem } from "../support/system.ts";
 
 let ctx: TestContext;
@@ -27,13 +34,11 @@ beforeAll(async () => {
   gatewayUrl = system.gateways[0]?.url ?? "";
   other = await seedStore(ctx.db.database.prisma, "other");
   kafka = testKafka(ctx.env.KAFKA_BROKERS);
-  await eventually(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    const topics = await admin.listTopics();
-    await admin.disconnect();
-    return [ctx.topics.orders, ctx.topics.redemptions].every((topic) => topics.includes(topic));
-  }, "the services to create their topics");
+  await waitForTopics(
+    kafka,
+    [ctx.topics.orders, ctx.topics.redemptions],
+    "the services to create their topics",
+  );
   producer = await connectedProducer(kafka);
   redemptions = await collectTopic(kafka, ctx.topics.redemptions);
 });
@@ -144,22 +149,17 @@ describe("attribution at confirm time", () => {
     await addRule(amy.id, "AMY[0-9A-Z]+");
     const { code } = await liveCode("AMY");
     const reservationId = await reserve(code, "buyer-rule");
-    await producer.send({
-      topic: ctx.topics.orders,
-      messages: [
-        {
-          key: "o-1",
-          value: JSON.stringify(
-            orderPlaced({
-              storeId: system.store.storeId,
-              reservationId,
-              accountId: "buyer-rule",
-              orderNumber: "ORDER-RULE-1",
-            }),
-          ),
-        },
-      ],
-    });
+    await sendEvent(
+      producer,
+      ctx.topics.orders,
+      "o-1",
+      orderPlaced({
+        storeId: system.store.storeId,
+        reservationId,
+        accountId: "buyer-rule",
+        orderNumber: "ORDER-RULE-1",
+      }),
+    );
     expect((await confirmedEvent(reservationId)).partnerId).toBe(amy.id);
     expect(await lookupPartnerOf(code, reservationId)).toBe(amy.id);
   });

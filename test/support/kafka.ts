@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createKafka } from "@promo/events";
+import { eventually } from "@promo/testing";
 import type { Consumer, Kafka, Producer } from "kafkajs";
 
 export type CollectedMessage = {
@@ -50,6 +51,34 @@ export async function collectTopic(
 
 export function testKafka(brokers: readonly string[]): Kafka {
   return createKafka({ brokers, clientId: `test-${randomUUID().slice(0, 8)}` });
+}
+
+/** Waits until every one of `topics` exists (the services create theirs when they start). */
+export async function waitForTopics(
+  kafka: Kafka,
+  topics: readonly string[],
+  what = "the services to create their topics",
+): Promise<void> {
+  await eventually(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    const existing = await admin.listTopics();
+    await admin.disconnect();
+    return topics.every((topic) => existing.includes(topic));
+  }, what);
+}
+
+/** Produces one message: `event` as JSON, or a string as it is, under `key`. */
+export async function sendEvent(
+  producer: Producer,
+  topic: string,
+  key: string,
+  event: unknown,
+): Promise<void> {
+  await producer.send({
+    topic,
+    messages: [{ key, value: typeof event === "string" ? event : JSON.stringify(event) }],
+  });
 }
 
 export async function connectedProducer(kafka: Kafka): Promise<Producer> {
