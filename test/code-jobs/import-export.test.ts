@@ -218,8 +218,10 @@ describe("code import", () => {
 });
 
 describe("code export", () => {
+  let campaignId = "";
+
   it("streams 100,000 codes as .xlsx with state, uses and order numbers, readable by a spreadsheet reader", async () => {
-    const campaignId = await createEmptyCampaign(gatewayUrl, merchantKey, "Export");
+    campaignId = await createEmptyCampaign(gatewayUrl, merchantKey, "Export");
     const generated = await api<JobView>(
       gatewayUrl,
       merchantKey,
@@ -308,5 +310,29 @@ describe("code export", () => {
     // memory takes well over 100 MB). The process's resident size before it (about 240-260 MB
     // after the rest of this file) is not the export's.
     expect((peakKb - beforeKb) / 1024).toBeLessThan(64);
+  });
+
+  it("stops when the client goes away mid-download, and counts it so", async () => {
+    expect(campaignId).not.toBe("");
+    const response = await fetch(`${gatewayUrl}/v1/campaigns/${campaignId}/codes/export`, {
+      headers: { authorization: `Bearer ${merchantKey}` },
+    });
+    expect(response.status).toBe(200);
+    const reader = response.body?.getReader();
+    expect((await reader?.read())?.done).toBe(false);
+    await reader?.cancel();
+
+    const downloads = await eventually(async () => {
+      const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text();
+      const lines = metrics.split("\n").filter((line) => line.includes('kind="code_export"'));
+      return lines.some((line) => line.includes('end="client_gone"')) ? lines : null;
+    }, "the export counted as ended by the client");
+    expect(downloads.map((line) => line.replace(/,?service="gateway"/, "")).sort()).toEqual([
+      'promo_downloads_in_progress{kind="code_export"} 0',
+      'promo_downloads_total{kind="code_export",end="client_gone"} 1',
+      'promo_downloads_total{kind="code_export",end="finished"} 1',
+    ]);
+    // Not a failure: nothing at warn (services log at warn in tests).
+    expect(system.gateways[0]?.process.output()).not.toContain("failed mid-stream");
   });
 });

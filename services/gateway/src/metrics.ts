@@ -6,6 +6,9 @@ import {
   LATENCY_BUCKETS_SECONDS,
 } from "@promo/observability";
 import type { Queue } from "bullmq";
+import type { DownloadEnd } from "./downloads.ts";
+
+export type DownloadKind = "code_export" | "report" | "action_listing";
 
 /** Outcome label of a reservation answer: RESERVED, PENDING (202) or the refusal's error code. */
 export type ReservationOutcomeLabel = string;
@@ -59,8 +62,30 @@ export function createGatewayMetrics(options: { queues: () => readonly Queue[] }
       );
     },
   });
+  const downloadsInProgress = new Gauge({
+    name: "promo_downloads_in_progress",
+    help: "Streamed .xlsx downloads (code export, report, action listing) still being written",
+    labelNames: ["kind"],
+    registers: [registry],
+  });
+  const downloads = new Counter({
+    name: "promo_downloads_total",
+    help: "Streamed .xlsx downloads ended, by kind and end (finished, client_gone, failed)",
+    labelNames: ["kind", "end"],
+    registers: [registry],
+  });
   return {
     registry,
+    /** The start and end callbacks of one streamed download of this kind (see streamDownload). */
+    downloads(kind: DownloadKind) {
+      return {
+        onStart: () => downloadsInProgress.inc({ kind }),
+        onEnd: (end: DownloadEnd) => {
+          downloadsInProgress.dec({ kind });
+          downloads.inc({ kind, end });
+        },
+      };
+    },
     /** Counts one answer; `decidedAfterMs` when the decision came back within the wait. */
     reservationAnswered(outcome: ReservationOutcomeLabel, decidedAfterMs?: number): void {
       reservations.inc({ outcome });

@@ -1,6 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { once } from "node:events";
-import { PassThrough, Readable } from "node:stream";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { createCodesExport, detectImportFileKind } from "@promo/code-files";
 import {
@@ -24,6 +22,7 @@ import {
 } from "@promo/db";
 import { checkGenerationSpec, DomainError } from "@promo/domain";
 import type { GatewayDeps } from "../deps.ts";
+import { streamDownload } from "../downloads.ts";
 import type { GatewayEnv } from "../env.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
 import { presentJob } from "../presenters.ts";
@@ -211,42 +210,39 @@ export function codeJobRoutes(deps: GatewayDeps) {
   app.openapi(exportRoute, async (c) => {
     const { id: campaignId } = c.req.valid("param");
     const campaign = await campaignOf(c.get("principal").storeId, campaignId);
-    const output = new PassThrough();
-    const workbook = createCodesExport(output);
     const now = deps.clock();
-    const logger = c.get("logger");
-    void (async () => {
-      let afterKey: string | null = null;
-      for (;;) {
-        const page = await listCodesForExport(sql, { campaignId, afterKey, limit: EXPORT_PAGE, now });
-        for (const code of page) {
-          workbook.addRow({
-            code: code.code,
-            state: code.state,
-            uses: code.uses,
-            orderNumbers: code.orderNumbers,
-            campaign: campaign.name,
-            createdAt: code.createdAt,
-          });
+    return streamDownload(
+      async ({ output, room }) => {
+        const workbook = createCodesExport(output);
+        let afterKey: string | null = null;
+        for (;;) {
+          const page = await listCodesForExport(sql, { campaignId, afterKey, limit: EXPORT_PAGE, now });
+          for (const code of page) {
+            workbook.addRow({
+              code: code.code,
+              state: code.state,
+              uses: code.uses,
+              orderNumbers: code.orderNumbers,
+              campaign: campaign.name,
+              createdAt: code.createdAt,
+            });
+          }
+          if (page.length < EXPORT_PAGE) break;
+          afterKey = page.at(-1)?.codeKey ?? null;
+          if (!(await room())) return;
         }
-        if (page.length < EXPORT_PAGE) break;
-        afterKey = page.at(-1)?.codeKey ?? null;
-        // Bounded memory: let the client take what is written before reading the next page.
-        if (output.writableNeedDrain) await once(output, "drain");
-        if (output.destroyed) return;
-      }
-      await workbook.finish();
-    })().catch((error: unknown) => {
-      logger.warn({ err: error, campaignId }, "code export failed mid-stream");
-      output.destroy(error as Error);
-    });
-    return new Response(Readable.toWeb(output) as ReadableStream, {
-      status: 200,
-      headers: {
-        "content-type": XLSX_TYPE,
-        "content-disposition": `attachment; filename="codes-${campaignId}.xlsx"`,
+        await workbook.finish();
       },
-    });
+      {
+        what: "code export",
+        logger: c.get("logger").child({ campaignId }),
+        headers: {
+          "content-type": XLSX_TYPE,
+          "content-disposition": `attachment; filename="codes-${campaignId}.xlsx"`,
+        },
+        ...deps.metrics.downloads("code_export"),
+      },
+    );
   });
 
   app.openapi(getJobRoute, async (c) => {

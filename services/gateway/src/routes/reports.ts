@@ -1,4 +1,3 @@
-import { PassThrough, Readable } from "node:stream";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   ACTIONS_SHEET,
@@ -28,6 +27,7 @@ import {
 import { DomainError } from "@promo/domain";
 import type { Context } from "hono";
 import type { GatewayDeps } from "../deps.ts";
+import { streamDownload } from "../downloads.ts";
 import type { GatewayEnv } from "../env.ts";
 import { errorResponses } from "../openapi-helpers.ts";
 import { validationHook } from "../validation.ts";
@@ -116,15 +116,23 @@ function presentAction(row: ActionRecord): Action {
   };
 }
 
-function xlsxDownload(output: PassThrough, name: string, from: Date, to: Date): Response {
+/** How a report's or the action listing's .xlsx over [from, to) is sent: named `name`. */
+function xlsxDownload(
+  c: Context<GatewayEnv>,
+  deps: GatewayDeps,
+  download: { kind: "report" | "action_listing"; name: string; from: Date; to: Date },
+) {
+  const { kind, name, from, to } = download;
   const day = (date: Date) => date.toISOString().slice(0, 10);
-  return new Response(Readable.toWeb(output) as ReadableStream, {
-    status: 200,
+  return {
+    what: kind === "report" ? `${name} report` : "action listing",
+    logger: c.get("logger"),
     headers: {
       "content-type": XLSX_TYPE,
       "content-disposition": `attachment; filename="${name}-${day(from)}-${day(to)}.xlsx"`,
     },
-  });
+    ...deps.metrics.downloads(kind),
+  };
 }
 
 const MEASURE_COLUMNS: readonly ReportColumn<ReportMeasures>[] = [
@@ -172,17 +180,16 @@ export function reportRoutes(deps: GatewayDeps) {
   ) {
     if (input.format === "json")
       return c.json({ from: input.from.toISOString(), to: input.to.toISOString(), ...report }, 200);
-    const output = new PassThrough();
-    writeReportWorkbook(output, {
-      columns,
-      rows: report.rows,
-      totalColumns: MEASURE_COLUMNS,
-      totals: report.totals,
-    }).catch((error: unknown) => {
-      c.get("logger").warn({ err: error }, "report workbook failed mid-stream");
-      output.destroy(error as Error);
-    });
-    return xlsxDownload(output, name, input.from, input.to);
+    return streamDownload(
+      ({ output }) =>
+        writeReportWorkbook(output, {
+          columns,
+          rows: report.rows,
+          totalColumns: MEASURE_COLUMNS,
+          totals: report.totals,
+        }),
+      xlsxDownload(c, deps, { kind: "report", name, from: input.from, to: input.to }),
+    );
   }
 
   app.openapi(codeReportRoute, async (c) => {
@@ -226,27 +233,25 @@ export function reportRoutes(deps: GatewayDeps) {
         200,
       );
     }
-    async function* pages() {
-      let cursor: string | undefined;
-      do {
-        const page = await listActions(pool, {
-          ...query,
-          limit: LISTING_PAGE,
-          ...(cursor === undefined ? {} : { cursor }),
-        });
-        if (!page) return;
-        yield page.items;
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor !== undefined);
-    }
-    const output = new PassThrough();
-    writeListingWorkbook(output, { sheet: ACTIONS_SHEET, columns: ACTION_COLUMNS, pages: pages() }).catch(
-      (error: unknown) => {
-        c.get("logger").warn({ err: error }, "action listing workbook failed mid-stream");
-        output.destroy(error as Error);
+    return streamDownload(
+      async ({ output, room }) => {
+        async function* pages() {
+          let cursor: string | undefined;
+          do {
+            const page = await listActions(pool, {
+              ...query,
+              limit: LISTING_PAGE,
+              ...(cursor === undefined ? {} : { cursor }),
+            });
+            if (!page) return;
+            yield page.items;
+            cursor = page.nextCursor ?? undefined;
+          } while (cursor !== undefined && (await room()));
+        }
+        await writeListingWorkbook(output, { sheet: ACTIONS_SHEET, columns: ACTION_COLUMNS, pages: pages() });
       },
+      xlsxDownload(c, deps, { kind: "action_listing", name: "actions", from: input.from, to: input.to }),
     );
-    return xlsxDownload(output, "actions", input.from, input.to);
   });
 
   return app;

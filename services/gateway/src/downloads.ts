@@ -1,0 +1,74 @@
+import { PassThrough, Readable } from "node:stream";
+import type { Logger } from "@promo/observability";
+
+/**
+ * What the writer of a streamed download sees: the output to write to, and `room()`, to await between
+ * pages. It waits while the client has not yet taken what was written, so the gateway holds about
+ * one page per download however slowly the client reads; it answers false once the client has gone
+ * (closed the connection, or the stream failed), and the writer then stops reading PostgreSQL.
+ */
+export type DownloadSink = {
+  output: PassThrough;
+  room(): Promise<boolean>;
+};
+
+export type DownloadOptions = {
+  /** Named in the logs ("code export"). */
+  what: string;
+  logger: Logger;
+  headers: Record<string, string>;
+  /** Told when the writer starts and when it has ended, however it ended. */
+  onStart?: () => void;
+  onEnd?: (end: DownloadEnd) => void;
+};
+
+export type DownloadEnd = "finished" | "client_gone" | "failed";
+
+/**
+ * A 200 response whose body `write` produces in the background. A writer that throws ends the
+ * download broken (the client sees a cut transfer, never a well-formed short file) and is logged at
+ * warn; a client that goes away is logged at info.
+ */
+export function streamDownload(
+  write: (sink: DownloadSink) => Promise<void>,
+  options: DownloadOptions,
+): Response {
+  const output = new PassThrough();
+  const sink: DownloadSink = { output, room: () => roomIn(output) };
+  options.onStart?.();
+  // The client may go while the writer waits on something that never comes once the output is
+  // gone (exceljs finishing a zip into it): the download ends then, whatever the writer does.
+  const clientGone = new Promise<DownloadEnd>((resolve) => {
+    output.once("close", () => {
+      if (!output.readableEnded) resolve("client_gone");
+    });
+  });
+  const written = write(sink).then((): DownloadEnd => "finished");
+  void Promise.race([written, clientGone]).then(
+    (end) => {
+      if (end === "client_gone") options.logger.info(`${options.what} stopped: the client went away`);
+      options.onEnd?.(end);
+    },
+    (error: unknown) => {
+      options.logger.warn({ err: error }, `${options.what} failed mid-stream`);
+      output.destroy(error instanceof Error ? error : new Error(String(error)));
+      options.onEnd?.("failed");
+    },
+  );
+  return new Response(Readable.toWeb(output) as ReadableStream, { status: 200, headers: options.headers });
+}
+
+/** Resolves true once `output` can take more, false if it is destroyed first. */
+function roomIn(output: PassThrough): Promise<boolean> {
+  if (output.destroyed) return Promise.resolve(false);
+  if (!output.writableNeedDrain) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const settle = () => {
+      output.off("drain", settle);
+      output.off("close", settle);
+      resolve(!output.destroyed);
+    };
+    output.on("drain", settle);
+    output.on("close", settle);
+  });
+}
