@@ -213,6 +213,53 @@ describe("reservation lifecycle", () => {
     });
   });
 
+  it("a retry with the same Idempotency-Key that answered 202 resolves, by GET, to the first request's answer", async () => {
+    const code = await singleSlotCode("IDEMPEND");
+    const key = { "idempotency-key": `idem-pending-${Date.now()}` };
+    const pendingReserve = (accountId: string) =>
+      api<Answer>(
+        gatewayUrl,
+        system.store.keys.checkout,
+        "POST",
+        "/v1/reservations?wait=0",
+        { code, accountId, cart: FLASH_CART },
+        key,
+      );
+    // With no worker running, all three are queued before any is decided: the gateway finds no
+    // decision for the key yet, and the worker decides the second and third as repeats of the first.
+    await Promise.all(system.workers.map((worker) => worker.stop()));
+    const first = await pendingReserve("patient");
+    const retry = await pendingReserve("patient");
+    const reused = await pendingReserve("someone-else");
+    for (const answer of [first, retry, reused]) expect(answer.status).toBe(202);
+    expect(new Set([first.body.id, retry.body.id, reused.body.id]).size).toBe(3);
+    system.startWorker("worker-after-pause");
+
+    const decided = (id: string) =>
+      eventually(
+        async () => {
+          const polled = await checkout("GET", `/v1/reservations/${id}`);
+          return polled.status === 202 ? null : polled;
+        },
+        `reservation ${id} decided`,
+        20_000,
+      );
+    const firstDecided = await decided(first.body.id);
+    expect([firstDecided.status, firstDecided.body.id, firstDecided.body.status]).toEqual([
+      200,
+      first.body.id,
+      "RESERVED",
+    ]);
+    const retryDecided = await decided(retry.body.id);
+    expect({ status: retryDecided.status, body: retryDecided.body }).toEqual({
+      status: 200,
+      body: firstDecided.body,
+    });
+    const reusedDecided = await decided(reused.body.id);
+    expect([reusedDecided.status, reusedDecided.body.error?.code]).toEqual([422, "IDEMPOTENCY_KEY_REUSED"]);
+    expect(await ctx.db.database.prisma.reservation.count({ where: { codeInput: code } })).toBe(1);
+  });
+
   it("another store's reservation answers 404", async () => {
     const code = await singleSlotCode("ISO");
     const held = await reserve(code, "owner");

@@ -43,7 +43,7 @@ export function readAnswer(accountId: string, response: ApiResponse<Body>): Rese
   };
 }
 
-/** Polls a PENDING reservation until it is decided; returns the decided answer. */
+/** Polls a PENDING reservation until it is decided; returns the decided answer (its id and sequence). */
 export async function resolvePending(
   baseUrl: string,
   key: string,
@@ -61,7 +61,15 @@ export async function resolvePending(
       if (polled.status !== 200) return null;
       const outcome =
         polled.body.status === "REJECTED" ? String(polled.body.error?.code) : String(polled.body.status);
-      return { ...answer, status: polled.body.status === "REJECTED" ? 409 : 200, outcome };
+      // A request decided as the replay of an earlier one with its Idempotency-Key answers with
+      // that one's reservation.
+      return {
+        ...answer,
+        id: String(polled.body.id),
+        sequence: Number(polled.body.sequence),
+        status: polled.body.status === "REJECTED" ? 409 : 200,
+        outcome,
+      };
     },
     `reservation ${answer.id} to be decided`,
     120_000,

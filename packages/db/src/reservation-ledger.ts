@@ -325,6 +325,9 @@ export async function findAccountHolds(
   return holdsByCampaign(rows);
 }
 
+/** The Idempotency-Key scope of reservation requests (release and confirm have their own). */
+export const RESERVE_IDEMPOTENCY_SCOPE = "reserve";
+
 export type StoredIdempotency = {
   storeId: string;
   key: string;

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   ConfirmRequestSchema,
   HTTP_STATUS_BY_ERROR_CODE,
@@ -15,7 +15,10 @@ import {
 import {
   confirmReservation,
   type Db,
+  findIdempotencyRecords,
   findReservation,
+  poolSql,
+  RESERVE_IDEMPOTENCY_SCOPE,
   type RecordedResponse,
   releaseReservation,
   runIdempotently,
@@ -149,6 +152,28 @@ function pendingKey(prefix: string, id: string): string {
   return `${prefix}:pending:${id}`;
 }
 
+/**
+ * What the gateway keeps in Redis for a reservation it answered 202, for GET to answer until the
+ * decision is in PostgreSQL. A request with an Idempotency-Key may be decided as a replay of an
+ * earlier request with that key, which has the reservation: the key and the request's hash find it.
+ */
+const PendingMarkerSchema = z.object({
+  storeId: z.string(),
+  sequence: z.number().int(),
+  idempotencyKey: z.string().nullable().default(null),
+  requestHash: z.string().default(""),
+});
+type PendingMarker = z.infer<typeof PendingMarkerSchema>;
+
+function readPendingMarker(value: string | null): PendingMarker | null {
+  if (value === null) return null;
+  try {
+    return PendingMarkerSchema.parse(JSON.parse(value));
+  } catch {
+    return null;
+  }
+}
+
 export function reservationRoutes(deps: GatewayDeps) {
   const { reservations } = deps;
   const app = new OpenAPIHono<GatewayEnv>({ defaultHook: validationHook });
@@ -170,6 +195,8 @@ export function reservationRoutes(deps: GatewayDeps) {
     // The access-log line of this request carries the reservation id too.
     c.set("reservationId", id);
     const submittedAt = performance.now();
+    // Only an Idempotency-Key replay compares request hashes.
+    const hash = idempotencyKey === null ? "" : requestHash(body);
     // The guess limit is checked for the whole batch before it is queued (see the dispatcher).
     const { acceptance, decision } = reservations.dispatcher.submit(partition, {
       id,
@@ -180,8 +207,7 @@ export function reservationRoutes(deps: GatewayDeps) {
       memberGroups: body.memberGroups,
       cart: body.cart,
       idempotencyKey,
-      // Only an Idempotency-Key replay compares request hashes.
-      requestHash: idempotencyKey === null ? "" : requestHash(body),
+      requestHash: hash,
       clientIp: subjects.clientIp,
       acceptedAt: deps.clock().toISOString(),
     });
@@ -209,13 +235,14 @@ export function reservationRoutes(deps: GatewayDeps) {
           : undefined,
       );
       deps.metrics.reservationAnswered("PENDING");
+      const marker: PendingMarker = {
+        storeId,
+        sequence: accepted.sequence,
+        idempotencyKey,
+        requestHash: hash,
+      };
       await reservations.redis
-        .set(
-          pendingKey(reservations.prefix, id),
-          JSON.stringify({ storeId, sequence: accepted.sequence }),
-          "EX",
-          86_400,
-        )
+        .set(pendingKey(reservations.prefix, id), JSON.stringify(marker), "EX", 86_400)
         .catch((error: unknown) =>
           c.get("logger").warn({ err: error, reservationId: id }, "could not record pending reservation"),
         );
@@ -260,13 +287,25 @@ export function reservationRoutes(deps: GatewayDeps) {
         presentReservation(ReservationOutcomeSchema.parse(toReservationView(row)), c.get("locale")),
         200,
       );
-    const pending = await reservations.redis.get(pendingKey(reservations.prefix, id));
-    if (pending) {
-      const marker = JSON.parse(pending) as { storeId: string; sequence: number };
-      if (marker.storeId === storeId)
-        return c.json({ id, sequence: marker.sequence, status: "PENDING" as const }, 202);
+    const marker = readPendingMarker(await reservations.redis.get(pendingKey(reservations.prefix, id)));
+    if (marker?.storeId !== storeId) throw new DomainError("NOT_FOUND");
+    if (marker.idempotencyKey !== null) {
+      const [first] = await findIdempotencyRecords(poolSql(deps.database.pool), RESERVE_IDEMPOTENCY_SCOPE, [
+        { storeId, key: marker.idempotencyKey },
+      ]);
+      // The key's first request is decided: this one is (or will be) its replay.
+      if (first && first.requestHash !== marker.requestHash) throw new DomainError("IDEMPOTENCY_KEY_REUSED");
+      const firstRow =
+        first?.reservationId && first.reservationId !== id
+          ? await findReservation(deps.database.prisma, storeId, first.reservationId)
+          : null;
+      if (firstRow)
+        return c.json(
+          presentReservation(ReservationOutcomeSchema.parse(toReservationView(firstRow)), c.get("locale")),
+          200,
+        );
     }
-    throw new DomainError("NOT_FOUND");
+    return c.json({ id, sequence: marker.sequence, status: "PENDING" as const }, 202);
   });
 
   async function transition(

@@ -26,6 +26,7 @@ import {
   type NewReservationRow,
   PartitionFenceError,
   poolSql,
+  RESERVE_IDEMPOTENCY_SCOPE,
   readPartitionCursor,
   redemptionOutboxRow,
   type StoredIdempotency,
@@ -42,8 +43,6 @@ import {
 } from "@promo/domain";
 import type { PartitionLedger, RunnerJob } from "../partition-runner.ts";
 import { type CodeDecision, raiseLeakAlerts } from "./leak-alerts.ts";
-
-export const RESERVE_SCOPE = "reserve";
 
 export type ReservationLedgerOptions = {
   database: Database;
@@ -136,7 +135,7 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
         ),
         (pair) => `${pair.campaignId}\u0000${pair.accountId}`,
       ),
-      idempotencyScope: RESERVE_SCOPE,
+      idempotencyScope: RESERVE_IDEMPOTENCY_SCOPE,
       idempotencyKeys: uniqueBy(
         items.flatMap(({ command }) =>
           command.idempotencyKey === null ? [] : [{ storeId: command.storeId, key: command.idempotencyKey }],
@@ -221,7 +220,7 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
         idempotency.set(key, record);
         idempotencyRows.push({
           store_id: record.storeId,
-          scope: RESERVE_SCOPE,
+          scope: RESERVE_IDEMPOTENCY_SCOPE,
           key: record.key,
           request_hash: record.requestHash,
           response_status: record.responseStatus,
@@ -339,7 +338,7 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
         const keyed = items.filter(({ command }) => !byId.has(command.id) && command.idempotencyKey !== null);
         const stored = await findIdempotencyRecords(
           sql,
-          RESERVE_SCOPE,
+          RESERVE_IDEMPOTENCY_SCOPE,
           keyed.map(({ command }) => ({ storeId: command.storeId, key: command.idempotencyKey ?? "" })),
         );
         const byKey = new Map(stored.map((record) => [idempotencyKeyOf(record.storeId, record.key), record]));
