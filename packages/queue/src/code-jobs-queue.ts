@@ -1,13 +1,13 @@
 import { CODE_JOB_NAMES, CODE_JOBS_QUEUE, type CodeJobPayload, CodeJobPayloadSchema } from "@promo/contracts";
-import { type Job, Queue, Worker } from "bullmq";
-import type { RedisConnection } from "./redis.ts";
+import { type Job, Worker } from "bullmq";
+import { queueOnSharedConnection, type RedisConnection } from "./redis.ts";
 
 /**
  * Producer side of the code jobs queue (generation, import). The job carries only a pointer to the
  * `job` row; PostgreSQL holds the state, so a job that runs twice resumes instead of redoing work.
  */
 export function createCodeJobsQueue(options: { connection: RedisConnection; prefix: string }) {
-  const queue = new Queue(CODE_JOBS_QUEUE, {
+  const queue = queueOnSharedConnection(CODE_JOBS_QUEUE, {
     connection: options.connection,
     prefix: options.prefix,
     defaultJobOptions: {

@@ -5,3 +5,4 @@ export * from "./leases.ts";
 export * from "./partitions.ts";
 export * from "./redis.ts";
 export * from "./reservation-queue.ts";
+export * from "./unavailable.ts";

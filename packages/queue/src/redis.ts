@@ -1,3 +1,4 @@
+import { Queue, type QueueOptions } from "bullmq";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 
 /** A connection to one Redis server or to a Redis Cluster: every queue, lease and limit works on both. */
@@ -33,6 +34,21 @@ export function createRedisConnection(
   // without a listener ioredis would print them as unhandled.
   redis.on("error", () => undefined);
   return redis;
+}
+
+/**
+ * A BullMQ Queue on a connection someone else owns (and logs the errors of). A Queue re-emits each
+ * of its connection's errors as its own "error" event and, with no listener, prints it with
+ * console.error: while Redis is away that is a stack trace per queue per reconnect attempt, outside
+ * the structured log. What fails for a caller still fails its call (add, getJobState).
+ */
+export function queueOnSharedConnection(
+  name: string,
+  options: QueueOptions & { connection: RedisConnection },
+): Queue {
+  const queue = new Queue(name, options);
+  queue.on("error", () => undefined);
+  return queue;
 }
 
 function reconnectDelay(attempt: number): number {

@@ -7,10 +7,10 @@ import {
   type ReservationResultsMessage,
   ReservationResultsMessageSchema,
 } from "@promo/contracts";
-import { type Job, Queue, Worker, type WorkerOptions } from "bullmq";
+import { type Job, type Queue, Worker, type WorkerOptions } from "bullmq";
 import { ensureJobIdFloor } from "./id-floor.ts";
 import { partitionKey, reservationQueueName } from "./partitions.ts";
-import type { RedisConnection } from "./redis.ts";
+import { queueOnSharedConnection, type RedisConnection } from "./redis.ts";
 
 export const RESERVE_BATCH_JOB = "reserve-batch";
 const CATALOG_ENTRY = RESERVATION_QUEUE_CATALOG[RESERVE_BATCH_JOB];
@@ -30,7 +30,7 @@ export function createReservationQueues(options: ReservationQueueOptions) {
   function queueFor(partition: number): Queue {
     let queue = queues.get(partition);
     if (!queue) {
-      queue = new Queue(reservationQueueName(partition), {
+      queue = queueOnSharedConnection(reservationQueueName(partition), {
         connection: options.connection,
         prefix: options.prefix,
         defaultJobOptions: {

@@ -49,6 +49,20 @@ describe("handleError", () => {
     }
   });
 
+  it("answers 503 with Retry-After when Redis is away, and logs a warning naming Redis", async () => {
+    const gaveUp = Object.assign(new Error("Reached the max retries per request limit (which is 2)."), {
+      name: "MaxRetriesPerRequestError",
+    });
+    for (const error of [gaveUp, new Error("Connection is closed.")]) {
+      const { app, lines } = failingWith(error);
+      const response = await app.request("/");
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("1");
+      expect(await response.json()).toMatchObject({ error: { code: "SERVICE_UNAVAILABLE" } });
+      expect(lines).toEqual([expect.objectContaining({ level: "warn", msg: "Redis unavailable" })]);
+    }
+  });
+
   it("answers any other unexpected error 500 INTERNAL_ERROR, logged as an error", async () => {
     const { app, lines } = failingWith(new TypeError("Cannot read properties of undefined"));
     const response = await app.request("/");

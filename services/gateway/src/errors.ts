@@ -1,6 +1,7 @@
 import { HTTP_STATUS_BY_ERROR_CODE } from "@promo/contracts";
 import { isDatabaseUnavailable } from "@promo/db";
 import { DomainError, describeError, type ErrorCode } from "@promo/domain";
+import { isRedisUnavailable } from "@promo/queue";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -53,18 +54,20 @@ export function validationError(error: FieldIssues): DomainError {
   return new DomainError("VALIDATION_ERROR", validationDetails(error));
 }
 
-/** How long a client should wait before trying again while PostgreSQL is away. */
-const DATABASE_RETRY_AFTER_SECONDS = 1;
+/** How long a client should wait before trying again while PostgreSQL or Redis is away. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 1;
 
 /**
- * The single onError: domain errors by their code, framework errors by kind, PostgreSQL away (a
- * restart, a failover) 503 with Retry-After, the rest 500.
+ * The single onError: domain errors by their code, framework errors by kind, Redis or PostgreSQL
+ * away (a restart, a failover, a network cut) 503 with Retry-After, the rest 500.
  */
 export function handleError(error: Error, c: Context<GatewayEnv>) {
   if (error instanceof DomainError) return respondWithError(c, error.code, error.details);
-  if (isDatabaseUnavailable(error)) {
-    c.get("logger").warn({ err: error }, "PostgreSQL unavailable");
-    return respondWithError(c, "SERVICE_UNAVAILABLE", { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
+  // Redis first: its errors never look like PostgreSQL's, while a bare socket code could be either.
+  const away = isRedisUnavailable(error) ? "Redis" : isDatabaseUnavailable(error) ? "PostgreSQL" : null;
+  if (away) {
+    c.get("logger").warn({ err: error }, `${away} unavailable`);
+    return respondWithError(c, "SERVICE_UNAVAILABLE", { retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS });
   }
   if (error instanceof HTTPException) {
     if (error.status === 413) return respondWithError(c, "PAYLOAD_TOO_LARGE");

@@ -101,8 +101,11 @@ export function createPartitionOwnership(options: PartitionOwnershipOptions) {
   }
 
   return {
+    /** Takes a fair share now if Redis answers; otherwise at the next heartbeat that it does. */
     async start(): Promise<void> {
-      await tick();
+      await tick().catch((error: unknown) =>
+        options.logger.warn({ err: error }, "partition ownership tick failed; trying again"),
+      );
       schedule();
     },
     owned(): number[] {

@@ -9,12 +9,12 @@ import {
   DELIVERABLE_JOB_STATES,
   partitionKey,
   publishReservationResults,
+  queueOnSharedConnection,
   type RedisTarget,
   releaseLease,
   renewLease,
   reservationQueueName,
 } from "@promo/queue";
-import { Queue } from "bullmq";
 import { sweepExpiredHolds } from "./handlers/expire-holds.ts";
 import { createReservationLedger } from "./handlers/reservation-ledger.ts";
 import type { WorkerMetrics } from "./metrics.ts";
@@ -75,7 +75,7 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
   async function startPartition(partition: number): Promise<OwnedPartition> {
     const queueName = reservationQueueName(partition);
     const connection = createRedisConnection(deps.redis, "blocking", `${workerId}-p${partition}`);
-    const queue = new Queue(queueName, { connection: control, prefix: settings.prefix });
+    const queue = queueOnSharedConnection(queueName, { connection: control, prefix: settings.prefix });
     const ledger = reservations.forPartition(partition, queueName, async (jobId) =>
       DELIVERABLE_JOB_STATES.includes(await queue.getJobState(String(jobId))),
     );

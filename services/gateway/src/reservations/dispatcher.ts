@@ -7,6 +7,7 @@ import {
   SEQUENCE_STRIDE,
 } from "@promo/contracts";
 import type { Logger } from "@promo/observability";
+import { isRedisUnavailable } from "@promo/queue";
 
 /** What became of a submitted request: queued at a position, or refused by the guess limit. */
 export type Admission =
@@ -113,7 +114,10 @@ export function createReservationDispatcher(options: DispatcherOptions) {
     } catch (error) {
       inFlight.delete(batchId);
       const failure = error instanceof Error ? error : new Error(String(error));
-      options.logger.error({ err: failure, partition, requests: waiters.length }, "enqueue failed");
+      // Redis away is a moment's condition (each request answers 503 with Retry-After); anything
+      // else is a fault.
+      const level = isRedisUnavailable(failure) ? "warn" : "error";
+      options.logger[level]({ err: failure, partition, requests: waiters.length }, "enqueue failed");
       for (const waiter of waiters) waiter.failed(failure);
     }
   }

@@ -24,6 +24,7 @@ import { checkGenerationSpec, DomainError } from "@promo/domain";
 import type { GatewayDeps } from "../deps.ts";
 import { streamDownload } from "../downloads.ts";
 import type { GatewayEnv } from "../env.ts";
+import { UNAVAILABLE_RETRY_AFTER_SECONDS } from "../errors.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
 import { presentJob } from "../presenters.ts";
 import { validationHook } from "../validation.ts";
@@ -144,7 +145,10 @@ export function codeJobRoutes(deps: GatewayDeps) {
         ],
         now: deps.clock(),
       });
-      throw new DomainError("SERVICE_UNAVAILABLE", { reason: (error as Error).message });
+      throw new DomainError("SERVICE_UNAVAILABLE", {
+        reason: (error as Error).message,
+        retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS,
+      });
     }
     return job;
   }

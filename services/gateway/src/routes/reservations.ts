@@ -33,10 +33,11 @@ import {
   normalizeCodeKey,
   retryAfterSeconds,
 } from "@promo/domain";
-import { partitionOf } from "@promo/queue";
+import { isRedisUnavailable, partitionOf } from "@promo/queue";
 import type { Context } from "hono";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
+import { UNAVAILABLE_RETRY_AFTER_SECONDS } from "../errors.ts";
 import { countFailedAttempts } from "../misuse/guess-limit.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
 import { validationHook } from "../validation.ts";
@@ -212,6 +213,13 @@ export function reservationRoutes(deps: GatewayDeps) {
       acceptedAt: deps.clock().toISOString(),
     });
     const accepted = await acceptance.catch((error: unknown) => {
+      // Redis away: the dispatcher logged the batch; the caller tries again after Retry-After. Its
+      // request may still have been queued (the answer was lost, not the command): the same
+      // Idempotency-Key then replays that decision.
+      if (isRedisUnavailable(error))
+        throw DomainError.withoutStack("SERVICE_UNAVAILABLE", {
+          retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS,
+        });
       c.get("logger").error({ err: error, reservationId: id }, "reservation not accepted");
       throw new DomainError("SERVICE_UNAVAILABLE");
     });

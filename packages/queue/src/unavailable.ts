@@ -1,0 +1,32 @@
+/** ioredis's errors for a Redis it could not reach in time, or a whole cluster it could not. */
+const CLIENT_ERROR_NAMES = new Set(["MaxRetriesPerRequestError", "ClusterAllFailedError"]);
+/** ioredis's words for a command on a connection that closed or cannot write (it gives no code). */
+const CLIENT_MESSAGES = /^(Connection is closed\.|Stream isn't writeable)/;
+/** Replies of a Redis that cannot serve now: loading its data, or a failover under way. */
+const UNAVAILABLE_REPLIES = /^(LOADING|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|READONLY)\b/;
+const UNAVAILABLE_MESSAGES = [CLIENT_MESSAGES, UNAVAILABLE_REPLIES];
+
+/**
+ * Whether `error` says Redis could not be reached or could not serve (a restart, a network cut, a
+ * failover): a moment's condition, worth a retry, not a fault of the request. Looks through `cause`
+ * and a cluster's `lastNodeError`. Raw socket codes are not counted: ioredis reports those on the
+ * connection, and callers see the errors above, while PostgreSQL's clients report the same codes.
+ */
+export function isRedisUnavailable(error: unknown): boolean {
+  const pending: unknown[] = [error];
+  const seen = new Set<unknown>();
+  while (pending.length > 0) {
+    const current = pending.pop();
+    if (typeof current !== "object" || current === null || seen.has(current)) continue;
+    seen.add(current);
+    const fields = current as { name?: unknown; message?: unknown; cause?: unknown; lastNodeError?: unknown };
+    if (typeof fields.name === "string" && CLIENT_ERROR_NAMES.has(fields.name)) return true;
+    if (
+      typeof fields.message === "string" &&
+      UNAVAILABLE_MESSAGES.some((words) => words.test(String(fields.message)))
+    )
+      return true;
+    pending.push(fields.cause, fields.lastNodeError);
+  }
+  return false;
+}

@@ -1,0 +1,218 @@
+import {
+  createTestContext,
+  eventually,
+  startTcpProxy,
+  type TcpProxy,
+  type TestContext,
+} from "@promo/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  expectRecordAgrees,
+  firstDistinctAccounts,
+  type ReservationAnswer,
+  readAnswer,
+  resolvePending,
+  shuffle,
+} from "../support/reservations.ts";
+import {
+  type ApiResponse,
+  api,
+  createLiveCampaign,
+  FLASH_CART,
+  type System,
+  startSystem,
+} from "../support/system.ts";
+
+// Redis taken away from the services (and only from them) through a TCP proxy, as a Redis restart or
+// a network cut would: the real Redis keeps serving every other test.
+let ctx: TestContext;
+let proxy: TcpProxy;
+let system: System;
+
+beforeAll(async () => {
+  ctx = await createTestContext("redisoutage");
+  const redisUrl = new URL(ctx.env.REDIS_URL);
+  proxy = await startTcpProxy({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
+  redisUrl.hostname = "127.0.0.1";
+  redisUrl.port = String(proxy.port);
+  // Away from the start: every service must come up without it and wait.
+  await proxy.cut();
+  system = await startSystem(ctx, { gateways: 2, workers: 2, env: { REDIS_URL: redisUrl.href } });
+});
+
+afterAll(async () => {
+  await proxy?.restore();
+  await system?.stop();
+  await proxy?.close();
+  await ctx?.cleanup();
+});
+
+function services() {
+  return [...system.workers, ...system.gateways.map((gateway) => gateway.process)];
+}
+
+/** Every service still running, and everything each printed a structured (JSON) log line. */
+function expectServicesHealthy(): void {
+  for (const service of services()) {
+    expect(
+      [service.child.exitCode, service.child.signalCode],
+      `${service.name} stopped:\n${service.output().slice(-3_000)}`,
+    ).toEqual([null, null]);
+    const unstructured = service
+      .output()
+      .split("\n")
+      .filter((line) => line.trim() !== "" && !isJsonObject(line));
+    expect(unstructured.slice(0, 5), `${service.name} printed lines that are not JSON logs`).toEqual([]);
+  }
+}
+
+function isJsonObject(line: string): boolean {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === "object" && value !== null;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Each account twice, shuffled, over both gateways, each request with its own Idempotency-Key. A
+ * 503 is tried again with the same key after a moment, as a checkout would: a request whose enqueue
+ * failed midway may still have been queued, and the key then answers with that first decision.
+ */
+async function fire(code: string, accounts: string[], seed: number, onAnswer?: (count: number) => void) {
+  let answered = 0;
+  const unavailable: ApiResponse[] = [];
+  const requests = shuffle([...accounts, ...accounts], seed);
+  const answers = await Promise.all(
+    requests.map(async (accountId, index) => {
+      const gateway = system.gateways[index % system.gateways.length];
+      if (!gateway) throw new Error("no gateway");
+      const key = `${code}-${index}`;
+      const reserve = () =>
+        api(
+          gateway.url,
+          system.store.keys.checkout,
+          "POST",
+          "/v1/reservations?wait=5000",
+          { code, accountId, cart: FLASH_CART },
+          { "idempotency-key": key },
+        );
+      let response = await reserve();
+      while (response.status === 503 && unavailable.length < 5_000) {
+        unavailable.push(response);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        response = await reserve();
+      }
+      answered += 1;
+      onAnswer?.(answered);
+      return readAnswer(accountId, response);
+    }),
+  );
+  const gatewayUrl = system.gateways[0]?.url ?? "";
+  const decided = await Promise.all(
+    answers.map((answer) => resolvePending(gatewayUrl, system.store.keys.checkout, answer)),
+  );
+  return { answers: decided, unavailable };
+}
+
+function expectFairAndCapped(answers: readonly ReservationAnswer[], limit: number): void {
+  expect(answers.filter((answer) => ![200, 409].includes(answer.status))).toEqual([]);
+  expect(new Set(answers.map((answer) => answer.id)).size).toBe(answers.length);
+  expect(new Set(answers.map((answer) => answer.sequence)).size).toBe(answers.length);
+  const winners = answers.filter((answer) => answer.outcome === "RESERVED");
+  expect(winners).toHaveLength(limit);
+  expect(new Set(winners.map((answer) => answer.accountId))).toEqual(firstDistinctAccounts(answers, limit));
+}
+
+describe("Redis away", () => {
+  it("while the services start: they stay up, the gateway says not ready, and all serve once it is back", async () => {
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expectServicesHealthy();
+    const ready = await fetch(`${system.gateways[0]?.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ checks: { redis: "down" } });
+
+    await proxy.restore();
+    await eventually(async () => {
+      const response = await fetch(`${system.gateways[0]?.url}/readyz`);
+      return response.status === 200;
+    }, "the gateway ready once Redis is back");
+
+    const limit = 11;
+    const code = `RSTART${Date.now().toString(36).toUpperCase()}`;
+    const { codeId } = await createLiveCampaign(system.gateways[0]?.url ?? "", system.store.keys.merchant, {
+      code,
+      usageLimit: limit,
+      oncePerAccount: true,
+    });
+    const { answers } = await fire(
+      code,
+      Array.from({ length: 200 }, (_, index) => `start-${index}`),
+      5,
+    );
+    expectFairAndCapped(answers, limit);
+    await expectRecordAgrees(ctx.db.database, codeId, answers, limit);
+    expectServicesHealthy();
+  });
+
+  it("for two seconds mid-burst: every request is answered or refused with 503, decided once, in order, within the cap", async () => {
+    await proxy.restore();
+    const limit = 30;
+    const code = `RCUT${Date.now().toString(36).toUpperCase()}`;
+    const { codeId } = await createLiveCampaign(system.gateways[0]?.url ?? "", system.store.keys.merchant, {
+      code,
+      usageLimit: limit,
+      oncePerAccount: true,
+    });
+    // A request of another code while Redis is certainly away: refused before it could be queued.
+    const probeCode = `RPROBE${Date.now().toString(36).toUpperCase()}`;
+    await createLiveCampaign(system.gateways[0]?.url ?? "", system.store.keys.merchant, {
+      code: probeCode,
+      usageLimit: null,
+      oncePerAccount: false,
+    });
+    let probe: ApiResponse | undefined;
+    let outage: Promise<void> | undefined;
+    const { answers, unavailable } = await fire(
+      code,
+      Array.from({ length: 500 }, (_, index) => `cut-${index}`),
+      21,
+      (count) => {
+        if (count !== 200) return;
+        outage = (async () => {
+          await proxy.cut();
+          const cutAt = Date.now();
+          probe = await api(
+            system.gateways[1]?.url ?? "",
+            system.store.keys.checkout,
+            "POST",
+            "/v1/reservations",
+            {
+              code: probeCode,
+              accountId: "probe",
+              cart: FLASH_CART,
+            },
+          );
+          await new Promise((resolve) => setTimeout(resolve, Math.max(0, 2_000 - (Date.now() - cutAt))));
+          await proxy.restore();
+        })();
+      },
+    );
+    await outage;
+    expect(outage).toBeDefined();
+    expect([probe?.status, probe?.headers.get("retry-after"), probe?.body]).toEqual([
+      503,
+      "1",
+      { error: expect.objectContaining({ code: "SERVICE_UNAVAILABLE" }) },
+    ]);
+    expect(answers).toHaveLength(1_000);
+    expectFairAndCapped(answers, limit);
+    for (const response of unavailable) {
+      expect(response.body).toMatchObject({ error: { code: "SERVICE_UNAVAILABLE" } });
+      expect(response.headers.get("retry-after")).not.toBeNull();
+    }
+    await expectRecordAgrees(ctx.db.database, codeId, answers, limit);
+    expectServicesHealthy();
+  });
+});
