@@ -1,7 +1,7 @@
 // The outbox relay after PostgreSQL dropped its connections (a restart, a failover): its leader
 // connection, and the advisory lock with it, are gone, so it connects again at once instead of
 // failing more rounds on the broken connection first. Real processes, real PostgreSQL and Kafka.
-import { createTestContext, eventually, type TestContext } from "@promo/testing";
+import { createTestContext, eventually, type TestContext, waitForOutput } from "@promo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, createLiveCampaign, FLASH_CART, type System, startSystem } from "../support/system.ts";
 
@@ -28,7 +28,7 @@ function count(text: string, phrase: string): number {
 describe("the outbox relay", () => {
   it("connects again at once when PostgreSQL drops its connection: one failed round, then the rows go out", async () => {
     const relay = system.startProcess("outbox-relay", "outbox-relay", { LOG_LEVEL: "info" });
-    await eventually(async () => relay.output().includes(LEADER), "the relay to lead");
+    await waitForOutput(relay, LEADER);
     const dropped = await ctx.db.database.pool.query(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
        WHERE datname = current_database() AND pid <> pg_backend_pid()`,

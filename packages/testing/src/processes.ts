@@ -120,6 +120,22 @@ export async function waitForHttp(
   throw new Error(`${url} did not answer ${status} (${last}):\n${service.output().slice(-4_000)}`);
 }
 
+/**
+ * Waits until the process has printed `text`. A log line can reach the pipe a moment after what it
+ * reports is visible elsewhere (a committed row), so a test that saw the effect waits for the line too.
+ */
+export async function waitForOutput(
+  service: ServiceProcess,
+  text: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  await eventually(
+    async () => service.output().includes(text),
+    `${service.name} to print "${text}"`,
+    timeoutMs,
+  );
+}
+
 /** Waits until `condition` holds (polling), or throws `message` after `timeoutMs`. */
 export async function eventually<T>(
   probe: () => Promise<T | null | undefined | false>,
