@@ -1,3 +1,5 @@
+import { normalizeCodeKey } from "@promo/domain";
+import { partitionOf } from "@promo/queue";
 import {
   createTestContext,
   eventually,
@@ -19,6 +21,7 @@ import {
   api,
   createLiveCampaign,
   FLASH_CART,
+  SYSTEM_PARTITIONS,
   type System,
   startSystem,
 } from "../support/system.ts";
@@ -77,8 +80,8 @@ function isJsonObject(line: string): boolean {
 
 /**
  * Each account twice, shuffled, over both gateways, each request with its own Idempotency-Key. A
- * 503 is tried again with the same key after a moment, as a checkout would: a request whose enqueue
- * failed midway may still have been queued, and the key then answers with that first decision.
+ * 503 is tried again with the same key after its Retry-After, as a checkout would: a request whose
+ * enqueue failed midway may still have been queued, and the key then answers with that first decision.
  */
 async function fire(code: string, accounts: string[], seed: number, onAnswer?: (count: number) => void) {
   let answered = 0;
@@ -99,9 +102,10 @@ async function fire(code: string, accounts: string[], seed: number, onAnswer?: (
           { "idempotency-key": key },
         );
       let response = await reserve();
-      while (response.status === 503 && unavailable.length < 5_000) {
+      while (response.status === 503 && unavailable.length < 20_000) {
         unavailable.push(response);
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        const retryAfterSeconds = Number(response.headers.get("retry-after") ?? 1);
+        await new Promise((resolve) => setTimeout(resolve, retryAfterSeconds * 1_000));
         response = await reserve();
       }
       answered += 1;
@@ -166,7 +170,14 @@ describe("Redis away", () => {
       oncePerAccount: true,
     });
     // A request of another code while Redis is certainly away: refused before it could be queued.
-    const probeCode = `RPROBE${Date.now().toString(36).toUpperCase()}`;
+    // On the burst's partition, whose batches are enqueued one after another.
+    const onBurstPartition = (candidate: string) =>
+      partitionOf(system.store.storeId, normalizeCodeKey(candidate), Number(SYSTEM_PARTITIONS)) ===
+      partitionOf(system.store.storeId, normalizeCodeKey(code), Number(SYSTEM_PARTITIONS));
+    const probeBase = `RPROBE${Date.now().toString(36).toUpperCase()}`;
+    let probeSuffix = 0;
+    while (!onBurstPartition(`${probeBase}${probeSuffix}`)) probeSuffix += 1;
+    const probeCode = `${probeBase}${probeSuffix}`;
     await createLiveCampaign(system.gateways[0]?.url ?? "", system.store.keys.merchant, {
       code: probeCode,
       usageLimit: null,
@@ -182,20 +193,19 @@ describe("Redis away", () => {
         if (count !== 200) return;
         outage = (async () => {
           await proxy.cut();
-          const cutAt = Date.now();
-          probe = await api(
+          // Refused while Redis is away, not held until it is back (then it would be decided): the
+          // gateway refuses a batch at once while its connection is down, so this one does not
+          // wait behind the burst's batches, each running out of reconnect attempts in turn.
+          const probing = api(
             system.gateways[1]?.url ?? "",
             system.store.keys.checkout,
             "POST",
             "/v1/reservations",
-            {
-              code: probeCode,
-              accountId: "probe",
-              cart: FLASH_CART,
-            },
+            { code: probeCode, accountId: "probe", cart: FLASH_CART },
           );
-          await new Promise((resolve) => setTimeout(resolve, Math.max(0, 2_000 - (Date.now() - cutAt))));
+          await new Promise((resolve) => setTimeout(resolve, 2_000));
           await proxy.restore();
+          probe = await probing;
         })();
       },
     );

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { isRedisUnavailable } from "./unavailable.ts";
+import { assertRedisConnected, isRedisUnavailable, RedisUnavailableError } from "./unavailable.ts";
 
 function named(name: string, message: string, extra: Record<string, unknown> = {}): Error {
   return Object.assign(new Error(message), { name }, extra);
@@ -55,5 +55,28 @@ describe("isRedisUnavailable", () => {
     expect(isRedisUnavailable(new Error("unexpected job id undefined"))).toBe(false);
     expect(isRedisUnavailable("Connection is closed.")).toBe(false);
     expect(isRedisUnavailable(null)).toBe(false);
+  });
+
+  it("refuses a connection that is down at once, with an error it counts as Redis away", async () => {
+    const redis = new Redis(1, "127.0.0.1", { lazyConnect: true, retryStrategy: () => 10 });
+    redis.on("error", () => undefined);
+    try {
+      expect(() => assertRedisConnected(redis)).toThrow(RedisUnavailableError);
+      await redis.connect().catch(() => undefined);
+      expect(redis.status).not.toBe("ready");
+      const refused = (() => {
+        try {
+          assertRedisConnected(redis);
+          return null;
+        } catch (error) {
+          return error;
+        }
+      })();
+      expect(isRedisUnavailable(refused)).toBe(true);
+      expect(String(refused)).toContain(`Redis connection is ${redis.status}`);
+    } finally {
+      redis.disconnect();
+    }
+    expect(() => assertRedisConnected({ status: "ready" })).not.toThrow();
   });
 });

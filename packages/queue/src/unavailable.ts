@@ -1,5 +1,19 @@
-/** ioredis's errors for a Redis it could not reach in time, or a whole cluster it could not. */
-const CLIENT_ERROR_NAMES = new Set(["MaxRetriesPerRequestError", "ClusterAllFailedError"]);
+/**
+ * Refused without asking Redis: the connection is down (reconnecting) right now. Waiting for a
+ * command to run out of reconnect attempts would hold the caller for seconds, and every caller
+ * queued behind it after it (see the gateway's dispatcher, which enqueues a partition's batches one
+ * after another) for as long again.
+ */
+export class RedisUnavailableError extends Error {
+  override readonly name = "RedisUnavailableError";
+}
+
+/** ioredis's errors for a Redis it could not reach in time, or a whole cluster it could not; ours. */
+const CLIENT_ERROR_NAMES = new Set([
+  "MaxRetriesPerRequestError",
+  "ClusterAllFailedError",
+  "RedisUnavailableError",
+]);
 /** ioredis's words for a command on a connection that closed or cannot write (it gives no code). */
 const CLIENT_MESSAGES = /^(Connection is closed\.|Stream isn't writeable)/;
 /** Replies of a Redis that cannot serve now: loading its data, or a failover under way. */
@@ -29,4 +43,13 @@ export function isRedisUnavailable(error: unknown): boolean {
     pending.push(fields.cause, fields.lastNodeError);
   }
   return false;
+}
+
+/**
+ * Throws RedisUnavailableError unless the connection is up now: ready, or connected and about to be
+ * (a cluster may stay at "connect"; a command waits moments for "ready" in the offline queue).
+ */
+export function assertRedisConnected(connection: { status: string }): void {
+  if (connection.status !== "ready" && connection.status !== "connect")
+    throw new RedisUnavailableError(`Redis connection is ${connection.status}, not ready`);
 }
