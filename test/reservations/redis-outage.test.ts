@@ -3,6 +3,7 @@ import { partitionOf } from "@promo/queue";
 import {
   createTestContext,
   eventually,
+  type ServiceProcess,
   startTcpProxy,
   type TcpProxy,
   type TestContext,
@@ -50,8 +51,13 @@ afterAll(async () => {
   await ctx?.cleanup();
 });
 
+/** Workers a test stopped on purpose. */
+const retired = new Set<ServiceProcess>();
+
 function services() {
-  return [...system.workers, ...system.gateways.map((gateway) => gateway.process)];
+  return [...system.workers, ...system.gateways.map((gateway) => gateway.process)].filter(
+    (service) => !retired.has(service),
+  );
 }
 
 /** Every service still running, and everything each printed a structured (JSON) log line. */
@@ -223,6 +229,56 @@ describe("Redis away", () => {
       expect(response.headers.get("retry-after")).not.toBeNull();
     }
     await expectRecordAgrees(ctx.db.database, codeId, answers, limit);
+    expectServicesHealthy();
+  });
+
+  it("while a request with an Idempotency-Key waits: it answers 503 rather than a 202 GET could not find, and the key then answers its decision", async () => {
+    await proxy.restore();
+    const code = `RWAIT${Date.now().toString(36).toUpperCase()}`;
+    await createLiveCampaign(system.gateways[0]?.url ?? "", system.store.keys.merchant, {
+      code,
+      usageLimit: 1,
+      oncePerAccount: false,
+    });
+    // No worker: the request stays queued, undecided, through its wait.
+    for (const worker of system.workers) retired.add(worker);
+    await Promise.all(system.workers.map((worker) => worker.stop()));
+    const send = (wait: number) =>
+      api(
+        system.gateways[0]?.url ?? "",
+        system.store.keys.checkout,
+        "POST",
+        `/v1/reservations?wait=${wait}`,
+        { code, accountId: "waiter", cart: FLASH_CART },
+        { "idempotency-key": `${code}-waiter` },
+      );
+    const waiting = send(3_000);
+    // Queued within a few milliseconds; Redis goes away before the wait ends and the gateway would
+    // record the request as PENDING.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await proxy.cut();
+    const answered = await waiting;
+    expect([answered.status, answered.headers.get("retry-after"), answered.body]).toEqual([
+      503,
+      "1",
+      { error: expect.objectContaining({ code: "SERVICE_UNAVAILABLE" }) },
+    ]);
+
+    await proxy.restore();
+    system.startWorker("worker-after-wait");
+    const replayed = await eventually(async () => {
+      const response = await send(5_000);
+      return response.status === 200 ? response : null;
+    }, "the same key answering the decision");
+    expect(replayed.body).toMatchObject({ status: "RESERVED", accountId: "waiter" });
+    expect(await ctx.db.database.prisma.reservation.count({ where: { codeInput: code } })).toBe(1);
+    const fetched = await api(
+      system.gateways[1]?.url ?? "",
+      system.store.keys.checkout,
+      "GET",
+      `/v1/reservations/${String(replayed.body.id)}`,
+    );
+    expect(fetched.body).toEqual(replayed.body);
     expectServicesHealthy();
   });
 });

@@ -242,18 +242,30 @@ export function reservationRoutes(deps: GatewayDeps) {
           ? countFailedAttempts(deps, c, subjects, [late.errorCode])
           : undefined,
       );
-      deps.metrics.reservationAnswered("PENDING");
       const marker: PendingMarker = {
         storeId,
         sequence: accepted.sequence,
         idempotencyKey,
         requestHash: hash,
       };
-      await reservations.redis
+      const recorded = await reservations.redis
         .set(pendingKey(reservations.prefix, id), JSON.stringify(marker), "EX", 86_400)
-        .catch((error: unknown) =>
-          c.get("logger").warn({ err: error, reservationId: id }, "could not record pending reservation"),
+        .then(
+          () => true,
+          (error: unknown) => {
+            c.get("logger").warn({ err: error, reservationId: id }, "could not record pending reservation");
+            return false;
+          },
         );
+      // Without its marker, GET of this id finds nothing if the worker decides it as a repeat of an
+      // earlier request with its key (only that one has a row). The same key sent again does find
+      // the decision, so the caller is told to try again. A request without a key gets a row of its
+      // own once decided, which GET finds.
+      if (!recorded && idempotencyKey !== null)
+        throw DomainError.withoutStack("SERVICE_UNAVAILABLE", {
+          retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS,
+        });
+      deps.metrics.reservationAnswered("PENDING");
       return c.json({ id, sequence: accepted.sequence, status: "PENDING" as const }, 202);
     }
     // Under a flash sale nearly every answer is a refusal: thrown without a stack trace.
