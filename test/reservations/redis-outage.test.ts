@@ -1,5 +1,3 @@
-import { normalizeCodeKey } from "@promo/domain";
-import { partitionOf } from "@promo/queue";
 import {
   createTestContext,
   eventually,
@@ -10,8 +8,10 @@ import {
 } from "@promo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  codeOnPartition,
   expectRecordAgrees,
   firstDistinctAccounts,
+  partitionOfCode,
   type ReservationAnswer,
   readAnswer,
   resolvePending,
@@ -22,7 +22,6 @@ import {
   api,
   createLiveCampaign,
   FLASH_CART,
-  SYSTEM_PARTITIONS,
   type System,
   startSystem,
 } from "../support/system.ts";
@@ -177,13 +176,11 @@ describe("Redis away", () => {
     });
     // A request of another code while Redis is certainly away: refused before it could be queued.
     // On the burst's partition, whose batches are enqueued one after another.
-    const onBurstPartition = (candidate: string) =>
-      partitionOf(system.store.storeId, normalizeCodeKey(candidate), Number(SYSTEM_PARTITIONS)) ===
-      partitionOf(system.store.storeId, normalizeCodeKey(code), Number(SYSTEM_PARTITIONS));
-    const probeBase = `RPROBE${Date.now().toString(36).toUpperCase()}`;
-    let probeSuffix = 0;
-    while (!onBurstPartition(`${probeBase}${probeSuffix}`)) probeSuffix += 1;
-    const probeCode = `${probeBase}${probeSuffix}`;
+    const probeCode = codeOnPartition(
+      system.store.storeId,
+      "RPROBE",
+      partitionOfCode(system.store.storeId, code),
+    );
     await createLiveCampaign(system.gateways[0]?.url ?? "", system.store.keys.merchant, {
       code: probeCode,
       usageLimit: null,

@@ -183,9 +183,23 @@ export async function expectRecordAgrees(
   expect(decidedTwice).toEqual([]);
 }
 
+/** The reservation partition of a store's code, out of SYSTEM_PARTITIONS. */
+export function partitionOfCode(storeId: string, code: string): number {
+  return partitionOf(storeId, normalizeCodeKey(code), Number(SYSTEM_PARTITIONS));
+}
+
+/** A new code name, starting with `prefix`, on the given partition of the store. */
+export function codeOnPartition(storeId: string, prefix: string, partition: number): string {
+  const base = `${prefix}${Date.now().toString(36).toUpperCase()}`;
+  for (let suffix = 0; ; suffix += 1) {
+    const code = `${base}${suffix}`;
+    if (partitionOfCode(storeId, code) === partition) return code;
+  }
+}
+
 /** The name of the worker process that holds the lease on a code's partition (waits for one). */
 export function partitionOwner(redis: Redis, prefix: string, storeId: string, code: string): Promise<string> {
-  const partition = partitionOf(storeId, normalizeCodeKey(code), Number(SYSTEM_PARTITIONS));
+  const partition = partitionOfCode(storeId, code);
   return eventually(
     () => redis.get(partitionKey(prefix, partition, "owner")),
     "the code's partition to have an owner",

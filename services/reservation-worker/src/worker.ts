@@ -129,7 +129,11 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
             { partition, pending: runner.pendingCount },
             "handing undecided jobs back to the queue",
           );
-          await worker.close(true).catch(() => undefined);
+          // Not worker.close(true): BullMQ answers it with the close already under way, which waits
+          // for jobs the stopped runner will never settle while renewing their locks, so the next
+          // owner would never get them (the partition stood still). Stopping the renewals lets the
+          // locks lapse within JOB_LOCK_MS; the next owner's stalled check then re-queues the jobs.
+          await stopLockRenewal(worker);
         }
         await queue.close().catch(() => undefined);
         connection.disconnect();
@@ -205,4 +209,14 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/**
+ * Stops a BullMQ worker renewing the locks of the jobs it holds. Its lock manager is not public
+ * API: where it is missing, closing the worker's connection (which stop does next) makes every
+ * renewal fail all the same.
+ */
+async function stopLockRenewal(worker: object): Promise<void> {
+  const { lockManager } = worker as { lockManager?: { close?: () => Promise<void> } };
+  await lockManager?.close?.().catch(() => undefined);
 }
