@@ -1,6 +1,11 @@
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { assertRedisConnected, isRedisUnavailable, RedisUnavailableError } from "./unavailable.ts";
+import {
+  assertRedisConnected,
+  isRedisConnectionFailure,
+  isRedisUnavailable,
+  RedisUnavailableError,
+} from "./unavailable.ts";
 
 function named(name: string, message: string, extra: Record<string, unknown> = {}): Error {
   return Object.assign(new Error(message), { name }, extra);
@@ -78,5 +83,17 @@ describe("isRedisUnavailable", () => {
       redis.disconnect();
     }
     expect(() => assertRedisConnected({ status: "ready" })).not.toThrow();
+  });
+
+  it("tells a Redis connection's own socket failure from other errors", async () => {
+    const redis = new Redis(1, "127.0.0.1", { lazyConnect: true, retryStrategy: () => null });
+    const failures: Error[] = [];
+    redis.on("error", (error: Error) => failures.push(error));
+    await redis.connect().catch(() => undefined);
+    redis.disconnect();
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures.every(isRedisConnectionFailure)).toBe(true);
+    expect(isRedisConnectionFailure(new Error("Missing lock for job 7. moveToFinished"))).toBe(false);
+    expect(isRedisConnectionFailure(null)).toBe(false);
   });
 });

@@ -53,3 +53,25 @@ export function assertRedisConnected(connection: { status: string }): void {
   if (connection.status !== "ready" && connection.status !== "connect")
     throw new RedisUnavailableError(`Redis connection is ${connection.status}, not ready`);
 }
+
+/** Socket failures a Redis connection reports on its own "error" event while Redis is away. */
+const SOCKET_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+
+/**
+ * Whether an error that came from a Redis connection (a BullMQ Worker's "error" event, say) is the
+ * connection failing: a socket error, or Redis away as isRedisUnavailable says. Only for errors
+ * known to come from Redis: PostgreSQL's clients report the same socket codes.
+ */
+export function isRedisConnectionFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (typeof code === "string" && SOCKET_CODES.has(code)) || isRedisUnavailable(error);
+}

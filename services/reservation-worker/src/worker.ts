@@ -7,6 +7,7 @@ import {
   createPartitionWorker,
   createRedisConnection,
   DELIVERABLE_JOB_STATES,
+  isRedisConnectionFailure,
   partitionKey,
   publishReservationResults,
   queueOnSharedConnection,
@@ -106,7 +107,14 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
         return result;
       },
     });
-    worker.on("error", (error) => logger.warn({ err: error.message, partition }, "partition worker error"));
+    // While Redis is away each of a partition's connections fails every reconnect attempt, and the
+    // control connection already warns once per attempt: those failures go to debug.
+    worker.on("error", (error) =>
+      logger[isRedisConnectionFailure(error) ? "debug" : "warn"](
+        { err: error.message, partition },
+        "partition worker error",
+      ),
+    );
     return {
       async stop() {
         // Stop fetching, let the runner decide what it holds, then close for good. Jobs still
