@@ -11,7 +11,7 @@ import { type Job, type Queue, Worker, type WorkerOptions } from "bullmq";
 import { ensureJobIdFloor } from "./id-floor.ts";
 import { partitionKey, reservationQueueName } from "./partitions.ts";
 import { queueOnSharedConnection, type RedisConnection } from "./redis.ts";
-import { assertRedisConnected } from "./unavailable.ts";
+import { assertRedisNotLost } from "./unavailable.ts";
 
 export const RESERVE_BATCH_JOB = "reserve-batch";
 const CATALOG_ENTRY = RESERVATION_QUEUE_CATALOG[RESERVE_BATCH_JOB];
@@ -54,7 +54,7 @@ export function createReservationQueues(options: ReservationQueueOptions) {
     async enqueue(partition: number, batch: ReservationBatchJob): Promise<number> {
       // Redis away: refused at once, so a partition's batches waiting their turn fail in moments
       // (503 with Retry-After) instead of one reconnect cycle each.
-      assertRedisConnected(options.connection);
+      assertRedisNotLost(options.connection);
       await ensureJobIdFloor(options.connection, partitionKey(options.prefix, partition, "id"), () =>
         options.readJobIdFloor(partition),
       );

@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import {
-  assertRedisConnected,
+  assertRedisNotLost,
   isRedisConnectionFailure,
   isRedisUnavailable,
   RedisUnavailableError,
@@ -62,27 +62,27 @@ describe("isRedisUnavailable", () => {
     expect(isRedisUnavailable(null)).toBe(false);
   });
 
-  it("refuses a connection that is down at once, with an error it counts as Redis away", async () => {
-    const redis = new Redis(1, "127.0.0.1", { lazyConnect: true, retryStrategy: () => 10 });
+  it("refuses a lost connection at once, with an error it counts as Redis away; not one still connecting", async () => {
+    const redis = new Redis(1, "127.0.0.1", { lazyConnect: true, retryStrategy: () => 50 });
     redis.on("error", () => undefined);
     try {
-      expect(() => assertRedisConnected(redis)).toThrow(RedisUnavailableError);
-      await redis.connect().catch(() => undefined);
-      expect(redis.status).not.toBe("ready");
-      const refused = (() => {
-        try {
-          assertRedisConnected(redis);
-          return null;
-        } catch (error) {
-          return error;
-        }
-      })();
+      // Not connected yet: its commands would wait in the offline queue.
+      expect(() => assertRedisNotLost(redis)).not.toThrow();
+      const closed = new Promise((resolve) => redis.once("close", resolve));
+      void redis.connect().catch(() => undefined);
+      await closed;
+      let refused: unknown = null;
+      try {
+        assertRedisNotLost(redis);
+      } catch (error) {
+        refused = error;
+      }
+      expect(refused).toBeInstanceOf(RedisUnavailableError);
       expect(isRedisUnavailable(refused)).toBe(true);
-      expect(String(refused)).toContain(`Redis connection is ${redis.status}`);
     } finally {
       redis.disconnect();
     }
-    expect(() => assertRedisConnected({ status: "ready" })).not.toThrow();
+    expect(() => assertRedisNotLost({ status: "ready", on: () => undefined })).not.toThrow();
   });
 
   it("tells a Redis connection's own socket failure from other errors", async () => {

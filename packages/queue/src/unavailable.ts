@@ -1,8 +1,8 @@
 /**
  * Refused without asking Redis: the connection is down (reconnecting) right now. Waiting for a
- * command to run out of reconnect attempts would hold the caller for seconds, and every caller
- * queued behind it after it (see the gateway's dispatcher, which enqueues a partition's batches one
- * after another) for as long again.
+ * command to run out of reconnect attempts would hold the caller for seconds, and each caller
+ * waiting its turn behind it (the gateway's dispatcher enqueues a partition's batches one after
+ * another) for as long again.
  */
 export class RedisUnavailableError extends Error {
   override readonly name = "RedisUnavailableError";
@@ -45,13 +45,27 @@ export function isRedisUnavailable(error: unknown): boolean {
   return false;
 }
 
+/** A Redis connection as far as telling whether it was lost goes (ioredis Redis and Cluster). */
+type WatchableConnection = { status: string; on(event: "close" | "ready", listener: () => void): unknown };
+
+/** Connections lost (closed) and not ready again since. */
+const lostConnections = new WeakSet<object>();
+const watchedConnections = new WeakSet<object>();
+const LOST_STATUSES = new Set(["reconnecting", "close", "end"]);
+
 /**
- * Throws RedisUnavailableError unless the connection is up now: ready, or connected and about to be
- * (a cluster may stay at "connect"; a command waits moments for "ready" in the offline queue).
+ * Throws RedisUnavailableError while the connection is lost: closed, and not ready again since. A
+ * connection still making its first connection is not refused (its commands wait in the offline
+ * queue for moments); one that was lost is, however its reconnect attempts are going.
  */
-export function assertRedisConnected(connection: { status: string }): void {
-  if (connection.status !== "ready" && connection.status !== "connect")
-    throw new RedisUnavailableError(`Redis connection is ${connection.status}, not ready`);
+export function assertRedisNotLost(connection: WatchableConnection): void {
+  if (!watchedConnections.has(connection)) {
+    watchedConnections.add(connection);
+    connection.on("close", () => lostConnections.add(connection));
+    connection.on("ready", () => lostConnections.delete(connection));
+  }
+  if (LOST_STATUSES.has(connection.status) || lostConnections.has(connection))
+    throw new RedisUnavailableError(`Redis connection lost (${connection.status})`);
 }
 
 /** Socket failures a Redis connection reports on its own "error" event while Redis is away. */
