@@ -13,9 +13,7 @@ import {
   firstDistinctAccounts,
   partitionOfCode,
   type ReservationAnswer,
-  readAnswer,
-  resolvePending,
-  shuffle,
+  retryingBurst,
 } from "../support/reservations.ts";
 import {
   type ApiResponse,
@@ -94,46 +92,11 @@ function isJsonObject(line: string): boolean {
 }
 
 /**
- * Each account twice, shuffled, over both gateways, each request with its own Idempotency-Key. A
- * 503 is tried again with the same key after its Retry-After, as a checkout would: a request whose
- * enqueue failed midway may still have been queued, and the key then answers with that first decision.
+ * As a checkout would: each request with its own Idempotency-Key, a 503 tried again with the same key
+ * after its Retry-After. A request whose enqueue failed midway may still have been queued, and the
+ * key then answers with that first decision.
  */
-async function fire(code: string, accounts: string[], seed: number, onAnswer?: (count: number) => void) {
-  let answered = 0;
-  const unavailable: ApiResponse[] = [];
-  const requests = shuffle([...accounts, ...accounts], seed);
-  const answers = await Promise.all(
-    requests.map(async (accountId, index) => {
-      const gateway = system.gateways[index % system.gateways.length];
-      if (!gateway) throw new Error("no gateway");
-      const key = `${code}-${index}`;
-      const reserve = () =>
-        api(
-          gateway.url,
-          system.store.keys.checkout,
-          "POST",
-          "/v1/reservations?wait=5000",
-          { code, accountId, cart: FLASH_CART },
-          { "idempotency-key": key },
-        );
-      let response = await reserve();
-      while (response.status === 503 && unavailable.length < 20_000) {
-        unavailable.push(response);
-        const retryAfterSeconds = Number(response.headers.get("retry-after") ?? 1);
-        await new Promise((resolve) => setTimeout(resolve, retryAfterSeconds * 1_000));
-        response = await reserve();
-      }
-      answered += 1;
-      onAnswer?.(answered);
-      return readAnswer(accountId, response);
-    }),
-  );
-  const gatewayUrl = system.gateways[0]?.url ?? "";
-  const decided = await Promise.all(
-    answers.map((answer) => resolvePending(gatewayUrl, system.store.keys.checkout, answer)),
-  );
-  return { answers: decided, unavailable };
-}
+const AS_A_CHECKOUT = { idempotencyKeys: true, retry: { pause: "retry-after", max: 20_000 } } as const;
 
 function expectFairAndCapped(answers: readonly ReservationAnswer[], limit: number): void {
   expect(answers.filter((answer) => ![200, 409].includes(answer.status))).toEqual([]);
@@ -165,10 +128,12 @@ describe("Redis away", () => {
       usageLimit: limit,
       oncePerAccount: true,
     });
-    const { answers } = await fire(
+    const { answers } = await retryingBurst(
+      system,
       code,
       Array.from({ length: 200 }, (_, index) => `start-${index}`),
       5,
+      AS_A_CHECKOUT,
     );
     expectFairAndCapped(answers, limit);
     await expectRecordAgrees(ctx.db.database, codeId, answers, limit);
@@ -198,28 +163,32 @@ describe("Redis away", () => {
     });
     let probe: ApiResponse | undefined;
     let outage: Promise<void> | undefined;
-    const { answers, unavailable } = await fire(
+    const { answers, unavailable } = await retryingBurst(
+      system,
       code,
       Array.from({ length: 500 }, (_, index) => `cut-${index}`),
       21,
-      (count) => {
-        if (count !== 200) return;
-        outage = (async () => {
-          await proxy.cut();
-          // Refused while Redis is away, not held until it is back (then it would be decided): the
-          // gateway refuses a batch at once while its connection is down, so this one does not
-          // wait behind the burst's batches, each running out of reconnect attempts in turn.
-          const probing = api(
-            system.gateways[1]?.url ?? "",
-            system.store.keys.checkout,
-            "POST",
-            "/v1/reservations",
-            { code: probeCode, accountId: "probe", cart: FLASH_CART },
-          );
-          await new Promise((resolve) => setTimeout(resolve, 2_000));
-          await proxy.restore();
-          probe = await probing;
-        })();
+      {
+        ...AS_A_CHECKOUT,
+        onAnswer: (count) => {
+          if (count !== 200) return;
+          outage = (async () => {
+            await proxy.cut();
+            // Refused while Redis is away, not held until it is back (then it would be decided): the
+            // gateway refuses a batch at once while its connection is down, so this one does not
+            // wait behind the burst's batches, each running out of reconnect attempts in turn.
+            const probing = api(
+              system.gateways[1]?.url ?? "",
+              system.store.keys.checkout,
+              "POST",
+              "/v1/reservations",
+              { code: probeCode, accountId: "probe", cart: FLASH_CART },
+            );
+            await new Promise((resolve) => setTimeout(resolve, 2_000));
+            await proxy.restore();
+            probe = await probing;
+          })();
+        },
       },
     );
     await outage;

@@ -5,18 +5,9 @@ import {
   expectRecordAgrees,
   firstDistinctAccounts,
   partitionOwner,
-  readAnswer,
-  resolvePending,
-  shuffle,
+  retryingBurst,
 } from "../support/reservations.ts";
-import {
-  type ApiResponse,
-  api,
-  createLiveCampaign,
-  FLASH_CART,
-  type System,
-  startFailoverSystem,
-} from "../support/system.ts";
+import { createLiveCampaign, type System, startFailoverSystem } from "../support/system.ts";
 
 let ctx: TestContext;
 let system: System;
@@ -34,41 +25,6 @@ afterAll(async () => {
   await ctx?.cleanup();
 });
 
-/** Each account twice, shuffled; `unavailable` collects the 503 answers a caller then tries again. */
-async function fire(
-  code: string,
-  accounts: string[],
-  seed: number,
-  onAnswer?: (count: number) => void,
-  unavailable?: ApiResponse[],
-) {
-  let answered = 0;
-  const requests = shuffle([...accounts, ...accounts], seed);
-  const answers = await Promise.all(
-    requests.map(async (accountId, index) => {
-      const gateway = system.gateways[index % system.gateways.length];
-      if (!gateway) throw new Error("no gateway");
-      const reserve = () =>
-        api(gateway.url, system.store.keys.checkout, "POST", "/v1/reservations?wait=5000", {
-          code,
-          accountId,
-          cart: FLASH_CART,
-        });
-      let response = await reserve();
-      while (unavailable && response.status === 503 && unavailable.length < 1_000) {
-        unavailable.push(response);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        response = await reserve();
-      }
-      answered += 1;
-      onAnswer?.(answered);
-      return readAnswer(accountId, response);
-    }),
-  );
-  const gatewayUrl = system.gateways[0]?.url ?? "";
-  return Promise.all(answers.map((answer) => resolvePending(gatewayUrl, system.store.keys.checkout, answer)));
-}
-
 describe("reservations survive failures", () => {
   it("a worker killed with SIGKILL mid-burst: every request is decided once, in order, within the cap", async () => {
     const limit = 50;
@@ -84,12 +40,14 @@ describe("reservations survive failures", () => {
 
     const accounts = Array.from({ length: 600 }, (_, index) => `crash-${index}`);
     let killed: Promise<void> | null = null;
-    const answers = await fire(code, accounts, 4_242, (count) => {
-      if (count === 250 && victim && !killed) {
-        killed = victim.kill("SIGKILL").then(() => {
-          system.startWorker(victim.name, { WORKER_ID: victim.name });
-        });
-      }
+    const { answers } = await retryingBurst(system, code, accounts, 4_242, {
+      onAnswer: (count) => {
+        if (count === 250 && victim && !killed) {
+          killed = victim.kill("SIGKILL").then(() => {
+            system.startWorker(victim.name, { WORKER_ID: victim.name });
+          });
+        }
+      },
     });
     await killed;
     expect(killed).not.toBeNull();
@@ -124,15 +82,17 @@ describe("reservations survive failures", () => {
         )
         .then((result) => result.rowCount ?? 0);
     // A checkout tries a 503 again after Retry-After; such a request was refused before it was queued.
-    const unavailable: ApiResponse[] = [];
-    const answers = await fire(
+    const { answers, unavailable } = await retryingBurst(
+      system,
       code,
       Array.from({ length: 500 }, (_, index) => `pgdrop-${index}`),
       77,
-      (count) => {
-        if (count === 200 || count === 600) dropped.push(dropConnections());
+      {
+        onAnswer: (count) => {
+          if (count === 200 || count === 600) dropped.push(dropConnections());
+        },
+        retry: { pause: 100, max: 1_000 },
       },
-      unavailable,
     );
     const droppedCounts = await Promise.all(dropped);
     expect(droppedCounts).toHaveLength(2);
@@ -167,7 +127,8 @@ describe("reservations survive failures", () => {
       usageLimit: limit,
       oncePerAccount: true,
     });
-    const first = await fire(
+    const { answers: first } = await retryingBurst(
+      system,
       code,
       Array.from({ length: 150 }, (_, index) => `before-${index}`),
       11,
@@ -176,7 +137,8 @@ describe("reservations survive failures", () => {
 
     await redis.flushall();
 
-    const second = await fire(
+    const { answers: second } = await retryingBurst(
+      system,
       code,
       Array.from({ length: 150 }, (_, index) => `after-${index}`),
       13,

@@ -123,6 +123,70 @@ export async function flashBurst(
   );
 }
 
+/** How a burst tries a 503 again, as a checkout would. */
+export type BurstRetry = {
+  /** The wait before trying again: fixed milliseconds, or the answer's Retry-After. */
+  pause: number | "retry-after";
+  /** At most this many 503s are tried again in all; past that, a 503 is the answer. */
+  max: number;
+};
+
+/**
+ * Every account reserves `code` twice, all at once, over the system's gateways in a seeded random
+ * order (wait 5 s each); then every PENDING answer is polled until decided. `onAnswer` hears the
+ * count of requests answered so far. With `idempotencyKeys`, each request has its own key
+ * (`<code>-<index>`), so a retried request whose first try was queued after all replays that
+ * decision. Without `retry`, a 503 is the answer.
+ */
+export async function retryingBurst(
+  system: System,
+  code: string,
+  accounts: readonly string[],
+  seed: number,
+  options: { onAnswer?: (answered: number) => void; idempotencyKeys?: boolean; retry?: BurstRetry } = {},
+): Promise<{ answers: ReservationAnswer[]; unavailable: ApiResponse[] }> {
+  const { retry } = options;
+  let answered = 0;
+  const unavailable: ApiResponse[] = [];
+  const requests = shuffle([...accounts, ...accounts], seed);
+  const answers = await Promise.all(
+    requests.map(async (accountId, index) => {
+      const gateway = system.gateways[index % system.gateways.length];
+      if (!gateway) throw new Error("no gateway");
+      const headers: Record<string, string> = options.idempotencyKeys
+        ? { "idempotency-key": `${code}-${index}` }
+        : {};
+      const reserve = () =>
+        api(
+          gateway.url,
+          system.store.keys.checkout,
+          "POST",
+          "/v1/reservations?wait=5000",
+          { code, accountId, cart: FLASH_CART },
+          headers,
+        );
+      let response = await reserve();
+      while (retry && response.status === 503 && unavailable.length < retry.max) {
+        unavailable.push(response);
+        const pauseMs =
+          retry.pause === "retry-after"
+            ? Number(response.headers.get("retry-after") ?? 1) * 1_000
+            : retry.pause;
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+        response = await reserve();
+      }
+      answered += 1;
+      options.onAnswer?.(answered);
+      return readAnswer(accountId, response);
+    }),
+  );
+  const gatewayUrl = system.gateways[0]?.url ?? "";
+  const decided = await Promise.all(
+    answers.map((answer) => resolvePending(gatewayUrl, system.store.keys.checkout, answer)),
+  );
+  return { answers: decided, unavailable };
+}
+
 /** The first `limit` distinct accounts by acceptance sequence: who must win a once-per-account code. */
 export function firstDistinctAccounts(answers: readonly ReservationAnswer[], limit: number): Set<string> {
   const accounts = new Set<string>();
