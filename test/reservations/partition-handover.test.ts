@@ -1,10 +1,13 @@
+import { partitionKey } from "@promo/queue";
 import {
   createTestContext,
+  eventually,
   startTcpProxy,
   type TcpProxy,
   type TestContext,
   waitForOutput,
 } from "@promo/testing";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   codeOnPartition,
@@ -22,14 +25,27 @@ import {
   startSystem,
 } from "../support/system.ts";
 
-// A worker made to give a partition up (a second worker joined) while it holds jobs it cannot
-// decide (PostgreSQL is away for it, and only for it, behind a TCP proxy).
+// A worker that holds jobs it cannot decide (PostgreSQL is away for it, and only for it, behind a
+// TCP proxy) and gives its partitions up to a worker that can.
 let ctx: TestContext;
 let databaseProxy: TcpProxy;
 let system: System;
+let redis: Redis;
+
+/** The lease of the worker that sweeps run-out holds. */
+const sweeperLease = () => `${ctx.queuePrefix}:expiry-sweeper`;
+
+/** Which worker holds each partition's lease (null: none). */
+async function partitionOwners(): Promise<Array<string | null>> {
+  const partitions = Array.from({ length: Number(SYSTEM_PARTITIONS) }, (_, partition) => partition);
+  return Promise.all(
+    partitions.map((partition) => redis.get(partitionKey(ctx.queuePrefix, partition, "owner"))),
+  );
+}
 
 beforeAll(async () => {
   ctx = await createTestContext("handover");
+  redis = new Redis(ctx.env.REDIS_URL);
   const databaseUrl = new URL(ctx.serviceEnv().DATABASE_URL ?? "");
   databaseProxy = await startTcpProxy({ host: databaseUrl.hostname, port: Number(databaseUrl.port || 5432) });
   system = await startSystem(ctx, {
@@ -48,6 +64,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  redis?.disconnect();
   await databaseProxy?.restore();
   await system?.stop();
   await databaseProxy?.close();
@@ -84,10 +101,15 @@ describe("partition handover", () => {
     );
     expect(queued.filter((answer) => answer.status !== 202)).toEqual([]);
 
-    // Another worker joins: worker-a gives up half its partitions, this code's first. It cannot
-    // decide the jobs it holds, so after its grace period it hands them back undecided.
+    // Another worker joins: worker-a, which has stepped aside since it cannot reach PostgreSQL, gives
+    // its partitions up to it. It cannot decide the jobs it holds, so after its grace period it
+    // hands them back undecided.
     system.startWorker("worker-b", { WORKER_ID: "worker-b" });
     await waitForOutput(first, "handing undecided jobs back to the queue", 60_000);
+    await eventually(
+      async () => (await redis.get(sweeperLease())) === "worker-b",
+      "worker-b to sweep run-out holds",
+    );
     // PostgreSQL back for worker-a too, which may well own the partition again.
     await databaseProxy.restore();
 
@@ -98,5 +120,84 @@ describe("partition handover", () => {
     expectFirstDistinctAccountsWon(answers, limit);
     await expectRecordAgrees(ctx.db.database, codeId, answers, limit);
     expect([first.child.exitCode, first.child.signalCode]).toEqual([null, null]);
+  });
+
+  it("a worker that loses PostgreSQL steps aside: the other decides its partitions without it, and it takes a share back once PostgreSQL returns", async () => {
+    const [gateway] = system.gateways;
+    const [first, second] = system.workers;
+    if (!gateway || !first || !second) throw new Error("no gateway or workers");
+    // After the first case worker-a is back and the two share the partitions.
+    await eventually(async () => {
+      const owners = await partitionOwners();
+      return owners.includes("worker-a") && owners.includes("worker-b");
+    }, "both workers to own partitions");
+    const owners = await partitionOwners();
+    expect(owners).toContain("worker-a");
+    const limit = 7;
+    const campaigns = await Promise.all(
+      owners.map(async (_, partition) => {
+        const code = codeOnPartition(system.store.storeId, `STEPASIDE${partition}X`, partition);
+        const { codeId } = await createLiveCampaign(gateway.url, system.store.keys.merchant, {
+          code,
+          usageLimit: limit,
+          oncePerAccount: true,
+        });
+        return { code, codeId, partition };
+      }),
+    );
+
+    const steppedAsideFrom = first.output().length;
+    await databaseProxy.cut();
+    // Queued at once: worker-a still holds its partitions while it finds out.
+    const accounts = Array.from({ length: 25 }, (_, index) => `aside-${index}`);
+    const queued = await Promise.all(
+      campaigns.map(({ code }) =>
+        Promise.all(
+          [...accounts, ...accounts].map(async (accountId) =>
+            readAnswer(
+              accountId,
+              await api(gateway.url, system.store.keys.checkout, "POST", "/v1/reservations?wait=0", {
+                code,
+                accountId,
+                cart: FLASH_CART,
+              }),
+            ),
+          ),
+        ),
+      ),
+    );
+    expect(queued.flat().filter((answer) => answer.status !== 202)).toEqual([]);
+
+    // Every request is decided while PostgreSQL is still away for worker-a: by worker-b.
+    const answers = await Promise.all(
+      queued.map((forCode) =>
+        Promise.all(forCode.map((answer) => resolvePending(gateway.url, system.store.keys.checkout, answer))),
+      ),
+    );
+    expect(first.output().slice(steppedAsideFrom)).toContain("stepping aside for workers that can");
+    expect(await partitionOwners()).toEqual(owners.map(() => "worker-b"));
+    // The sweep of run-out holds, too, is left to a worker that can reach PostgreSQL.
+    await eventually(
+      async () => (await redis.get(sweeperLease())) === "worker-b",
+      "worker-b to sweep run-out holds",
+    );
+    for (const [index, { codeId }] of campaigns.entries()) {
+      const forCode = answers[index] ?? [];
+      expect(forCode.filter((answer) => ![200, 409].includes(answer.status))).toEqual([]);
+      expectFirstDistinctAccountsWon(forCode, limit);
+      await expectRecordAgrees(ctx.db.database, codeId, forCode, limit);
+    }
+
+    // PostgreSQL back: worker-a takes a share again.
+    await databaseProxy.restore();
+    await eventually(
+      async () => first.output().slice(steppedAsideFrom).includes("PostgreSQL reachable again"),
+      "worker-a to find PostgreSQL again",
+    );
+    await eventually(
+      async () => (await partitionOwners()).includes("worker-a"),
+      "worker-a to own a partition again",
+    );
+    expect([first.child.exitCode, second.child.exitCode]).toEqual([null, null]);
   });
 });

@@ -60,6 +60,16 @@ export async function heartbeatWorker(
   return Math.max(1, count);
 }
 
+/** How many workers have beaten within the registry's window, without beating for this one. */
+export async function countLiveWorkers(
+  redis: RedisConnection,
+  registryKey: string,
+  now: number,
+  heartbeatMs: number,
+): Promise<number> {
+  return await redis.zcount(registryKey, `(${now - heartbeatMs * REGISTRY_TTL_FACTOR}`, "+inf");
+}
+
 export async function leaveRegistry(
   redis: RedisConnection,
   registryKey: string,

@@ -1,6 +1,13 @@
 import type { Logger } from "@promo/observability";
 import type { RedisConnection } from "@promo/queue";
-import { acquireLease, heartbeatWorker, leaveRegistry, releaseLease, renewLease } from "@promo/queue";
+import {
+  acquireLease,
+  countLiveWorkers,
+  heartbeatWorker,
+  leaveRegistry,
+  releaseLease,
+  renewLease,
+} from "@promo/queue";
 
 export type OwnedPartition = { stop(): Promise<void> };
 
@@ -15,13 +22,24 @@ export type PartitionOwnershipOptions = {
   logger: Logger;
   /** Starts consuming a partition this worker now owns. */
   start: (partition: number) => Promise<OwnedPartition>;
+  /** Whether this worker can decide jobs now (its PostgreSQL answers); asked once per heartbeat. */
+  canDecide: () => Promise<boolean>;
 };
+
+/** Heartbeats in a row on which the worker could not decide before it steps aside. */
+const FAILED_CHECKS_BEFORE_STEPPING_ASIDE = 2;
 
 /**
  * Spreads the partitions over the live worker processes with expiring Redis leases: each worker
  * takes free partitions up to its fair share (ceil(partitions / live workers)), renews what it
  * holds and hands back extras when more workers join. A worker that dies stops renewing and its
  * partitions go to the others once the lease runs out.
+ *
+ * A worker that cannot decide (its PostgreSQL is away) steps aside: it leaves the registry, so the
+ * others' fair share grows to cover its partitions, takes no partition, and hands back those it
+ * holds as soon as another live worker can take them. Where no other worker is live (PostgreSQL is
+ * away for everyone, say), it keeps them, and their runners go on retrying. It takes its share
+ * again once it can decide.
  */
 export function createPartitionOwnership(options: PartitionOwnershipOptions) {
   const owned = new Map<number, OwnedPartition>();
@@ -29,6 +47,8 @@ export function createPartitionOwnership(options: PartitionOwnershipOptions) {
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
   let ticking: Promise<void> | null = null;
+  let failedChecks = 0;
+  let steppedAside = false;
   const offset = hashOffset(options.workerId, options.partitionCount);
 
   async function drop(partition: number, reason: string): Promise<void> {
@@ -43,16 +63,7 @@ export function createPartitionOwnership(options: PartitionOwnershipOptions) {
     await releaseLease(options.redis, options.leaseKey(partition), options.workerId).catch(() => undefined);
   }
 
-  async function tick(): Promise<void> {
-    const alive = await heartbeatWorker(
-      options.redis,
-      options.registryKey,
-      options.workerId,
-      Date.now(),
-      options.heartbeatMs,
-    );
-    const fairShare = Math.ceil(options.partitionCount / alive);
-
+  async function renewOwned(): Promise<void> {
     for (const partition of [...owned.keys()]) {
       const renewed = await renewLease(
         options.redis,
@@ -62,6 +73,48 @@ export function createPartitionOwnership(options: PartitionOwnershipOptions) {
       );
       if (!renewed) await drop(partition, "lease lost");
     }
+  }
+
+  async function stepAside(): Promise<void> {
+    if (!steppedAside) {
+      steppedAside = true;
+      options.logger.warn(
+        { owned: owned.size },
+        "cannot reach PostgreSQL; stepping aside for workers that can",
+      );
+    }
+    await leaveRegistry(options.redis, options.registryKey, options.workerId);
+    const others = await countLiveWorkers(
+      options.redis,
+      options.registryKey,
+      Date.now(),
+      options.heartbeatMs,
+    );
+    if (others === 0) {
+      await renewOwned();
+      return;
+    }
+    const reason = `cannot reach PostgreSQL; ${others} other worker(s) live`;
+    await Promise.all([...owned.keys()].map((partition) => drop(partition, reason)));
+  }
+
+  async function tick(): Promise<void> {
+    failedChecks = (await options.canDecide()) ? 0 : failedChecks + 1;
+    if (failedChecks >= FAILED_CHECKS_BEFORE_STEPPING_ASIDE) return await stepAside();
+    if (steppedAside) {
+      steppedAside = false;
+      options.logger.info("PostgreSQL reachable again; taking a share of the partitions");
+    }
+    const alive = await heartbeatWorker(
+      options.redis,
+      options.registryKey,
+      options.workerId,
+      Date.now(),
+      options.heartbeatMs,
+    );
+    const fairShare = Math.ceil(options.partitionCount / alive);
+
+    await renewOwned();
     while (owned.size > fairShare) {
       const extra = Math.max(...owned.keys());
       await drop(extra, `rebalancing to ${fairShare} per worker (${alive} alive)`);
@@ -110,6 +163,10 @@ export function createPartitionOwnership(options: PartitionOwnershipOptions) {
     },
     owned(): number[] {
       return [...owned.keys()].sort((a, b) => a - b);
+    },
+    /** True while the worker has stepped aside because it cannot decide. */
+    steppedAside(): boolean {
+      return steppedAside;
     },
     async stop(): Promise<void> {
       stopped = true;

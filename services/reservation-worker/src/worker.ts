@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createHistoryCleanup, type Database, poolSql } from "@promo/db";
+import { createHistoryCleanup, type Database, pingDatabase, poolSql } from "@promo/db";
 import type { OutsideGroupsAlertSettings } from "@promo/domain";
 import type { Logger } from "@promo/observability";
 import {
@@ -149,6 +149,7 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
     };
   }
 
+  const heartbeatMs = Math.max(250, Math.floor(settings.leaseMs / 4));
   const ownership = createPartitionOwnership({
     redis: control,
     workerId,
@@ -156,9 +157,10 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
     leaseKey: (partition) => partitionKey(settings.prefix, partition, "owner"),
     registryKey: `${settings.prefix}:reservation-workers`,
     leaseMs: settings.leaseMs,
-    heartbeatMs: Math.max(250, Math.floor(settings.leaseMs / 4)),
+    heartbeatMs,
     logger,
     start: startPartition,
+    canDecide: () => pingDatabase(deps.database.pool, Math.max(1_000, heartbeatMs)),
   });
 
   const sweeperLease = `${settings.prefix}:expiry-sweeper`;
@@ -172,6 +174,12 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
   });
 
   async function sweep(): Promise<void> {
+    if (ownership.steppedAside()) {
+      // This worker cannot reach PostgreSQL: another one sweeps meanwhile.
+      if (holdsSweeper) await releaseLease(control, sweeperLease, workerId);
+      holdsSweeper = false;
+      return;
+    }
     holdsSweeper = holdsSweeper
       ? await renewLease(control, sweeperLease, workerId, settings.sweepIntervalMs * 5)
       : await acquireLease(control, sweeperLease, workerId, settings.sweepIntervalMs * 5);
