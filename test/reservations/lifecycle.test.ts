@@ -258,6 +258,24 @@ describe("reservation lifecycle", () => {
     const reusedDecided = await decided(reused.body.id);
     expect([reusedDecided.status, reusedDecided.body.error?.code]).toEqual([422, "IDEMPOTENCY_KEY_REUSED"]);
     expect(await ctx.db.database.prisma.reservation.count({ where: { codeInput: code } })).toBe(1);
+
+    // Confirm and release through the repeat's id act on the reservation its GET answers with.
+    const confirmed = await checkout("POST", `/v1/reservations/${retry.body.id}/confirm`, {
+      orderNumber: "ORDER-IDEMPEND",
+    });
+    expect([confirmed.status, confirmed.body.id, confirmed.body.status, confirmed.body.orderNumber]).toEqual([
+      200,
+      first.body.id,
+      "CONFIRMED",
+      "ORDER-IDEMPEND",
+    ]);
+    const released = await checkout("POST", `/v1/reservations/${retry.body.id}/release`);
+    expect([released.status, released.body.error?.code]).toEqual([409, "RESERVATION_NOT_RESERVED"]);
+    expect(released.body.error?.details?.id).toBe(first.body.id);
+    const byFirstId = await checkout("GET", `/v1/reservations/${first.body.id}`);
+    expect([byFirstId.body.status, byFirstId.body.orderNumber]).toEqual(["CONFIRMED", "ORDER-IDEMPEND"]);
+    const reusedRelease = await checkout("POST", `/v1/reservations/${reused.body.id}/release`);
+    expect([reusedRelease.status, reusedRelease.body.error?.code]).toEqual([422, "IDEMPOTENCY_KEY_REUSED"]);
   });
 
   it("another store's reservation answers 404", async () => {

@@ -108,7 +108,7 @@ const releaseRoute = createRoute({
   tags: TAG,
   summary: "Give a hold back (RESERVED -> RELEASED; the slot is free again)",
   description:
-    "Releasing a hold that is already released or expired answers its current state. A confirmed, cancelled or rejected reservation is refused with RESERVATION_NOT_RESERVED. Idempotency-Key replays the first answer.",
+    "Releasing a hold that is already released or expired answers its current state. A confirmed, cancelled or rejected reservation is refused with RESERVATION_NOT_RESERVED. Idempotency-Key replays the first answer. The id of a request answered 202 and decided as the replay of an earlier one with its Idempotency-Key acts on that one's reservation, which its GET answers with; a request still undecided is refused with RESERVATION_NOT_RESERVED (status PENDING).",
   request: { params: IdParamsSchema },
   responses: {
     200: jsonResponse(ReservationSchema, "The reservation"),
@@ -122,7 +122,7 @@ const confirmRoute = createRoute({
   tags: TAG,
   summary: "Link an order to a hold (RESERVED -> CONFIRMED), for order systems without Kafka",
   description:
-    "The same order number again answers the confirmed reservation; another one is refused. A hold that ran out, expired or was released is confirmed only if the code would grant it again now (room under the limit, account allowed), else RESERVATION_EXPIRED (or the limit reached).",
+    "The same order number again answers the confirmed reservation; another one is refused. A hold that ran out, expired or was released is confirmed only if the code would grant it again now (room under the limit, account allowed), else RESERVATION_EXPIRED (or the limit reached). The id of a request answered 202 and decided as the replay of an earlier one with its Idempotency-Key acts on that one's reservation, which its GET answers with; a request still undecided is refused with RESERVATION_NOT_RESERVED (status PENDING).",
   request: { params: IdParamsSchema, body: jsonBody(ConfirmRequestSchema) },
   responses: {
     200: jsonResponse(ReservationSchema, "The confirmed reservation"),
@@ -307,69 +307,89 @@ export function reservationRoutes(deps: GatewayDeps) {
         presentReservation(ReservationOutcomeSchema.parse(toReservationView(row)), c.get("locale")),
         200,
       );
-    const marker = readPendingMarker(await reservations.redis.get(pendingKey(reservations.prefix, id)));
-    if (marker?.storeId !== storeId) throw new DomainError("NOT_FOUND");
-    if (marker.idempotencyKey !== null) {
-      const [first] = await findIdempotencyRecords(poolSql(deps.database.pool), RESERVE_IDEMPOTENCY_SCOPE, [
-        { storeId, key: marker.idempotencyKey },
-      ]);
-      // The key's first request is decided: this one is (or will be) its replay.
-      if (first && first.requestHash !== marker.requestHash) throw new DomainError("IDEMPOTENCY_KEY_REUSED");
-      const firstRow =
-        first?.reservationId && first.reservationId !== id
-          ? await findReservation(deps.database.prisma, storeId, first.reservationId)
-          : null;
-      if (firstRow)
-        return c.json(
-          presentReservation(ReservationOutcomeSchema.parse(toReservationView(firstRow)), c.get("locale")),
-          200,
-        );
-    }
+    const marker = await readStorePendingMarker(storeId, id);
+    if (!marker) throw new DomainError("NOT_FOUND");
+    const firstId = await firstRequestOfRepeat(storeId, id, marker);
+    const firstRow = firstId ? await findReservation(deps.database.prisma, storeId, firstId) : null;
+    if (firstRow)
+      return c.json(
+        presentReservation(ReservationOutcomeSchema.parse(toReservationView(firstRow)), c.get("locale")),
+        200,
+      );
     return c.json({ id, sequence: marker.sequence, status: "PENDING" as const }, 202);
   });
+
+  /** The pending marker of a request the gateway accepted for this store and not yet decided. */
+  async function readStorePendingMarker(storeId: string, id: string): Promise<PendingMarker | null> {
+    const marker = readPendingMarker(await reservations.redis.get(pendingKey(reservations.prefix, id)));
+    return marker?.storeId === storeId ? marker : null;
+  }
+
+  /**
+   * A request sent again with an Idempotency-Key whose first request is decided has no row of its
+   * own: it is (or will be) that one's replay, and answers with the first request's reservation.
+   * Null while the key's first request is undecided, or for a request without a key.
+   */
+  async function firstRequestOfRepeat(
+    storeId: string,
+    id: string,
+    marker: PendingMarker,
+  ): Promise<string | null> {
+    if (marker.idempotencyKey === null) return null;
+    const [first] = await findIdempotencyRecords(poolSql(deps.database.pool), RESERVE_IDEMPOTENCY_SCOPE, [
+      { storeId, key: marker.idempotencyKey },
+    ]);
+    if (first && first.requestHash !== marker.requestHash) throw new DomainError("IDEMPOTENCY_KEY_REUSED");
+    return first?.reservationId && first.reservationId !== id ? first.reservationId : null;
+  }
 
   async function transition(
     c: Context<GatewayEnv>,
     id: string,
     action: string,
     requestBody: unknown,
-    apply: (tx: Db, storeId: string, now: Date) => Promise<TransitionResult | null>,
+    apply: (tx: Db, storeId: string, id: string, now: Date) => Promise<TransitionResult | null>,
   ) {
     const { storeId } = c.get("principal");
     const key = c.req.header("idempotency-key")?.trim() || null;
-    const outcome = await deps.database.prisma.$transaction((tx) =>
-      runIdempotently(
-        tx,
-        { storeId, scope: `${action}:${id}`, key, requestHash: requestHash(requestBody) },
-        async () => transitionResponse(await apply(tx, storeId, deps.clock())),
-      ),
-    );
-    if (outcome.kind === "key-reused") throw new DomainError("IDEMPOTENCY_KEY_REUSED");
-    const body = outcome.response.body as TransitionBody;
-    if ("errorCode" in body) {
-      if (
-        body.errorCode === "NOT_FOUND" &&
-        (await reservations.redis.get(pendingKey(reservations.prefix, id)))
-      ) {
-        throw new DomainError("RESERVATION_NOT_RESERVED", { id, status: "PENDING" });
-      }
-      throw new DomainError(body.errorCode, body.details);
+    const run = async (target: string): Promise<TransitionBody> => {
+      const outcome = await deps.database.prisma.$transaction((tx) =>
+        runIdempotently(
+          tx,
+          { storeId, scope: `${action}:${target}`, key, requestHash: requestHash(requestBody) },
+          async () => transitionResponse(await apply(tx, storeId, target, deps.clock())),
+        ),
+      );
+      if (outcome.kind === "key-reused") throw new DomainError("IDEMPOTENCY_KEY_REUSED");
+      return outcome.response.body as TransitionBody;
+    };
+    let body = await run(id);
+    const marker =
+      "errorCode" in body && body.errorCode === "NOT_FOUND"
+        ? await readStorePendingMarker(storeId, id)
+        : null;
+    if (marker) {
+      // A keyed repeat acts on the reservation its GET answers with: the first request's.
+      const firstId = await firstRequestOfRepeat(storeId, id, marker);
+      if (!firstId) throw new DomainError("RESERVATION_NOT_RESERVED", { id, status: "PENDING" });
+      body = await run(firstId);
     }
+    if ("errorCode" in body) throw new DomainError(body.errorCode, body.details);
     return c.json(presentReservation(body.reservation, c.get("locale")), 200);
   }
 
   app.openapi(releaseRoute, async (c) => {
     const { id } = c.req.valid("param");
-    return transition(c, id, "release", {}, (tx, storeId, now) =>
-      releaseReservation(tx, { storeId, id, now }),
+    return transition(c, id, "release", {}, (tx, storeId, target, now) =>
+      releaseReservation(tx, { storeId, id: target, now }),
     );
   });
 
   app.openapi(confirmRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { orderNumber } = c.req.valid("json");
-    return transition(c, id, "confirm", { orderNumber }, (tx, storeId, now) =>
-      confirmReservation(tx, { storeId, id, orderNumber, orderTotal: null, now }),
+    return transition(c, id, "confirm", { orderNumber }, (tx, storeId, target, now) =>
+      confirmReservation(tx, { storeId, id: target, orderNumber, orderTotal: null, now }),
     );
   });
 
