@@ -1,5 +1,7 @@
+import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { attemptKeys } from "./attempt-limits.ts";
+import { attemptKeys, createAttemptLimiter } from "./attempt-limits.ts";
+import { isRedisUnavailable, RedisUnavailableError } from "./unavailable.ts";
 
 const subjects = { storeId: "store-1", accountId: "shopper@example.com", clientIp: "203.0.113.7" };
 const limits = { perAccount: 10, perIp: 50, windowMs: 60_000 };
@@ -29,5 +31,36 @@ describe("attemptKeys", () => {
     ]);
     expect(attemptKeys("promo", { ...subjects, clientIp: null }, limits)).toHaveLength(1);
     expect(attemptKeys("promo", subjects, { ...limits, perAccount: 0, perIp: 0 })).toEqual([]);
+  });
+});
+
+describe("the guess limiter while Redis is away", () => {
+  it("refuses checks and records at once on a lost connection, as Redis away, not after reconnect attempts", async () => {
+    // Nothing listens on port 1: the connection is lost as while Redis is away.
+    const redis = new Redis(1, "127.0.0.1", {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => 50,
+    });
+    redis.on("error", () => undefined);
+    const limiter = createAttemptLimiter({ redis, prefix: "test", limits });
+    try {
+      const closed = new Promise((resolve) => redis.once("close", resolve));
+      void redis.connect().catch(() => undefined);
+      await closed;
+      const failures = await Promise.all([
+        limiter
+          .blockedForEach([subjects, { ...subjects, accountId: "other" }])
+          .catch((error: unknown) => error),
+        limiter.blockedForMs(subjects).catch((error: unknown) => error),
+        limiter.recordFailures(subjects, 1).catch((error: unknown) => error),
+      ]);
+      for (const failure of failures) {
+        expect(failure).toBeInstanceOf(RedisUnavailableError);
+        expect(isRedisUnavailable(failure)).toBe(true);
+      }
+    } finally {
+      redis.disconnect();
+    }
   });
 });

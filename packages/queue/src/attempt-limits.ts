@@ -1,4 +1,5 @@
 import type { RedisConnection } from "./redis.ts";
+import { assertRedisNotLost } from "./unavailable.ts";
 
 /**
  * Failed code attempts per account and per client IP, in Redis: one counter per subject and fixed
@@ -99,6 +100,8 @@ export function createAttemptLimiter(options: {
   async function checkTogether(checks: readonly PendingCheck[]): Promise<void> {
     const counters = checks.flatMap((check) => check.counters);
     try {
+      // While the connection is lost, refused at once rather than after its reconnect attempts.
+      assertRedisNotLost(options.redis);
       const result = await redis.promoGuessCheck(
         counters.length,
         ...counters.map(({ key }) => key),
@@ -180,6 +183,7 @@ export function createAttemptLimiter(options: {
     async recordFailures(subjects: AttemptSubjects, failures: number): Promise<void> {
       const counters = attemptKeys(prefix, subjects, limits);
       if (counters.length === 0 || failures <= 0) return;
+      assertRedisNotLost(options.redis);
       await redis.promoGuessRecord(
         counters.length,
         ...counters.map(({ key }) => key),
