@@ -278,6 +278,41 @@ describe("reservation lifecycle", () => {
     expect([reusedRelease.status, reusedRelease.body.error?.code]).toEqual([422, "IDEMPOTENCY_KEY_REUSED"]);
   });
 
+  it("a keyed release refused while the request was PENDING is not replayed: the same key releases it once decided", async () => {
+    const code = await singleSlotCode("RELPEND");
+    await Promise.all(system.workers.map((worker) => worker.stop()));
+    const pending = await api<Answer>(
+      gatewayUrl,
+      system.store.keys.checkout,
+      "POST",
+      "/v1/reservations?wait=0",
+      { code, accountId: "early-release", cart: FLASH_CART },
+    );
+    expect(pending.status).toBe(202);
+    const key = { "idempotency-key": `release-pending-${Date.now()}` };
+    const tooEarly = await checkout("POST", `/v1/reservations/${pending.body.id}/release`, undefined, key);
+    expect([tooEarly.status, tooEarly.body.error?.code, tooEarly.body.error?.details]).toEqual([
+      409,
+      "RESERVATION_NOT_RESERVED",
+      { id: pending.body.id, status: "PENDING" },
+    ]);
+    system.startWorker("worker-after-release");
+    await eventually(
+      async () => (await checkout("GET", `/v1/reservations/${pending.body.id}`)).body.status === "RESERVED",
+      "the reservation decided",
+      20_000,
+    );
+
+    const released = await checkout("POST", `/v1/reservations/${pending.body.id}/release`, undefined, key);
+    expect([released.status, released.body.id, released.body.status]).toEqual([
+      200,
+      pending.body.id,
+      "RELEASED",
+    ]);
+    const replayed = await checkout("POST", `/v1/reservations/${pending.body.id}/release`, undefined, key);
+    expect({ status: replayed.status, body: replayed.body }).toEqual({ status: 200, body: released.body });
+  });
+
   it("another store's reservation answers 404", async () => {
     const code = await singleSlotCode("ISO");
     const held = await reserve(code, "owner");

@@ -134,8 +134,14 @@ type TransitionBody =
   | { reservation: ReservationOutcome }
   | { errorCode: ErrorCode; details: Record<string, unknown> };
 
-function transitionResponse(result: TransitionResult | null): RecordedResponse {
-  if (!result) return { status: 404, body: { errorCode: "NOT_FOUND", details: {} } satisfies TransitionBody };
+/**
+ * Thrown inside a transition's transaction when the id has no reservation (yet): the transaction
+ * rolls back, so no Idempotency-Key record keeps that answer, and a later try with the same key
+ * finds the request once it is decided.
+ */
+class NoReservationRow extends Error {}
+
+function transitionResponse(result: TransitionResult): RecordedResponse {
   const reservation = ReservationOutcomeSchema.parse(toReservationView(result.reservation));
   if (result.kind === "refused") {
     return {
@@ -352,27 +358,36 @@ export function reservationRoutes(deps: GatewayDeps) {
   ) {
     const { storeId } = c.get("principal");
     const key = c.req.header("idempotency-key")?.trim() || null;
-    const run = async (target: string): Promise<TransitionBody> => {
-      const outcome = await deps.database.prisma.$transaction((tx) =>
-        runIdempotently(
-          tx,
-          { storeId, scope: `${action}:${target}`, key, requestHash: requestHash(requestBody) },
-          async () => transitionResponse(await apply(tx, storeId, target, deps.clock())),
-        ),
-      );
-      if (outcome.kind === "key-reused") throw new DomainError("IDEMPOTENCY_KEY_REUSED");
-      return outcome.response.body as TransitionBody;
+    /** The transition's answer, or null when the id has no reservation row. */
+    const run = async (target: string): Promise<TransitionBody | null> => {
+      const outcome = await deps.database.prisma
+        .$transaction((tx) =>
+          runIdempotently(
+            tx,
+            { storeId, scope: `${action}:${target}`, key, requestHash: requestHash(requestBody) },
+            async () => {
+              const result = await apply(tx, storeId, target, deps.clock());
+              if (!result) throw new NoReservationRow();
+              return transitionResponse(result);
+            },
+          ),
+        )
+        .catch((error: unknown) => {
+          if (error instanceof NoReservationRow) return null;
+          throw error;
+        });
+      if (outcome?.kind === "key-reused") throw new DomainError("IDEMPOTENCY_KEY_REUSED");
+      return outcome ? (outcome.response.body as TransitionBody) : null;
     };
     let body = await run(id);
-    const marker =
-      "errorCode" in body && body.errorCode === "NOT_FOUND"
-        ? await readStorePendingMarker(storeId, id)
-        : null;
-    if (marker) {
+    if (!body) {
+      const marker = await readStorePendingMarker(storeId, id);
+      if (!marker) throw new DomainError("NOT_FOUND");
       // A keyed repeat acts on the reservation its GET answers with: the first request's.
       const firstId = await firstRequestOfRepeat(storeId, id, marker);
       if (!firstId) throw new DomainError("RESERVATION_NOT_RESERVED", { id, status: "PENDING" });
       body = await run(firstId);
+      if (!body) throw new DomainError("NOT_FOUND");
     }
     if ("errorCode" in body) throw new DomainError(body.errorCode, body.details);
     return c.json(presentReservation(body.reservation, c.get("locale")), 200);
