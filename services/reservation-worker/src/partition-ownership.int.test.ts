@@ -25,8 +25,8 @@ afterAll(() => {
 });
 
 /** A worker's ownership over `prefix` whose database can be made unreachable. */
-function startWorker(prefix: string, workerId: string) {
-  const state = { canDecide: true, checks: 0, stops: 0, alternate: false };
+function startWorker(prefix: string, workerId: string, canDecide = true) {
+  const state = { canDecide, checks: 0, starts: 0, stops: 0, alternate: false };
   const ownership = createPartitionOwnership({
     redis,
     workerId,
@@ -36,11 +36,14 @@ function startWorker(prefix: string, workerId: string) {
     leaseMs: LEASE_MS,
     heartbeatMs: LEASE_MS / 4,
     logger,
-    start: async () => ({
-      async stop() {
-        state.stops += 1;
-      },
-    }),
+    start: async () => {
+      state.starts += 1;
+      return {
+        async stop() {
+          state.stops += 1;
+        },
+      };
+    },
     canDecide: async () => {
       state.checks += 1;
       return state.alternate ? state.checks % 2 === 0 : state.canDecide;
@@ -127,5 +130,21 @@ describe("partition ownership", () => {
     expect(a.ownership.steppedAside()).toBe(false);
     expect(a.ownership.owned()).toHaveLength(PARTITIONS / 2);
     expect(a.state.stops).toBe(0);
+  });
+
+  it("a worker that starts without PostgreSQL takes no partition until it can decide", async () => {
+    const prefix = `test-ownership-${randomUUID().slice(0, 8)}`;
+    const a = startWorker(prefix, "worker-a", false);
+    await a.started;
+    expect(a.ownership.steppedAside()).toBe(true);
+    await sleep(LEASE_MS);
+    expect([a.ownership.owned(), a.state.starts]).toEqual([[], 0]);
+
+    a.state.canDecide = true;
+    await eventually(
+      async () => a.ownership.owned().length === PARTITIONS,
+      "worker-a to own every partition",
+    );
+    expect(a.ownership.steppedAside()).toBe(false);
   });
 });

@@ -47,7 +47,8 @@ export function createPartitionOwnership(options: PartitionOwnershipOptions) {
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
   let ticking: Promise<void> | null = null;
-  let failedChecks = 0;
+  // A worker that starts without PostgreSQL owns nothing to lose: its first failed check steps aside.
+  let failedChecks = FAILED_CHECKS_BEFORE_STEPPING_ASIDE - 1;
   let steppedAside = false;
   const offset = hashOffset(options.workerId, options.partitionCount);
 
