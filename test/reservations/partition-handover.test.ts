@@ -13,6 +13,7 @@ import {
   codeOnPartition,
   expectFirstDistinctAccountsWon,
   expectRecordAgrees,
+  type ReservationAnswer,
   readAnswer,
   resolvePending,
 } from "../support/reservations.ts";
@@ -31,6 +32,24 @@ let ctx: TestContext;
 let databaseProxy: TcpProxy;
 let system: System;
 let redis: Redis;
+
+/** Every account reserves `code` twice, all at once, with `wait=0`: the answers say where each was queued. */
+function queueTwice(code: string, accounts: readonly string[]): Promise<ReservationAnswer[]> {
+  const [gateway] = system.gateways;
+  if (!gateway) throw new Error("no gateway");
+  return Promise.all(
+    [...accounts, ...accounts].map(async (accountId) =>
+      readAnswer(
+        accountId,
+        await api(gateway.url, system.store.keys.checkout, "POST", "/v1/reservations?wait=0", {
+          code,
+          accountId,
+          cart: FLASH_CART,
+        }),
+      ),
+    ),
+  );
+}
 
 /** The lease of the worker that sweeps run-out holds. */
 const sweeperLease = () => `${ctx.queuePrefix}:expiry-sweeper`;
@@ -87,18 +106,7 @@ describe("partition handover", () => {
 
     await databaseProxy.cut();
     const accounts = Array.from({ length: 60 }, (_, index) => `handover-${index}`);
-    const queued = await Promise.all(
-      [...accounts, ...accounts].map(async (accountId) =>
-        readAnswer(
-          accountId,
-          await api(gateway.url, system.store.keys.checkout, "POST", "/v1/reservations?wait=0", {
-            code,
-            accountId,
-            cart: FLASH_CART,
-          }),
-        ),
-      ),
-    );
+    const queued = await queueTwice(code, accounts);
     expect(queued.filter((answer) => answer.status !== 202)).toEqual([]);
 
     // Another worker joins: worker-a, which has stepped aside since it cannot reach PostgreSQL, gives
@@ -150,22 +158,7 @@ describe("partition handover", () => {
     await databaseProxy.cut();
     // Queued at once: worker-a still holds its partitions while it finds out.
     const accounts = Array.from({ length: 25 }, (_, index) => `aside-${index}`);
-    const queued = await Promise.all(
-      campaigns.map(({ code }) =>
-        Promise.all(
-          [...accounts, ...accounts].map(async (accountId) =>
-            readAnswer(
-              accountId,
-              await api(gateway.url, system.store.keys.checkout, "POST", "/v1/reservations?wait=0", {
-                code,
-                accountId,
-                cart: FLASH_CART,
-              }),
-            ),
-          ),
-        ),
-      ),
-    );
+    const queued = await Promise.all(campaigns.map(({ code }) => queueTwice(code, accounts)));
     expect(queued.flat().filter((answer) => answer.status !== 202)).toEqual([]);
 
     // Every request is decided while PostgreSQL is still away for worker-a: by worker-b.
