@@ -1,4 +1,4 @@
-import { partitionKey } from "@promo/queue";
+import { partitionKey, queueOnSharedConnection, reservationQueueName } from "@promo/queue";
 import {
   createTestContext,
   eventually,
@@ -128,6 +128,19 @@ describe("partition handover", () => {
     expectFirstDistinctAccountsWon(answers, limit);
     await expectRecordAgrees(ctx.db.database, codeId, answers, limit);
     expect([first.child.exitCode, first.child.signalCode]).toEqual([null, null]);
+
+    // Handed back straight to the queue: no job had to wait for its lock to lapse and be found stalled.
+    const queue = queueOnSharedConnection(reservationQueueName(Number(SYSTEM_PARTITIONS) - 1), {
+      connection: redis,
+      prefix: ctx.queuePrefix,
+    });
+    try {
+      const jobs = await queue.getJobs(["completed"]);
+      expect(jobs.length).toBeGreaterThan(0);
+      expect(jobs.filter((job) => job.stalledCounter > 0).map((job) => job.id)).toEqual([]);
+    } finally {
+      await queue.close();
+    }
   });
 
   it("a worker that loses PostgreSQL steps aside: the other decides its partitions without it, and it takes a share back once PostgreSQL returns", async () => {

@@ -7,7 +7,7 @@ import {
   type ReservationResultsMessage,
   ReservationResultsMessageSchema,
 } from "@promo/contracts";
-import { type Job, type Queue, Worker, type WorkerOptions } from "bullmq";
+import { type Job, type Queue, WaitingError, Worker, type WorkerOptions } from "bullmq";
 import { ensureJobIdFloor } from "./id-floor.ts";
 import { partitionKey, reservationQueueName } from "./partitions.ts";
 import { queueOnSharedConnection, type RedisConnection } from "./redis.ts";
@@ -137,11 +137,18 @@ export const DELIVERABLE_JOB_STATES: readonly string[] = [
 ];
 
 /**
+ * A partition processor's answer for a job it gives up undecided (the worker is giving the partition
+ * up): the job goes back to the queue at once, for the partition's next owner.
+ */
+export const HAND_BACK = Symbol("hand the job back to the queue");
+
+/**
  * A BullMQ worker on one partition. The processor gets the parsed payload, or null when it does not
  * parse (that job is then decided as empty, never retried: the partition must not keep a gap). It
- * must not throw for transient trouble: it keeps the job until decided. Stalled jobs go back to
- * the queue forever rather than to `failed`, for the same reason. The job keeps a summary of its
- * result (the decisions themselves go to the gateway's channel and to PostgreSQL).
+ * must not throw for transient trouble: it keeps the job until decided, or answers HAND_BACK.
+ * Stalled jobs go back to the queue forever rather than to `failed`, for the same reason. The job
+ * keeps a summary of its result (the decisions themselves go to the gateway's channel and to
+ * PostgreSQL).
  */
 export function createPartitionWorker(options: {
   partition: number;
@@ -149,7 +156,10 @@ export function createPartitionWorker(options: {
   prefix: string;
   concurrency: number;
   lockDurationMs: number;
-  processor: (job: ReservationJob, batch: ReservationBatchJob | null) => Promise<ReservationBatchResult>;
+  processor: (
+    job: ReservationJob,
+    batch: ReservationBatchJob | null,
+  ) => Promise<ReservationBatchResult | typeof HAND_BACK>;
   workerName: string;
 }): Worker<unknown, ReservationBatchSummary> {
   const workerOptions: WorkerOptions = {
@@ -165,12 +175,18 @@ export function createPartitionWorker(options: {
   };
   return new Worker<unknown, ReservationBatchSummary>(
     reservationQueueName(options.partition),
-    async (job) => {
+    async (job, token) => {
       // A batch PostgreSQL could not store (U+0000 or a lone surrogate in a string; the gateway refuses
       // those) would fail every commit of the partition: it is decided as unparseable instead.
       const parsed = CATALOG_ENTRY.payload.safeParse(job.data);
       const batch = parsed.success && findUnstorableText(parsed.data) === null ? parsed.data : null;
       const result = await options.processor(job, batch);
+      if (result === HAND_BACK) {
+        // Where this fails (the lock is gone, Redis is away) the job's lock lapses instead and the
+        // next owner's stalled check re-queues it. Either way BullMQ leaves the job alone now.
+        await job.moveToWait(token).catch(() => undefined);
+        throw new WaitingError();
+      }
       return { batchId: result.batchId, decisions: result.decisions.length };
     },
     workerOptions,

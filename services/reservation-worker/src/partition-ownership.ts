@@ -9,7 +9,13 @@ import {
   renewLease,
 } from "@promo/queue";
 
-export type OwnedPartition = { stop(): Promise<void> };
+export type OwnedPartition = {
+  /**
+   * Gives the partition up. With `decideFirst`, the jobs held are decided first where that can be
+   * done in a grace period; without it (PostgreSQL is away), they go back to the queue at once.
+   */
+  stop(options: { decideFirst: boolean }): Promise<void>;
+};
 
 export type PartitionOwnershipOptions = {
   redis: RedisConnection;
@@ -52,12 +58,12 @@ export function createPartitionOwnership(options: PartitionOwnershipOptions) {
   let steppedAside = false;
   const offset = hashOffset(options.workerId, options.partitionCount);
 
-  async function drop(partition: number, reason: string): Promise<void> {
+  async function drop(partition: number, reason: string, decideFirst = true): Promise<void> {
     const handle = owned.get(partition);
     owned.delete(partition);
     options.logger.info({ partition, reason }, "releasing partition");
     await handle
-      ?.stop()
+      ?.stop({ decideFirst })
       .catch((error: unknown) =>
         options.logger.error({ err: error, partition }, "stopping partition failed"),
       );
@@ -96,7 +102,7 @@ export function createPartitionOwnership(options: PartitionOwnershipOptions) {
       return;
     }
     const reason = `cannot reach PostgreSQL; ${others} other worker(s) live`;
-    await Promise.all([...owned.keys()].map((partition) => drop(partition, reason)));
+    await Promise.all([...owned.keys()].map((partition) => drop(partition, reason, false)));
   }
 
   async function tick(): Promise<void> {

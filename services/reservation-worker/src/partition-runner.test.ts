@@ -3,7 +3,12 @@ import type { ReservationBatchJob, ReservationBatchResult } from "@promo/contrac
 import { PartitionFenceError } from "@promo/db";
 import { createLogger } from "@promo/observability";
 import { describe, expect, it } from "vitest";
-import { createPartitionRunner, type PartitionLedger, type RunnerJob } from "./partition-runner.ts";
+import {
+  createPartitionRunner,
+  type PartitionLedger,
+  type RunnerJob,
+  RunnerStoppedError,
+} from "./partition-runner.ts";
 
 const logger = createLogger({ service: "runner-test", level: "silent" });
 
@@ -122,6 +127,27 @@ describe("partition runner", () => {
     await Promise.all([1, 2].map((jobId) => runner.submit({ jobId, batch: batch(jobId) })));
     expect(state.decided).toEqual([1, 2]);
     runner.stop();
+  });
+
+  it("on stop, rejects every undecided job (and any submitted after) so it can go back to the queue", async () => {
+    const { ledger, state } = memoryLedger({ failCommits: 1_000 });
+    const runner = runnerFor(ledger);
+    await runner.start();
+    // Job 2 waits for job 1, and job 1's commits keep failing.
+    const undecided = [1, 2, 4].map((jobId) =>
+      runner.submit({ jobId, batch: batch(jobId) }).then(
+        () => "decided",
+        (error: unknown) => error,
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(runner.pendingCount).toBe(3);
+    runner.stop();
+    const outcomes = await Promise.all(undecided);
+    for (const outcome of outcomes) expect(outcome).toBeInstanceOf(RunnerStoppedError);
+    expect(runner.pendingCount).toBe(0);
+    await expect(runner.submit({ jobId: 5, batch: batch(5) })).rejects.toBeInstanceOf(RunnerStoppedError);
+    expect(state.decided).toEqual([]);
   });
 
   it("waits for a missing job, and skips it only once the queue no longer has it", async () => {

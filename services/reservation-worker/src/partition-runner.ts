@@ -42,6 +42,11 @@ type Entry = {
   settle: Array<{ resolve: (result: ReservationBatchResult) => void; reject: (error: Error) => void }>;
 };
 
+/** Why an undecided job's submission ends: the runner stopped; the job goes back to the queue. */
+export class RunnerStoppedError extends Error {
+  override readonly name = "RunnerStoppedError";
+}
+
 const RETRY_BASE_MS = 50;
 const RETRY_MAX_MS = 2_000;
 
@@ -86,6 +91,10 @@ export function createPartitionRunner(options: PartitionRunnerOptions) {
 
   function submit(job: RunnerJob): Promise<ReservationBatchResult> {
     return new Promise((resolve, reject) => {
+      if (stopped) {
+        reject(new RunnerStoppedError(`partition ${options.partition} runner stopped`));
+        return;
+      }
       const existing = pending.get(job.jobId);
       if (existing) existing.settle.push({ resolve, reject });
       else pending.set(job.jobId, { job, settle: [{ resolve, reject }] });
@@ -276,12 +285,19 @@ export function createPartitionRunner(options: PartitionRunnerOptions) {
     },
     submit,
     /**
-     * Stops deciding. Buffered jobs are left unsettled on purpose: they stay active in BullMQ, their
-     * locks run out and they come back to the queue for the next owner (never to `failed`).
+     * Stops deciding. Every buffered job's submission, and any submitted later, rejects with
+     * RunnerStoppedError: the caller gives those jobs back to the queue undecided, for the next
+     * owner. A commit already in flight may still land; the next owner then finds its results in
+     * the record (the cursor fences it).
      */
     stop(): void {
       stopped = true;
       clearGapTimer();
+      const undecided = [...pending.values()];
+      pending.clear();
+      for (const entry of undecided)
+        for (const waiter of entry.settle)
+          waiter.reject(new RunnerStoppedError(`partition ${options.partition} runner stopped`));
     },
     /** Resolves once nothing is buffered, or after `timeoutMs`. */
     async settled(timeoutMs: number): Promise<boolean> {

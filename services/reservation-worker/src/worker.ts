@@ -7,6 +7,7 @@ import {
   createPartitionWorker,
   createRedisConnection,
   DELIVERABLE_JOB_STATES,
+  HAND_BACK,
   isRedisConnectionFailure,
   partitionKey,
   publishReservationResults,
@@ -20,7 +21,7 @@ import { sweepExpiredHolds } from "./handlers/expire-holds.ts";
 import { createReservationLedger } from "./handlers/reservation-ledger.ts";
 import type { WorkerMetrics } from "./metrics.ts";
 import { createPartitionOwnership, type OwnedPartition } from "./partition-ownership.ts";
-import { createPartitionRunner } from "./partition-runner.ts";
+import { createPartitionRunner, RunnerStoppedError } from "./partition-runner.ts";
 import { createResultPublisher } from "./result-publisher.ts";
 
 export type ReservationWorkerDeps = {
@@ -46,7 +47,10 @@ export type ReservationWorkerDeps = {
   metrics?: Pick<WorkerMetrics, "committed" | "groupCommitted" | "jobTaken">;
 };
 
+/** How long a partition given up normally may take to decide the jobs it holds. */
 const SHUTDOWN_DRAIN_MS = 10_000;
+/** How long undecided jobs may take to go back to the queue (Redis round trips) before the fallback. */
+const HAND_BACK_MS = 5_000;
 
 /**
  * The reservation worker: owns a fair share of the queue partitions and decides their jobs in
@@ -101,9 +105,14 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
         deps.metrics?.jobTaken(job.timestamp);
         if (!batch)
           logger.error({ partition, jobId: job.id }, "unparseable reservation job; deciding it as empty");
-        const result = await runner.submit({ jobId: Number(job.id), batch });
+        const result = await runner
+          .submit({ jobId: Number(job.id), batch })
+          .catch((error: unknown): typeof HAND_BACK => {
+            if (error instanceof RunnerStoppedError) return HAND_BACK;
+            throw error;
+          });
         // Committed: the gateway that enqueued the batch hears it now, without holding up the job.
-        if (batch?.replyTo) results.publish(batch.replyTo, result);
+        if (result !== HAND_BACK && batch?.replyTo) results.publish(batch.replyTo, result);
         return result;
       },
     });
@@ -116,32 +125,30 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
       ),
     );
     return {
-      async stop() {
-        // Stop fetching, let the runner decide what it holds, then close for good. Jobs still
-        // undecided after the grace period stay active; their locks lapse and they return to the
-        // queue for the next owner (BullMQ's stalled-job recovery), never to `failed`.
+      async stop({ decideFirst }) {
+        const graceMs = decideFirst ? SHUTDOWN_DRAIN_MS : 0;
+        // Stop fetching and let the runner decide what it holds, for up to the grace period.
         // The runner keeps deciding until the queue worker has closed: a fetch already in flight
-        // can still hand it a job, and a stopped runner would never settle it (close would hang).
+        // can still hand it a job.
         const closing = worker.close().then(
           () => true,
           () => true,
         );
-        const drained = await runner.settled(SHUTDOWN_DRAIN_MS);
+        const drained = await runner.settled(graceMs);
         const closed =
           drained &&
-          (await Promise.race([closing, sleep(SHUTDOWN_DRAIN_MS).then(() => false)])) &&
-          (await runner.settled(SHUTDOWN_DRAIN_MS));
+          (await Promise.race([closing, sleep(graceMs).then(() => false)])) &&
+          (await runner.settled(graceMs));
+        // Jobs still undecided go back to the front of the queue for the next owner, never to
+        // `failed` (stalled-job recovery is the fallback where that cannot be done).
+        const undecided = runner.pendingCount;
         runner.stop();
         if (!closed) {
-          logger.warn(
-            { partition, pending: runner.pendingCount },
-            "handing undecided jobs back to the queue",
-          );
-          // Not worker.close(true): BullMQ answers it with the close already under way, which waits
-          // for jobs the stopped runner will never settle while renewing their locks, so the next
-          // owner would never get them (the partition stood still). Stopping the renewals lets the
-          // locks lapse within JOB_LOCK_MS; the next owner's stalled check then re-queues the jobs.
-          await stopLockRenewal(worker);
+          logger.warn({ partition, pending: undecided }, "handing undecided jobs back to the queue");
+          const handedBack = await Promise.race([closing, sleep(HAND_BACK_MS).then(() => false)]);
+          // Redis away: the jobs could not be moved. Stopping the lock renewals lets their locks
+          // lapse within JOB_LOCK_MS; the next owner's stalled check then re-queues them.
+          if (!handedBack) await stopLockRenewal(worker);
         }
         await queue.close().catch(() => undefined);
         connection.disconnect();
