@@ -144,7 +144,8 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
         const undecided = runner.pendingCount;
         runner.stop();
         if (!closed) {
-          logger.warn({ partition, pending: undecided }, "handing undecided jobs back to the queue");
+          if (undecided > 0)
+            logger.warn({ partition, pending: undecided }, "handing undecided jobs back to the queue");
           const handedBack = await Promise.race([closing, sleep(HAND_BACK_MS).then(() => false)]);
           // Redis away: the jobs could not be moved. Stopping the lock renewals lets their locks
           // lapse within JOB_LOCK_MS; the next owner's stalled check then re-queues them.
