@@ -59,16 +59,27 @@ function ownedBy(...workers: Array<ReturnType<typeof startWorker>>): number[][] 
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+function evenSplit(
+  a: ReturnType<typeof startWorker>,
+  b: ReturnType<typeof startWorker>,
+  message: string,
+): Promise<boolean> {
+  return eventually(async () => ownedBy(a, b).every((owned) => owned.length === PARTITIONS / 2), message);
+}
+
+/** Two workers on a fresh prefix, once they share the partitions evenly. */
+async function startSplitPair() {
+  const prefix = `test-ownership-${randomUUID().slice(0, 8)}`;
+  const a = startWorker(prefix, "worker-a");
+  const b = startWorker(prefix, "worker-b");
+  await Promise.all([a.started, b.started]);
+  await evenSplit(a, b, "an even split");
+  return { a, b };
+}
+
 describe("partition ownership", () => {
   it("a worker that cannot reach PostgreSQL steps aside: the other takes every partition until it can again", async () => {
-    const prefix = `test-ownership-${randomUUID().slice(0, 8)}`;
-    const a = startWorker(prefix, "worker-a");
-    const b = startWorker(prefix, "worker-b");
-    await Promise.all([a.started, b.started]);
-    await eventually(
-      async () => ownedBy(a, b).every((owned) => owned.length === PARTITIONS / 2),
-      "an even split",
-    );
+    const { a, b } = await startSplitPair();
 
     a.state.canDecide = false;
     await eventually(
@@ -80,10 +91,7 @@ describe("partition ownership", () => {
     expect(a.state.stops).toBe(PARTITIONS / 2);
 
     a.state.canDecide = true;
-    await eventually(
-      async () => ownedBy(a, b).every((owned) => owned.length === PARTITIONS / 2),
-      "an even split again",
-    );
+    await evenSplit(a, b, "an even split again");
     expect(a.ownership.steppedAside()).toBe(false);
     expect(new Set([...a.ownership.owned(), ...b.ownership.owned()]).size).toBe(PARTITIONS);
   });
@@ -113,14 +121,7 @@ describe("partition ownership", () => {
   });
 
   it("one failed check is not enough to step aside", async () => {
-    const prefix = `test-ownership-${randomUUID().slice(0, 8)}`;
-    const a = startWorker(prefix, "worker-a");
-    const b = startWorker(prefix, "worker-b");
-    await Promise.all([a.started, b.started]);
-    await eventually(
-      async () => ownedBy(a, b).every((owned) => owned.length === PARTITIONS / 2),
-      "an even split",
-    );
+    const { a } = await startSplitPair();
 
     // Fails every other check: never two in a row.
     a.state.alternate = true;
