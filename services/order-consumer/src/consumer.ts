@@ -1,8 +1,8 @@
 import type { OrderEvent } from "@promo/contracts";
 import { createHistoryCleanup, type Database, poolSql } from "@promo/db";
-import { idempotentProducer, type TopicMap } from "@promo/events";
+import { idempotentProducer, subscribedRoundRobin, type TopicMap } from "@promo/events";
 import type { Logger } from "@promo/observability";
-import type { Consumer, Kafka, KafkaMessage, Producer } from "kafkajs";
+import { type Consumer, type Kafka, type KafkaMessage, PartitionAssigners, type Producer } from "kafkajs";
 import { applyOrderEvents } from "./handlers/apply-order-events.ts";
 import { type DeadLetter, sendDeadLetters } from "./handlers/dead-letters.ts";
 import { parseOrderMessage } from "./handlers/parse-message.ts";
@@ -88,6 +88,8 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
       await producer.connect();
       consumer = deps.kafka.consumer({
         groupId: deps.groupId,
+        // Members of one group name may read different orders topics (see subscribedRoundRobin).
+        partitionAssigners: [subscribedRoundRobin, PartitionAssigners.roundRobin],
         allowAutoTopicCreation: false,
         retry: {
           retries: 10,
