@@ -105,6 +105,7 @@ async function main(): Promise<number> {
     TOPIC_ORDERS_DLQ: topics.ordersDeadLetter,
     TOPIC_REDEMPTIONS: topics.redemptions,
     TOPIC_ALERTS: topics.alerts,
+    ORDER_CONSUMER_GROUP: `demo-${runId}-order-consumer`,
     LOG_LEVEL: "warn",
   };
   const gateway = startService("gateway", { ...serviceEnv, PORT: String(port) });

@@ -14,7 +14,7 @@ export type TestContext = {
   queuePrefix: string;
   /** Unique Kafka topic names. */
   topics: TestTopics;
-  /** Environment for a service process started by the test (its own database, prefix, topics). */
+  /** Environment for a service process started by the test (its own database, prefix, topics, consumer group). */
   serviceEnv(extra?: Record<string, string>): Record<string, string>;
   /** Registers something to undo before the database is dropped (last registered runs first). */
   onCleanup(cleanup: () => Promise<void>): void;
@@ -23,7 +23,7 @@ export type TestContext = {
 
 /**
  * Everything one test file needs against the real services, isolated from every other file: its
- * own database (cloned from the migrated template), Redis key prefix and Kafka topic names.
+ * own database (cloned from the migrated template), Redis key prefix, Kafka topic names and order consumer group.
  */
 export async function createTestContext(label: string): Promise<TestContext> {
   const env = readTestEnv();
@@ -52,6 +52,7 @@ export async function createTestContext(label: string): Promise<TestContext> {
         TOPIC_ORDERS_DLQ: topics.ordersDeadLetter,
         TOPIC_REDEMPTIONS: topics.redemptions,
         TOPIC_ALERTS: topics.alerts,
+        ORDER_CONSUMER_GROUP: `test-${id}.order-consumer`,
         LOG_LEVEL: "warn",
         ...extra,
       };
