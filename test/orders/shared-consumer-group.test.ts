@@ -56,7 +56,7 @@ async function sendUnreadable(ctx: TestContext, marker: string): Promise<void> {
 }
 
 describe("one consumer group name, two orders topics", () => {
-  it("each deployment reads its own topic, whichever joined the group first", async () => {
+  it("each deployment reads its own topic, the one that joined the group second too", async () => {
     const group = `test-shared-group-${randomUUID()}`;
     const lettersOfFirst = await startConsumer(first, group, "consumer-a");
     await sendUnreadable(first, "a-1");

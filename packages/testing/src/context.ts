@@ -14,7 +14,10 @@ export type TestContext = {
   queuePrefix: string;
   /** Unique Kafka topic names. */
   topics: TestTopics;
-  /** Environment for a service process started by the test (its own database, prefix, topics, consumer group). */
+  /**
+   * Environment for a service process started by the test (its own database, prefix, topics and
+   * order consumer group).
+   */
   serviceEnv(extra?: Record<string, string>): Record<string, string>;
   /** Registers something to undo before the database is dropped (last registered runs first). */
   onCleanup(cleanup: () => Promise<void>): void;
@@ -23,7 +26,8 @@ export type TestContext = {
 
 /**
  * Everything one test file needs against the real services, isolated from every other file: its
- * own database (cloned from the migrated template), Redis key prefix, Kafka topic names and order consumer group.
+ * own database (cloned from the migrated template), Redis key prefix, Kafka topic names and order
+ * consumer group.
  */
 export async function createTestContext(label: string): Promise<TestContext> {
   const env = readTestEnv();
