@@ -48,7 +48,8 @@ export const MoneySchema = z
 
 export const CurrencySchema = z
   .string()
-  .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as TWD or USD")
+  // A malformed code stops here: "twd" gets one message, not a second saying it is no currency.
+  .regex(/^[A-Z]{3}$/, { message: "must be an ISO 4217 code such as TWD or USD", abort: true })
   .refine((code) => SUPPORTED_CURRENCIES.has(code), "is not an ISO 4217 currency")
   .openapi({ example: "TWD" });
 
