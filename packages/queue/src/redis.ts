@@ -1,5 +1,7 @@
+import type { OutageLog } from "@promo/observability";
 import { Queue, type QueueOptions } from "bullmq";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { isRedisConnectionFailure } from "./unavailable.ts";
 
 /** A connection to one Redis server or to a Redis Cluster: every queue, lease and limit works on both. */
 export type RedisConnection = Redis | Cluster;
@@ -73,4 +75,21 @@ function connectCluster(
       ...(seed.protocol === "rediss:" ? { tls: {} } : {}),
     },
   });
+}
+
+/**
+ * Reports a connection's failures to reach Redis, and its return, to the process's outage log
+ * (one warn per outage rather than one per reconnect attempt); any other error goes to `otherError`.
+ */
+export function watchRedisConnection(
+  connection: RedisConnection,
+  outages: OutageLog,
+  source: string,
+  otherError: (error: Error) => void,
+): void {
+  connection.on("error", (error: Error) =>
+    isRedisConnectionFailure(error) ? outages.failed(source, error) : otherError(error),
+  );
+  connection.on("ready", () => outages.recovered(source));
+  connection.on("end", () => outages.forget(source));
 }

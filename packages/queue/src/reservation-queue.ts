@@ -87,6 +87,7 @@ export function subscribeReservationResults(options: {
   connection: RedisConnection;
   channel: string;
   onResult: (result: ReservationBatchResult) => void;
+  /** A message that does not parse; the connection's own errors are its owner's to watch. */
   onError: (error: Error) => void;
 }): { ready: Promise<void>; close(): Promise<void> } {
   const { connection, channel } = options;
@@ -96,7 +97,6 @@ export function subscribeReservationResults(options: {
     if (parsed.success) for (const result of parsed.data.results) options.onResult(result);
     else options.onError(new Error(`unparseable reservation results: ${parsed.error.message}`));
   });
-  connection.on("error", (error: Error) => options.onError(error));
   return {
     /** Resolves once Redis confirmed the subscription (the gateway serves meanwhile). */
     ready: connection.subscribe(channel).then(() => undefined),

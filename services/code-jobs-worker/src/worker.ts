@@ -1,11 +1,13 @@
 import type { CodeJobPayload } from "@promo/contracts";
 import { type Database, poolSql, requeueJob, startJob } from "@promo/db";
-import type { Logger } from "@promo/observability";
+import { createOutageLog, type Logger } from "@promo/observability";
 import {
   createCodeJobsWorker,
   createRedisConnection,
+  isRedisConnectionFailure,
   type RedisConnection,
   type RedisTarget,
+  watchRedisConnection,
 } from "@promo/queue";
 import { type Job, WaitingError, type Worker } from "bullmq";
 import { GenerationInterrupted, runGeneration } from "./handlers/generate-codes.ts";
@@ -86,6 +88,14 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
   return {
     start(): void {
       connection = createRedisConnection(deps.redis, "blocking", "code-jobs-worker");
+      // One warn per Redis outage; the worker's "error" event below repeats each of this
+      // connection's errors and its own blocking connection's, so failures to connect go to debug.
+      watchRedisConnection(
+        connection,
+        createOutageLog({ logger, dependency: "redis" }),
+        "code jobs",
+        () => undefined,
+      );
       worker = createCodeJobsWorker({
         connection,
         prefix: deps.settings.prefix,
@@ -99,7 +109,12 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
           "code job attempt failed",
         ),
       );
-      worker.on("error", (error) => logger.warn({ err: error.message }, "code jobs worker error"));
+      worker.on("error", (error) =>
+        logger[isRedisConnectionFailure(error) ? "debug" : "warn"](
+          { err: error.message },
+          "code jobs worker error",
+        ),
+      );
     },
     /**
      * Running generations stop after the batch in hand and go back to the queue (no attempt spent;

@@ -4,8 +4,13 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { GatewayEnvSchema, parseEnv } from "@promo/config";
 import { createDatabase, ensureBootstrapKey, pingDatabase } from "@promo/db";
 import { isKafkaReachable } from "@promo/events";
-import { createLogger, redactUrl, serveMetrics } from "@promo/observability";
-import { createAttemptLimiter, createCodeJobsQueue, createRedisConnection } from "@promo/queue";
+import { createLogger, createOutageLog, redactUrl, serveMetrics } from "@promo/observability";
+import {
+  createAttemptLimiter,
+  createCodeJobsQueue,
+  createRedisConnection,
+  watchRedisConnection,
+} from "@promo/queue";
 import { createApp } from "./app.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { resolveClientIp } from "./misuse/client-ip.ts";
@@ -21,7 +26,10 @@ const database = createDatabase({
 });
 const redisTarget = { url: env.REDIS_URL, cluster: env.REDIS_CLUSTER };
 const redis = createRedisConnection(redisTarget, "producer", "gateway");
-redis.on("error", (error) => logger.warn({ err: error.message }, "redis connection error"));
+const redisOutages = createOutageLog({ logger, dependency: "redis" });
+watchRedisConnection(redis, redisOutages, "gateway", (error) =>
+  logger.warn({ err: error.message }, "redis connection error"),
+);
 
 if (env.BOOTSTRAP_API_KEY) {
   const { storeId } = await ensureBootstrapKey(database.prisma, env.BOOTSTRAP_API_KEY);
@@ -45,6 +53,7 @@ const pipeline = createReservationPipeline({
   batchWindowMs: env.BATCH_WINDOW_MS,
   guessLimiter,
   logger,
+  redisOutages,
 });
 const { dispatcher, queues } = pipeline;
 pipeline.ready.then(

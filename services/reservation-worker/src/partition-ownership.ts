@@ -4,6 +4,7 @@ import {
   acquireLease,
   countLiveWorkers,
   heartbeatWorker,
+  isRedisUnavailable,
   leaveRegistry,
   releaseLease,
   renewLease,
@@ -152,7 +153,9 @@ export function createPartitionOwnership(options: PartitionOwnershipOptions) {
     if (stopped) return;
     timer = setTimeout(() => {
       ticking = tick()
-        .catch((error: unknown) => options.logger.warn({ err: error }, "partition ownership tick failed"))
+        .catch((error: unknown) =>
+          options.logger[levelFor(error)]({ err: error }, "partition ownership tick failed"),
+        )
         .finally(() => {
           ticking = null;
           schedule();
@@ -164,7 +167,7 @@ export function createPartitionOwnership(options: PartitionOwnershipOptions) {
     /** Takes a fair share now if Redis answers; otherwise at the next heartbeat that it does. */
     async start(): Promise<void> {
       await tick().catch((error: unknown) =>
-        options.logger.warn({ err: error }, "partition ownership tick failed; trying again"),
+        options.logger[levelFor(error)]({ err: error }, "partition ownership tick failed; trying again"),
       );
       schedule();
     },
@@ -189,4 +192,9 @@ function hashOffset(workerId: string, partitionCount: number): number {
   let hash = 0;
   for (const char of workerId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
   return hash % partitionCount;
+}
+
+/** Redis away is the outage log's to report (once), not every heartbeat's. */
+function levelFor(error: unknown): "debug" | "warn" {
+  return isRedisUnavailable(error) ? "debug" : "warn";
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createHistoryCleanup, type Database, pingDatabase, poolSql } from "@promo/db";
 import type { OutsideGroupsAlertSettings } from "@promo/domain";
-import type { Logger } from "@promo/observability";
+import { createOutageLog, type Logger } from "@promo/observability";
 import {
   acquireLease,
   createPartitionWorker,
@@ -9,6 +9,7 @@ import {
   DELIVERABLE_JOB_STATES,
   HAND_BACK,
   isRedisConnectionFailure,
+  isRedisUnavailable,
   partitionKey,
   publishReservationResults,
   queueOnSharedConnection,
@@ -16,6 +17,7 @@ import {
   releaseLease,
   renewLease,
   reservationQueueName,
+  watchRedisConnection,
 } from "@promo/queue";
 import { sweepExpiredHolds } from "./handlers/expire-holds.ts";
 import { createReservationLedger } from "./handlers/reservation-ledger.ts";
@@ -61,7 +63,10 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
   const { settings, logger } = deps;
   const workerId = deps.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
   const control = createRedisConnection(deps.redis, "producer", `${workerId}-control`);
-  control.on("error", (error) => logger.warn({ err: error.message }, "redis control connection error"));
+  const redisOutages = createOutageLog({ logger, dependency: "redis" });
+  watchRedisConnection(control, redisOutages, "control", (error) =>
+    logger.warn({ err: error.message }, "redis control connection error"),
+  );
 
   const reservations = createReservationLedger({
     database: deps.database,
@@ -80,6 +85,8 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
   async function startPartition(partition: number): Promise<OwnedPartition> {
     const queueName = reservationQueueName(partition);
     const connection = createRedisConnection(deps.redis, "blocking", `${workerId}-p${partition}`);
+    // Its other errors reach the queue worker's "error" listener below.
+    watchRedisConnection(connection, redisOutages, `partition ${partition}`, () => undefined);
     const queue = queueOnSharedConnection(queueName, { connection: control, prefix: settings.prefix });
     const ledger = reservations.forPartition(partition, queueName, async (jobId) =>
       DELIVERABLE_JOB_STATES.includes(await queue.getJobState(String(jobId))),
@@ -116,8 +123,8 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
         return result;
       },
     });
-    // While Redis is away each of a partition's connections fails every reconnect attempt, and the
-    // control connection already warns once per attempt: those failures go to debug.
+    // While Redis is away each of a partition's connections fails every reconnect attempt: the
+    // outage log above reports the outage once, so those failures go to debug.
     worker.on("error", (error) =>
       logger[isRedisConnectionFailure(error) ? "debug" : "warn"](
         { err: error.message, partition },
@@ -204,7 +211,10 @@ export function createReservationWorker(deps: ReservationWorkerDeps) {
   function scheduleSweep(): void {
     sweepTimer = setTimeout(() => {
       sweeping = sweep()
-        .catch((error: unknown) => logger.warn({ err: error }, "expiry sweep failed"))
+        // Redis away is the outage log's to report (once), not every sweep's.
+        .catch((error: unknown) =>
+          logger[isRedisUnavailable(error) ? "debug" : "warn"]({ err: error }, "expiry sweep failed"),
+        )
         .finally(() => {
           sweeping = null;
           if (sweepTimer) scheduleSweep();

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type Database, poolSql, readPartitionCursor } from "@promo/db";
-import type { Logger } from "@promo/observability";
+import type { Logger, OutageLog } from "@promo/observability";
 import {
   type AttemptLimiter,
   createReservationQueues,
@@ -8,6 +8,7 @@ import {
   reservationQueueName,
   reservationResultsChannel,
   subscribeReservationResults,
+  watchRedisConnection,
 } from "@promo/queue";
 import { createReservationDispatcher } from "./dispatcher.ts";
 
@@ -26,6 +27,8 @@ export function createReservationPipeline(options: {
   batchWindowMs: number;
   guessLimiter: AttemptLimiter;
   logger: Logger;
+  /** The process's Redis outage log, which the subscriber connection reports to. */
+  redisOutages: OutageLog;
 }) {
   const queues = createReservationQueues({
     connection: options.redis,
@@ -46,6 +49,9 @@ export function createReservationPipeline(options: {
     onResult: (result) => dispatcher.deliver(result),
     onError: (error) => options.logger.warn({ err: error.message }, "reservation results error"),
   });
+  watchRedisConnection(options.subscriberConnection, options.redisOutages, "results subscriber", (error) =>
+    options.logger.warn({ err: error.message }, "reservation results connection error"),
+  );
   dispatcher.start();
   return {
     queues,

@@ -1,4 +1,4 @@
-import { createLogger } from "@promo/observability";
+import { createLogger, createOutageLog } from "@promo/observability";
 import {
   type AttemptLimits,
   createAttemptLimiter,
@@ -43,6 +43,7 @@ export async function createTestGateway(
     batchWindowMs: 2,
     guessLimiter,
     logger,
+    redisOutages: createOutageLog({ logger, dependency: "redis" }),
   });
   await pipeline.ready;
   const { dispatcher, queues } = pipeline;
