@@ -1,7 +1,14 @@
 // The outbox relay after PostgreSQL dropped its connections (a restart, a failover): its leader
 // connection, and the advisory lock with it, are gone, so it connects again at once instead of
-// failing more rounds on the broken connection first. Real processes, real PostgreSQL and Kafka.
-import { createTestContext, eventually, type TestContext, waitForOutput } from "@promo/testing";
+// failing more rounds on the broken connection first; and while PostgreSQL stays away it says so once,
+// not at every attempt. Real processes, real PostgreSQL and Kafka.
+import {
+  createTestContext,
+  eventually,
+  startTcpProxy,
+  type TestContext,
+  waitForOutput,
+} from "@promo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, createLiveCampaign, FLASH_CART, type System, startSystem } from "../support/system.ts";
 
@@ -55,5 +62,39 @@ describe("the outbox relay", () => {
     );
     expect(count(relay.output(), FAILED_ROUND)).toBe(1);
     expect(count(relay.output(), LEADER)).toBe(2);
+    await relay.stop();
+  });
+
+  it("warns once while PostgreSQL stays away, however many seconds it tries, and says once when it is back", async () => {
+    const target = new URL(ctx.db.url);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    try {
+      target.hostname = "127.0.0.1";
+      target.port = String(proxy.port);
+      const relay = system.startProcess("outbox-relay", "outbox-relay-behind-proxy", {
+        LOG_LEVEL: "info",
+        DATABASE_URL: target.href,
+      });
+      await waitForOutput(relay, LEADER);
+      await proxy.cut();
+      // The relay tries to connect again every second.
+      await new Promise((resolve) => setTimeout(resolve, 4_500));
+      await proxy.restore();
+      await waitForOutput(relay, "postgresql reachable again");
+      await eventually(async () => count(relay.output(), LEADER) === 2, "the relay publishing again");
+      const lines = relay
+        .output()
+        .split("\n")
+        .filter((line) => line.trim() !== "")
+        .map((line) => JSON.parse(line) as { level: string; msg: string; failedAttempts?: number });
+      expect(lines.filter((line) => line.msg.startsWith("postgresql unreachable"))).toHaveLength(1);
+      const back = lines.filter((line) => line.msg === "postgresql reachable again");
+      expect(back).toHaveLength(1);
+      expect(back[0]?.failedAttempts).toBeGreaterThanOrEqual(4);
+      // The attempts in between are at debug, below this process's level.
+      expect(lines.filter((line) => line.level === "warn" && /reach PostgreSQL/.test(line.msg))).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
   });
 });

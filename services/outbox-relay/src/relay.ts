@@ -10,7 +10,7 @@ import {
   poolSql,
 } from "@promo/db";
 import { chunkBySize, idempotentProducer, messageBytes, physicalTopic, type TopicMap } from "@promo/events";
-import type { Logger } from "@promo/observability";
+import { createOutageLog, type Logger } from "@promo/observability";
 import { CompressionTypes, type Kafka, type Message, type Producer } from "kafkajs";
 import pg from "pg";
 
@@ -46,6 +46,8 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
   let producer: Producer | null = null;
   let cleanupDue = 0;
   let published = 0;
+  // A standby relay, or one whose PostgreSQL is away, tries every second: one warning per outage.
+  const postgresOutages = createOutageLog({ logger, dependency: "postgresql" });
 
   async function becomeLeader(): Promise<pg.Client | null> {
     const client = new pg.Client({
@@ -55,12 +57,15 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
     client.on("error", (error) => logger.warn({ err: error.message }, "relay connection error"));
     try {
       await client.connect();
+      postgresOutages.recovered("relay");
       const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [
         RELAY_LOCK_KEY,
       ]);
       if (rows[0]?.locked) return client;
     } catch (error) {
-      logger.warn({ err: error }, "relay could not reach PostgreSQL");
+      if (isDatabaseUnavailable(error))
+        postgresOutages.failed("relay", error instanceof Error ? error : new Error(String(error)));
+      else logger.warn({ err: error }, "relay could not take the publisher's lock");
     }
     await client.end().catch(() => undefined);
     return null;
