@@ -1,5 +1,5 @@
 // Composition root of the code jobs worker: bulk generation and file imports.
-import { CodeJobsWorkerEnvSchema, parseEnv } from "@promo/config";
+import { CodeJobsWorkerEnvSchema, parseServiceEnv } from "@promo/config";
 import { createDatabase } from "@promo/db";
 import {
   Counter,
@@ -11,7 +11,7 @@ import {
 } from "@promo/observability";
 import { createCodeJobsRunner } from "./worker.ts";
 
-const env = parseEnv(CodeJobsWorkerEnvSchema, process.env);
+const env = parseServiceEnv(CodeJobsWorkerEnvSchema, "code-jobs-worker");
 const logger = createLogger({ service: "code-jobs-worker", level: env.LOG_LEVEL });
 const database = createDatabase({
   databaseUrl: env.DATABASE_URL,

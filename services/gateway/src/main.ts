@@ -1,7 +1,7 @@
 // Composition root of the HTTP gateway: reads env, builds clients, serves, shuts down on SIGTERM.
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { GatewayEnvSchema, parseEnv } from "@promo/config";
+import { GatewayEnvSchema, parseServiceEnv } from "@promo/config";
 import { createDatabase, ensureBootstrapKey, pingDatabase } from "@promo/db";
 import { isKafkaReachable } from "@promo/events";
 import { createLogger, createOutageLog, redactUrl, serveMetrics } from "@promo/observability";
@@ -16,7 +16,7 @@ import { createGatewayMetrics } from "./metrics.ts";
 import { resolveClientIp } from "./misuse/client-ip.ts";
 import { createReservationPipeline } from "./reservations/pipeline.ts";
 
-const env = parseEnv(GatewayEnvSchema, process.env);
+const env = parseServiceEnv(GatewayEnvSchema, "gateway");
 const logger = createLogger({ service: "gateway", level: env.LOG_LEVEL });
 const database = createDatabase({
   databaseUrl: env.DATABASE_URL,

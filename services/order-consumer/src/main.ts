@@ -1,5 +1,5 @@
 // Composition root of the order consumer: order events in, reservation effects out.
-import { OrderConsumerEnvSchema, parseEnv } from "@promo/config";
+import { OrderConsumerEnvSchema, parseServiceEnv } from "@promo/config";
 import { createDatabase } from "@promo/db";
 import { createKafka, ensureTopics, topicMapFrom, topicRetentionMs } from "@promo/events";
 import {
@@ -12,7 +12,7 @@ import {
 import { createOrderConsumer } from "./consumer.ts";
 import { processedIdsOutliveMessages } from "./handlers/retention-check.ts";
 
-const env = parseEnv(OrderConsumerEnvSchema, process.env);
+const env = parseServiceEnv(OrderConsumerEnvSchema, "order-consumer");
 const logger = createLogger({ service: "order-consumer", level: env.LOG_LEVEL });
 const database = createDatabase({
   databaseUrl: env.DATABASE_URL,

@@ -1,5 +1,5 @@
 // Composition root of the outbox relay: publishes outbox rows to Kafka.
-import { OutboxRelayEnvSchema, parseEnv } from "@promo/config";
+import { OutboxRelayEnvSchema, parseServiceEnv } from "@promo/config";
 import { TOPICS } from "@promo/contracts";
 import { createDatabase, measureOutboxLag, poolSql } from "@promo/db";
 import { createKafka, ensureTopics, topicMapFrom } from "@promo/events";
@@ -12,7 +12,7 @@ import {
 } from "@promo/observability";
 import { createOutboxRelay } from "./relay.ts";
 
-const env = parseEnv(OutboxRelayEnvSchema, process.env);
+const env = parseServiceEnv(OutboxRelayEnvSchema, "outbox-relay");
 const logger = createLogger({ service: "outbox-relay", level: env.LOG_LEVEL });
 const kafka = createKafka({
   brokers: env.KAFKA_BROKERS,

@@ -1,11 +1,11 @@
 // Composition root of a reservation worker process.
-import { parseEnv, ReservationWorkerEnvSchema } from "@promo/config";
+import { parseServiceEnv, ReservationWorkerEnvSchema } from "@promo/config";
 import { createDatabase } from "@promo/db";
 import { createLogger, type MetricsServer, serveMetrics } from "@promo/observability";
 import { createWorkerMetrics } from "./metrics.ts";
 import { createReservationWorker } from "./worker.ts";
 
-const env = parseEnv(ReservationWorkerEnvSchema, process.env);
+const env = parseServiceEnv(ReservationWorkerEnvSchema, "reservation-worker");
 const logger = createLogger({ service: "reservation-worker", level: env.LOG_LEVEL });
 const database = createDatabase({
   databaseUrl: env.DATABASE_URL,
