@@ -5,7 +5,7 @@
 // was refused and why, the events that went out, and the code lookup. Exits 1 unless exactly 11 won.
 // `--keep` leaves the database and topics in place afterwards.
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
-import { DevServicesEnvSchema, parseEnv } from "@promo/config";
+import { ConfigError, DevServicesEnvSchema, parseEnv } from "@promo/config";
 import type { OrderEvent, RedemptionEvent } from "@promo/contracts";
 import { createKafka, ensureTopics } from "@promo/events";
 import { createTestDatabase, ensureTemplateDatabase, seedStore } from "@promo/testing";
@@ -18,12 +18,21 @@ const SHOPPERS = 300;
 const SHOPPERS_WHO_CLICK_TWICE = 60;
 const CODE = "FLASH11";
 
-const env = parseEnv(
-  DevServicesEnvSchema.extend({
-    DEMO_SHOPPERS: z.coerce.number().int().min(CAP).max(5_000).default(SHOPPERS),
-  }),
-  process.env,
-);
+const env = readEnv();
+function readEnv() {
+  try {
+    return parseEnv(
+      DevServicesEnvSchema.extend({
+        DEMO_SHOPPERS: z.coerce.number().int().min(CAP).max(5_000).default(SHOPPERS),
+      }),
+      process.env,
+    );
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`demo: ${error.message}`);
+    process.exit(1);
+  }
+}
 const keep = process.argv.includes("--keep");
 const tty = process.stdout.isTTY === true;
 const style = (code: string) => (text: string) => (tty ? `\x1b[${code}m${text}\x1b[0m` : text);
