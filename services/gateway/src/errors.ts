@@ -38,15 +38,30 @@ export function respondWithError(c: Context<GatewayEnv>, code: ErrorCode, detail
 }
 
 /** Problems with an input's fields: a ZodError, or any list of issues of the same shape. */
-export type FieldIssues = { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
+export type FieldIssues = {
+  issues: readonly {
+    path: readonly PropertyKey[];
+    message: string;
+    code?: string;
+    keys?: readonly string[];
+  }[];
+};
 
-/** zod issues as `{ fields: [{ path: "cart.items.0.quantity", message }] }`. */
+/**
+ * zod issues as `{ fields: [{ path: "cart.items.0.quantity", message }] }`. A field the request
+ * does not have is named as its own path, one entry per field.
+ */
 export function validationDetails(error: FieldIssues): Record<string, unknown> {
+  const pathOf = (path: readonly PropertyKey[]) => path.map(String).join(".") || "(body)";
   return {
-    fields: error.issues.map((issue) => ({
-      path: issue.path.map(String).join(".") || "(body)",
-      message: issue.message,
-    })),
+    fields: error.issues.flatMap((issue) =>
+      issue.code === "unrecognized_keys" && issue.keys && issue.keys.length > 0
+        ? issue.keys.map((key) => ({
+            path: pathOf([...issue.path, key]),
+            message: "is not a field of this request",
+          }))
+        : [{ path: pathOf(issue.path), message: issue.message }],
+    ),
   };
 }
 

@@ -76,6 +76,8 @@ export const CampaignCreateSchema = z
     partnerId: IdSchema.nullable().default(null),
     velocityAlert: VelocityAlertSchema.nullable().default(null),
   })
+  // A misspelt field is refused, not dropped: "usage_limit" would otherwise make an unlimited code.
+  .strict()
   .refine(endsAfterStart, { message: "endsAt must be after startsAt", path: ["endsAt"] })
   .openapi("CampaignCreate");
 export type CampaignCreate = z.infer<typeof CampaignCreateSchema>;

@@ -22,6 +22,7 @@ export const CodeCreateSchema = z
       .default(null)
       .openapi({ description: "A partner of the store this code's redemptions are credited to." }),
   })
+  .strict()
   .openapi("CodeCreate");
 export type CodeCreate = z.infer<typeof CodeCreateSchema>;
 

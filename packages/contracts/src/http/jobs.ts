@@ -30,6 +30,8 @@ export const GenerateCodesRequestSchema = z
         description: `Allow a job of more than ${MAX_CODES_PER_REQUEST} codes (streamed in batches).`,
       }),
   })
+  // A misspelt "lenght" or "prefx" is refused, not dropped for the defaults.
+  .strict()
   .superRefine((value, ctx) => {
     if (value.count > MAX_CODES_PER_REQUEST && !value.large) {
       ctx.addIssue({

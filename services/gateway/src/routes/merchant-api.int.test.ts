@@ -283,6 +283,38 @@ describe("errors, auth and isolation", () => {
     );
   });
 
+  it("refuses a misspelt field of a campaign, a code or a generation job, naming it, instead of dropping it", async () => {
+    const created = await call("POST", "/v1/campaigns", {
+      body: campaignInput({
+        name: "Misspelt fields",
+        usageLimit: undefined,
+        usage_limit: 11,
+        velocityAlert: { limit: 5, windowSeconds: 60, window: 1 },
+      }),
+    });
+    expect(created.status).toBe(400);
+    expect(errorOf(created.body).details?.fields).toEqual([
+      { path: "velocityAlert.window", message: "is not a field of this request" },
+      { path: "usage_limit", message: "is not a field of this request" },
+    ]);
+    expect(await ctx.db.database.prisma.campaign.count({ where: { name: "Misspelt fields" } })).toBe(0);
+
+    const campaign = await call("POST", "/v1/campaigns", { body: campaignInput() });
+    const id = String(campaign.body.id);
+    const code = await call("POST", `/v1/campaigns/${id}/codes`, {
+      body: { code: "TYPO123", partner: null },
+    });
+    expect([code.status, errorOf(code.body).details?.fields]).toEqual([
+      400,
+      [{ path: "partner", message: "is not a field of this request" }],
+    ]);
+    const job = await call("POST", `/v1/campaigns/${id}/codes/generate`, { body: { count: 5, lenght: 8 } });
+    expect([job.status, errorOf(job.body).details?.fields]).toEqual([
+      400,
+      [{ path: "lenght", message: "is not a field of this request" }],
+    ]);
+  });
+
   it("answers a body over the limit with 413", async () => {
     const response = await call("POST", "/v1/campaigns", {
       body: campaignInput({ productIds: Array.from({ length: 9_000 }, (_, index) => `PRODUCT-${index}`) }),
