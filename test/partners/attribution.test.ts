@@ -314,7 +314,7 @@ describe("partners CRUD", () => {
       ["POST", "/v1/partners", { name: "No kind" }, "kind"],
       ["POST", "/v1/partners", { name: "Bad kind", kind: "influencer" }, "kind"],
       ["POST", "/v1/partners", { name: "   ", kind: "media" }, "name"],
-      ["POST", "/v1/partners", { name: "Extra", kind: "media", color: "red" }, "(body)"],
+      ["POST", "/v1/partners", { name: "Extra", kind: "media", color: "red" }, "color"],
       ["PATCH", "/v1/partners/00000000-0000-4000-8000-000000000000", {}, "(body)"],
       ["GET", "/v1/partners/not-a-uuid", undefined, "id"],
       ["GET", "/v1/partners?cursor=bogus", undefined, "cursor"],
