@@ -1,6 +1,12 @@
 import { DevServicesEnvSchema, parseEnv } from "@promo/config";
 import { startLocalKafka, stopLocalKafka } from "@promo/dev-services";
-import { createTestContext, eventually, type ServiceProcess, type TestContext } from "@promo/testing";
+import {
+  createTestContext,
+  eventually,
+  type ServiceProcess,
+  type TestContext,
+  waitForOutput,
+} from "@promo/testing";
 import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectTopic, connectedProducer, orderPlaced, sendEvent, testKafka } from "../support/kafka.ts";
@@ -25,8 +31,21 @@ afterAll(async () => {
   await ctx?.cleanup();
 });
 
-function relay(label: string): ServiceProcess {
-  return system.startProcess("outbox-relay", label, { OUTBOX_BATCH_SIZE: "50", OUTBOX_IDLE_POLL_MS: "10" });
+function relay(label: string, extra: Record<string, string> = {}): ServiceProcess {
+  return system.startProcess("outbox-relay", label, {
+    OUTBOX_BATCH_SIZE: "50",
+    OUTBOX_IDLE_POLL_MS: "10",
+    ...extra,
+  });
+}
+
+/** A process's JSON log lines. */
+function logLines(service: ServiceProcess): { level: string; msg: string }[] {
+  return service
+    .output()
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as { level: string; msg: string });
 }
 
 async function burst(codes: string[], requests: number): Promise<void> {
@@ -122,8 +141,11 @@ describe("the outbox relay", () => {
     await collected.stop();
   });
 
-  it("resumes by itself after the broker was stopped for a while, and so does the order consumer", async () => {
-    system.startProcess("order-consumer", "order-consumer");
+  it("resumes by itself after the broker was stopped for a while, and so does the order consumer; each warns once", async () => {
+    // Both at info, so their "back" lines show; the first test's relay makes way for this one.
+    await system.workers.find((service) => service.name === "relay-2")?.stop();
+    const publisher = relay("relay-3", { LOG_LEVEL: "info" });
+    const consumer = system.startProcess("order-consumer", "order-consumer", { LOG_LEVEL: "info" });
     const env = parseEnv(DevServicesEnvSchema, process.env);
     const code = `OUTAGE${Date.now().toString(36).toUpperCase()}`;
     await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
@@ -196,5 +218,20 @@ describe("the outbox relay", () => {
     );
     await producer.disconnect();
     await collected.stop();
+
+    // One warning per process for the outage, one line when it is back; kafkajs's failed connection
+    // attempts (each at error before: about 30 a process in 25 s) are at debug.
+    for (const service of [publisher, consumer]) {
+      await waitForOutput(service, "kafka reachable again");
+      const lines = logLines(service);
+      expect(
+        lines.filter((line) => line.msg.startsWith("kafka unreachable")),
+        `${service.name} warned once`,
+      ).toHaveLength(1);
+      expect(lines.filter((line) => line.msg === "kafka reachable again")).toHaveLength(1);
+      expect(
+        lines.filter((line) => /Connection error|Failed to connect to seed broker/.test(line.msg)),
+      ).toEqual([]);
+    }
   });
 });

@@ -28,10 +28,48 @@ export function kafkaLogLevel(entry: Pick<LogEntry, "namespace" | "level" | "log
     return "warn";
   // Said once per producer because retries are bounded (createKafka): deliberate, see idempotentProducer.
   if (entry.namespace === "Producer" && entry.log.message.startsWith(BOUNDED_RETRIES_NOTICE)) return "info";
+  // What comes after a crash, which was logged as an error (or as an outage) just before.
+  if (entry.namespace === "Consumer" && entry.log.message.startsWith("Restarting the consumer"))
+    return "info";
   return level;
 }
 
 const BOUNDED_RETRIES_NOTICE = "Limiting retries for the idempotent producer";
+
+/**
+ * Whether a kafkajs log entry is an attempt to reach a broker failing (the broker is away): kafkajs
+ * logs each one at ERROR, from each connection and again from the broker pool, several a second
+ * while it retries, and a consumer's crash on it. A service gives these to its outage log, which
+ * warns once per outage; everything else kafkajs says is logged as before.
+ */
+export function isKafkaConnectionFailure(entry: Pick<LogEntry, "namespace" | "log">): boolean {
+  const message = entry.log.message;
+  if (entry.namespace === "Connection") return /^Connection (error|timeout)/.test(message);
+  if (entry.namespace === "BrokerPool") return message.startsWith("Failed to connect to seed broker");
+  if (entry.namespace === "Consumer")
+    return /^Crash: KafkaJS\w+: (Connection (error|timeout)|Closed connection)/.test(message);
+  return false;
+}
+
+/** kafkajs's errors for a broker that could not be reached, or a whole cluster that could not. */
+const UNREACHABLE_ERRORS = new Set([
+  "KafkaJSConnectionError",
+  "KafkaJSConnectionClosedError",
+  "KafkaJSNoBrokerAvailableError",
+  "KafkaJSBrokerNotFound",
+]);
+
+/** Whether a thrown error says the brokers could not be reached (looks through `cause`). */
+export function isKafkaUnavailable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let current = error; typeof current === "object" && current !== null && !seen.has(current); ) {
+    seen.add(current);
+    const { name, cause } = current as { name?: unknown; cause?: unknown };
+    if (typeof name === "string" && UNREACHABLE_ERRORS.has(name)) return true;
+    current = cause;
+  }
+  return false;
+}
 
 /**
  * The producer both Kafka writers use: idempotent (the broker drops a retried duplicate of a batch),
@@ -55,8 +93,10 @@ export function createKafka(options: {
   brokers: readonly string[];
   clientId: string;
   log?: KafkaLog;
+  /** Told of each failed attempt to reach a broker (isKafkaConnectionFailure) instead of `log`. */
+  onConnectionFailure?: (message: string) => void;
 }): Kafka {
-  const log = options.log;
+  const { log, onConnectionFailure } = options;
   return new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
@@ -67,6 +107,7 @@ export function createKafka(options: {
     logCreator: () => (entry: LogEntry) => {
       if (!log) return;
       const { message, ...extra } = entry.log;
+      if (onConnectionFailure && isKafkaConnectionFailure(entry)) return onConnectionFailure(message);
       log(kafkaLogLevel(entry), `kafka: ${message}`, { namespace: entry.namespace, ...extra });
     },
   });

@@ -1,7 +1,7 @@
 import type { OrderEvent } from "@promo/contracts";
 import { createHistoryCleanup, type Database, poolSql } from "@promo/db";
 import { idempotentProducer, subscribedRoundRobin, type TopicMap } from "@promo/events";
-import type { Logger } from "@promo/observability";
+import type { Logger, OutageLog } from "@promo/observability";
 import { type Consumer, type Kafka, type KafkaMessage, PartitionAssigners, type Producer } from "kafkajs";
 import { applyOrderEvents } from "./handlers/apply-order-events.ts";
 import { type DeadLetter, sendDeadLetters } from "./handlers/dead-letters.ts";
@@ -17,6 +17,8 @@ export type OrderConsumerDeps = {
   /** Processed event ids older than this are removed; 0 keeps them. */
   processedEventRetentionMs: number;
   logger: Logger;
+  /** The process's Kafka outage log: back once the consumer has joined its group again. */
+  kafkaOutages: OutageLog;
   clock: () => Date;
 };
 
@@ -98,6 +100,7 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
           restartOnFailure: async () => true,
         },
       });
+      consumer.on(consumer.events.GROUP_JOIN, () => deps.kafkaOutages.recovered("kafka"));
       await consumer.connect();
       await consumer.subscribe({ topic: deps.topics.orders, fromBeginning: true });
       await consumer.run({

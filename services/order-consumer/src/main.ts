@@ -1,10 +1,11 @@
 // Composition root of the order consumer: order events in, reservation effects out.
 import { OrderConsumerEnvSchema, parseServiceEnv } from "@promo/config";
 import { createDatabase } from "@promo/db";
-import { createKafka, ensureTopics, topicMapFrom, topicRetentionMs } from "@promo/events";
+import { createKafka, ensureTopics, isKafkaUnavailable, topicMapFrom, topicRetentionMs } from "@promo/events";
 import {
   createLogger,
   createMetricsRegistry,
+  createOutageLog,
   Gauge,
   type MetricsServer,
   serveMetrics,
@@ -20,10 +21,13 @@ const database = createDatabase({
   applicationName: "promo-order-consumer",
   onPoolError: (error) => logger.warn({ err: error }, "postgres pool error"),
 });
+// One warning per Kafka outage, not one per connection attempt (kafkajs logs each at error).
+const kafkaOutages = createOutageLog({ logger, dependency: "kafka" });
 const kafka = createKafka({
   brokers: env.KAFKA_BROKERS,
   clientId: "promo-order-consumer",
   log: (level, message, extra) => logger[level](extra, message),
+  onConnectionFailure: (message) => kafkaOutages.failed("kafka", new Error(message)),
 });
 const topics = topicMapFrom(env);
 
@@ -33,9 +37,11 @@ for (;;) {
       partitions: env.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: env.KAFKA_REPLICATION_FACTOR,
     });
+    kafkaOutages.recovered("kafka");
     break;
   } catch (error) {
-    logger.warn({ err: error }, "could not create topics yet; retrying");
+    if (isKafkaUnavailable(error)) kafkaOutages.failed("kafka", error as Error);
+    else logger.warn({ err: error }, "could not create topics yet; retrying");
     await new Promise((resolve) => setTimeout(resolve, 2_000));
   }
 }
@@ -66,6 +72,7 @@ const consumer = createOrderConsumer({
   concurrency: env.ORDER_CONSUMER_CONCURRENCY,
   processedEventRetentionMs,
   logger,
+  kafkaOutages,
   clock: () => new Date(),
 });
 await consumer.start();

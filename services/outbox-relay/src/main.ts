@@ -2,10 +2,11 @@
 import { OutboxRelayEnvSchema, parseServiceEnv } from "@promo/config";
 import { TOPICS } from "@promo/contracts";
 import { createDatabase, measureOutboxLag, poolSql } from "@promo/db";
-import { createKafka, ensureTopics, topicMapFrom } from "@promo/events";
+import { createKafka, ensureTopics, isKafkaUnavailable, topicMapFrom } from "@promo/events";
 import {
   createLogger,
   createMetricsRegistry,
+  createOutageLog,
   Gauge,
   type MetricsServer,
   serveMetrics,
@@ -14,10 +15,13 @@ import { createOutboxRelay } from "./relay.ts";
 
 const env = parseServiceEnv(OutboxRelayEnvSchema, "outbox-relay");
 const logger = createLogger({ service: "outbox-relay", level: env.LOG_LEVEL });
+// One warning per Kafka outage, not one per connection attempt (kafkajs logs each at error).
+const kafkaOutages = createOutageLog({ logger, dependency: "kafka" });
 const kafka = createKafka({
   brokers: env.KAFKA_BROKERS,
   clientId: "promo-outbox-relay",
   log: (level, message, extra) => logger[level](extra, message),
+  onConnectionFailure: (message) => kafkaOutages.failed("kafka", new Error(message)),
 });
 const topics = topicMapFrom(env);
 
@@ -28,10 +32,12 @@ async function createTopics(): Promise<void> {
         partitions: env.KAFKA_TOPIC_PARTITIONS,
         replicationFactor: env.KAFKA_REPLICATION_FACTOR,
       });
+      kafkaOutages.recovered("kafka");
       if (created.length > 0) logger.info({ created }, "created topics");
       return;
     } catch (error) {
-      logger.warn({ err: error }, "could not create topics yet; retrying");
+      if (isKafkaUnavailable(error)) kafkaOutages.failed("kafka", error as Error);
+      else logger.warn({ err: error }, "could not create topics yet; retrying");
       await new Promise((resolve) => setTimeout(resolve, 2_000));
     }
   }
@@ -43,6 +49,7 @@ const relay = createOutboxRelay({
   kafka,
   topics,
   logger,
+  kafkaOutages,
   clock: () => new Date(),
   settings: {
     batchSize: env.OUTBOX_BATCH_SIZE,

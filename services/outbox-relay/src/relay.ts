@@ -9,8 +9,15 @@ import {
   type PendingOutboxEvent,
   poolSql,
 } from "@promo/db";
-import { chunkBySize, idempotentProducer, messageBytes, physicalTopic, type TopicMap } from "@promo/events";
-import { createOutageLog, type Logger } from "@promo/observability";
+import {
+  chunkBySize,
+  idempotentProducer,
+  isKafkaUnavailable,
+  messageBytes,
+  physicalTopic,
+  type TopicMap,
+} from "@promo/events";
+import { createOutageLog, type Logger, type OutageLog } from "@promo/observability";
 import { CompressionTypes, type Kafka, type Message, type Producer } from "kafkajs";
 import pg from "pg";
 
@@ -22,6 +29,8 @@ export type OutboxRelayDeps = {
   kafka: Kafka;
   topics: TopicMap;
   logger: Logger;
+  /** The process's Kafka outage log (the client reports its failed connection attempts there). */
+  kafkaOutages: OutageLog;
   clock: () => Date;
   settings: { batchSize: number; idlePollMs: number; retentionMs: number };
 };
@@ -114,6 +123,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
         topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages })),
       });
     }
+    deps.kafkaOutages.recovered("kafka");
   }
 
   async function round(client: pg.Client): Promise<number> {
@@ -158,7 +168,10 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
       } catch (error) {
         failures += 1;
         const delay = Math.min(RETRY_MAX_MS, 100 * 2 ** Math.min(failures, 6));
-        logger.warn(
+        // Kafka away: the outage log says so once; each round's failure is a detail.
+        const kafkaAway = isKafkaUnavailable(error);
+        if (kafkaAway) deps.kafkaOutages.failed("kafka", error as Error);
+        logger[kafkaAway ? "debug" : "warn"](
           { err: error, retryInMs: delay },
           "relay round failed; the rows stay unpublished and are retried",
         );
