@@ -17,7 +17,7 @@ export type OrderConsumerDeps = {
   /** Processed event ids older than this are removed; 0 keeps them. */
   processedEventRetentionMs: number;
   logger: Logger;
-  /** The process's Kafka outage log: back once the consumer has joined its group again. */
+  /** The process's Kafka outage log: back once the consumer has joined its group or heartbeated. */
   kafkaOutages: OutageLog;
   clock: () => Date;
 };
@@ -100,7 +100,11 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
           restartOnFailure: async () => true,
         },
       });
-      consumer.on(consumer.events.GROUP_JOIN, () => deps.kafkaOutages.recovered("kafka"));
+      // Joined, or a heartbeat answered: the group coordinator is reachable (a heartbeat also ends a
+      // brief outage that needed no rejoin).
+      const reachable = () => deps.kafkaOutages.recovered("kafka");
+      consumer.on(consumer.events.GROUP_JOIN, reachable);
+      consumer.on(consumer.events.HEARTBEAT, reachable);
       await consumer.connect();
       await consumer.subscribe({ topic: deps.topics.orders, fromBeginning: true });
       await consumer.run({
