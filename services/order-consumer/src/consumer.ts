@@ -1,7 +1,7 @@
 import type { OrderEvent } from "@promo/contracts";
-import { createHistoryCleanup, type Database, poolSql } from "@promo/db";
+import { createHistoryCleanup, type Database, isDatabaseUnavailable, poolSql } from "@promo/db";
 import { idempotentProducer, subscribedRoundRobin, type TopicMap } from "@promo/events";
-import type { Logger, OutageLog } from "@promo/observability";
+import { createOutageLog, type Logger, type OutageLog } from "@promo/observability";
 import { type Consumer, type Kafka, type KafkaMessage, PartitionAssigners, type Producer } from "kafkajs";
 import { applyOrderEvents } from "./handlers/apply-order-events.ts";
 import { type DeadLetter, sendDeadLetters } from "./handlers/dead-letters.ts";
@@ -43,6 +43,32 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
   });
   let cleanupTimer: NodeJS.Timeout | null = null;
   let cleaning: Promise<void> | null = null;
+  const postgresOutages = createOutageLog({ logger, dependency: "postgresql" });
+
+  /**
+   * Applies a batch's events, waiting while PostgreSQL is away: the batch stays in hand and the
+   * consumer in its group (heartbeats go on), instead of kafkajs retrying and then restarting the
+   * consumer, an error line each time. Null when the consumer stops or loses the partition meanwhile:
+   * the offsets stay where they were and the batch is read again.
+   */
+  async function applyWhileReachable(
+    events: readonly OrderEvent[],
+    batch: { heartbeat(): Promise<void>; isRunning(): boolean; isStale(): boolean },
+  ): Promise<Awaited<ReturnType<typeof applyOrderEvents>> | null> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const effects = await applyOrderEvents(deps.database, events, deps.clock());
+        postgresOutages.recovered("orders");
+        return effects;
+      } catch (error) {
+        if (!isDatabaseUnavailable(error)) throw error;
+        postgresOutages.failed("orders", error instanceof Error ? error : new Error(String(error)));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 250 * 2 ** attempt)));
+        await batch.heartbeat();
+        if (!batch.isRunning() || batch.isStale()) return null;
+      }
+    }
+  }
 
   /** Every second, removes a chunk of old processed event ids when a cleanup is due. */
   function scheduleCleanup(): void {
@@ -50,9 +76,14 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
       cleaning = processedCleanup
         .runIfDue(poolSql(deps.database.pool))
         .then((removed) => {
+          postgresOutages.recovered("cleanup");
           if (removed > 0) logger.info({ removed }, "removed old processed event ids");
         })
-        .catch((error: unknown) => logger.warn({ err: error }, "processed event cleanup failed"))
+        .catch((error: unknown) => {
+          if (isDatabaseUnavailable(error))
+            postgresOutages.failed("cleanup", error instanceof Error ? error : new Error(String(error)));
+          else logger.warn({ err: error }, "processed event cleanup failed");
+        })
         .finally(() => {
           cleaning = null;
           if (cleanupTimer) scheduleCleanup();
@@ -127,11 +158,11 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
             if (parsed.kind === "dead") letters.push({ message, reason: parsed.reason, error: parsed.error });
             else events.push({ message, event: parsed.event });
           }
-          const effects = await applyOrderEvents(
-            deps.database,
+          const effects = await applyWhileReachable(
             events.map(({ event }) => event),
-            deps.clock(),
+            { heartbeat, isRunning, isStale },
           );
+          if (effects === null) return;
           for (const effect of effects) {
             if (effect.kind !== "unknown-reservation") continue;
             const entry = events.find(({ event }) => event.eventId === effect.eventId);

@@ -1,0 +1,131 @@
+// The order consumer while PostgreSQL is away: it keeps the batch in hand and applies it once
+// PostgreSQL is back (nothing lost, nothing applied twice), stays in its group, and says so once
+// rather than at every retry. Real processes, PostgreSQL cut behind a TCP proxy, real Kafka.
+import {
+  createTestContext,
+  eventually,
+  type ServiceProcess,
+  startTcpProxy,
+  type TcpProxy,
+  type TestContext,
+  waitForOutput,
+} from "@promo/testing";
+import type { Kafka, Producer } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectedProducer, orderPlaced, sendEvent, testKafka, waitForTopics } from "../support/kafka.ts";
+import { api, createLiveCampaign, FLASH_CART, type System, startSystem } from "../support/system.ts";
+
+let ctx: TestContext;
+let system: System;
+let kafka: Kafka;
+let producer: Producer;
+let proxy: TcpProxy;
+let consumer: ServiceProcess;
+
+beforeAll(async () => {
+  ctx = await createTestContext("orders-pg-outage");
+  system = await startSystem(ctx, { gateways: 1, workers: 1 });
+  const target = new URL(ctx.db.url);
+  proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+  target.hostname = "127.0.0.1";
+  target.port = String(proxy.port);
+  consumer = system.startProcess("order-consumer", "order-consumer", {
+    DATABASE_URL: target.href,
+    LOG_LEVEL: "info",
+  });
+  kafka = testKafka(ctx.env.KAFKA_BROKERS);
+  await waitForTopics(kafka, [ctx.topics.orders]);
+  await waitForOutput(consumer, "order consumer started");
+  producer = await connectedProducer(kafka);
+});
+
+afterAll(async () => {
+  await producer?.disconnect();
+  await proxy?.restore();
+  await system?.stop();
+  await proxy?.close();
+  await ctx?.cleanup();
+});
+
+type LogLine = { level: string; msg: string; failedAttempts?: number };
+
+function logLines(service: ServiceProcess): LogLine[] {
+  return service
+    .output()
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+async function hold(code: string, accountId: string): Promise<string> {
+  const answer = await api<{ id: string }>(
+    system.gateways[0]?.url ?? "",
+    system.store.keys.checkout,
+    "POST",
+    "/v1/reservations",
+    { code, accountId, cart: FLASH_CART },
+  );
+  expect(answer.status).toBe(200);
+  return answer.body.id;
+}
+
+async function statusOf(id: string): Promise<string | undefined> {
+  return (await ctx.db.database.prisma.reservation.findUnique({ where: { id } }))?.status;
+}
+
+describe("the order consumer with PostgreSQL away", () => {
+  it("applies the orders that arrived meanwhile once it is back, once each, warning once", async () => {
+    const code = `PGAWAY${Date.now().toString(36).toUpperCase()}`;
+    await createLiveCampaign(system.gateways[0]?.url ?? "", system.store.keys.merchant, {
+      code,
+      usageLimit: 10,
+      oncePerAccount: false,
+    });
+    const before = await hold(code, "before");
+    const during = await hold(code, "during");
+    const after = await hold(code, "after");
+    const place = (reservationId: string, accountId: string) =>
+      sendEvent(
+        producer,
+        ctx.topics.orders,
+        reservationId,
+        orderPlaced({
+          storeId: system.store.storeId,
+          reservationId,
+          accountId,
+          orderNumber: `O-${accountId}`,
+        }),
+      );
+
+    await place(before, "before");
+    await eventually(async () => (await statusOf(before)) === "CONFIRMED", "the first order applied");
+
+    await proxy.cut();
+    await place(during, "during");
+    // Longer than kafkajs's own retries of a failing batch would take before it restarted the consumer.
+    await new Promise((resolve) => setTimeout(resolve, 8_000));
+    expect(await statusOf(during)).toBe("RESERVED");
+    await proxy.restore();
+
+    await eventually(
+      async () => (await statusOf(during)) === "CONFIRMED",
+      "the order sent meanwhile applied",
+      60_000,
+    );
+    await place(after, "after");
+    await eventually(async () => (await statusOf(after)) === "CONFIRMED", "the next order applied", 60_000);
+    const confirmations = await ctx.db.database.prisma.outboxEvent.count({
+      where: { eventType: "reservation.confirmed" },
+    });
+    expect(confirmations).toBe(3);
+
+    await waitForOutput(consumer, "postgresql reachable again");
+    const lines = logLines(consumer);
+    expect([consumer.child.exitCode, consumer.child.signalCode]).toEqual([null, null]);
+    expect(lines.filter((line) => line.level === "error")).toEqual([]);
+    expect(lines.filter((line) => line.msg.startsWith("postgresql unreachable"))).toHaveLength(1);
+    expect(lines.filter((line) => line.msg === "postgresql reachable again")).toHaveLength(1);
+    // It kept its place in the group: no crash, no restart.
+    expect(lines.filter((line) => /Crash|Restarting the consumer/.test(line.msg))).toEqual([]);
+  });
+});
