@@ -65,6 +65,12 @@ describe("createOutageLog", () => {
     expect(warnings[2]).toMatchObject({ msg: "redis still unreachable", fields: { failedAttempts: 21 } });
   });
 
+  it("takes whatever was thrown, or a client's own words, as the error", () => {
+    const { outages, lines } = setUp();
+    outages.failed("kafka", "Connection error: connect ECONNREFUSED 127.0.0.1:9092");
+    expect(lines[0]?.fields.err).toBe("Connection error: connect ECONNREFUSED 127.0.0.1:9092");
+  });
+
   it("says nothing for a connection that becomes ready without having failed", () => {
     const { outages, lines } = setUp();
     outages.recovered("control");

@@ -8,8 +8,8 @@ import type { Logger } from "./logger.ts";
  * is still down, the attempts in between at debug, and one info line when the last is back.
  */
 export type OutageLog = {
-  /** A connection (`source`) failed to reach the dependency. */
-  failed(source: string, error: Error): void;
+  /** A connection (`source`) failed to reach the dependency; `error` is whatever it threw. */
+  failed(source: string, error: unknown): void;
   /** The connection is ready again. */
   recovered(source: string): void;
   /**
@@ -30,6 +30,7 @@ export function createOutageLog(options: {
   const now = options.now ?? Date.now;
   const down = new Set<string>();
   let outage: { since: number; attempts: number; lastWarnAt: number } | null = null;
+  const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
   return {
     failed(source, error) {
@@ -38,13 +39,13 @@ export function createOutageLog(options: {
       if (outage === null) {
         outage = { since: at, attempts: 1, lastWarnAt: at };
         logger.warn(
-          { dependency, source, err: error.message },
+          { dependency, source, err: messageOf(error) },
           `${dependency} unreachable; retrying (further attempts at debug)`,
         );
         return;
       }
       outage.attempts += 1;
-      const fields = { dependency, source, err: error.message, downForMs: at - outage.since };
+      const fields = { dependency, source, err: messageOf(error), downForMs: at - outage.since };
       if (at - outage.lastWarnAt >= remindEveryMs) {
         outage.lastWarnAt = at;
         logger.warn({ ...fields, failedAttempts: outage.attempts }, `${dependency} still unreachable`);

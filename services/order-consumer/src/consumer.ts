@@ -62,7 +62,7 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
         return effects;
       } catch (error) {
         if (!isDatabaseUnavailable(error)) throw error;
-        postgresOutages.failed("orders", error instanceof Error ? error : new Error(String(error)));
+        postgresOutages.failed("orders", error);
         await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 250 * 2 ** attempt)));
         await batch.heartbeat();
         if (!batch.isRunning() || batch.isStale()) return null;
@@ -80,8 +80,7 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
           if (removed > 0) logger.info({ removed }, "removed old processed event ids");
         })
         .catch((error: unknown) => {
-          if (isDatabaseUnavailable(error))
-            postgresOutages.failed("cleanup", error instanceof Error ? error : new Error(String(error)));
+          if (isDatabaseUnavailable(error)) postgresOutages.failed("cleanup", error);
           else logger.warn({ err: error }, "processed event cleanup failed");
         })
         .finally(() => {

@@ -27,7 +27,7 @@ const kafka = createKafka({
   brokers: env.KAFKA_BROKERS,
   clientId: "promo-order-consumer",
   log: (level, message, extra) => logger[level](extra, message),
-  onConnectionFailure: (message) => kafkaOutages.failed("kafka", new Error(message)),
+  onConnectionFailure: (message) => kafkaOutages.failed("kafka", message),
 });
 const topics = topicMapFrom(env);
 
@@ -40,7 +40,7 @@ for (;;) {
     kafkaOutages.recovered("kafka");
     break;
   } catch (error) {
-    if (isKafkaUnavailable(error)) kafkaOutages.failed("kafka", error as Error);
+    if (isKafkaUnavailable(error)) kafkaOutages.failed("kafka", error);
     else logger.warn({ err: error }, "could not create topics yet; retrying");
     await new Promise((resolve) => setTimeout(resolve, 2_000));
   }

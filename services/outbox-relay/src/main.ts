@@ -21,7 +21,7 @@ const kafka = createKafka({
   brokers: env.KAFKA_BROKERS,
   clientId: "promo-outbox-relay",
   log: (level, message, extra) => logger[level](extra, message),
-  onConnectionFailure: (message) => kafkaOutages.failed("kafka", new Error(message)),
+  onConnectionFailure: (message) => kafkaOutages.failed("kafka", message),
 });
 const topics = topicMapFrom(env);
 
@@ -36,7 +36,7 @@ async function createTopics(): Promise<void> {
       if (created.length > 0) logger.info({ created }, "created topics");
       return;
     } catch (error) {
-      if (isKafkaUnavailable(error)) kafkaOutages.failed("kafka", error as Error);
+      if (isKafkaUnavailable(error)) kafkaOutages.failed("kafka", error);
       else logger.warn({ err: error }, "could not create topics yet; retrying");
       await new Promise((resolve) => setTimeout(resolve, 2_000));
     }

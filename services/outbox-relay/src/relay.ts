@@ -72,8 +72,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
       ]);
       if (rows[0]?.locked) return client;
     } catch (error) {
-      if (isDatabaseUnavailable(error))
-        postgresOutages.failed("relay", error instanceof Error ? error : new Error(String(error)));
+      if (isDatabaseUnavailable(error)) postgresOutages.failed("relay", error);
       else logger.warn({ err: error }, "relay could not take the publisher's lock");
     }
     await client.end().catch(() => undefined);
@@ -170,7 +169,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
         const delay = Math.min(RETRY_MAX_MS, 100 * 2 ** Math.min(failures, 6));
         // Kafka away: the outage log says so once; each round's failure is a detail.
         const kafkaAway = isKafkaUnavailable(error);
-        if (kafkaAway) deps.kafkaOutages.failed("kafka", error as Error);
+        if (kafkaAway) deps.kafkaOutages.failed("kafka", error);
         logger[kafkaAway ? "debug" : "warn"](
           { err: error, retryInMs: delay },
           "relay round failed; the rows stay unpublished and are retried",
