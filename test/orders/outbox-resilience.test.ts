@@ -3,6 +3,7 @@ import { startLocalKafka, stopLocalKafka } from "@promo/dev-services";
 import {
   createTestContext,
   eventually,
+  logLines,
   type ServiceProcess,
   type TestContext,
   waitForOutput,
@@ -37,15 +38,6 @@ function relay(label: string, extra: Record<string, string> = {}): ServiceProces
     OUTBOX_IDLE_POLL_MS: "10",
     ...extra,
   });
-}
-
-/** A process's JSON log lines. */
-function logLines(service: ServiceProcess): { level: string; msg: string }[] {
-  return service
-    .output()
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as { level: string; msg: string });
 }
 
 async function burst(codes: string[], requests: number): Promise<void> {

@@ -4,6 +4,7 @@
 import {
   createTestContext,
   eventually,
+  logLines,
   type ServiceProcess,
   startTcpProxy,
   type TcpProxy,
@@ -13,7 +14,7 @@ import {
 import type { Kafka, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectedProducer, orderPlaced, sendEvent, testKafka, waitForTopics } from "../support/kafka.ts";
-import { api, createLiveCampaign, FLASH_CART, type System, startSystem } from "../support/system.ts";
+import { createLiveCampaign, holdCode, type System, startSystem } from "../support/system.ts";
 
 let ctx: TestContext;
 let system: System;
@@ -47,26 +48,8 @@ afterAll(async () => {
   await ctx?.cleanup();
 });
 
-type LogLine = { level: string; msg: string; failedAttempts?: number };
-
-function logLines(service: ServiceProcess): LogLine[] {
-  return service
-    .output()
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as LogLine);
-}
-
-async function hold(code: string, accountId: string): Promise<string> {
-  const answer = await api<{ id: string }>(
-    system.gateways[0]?.url ?? "",
-    system.store.keys.checkout,
-    "POST",
-    "/v1/reservations",
-    { code, accountId, cart: FLASH_CART },
-  );
-  expect(answer.status).toBe(200);
-  return answer.body.id;
+function hold(code: string, accountId: string): Promise<string> {
+  return holdCode(system.gateways[0]?.url ?? "", system.store.keys.checkout, code, accountId);
 }
 
 async function statusOf(id: string): Promise<string | undefined> {

@@ -5,6 +5,7 @@
 import {
   createTestContext,
   eventually,
+  logLines,
   startTcpProxy,
   type TestContext,
   waitForOutput,
@@ -82,11 +83,7 @@ describe("the outbox relay", () => {
       await proxy.restore();
       await waitForOutput(relay, "postgresql reachable again");
       await eventually(async () => count(relay.output(), LEADER) === 2, "the relay publishing again");
-      const lines = relay
-        .output()
-        .split("\n")
-        .filter((line) => line.trim() !== "")
-        .map((line) => JSON.parse(line) as { level: string; msg: string; failedAttempts?: number });
+      const lines = logLines(relay);
       expect(lines.filter((line) => line.msg.startsWith("postgresql unreachable"))).toHaveLength(1);
       const back = lines.filter((line) => line.msg === "postgresql reachable again");
       expect(back).toHaveLength(1);

@@ -11,7 +11,7 @@ import {
   testKafka,
   waitForTopics,
 } from "../support/kafka.ts";
-import { api, FLASH_CART, type System, startSystem } from "../support/system.ts";
+import { api, holdCode, type System, startSystem } from "../support/system.ts";
 
 let ctx: TestContext;
 let system: System;
@@ -98,16 +98,8 @@ async function liveCode(
   return { code, campaignId: campaign.body.id };
 }
 
-async function reserve(code: string, accountId: string): Promise<string> {
-  const held = await api<{ id: string; status: string }>(
-    gatewayUrl,
-    system.store.keys.checkout,
-    "POST",
-    "/v1/reservations",
-    { code, accountId, cart: FLASH_CART },
-  );
-  expect(held.status).toBe(200);
-  return held.body.id;
+function reserve(code: string, accountId: string): Promise<string> {
+  return holdCode(gatewayUrl, system.store.keys.checkout, code, accountId);
 }
 
 async function confirmOverHttp(reservationId: string, orderNumber: string): Promise<string | null> {

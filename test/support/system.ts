@@ -140,6 +140,23 @@ export const FLASH_CART = {
   shipping: 60,
 };
 
+/** A hold on `code` for `accountId` with FLASH_CART, which must be granted: its reservation id. */
+export async function holdCode(
+  gatewayUrl: string,
+  checkoutKey: string,
+  code: string,
+  accountId: string,
+): Promise<string> {
+  const held = await api<{ id: string }>(gatewayUrl, checkoutKey, "POST", "/v1/reservations", {
+    code,
+    accountId,
+    cart: FLASH_CART,
+  });
+  if (held.status !== 200)
+    throw new Error(`no hold for ${accountId}: ${held.status} ${JSON.stringify(held.body)}`);
+  return held.body.id;
+}
+
 /**
  * Two gateways and two workers named by WORKER_ID (worker-a, worker-b), with short job locks and
  * partition leases: for the tests that stop or kill the worker owning a code's partition mid-burst

@@ -79,3 +79,24 @@ export function topicMapFrom(env: {
     alerts: env.TOPIC_ALERTS,
   };
 }
+
+/**
+ * ensureTopics, tried again every `retryMs` until it succeeds: a service that starts before Kafka
+ * waits for it. Each failure goes to `onFailure` (a service tells its outage log, or warns).
+ */
+export async function ensureTopicsOnceReachable(
+  kafka: Kafka,
+  topics: readonly string[],
+  settings: TopicSettings,
+  onFailure: (error: unknown) => void,
+  retryMs = 2_000,
+): Promise<string[]> {
+  for (;;) {
+    try {
+      return await ensureTopics(kafka, topics, settings);
+    } catch (error) {
+      onFailure(error);
+      await new Promise((resolve) => setTimeout(resolve, retryMs));
+    }
+  }
+}

@@ -80,6 +80,20 @@ export function startService(
   };
 }
 
+export type LogLine = { level: string; msg: string; [field: string]: unknown };
+
+/**
+ * Everything a service printed, as its structured log lines, for assertions on what it said. A line
+ * that is not JSON throws: services log nothing else.
+ */
+export function logLines(service: ServiceProcess): LogLine[] {
+  return service
+    .output()
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
 /** A TCP port nobody listens on right now. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

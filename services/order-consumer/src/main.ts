@@ -1,7 +1,13 @@
 // Composition root of the order consumer: order events in, reservation effects out.
 import { OrderConsumerEnvSchema, parseServiceEnv } from "@promo/config";
 import { createDatabase } from "@promo/db";
-import { createKafka, ensureTopics, isKafkaUnavailable, topicMapFrom, topicRetentionMs } from "@promo/events";
+import {
+  createKafka,
+  ensureTopicsOnceReachable,
+  isKafkaUnavailable,
+  topicMapFrom,
+  topicRetentionMs,
+} from "@promo/events";
 import {
   createLogger,
   createMetricsRegistry,
@@ -31,20 +37,16 @@ const kafka = createKafka({
 });
 const topics = topicMapFrom(env);
 
-for (;;) {
-  try {
-    await ensureTopics(kafka, Object.values(topics), {
-      partitions: env.KAFKA_TOPIC_PARTITIONS,
-      replicationFactor: env.KAFKA_REPLICATION_FACTOR,
-    });
-    kafkaOutages.recovered("kafka");
-    break;
-  } catch (error) {
-    if (isKafkaUnavailable(error)) kafkaOutages.failed("kafka", error);
-    else logger.warn({ err: error }, "could not create topics yet; retrying");
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-  }
-}
+await ensureTopicsOnceReachable(
+  kafka,
+  Object.values(topics),
+  { partitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR },
+  (error) =>
+    isKafkaUnavailable(error)
+      ? kafkaOutages.failed("kafka", error)
+      : logger.warn({ err: error }, "could not create topics yet; retrying"),
+);
+kafkaOutages.recovered("kafka");
 
 // Deduplication holds only while processed event ids outlive the orders topic's messages.
 const processedEventRetentionMs = env.PROCESSED_EVENT_RETENTION_HOURS * 3_600_000;

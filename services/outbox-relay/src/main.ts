@@ -2,7 +2,7 @@
 import { OutboxRelayEnvSchema, parseServiceEnv } from "@promo/config";
 import { TOPICS } from "@promo/contracts";
 import { createDatabase, measureOutboxLag, poolSql } from "@promo/db";
-import { createKafka, ensureTopics, isKafkaUnavailable, topicMapFrom } from "@promo/events";
+import { createKafka, ensureTopicsOnceReachable, isKafkaUnavailable, topicMapFrom } from "@promo/events";
 import {
   createLogger,
   createMetricsRegistry,
@@ -25,25 +25,17 @@ const kafka = createKafka({
 });
 const topics = topicMapFrom(env);
 
-async function createTopics(): Promise<void> {
-  for (;;) {
-    try {
-      const created = await ensureTopics(kafka, Object.values(topics), {
-        partitions: env.KAFKA_TOPIC_PARTITIONS,
-        replicationFactor: env.KAFKA_REPLICATION_FACTOR,
-      });
-      kafkaOutages.recovered("kafka");
-      if (created.length > 0) logger.info({ created }, "created topics");
-      return;
-    } catch (error) {
-      if (isKafkaUnavailable(error)) kafkaOutages.failed("kafka", error);
-      else logger.warn({ err: error }, "could not create topics yet; retrying");
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
-    }
-  }
-}
-
-await createTopics();
+const created = await ensureTopicsOnceReachable(
+  kafka,
+  Object.values(topics),
+  { partitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR },
+  (error) =>
+    isKafkaUnavailable(error)
+      ? kafkaOutages.failed("kafka", error)
+      : logger.warn({ err: error }, "could not create topics yet; retrying"),
+);
+kafkaOutages.recovered("kafka");
+if (created.length > 0) logger.info({ created }, "created topics");
 const relay = createOutboxRelay({
   databaseUrl: env.DATABASE_URL,
   kafka,
