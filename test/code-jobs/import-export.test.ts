@@ -112,6 +112,18 @@ describe("code import", () => {
     expect(await codeCount(campaignId)).toBe(3);
   });
 
+  it("imports a semicolon delimited .csv as Excel saves it where the comma is the decimal mark", async () => {
+    const csv = "\ufeffsep=;\r\nCode;Rabatt\r\nSEMICODE1;2,5\r\n001234567;10,0\r\n";
+    const { campaignId, accepted } = await importInto("rabatte.csv", new TextEncoder().encode(csv));
+    const { job } = await waitForJob(gatewayUrl, merchantKey, accepted.body.id);
+    expect([job.state, job.result]).toEqual(["succeeded", { imported: 2 }]);
+    const { rows } = await ctx.db.database.pool.query<{ code: string }>(
+      "SELECT code FROM code WHERE campaign_id = $1 ORDER BY code",
+      [campaignId],
+    );
+    expect(rows.map((row) => row.code)).toEqual(["001234567", "SEMICODE1"]);
+  });
+
   it("rejects a file breaking one rule with the exact row numbers, imports nothing, and offers an .xlsx error report", async () => {
     const base = validCodes(3, "ROWS");
     const cases: Array<{ value: unknown; reason: string }> = [

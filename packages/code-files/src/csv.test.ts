@@ -33,4 +33,39 @@ describe("readCsvFirstFields", () => {
       [2, "OPEN\nEND"],
     ]);
   });
+
+  it("takes a semicolon or tab delimited file by the first delimiter of its first record", () => {
+    expect(firstFields('code;description\r\n"001234";"a, b"\r\nABCDEF12;x,y\r\n')).toEqual([
+      [1, "code"],
+      [2, "001234"],
+      [3, "ABCDEF12"],
+    ]);
+    expect(firstFields("code\tnote\nABCDEF12\tx;y,z\n")).toEqual([
+      [1, "code"],
+      [2, "ABCDEF12"],
+    ]);
+    // A delimiter inside the first record's quotes does not count; the comma after them does.
+    expect(firstFields('"code;x",note\nAB;CD,x\n')).toEqual([
+      [1, "code;x"],
+      [2, "AB;CD"],
+    ]);
+    // A file of one column has no delimiter: each whole line is the field.
+    expect(firstFields("ABCDEF12\nAB;CD\n")).toEqual([
+      [1, "ABCDEF12"],
+      [2, "AB;CD"],
+    ]);
+  });
+
+  it("follows Excel's sep= hint line and does not count it as a row", () => {
+    expect(firstFields("\ufeffsep=;\r\ncode;n\r\nABCDEF12;1,5\r\n")).toEqual([
+      [1, "code"],
+      [2, "ABCDEF12"],
+    ]);
+    expect(firstFields("sep=,\nAB;CD,x\n")).toEqual([[1, "AB;CD"]]);
+    // Only a first line that is exactly the hint is one; this one is a record delimited by its ";".
+    expect(firstFields("sep=;x\nABCDEF12\n")).toEqual([
+      [1, "sep="],
+      [2, "ABCDEF12"],
+    ]);
+  });
 });

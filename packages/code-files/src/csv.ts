@@ -2,12 +2,27 @@
 // exceljs's own CSV reader is not used because it turns "001234" into the number 1234.
 
 /**
+ * The delimiters spreadsheets save CSV with: a comma, a semicolon (Excel where the comma is the
+ * decimal mark, as in most of Europe) or a tab. A code never holds one, so the first of them in the
+ * file's first record tells which one the file uses.
+ */
+const DELIMITERS = new Set([",", ";", "\t"]);
+
+/** Excel's hint line naming the delimiter (`sep=;`): Excel reads it and does not show it as a row. */
+const SEPARATOR_HINT = /^sep=([,;\t])(?:\r\n|\n|\r|$)/;
+
+/**
  * [row number, first field] of every line of a CSV text: fields may be quoted ("" is a quote inside
- * quotes, and quotes may span lines), lines end in CRLF or LF, a leading BOM is dropped. Row numbers
- * count records, as a spreadsheet opening the file numbers its rows; empty lines are yielded too.
+ * quotes, and quotes may span lines), lines end in CRLF or LF, a leading BOM is dropped. The
+ * delimiter is a comma, semicolon or tab: named by a `sep=` first line, else the first of them in the
+ * first record. Row numbers count records, as a spreadsheet opening the file numbers its rows (the
+ * `sep=` line is not one); empty lines are yielded too.
  */
 export function* readCsvFirstFields(text: string): Generator<[row: number, field: string]> {
   let index = text.startsWith("\ufeff") ? 1 : 0;
+  const hint = SEPARATOR_HINT.exec(text.slice(index, index + 8));
+  if (hint) index += hint[0].length;
+  const delimiter = hint?.[1] ?? firstDelimiter(text, index);
   let row = 1;
   while (index < text.length) {
     let first = "";
@@ -27,13 +42,18 @@ export function* readCsvFirstFields(text: string): Generator<[row: number, field
           index += 1;
         }
       }
-      // Text after a closing quote (or an unquoted field) runs to the next comma or line end.
-      while (index < text.length && text[index] !== "," && text[index] !== "\n" && text[index] !== "\r") {
+      // Text after a closing quote (or an unquoted field) runs to the next delimiter or line end.
+      while (
+        index < text.length &&
+        text[index] !== delimiter &&
+        text[index] !== "\n" &&
+        text[index] !== "\r"
+      ) {
         field += text[index];
         index += 1;
       }
       if (fieldIndex === 0) first = field;
-      if (text[index] !== ",") break;
+      if (text[index] !== delimiter) break;
       index += 1;
     }
     if (text[index] === "\r") index += 1;
@@ -41,4 +61,17 @@ export function* readCsvFirstFields(text: string): Generator<[row: number, field
     yield [row, first];
     row += 1;
   }
+}
+
+/** The first comma, semicolon or tab outside quotes in the record starting at `index`; a comma if none. */
+function firstDelimiter(text: string, index: number): string {
+  let quoted = false;
+  for (let at = index; at < text.length; at += 1) {
+    const char = text[at] as string;
+    if (char === '"') quoted = !quoted;
+    else if (quoted) continue;
+    else if (DELIMITERS.has(char)) return char;
+    else if (char === "\n" || char === "\r") break;
+  }
+  return ",";
 }

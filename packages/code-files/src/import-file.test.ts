@@ -355,6 +355,16 @@ describe("readImportFile (.csv)", () => {
     });
   });
 
+  it("reads a semicolon delimited file (Excel's CSV UTF-8 where the comma is the decimal mark)", async () => {
+    expect(codesOf(await readCsv("\ufeffCode;Wert\r\n001234;1,5\r\nABCDEF12;2,5\r\n"))).toEqual([
+      [2, "001234"],
+      [3, "ABCDEF12"],
+    ]);
+    expect(problemsOf(await readCsv("sep=;\r\ncode;x\r\nAB CD12;y\r\n"))).toEqual([
+      { row: 2, value: "AB CD12", reason: "whitespace" },
+    ]);
+  });
+
   it.each(HEADER_NAMES)("skips the header %s, in any case and with spaces around it", async (header) => {
     expect(codesOf(await readCsv(` ${header.toUpperCase()} \nABCDEF12\n`))).toEqual([[2, "ABCDEF12"]]);
   });
