@@ -56,29 +56,35 @@ async function statusOf(id: string): Promise<string | undefined> {
   return (await ctx.db.database.prisma.reservation.findUnique({ where: { id } }))?.status;
 }
 
+function place(reservationId: string, accountId: string): Promise<void> {
+  return sendEvent(
+    producer,
+    ctx.topics.orders,
+    reservationId,
+    orderPlaced({ storeId: system.store.storeId, reservationId, accountId, orderNumber: `O-${accountId}` }),
+  );
+}
+
+async function liveCode(prefix: string): Promise<string> {
+  const code = `${prefix}${Date.now().toString(36).toUpperCase()}`;
+  await createLiveCampaign(system.gateways[0]?.url ?? "", system.store.keys.merchant, {
+    code,
+    usageLimit: 10,
+    oncePerAccount: false,
+  });
+  return code;
+}
+
+function outageWarnings(service: ServiceProcess): number {
+  return logLines(service).filter((line) => line.msg.startsWith("postgresql unreachable")).length;
+}
+
 describe("the order consumer with PostgreSQL away", () => {
   it("applies the orders that arrived meanwhile once it is back, once each, warning once", async () => {
-    const code = `PGAWAY${Date.now().toString(36).toUpperCase()}`;
-    await createLiveCampaign(system.gateways[0]?.url ?? "", system.store.keys.merchant, {
-      code,
-      usageLimit: 10,
-      oncePerAccount: false,
-    });
+    const code = await liveCode("PGAWAY");
     const before = await hold(code, "before");
     const during = await hold(code, "during");
     const after = await hold(code, "after");
-    const place = (reservationId: string, accountId: string) =>
-      sendEvent(
-        producer,
-        ctx.topics.orders,
-        reservationId,
-        orderPlaced({
-          storeId: system.store.storeId,
-          reservationId,
-          accountId,
-          orderNumber: `O-${accountId}`,
-        }),
-      );
 
     await place(before, "before");
     await eventually(async () => (await statusOf(before)) === "CONFIRMED", "the first order applied");
@@ -110,5 +116,34 @@ describe("the order consumer with PostgreSQL away", () => {
     expect(lines.filter((line) => line.msg === "postgresql reachable again")).toHaveLength(1);
     // It kept its place in the group: no crash, no restart.
     expect(lines.filter((line) => /Crash|Restarting the consumer/.test(line.msg))).toEqual([]);
+  });
+
+  it("stops cleanly while waiting, and the batch it gave up is applied by the next consumer", async () => {
+    const code = await liveCode("PGSTOP");
+    const pending = await hold(code, "stopping");
+    const warned = outageWarnings(consumer);
+    await proxy.cut();
+    await place(pending, "stopping");
+    await eventually(async () => outageWarnings(consumer) > warned, "the consumer to meet the outage");
+
+    await consumer.stop();
+    expect(await consumer.exited).toBe(0);
+    const lines = logLines(consumer);
+    expect(lines.filter((line) => line.level === "error")).toEqual([]);
+    expect(lines.at(-1)?.msg).toBe("order consumer stopped");
+    await proxy.restore();
+    expect(await statusOf(pending)).toBe("RESERVED");
+
+    const next = system.startProcess("order-consumer", "order-consumer-2", { LOG_LEVEL: "info" });
+    await eventually(
+      async () => (await statusOf(pending)) === "CONFIRMED",
+      "the order given up applied by the next consumer",
+      60_000,
+    );
+    const confirmations = await ctx.db.database.prisma.outboxEvent.count({
+      where: { eventType: "reservation.confirmed", payload: { path: ["reservationId"], equals: pending } },
+    });
+    expect(confirmations).toBe(1);
+    expect(logLines(next).filter((line) => line.level === "error")).toEqual([]);
   });
 });

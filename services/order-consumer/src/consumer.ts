@@ -64,8 +64,10 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
         if (!isDatabaseUnavailable(error)) throw error;
         postgresOutages.failed("orders", error);
         await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 250 * 2 ** attempt)));
-        await batch.heartbeat();
+        // A consumer stopping (or a batch a rebalance took away) gives the batch up uncommitted, before
+        // a heartbeat that would race the group leave.
         if (!batch.isRunning() || batch.isStale()) return null;
+        await batch.heartbeat();
       }
     }
   }
