@@ -21,8 +21,9 @@ export const PercentSchema = z
 
 export const DiscountSchema = z
   .discriminatedUnion("type", [
-    z.object({ type: z.literal("percentage"), percent: PercentSchema }),
-    z.object({ type: z.literal("fixed"), amount: MoneySchema.min(1) }),
+    // Strict: an `amount` sent with a percentage (a cap, the merchant may think) is refused, not dropped.
+    z.object({ type: z.literal("percentage"), percent: PercentSchema }).strict(),
+    z.object({ type: z.literal("fixed"), amount: MoneySchema.min(1) }).strict(),
   ])
   .openapi("Discount", { example: { type: "fixed", amount: 500 } });
 export type Discount = z.infer<typeof DiscountSchema>;

@@ -289,11 +289,13 @@ describe("errors, auth and isolation", () => {
         name: "Misspelt fields",
         usageLimit: undefined,
         usage_limit: 11,
+        discount: { type: "percentage", percent: 10, amount: 500 },
         velocityAlert: { limit: 5, windowSeconds: 60, window: 1 },
       }),
     });
     expect(created.status).toBe(400);
     expect(errorOf(created.body).details?.fields).toEqual([
+      { path: "discount.amount", message: "is not a field of this request" },
       { path: "velocityAlert.window", message: "is not a field of this request" },
       { path: "usage_limit", message: "is not a field of this request" },
     ]);
