@@ -25,6 +25,7 @@ afterAll(async () => {
 
 type Answer = {
   id: string;
+  code: string;
   status: string;
   sequence: number;
   expiresAt: string | null;
@@ -86,6 +87,43 @@ describe("reservation lifecycle", () => {
       details: { id: expect.any(String), sequence: expect.any(Number) },
     });
     expect(Number(refused.body.error?.details?.sequence)).toBeGreaterThan(reserved.body.sequence);
+  });
+
+  it("a code typed in another letter case is answered and sent in events as the merchant entered it", async () => {
+    const code = `MixedCase${Date.now().toString(36)}`;
+    await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
+      code,
+      usageLimit: 1,
+      oncePerAccount: false,
+    });
+    const reserved = await reserve(code.toLowerCase(), "typed-lower");
+    expect([reserved.status, reserved.body.code]).toEqual([200, code]);
+    expect((await checkout("GET", `/v1/reservations/${reserved.body.id}`)).body.code).toBe(code);
+    const refused = await reserve(code.toUpperCase(), "typed-upper");
+    expect([refused.status, refused.body.error?.code]).toEqual([409, "USAGE_LIMIT_REACHED"]);
+    expect((await checkout("POST", `/v1/reservations/${reserved.body.id}/release`)).status).toBe(200);
+    // A code that matched nothing keeps the text the request named.
+    const unknown = await reserve("NoSuchCode42", "typed-unknown");
+    expect(unknown.body.error?.code).toBe("CODE_NOT_FOUND");
+
+    const events = await ctx.db.database.prisma.outboxEvent.findMany({
+      where: {
+        payload: { path: ["reservationId"], equals: reserved.body.id },
+      },
+      orderBy: { id: "asc" },
+    });
+    expect(events.map((event) => [event.eventType, (event.payload as { code: string }).code])).toEqual([
+      ["reservation.reserved", code],
+      ["reservation.released", code],
+    ]);
+    const refusal = await ctx.db.database.prisma.outboxEvent.findFirst({
+      where: { payload: { path: ["reservationId"], equals: refused.body.error?.details?.id ?? "" } },
+    });
+    expect((refusal?.payload as { code: string } | undefined)?.code).toBe(code);
+    const notFound = await ctx.db.database.prisma.outboxEvent.findFirst({
+      where: { payload: { path: ["reservationId"], equals: unknown.body.error?.details?.id ?? "" } },
+    });
+    expect((notFound?.payload as { code: string } | undefined)?.code).toBe("NoSuchCode42");
   });
 
   it("an unconfirmed hold expires at expiresAt and its slot goes to the next account", async () => {

@@ -96,7 +96,8 @@ describe("quote refusals and stacking", () => {
       endsAt: new Date(Date.now() + 2 * 86_400_000).toISOString(),
     });
     const response = await quote(
-      ["20212021", "NoSuchCode", "UsdOnly01", "VipOnly01", "Later0001", "bad code"],
+      // Codes match in any letter case; a matched one is shown as the merchant entered it.
+      ["20212021", "NoSuchCode", "usdonly01", "VIPONLY01", "Later0001", "bad code"],
       { currency: "TWD", items: [item("testA", 1_000)], shipping: 0 },
       {},
     );
@@ -131,7 +132,7 @@ describe("quote refusals and stacking", () => {
       priority: 3,
       combinesWith: [],
     });
-    const response = await quote(["TenPct001", "Minus1001", "Solo00001"], {
+    const response = await quote(["tenpct001", "MINUS1001", "solo00001"], {
       currency: "TWD",
       items: [item("testA", 1_000)],
       shipping: 0,

@@ -66,10 +66,16 @@ export function checkoutRoutes(deps: GatewayDeps) {
         now,
       );
       if (resolution.kind === "refused") {
-        refuse(code, resolution.errorCode, resolution.candidate?.campaign.id ?? null);
+        // A code that matched a stored one is shown as the merchant entered it (SPEC §1).
+        refuse(
+          resolution.candidate?.code.code ?? code,
+          resolution.errorCode,
+          resolution.candidate?.campaign.id ?? null,
+        );
         continue;
       }
       const { candidate } = resolution;
+      const shown = candidate.code.code;
       const ineligible = checkEligibility({
         campaign: candidate.campaign,
         codeState: candidate.code.state,
@@ -77,8 +83,8 @@ export function checkoutRoutes(deps: GatewayDeps) {
         memberGroups: request.memberGroups,
         cart: request.cart,
       });
-      if (ineligible) refuse(code, ineligible, candidate.campaign.id);
-      else found.push({ code, candidate });
+      if (ineligible) refuse(shown, ineligible, candidate.campaign.id);
+      else found.push({ code: shown, candidate });
     }
 
     const sql = poolSql(deps.database.pool);

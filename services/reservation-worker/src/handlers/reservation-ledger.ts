@@ -194,7 +194,8 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
         sequence,
         status: outcome.status,
         errorCode: outcome.status === "REJECTED" ? outcome.errorCode : null,
-        code: command.code,
+        // Codes match in any letter case and are shown as the merchant entered them (SPEC §1).
+        code: candidate?.code.code ?? command.code,
         campaignId: candidate?.campaign.id ?? null,
         accountId: command.accountId,
         discount: outcome.quote.totals.discount,
@@ -426,7 +427,7 @@ function toRow(
     store_id: command.storeId,
     code_id: candidate?.code.id ?? null,
     campaign_id: candidate?.campaign.id ?? null,
-    code_input: command.code,
+    code_input: reservation.code,
     code_key: command.codeKey,
     account_id: command.accountId,
     member_groups: command.memberGroups,
@@ -456,7 +457,7 @@ function decisionEvent(
   const common = {
     storeId: command.storeId,
     reservationId: reservation.id,
-    code: command.code,
+    code: reservation.code,
     campaignId: reservation.campaignId,
     accountId: command.accountId,
     sequence: reservation.sequence,
