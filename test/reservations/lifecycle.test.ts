@@ -251,6 +251,33 @@ describe("reservation lifecycle", () => {
     });
   });
 
+  it("an Idempotency-Key sent to release or confirm another reservation is refused, not applied", async () => {
+    const [a, b] = await Promise.all([singleSlotCode("KEYA"), singleSlotCode("KEYB")]);
+    const [heldA, heldB] = await Promise.all([reserve(a, "key-a"), reserve(b, "key-b")]);
+    const confirmKey = { "idempotency-key": `confirm-${Date.now()}` };
+    const confirm = (id: string) =>
+      checkout("POST", `/v1/reservations/${id}/confirm`, { orderNumber: "O-1" }, confirmKey);
+    expect((await confirm(heldA.body.id)).status).toBe(200);
+    const other = await confirm(heldB.body.id);
+    expect([other.status, other.body.error?.code]).toEqual([422, "IDEMPOTENCY_KEY_REUSED"]);
+    expect((await confirm(heldA.body.id)).body.status).toBe("CONFIRMED");
+
+    const releaseKey = { "idempotency-key": `release-${Date.now()}` };
+    const [heldC, heldD] = await Promise.all([
+      reserve(await singleSlotCode("KEYC"), "key-c"),
+      reserve(await singleSlotCode("KEYD"), "key-d"),
+    ]);
+    const release = (id: string) => checkout("POST", `/v1/reservations/${id}/release`, undefined, releaseKey);
+    expect((await release(heldC.body.id)).body.status).toBe("RELEASED");
+    const otherRelease = await release(heldD.body.id);
+    expect([otherRelease.status, otherRelease.body.error?.code]).toEqual([422, "IDEMPOTENCY_KEY_REUSED"]);
+    const statuses = await ctx.db.database.prisma.reservation.findMany({
+      where: { id: { in: [heldB.body.id, heldD.body.id] } },
+      select: { status: true },
+    });
+    expect(statuses.map((row) => row.status)).toEqual(["RESERVED", "RESERVED"]);
+  });
+
   it("a retry with the same Idempotency-Key that answered 202 resolves, by GET, to the first request's answer", async () => {
     const code = await singleSlotCode("IDEMPEND");
     const key = { "idempotency-key": `idem-pending-${Date.now()}` };

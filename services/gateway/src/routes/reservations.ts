@@ -134,13 +134,6 @@ type TransitionBody =
   | { reservation: ReservationOutcome }
   | { errorCode: ErrorCode; details: Record<string, unknown> };
 
-/**
- * Thrown inside a transition's transaction when the id has no reservation (yet): the transaction
- * rolls back, so no Idempotency-Key record keeps that answer, and a later try with the same key
- * finds the request once it is decided.
- */
-class NoReservationRow extends Error {}
-
 function transitionResponse(result: TransitionResult): RecordedResponse {
   const reservation = ReservationOutcomeSchema.parse(toReservationView(result.reservation));
   if (result.kind === "refused") {
@@ -349,46 +342,48 @@ export function reservationRoutes(deps: GatewayDeps) {
     return first?.reservationId && first.reservationId !== id ? first.reservationId : null;
   }
 
+  /**
+   * The reservation a release or confirm of `id` acts on: `id` itself once decided, or, for a keyed
+   * repeat answered 202, the first request's reservation (which its GET answers with).
+   */
+  async function transitionTarget(storeId: string, id: string): Promise<string> {
+    const row = await deps.database.prisma.reservation.findFirst({
+      where: { id, storeId },
+      select: { id: true },
+    });
+    if (row) return row.id;
+    const marker = await readStorePendingMarker(storeId, id);
+    if (!marker) throw new DomainError("NOT_FOUND");
+    const firstId = await firstRequestOfRepeat(storeId, id, marker);
+    if (!firstId) throw new DomainError("RESERVATION_NOT_RESERVED", { id, status: "PENDING" });
+    return firstId;
+  }
+
   async function transition(
     c: Context<GatewayEnv>,
     id: string,
-    action: string,
-    requestBody: unknown,
+    action: "release" | "confirm",
+    requestBody: Record<string, unknown>,
     apply: (tx: Db, storeId: string, id: string, now: Date) => Promise<TransitionResult | null>,
   ) {
     const { storeId } = c.get("principal");
     const key = c.req.header("idempotency-key")?.trim() || null;
-    /** The transition's answer, or null when the id has no reservation row. */
-    const run = async (target: string): Promise<TransitionBody | null> => {
-      const outcome = await deps.database.prisma
-        .$transaction((tx) =>
-          runIdempotently(
-            tx,
-            { storeId, scope: `${action}:${target}`, key, requestHash: requestHash(requestBody) },
-            async () => {
-              const result = await apply(tx, storeId, target, deps.clock());
-              if (!result) throw new NoReservationRow();
-              return transitionResponse(result);
-            },
-          ),
-        )
-        .catch((error: unknown) => {
-          if (error instanceof NoReservationRow) return null;
-          throw error;
-        });
-      if (outcome?.kind === "key-reused") throw new DomainError("IDEMPOTENCY_KEY_REUSED");
-      return outcome ? (outcome.response.body as TransitionBody) : null;
-    };
-    let body = await run(id);
-    if (!body) {
-      const marker = await readStorePendingMarker(storeId, id);
-      if (!marker) throw new DomainError("NOT_FOUND");
-      // A keyed repeat acts on the reservation its GET answers with: the first request's.
-      const firstId = await firstRequestOfRepeat(storeId, id, marker);
-      if (!firstId) throw new DomainError("RESERVATION_NOT_RESERVED", { id, status: "PENDING" });
-      body = await run(firstId);
-      if (!body) throw new DomainError("NOT_FOUND");
-    }
+    const target = await transitionTarget(storeId, id);
+    // One key is one request: the key's scope is the action, and the request it stands for names the
+    // reservation, so the same key sent to release or confirm another reservation is refused.
+    const outcome = await deps.database.prisma.$transaction((tx) =>
+      runIdempotently(
+        tx,
+        { storeId, scope: action, key, requestHash: requestHash({ reservationId: target, ...requestBody }) },
+        async () => {
+          const result = await apply(tx, storeId, target, deps.clock());
+          if (!result) throw new DomainError("NOT_FOUND");
+          return transitionResponse(result);
+        },
+      ),
+    );
+    if (outcome.kind === "key-reused") throw new DomainError("IDEMPOTENCY_KEY_REUSED");
+    const body = outcome.response.body as TransitionBody;
     if ("errorCode" in body) throw new DomainError(body.errorCode, body.details);
     return c.json(presentReservation(body.reservation, c.get("locale")), 200);
   }
