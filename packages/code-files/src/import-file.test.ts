@@ -153,6 +153,11 @@ describe("readImportFile (.xlsx)", () => {
     expect(messages[4]).toContain("format the column as Text");
     expect(messages[7]).toContain("15 digits");
     expect(messages[8]).toBe("duplicate of row 2 (codes are case-insensitive)");
+    // The rows that passed, still to be checked against the stored codes (not to be imported).
+    expect(check.codes.map(({ row, code }) => [row, code])).toEqual([
+      [2, "GOODCODE1"],
+      [17, "LASTGOOD1"],
+    ]);
   });
 
   it("reads a number shown with leading zeros (format 000000) as the code Excel shows", async () => {
@@ -255,6 +260,7 @@ describe("readImportFile (.xlsx)", () => {
         message: "the file holds at least 10,001 codes; at most 10,000 per file",
       },
       rows: [],
+      codes: [],
     });
   });
 

@@ -33,9 +33,14 @@ export type ImportRowProblem = { row: number; value: string; reason: RowProblemR
 
 export type ImportedCode = { row: number; code: string; codeKey: string };
 
+/**
+ * The file's codes, or why it is refused: one problem for the whole file (then `rows` and `codes`
+ * are empty), or its bad rows. With bad rows, `codes` still holds the rows that passed, not to be
+ * imported but to be checked against the stored codes too, so that one upload lists every bad row.
+ */
 export type ImportCheck =
   | { ok: true; codes: ImportedCode[] }
-  | { ok: false; fileProblem?: FileProblem; rows: ImportRowProblem[] };
+  | { ok: false; fileProblem?: FileProblem; rows: ImportRowProblem[]; codes: ImportedCode[] };
 
 export type ImportFileDetection = { ok: true; kind: ImportFileKind } | { ok: false; problem: FileProblem };
 
@@ -172,6 +177,7 @@ function corrupt(why: string): ImportCheck {
       message: `the .xlsx file cannot be read: ${why}; open it in Excel and save it again as an Excel Workbook (.xlsx)`,
     },
     rows: [],
+    codes: [],
   };
 }
 
@@ -338,6 +344,7 @@ function createRowChecker(maxCodes: number) {
             message: `the file holds at least ${(maxCodes + 1).toLocaleString("en")} codes; at most ${maxCodes.toLocaleString("en")} per file`,
           },
           rows: [],
+          codes: [],
         };
       }
       if (dataRows === 0) {
@@ -349,9 +356,10 @@ function createRowChecker(maxCodes: number) {
               "the file holds no codes: put one code per row in the first column of the first sheet (a header row is optional)",
           },
           rows: [],
+          codes: [],
         };
       }
-      return problems.length > 0 ? { ok: false, rows: problems } : { ok: true, codes };
+      return problems.length > 0 ? { ok: false, rows: problems, codes } : { ok: true, codes };
     },
   };
 }
