@@ -69,6 +69,22 @@ async function jobFilePurposes(jobId: string): Promise<string[]> {
 
 const rowsOf = (job: JobView) => job.errors.map(({ row, value, reason }) => ({ row, value, reason }));
 
+/** The lines of a failed job's .xlsx error report after its header: [row, value, reason, message]. */
+async function errorReportLines(job: JobView): Promise<unknown[][]> {
+  expect(job.errorReportUrl).toBe(`/v1/jobs/${job.id}/error-report`);
+  const report = await fetch(`${gatewayUrl}${job.errorReportUrl}`, {
+    headers: { authorization: `Bearer ${merchantKey}` },
+  });
+  expect(report.status).toBe(200);
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(Buffer.from(await report.arrayBuffer()) as unknown as ArrayBuffer);
+  const lines: unknown[][] = [];
+  workbook.worksheets[0]?.eachRow((line, number) => {
+    if (number > 1 && Array.isArray(line.values)) lines.push(line.values.slice(1));
+  });
+  return lines;
+}
+
 describe("code import", () => {
   it("imports a valid 10,000-row .xlsx with a header row: every code, in one job", async () => {
     const codes = validCodes(10_000, "IMPA");
@@ -147,24 +163,51 @@ describe("code import", () => {
     );
     expect(rowsOf(duplicate)).toEqual([{ row: 3, value: "dupcode1", reason: "duplicate" }]);
     expect(duplicate.errors[0]?.message).toContain("row 1");
-    expect(duplicate.errorReportUrl).toBe(`/v1/jobs/${duplicate.id}/error-report`);
     // A failed import keeps its error report; its uploaded file is gone.
     expect(await jobFilePurposes(duplicate.id)).toEqual(["error_report"]);
-
-    const report = await fetch(`${gatewayUrl}${duplicate.errorReportUrl}`, {
-      headers: { authorization: `Bearer ${merchantKey}` },
-    });
-    expect(report.status).toBe(200);
-    const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(Buffer.from(await report.arrayBuffer()) as unknown as ArrayBuffer);
-    const sheet = workbook.worksheets[0];
-    expect(sheet?.getRow(2).values).toEqual([
-      undefined,
-      3,
-      "dupcode1",
-      "duplicate",
-      duplicate.errors[0]?.message,
+    expect(await errorReportLines(duplicate)).toEqual([
+      [3, "dupcode1", "duplicate", duplicate.errors[0]?.message],
     ]);
+  });
+
+  it("lists every bad row of one file at once: rows breaking a rule and rows clashing with stored codes", async () => {
+    const tag = Date.now().toString(36).toUpperCase();
+    const live = `RESCODE${tag}`;
+    const { campaignId: owner } = await createLiveCampaign(gatewayUrl, merchantKey, {
+      code: live,
+      usageLimit: null,
+      oncePerAccount: false,
+    });
+    const campaignId = await createEmptyCampaign(gatewayUrl, merchantKey, "Import every bad row");
+    const own = `IMPORT${tag}`;
+    const added = await api(gatewayUrl, merchantKey, "POST", `/v1/campaigns/${campaignId}/codes`, {
+      code: own,
+    });
+    expect(added.status).toBe(201);
+
+    const csv = `code\r\n${own}\r\n${live}\r\nNEWCODE${tag}\r\nab\r\n`;
+    const accepted = await uploadCodes(
+      gatewayUrl,
+      merchantKey,
+      campaignId,
+      "mixed.csv",
+      new TextEncoder().encode(csv),
+    );
+    expect(accepted.status).toBe(202);
+    const { job } = await waitForJob(gatewayUrl, merchantKey, accepted.body.id);
+    expect([job.state, job.result]).toEqual(["failed", { imported: 0, badRows: 3 }]);
+    expect(rowsOf(job)).toEqual([
+      { row: 2, value: own, reason: "code_conflict" },
+      { row: 3, value: live, reason: "code_conflict" },
+      { row: 5, value: "ab", reason: "too_short" },
+    ]);
+    expect(job.errors[0]?.message).toBe("this campaign already has this code (codes are case-insensitive)");
+    expect(job.errors[1]?.message).toContain(owner);
+    // Nothing imported: the campaign holds only the code it had.
+    expect(await codeCount(campaignId)).toBe(1);
+    expect(await errorReportLines(job)).toEqual(
+      job.errors.map(({ row, value, reason, message }) => [row, value, reason, message]),
+    );
   });
 
   it("rejects a clash with a live code of an overlapping campaign, naming it", async () => {

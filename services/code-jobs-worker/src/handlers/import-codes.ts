@@ -1,4 +1,9 @@
-import { type ImportRowProblem, readImportFile, writeErrorReport } from "@promo/code-files";
+import {
+  type ImportedCode,
+  type ImportRowProblem,
+  readImportFile,
+  writeErrorReport,
+} from "@promo/code-files";
 import { ImportCodesParamsSchema, MAX_CODES_PER_IMPORT } from "@promo/contracts";
 import {
   type Database,
@@ -6,6 +11,7 @@ import {
   findImportClashes,
   findJobFile,
   finishJob,
+  type ImportClash,
   insertImportedCodes,
   type JobProblem,
   type JobRecord,
@@ -23,10 +29,12 @@ const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 
 /**
  * Imports the uploaded file all-or-nothing: the file is read and every rule checked (SPEC §4), then,
- * in ONE transaction under the store's code-namespace lock, clashes with existing codes are looked
- * up and either every code is inserted and the job succeeds, or nothing is and the job fails with
- * every bad row (also as an .xlsx error report). A crash before the commit leaves nothing behind, and
- * the job runs again from the start.
+ * in ONE transaction under the store's code-namespace lock, the rows that passed the file's rules are
+ * looked up for clashes with existing codes (one query, even when other rows are already bad, so that
+ * one upload lists every bad row), and either every code is inserted and the job succeeds, or nothing
+ * is and the job fails with every bad row in row order (also as an .xlsx error report). A problem of
+ * the whole file stops before the database is asked. A crash before the commit leaves nothing behind,
+ * and the job runs again from the start.
  */
 export async function runImport(deps: ImportDeps, job: JobRecord): Promise<void> {
   const params = ImportCodesParamsSchema.parse(job.params);
@@ -42,30 +50,23 @@ export async function runImport(deps: ImportDeps, job: JobRecord): Promise<void>
   const checked = await readImportFile(new Uint8Array(upload.content), params.fileKind, {
     maxCodes: MAX_CODES_PER_IMPORT,
   });
-  if (!checked.ok) {
-    const problems: JobProblem[] = [
-      ...(checked.fileProblem
-        ? [
-            {
-              row: null,
-              value: params.fileName,
-              reason: checked.fileProblem.reason,
-              message: checked.fileProblem.message,
-            },
-          ]
-        : []),
-      ...checked.rows.map(toJobProblem),
-    ];
-    await withPgTransaction(deps.database.pool, (sql) => fail(sql, deps, job, problems));
+  if (!checked.ok && checked.fileProblem) {
+    const { reason, message } = checked.fileProblem;
+    await withPgTransaction(deps.database.pool, (sql) =>
+      fail(sql, deps, job, [{ row: null, value: params.fileName, reason, message }]),
+    );
     return;
   }
-  await recordJobProgress(
-    poolSql(deps.database.pool),
-    job.id,
-    50,
-    { checkedRows: checked.codes.length },
-    deps.clock(),
-  );
+  const fileRowProblems = checked.ok ? [] : checked.rows.map(toJobProblem);
+  if (checked.ok) {
+    await recordJobProgress(
+      poolSql(deps.database.pool),
+      job.id,
+      50,
+      { checkedRows: checked.codes.length },
+      deps.clock(),
+    );
+  }
 
   await withPgTransaction(deps.database.pool, async (sql) => {
     await lockCodeNamespace(sql, job.storeId);
@@ -78,30 +79,17 @@ export async function runImport(deps: ImportDeps, job: JobRecord): Promise<void>
           reason: "campaign_missing",
           message: "the campaign no longer exists",
         },
+        ...fileRowProblems,
       ]);
       return;
     }
-    const clashes = new Map(
-      (await findImportClashes(sql, { campaign, codeKeys: checked.codes.map((code) => code.codeKey) })).map(
-        (clash) => [clash.codeKey, clash],
-      ),
-    );
-    if (clashes.size > 0) {
-      const problems = checked.codes.flatMap((code): JobProblem[] => {
-        const clash = clashes.get(code.codeKey);
-        if (!clash) return [];
-        return [
-          {
-            row: code.row,
-            value: code.code,
-            reason: "code_conflict",
-            message: clash.sameCampaign
-              ? "this campaign already has this code (codes are case-insensitive)"
-              : `clashes with the live code of campaign "${clash.campaignName}" (${clash.campaignId}), whose dates overlap`,
-          },
-        ];
-      });
-      await fail(sql, deps, job, problems);
+    const clashes = await findImportClashes(sql, {
+      campaign,
+      codeKeys: checked.codes.map((code) => code.codeKey),
+    });
+    const badRows = sortByRow([...fileRowProblems, ...describeClashes(checked.codes, clashes)]);
+    if (badRows.length > 0) {
+      await fail(sql, deps, job, badRows);
       return;
     }
     const imported = await insertImportedCodes(sql, {
@@ -113,6 +101,30 @@ export async function runImport(deps: ImportDeps, job: JobRecord): Promise<void>
     });
     await finishJob(sql, job.id, { state: "succeeded", result: { imported }, errors: [], now: deps.clock() });
   });
+}
+
+/** The rows whose code the store already has where it would clash, one code_conflict each. */
+function describeClashes(codes: readonly ImportedCode[], clashes: readonly ImportClash[]): JobProblem[] {
+  const clashOf = new Map(clashes.map((clash) => [clash.codeKey, clash]));
+  return codes.flatMap((code): JobProblem[] => {
+    const clash = clashOf.get(code.codeKey);
+    if (!clash) return [];
+    return [
+      {
+        row: code.row,
+        value: code.code,
+        reason: "code_conflict",
+        message: clash.sameCampaign
+          ? "this campaign already has this code (codes are case-insensitive)"
+          : `clashes with the live code of campaign "${clash.campaignName}" (${clash.campaignId}), whose dates overlap`,
+      },
+    ];
+  });
+}
+
+/** Bad rows in the order of the file (each row of a file is bad for one reason at most). */
+function sortByRow(problems: readonly JobProblem[]): JobProblem[] {
+  return [...problems].sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
 }
 
 function toJobProblem(problem: ImportRowProblem): JobProblem {
