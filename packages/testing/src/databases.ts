@@ -33,22 +33,32 @@ async function withAdmin<T>(serverUrl: string, run: (client: pg.Client) => Promi
 const TEMPLATE_LOCK = 72_707_370;
 
 /**
- * Creates (once per migrations content) a migrated template database. Test files clone it, which
- * takes a fraction of a second instead of running the migrations each time.
+ * Another migrations content's template is dropped once no run has used it for this long: a run from
+ * another checkout (a branch with other migrations) keeps its template while it runs.
  */
-export async function ensureTemplateDatabase(serverUrl: string): Promise<string> {
+export const TEMPLATE_IDLE_MS = 24 * 3_600_000;
+
+/** A template's comment says when a run last used it. */
+const LAST_USED = /^promo test template, last used (\S+)$/;
+
+/**
+ * Creates (once per migrations content) a migrated template database. Test files clone it, which
+ * takes a fraction of a second instead of running the migrations each time. Templates of other
+ * migrations contents (and builds a crash left behind) are dropped once idle for TEMPLATE_IDLE_MS.
+ */
+export async function ensureTemplateDatabase(serverUrl: string, now = new Date()): Promise<string> {
   const name = templateDatabaseName();
+  const markUsed = (admin: pg.Client) =>
+    admin.query(`COMMENT ON DATABASE "${name}" IS 'promo test template, last used ${now.toISOString()}'`);
   await withAdmin(serverUrl, async (admin) => {
     await admin.query("SELECT pg_advisory_lock($1)", [TEMPLATE_LOCK]);
     try {
+      await dropIdleTemplates(admin, name, now);
       const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-      if (exists.rowCount) return;
-      const outdated = await admin.query<{ datname: string }>(
-        "SELECT datname FROM pg_database WHERE datname LIKE 'promo\\_test\\_tmpl\\_%' AND datname <> $1",
-        [name],
-      );
-      for (const { datname } of outdated.rows)
-        await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      if (exists.rowCount) {
+        await markUsed(admin);
+        return;
+      }
       const building = `${name}_build_${randomBytes(3).toString("hex")}`;
       await admin.query(`CREATE DATABASE "${building}"`);
       try {
@@ -61,11 +71,25 @@ export async function ensureTemplateDatabase(serverUrl: string): Promise<string>
         await admin.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`);
         throw error;
       }
+      await markUsed(admin);
     } finally {
       await admin.query("SELECT pg_advisory_unlock($1)", [TEMPLATE_LOCK]);
     }
   });
   return name;
+}
+
+async function dropIdleTemplates(admin: pg.Client, current: string, now: Date): Promise<void> {
+  const others = await admin.query<{ datname: string; note: string | null }>(
+    `SELECT datname, shobj_description(oid, 'pg_database') AS note FROM pg_database
+     WHERE datname LIKE 'promo\\_test\\_tmpl\\_%' AND datname <> $1`,
+    [current],
+  );
+  for (const { datname, note } of others.rows) {
+    const lastUsed = Date.parse(LAST_USED.exec(note ?? "")?.[1] ?? "");
+    if (Number.isNaN(lastUsed) || now.getTime() - lastUsed > TEMPLATE_IDLE_MS)
+      await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  }
 }
 
 export type TestDatabase = { name: string; url: string; database: Database; drop(): Promise<void> };
