@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { AlertKindSchema as AlertKindEventSchema } from "../events/alert-events.ts";
-import { DateTimeInputSchema, DateTimeOutputSchema, IdSchema, pageOf } from "./common.ts";
+import { DateTimeInputSchema, DateTimeOutputSchema, IdSchema, pageOf, queryInteger } from "./common.ts";
 
 /** The event contract's alert kinds, as an OpenAPI-described schema. */
 const AlertKindSchema = z.enum(AlertKindEventSchema.options);
@@ -17,7 +17,7 @@ export const AlertListQuerySchema = z.object({
     .optional()
     .openapi({ description: "Only this code's alerts (any letter case).", example: "DOUBLE11" }),
   kind: AlertKindSchema.optional().openapi({ description: "Only alerts of this kind." }),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: queryInteger(1, 200, 50),
   cursor: z.string().max(200).optional(),
 });
 export type AlertListQuery = z.infer<typeof AlertListQuerySchema>;

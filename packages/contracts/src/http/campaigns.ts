@@ -6,6 +6,7 @@ import {
   IdSchema,
   MoneySchema,
   pageOf,
+  queryInteger,
 } from "./common.ts";
 
 const MAX_PRODUCTS = 10_000;
@@ -129,7 +130,7 @@ export type Campaign = z.infer<typeof CampaignSchema>;
 
 export const CampaignListQuerySchema = z.object({
   state: z.enum(["active", "archived"]).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: queryInteger(1, 200, 50),
   cursor: z.string().max(200).optional(),
 });
 export type CampaignListQuery = z.infer<typeof CampaignListQuerySchema>;

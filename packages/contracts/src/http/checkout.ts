@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { AccountIdSchema } from "../account-id.ts";
-import { CurrencySchema, DateTimeOutputSchema, IdSchema, MoneySchema } from "./common.ts";
+import { CurrencySchema, DateTimeOutputSchema, IdSchema, MoneySchema, queryInteger } from "./common.ts";
 
 const MAX_CART_ITEMS = 500;
 
@@ -98,13 +98,9 @@ export const ReservationRequestSchema = z
 export type ReservationRequest = z.infer<typeof ReservationRequestSchema>;
 
 export const ReservationWaitQuerySchema = z.object({
-  wait: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(30_000)
-    .default(5_000)
-    .openapi({ description: "How long to wait for the decision, in ms, before answering 202." }),
+  wait: queryInteger(0, 30_000, 5_000).openapi({
+    description: "How long to wait for the decision, in ms, before answering 202.",
+  }),
 });
 
 export const ReservationStatusSchema = z.enum([

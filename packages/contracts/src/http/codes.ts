@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { CODE_FORMAT_MESSAGES, checkCodeFormat } from "@promo/domain";
-import { DateTimeOutputSchema, IdSchema, MoneySchema, pageOf } from "./common.ts";
+import { DateTimeOutputSchema, IdSchema, MoneySchema, pageOf, queryInteger } from "./common.ts";
 
 /** A code as a merchant creates it: the domain's code rules, one message per broken rule. */
 export const CodeInputSchema = z
@@ -61,7 +61,7 @@ export const CodeScopeQuerySchema = z.object({
 });
 
 export const CodeLookupQuerySchema = CodeScopeQuerySchema.extend({
-  limit: z.coerce.number().int().min(1).max(1_000).default(100),
+  limit: queryInteger(1, 1_000, 100),
   cursor: z.string().max(200).optional(),
   status: z.enum(["RESERVED", "REJECTED", "RELEASED", "EXPIRED", "CONFIRMED", "CANCELLED"]).optional(),
 });

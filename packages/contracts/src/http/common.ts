@@ -55,8 +55,22 @@ export const CurrencySchema = z
 
 const SUPPORTED_CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 
+/**
+ * A whole-number query parameter between `min` and `max`, `fallback` when absent. An empty value
+ * (`?wait=`) is refused as not a number, where a plain coercion would read it as 0.
+ */
+export function queryInteger(min: number, max: number, fallback: number) {
+  return z
+    .preprocess(
+      (value) => (typeof value === "string" && value.trim() === "" ? Number.NaN : value),
+      z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(min).max(max),
+    )
+    .default(fallback)
+    .openapi({ type: "integer", minimum: min, maximum: max, default: fallback });
+}
+
 export const PageQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: queryInteger(1, 500, 50),
   cursor: z.string().max(200).optional(),
 });
 

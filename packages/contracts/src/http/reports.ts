@@ -1,5 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { CurrencySchema, DateTimeInputSchema, DateTimeOutputSchema, IdSchema } from "./common.ts";
+import {
+  CurrencySchema,
+  DateTimeInputSchema,
+  DateTimeOutputSchema,
+  IdSchema,
+  queryInteger,
+} from "./common.ts";
 
 const MAX_RANGE_DAYS = 366;
 
@@ -40,13 +46,9 @@ export const ReportQuerySchema = withValidRange(
       .enum(["json", "xlsx"])
       .default("json")
       .openapi({ description: "json, or xlsx for the same rows and totals as a spreadsheet" }),
-    limit: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(100_000)
-      .default(1_000)
-      .openapi({ description: "Most rows (busiest first); totals always cover every order" }),
+    limit: queryInteger(1, 100_000, 1_000).openapi({
+      description: "Most rows (busiest first); totals always cover every order",
+    }),
   }),
 );
 export type ReportQueryInput = z.infer<typeof ReportQuerySchema>;
@@ -104,7 +106,7 @@ export const ActionListQuerySchema = withValidRange(
     format: z.enum(["json", "xlsx"]).default("json").openapi({
       description: "json: one page (`limit`, `cursor`); xlsx: every action of the range as a spreadsheet",
     }),
-    limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
+    limit: queryInteger(1, 10_000, 1_000),
     cursor: z.string().max(200).optional().openapi({ description: "nextCursor of the previous page" }),
   }),
 );

@@ -158,6 +158,26 @@ describe("quote refusals and stacking", () => {
     });
   });
 
+  it("refuses a reservation's wait that is empty or not a whole number, naming it, instead of reading 0", async () => {
+    const body = {
+      code: "20212021",
+      accountId: "member-1",
+      cart: { currency: "TWD", items: [item("testA", 1_000)], shipping: 0 },
+    };
+    for (const wait of ["", "%20", "abc", "1.5"]) {
+      const response = await call(store.keys.checkout, "POST", `/v1/reservations?wait=${wait}`, body);
+      expect(response.status, wait).toBe(400);
+      expect(((response.body.error as Json).details as { fields: Json[] }).fields, wait).toEqual([
+        { path: "wait", message: "must be a whole number" },
+      ]);
+    }
+    const negative = await call(store.keys.checkout, "POST", "/v1/reservations?wait=-1", body);
+    expect([negative.status, ((negative.body.error as Json).details as { fields: Json[] }).fields]).toEqual([
+      400,
+      [expect.objectContaining({ path: "wait" })],
+    ]);
+  });
+
   it("needs the checkout scope", async () => {
     const response = await call(store.keys.merchant, "POST", "/v1/checkout/quote", {
       codes: ["20212021"],
