@@ -192,6 +192,128 @@ describe("reservation lifecycle", () => {
     );
   });
 
+  it("confirm records the order's total: the one sent, else the quoted total after the discount; reports and the action listing carry it", async () => {
+    const from = new Date(Date.now() - 60_000).toISOString();
+    const code = `TOTAL${Date.now().toString(36).toUpperCase()}`;
+    const { campaignId } = await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
+      code,
+      usageLimit: null,
+      oncePerAccount: false,
+    });
+    const [sent, quoted, keyed] = await Promise.all(
+      ["total-sent", "total-quoted", "total-keyed"].map((accountId) => reserve(code, accountId)),
+    );
+    for (const held of [sent, quoted, keyed]) expect(held?.body.status).toBe("RESERVED");
+    const ids = {
+      sent: String(sent?.body.id),
+      quoted: String(quoted?.body.id),
+      keyed: String(keyed?.body.id),
+    };
+
+    const withTotal = await checkout("POST", `/v1/reservations/${ids.sent}/confirm`, {
+      orderNumber: "ORD-TOTAL-SENT",
+      orderTotal: 1_234,
+    });
+    expect([withTotal.status, withTotal.body.status]).toEqual([200, "CONFIRMED"]);
+    // FLASH_CART quoted 990 - 111 + 60 shipping = 939.
+    const withoutTotal = await checkout("POST", `/v1/reservations/${ids.quoted}/confirm`, {
+      orderNumber: "ORD-TOTAL-QUOTED",
+    });
+    expect([withoutTotal.status, withoutTotal.body.status]).toEqual([200, "CONFIRMED"]);
+    // The same order number again answers the confirmed reservation; the first total stands.
+    const replay = await checkout("POST", `/v1/reservations/${ids.sent}/confirm`, {
+      orderNumber: "ORD-TOTAL-SENT",
+      orderTotal: 5,
+    });
+    expect({ status: replay.status, body: replay.body }).toEqual({ status: 200, body: withTotal.body });
+    // With an Idempotency-Key, another total is another request.
+    const key = { "idempotency-key": `confirm-total-${Date.now()}` };
+    const keyedBody = { orderNumber: "ORD-TOTAL-KEYED", orderTotal: 1_000 };
+    const keyedConfirm = await checkout("POST", `/v1/reservations/${ids.keyed}/confirm`, keyedBody, key);
+    expect([keyedConfirm.status, keyedConfirm.body.status]).toEqual([200, "CONFIRMED"]);
+    const keyedReplay = await checkout("POST", `/v1/reservations/${ids.keyed}/confirm`, keyedBody, key);
+    expect({ status: keyedReplay.status, body: keyedReplay.body }).toEqual({
+      status: 200,
+      body: keyedConfirm.body,
+    });
+    const keyedOther = await checkout(
+      "POST",
+      `/v1/reservations/${ids.keyed}/confirm`,
+      { ...keyedBody, orderTotal: 1_001 },
+      key,
+    );
+    expect([keyedOther.status, keyedOther.body.error?.code]).toEqual([422, "IDEMPOTENCY_KEY_REUSED"]);
+
+    const stored = await ctx.db.database.prisma.reservation.findMany({
+      where: { id: { in: Object.values(ids) } },
+      select: { id: true, orderTotal: true },
+    });
+    expect(Object.fromEntries(stored.map((row) => [row.id, row.orderTotal]))).toEqual({
+      [ids.sent]: 1_234n,
+      [ids.quoted]: 939n,
+      [ids.keyed]: 1_000n,
+    });
+
+    const range = new URLSearchParams({ from, to: new Date(Date.now() + 60_000).toISOString(), campaignId });
+    const report = await api<{ rows: Record<string, unknown>[]; totals: Record<string, unknown>[] }>(
+      gatewayUrl,
+      system.store.keys.merchant,
+      "GET",
+      `/v1/reports/codes?${range}`,
+    );
+    expect(report.status).toBe(200);
+    const measures = {
+      currency: "TWD",
+      orders: 3,
+      confirmed: 3,
+      revenue: 1_234 + 939 + 1_000,
+      discount: 333,
+    };
+    expect(report.body.rows).toEqual([expect.objectContaining({ code, ...measures })]);
+    expect(report.body.totals).toEqual([expect.objectContaining(measures)]);
+    const actions = await api<{ items: { orderNumber: string; orderTotal: number | null }[] }>(
+      gatewayUrl,
+      system.store.keys.merchant,
+      "GET",
+      `/v1/reports/actions?${range}`,
+    );
+    expect(actions.status).toBe(200);
+    expect(Object.fromEntries(actions.body.items.map((item) => [item.orderNumber, item.orderTotal]))).toEqual(
+      {
+        "ORD-TOTAL-SENT": 1_234,
+        "ORD-TOTAL-QUOTED": 939,
+        "ORD-TOTAL-KEYED": 1_000,
+      },
+    );
+  });
+
+  it("refuses an orderTotal that is not a non-negative safe integer, naming it, and confirms nothing", async () => {
+    const code = await singleSlotCode("BADTOTAL");
+    const held = await reserve(code, "careful-buyer");
+    for (const orderTotal of [-1, 12.5, "939", Number.MAX_SAFE_INTEGER + 1, null]) {
+      const refused = await checkout<{ error: { code: string; details: { fields: { path: string }[] } } }>(
+        "POST",
+        `/v1/reservations/${held.body.id}/confirm`,
+        { orderNumber: "ORD-BAD-TOTAL", orderTotal },
+      );
+      expect([refused.status, refused.body.error.code], String(orderTotal)).toEqual([
+        400,
+        "VALIDATION_ERROR",
+      ]);
+      expect(new Set(refused.body.error.details.fields.map((field) => field.path))).toEqual(
+        new Set(["orderTotal"]),
+      );
+    }
+    expect((await checkout("GET", `/v1/reservations/${held.body.id}`)).body.status).toBe("RESERVED");
+    // Unknown fields are still ignored, as before.
+    const confirmed = await checkout("POST", `/v1/reservations/${held.body.id}/confirm`, {
+      orderNumber: "ORD-BAD-TOTAL",
+      orderTotal: 0,
+      note: "not a field",
+    });
+    expect([confirmed.status, confirmed.body.status]).toEqual([200, "CONFIRMED"]);
+  });
+
   it("a late confirm after expiry succeeds only while the code still has room", async () => {
     const code = await singleSlotCode("LATE");
     const held = await reserve(code, "slow-buyer");

@@ -1,6 +1,7 @@
 // State changes of a decided reservation (SPEC §1): release, confirm, cancel. Each runs inside the
 // caller's transaction, locks the code row(s) first like every writer of a code's reservations,
 // and writes exactly one outbox row per change.
+import { TotalsSchema } from "@promo/contracts";
 import { decideAttempt, type ErrorCode } from "@promo/domain";
 import type { Db } from "./client.ts";
 import type { Reservation as ReservationRow } from "./generated/prisma/client.ts";
@@ -81,8 +82,10 @@ export async function releaseReservation(
 }
 
 /**
- * An order used the hold: RESERVED -> CONFIRMED with the order number. The same order number
- * again changes nothing; another one is refused. A hold that already ran out, expired or was
+ * An order used the hold: RESERVED -> CONFIRMED with the order number and the order's total (when
+ * not given, the reservation's quoted total after the discount). The same order number again
+ * changes nothing, whatever total it comes with (the first confirmation's stands); another one is
+ * refused. A hold that already ran out, expired or was
  * released is confirmed only if the code would still grant it now (room under the usage limit,
  * account allowed, campaign live), decided by the same rules as a new reservation; otherwise
  * RESERVATION_EXPIRED.
@@ -93,7 +96,8 @@ export async function confirmReservation(
     storeId: string;
     id: string;
     orderNumber: string;
-    orderTotal: number | null;
+    /** What the order came to; undefined (HTTP confirm without one): the quoted `totals.total`. */
+    orderTotal: number | undefined;
     now: Date;
     /** When the order says whose it is (order.placed), it must be the reservation's account. */
     accountId?: string;
@@ -123,13 +127,14 @@ export async function confirmReservation(
   const partners = await attributePartners(prismaSql(db), [
     { reservationId: row.id, storeId: row.storeId, codeKey: row.codeKey, ...direct },
   ]);
+  const orderTotal = input.orderTotal ?? TotalsSchema.parse(row.totals).total;
   const confirmed = await db.reservation.update({
     where: { id: row.id },
     data: {
       status: "CONFIRMED",
       confirmedAt: input.now,
       orderNumber: input.orderNumber,
-      orderTotal: input.orderTotal === null ? null : BigInt(input.orderTotal),
+      orderTotal: BigInt(orderTotal),
       partnerId: partners.get(row.id) ?? null,
     },
   });

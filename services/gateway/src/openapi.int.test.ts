@@ -115,6 +115,21 @@ describe("API documents", () => {
     expect(errorSchema.properties.error.properties.code.$ref).toBe("#/components/schemas/ErrorCode");
   });
 
+  it("documents confirm's optional orderTotal as money in minor units", async () => {
+    const document = (await (await app.request("/openapi.json")).json()) as OpenApiDocument;
+    const confirm = document.components.schemas.ConfirmRequest as unknown as {
+      properties: Record<string, Record<string, unknown>>;
+      required: string[];
+    };
+    expect(confirm.required).toEqual(["orderNumber"]);
+    expect(confirm.properties.orderTotal).toMatchObject({
+      type: "integer",
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+    });
+    expect(confirm.properties.orderTotal?.description).toContain("totals.total");
+  });
+
   it("serves /asyncapi.json with every topic and a JSON Schema per event", async () => {
     const response = await app.request("/asyncapi.json");
     expect(response.status).toBe(200);

@@ -140,5 +140,12 @@ export const PendingReservationSchema = z
   .openapi("PendingReservation");
 
 export const ConfirmRequestSchema = z
-  .object({ orderNumber: z.string().trim().min(1).max(128) })
+  .object({
+    orderNumber: z.string().trim().min(1).max(128),
+    orderTotal: MoneySchema.optional().openapi({
+      description:
+        "What the order came to, in minor units (what the reports count as revenue). Not sent: the reservation's quoted total after the discount (`totals.total`) is taken, so send it whenever the order differs from the quote (taxes, a changed cart).",
+      example: 939,
+    }),
+  })
   .openapi("ConfirmRequest");

@@ -127,11 +127,10 @@ export const ActionSchema = z
     orderNumber: z.string(),
     accountId: z.string(),
     currency: CurrencySchema,
-    orderTotal: z
-      .number()
-      .int()
-      .nullable()
-      .openapi({ description: "Minor units, as the order system sent it" }),
+    orderTotal: z.number().int().nullable().openapi({
+      description:
+        "Minor units: what the order system sent, or the reservation's quoted total when an HTTP confirm sent none. Null only for orders confirmed over HTTP before confirm took a total.",
+    }),
     discount: CountSchema.openapi({ description: "Minor units" }),
   })
   .openapi("Action");

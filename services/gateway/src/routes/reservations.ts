@@ -122,7 +122,7 @@ const confirmRoute = createRoute({
   tags: TAG,
   summary: "Link an order to a hold (RESERVED -> CONFIRMED), for order systems without Kafka",
   description:
-    "The same order number again answers the confirmed reservation; another one is refused. A hold that ran out, expired or was released is confirmed only if the code would grant it again now (room under the limit, account allowed), else RESERVATION_EXPIRED (or the limit reached). The id of a request answered 202 and decided as the replay of an earlier one with its Idempotency-Key acts on that one's reservation, which its GET answers with; a request still undecided is refused with RESERVATION_NOT_RESERVED (status PENDING).",
+    "`orderTotal` is what the order came to (minor units; the reports' revenue); when it is not sent, the reservation's quoted total after the discount (`totals.total`) is assumed, so send it whenever the order differs from the quote (taxes, a changed cart). The same order number again answers the confirmed reservation, whatever `orderTotal` it carries (the first confirmation's total stands); another one is refused. With an Idempotency-Key, a different body (another `orderTotal` too) is another request: 422 IDEMPOTENCY_KEY_REUSED. A hold that ran out, expired or was released is confirmed only if the code would grant it again now (room under the limit, account allowed), else RESERVATION_EXPIRED (or the limit reached). The id of a request answered 202 and decided as the replay of an earlier one with its Idempotency-Key acts on that one's reservation, which its GET answers with; a request still undecided is refused with RESERVATION_NOT_RESERVED (status PENDING).",
   request: { params: IdParamsSchema, body: jsonBody(ConfirmRequestSchema) },
   responses: {
     200: jsonResponse(ReservationSchema, "The confirmed reservation"),
@@ -397,9 +397,10 @@ export function reservationRoutes(deps: GatewayDeps) {
 
   app.openapi(confirmRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const { orderNumber } = c.req.valid("json");
-    return transition(c, id, "confirm", { orderNumber }, (tx, storeId, target, now) =>
-      confirmReservation(tx, { storeId, id: target, orderNumber, orderTotal: null, now }),
+    const { orderNumber, orderTotal } = c.req.valid("json");
+    // Without orderTotal the hashed body is `{orderNumber}` as before, so keys recorded earlier still replay.
+    return transition(c, id, "confirm", { orderNumber, orderTotal }, (tx, storeId, target, now) =>
+      confirmReservation(tx, { storeId, id: target, orderNumber, orderTotal, now }),
     );
   });
 
