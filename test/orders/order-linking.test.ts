@@ -109,10 +109,16 @@ describe("order.placed links the order", () => {
         reservationId: held.body.id,
         accountId: "buyer-1",
         orderNumber: "WVQP8DYGV",
+        orderTotal: 1_599,
       }),
     );
     const confirmed = await waitForEvent(held.body.id, "reservation.confirmed");
-    expect(confirmed).toMatchObject({ orderNumber: "WVQP8DYGV", discount: 111, partnerId: null });
+    expect(confirmed).toMatchObject({
+      orderNumber: "WVQP8DYGV",
+      orderTotal: 1_599,
+      discount: 111,
+      partnerId: null,
+    });
     const lookup = await api<{
       items: { reservations: { id: string; status: string; orderNumber: string | null }[] }[];
     }>(gatewayUrl, system.store.keys.merchant, "GET", `/v1/codes/${code}`);

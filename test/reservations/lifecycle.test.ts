@@ -253,6 +253,20 @@ describe("reservation lifecycle", () => {
       [ids.quoted]: 939n,
       [ids.keyed]: 1_000n,
     });
+    // One reservation.confirmed each (replays emit none), carrying the same total.
+    const confirmedEvents = await ctx.db.database.prisma.outboxEvent.findMany({
+      where: { eventType: "reservation.confirmed", key: code },
+      select: { payload: true },
+    });
+    expect(
+      Object.fromEntries(
+        confirmedEvents.map(({ payload }) => {
+          const event = payload as { reservationId: string; orderTotal: number };
+          return [event.reservationId, event.orderTotal];
+        }),
+      ),
+    ).toEqual({ [ids.sent]: 1_234, [ids.quoted]: 939, [ids.keyed]: 1_000 });
+    expect(confirmedEvents).toHaveLength(3);
 
     const range = new URLSearchParams({ from, to: new Date(Date.now() + 60_000).toISOString(), campaignId });
     const report = await api<{ rows: Record<string, unknown>[]; totals: Record<string, unknown>[] }>(

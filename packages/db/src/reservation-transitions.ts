@@ -145,6 +145,7 @@ export async function confirmReservation(
       {
         ...eventBase(row),
         orderNumber: input.orderNumber,
+        orderTotal,
         discount: Number(confirmed.discount),
         partnerId: confirmed.partnerId,
       },
@@ -235,6 +236,7 @@ type ConfirmedRow = {
   discount: string;
   partnerId: string | null;
   orderNumber: string;
+  orderTotal: string;
 };
 
 /**
@@ -282,7 +284,8 @@ export async function confirmHeldReservations(
        AND r.status = 'RESERVED' AND r.expires_at > $2
      RETURNING r.id, r.store_id AS "storeId", r.code_key AS "codeKey", r.code_input AS "codeInput",
        r.campaign_id AS "campaignId", r.account_id AS "accountId", r.sequence::text AS sequence,
-       r.discount::text AS discount, r.partner_id AS "partnerId", r.order_number AS "orderNumber"`,
+       r.discount::text AS discount, r.partner_id AS "partnerId", r.order_number AS "orderNumber",
+       r.order_total::text AS "orderTotal"`,
     [wanted, now],
   );
   await creditRuleMatches(sql, rows);
@@ -300,6 +303,7 @@ export async function confirmHeldReservations(
           accountId: row.accountId,
           sequence: Number(row.sequence),
           orderNumber: row.orderNumber,
+          orderTotal: Number(row.orderTotal),
           discount: Number(row.discount),
           partnerId: row.partnerId,
         },

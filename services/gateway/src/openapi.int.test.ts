@@ -166,7 +166,7 @@ describe("API documents", () => {
       (message) => message.name === "reservation.confirmed",
     );
     expect(Object.keys(confirmed?.payload.properties ?? {})).toEqual(
-      expect.arrayContaining(["eventId", "orderNumber", "discount", "partnerId"]),
+      expect.arrayContaining(["eventId", "orderNumber", "orderTotal", "discount", "partnerId"]),
     );
   });
 

@@ -34,6 +34,8 @@ export const RedemptionEventSchema = z.discriminatedUnion("type", [
     type: z.literal("reservation.confirmed"),
     ...ReservationFields,
     orderNumber: z.string(),
+    /** What the order came to: order.placed's orderTotal, or HTTP confirm's (by default the quoted total). */
+    orderTotal: MoneySchema,
     discount: MoneySchema,
     partnerId: z.uuid().nullable(),
   }),
