@@ -398,7 +398,6 @@ export function reservationRoutes(deps: GatewayDeps) {
   app.openapi(confirmRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { orderNumber, orderTotal } = c.req.valid("json");
-    // Without orderTotal the hashed body is `{orderNumber}` as before, so keys recorded earlier still replay.
     return transition(c, id, "confirm", { orderNumber, orderTotal }, (tx, storeId, target, now) =>
       confirmReservation(tx, { storeId, id: target, orderNumber, orderTotal, now }),
     );
