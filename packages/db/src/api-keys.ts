@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Db } from "./client.ts";
+import { decodeTimeIdCursor, encodeTimeIdCursor } from "./cursor.ts";
+import type { ApiKey as ApiKeyRow } from "./generated/prisma/client.ts";
 import type { ApiScope } from "./generated/prisma/enums.ts";
 
 export type { ApiScope };
@@ -28,10 +30,27 @@ export async function findApiKeyPrincipal(db: Db, secret: string): Promise<ApiKe
   return { keyId: key.id, storeId: key.storeId, scopes: key.scopes, prefix: key.prefix };
 }
 
+/** A key as it may be shown: never its secret nor the secret's hash. */
+export type ApiKeyRecord = Pick<
+  ApiKeyRow,
+  "id" | "storeId" | "name" | "prefix" | "scopes" | "createdAt" | "revokedAt"
+>;
+
+const API_KEY_RECORD = {
+  id: true,
+  storeId: true,
+  name: true,
+  prefix: true,
+  scopes: true,
+  createdAt: true,
+  revokedAt: true,
+} as const;
+
+/** The new key and its secret, which exists nowhere else: only its hash is stored. */
 export async function createApiKey(
   db: Db,
   input: { storeId: string; name: string; scopes: readonly ApiScope[]; secret?: string },
-): Promise<{ id: string; secret: string; prefix: string }> {
+): Promise<ApiKeyRecord & { secret: string }> {
   const secret = input.secret ?? generateApiKeySecret();
   const key = await db.apiKey.create({
     data: {
@@ -41,15 +60,57 @@ export async function createApiKey(
       secretHash: hashApiKey(secret),
       scopes: [...input.scopes],
     },
+    select: API_KEY_RECORD,
   });
-  return { id: key.id, secret, prefix: key.prefix };
+  return { ...key, secret };
+}
+
+/** One store's keys, revoked ones included, newest first (cursor pages); null for a cursor this system did not produce. */
+export async function listApiKeys(
+  db: Db,
+  storeId: string,
+  query: { limit: number; cursor?: string },
+): Promise<{ items: ApiKeyRecord[]; nextCursor: string | null } | null> {
+  const after = query.cursor === undefined ? null : decodeTimeIdCursor(query.cursor);
+  if (query.cursor !== undefined && after === null) return null;
+  const rows = await db.apiKey.findMany({
+    where: {
+      storeId,
+      ...(after
+        ? { OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] }
+        : {}),
+    },
+    select: API_KEY_RECORD,
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: query.limit + 1,
+  });
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  const nextCursor = rows.length > query.limit && last ? encodeTimeIdCursor(last.createdAt, last.id) : null;
+  return { items: page, nextCursor };
+}
+
+/**
+ * Marks the store's key revoked at `now`; a key already revoked keeps its first `revokedAt`. Null when
+ * the key is not in the store. The revoked key is refused by findApiKeyPrincipal from then on.
+ */
+export async function revokeApiKey(
+  db: Db,
+  storeId: string,
+  id: string,
+  now: Date,
+): Promise<ApiKeyRecord | null> {
+  await db.apiKey.updateMany({ where: { id, storeId, revokedAt: null }, data: { revokedAt: now } });
+  return db.apiKey.findFirst({ where: { id, storeId }, select: API_KEY_RECORD });
 }
 
 export const DEFAULT_STORE_SLUG = "default";
 
 /**
  * BOOTSTRAP_API_KEY: makes sure a store `default` exists and that the given secret is a key of it
- * with every scope. Safe to run from several processes at once.
+ * with every scope. Safe to run from several processes at once. It also un-revokes the key: a
+ * bootstrap key revoked through the API works again at the next gateway start while it is set
+ * (README, Configuration).
  */
 export async function ensureBootstrapKey(db: Db, secret: string): Promise<{ storeId: string }> {
   const store = await db.store.upsert({
