@@ -1,4 +1,5 @@
 export * from "./alerts.ts";
+export * from "./api-keys.ts";
 export * from "./campaigns.ts";
 export * from "./checkout.ts";
 export * from "./codes.ts";
