@@ -14,22 +14,33 @@ type CachedPrincipal = { principal: ApiKeyPrincipal | null; expiresAt: number };
 
 /**
  * Verifies `Authorization: Bearer <key>` (or, where allowed, the admin key cookie) against the hashed keys. Verified keys (and unknown ones)
- * are remembered for `cacheMs`, so the checkout hot path does not hit PostgreSQL per request; a
- * revoked key stops working within that time.
+ * are remembered for `cacheMs`, so the checkout hot path does not hit PostgreSQL per request. A key
+ * revoked through this process is forgotten at once (`forgetKey`); other processes stop accepting it
+ * within `cacheMs`.
  */
 export function createAuthenticator(database: Database, cacheMs: number) {
   const cache = new Map<string, CachedPrincipal>();
+  // Counts forgetKey calls: a lookup that began before one does not cache what it read, which may
+  // be the key as it was before its revocation.
+  let forgotten = 0;
 
   async function authenticate(secret: string): Promise<ApiKeyPrincipal | null> {
     const now = Date.now();
     const cached = cache.get(secret);
     if (cached && cached.expiresAt > now) return cached.principal;
+    const forgottenBefore = forgotten;
     const principal = await findApiKeyPrincipal(database.prisma, secret);
-    if (cacheMs > 0) {
+    if (cacheMs > 0 && forgotten === forgottenBefore) {
       if (cache.size >= MAX_CACHED_KEYS) cache.clear();
       cache.set(secret, { principal, expiresAt: now + cacheMs });
     }
     return principal;
+  }
+
+  /** Drops the key from this process's cache (after its revocation is committed), so its next use is checked again. */
+  function forgetKey(keyId: string): void {
+    forgotten += 1;
+    for (const [secret, entry] of cache) if (entry.principal?.keyId === keyId) cache.delete(secret);
   }
 
   /** `options.cookie`: also accept the admin key cookie when no Authorization header is sent. */
@@ -49,5 +60,5 @@ export function createAuthenticator(database: Database, cacheMs: number) {
     });
   }
 
-  return { requireScope, authenticate };
+  return { requireScope, authenticate, forgetKey };
 }
