@@ -11,6 +11,7 @@ import { requestContext } from "./middleware/request-context.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { ADMIN_LOGIN_PATH, adminLoginRoutes } from "./routes/admin-login.ts";
 import { alertRoutes } from "./routes/alerts.ts";
+import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { benchRoutes } from "./routes/bench.ts";
 import { campaignRoutes } from "./routes/campaigns.ts";
 import { checkoutRoutes } from "./routes/checkout.ts";
@@ -28,7 +29,10 @@ const QUEUE_DASHBOARD_PATH = "/admin/queues";
 /** The HTTP app: every route, one error model. main.ts serves it; tests call it directly. */
 export function createApp(deps: GatewayDeps) {
   const app = new OpenAPIHono<GatewayEnv>();
-  const { requireScope, authenticate } = createAuthenticator(deps.database, deps.settings.apiKeyCacheMs);
+  const { requireScope, authenticate, forgetKey } = createAuthenticator(
+    deps.database,
+    deps.settings.apiKeyCacheMs,
+  );
 
   app.use("*", requestContext(deps.logger));
   app.use(
@@ -52,6 +56,8 @@ export function createApp(deps: GatewayDeps) {
   app.use("/v1/checkout/*", requireScope("checkout"));
   app.use("/v1/reservations/*", requireScope("checkout"));
   app.use("/v1/reservations", requireScope("checkout"));
+  app.use("/v1/api-keys", requireScope("admin"));
+  app.use("/v1/api-keys/*", requireScope("admin"));
 
   app.route("/", healthRoutes(deps));
   app.route("/", docsRoutes());
@@ -63,6 +69,7 @@ export function createApp(deps: GatewayDeps) {
   app.route("/", alertRoutes(deps));
   app.route("/", checkoutRoutes(deps));
   app.route("/", reservationRoutes(deps));
+  app.route("/", apiKeyRoutes(deps, { forgetKey }));
 
   // The page and its API need an admin key (a header, or the cookie a browser gets at /admin/login);
   // its static assets (the library's own files) and the sign-in page do not.

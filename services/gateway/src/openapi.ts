@@ -34,6 +34,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   Alerts: "Misuse alerts (merchant key)",
   Checkout: "Quote a cart with a code before reserving (checkout key)",
   Reservations: "Reserve a code for a cart, then confirm or release it (checkout key)",
+  "API keys": "Create, list and revoke the store's API keys (admin key)",
   Operations: "Liveness and readiness probes (no key)",
 };
 

@@ -22,6 +22,8 @@ export async function createTestGateway(
     importMaxBytes?: number;
     clock?: () => Date;
     guessLimits?: AttemptLimits;
+    /** How long verified keys are trusted from memory; 0 (every request checks PostgreSQL) unless set. */
+    apiKeyCacheMs?: number;
   } = {},
 ) {
   const logger = createLogger({ service: "gateway-test", level: "silent" });
@@ -66,7 +68,7 @@ export async function createTestGateway(
     settings: {
       bodyLimitBytes: overrides.bodyLimitBytes ?? 1_048_576,
       importMaxBytes: overrides.importMaxBytes ?? 10_485_760,
-      apiKeyCacheMs: 0,
+      apiKeyCacheMs: overrides.apiKeyCacheMs ?? 0,
       benchRoutes: false,
       metricsRoute: true,
     },
