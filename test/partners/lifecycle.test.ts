@@ -55,7 +55,10 @@ async function quoteRefusal(code: string): Promise<string | null> {
     cart: FLASH_CART,
   });
   expect(quote.status).toBe(200);
-  return quote.body.refused.find((entry) => entry.code === code)?.error.code ?? null;
+  // One code asked, so one refusal at most, naming a matched code as the merchant entered it.
+  const [refusal, ...others] = quote.body.refused;
+  expect(others).toEqual([]);
+  return refusal?.error.code ?? null;
 }
 
 async function liveCode(prefix: string, usageLimit: number | null) {
@@ -99,6 +102,12 @@ describe("expire and reactivate a code", () => {
     expect([refused.status, refused.body.error?.code]).toEqual([422, "CODE_NOT_ACTIVE"]);
     expect(await quoteRefusal(code)).toBe("CODE_NOT_ACTIVE");
     expect(await quoteRefusal(code.toLowerCase())).toBe("CODE_NOT_ACTIVE");
+    const typedLower = await checkout<QuoteAnswer>("POST", "/v1/checkout/quote", {
+      codes: [code.toLowerCase()],
+      accountId: "quoter",
+      cart: FLASH_CART,
+    });
+    expect(typedLower.body.refused.map((entry) => entry.code)).toEqual([code]);
 
     // Expiring again changes nothing (the first expiredAt stays).
     const again = await merchant<CodeState>("POST", `/v1/codes/${code}/expire`);
