@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { type AlertEvent, AlertEventSchema, type AlertKind, TOPICS } from "@promo/contracts";
 import type { Db } from "./client.ts";
-import { decodeTimeIdCursor, encodeTimeIdCursor } from "./cursor.ts";
+import { afterNewestFirstCursor, decodeTimeIdCursor, newestFirstPage } from "./cursor.ts";
 import type { Prisma } from "./generated/prisma/client.ts";
 import type { Sql } from "./sql.ts";
 
@@ -199,17 +199,16 @@ export async function listAlerts(
     ...(query.since ? { createdAt: { gte: query.since } } : {}),
     ...(query.codeKey ? { code: { codeKey: query.codeKey } } : {}),
   };
-  if (after) {
-    const { at: createdAt, id } = after;
-    where.AND = [{ OR: [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }] }];
-  }
+  // AND: `since` may already bound createdAt.
+  if (after) where.AND = [afterNewestFirstCursor(after)];
   const rows = await db.alert.findMany({
     where,
     include: { code: { select: { code: true, campaignId: true } } },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: query.limit + 1,
   });
-  const page: AlertRecord[] = rows.slice(0, query.limit).map((row) => ({
+  const page = newestFirstPage(rows, query.limit);
+  const items: AlertRecord[] = page.items.map((row) => ({
     id: row.id,
     kind: row.kind,
     codeId: row.codeId,
@@ -222,7 +221,5 @@ export async function listAlerts(
     details: (row.details ?? {}) as Record<string, unknown>,
     createdAt: row.createdAt,
   }));
-  const last = page.at(-1);
-  const nextCursor = rows.length > query.limit && last ? encodeTimeIdCursor(last.createdAt, last.id) : null;
-  return { items: page, nextCursor };
+  return { items, nextCursor: page.nextCursor };
 }

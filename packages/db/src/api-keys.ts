@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Db } from "./client.ts";
-import { decodeTimeIdCursor, encodeTimeIdCursor } from "./cursor.ts";
+import { afterNewestFirstCursor, decodeTimeIdCursor, newestFirstPage } from "./cursor.ts";
 import type { ApiKey as ApiKeyRow } from "./generated/prisma/client.ts";
 import type { ApiScope } from "./generated/prisma/enums.ts";
 
@@ -74,20 +74,12 @@ export async function listApiKeys(
   const after = query.cursor === undefined ? null : decodeTimeIdCursor(query.cursor);
   if (query.cursor !== undefined && after === null) return null;
   const rows = await db.apiKey.findMany({
-    where: {
-      storeId,
-      ...(after
-        ? { OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] }
-        : {}),
-    },
+    where: { storeId, ...afterNewestFirstCursor(after) },
     select: API_KEY_RECORD,
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: query.limit + 1,
   });
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  const nextCursor = rows.length > query.limit && last ? encodeTimeIdCursor(last.createdAt, last.id) : null;
-  return { items: page, nextCursor };
+  return newestFirstPage(rows, query.limit);
 }
 
 /**

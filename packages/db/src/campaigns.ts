@@ -1,7 +1,7 @@
 import type { CampaignTerms, DiscountRule, VelocityAlertSettings } from "@promo/domain";
 import type { Db } from "./client.ts";
-import { decodeTimeIdCursor, encodeTimeIdCursor } from "./cursor.ts";
-import type { Campaign as CampaignRow, Prisma } from "./generated/prisma/client.ts";
+import { afterNewestFirstCursor, decodeTimeIdCursor, newestFirstPage } from "./cursor.ts";
+import type { Campaign as CampaignRow } from "./generated/prisma/client.ts";
 
 /** A campaign as stored: the domain terms plus bookkeeping. */
 export type CampaignRecord = CampaignTerms & {
@@ -145,20 +145,13 @@ export async function listCampaigns(
 ): Promise<{ items: CampaignRecord[]; nextCursor: string | null } | null> {
   const after = query.cursor === undefined ? null : decodeTimeIdCursor(query.cursor);
   if (query.cursor !== undefined && after === null) return null;
-  const where: Prisma.CampaignWhereInput = { storeId, ...(query.state ? { state: query.state } : {}) };
-  if (after) {
-    const { at: createdAt, id } = after;
-    where.OR = [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }];
-  }
   const rows = await db.campaign.findMany({
-    where,
+    where: { storeId, ...(query.state ? { state: query.state } : {}), ...afterNewestFirstCursor(after) },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: query.limit + 1,
   });
-  const page = rows.slice(0, query.limit).map(toCampaignRecord);
-  const last = page.at(-1);
-  const nextCursor = rows.length > query.limit && last ? encodeTimeIdCursor(last.createdAt, last.id) : null;
-  return { items: page, nextCursor };
+  const page = newestFirstPage(rows, query.limit);
+  return { items: page.items.map(toCampaignRecord), nextCursor: page.nextCursor };
 }
 
 export async function updateCampaign(

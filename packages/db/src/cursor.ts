@@ -37,3 +37,29 @@ export function decodeTimeIdCursor(cursor: string): { at: Date; id: string } | n
   const at = new Date(ms);
   return Number.isNaN(at.getTime()) ? null : { at, id };
 }
+
+/**
+ * Prisma's `where` for the rows after a (createdAt, id) cursor in newest-first order
+ * (`orderBy: [{ createdAt: "desc" }, { id: "desc" }]`); {} for the first page.
+ */
+export function afterNewestFirstCursor(after: { at: Date; id: string } | null) {
+  return after
+    ? { OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] }
+    : {};
+}
+
+/**
+ * A newest-first page out of the `limit + 1` rows read: the first `limit`, and the cursor of the last
+ * when the extra row shows that another page follows.
+ */
+export function newestFirstPage<T extends { createdAt: Date; id: string }>(
+  rows: readonly T[],
+  limit: number,
+): { items: T[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return {
+    items,
+    nextCursor: rows.length > limit && last ? encodeTimeIdCursor(last.createdAt, last.id) : null,
+  };
+}

@@ -7,7 +7,7 @@ import {
   type TrackingRule,
 } from "@promo/domain";
 import type { Db } from "./client.ts";
-import { decodeTimeIdCursor, encodeTimeIdCursor } from "./cursor.ts";
+import { afterNewestFirstCursor, decodeTimeIdCursor, newestFirstPage } from "./cursor.ts";
 import type {
   PartnerKind,
   Partner as PartnerRow,
@@ -83,21 +83,11 @@ export async function listPartners(
   const after = query.cursor === undefined ? null : decodeTimeIdCursor(query.cursor);
   if (query.cursor !== undefined && after === null) return null;
   const rows = await db.partner.findMany({
-    where: {
-      storeId,
-      ...(after
-        ? {
-            OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }],
-          }
-        : {}),
-    },
+    where: { storeId, ...afterNewestFirstCursor(after) },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: query.limit + 1,
   });
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  const nextCursor = rows.length > query.limit && last ? encodeTimeIdCursor(last.createdAt, last.id) : null;
-  return { items: page, nextCursor };
+  return newestFirstPage(rows, query.limit);
 }
 
 export async function insertPartnerRule(

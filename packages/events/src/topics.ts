@@ -1,5 +1,6 @@
 import { TOPICS, type TopicName } from "@promo/contracts";
 import kafkajs, { type Kafka } from "kafkajs";
+import { isKafkaUnavailable } from "./kafka-client.ts";
 
 // kafkajs is CommonJS: Node.js finds this export only through the default one.
 const { ConfigResourceTypes } = kafkajs;
@@ -80,22 +81,32 @@ export function topicMapFrom(env: {
   };
 }
 
+/** What ensureTopicsOnceReachable reports to: the service's Kafka outage log and its logger. */
+export type TopicWaitReporting = {
+  outages: { failed(source: string, error: unknown): void; recovered(source: string): void };
+  logger: { warn(fields: object, message: string): void };
+};
+
 /**
  * ensureTopics, tried again every `retryMs` until it succeeds: a service that starts before Kafka
- * waits for it. Each failure goes to `onFailure` (a service tells its outage log, or warns).
+ * waits for it. Kafka being away goes to the outage log (warned once, "reachable again" once it
+ * answers); any other failure is warned each time.
  */
 export async function ensureTopicsOnceReachable(
   kafka: Kafka,
   topics: readonly string[],
   settings: TopicSettings,
-  onFailure: (error: unknown) => void,
+  { outages, logger }: TopicWaitReporting,
   retryMs = 2_000,
 ): Promise<string[]> {
   for (;;) {
     try {
-      return await ensureTopics(kafka, topics, settings);
+      const created = await ensureTopics(kafka, topics, settings);
+      outages.recovered("kafka");
+      return created;
     } catch (error) {
-      onFailure(error);
+      if (isKafkaUnavailable(error)) outages.failed("kafka", error);
+      else logger.warn({ err: error }, "could not create topics yet; retrying");
       await new Promise((resolve) => setTimeout(resolve, retryMs));
     }
   }

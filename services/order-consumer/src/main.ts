@@ -1,13 +1,7 @@
 // Composition root of the order consumer: order events in, reservation effects out.
 import { OrderConsumerEnvSchema, parseServiceEnv } from "@promo/config";
 import { createDatabase } from "@promo/db";
-import {
-  createKafka,
-  ensureTopicsOnceReachable,
-  isKafkaUnavailable,
-  topicMapFrom,
-  topicRetentionMs,
-} from "@promo/events";
+import { createKafka, ensureTopicsOnceReachable, topicMapFrom, topicRetentionMs } from "@promo/events";
 import {
   createLogger,
   createMetricsRegistry,
@@ -41,12 +35,8 @@ await ensureTopicsOnceReachable(
   kafka,
   Object.values(topics),
   { partitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR },
-  (error) =>
-    isKafkaUnavailable(error)
-      ? kafkaOutages.failed("kafka", error)
-      : logger.warn({ err: error }, "could not create topics yet; retrying"),
+  { outages: kafkaOutages, logger },
 );
-kafkaOutages.recovered("kafka");
 
 // Deduplication holds only while processed event ids outlive the orders topic's messages.
 const processedEventRetentionMs = env.PROCESSED_EVENT_RETENTION_HOURS * 3_600_000;

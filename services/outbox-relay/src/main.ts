@@ -2,7 +2,7 @@
 import { OutboxRelayEnvSchema, parseServiceEnv } from "@promo/config";
 import { TOPICS } from "@promo/contracts";
 import { createDatabase, measureOutboxLag, poolSql } from "@promo/db";
-import { createKafka, ensureTopicsOnceReachable, isKafkaUnavailable, topicMapFrom } from "@promo/events";
+import { createKafka, ensureTopicsOnceReachable, topicMapFrom } from "@promo/events";
 import {
   createLogger,
   createMetricsRegistry,
@@ -29,12 +29,8 @@ const created = await ensureTopicsOnceReachable(
   kafka,
   Object.values(topics),
   { partitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR },
-  (error) =>
-    isKafkaUnavailable(error)
-      ? kafkaOutages.failed("kafka", error)
-      : logger.warn({ err: error }, "could not create topics yet; retrying"),
+  { outages: kafkaOutages, logger },
 );
-kafkaOutages.recovered("kafka");
 if (created.length > 0) logger.info({ created }, "created topics");
 const relay = createOutboxRelay({
   databaseUrl: env.DATABASE_URL,
