@@ -245,6 +245,82 @@ describe("code import", () => {
     for (const attempt of [renamed, empty, huge]) expect(await codeCount(attempt.campaignId)).toBe(0);
   });
 
+  it("an archived campaign takes no new codes: refused at once, and jobs queued before the archive fail", async () => {
+    const archived = await createEmptyCampaign(gatewayUrl, merchantKey, "Archived at once");
+    expect((await api(gatewayUrl, merchantKey, "POST", `/v1/campaigns/${archived}/archive`)).status).toBe(
+      200,
+    );
+    type Refusal = { error: { code: string; message: string; details: { campaignId: string } } };
+    const single = await api<Refusal>(
+      gatewayUrl,
+      merchantKey,
+      "POST",
+      `/v1/campaigns/${archived}/codes`,
+      { code: "ARCHIVED01" },
+      { "accept-language": "zh-TW" },
+    );
+    expect([single.status, single.body.error.code, single.body.error.details]).toEqual([
+      409,
+      "CAMPAIGN_ARCHIVED",
+      { campaignId: archived },
+    ]);
+    expect(single.body.error.message).toBe("此活動已封存,無法再新增優惠碼。");
+    const generated = await api<Refusal>(
+      gatewayUrl,
+      merchantKey,
+      "POST",
+      `/v1/campaigns/${archived}/codes/generate`,
+      {
+        count: 10,
+      },
+    );
+    expect([generated.status, generated.body.error.code]).toEqual([409, "CAMPAIGN_ARCHIVED"]);
+    const uploaded = await uploadCodes(
+      gatewayUrl,
+      merchantKey,
+      archived,
+      "late.csv",
+      new TextEncoder().encode("LATECODE01\n"),
+    );
+    expect([uploaded.status, uploaded.body.error?.code]).toEqual([409, "CAMPAIGN_ARCHIVED"]);
+    expect(await codeCount(archived)).toBe(0);
+
+    // Jobs accepted while the campaign was live, run after it was archived (the worker was away).
+    await jobsWorker.stop();
+    const campaignId = await createEmptyCampaign(gatewayUrl, merchantKey, "Archived while queued");
+    const importJob = await uploadCodes(
+      gatewayUrl,
+      merchantKey,
+      campaignId,
+      "queued.csv",
+      new TextEncoder().encode("QUEUED0001\nQUEUED0002\n"),
+    );
+    const generateJob = await api<JobView>(
+      gatewayUrl,
+      merchantKey,
+      "POST",
+      `/v1/campaigns/${campaignId}/codes/generate`,
+      {
+        count: 100,
+      },
+    );
+    expect([importJob.status, generateJob.status]).toEqual([202, 202]);
+    expect((await api(gatewayUrl, merchantKey, "POST", `/v1/campaigns/${campaignId}/archive`)).status).toBe(
+      200,
+    );
+    jobsWorker = system.startProcess("code-jobs-worker", "code-jobs-after-archive", {
+      CODE_JOB_LOCK_MS: "2000",
+    });
+    for (const id of [importJob.body.id, generateJob.body.id]) {
+      const { job } = await waitForJob(gatewayUrl, merchantKey, id);
+      expect([job.state, rowsOf(job)]).toEqual([
+        "failed",
+        [{ row: null, value: campaignId, reason: "campaign_archived" }],
+      ]);
+    }
+    expect(await codeCount(campaignId)).toBe(0);
+  });
+
   it("a worker killed with SIGKILL during an import: after restart the job ends succeeded, all codes once", async () => {
     const { campaignId, accepted } = await importInto(
       "crash.xlsx",

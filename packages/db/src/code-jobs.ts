@@ -167,6 +167,11 @@ export type CampaignWindow = {
   endsAt: Date;
 };
 
+/**
+ * The campaign a job adds codes to. Read it under the store's code-namespace lock: archiving takes
+ * that lock too, so a job either sees the archive or finishes its codes before the archive commits.
+ * (No row lock: the reservation workers lock once-per-account campaigns' rows in every group commit.)
+ */
 export async function findCampaignWindow(sql: Sql, campaignId: string): Promise<CampaignWindow | null> {
   const { rows } = await sql.query<CampaignWindow>(
     `SELECT id, store_id AS "storeId", name, state, starts_at AS "startsAt", ends_at AS "endsAt"
@@ -223,16 +228,9 @@ export async function findImportClashes(
        c.id = $2 AS "sameCampaign"
      FROM code k JOIN campaign c ON c.id = k.campaign_id
      WHERE k.store_id = $1 AND k.code_key = ANY($3::text[])
-       AND (c.id = $2 OR ($6 AND c.state = 'active' AND c.starts_at < $5 AND c.ends_at > $4))
+       AND (c.id = $2 OR (c.state = 'active' AND c.starts_at < $5 AND c.ends_at > $4))
      ORDER BY k.code_key, (c.id = $2) DESC, c.created_at`,
-    [
-      campaign.storeId,
-      campaign.id,
-      [...input.codeKeys],
-      campaign.startsAt,
-      campaign.endsAt,
-      campaign.state === "active",
-    ],
+    [campaign.storeId, campaign.id, [...input.codeKeys], campaign.startsAt, campaign.endsAt],
   );
   return rows;
 }

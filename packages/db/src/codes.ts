@@ -39,8 +39,9 @@ export function toCodeRecord(row: CodeRecord | CodeRow): CodeRecord {
 }
 
 /**
- * Serializes every change to a store's code namespace (new codes, imports, campaign date edits) so
- * the duplicate-code rule (SPEC §2.6) cannot be broken by two writers at once. Transaction-scoped.
+ * Serializes every change to a store's code namespace (new codes, imports, campaign date edits,
+ * archives) so the duplicate-code rule (SPEC §2.6) cannot be broken by two writers at once, and no
+ * code is added to a campaign being archived. Transaction-scoped.
  */
 export async function lockCodeNamespace(sql: Sql, storeId: string): Promise<void> {
   await sql.query("SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtextextended($1::text, 0))", [

@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   "ACCOUNT_LIMIT_REACHED",
   "CODE_CONFLICT",
   "PARTNER_NAME_TAKEN",
+  "CAMPAIGN_ARCHIVED",
   "CODE_NOT_ACTIVE",
   "NOT_ELIGIBLE_MEMBER_GROUP",
   "NO_ELIGIBLE_ITEMS",
@@ -89,6 +90,10 @@ export const ERROR_MESSAGES: Record<ErrorCode, Record<Locale, string>> = {
   PARTNER_NAME_TAKEN: {
     en: "This store already has a partner with that name.",
     "zh-TW": "此商店已有同名的合作夥伴。",
+  },
+  CAMPAIGN_ARCHIVED: {
+    en: "This campaign is archived: it takes no new codes.",
+    "zh-TW": "此活動已封存,無法再新增優惠碼。",
   },
   CODE_NOT_ACTIVE: { en: "This promo code is not active right now.", "zh-TW": "此優惠碼目前無法使用。" },
   NOT_ELIGIBLE_MEMBER_GROUP: {

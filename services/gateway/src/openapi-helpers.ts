@@ -5,7 +5,7 @@ const DESCRIPTIONS: Record<number, string> = {
   401: "UNAUTHORIZED: missing or unknown API key",
   403: "FORBIDDEN: the key lacks the required scope",
   404: "NOT_FOUND / CODE_NOT_FOUND (also for another store's resources)",
-  409: "USAGE_LIMIT_REACHED / ACCOUNT_LIMIT_REACHED / CODE_CONFLICT / PARTNER_NAME_TAKEN / reservation state",
+  409: "USAGE_LIMIT_REACHED / ACCOUNT_LIMIT_REACHED / CODE_CONFLICT / PARTNER_NAME_TAKEN / CAMPAIGN_ARCHIVED / reservation state",
   413: "PAYLOAD_TOO_LARGE",
   415: "UNSUPPORTED_MEDIA_TYPE",
   422: "Other refusals (CODE_NOT_ACTIVE, NOT_ELIGIBLE_MEMBER_GROUP, ...)",

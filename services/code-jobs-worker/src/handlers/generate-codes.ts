@@ -2,14 +2,17 @@ import { randomBytes } from "node:crypto";
 import { GenerateCodesParamsSchema } from "@promo/contracts";
 import {
   type Database,
+  findCampaignWindow,
   finishJob,
   insertGeneratedCodes,
   type JobRecord,
+  lockCodeNamespace,
   poolSql,
   recordJobProgress,
   withPgTransaction,
 } from "@promo/db";
 import { generateCodes } from "@promo/domain";
+import { campaignProblem } from "./campaign-problem.ts";
 
 /** Thrown between batches once the process is shutting down; the job resumes from the codes made. */
 export class GenerationInterrupted extends Error {
@@ -34,7 +37,9 @@ export type GenerationDeps = {
 /**
  * Generates the job's codes in batches, each its own transaction that inserts the batch and records
  * how many codes exist so far. A run after a crash resumes from that count: no code is made twice
- * and the total is exact. Candidates that collide with any code of the store are drawn again.
+ * and the total is exact. Candidates that collide with any code of the store are drawn again. Each
+ * batch reads the campaign under the code-namespace lock: once it is archived, the job fails and
+ * keeps the batches made.
  */
 export async function runGeneration(deps: GenerationDeps, job: JobRecord): Promise<void> {
   const params = GenerateCodesParamsSchema.parse(job.params);
@@ -48,6 +53,17 @@ export async function runGeneration(deps: GenerationDeps, job: JobRecord): Promi
     const codes = generateCodes({ count: want, length: params.length, prefix: params.prefix, randomBytes });
     const inserted = await withPgTransaction(deps.database.pool, async (sql) => {
       const now = deps.clock();
+      await lockCodeNamespace(sql, job.storeId);
+      const campaign = await findCampaignWindow(sql, campaignId);
+      if (!campaign || campaign.state === "archived") {
+        await finishJob(sql, job.id, {
+          state: "failed",
+          result: { generated },
+          errors: [campaignProblem(campaignId, campaign)],
+          now,
+        });
+        return null;
+      }
       const count = await insertGeneratedCodes(sql, {
         storeId: job.storeId,
         campaignId,
@@ -64,6 +80,7 @@ export async function runGeneration(deps: GenerationDeps, job: JobRecord): Promi
       );
       return count;
     });
+    if (inserted === null) return;
     generated += inserted;
     fruitless = inserted === 0 ? fruitless + 1 : 0;
     if (fruitless >= MAX_FRUITLESS_DRAWS) {

@@ -22,6 +22,7 @@ import {
   saveJobFile,
   withPgTransaction,
 } from "@promo/db";
+import { campaignProblem } from "./campaign-problem.ts";
 
 export type ImportDeps = { database: Database; clock: () => Date };
 
@@ -32,9 +33,10 @@ const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
  * in ONE transaction under the store's code-namespace lock, the rows that passed the file's rules are
  * looked up for clashes with existing codes (one query, even when other rows are already bad, so that
  * one upload lists every bad row), and either every code is inserted and the job succeeds, or nothing
- * is and the job fails with every bad row in row order (also as an .xlsx error report). A problem of
- * the whole file stops before the database is asked. A crash before the commit leaves nothing behind,
- * and the job runs again from the start.
+ * is and the job fails with every bad row in row order (also as an .xlsx error report). A campaign
+ * archived before the transaction takes the lock fails the job. A problem of the whole file stops
+ * before the database is asked. A crash before the commit leaves nothing behind, and the job runs
+ * again from the start.
  */
 export async function runImport(deps: ImportDeps, job: JobRecord): Promise<void> {
   const params = ImportCodesParamsSchema.parse(job.params);
@@ -71,16 +73,8 @@ export async function runImport(deps: ImportDeps, job: JobRecord): Promise<void>
   await withPgTransaction(deps.database.pool, async (sql) => {
     await lockCodeNamespace(sql, job.storeId);
     const campaign = await findCampaignWindow(sql, campaignId);
-    if (!campaign) {
-      await fail(sql, deps, job, [
-        {
-          row: null,
-          value: campaignId,
-          reason: "campaign_missing",
-          message: "the campaign no longer exists",
-        },
-        ...fileRowProblems,
-      ]);
+    if (!campaign || campaign.state === "archived") {
+      await fail(sql, deps, job, [campaignProblem(campaignId, campaign), ...fileRowProblems]);
       return;
     }
     const clashes = await findImportClashes(sql, {

@@ -193,6 +193,8 @@ export function campaignRoutes(deps: GatewayDeps) {
       const current = await lockCampaign(tx, storeId, id);
       if (!current) throw new DomainError("NOT_FOUND");
       if (current.state === "archived") return current;
+      // Code jobs check the campaign under this lock: one running now finishes its codes first.
+      await lockCodeNamespace(prismaSql(tx), storeId);
       return archiveCampaign(tx, storeId, id, deps.clock());
     });
     return c.json(presentCampaign(archived), 200);

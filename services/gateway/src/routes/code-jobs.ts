@@ -43,11 +43,11 @@ const generateRoute = createRoute({
   tags: TAG,
   summary: "Generate codes in the background (202 with the job; poll GET /v1/jobs/{id})",
   description:
-    "Crypto-random codes from an alphabet without look-alikes, unique in the store. 1..10,000 per request, up to 1,000,000 with `large: true`. Refused with CODE_SPACE_TOO_SMALL (422) when length and prefix leave fewer than 1,000 × count possible codes.",
+    "Crypto-random codes from an alphabet without look-alikes, unique in the store. 1..10,000 per request, up to 1,000,000 with `large: true`. Refused with CODE_SPACE_TOO_SMALL (422) when length and prefix leave fewer than 1,000 × count possible codes; with CAMPAIGN_ARCHIVED (409) when the campaign is archived (a job running when it is archived fails with reason campaign_archived, keeping the batches made).",
   request: { params: CodeCampaignParamsSchema, body: jsonBody(GenerateCodesRequestSchema) },
   responses: {
     202: jsonResponse(JobSchemaOut, "Accepted: the job"),
-    ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 503),
   },
 });
 
@@ -65,14 +65,14 @@ const importRoute = createRoute({
   tags: TAG,
   summary: "Import codes from an .xlsx or .csv file in the background (multipart field `file`)",
   description:
-    "First sheet, first column; an optional header row (code, codes, promo code, coupon, 優惠碼, ...). All-or-nothing: every code must pass the code rules, be unique in the file (any letter case) and not clash with a live code of an overlapping campaign; at most 10,000 codes. The job's `errors` (and its .xlsx error report) list every bad row.",
+    "First sheet, first column; an optional header row (code, codes, promo code, coupon, 優惠碼, ...). All-or-nothing: every code must pass the code rules, be unique in the file (any letter case) and not clash with a live code of an overlapping campaign; at most 10,000 codes. The job's `errors` (and its .xlsx error report) list every bad row. An archived campaign: 409 CAMPAIGN_ARCHIVED (a job running when it is archived fails with reason campaign_archived, importing nothing).",
   request: {
     params: CodeCampaignParamsSchema,
     body: { content: { "multipart/form-data": { schema: UploadSchema } }, required: true },
   },
   responses: {
     202: jsonResponse(JobSchemaOut, "Accepted: the job"),
-    ...errorResponses(400, 401, 403, 404, 413, 415, 503),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503),
   },
 });
 
@@ -159,6 +159,12 @@ export function codeJobRoutes(deps: GatewayDeps) {
     return campaign;
   }
 
+  async function campaignTakingCodes(storeId: string, campaignId: string) {
+    const campaign = await campaignOf(storeId, campaignId);
+    if (campaign.state === "archived") throw new DomainError("CAMPAIGN_ARCHIVED", { campaignId });
+    return campaign;
+  }
+
   app.openapi(generateRoute, async (c) => {
     const { id: campaignId } = c.req.valid("param");
     const body = c.req.valid("json");
@@ -168,7 +174,7 @@ export function codeJobRoutes(deps: GatewayDeps) {
       ...(body.length === undefined ? {} : { length: body.length }),
       ...(body.prefix === undefined ? {} : { prefix: body.prefix }),
     });
-    await campaignOf(storeId, campaignId);
+    await campaignTakingCodes(storeId, campaignId);
     const job = await submit({ storeId, campaignId, kind: "generate_codes", params: spec });
     c.get("logger").info({ jobId: job.id, campaignId, count: spec.count }, "code generation queued");
     return c.json(presentJob(job), 202);
@@ -178,7 +184,7 @@ export function codeJobRoutes(deps: GatewayDeps) {
     const { id: campaignId } = c.req.valid("param");
     const { file } = c.req.valid("form");
     const { storeId } = c.get("principal");
-    await campaignOf(storeId, campaignId);
+    await campaignTakingCodes(storeId, campaignId);
     const bytes = new Uint8Array(await file.arrayBuffer());
     if (bytes.byteLength > deps.settings.importMaxBytes) {
       throw new DomainError("PAYLOAD_TOO_LARGE", { limitBytes: deps.settings.importMaxBytes });

@@ -42,7 +42,7 @@ const createCodeRoute = createRoute({
   tags: TAG,
   summary: "Add a single code to a campaign",
   description:
-    "6..64 letters and digits. Refused with CODE_CONFLICT when a live campaign with an overlapping window has the same code (any letter case). `partnerId` (optional) credits the code's redemptions to a partner of the store, before its campaign's partner and any tracking rule.",
+    "6..64 letters and digits. Refused with CODE_CONFLICT when a live campaign with an overlapping window has the same code (any letter case), and with CAMPAIGN_ARCHIVED when the campaign is archived. `partnerId` (optional) credits the code's redemptions to a partner of the store, before its campaign's partner and any tracking rule.",
   request: { params: CodeCampaignParamsSchema, body: jsonBody(CodeCreateSchema) },
   responses: {
     201: jsonResponse(CodeSchemaOut, "Created"),
@@ -109,6 +109,7 @@ export function codeRoutes(deps: GatewayDeps) {
     const created = await prisma.$transaction(async (tx) => {
       const campaign = await lockCampaign(tx, storeId, campaignId);
       if (!campaign) throw new DomainError("NOT_FOUND");
+      if (campaign.state === "archived") throw new DomainError("CAMPAIGN_ARCHIVED", { campaignId });
       if (partnerId && !(await findPartner(tx, storeId, partnerId))) {
         throw new DomainError("NOT_FOUND", { field: "partnerId", id: partnerId });
       }
@@ -121,16 +122,14 @@ export function codeRoutes(deps: GatewayDeps) {
           code: existing.code,
         });
       }
-      if (campaign.state === "active") {
-        const conflict = await findCodeConflict(tx, {
-          storeId,
-          campaignId,
-          codeKeys: [codeKey],
-          startsAt: campaign.startsAt,
-          endsAt: campaign.endsAt,
-        });
-        if (conflict) throw new DomainError("CODE_CONFLICT", { ...conflict });
-      }
+      const conflict = await findCodeConflict(tx, {
+        storeId,
+        campaignId,
+        codeKeys: [codeKey],
+        startsAt: campaign.startsAt,
+        endsAt: campaign.endsAt,
+      });
+      if (conflict) throw new DomainError("CODE_CONFLICT", { ...conflict });
       return insertCode(tx, { storeId, campaignId, code, codeKey, source: "single", partnerId });
     });
     c.get("logger").info({ campaignId, codeId: created.id }, "code created");

@@ -211,17 +211,27 @@ describe("codes and the duplicate-code rule", () => {
       (await call("POST", `/v1/campaigns/${String(december.id)}/codes`, { body: { code: "MONTHLY1" } }))
         .status,
     ).toBe(201);
-    const archived = await createCampaign({
+    // November's code stops blocking an overlapping campaign once November is archived.
+    const overlapping = await createCampaign({
       startsAt: "2026-11-15T00:00:00Z",
       endsAt: "2026-11-20T00:00:00Z",
     });
-    await call("POST", `/v1/campaigns/${String(archived.id)}/archive`);
-    expect(
-      (await call("POST", `/v1/campaigns/${String(archived.id)}/codes`, { body: { code: "monthly1" } }))
-        .status,
-    ).toBe(201);
+    const path = `/v1/campaigns/${String(overlapping.id)}/codes`;
+    expect((await call("POST", path, { body: { code: "monthly1" } })).status).toBe(409);
+    await call("POST", `/v1/campaigns/${String(november.id)}/archive`);
+    expect((await call("POST", path, { body: { code: "monthly1" } })).status).toBe(201);
     const lookup = await call("GET", "/v1/codes/monthly1");
     expect((lookup.body.items as Json[]).length).toBe(3);
+  });
+
+  it("refuses a new code for an archived campaign with 409 CAMPAIGN_ARCHIVED", async () => {
+    const campaign = await createCampaign({});
+    await call("POST", `/v1/campaigns/${String(campaign.id)}/archive`);
+    const refused = await call("POST", `/v1/campaigns/${String(campaign.id)}/codes`, {
+      body: { code: "Archived1" },
+    });
+    expect([refused.status, errorOf(refused.body).code]).toEqual([409, "CAMPAIGN_ARCHIVED"]);
+    expect((await call("GET", "/v1/codes/Archived1")).status).toBe(404);
   });
 
   it("refuses moving a campaign's dates into an overlap with a campaign sharing a code", async () => {
