@@ -4,6 +4,7 @@ export const ERROR_CODES = [
   "UNAUTHORIZED",
   "FORBIDDEN",
   "NOT_FOUND",
+  "METHOD_NOT_ALLOWED",
   "CODE_NOT_FOUND",
   "USAGE_LIMIT_REACHED",
   "ACCOUNT_LIMIT_REACHED",
@@ -74,6 +75,10 @@ export const ERROR_MESSAGES: Record<ErrorCode, Record<Locale, string>> = {
   UNAUTHORIZED: { en: "A valid API key is required.", "zh-TW": "需要有效的 API 金鑰。" },
   FORBIDDEN: { en: "This API key may not do that.", "zh-TW": "此 API 金鑰沒有執行此操作的權限。" },
   NOT_FOUND: { en: "Not found.", "zh-TW": "找不到資料。" },
+  METHOD_NOT_ALLOWED: {
+    en: "This path does not take that method.",
+    "zh-TW": "此路徑不支援此請求方法。",
+  },
   CODE_NOT_FOUND: { en: "This promo code does not exist.", "zh-TW": "此優惠碼不存在。" },
   USAGE_LIMIT_REACHED: {
     en: "This promo code has reached its usage limit. Please contact the store's customer service, or clear the promo code to check out.",

@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { renderMetrics } from "@promo/observability";
 import { getCookie } from "hono/cookie";
+import { allowedMethodsOf } from "./allowed-methods.ts";
 import type { GatewayDeps } from "./deps.ts";
 import type { GatewayEnv } from "./env.ts";
 import { handleError, respondWithError } from "./errors.ts";
@@ -108,7 +109,16 @@ export function createApp(deps: GatewayDeps) {
       const { contentType, body } = await renderMetrics(deps.metrics.registry);
       return c.body(body, 200, { "content-type": contentType });
     });
-  app.notFound((c) => respondWithError(c, "NOT_FOUND", { path: c.req.path }));
+  let allowedMethods: ((path: string) => string[]) | undefined;
+  app.notFound((c) => {
+    allowedMethods ??= allowedMethodsOf(app.routes);
+    const allowed = allowedMethods(c.req.path);
+    // A route that exists for this method and still answered "not found" (an unknown docs asset).
+    if (allowed.length === 0 || allowed.includes(c.req.method))
+      return respondWithError(c, "NOT_FOUND", { path: c.req.path });
+    c.header("Allow", allowed.join(", "));
+    return respondWithError(c, "METHOD_NOT_ALLOWED", { method: c.req.method, allowed });
+  });
   app.onError(handleError);
   return app;
 }

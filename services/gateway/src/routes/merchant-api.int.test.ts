@@ -34,7 +34,11 @@ async function call(
   if (body !== undefined && !headers["content-type"]) headers["content-type"] = "application/json";
   const response = await app.request(path, { method, headers, body });
   const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : null) as Json };
+  return {
+    status: response.status,
+    body: (text ? JSON.parse(text) : null) as Json,
+    headers: response.headers,
+  };
 }
 
 function campaignInput(overrides: Json = {}): Json {
@@ -408,5 +412,22 @@ describe("errors, auth and isolation", () => {
     const response = await call("GET", "/v1/nothing-here");
     expect(response.status).toBe(404);
     expect(errorOf(response.body).code).toBe("NOT_FOUND");
+  });
+
+  it("answers a known path asked with another method 405, saying in Allow which it takes", async () => {
+    const campaign = await createCampaign({});
+    const wrong = await call("DELETE", `/v1/campaigns/${String(campaign.id)}`);
+    expect([wrong.status, wrong.headers.get("allow")]).toEqual([405, "GET, HEAD, PATCH"]);
+    expect(errorOf(wrong.body)).toMatchObject({
+      code: "METHOD_NOT_ALLOWED",
+      details: { method: "DELETE", allowed: ["GET", "HEAD", "PATCH"] },
+    });
+    const archive = await call("GET", `/v1/campaigns/${String(campaign.id)}/archive`);
+    expect([archive.status, archive.headers.get("allow")]).toEqual([405, "POST"]);
+    // Scopes still come first: a checkout key learns nothing of merchant paths.
+    const checkout = await call("DELETE", `/v1/campaigns/${String(campaign.id)}`, {
+      key: store.keys.checkout,
+    });
+    expect(checkout.status).toBe(403);
   });
 });
