@@ -3,6 +3,7 @@ import {
   CurrencySchema,
   DateTimeInputSchema,
   DateTimeOutputSchema,
+  distinct,
   IdSchema,
   MoneySchema,
   pageOf,
@@ -31,9 +32,16 @@ export type Discount = z.infer<typeof DiscountSchema>;
 
 const ProductIdSchema = z.string().trim().min(1).max(128);
 const MemberGroupSchema = z.string().trim().min(1).max(128);
+/** Stored once each, in the order given (the merchant's system may list a product twice). */
+const ProductIdsSchema = z
+  .array(ProductIdSchema)
+  .min(1, "at least one product")
+  .max(MAX_PRODUCTS)
+  .transform(distinct);
+const MemberGroupsSchema = z.array(MemberGroupSchema).max(MAX_MEMBER_GROUPS).transform(distinct);
 
 export const CombinesWithSchema = z
-  .union([z.literal("*"), z.array(IdSchema).max(1_000)])
+  .union([z.literal("*"), z.array(IdSchema).max(1_000).transform(distinct)])
   .openapi({ description: 'Ids of campaigns this one may stack with, or "*" for any.', example: "*" });
 
 const WindowFields = {
@@ -69,8 +77,8 @@ export const CampaignCreateSchema = z
     discount: DiscountSchema,
     currency: CurrencySchema,
     ...WindowFields,
-    memberGroups: z.array(MemberGroupSchema).max(MAX_MEMBER_GROUPS).default([]),
-    productIds: z.array(ProductIdSchema).min(1, "at least one product").max(MAX_PRODUCTS),
+    memberGroups: MemberGroupsSchema.default([]),
+    productIds: ProductIdsSchema,
     usageLimit: z.number().int().min(1).nullable().default(null),
     oncePerAccount: z.boolean().default(false),
     priority: z.number().int().min(-1_000_000).max(1_000_000).default(0),
@@ -89,8 +97,8 @@ export const CampaignPatchSchema = z
   .object({
     name: z.string().trim().min(1).max(200),
     ...WindowFields,
-    memberGroups: z.array(MemberGroupSchema).max(MAX_MEMBER_GROUPS),
-    productIds: z.array(ProductIdSchema).min(1, "at least one product").max(MAX_PRODUCTS),
+    memberGroups: MemberGroupsSchema,
+    productIds: ProductIdsSchema,
     usageLimit: z.number().int().min(1).nullable(),
     priority: z.number().int().min(-1_000_000).max(1_000_000),
     combinesWith: CombinesWithSchema,

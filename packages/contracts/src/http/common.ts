@@ -36,6 +36,11 @@ export const DateTimeInputSchema = z.iso
   .transform((value) => new Date(value))
   .openapi({ type: "string", format: "date-time", example: "2026-11-11T00:00:00+08:00" });
 
+/** A list's items once each, in the order first given: a product listed twice is one product. */
+export function distinct<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
+}
+
 export const DateTimeOutputSchema = z.iso.datetime().openapi({ example: "2026-11-10T16:00:00.000Z" });
 
 /** Integer minor units (TWD has 0 decimals, USD 2). */

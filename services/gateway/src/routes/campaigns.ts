@@ -159,6 +159,11 @@ export function campaignRoutes(deps: GatewayDeps) {
     const { id } = c.req.valid("param");
     const changes: CampaignChanges = c.req.valid("json");
     const { storeId } = c.get("principal");
+    if (Array.isArray(changes.combinesWith) && changes.combinesWith.includes(id)) {
+      throw new DomainError("VALIDATION_ERROR", {
+        fields: [{ path: "combinesWith", message: "must not list the campaign itself" }],
+      });
+    }
     const updated = await prisma.$transaction(
       async (tx) => {
         const current = await lockCampaign(tx, storeId, id);

@@ -135,6 +135,29 @@ describe("campaigns", () => {
     expect(again.status).toBe(200);
     expect(again.body.archivedAt).toBe(archived.body.archivedAt);
   });
+
+  it("stores a product, member group or stacking partner listed twice once, and refuses stacking with itself", async () => {
+    const other = await createCampaign();
+    const created = await createCampaign({
+      productIds: ["A", "B", "A", " B "],
+      memberGroups: ["vip", "vip"],
+      combinesWith: [other.id, other.id],
+    });
+    expect(created).toMatchObject({
+      productIds: ["A", "B"],
+      memberGroups: ["vip"],
+      combinesWith: [other.id],
+    });
+    const path = `/v1/campaigns/${String(created.id)}`;
+    const patched = await call("PATCH", path, { body: { productIds: ["C", "C", "D"] } });
+    expect([patched.status, patched.body.productIds]).toEqual([200, ["C", "D"]]);
+    const itself = await call("PATCH", path, { body: { combinesWith: [other.id, created.id] } });
+    expect([itself.status, errorOf(itself.body).details]).toEqual([
+      400,
+      { fields: [{ path: "combinesWith", message: "must not list the campaign itself" }] },
+    ]);
+    expect((await call("GET", path)).body.combinesWith).toEqual([other.id]);
+  });
 });
 
 describe("codes and the duplicate-code rule", () => {
