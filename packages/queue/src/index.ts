@@ -1,3 +1,4 @@
+export * from "./api-key-revocations.ts";
 export * from "./attempt-limits.ts";
 export * from "./code-jobs-queue.ts";
 export * from "./id-floor.ts";

@@ -9,6 +9,7 @@ import {
 } from "@promo/contracts";
 import { type Job, type Queue, WaitingError, Worker, type WorkerOptions } from "bullmq";
 import { ensureJobIdFloor } from "./id-floor.ts";
+import { parseJsonMessage } from "./json.ts";
 import { partitionKey, reservationQueueName } from "./partitions.ts";
 import { queueOnSharedConnection, type RedisConnection } from "./redis.ts";
 import { assertRedisNotLost } from "./unavailable.ts";
@@ -93,7 +94,7 @@ export function subscribeReservationResults(options: {
   const { connection, channel } = options;
   connection.on("message", (from: string, message: string) => {
     if (from !== channel) return;
-    const parsed = ReservationResultsMessageSchema.safeParse(safeJson(message));
+    const parsed = ReservationResultsMessageSchema.safeParse(parseJsonMessage(message));
     if (parsed.success) for (const result of parsed.data.results) options.onResult(result);
     else options.onError(new Error(`unparseable reservation results: ${parsed.error.message}`));
   });
@@ -115,14 +116,6 @@ export async function publishReservationResults(
 ): Promise<void> {
   const message: ReservationResultsMessage = { results: [...results] };
   await redis.publish(channel, JSON.stringify(message));
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 export type ReservationJob = Job<unknown, ReservationBatchSummary>;

@@ -34,6 +34,7 @@ export function createApp(deps: GatewayDeps) {
     deps.database,
     deps.settings.apiKeyCacheMs,
   );
+  deps.apiKeyRevocations.onRevoked(forgetKey);
 
   app.use("*", requestContext(deps.logger));
   app.use(

@@ -1,7 +1,7 @@
 import type { CodeJobPayload } from "@promo/contracts";
 import type { Database } from "@promo/db";
 import type { Logger } from "@promo/observability";
-import type { AttemptLimiter, RedisConnection } from "@promo/queue";
+import type { ApiKeyRevocations, AttemptLimiter, RedisConnection } from "@promo/queue";
 import type { Queue } from "bullmq";
 import type { Context } from "hono";
 import type { GatewayEnv } from "./env.ts";
@@ -28,6 +28,8 @@ export type GatewayDeps = {
     prefix: string;
     partitionCount: number;
   };
+  /** Revoked API keys, told to every gateway so that none keeps one in its key cache. */
+  apiKeyRevocations: ApiKeyRevocations;
   /** Background code jobs (generation, import): queued here, run by the code jobs worker. */
   codeJobs: { enqueue(payload: CodeJobPayload): Promise<void> };
   /** Queues shown by the dashboard at /admin/queues. */

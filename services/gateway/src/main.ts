@@ -6,6 +6,7 @@ import { createDatabase, ensureBootstrapKey, pingDatabase } from "@promo/db";
 import { isKafkaReachable } from "@promo/events";
 import { createLogger, createOutageLog, redactUrl, serveMetrics } from "@promo/observability";
 import {
+  createApiKeyRevocations,
   createAttemptLimiter,
   createCodeJobsQueue,
   createRedisConnection,
@@ -61,6 +62,19 @@ pipeline.ready.then(
   (error: unknown) => logger.error({ err: error }, "reservation decision listener failed"),
 );
 const codeJobs = createCodeJobsQueue({ connection: redis, prefix: env.QUEUE_PREFIX });
+const keyRevocationsConnection = createRedisConnection(redisTarget, "blocking", "gateway-key-revocations");
+watchRedisConnection(keyRevocationsConnection, redisOutages, "key revocations subscriber", (error) =>
+  logger.warn({ err: error.message }, "key revocations connection error"),
+);
+const apiKeyRevocations = createApiKeyRevocations({
+  publisher: redis,
+  subscriber: keyRevocationsConnection,
+  prefix: env.QUEUE_PREFIX,
+  onError: (error) => logger.warn({ err: error.message }, "key revocations error"),
+});
+apiKeyRevocations.ready.catch((error: unknown) =>
+  logger.error({ err: error }, "key revocation listener failed: revoked keys end with API_KEY_CACHE_MS"),
+);
 
 const dashboardQueues = [
   ...Array.from({ length: env.RESERVATION_PARTITIONS }, (_, partition) => queues.queueFor(partition)),
@@ -80,6 +94,7 @@ const app = createApp({
   guessLimiter,
   reservations: { dispatcher, redis, prefix: env.QUEUE_PREFIX, partitionCount: env.RESERVATION_PARTITIONS },
   codeJobs,
+  apiKeyRevocations,
   dashboardQueues,
   readiness: [
     { name: "postgres", check: () => pingDatabase(database.pool) },
@@ -122,7 +137,12 @@ async function shutdown(signal: string): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   await dispatcher.flushAll();
   await closed;
-  await Promise.allSettled([pipeline.close(), codeJobs.close(), metricsServer?.close()]);
+  await Promise.allSettled([
+    pipeline.close(),
+    codeJobs.close(),
+    apiKeyRevocations.close(),
+    metricsServer?.close(),
+  ]);
   await Promise.allSettled([database.close(), redis.quit()]);
   logger.info("gateway stopped");
   process.exit(0);

@@ -14,9 +14,10 @@ type CachedPrincipal = { principal: ApiKeyPrincipal | null; expiresAt: number };
 
 /**
  * Verifies `Authorization: Bearer <key>` (or, where allowed, the admin key cookie) against the hashed keys. Verified keys (and unknown ones)
- * are remembered for `cacheMs`, so the checkout hot path does not hit PostgreSQL per request. A key
- * revoked through this process is forgotten at once (`forgetKey`); other processes stop accepting it
- * within `cacheMs`.
+ * are remembered for `cacheMs`, so the checkout hot path does not hit PostgreSQL per request. A
+ * revoked key is forgotten at once (`forgetKey`, called by the revoking route and for every
+ * revocation another gateway announces); a gateway that missed the announcement stops accepting
+ * it within `cacheMs`.
  */
 export function createAuthenticator(database: Database, cacheMs: number) {
   const cache = new Map<string, CachedPrincipal>();

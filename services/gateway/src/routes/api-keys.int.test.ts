@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ensureBootstrapKey, findApiKeyPrincipal, hashApiKey } from "@promo/db";
-import { createTestContext, type SeededStore, seedStore, type TestContext } from "@promo/testing";
+import { createTestContext, eventually, type SeededStore, seedStore, type TestContext } from "@promo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestGateway } from "../testing/test-gateway.ts";
 
@@ -209,6 +209,25 @@ describe("POST /v1/api-keys/:id/revoke", () => {
     expect([again.status, again.body]).toEqual([200, revoked.body]);
     const listed = (await call("GET", "/v1/api-keys?limit=500", store.keys.admin)).body.items as Json[];
     expect(listed.find((key) => key.id === created.id)).toEqual(revoked.body);
+  });
+
+  it("stops the key on every other gateway too, well before their key caches run out", async () => {
+    const { app: otherGateway } = await createTestGateway(ctx, { apiKeyCacheMs: 600_000 });
+    const created = await createKey({ name: "used on two gateways", scopes: ["merchant"] });
+    const secret = String(created.secret);
+    const onOther = () =>
+      otherGateway.request("/v1/campaigns", { headers: { authorization: `Bearer ${secret}` } });
+    // The other gateway now trusts the key from memory for ten minutes.
+    expect((await onOther()).status).toBe(200);
+    expect((await call("POST", `/v1/api-keys/${String(created.id)}/revoke`, store.keys.admin)).status).toBe(
+      200,
+    );
+    await eventually(
+      async () => (await onOther()).status === 401,
+      "the other gateway to refuse the key",
+      5_000,
+      10,
+    );
   });
 
   it("lets an admin key revoke itself", async () => {

@@ -99,6 +99,13 @@ export function apiKeyRoutes(deps: GatewayDeps, auth: { forgetKey: (keyId: strin
     if (!key) throw new DomainError("NOT_FOUND");
     auth.forgetKey(key.id);
     c.get("logger").info({ apiKeyId: key.id, by: c.get("principal").keyId }, "api key revoked");
+    // The revocation is committed: other gateways that fail to hear of it stop within their key cache time.
+    await deps.apiKeyRevocations.announce(key.id).catch((error: unknown) => {
+      c.get("logger").warn(
+        { err: (error as Error).message, apiKeyId: key.id },
+        "key revocation not announced",
+      );
+    });
     return c.json(presentApiKey(key), 200);
   });
 

@@ -1,6 +1,7 @@
 import { createLogger, createOutageLog } from "@promo/observability";
 import {
   type AttemptLimits,
+  createApiKeyRevocations,
   createAttemptLimiter,
   createCodeJobsQueue,
   createRedisConnection,
@@ -50,6 +51,17 @@ export async function createTestGateway(
   await pipeline.ready;
   const { dispatcher, queues } = pipeline;
   const codeJobs = createCodeJobsQueue({ connection: redis, prefix: ctx.queuePrefix });
+  const apiKeyRevocations = createApiKeyRevocations({
+    publisher: redis,
+    subscriber: createRedisConnection(
+      { url: ctx.env.REDIS_URL, cluster: false },
+      "blocking",
+      "gateway-test-keys",
+    ),
+    prefix: ctx.queuePrefix,
+    onError: (error) => logger.warn({ err: error.message }, "key revocations error"),
+  });
+  await apiKeyRevocations.ready;
   const dashboardQueues = [
     ...Array.from({ length: TEST_PARTITIONS }, (_, partition) => queues.queueFor(partition)),
     codeJobs.queue,
@@ -64,6 +76,7 @@ export async function createTestGateway(
     readiness: overrides.readiness ?? [],
     reservations: { dispatcher, redis, prefix: ctx.queuePrefix, partitionCount: TEST_PARTITIONS },
     codeJobs,
+    apiKeyRevocations,
     dashboardQueues,
     settings: {
       bodyLimitBytes: overrides.bodyLimitBytes ?? 1_048_576,
@@ -77,6 +90,7 @@ export async function createTestGateway(
   ctx.onCleanup(async () => {
     await pipeline.close();
     await codeJobs.close();
+    await apiKeyRevocations.close();
     redis.disconnect();
   });
   return { app, deps, codeJobs };
