@@ -6,7 +6,7 @@ import {
   eventually,
   logLines,
   type ServiceProcess,
-  startTcpProxy,
+  startTcpProxyFor,
   type TcpProxy,
   type TestContext,
   waitForOutput,
@@ -26,12 +26,10 @@ let consumer: ServiceProcess;
 beforeAll(async () => {
   ctx = await createTestContext("orders-pg-outage");
   system = await startSystem(ctx, { gateways: 1, workers: 1 });
-  const target = new URL(ctx.db.url);
-  proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-  target.hostname = "127.0.0.1";
-  target.port = String(proxy.port);
+  const proxied = await startTcpProxyFor(ctx.db.url, 5432);
+  proxy = proxied.proxy;
   consumer = system.startProcess("order-consumer", "order-consumer", {
-    DATABASE_URL: target.href,
+    DATABASE_URL: proxied.url,
     LOG_LEVEL: "info",
   });
   kafka = testKafka(ctx.env.KAFKA_BROKERS);

@@ -6,7 +6,7 @@ import {
   createTestContext,
   eventually,
   logLines,
-  startTcpProxy,
+  startTcpProxyFor,
   type TestContext,
   waitForOutput,
 } from "@promo/testing";
@@ -67,14 +67,11 @@ describe("the outbox relay", () => {
   });
 
   it("warns once while PostgreSQL stays away, however many seconds it tries, and says once when it is back", async () => {
-    const target = new URL(ctx.db.url);
-    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const { proxy, url } = await startTcpProxyFor(ctx.db.url, 5432);
     try {
-      target.hostname = "127.0.0.1";
-      target.port = String(proxy.port);
       const relay = system.startProcess("outbox-relay", "outbox-relay-behind-proxy", {
         LOG_LEVEL: "info",
-        DATABASE_URL: target.href,
+        DATABASE_URL: url,
       });
       await waitForOutput(relay, LEADER);
       await proxy.cut();

@@ -2,7 +2,7 @@ import { partitionKey, queueOnSharedConnection, reservationQueueName } from "@pr
 import {
   createTestContext,
   eventually,
-  startTcpProxy,
+  startTcpProxyFor,
   type TcpProxy,
   type TestContext,
   waitForOutput,
@@ -65,18 +65,16 @@ async function partitionOwners(): Promise<Array<string | null>> {
 beforeAll(async () => {
   ctx = await createTestContext("handover");
   redis = new Redis(ctx.env.REDIS_URL);
-  const databaseUrl = new URL(ctx.serviceEnv().DATABASE_URL ?? "");
-  databaseProxy = await startTcpProxy({ host: databaseUrl.hostname, port: Number(databaseUrl.port || 5432) });
+  const proxied = await startTcpProxyFor(ctx.serviceEnv().DATABASE_URL ?? "", 5432);
+  databaseProxy = proxied.proxy;
   system = await startSystem(ctx, {
     gateways: 1,
     workers: 0,
     env: { JOB_LOCK_MS: "2000", PARTITION_LEASE_MS: "2000" },
   });
-  databaseUrl.hostname = "127.0.0.1";
-  databaseUrl.port = String(databaseProxy.port);
   const first = system.startWorker("worker-a", {
     WORKER_ID: "worker-a",
-    DATABASE_URL: databaseUrl.href,
+    DATABASE_URL: proxied.url,
     LOG_LEVEL: "info",
   });
   await waitForOutput(first, `"owned":${SYSTEM_PARTITIONS}`);

@@ -2,7 +2,7 @@ import {
   createTestContext,
   eventually,
   type ServiceProcess,
-  startTcpProxy,
+  startTcpProxyFor,
   type TcpProxy,
   type TestContext,
 } from "@promo/testing";
@@ -32,13 +32,11 @@ let system: System;
 
 beforeAll(async () => {
   ctx = await createTestContext("redisoutage");
-  const redisUrl = new URL(ctx.env.REDIS_URL);
-  proxy = await startTcpProxy({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
-  redisUrl.hostname = "127.0.0.1";
-  redisUrl.port = String(proxy.port);
+  const proxied = await startTcpProxyFor(ctx.env.REDIS_URL, 6379);
+  proxy = proxied.proxy;
   // Away from the start: every service must come up without it and wait.
   await proxy.cut();
-  system = await startSystem(ctx, { gateways: 2, workers: 2, env: { REDIS_URL: redisUrl.href } });
+  system = await startSystem(ctx, { gateways: 2, workers: 2, env: { REDIS_URL: proxied.url } });
 });
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import { createOutageLog, type OutageLog } from "@promo/observability";
-import { readTestEnv, startTcpProxy, type TcpProxy } from "@promo/testing";
+import { readTestEnv, startTcpProxyFor, type TcpProxy } from "@promo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { createRedisConnection, type RedisConnection, watchRedisConnection } from "./redis.ts";
 
@@ -47,12 +47,9 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 
 describe("watchRedisConnection", () => {
   it("reports a real outage once at warn, its retries at debug, and the return once", async () => {
-    const target = new URL(readTestEnv().REDIS_URL);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
-    const connection = createRedisConnection(
-      { url: `redis://127.0.0.1:${proxy.port}`, cluster: false },
-      "blocking",
-    );
+    const proxied = await startTcpProxyFor(readTestEnv().REDIS_URL, 6379);
+    proxy = proxied.proxy;
+    const connection = createRedisConnection({ url: proxied.url, cluster: false }, "blocking");
     connections.push(connection);
     const { outages, calls, levels } = recordingOutages();
     const otherErrors: Error[] = [];

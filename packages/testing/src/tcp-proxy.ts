@@ -18,6 +18,21 @@ export type TcpProxy = {
   close(): Promise<void>;
 };
 
+/**
+ * A proxy in front of the server a connection URL names (`defaultPort` when the URL has none), and
+ * the same URL pointed at the proxy, for the processes under test to connect through.
+ */
+export async function startTcpProxyFor(
+  serverUrl: string,
+  defaultPort: number,
+): Promise<{ proxy: TcpProxy; url: string }> {
+  const url = new URL(serverUrl);
+  const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || defaultPort) });
+  url.hostname = "127.0.0.1";
+  url.port = String(proxy.port);
+  return { proxy, url: url.href };
+}
+
 /** Starts forwarding 127.0.0.1:<a free port> to `target`. */
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
