@@ -41,7 +41,9 @@ const ProductIdsSchema = z
 const MemberGroupsSchema = z.array(MemberGroupSchema).max(MAX_MEMBER_GROUPS).transform(distinct);
 
 export const CombinesWithSchema = z
-  .union([z.literal("*"), z.array(IdSchema).max(1_000).transform(distinct)])
+  .union([z.literal("*"), z.array(IdSchema).max(1_000).transform(distinct)], {
+    error: 'must be "*" or a list of at most 1,000 campaign ids',
+  })
   .openapi({ description: 'Ids of campaigns this one may stack with, or "*" for any.', example: "*" });
 
 const WindowFields = {

@@ -156,6 +156,11 @@ describe("campaigns", () => {
       400,
       { fields: [{ path: "combinesWith", message: "must not list the campaign itself" }] },
     ]);
+    const notIds = await call("PATCH", path, { body: { combinesWith: ["not-a-uuid"] } });
+    expect([notIds.status, errorOf(notIds.body).details]).toEqual([
+      400,
+      { fields: [{ path: "combinesWith", message: 'must be "*" or a list of at most 1,000 campaign ids' }] },
+    ]);
     expect((await call("GET", path)).body.combinesWith).toEqual([other.id]);
   });
 });
