@@ -159,15 +159,15 @@ export function campaignRoutes(deps: GatewayDeps) {
     const { id } = c.req.valid("param");
     const changes: CampaignChanges = c.req.valid("json");
     const { storeId } = c.get("principal");
-    if (Array.isArray(changes.combinesWith) && changes.combinesWith.includes(id)) {
-      throw new DomainError("VALIDATION_ERROR", {
-        fields: [{ path: "combinesWith", message: "must not list the campaign itself" }],
-      });
-    }
     const updated = await prisma.$transaction(
       async (tx) => {
         const current = await lockCampaign(tx, storeId, id);
         if (!current) throw new DomainError("NOT_FOUND");
+        if (Array.isArray(changes.combinesWith) && changes.combinesWith.includes(id)) {
+          throw new DomainError("VALIDATION_ERROR", {
+            fields: [{ path: "combinesWith", message: "must not list the campaign itself" }],
+          });
+        }
         const startsAt = changes.startsAt ?? current.startsAt;
         const endsAt = changes.endsAt ?? current.endsAt;
         if (endsAt <= startsAt) {

@@ -162,6 +162,10 @@ describe("campaigns", () => {
       { fields: [{ path: "combinesWith", message: 'must be "*" or a list of at most 1,000 campaign ids' }] },
     ]);
     expect((await call("GET", path)).body.combinesWith).toEqual([other.id]);
+    // A campaign that does not exist is not found, whatever its combinesWith says.
+    const missing = "00000000-0000-4000-8000-000000000001";
+    const unknown = await call("PATCH", `/v1/campaigns/${missing}`, { body: { combinesWith: [missing] } });
+    expect([unknown.status, errorOf(unknown.body).code]).toEqual([404, "NOT_FOUND"]);
   });
 });
 
