@@ -1,5 +1,6 @@
 import type { Stream } from "node:stream";
 import ExcelJS from "exceljs";
+import { sheetText } from "./sheet-text.ts";
 
 export type ExportRow = {
   code: string;
@@ -41,8 +42,8 @@ export function createCodesExport(output: NodeJS.WritableStream): CodesExport {
           row.code,
           row.state,
           row.uses,
-          row.orderNumbers.join(", "),
-          row.campaign,
+          sheetText(row.orderNumbers.join(", ")),
+          sheetText(row.campaign),
           row.createdAt.toISOString(),
         ])
         .commit();

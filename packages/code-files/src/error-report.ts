@@ -1,5 +1,6 @@
 import ExcelJS from "exceljs";
 import type { FileProblem, ImportRowProblem, RowProblemReason } from "./import-file.ts";
+import { sheetText } from "./sheet-text.ts";
 
 /** The reasons a row of an import is refused: the file's own, and a clash with existing codes. */
 export type ReportRowReason = RowProblemReason | "code_conflict";
@@ -36,15 +37,15 @@ export async function writeErrorReport(input: ErrorReportInput): Promise<Buffer>
       row: null,
       value: "",
       reason: input.fileProblem.reason,
-      message: input.fileProblem.message,
+      message: sheetText(input.fileProblem.message),
     });
   }
   for (const problem of input.rows) {
     sheet.addRow({
       row: problem.row,
-      value: problem.value,
+      value: sheetText(problem.value),
       reason: problem.reason,
-      message: problem.message,
+      message: sheetText(problem.message),
     });
   }
   return Buffer.from(await workbook.xlsx.writeBuffer());

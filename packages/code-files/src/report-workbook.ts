@@ -1,5 +1,6 @@
 import type { Stream } from "node:stream";
 import ExcelJS from "exceljs";
+import { sheetCell } from "./sheet-text.ts";
 
 export type ReportColumn<Row> = { header: string; value: (row: Row) => string | number | null };
 
@@ -27,7 +28,7 @@ export async function writeReportWorkbook<Row, Total>(
   const addSheet = <T>(name: string, columns: readonly ReportColumn<T>[], rows: readonly T[]) => {
     const sheet = workbook.addWorksheet(name);
     sheet.addRow(columns.map((column) => column.header)).commit();
-    for (const row of rows) sheet.addRow(columns.map((column) => column.value(row))).commit();
+    for (const row of rows) sheet.addRow(columns.map((column) => sheetCell(column.value(row)))).commit();
     sheet.commit();
   };
   addSheet(REPORT_ROWS_SHEET, report.columns, report.rows);
@@ -53,7 +54,8 @@ export async function writeListingWorkbook<Row>(
   const sheet = workbook.addWorksheet(listing.sheet);
   sheet.addRow(listing.columns.map((column) => column.header)).commit();
   for await (const page of listing.pages)
-    for (const row of page) sheet.addRow(listing.columns.map((column) => column.value(row))).commit();
+    for (const row of page)
+      sheet.addRow(listing.columns.map((column) => sheetCell(column.value(row)))).commit();
   sheet.commit();
   await workbook.commit();
 }
