@@ -5,6 +5,7 @@
  * number can hold one; written as it is, Excel would call the whole file corrupt.
  */
 const NOT_XML_TEXT =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds.
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** A string as a sheet can carry it: each character XML cannot hold becomes U+FFFD (�). */
