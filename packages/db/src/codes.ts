@@ -122,6 +122,8 @@ export async function listCampaignCodes(
 ): Promise<{ items: CodeRecord[]; nextCursor: string | null } | null> {
   const after = query.cursor === undefined ? null : decodeCursor(query.cursor, 1);
   if (query.cursor !== undefined && after === null) return null;
+  // A forged cursor that is not a code key is refused like any unknown cursor.
+  if (after && !(typeof after[0] === "string" && /^[A-Z0-9]{1,64}$/.test(after[0]))) return null;
   const rows = await db.code.findMany({
     where: { campaignId, ...(after ? { codeKey: { gt: String(after[0]) } } : {}) },
     orderBy: { codeKey: "asc" },

@@ -17,6 +17,11 @@ describe("time-and-id cursors", () => {
       encodeCursor([1, "not-a-uuid"]),
       encodeCursor([1e20, id]),
       encodeCursor([-1e17, id]),
+      // Times a Date holds but PostgreSQL's timestamps or this system's clock never do.
+      encodeCursor([-62167219200001, id]),
+      encodeCursor([-8.64e15, id]),
+      encodeCursor([253402300800000, id]),
+      encodeCursor([1.5, id]),
     ])
       expect(decodeTimeIdCursor(forged)).toBeNull();
   });

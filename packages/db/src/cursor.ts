@@ -26,7 +26,7 @@ export function encodeTimeIdCursor(at: Date, id: string): string {
 
 /**
  * The (time, id) of a cursor from encodeTimeIdCursor; null for anything else, a well-formed but
- * forged one included (a time no Date can hold, an id that is not a UUID), so it is refused as a bad
+ * forged one included (a time outside 1970-9999, an id that is not a UUID), so it is refused as a bad
  * cursor rather than reaching the database.
  */
 export function decodeTimeIdCursor(cursor: string): { at: Date; id: string } | null {
@@ -34,9 +34,11 @@ export function decodeTimeIdCursor(cursor: string): { at: Date; id: string } | n
   if (!values) return null;
   const [ms, id] = values;
   if (typeof ms !== "number" || typeof id !== "string" || !UUID.test(id)) return null;
-  const at = new Date(ms);
-  return Number.isNaN(at.getTime()) ? null : { at, id };
+  return Number.isInteger(ms) && ms >= 0 && ms <= LATEST_CURSOR_TIME ? { at: new Date(ms), id } : null;
 }
+
+/** Rows are stamped by this system's clock: no cursor names a time before 1970 or after 9999. */
+const LATEST_CURSOR_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /**
  * Prisma's `where` for the rows after a (createdAt, id) cursor in newest-first order

@@ -18,6 +18,9 @@ export async function countCodeUses(db: Db, codeId: string, now: Date): Promise<
   return { reserved: row.reserved, confirmed: row.confirmed, live: row.reserved + row.confirmed };
 }
 
+/** PostgreSQL's bigint maximum: the largest sequence a cursor can name. */
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
+
 export async function listCodeReservations(
   db: Db,
   codeId: string,
@@ -25,8 +28,8 @@ export async function listCodeReservations(
 ): Promise<{ items: ReservationRow[]; nextCursor: string | null } | null> {
   const after = query.cursor === undefined ? null : decodeCursor(query.cursor, 1);
   if (query.cursor !== undefined && after === null) return null;
-  // A forged cursor that is not a sequence is refused like any unknown cursor.
-  if (after && !/^\d{1,19}$/.test(String(after[0]))) return null;
+  // A forged cursor that is not a sequence (a bigint) is refused like any unknown cursor.
+  if (after && !(/^\d{1,19}$/.test(String(after[0])) && BigInt(String(after[0])) <= MAX_BIGINT)) return null;
   const rows = await db.reservation.findMany({
     where: {
       codeId,

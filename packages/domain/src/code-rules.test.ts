@@ -45,6 +45,13 @@ describe("code rules", () => {
     expect(checkCodeFormat("meepShop")).toEqual({ ok: true, code: "meepShop", codeKey: "MEEPSHOP" });
     expect(normalizeCodeKey(" meepShop ")).toBe("MEEPSHOP");
   });
+
+  it("folds only ASCII letters: a string with other letters finds no code", () => {
+    // Unicode upper-casing would make these "LIVE1" and "STRASSE1".
+    expect(normalizeCodeKey("lıve1")).toBe("LıVE1");
+    expect(normalizeCodeKey("straße1")).toBe("STRAßE1");
+    expect(normalizeCodeKey("ｍｅｅｐ1")).toBe("ｍｅｅｐ1");
+  });
 });
 
 describe("code rules agree with one another", () => {

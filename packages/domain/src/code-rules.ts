@@ -7,12 +7,20 @@ export const CODE_MAX_LENGTH = 64;
 export const CODE_PATTERN = /^[A-Za-z0-9]{6,64}$/;
 
 /**
- * Codes match case-insensitively: the key is the upper-cased code (surrounding whitespace dropped,
- * so a lookup of a pasted " code " still finds it; a stored code never contains whitespace).
+ * Codes match case-insensitively: the key is the code with its ASCII letters upper-cased (surrounding
+ * whitespace dropped, so a lookup of a pasted " code " still finds it; a stored code never contains
+ * whitespace).
  */
 export function normalizeCodeKey(code: string): string {
-  return code.trim().toUpperCase();
+  const trimmed = code.trim();
+  // Only ASCII letters fold: Unicode case mapping would turn "ı" into "I" and "ß" into "SS", so a
+  // string that is no code would find one.
+  return NON_ASCII.test(trimmed)
+    ? trimmed.replace(/[a-z]+/g, (letters) => letters.toUpperCase())
+    : trimmed.toUpperCase();
 }
+
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** Which code rule a value breaks. */
 export type CodeFormatProblem = "too_short" | "too_long" | "whitespace" | "cjk" | "symbol";

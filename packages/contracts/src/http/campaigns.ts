@@ -69,6 +69,9 @@ export const VelocityAlertSchema = z
   });
 export type VelocityAlert = z.infer<typeof VelocityAlertSchema>;
 
+/** Uses per code: a whole number up to 2,147,483,647 (the column's range); null is unlimited. */
+const UsageLimitSchema = z.number().int().min(1).max(2_147_483_647, "must be at most 2,147,483,647");
+
 function endsAfterStart(value: { startsAt?: Date; endsAt?: Date }): boolean {
   return value.startsAt === undefined || value.endsAt === undefined || value.endsAt > value.startsAt;
 }
@@ -81,7 +84,7 @@ export const CampaignCreateSchema = z
     ...WindowFields,
     memberGroups: MemberGroupsSchema.default([]),
     productIds: ProductIdsSchema,
-    usageLimit: z.number().int().min(1).nullable().default(null),
+    usageLimit: UsageLimitSchema.nullable().default(null),
     oncePerAccount: z.boolean().default(false),
     priority: z.number().int().min(-1_000_000).max(1_000_000).default(0),
     combinesWith: CombinesWithSchema.default([]),
@@ -101,7 +104,7 @@ export const CampaignPatchSchema = z
     ...WindowFields,
     memberGroups: MemberGroupsSchema,
     productIds: ProductIdsSchema,
-    usageLimit: z.number().int().min(1).nullable(),
+    usageLimit: UsageLimitSchema.nullable(),
     priority: z.number().int().min(-1_000_000).max(1_000_000),
     combinesWith: CombinesWithSchema,
     partnerId: IdSchema.nullable(),

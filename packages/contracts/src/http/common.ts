@@ -27,6 +27,10 @@ export const IdParamsSchema = z.object({
   id: IdSchema.openapi({ param: { name: "id", in: "path" } }),
 });
 
+/** The instants a date-time input may name: years 1970 to 9999 in UTC (ISO 8601 without an expanded year). */
+const EARLIEST_INSTANT = Date.UTC(1970, 0, 1);
+const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 /** ISO 8601 with an offset in; stored and answered in UTC. */
 export const DateTimeInputSchema = z.iso
   .datetime({
@@ -34,6 +38,10 @@ export const DateTimeInputSchema = z.iso
     error: "must be an ISO 8601 date-time with an offset, e.g. 2026-11-11T00:00:00+08:00",
   })
   .transform((value) => new Date(value))
+  .refine(
+    (instant) => instant.getTime() >= EARLIEST_INSTANT && instant.getTime() <= LATEST_INSTANT,
+    "must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z",
+  )
   .openapi({ type: "string", format: "date-time", example: "2026-11-11T00:00:00+08:00" });
 
 /** A list's items once each, in the order first given: a product listed twice is one product. */
@@ -61,14 +69,23 @@ export const CurrencySchema = z
 const SUPPORTED_CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 
 /**
- * A whole-number query parameter between `min` and `max`, `fallback` when absent. An empty value
- * (`?wait=`) is refused as not a number, where a plain coercion would read it as 0.
+ * A whole-number query parameter between `min` and `max`, `fallback` when absent. Only decimal
+ * digits are a number: an empty value (`?wait=`), `0x10`, `1e3` or the parameter given twice is
+ * refused, where a plain coercion would read 0, 16, 1000 or NaN.
  */
 export function queryInteger(min: number, max: number, fallback: number) {
+  const wholeNumber = "must be a whole number";
   return z
     .preprocess(
-      (value) => (typeof value === "string" && value.trim() === "" ? Number.NaN : value),
-      z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(min).max(max),
+      (value) =>
+        typeof value === "number" || (typeof value === "string" && /^\s*-?\d+\s*$/.test(value))
+          ? Number(value)
+          : Number.NaN,
+      z
+        .number({ error: wholeNumber })
+        .int(wholeNumber)
+        .min(min, `must be at least ${min.toLocaleString("en")}`)
+        .max(max, `must be at most ${max.toLocaleString("en")}`),
     )
     .default(fallback)
     .openapi({ type: "integer", minimum: min, maximum: max, default: fallback });

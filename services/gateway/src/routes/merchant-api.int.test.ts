@@ -169,6 +169,108 @@ describe("campaigns", () => {
   });
 });
 
+describe("values the record cannot hold", () => {
+  const fieldsOf = (response: { body: Json }) => errorOf(response.body).details?.fields;
+  const cursorOf = (values: unknown[]) => Buffer.from(JSON.stringify(values)).toString("base64url");
+
+  it("refuses dates outside years 1970 to 9999 (UTC) with 400 on that field, storing nothing", async () => {
+    const fresh = await seedStore(ctx.db.database.prisma, "far-dates");
+    const range = "must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z";
+    for (const [field, value] of [
+      ["endsAt", "9999-12-31T23:59:59.999-14:00"],
+      ["endsAt", "9999-12-31T23:59:59-01:00"],
+      ["startsAt", "0000-01-01T00:00:00Z"],
+      ["startsAt", "1969-12-31T23:59:59.999Z"],
+    ] as const) {
+      const created = await call("POST", "/v1/campaigns", {
+        key: fresh.keys.merchant,
+        body: campaignInput({ [field]: value }),
+      });
+      expect([created.status, fieldsOf(created)], value).toEqual([
+        400,
+        expect.arrayContaining([{ path: field, message: range }]),
+      ]);
+    }
+    const listed = await call("GET", "/v1/campaigns", { key: fresh.keys.merchant });
+    expect([listed.status, listed.body.items]).toEqual([200, []]);
+
+    const campaign = await createCampaign({ endsAt: "9999-12-31T23:59:59.999+00:00" }, fresh.keys.merchant);
+    expect(campaign.endsAt).toBe("9999-12-31T23:59:59.999Z");
+    const path = `/v1/campaigns/${String(campaign.id)}`;
+    const patched = await call("PATCH", path, {
+      key: fresh.keys.merchant,
+      body: { endsAt: "9999-12-31T23:59:59-01:00" },
+    });
+    expect([patched.status, fieldsOf(patched)]).toEqual([400, [{ path: "endsAt", message: range }]]);
+    expect((await call("GET", path, { key: fresh.keys.merchant })).body.endsAt).toBe(
+      "9999-12-31T23:59:59.999Z",
+    );
+    expect((await call("GET", "/v1/campaigns", { key: fresh.keys.merchant })).status).toBe(200);
+    const alerts = await call("GET", "/v1/alerts?since=0000-01-01T00:00:00Z", { key: fresh.keys.merchant });
+    expect([alerts.status, fieldsOf(alerts)]).toEqual([400, [{ path: "since", message: range }]]);
+  });
+
+  it("refuses a usage limit above 2,147,483,647 with 400", async () => {
+    const tooMany = "must be at most 2,147,483,647";
+    const created = await call("POST", "/v1/campaigns", {
+      body: campaignInput({ usageLimit: 2_147_483_648 }),
+    });
+    expect([created.status, fieldsOf(created)]).toEqual([400, [{ path: "usageLimit", message: tooMany }]]);
+    const campaign = await createCampaign({ usageLimit: 2_147_483_647 });
+    expect(campaign.usageLimit).toBe(2_147_483_647);
+    const patched = await call("PATCH", `/v1/campaigns/${String(campaign.id)}`, {
+      body: { usageLimit: 2 ** 53 - 1 },
+    });
+    expect([patched.status, fieldsOf(patched)]).toEqual([400, [{ path: "usageLimit", message: tooMany }]]);
+  });
+
+  it("says what is wrong with a page size: its bounds, or not a plain whole number", async () => {
+    for (const [query, message] of [
+      ["limit=0", "must be at least 1"],
+      ["limit=201", "must be at most 200"],
+      ["limit=0x10", "must be a whole number"],
+      ["limit=1e1", "must be a whole number"],
+      ["limit=1&limit=2", "must be a whole number"],
+    ]) {
+      const response = await call("GET", `/v1/campaigns?${query}`);
+      expect([response.status, fieldsOf(response)], query).toEqual([400, [{ path: "limit", message }]]);
+    }
+    expect((await call("GET", "/v1/campaigns?limit=%2010%20")).status).toBe(200);
+  });
+
+  it("refuses forged cursors that name what no row can hold as unknown cursors", async () => {
+    const campaign = await createCampaign();
+    await call("POST", `/v1/campaigns/${String(campaign.id)}/codes`, { body: { code: "FORGED1" } });
+    const unknown = [{ path: "cursor", message: "unknown cursor" }];
+    const id = "00000000-0000-4000-8000-000000000000";
+    for (const path of [
+      `/v1/campaigns?cursor=${cursorOf([-62167219200001, id])}`,
+      `/v1/campaigns?cursor=${cursorOf([-8.64e15, id])}`,
+      `/v1/api-keys?cursor=${cursorOf([-62167219200001, id])}`,
+      `/v1/campaigns/${String(campaign.id)}/codes?cursor=${cursorOf(["a\u0000"])}`,
+      `/v1/campaigns/${String(campaign.id)}/codes?cursor=${cursorOf(["forged1"])}`,
+      `/v1/codes/FORGED1?cursor=${cursorOf(["9999999999999999999"])}`,
+    ]) {
+      const response = await call("GET", path, { key: store.keys.all });
+      expect([response.status, fieldsOf(response)], path).toEqual([400, unknown]);
+    }
+    const last = await call("GET", `/v1/codes/FORGED1?cursor=${cursorOf(["9223372036854775807"])}`);
+    expect(last.status).toBe(200);
+  });
+
+  it("finds no code for a string that only Unicode case mapping would turn into one", async () => {
+    const campaign = await createCampaign();
+    await call("POST", `/v1/campaigns/${String(campaign.id)}/codes`, { body: { code: "LIVECODE1" } });
+    expect((await call("GET", "/v1/codes/livecode1")).status).toBe(200);
+    for (const lookalike of ["l%C4%B1vecode1", "LIVECODE%EF%BC%91"]) {
+      const response = await call("GET", `/v1/codes/${lookalike}`);
+      expect([response.status, errorOf(response.body).code], lookalike).toEqual([404, "CODE_NOT_FOUND"]);
+      const expired = await call("POST", `/v1/codes/${lookalike}/expire`);
+      expect(expired.status, lookalike).toBe(404);
+    }
+  });
+});
+
 describe("codes and the duplicate-code rule", () => {
   it("adds a code and finds it case-insensitively, shown as entered", async () => {
     const campaign = await createCampaign();
