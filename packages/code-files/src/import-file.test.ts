@@ -229,6 +229,28 @@ describe("readImportFile (.xlsx)", () => {
     expect(codesOf(valid)).toEqual([[3, "4567890"]]);
   });
 
+  it("reads each string as the text Excel shows: runs joined, phonetic readings left out", async () => {
+    const check = await read(
+      handMadeXlsx(
+        '<row r="1"><c r="A1" t="s"><v>0</v></c></row>' +
+          '<row r="2"><c r="A2" t="s"><v>1</v></c></row>' +
+          '<row r="3"><c r="A3" t="inlineStr"><is><r><t>INLINE</t></r><r><rPr><b/></rPr><t>RUNS2</t></r></is></c></row>' +
+          '<row r="4"><c r="A4" t="inlineStr"><is><t>INLINEREAL4</t><rPh sb="0" eb="2"><t>PHON4</t></rPh></is></c></row>' +
+          '<row r="5"><c r="A5" t="inlineStr"><is><t xml:space="preserve"> PLAIN5CODE </t></is></c></row>',
+        '<si><t>SHAREDREAL1</t><rPh sb="0" eb="6"><t>PHONETIC1</t></rPh><phoneticPr fontId="1"/></si>' +
+          '<si><r><t>SHARED</t></r><r><t>RUNS2</t></r><rPh sb="0" eb="1"><t>X</t></rPh></si>',
+      ),
+    );
+    expect(problemsOf(check)).toEqual([]);
+    expect(codesOf(check)).toEqual([
+      [1, "SHAREDREAL1"],
+      [2, "SHAREDRUNS2"],
+      [3, "INLINERUNS2"],
+      [4, "INLINEREAL4"],
+      [5, "PLAIN5CODE"],
+    ]);
+  });
+
   it("reads the first sheet in tab order, skipping a hidden one", async () => {
     const reordered = await workbookBytes((workbook) => {
       const created = workbook.addWorksheet("Created first");

@@ -37,18 +37,29 @@ export function zipOf(parts: Record<string, string>): Uint8Array {
 }
 
 /**
- * A minimal .xlsx as other tools write it: no styles, no shared strings, cells given as the XML of
- * <sheetData>.
+ * A minimal .xlsx as other tools write it: no styles, cells given as the XML of <sheetData>, and
+ * shared strings only when their <si> items are given.
  */
-export function handMadeXlsx(sheetData: string): Uint8Array {
-  const relationship = (type: string, target: string) =>
-    `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/${type}" Target="${target}"/></Relationships>`;
+export function handMadeXlsx(sheetData: string, sharedStringItems?: string): Uint8Array {
+  const relationships = (...relations: [type: string, target: string][]) =>
+    `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${relations
+      .map(
+        ([type, target], index) =>
+          `<Relationship Id="rId${index + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/${type}" Target="${target}"/>`,
+      )
+      .join("")}</Relationships>`;
+  const main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
   return zipOf({
-    "_rels/.rels": relationship("officeDocument", "xl/workbook.xml"),
-    "xl/workbook.xml":
-      '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Codes" sheetId="1" r:id="rId1"/></sheets></workbook>',
-    "xl/_rels/workbook.xml.rels": relationship("worksheet", "worksheets/sheet1.xml"),
-    "xl/worksheets/sheet1.xml": `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${sheetData}</sheetData></worksheet>`,
+    "_rels/.rels": relationships(["officeDocument", "xl/workbook.xml"]),
+    "xl/workbook.xml": `<workbook xmlns="${main}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Codes" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+    "xl/_rels/workbook.xml.rels":
+      sharedStringItems === undefined
+        ? relationships(["worksheet", "worksheets/sheet1.xml"])
+        : relationships(["worksheet", "worksheets/sheet1.xml"], ["sharedStrings", "sharedStrings.xml"]),
+    "xl/worksheets/sheet1.xml": `<worksheet xmlns="${main}"><sheetData>${sheetData}</sheetData></worksheet>`,
+    ...(sharedStringItems === undefined
+      ? {}
+      : { "xl/sharedStrings.xml": `<sst xmlns="${main}">${sharedStringItems}</sst>` }),
   });
 }
 

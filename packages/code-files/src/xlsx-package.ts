@@ -11,8 +11,11 @@
 // worksheet needs, in the order the reader wants them: relationships, workbook, shared strings,
 // styles, the worksheet, then a padding part that keeps the unzip from finishing before the
 // worksheet has been read. Compressed parts are copied as they are, after a full check (inflate,
-// size, CRC-32) against a budget of unpacked bytes, which also bounds a "zip bomb". No I/O.
+// size, CRC-32) against a budget of unpacked bytes, which also bounds a "zip bomb"; the shared
+// strings and the worksheet are packed again only where a string's text runs must be rewritten for
+// the reader (xlsx-text-runs.ts). No I/O.
 import { crc32, createInflateRaw, deflateRawSync } from "node:zlib";
+import { dropPhoneticRuns, joinInlineRuns } from "./xlsx-text-runs.ts";
 
 export type PackedWorksheet = { ok: true; zip: Buffer } | { ok: false; problem: string };
 
@@ -90,9 +93,7 @@ async function repack(bytes: Buffer, options: { maxUnpackedBytes: number }): Pro
   const sharedStrings = sharedStringsName === undefined ? undefined : find(sharedStringsName);
   const stylesName = relations.find((relation) => relation.type.endsWith("/styles"))?.target;
   const styles = stylesName === undefined ? undefined : find(stylesName);
-  for (const entry of [sharedStrings, styles, worksheet]) {
-    if (entry) await unpack(bytes, entry, budget, false);
-  }
+  if (styles) await unpack(bytes, styles, budget, false);
 
   const copy = (name: string, entry: ZipEntry): ZipPart => ({
     name,
@@ -101,17 +102,24 @@ async function repack(bytes: Buffer, options: { maxUnpackedBytes: number }): Pro
     size: entry.size,
     data: compressedData(bytes, entry),
   });
+  /** The part as it is, or packed again when `rewrite` changes its text (see xlsx-text-runs.ts). */
+  const readable = async (name: string, entry: ZipEntry, rewrite: (xml: string) => string) => {
+    const xml = await readText(entry);
+    const rewritten = rewrite(xml);
+    return rewritten === xml ? copy(name, entry) : deflatePart(name, Buffer.from(rewritten, "utf8"));
+  };
   return writeZip([
     // The names exceljs's reader looks for; a worksheet keeps its number when it has one.
     copy("xl/_rels/workbook.xml.rels", workbookRelations),
     copy("xl/workbook.xml", workbook),
     sharedStrings
-      ? copy("xl/sharedStrings.xml", sharedStrings)
+      ? await readable("xl/sharedStrings.xml", sharedStrings, dropPhoneticRuns)
       : deflatePart("xl/sharedStrings.xml", EMPTY_SST),
     ...(styles ? [copy("xl/styles.xml", styles)] : []),
-    copy(
+    await readable(
       /^xl\/worksheets\/sheet\d+\.xml$/.test(worksheetName) ? worksheetName : "xl/worksheets/sheet1.xml",
       worksheet,
+      joinInlineRuns,
     ),
     paddingPart(),
   ]);
