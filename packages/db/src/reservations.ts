@@ -21,20 +21,41 @@ export async function countCodeUses(db: Db, codeId: string, now: Date): Promise<
 /** PostgreSQL's bigint maximum: the largest sequence a cursor can name. */
 const MAX_BIGINT = 9_223_372_036_854_775_807n;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A code's reservation cursor names the code (one code can be in several campaigns, each listed
+ * with its own pages) and the last sequence listed; null for anything this system did not make, a
+ * forged sequence above bigint included.
+ */
+function decodeReservationCursor(cursor: string): { codeId: string; sequence: bigint } | null {
+  const values = decodeCursor(cursor, 2);
+  if (!values) return null;
+  const [codeId, sequence] = values.map(String);
+  if (codeId === undefined || sequence === undefined || !UUID.test(codeId) || !/^\d{1,19}$/.test(sequence))
+    return null;
+  const value = BigInt(sequence);
+  return value <= MAX_BIGINT ? { codeId, sequence: value } : null;
+}
+
+/** The code whose reservations a cursor from listCodeReservations pages through; null if none. */
+export function codeOfReservationCursor(cursor: string): string | null {
+  return decodeReservationCursor(cursor)?.codeId ?? null;
+}
+
 export async function listCodeReservations(
   db: Db,
   codeId: string,
   query: { limit: number; cursor?: string; status?: ReservationStatus },
 ): Promise<{ items: ReservationRow[]; nextCursor: string | null } | null> {
-  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, 1);
-  if (query.cursor !== undefined && after === null) return null;
-  // A forged cursor that is not a sequence (a bigint) is refused like any unknown cursor.
-  if (after && !(/^\d{1,19}$/.test(String(after[0])) && BigInt(String(after[0])) <= MAX_BIGINT)) return null;
+  const after = query.cursor === undefined ? null : decodeReservationCursor(query.cursor);
+  // Another code's cursor is as unknown here as a forged one.
+  if (query.cursor !== undefined && after?.codeId !== codeId) return null;
   const rows = await db.reservation.findMany({
     where: {
       codeId,
       ...(query.status ? { status: query.status } : {}),
-      ...(after ? { sequence: { gt: BigInt(after[0] ?? 0) } } : {}),
+      ...(after ? { sequence: { gt: after.sequence } } : {}),
     },
     orderBy: { sequence: "asc" },
     take: query.limit + 1,
@@ -43,7 +64,7 @@ export async function listCodeReservations(
   const last = page.at(-1);
   return {
     items: page,
-    nextCursor: rows.length > query.limit && last ? encodeCursor([last.sequence.toString()]) : null,
+    nextCursor: rows.length > query.limit && last ? encodeCursor([codeId, last.sequence.toString()]) : null,
   };
 }
 

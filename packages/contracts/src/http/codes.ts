@@ -110,7 +110,10 @@ export const CodeLookupItemSchema = z.object({
   }),
   uses: CodeUsesSchema,
   reservations: z.array(ReservationSummarySchema),
-  nextReservationCursor: z.string().nullable(),
+  nextReservationCursor: z.string().nullable().openapi({
+    description:
+      "The next page of this item's reservations: pass it as `cursor`, and the answer holds this campaign's item only.",
+  }),
 });
 
 export const CodeLookupSchema = z

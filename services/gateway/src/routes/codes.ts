@@ -13,6 +13,7 @@ import {
 } from "@promo/contracts";
 import {
   type CodeRecord,
+  codeOfReservationCursor,
   countCodeUses,
   findCampaign,
   findCodeConflict,
@@ -65,6 +66,8 @@ const lookupCodeRoute = createRoute({
   tags: TAG,
   summary:
     "Look a code up: its campaign(s), uses and every reservation (account, state, order number, times)",
+  description:
+    "One item per campaign holding the code, each with the first page of its reservations in sequence order. An item's `nextReservationCursor`, passed as `cursor`, answers that item alone with its next page.",
   request: { params: CodeParamsSchema, query: CodeLookupQuerySchema },
   responses: { 200: jsonResponse(CodeLookupSchema, "The code"), ...errorResponses(400, 401, 403, 404) },
 });
@@ -150,8 +153,15 @@ export function codeRoutes(deps: GatewayDeps) {
     const { code } = c.req.valid("param");
     const query = c.req.valid("query");
     const { storeId } = c.get("principal");
-    const codes = await findCodesByKey(prisma, storeId, normalizeCodeKey(code), query.campaignId);
-    if (codes.length === 0) throw new DomainError("CODE_NOT_FOUND");
+    const found = await findCodesByKey(prisma, storeId, normalizeCodeKey(code), query.campaignId);
+    if (found.length === 0) throw new DomainError("CODE_NOT_FOUND");
+    // An item's nextReservationCursor pages through that item's reservations: with a cursor, the
+    // answer holds that campaign's item only.
+    const pagedCodeId = query.cursor === undefined ? null : codeOfReservationCursor(query.cursor);
+    const codes = pagedCodeId === null ? found : found.filter((record) => record.id === pagedCodeId);
+    if (query.cursor !== undefined && codes.length === 0) {
+      throw new DomainError("VALIDATION_ERROR", { fields: [{ path: "cursor", message: "unknown cursor" }] });
+    }
     const now = deps.clock();
     const items = await Promise.all(
       codes.map(async (record) => {
@@ -181,7 +191,7 @@ export function codeRoutes(deps: GatewayDeps) {
         };
       }),
     );
-    return c.json({ code: codes[0]?.code ?? code, items }, 200);
+    return c.json({ code: found[0]?.code ?? code, items }, 200);
   });
 
   async function changeCodeState(

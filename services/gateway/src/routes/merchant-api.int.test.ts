@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createTestContext, type SeededStore, seedStore, type TestContext } from "@promo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestGateway } from "../testing/test-gateway.ts";
@@ -249,13 +250,84 @@ describe("values the record cannot hold", () => {
       `/v1/api-keys?cursor=${cursorOf([-62167219200001, id])}`,
       `/v1/campaigns/${String(campaign.id)}/codes?cursor=${cursorOf(["a\u0000"])}`,
       `/v1/campaigns/${String(campaign.id)}/codes?cursor=${cursorOf(["forged1"])}`,
-      `/v1/codes/FORGED1?cursor=${cursorOf(["9999999999999999999"])}`,
     ]) {
       const response = await call("GET", path, { key: store.keys.all });
       expect([response.status, fieldsOf(response)], path).toEqual([400, unknown]);
     }
-    const last = await call("GET", `/v1/codes/FORGED1?cursor=${cursorOf(["9223372036854775807"])}`);
+    const codeId = String(
+      ((await call("GET", "/v1/codes/FORGED1")).body.items as { code: Json }[])[0]?.code.id,
+    );
+    for (const cursor of [["9999999999999999999"], [codeId, "9223372036854775808"], [id, "1"]]) {
+      const response = await call("GET", `/v1/codes/FORGED1?cursor=${cursorOf(cursor)}`);
+      expect([response.status, fieldsOf(response)], JSON.stringify(cursor)).toEqual([400, unknown]);
+    }
+    const last = await call("GET", `/v1/codes/FORGED1?cursor=${cursorOf([codeId, "9223372036854775807"])}`);
     expect(last.status).toBe(200);
+  });
+
+  it("pages each campaign's reservations of a shared code with that item's own cursor", async () => {
+    const fresh = await seedStore(ctx.db.database.prisma, "shared-code-pages");
+    const key = fresh.keys.merchant;
+    const windows = [
+      { startsAt: "2026-01-01T00:00:00Z", endsAt: "2026-02-01T00:00:00Z" },
+      { startsAt: "2026-03-01T00:00:00Z", endsAt: "2026-04-01T00:00:00Z" },
+    ];
+    const codes: Json[] = [];
+    for (const window of windows) {
+      const campaign = await createCampaign(window, key);
+      codes.push(
+        (await call("POST", `/v1/campaigns/${String(campaign.id)}/codes`, { key, body: { code: "SHARED1" } }))
+          .body,
+      );
+    }
+    // Two reservations each, the first campaign's sequences before the second's (one partition, one counter).
+    await ctx.db.database.prisma.reservation.createMany({
+      data: [23_000, 24_000, 25_000, 26_000].map((sequence, index) => {
+        const code = codes[Math.floor(index / 2)] as Json;
+        return {
+          id: randomUUID(),
+          storeId: fresh.storeId,
+          codeId: String(code.id),
+          campaignId: String(code.campaignId),
+          codeInput: "SHARED1",
+          codeKey: "SHARED1",
+          accountId: `shopper-${sequence}`,
+          memberGroups: [],
+          partition: 0,
+          sequence: BigInt(sequence),
+          status: "REJECTED" as const,
+          errorCode: "USAGE_LIMIT_REACHED",
+          currency: "TWD",
+          cart: {},
+          lines: [],
+          totals: {},
+          acceptedAt: new Date(),
+          decidedAt: new Date(),
+        };
+      }),
+    });
+    type Item = {
+      campaign: Json;
+      reservations: { sequence: number }[];
+      nextReservationCursor: string | null;
+    };
+    const itemsOf = async (query: string) => {
+      const response = await call("GET", `/v1/codes/shared1?${query}`, { key });
+      expect(response.status, query).toBe(200);
+      return response.body.items as Item[];
+    };
+    const first = await itemsOf("limit=1");
+    expect(first.map((item) => item.reservations.map((reservation) => reservation.sequence))).toEqual([
+      [23_000],
+      [25_000],
+    ]);
+    for (const [index, item] of first.entries()) {
+      const next = await itemsOf(`limit=1&cursor=${String(item.nextReservationCursor)}`);
+      expect(
+        next.map((page) => [page.campaign.id, page.reservations.map((reservation) => reservation.sequence)]),
+      ).toEqual([[item.campaign.id, [[24_000, 26_000][index]]]]);
+      expect(next[0]?.nextReservationCursor).toBeNull();
+    }
   });
 
   it("finds no code for a string that only Unicode case mapping would turn into one", async () => {
