@@ -10,6 +10,20 @@ describe("errors", () => {
     expect(describeError("CODE_CONFLICT", "zh-TW")).toBe("優惠碼與他人重複,請清空優惠碼再結帳");
   });
 
+  it("words a code clash for the merchant apart from the checkout, and every other code alike for both", () => {
+    for (const locale of ["en", "zh-TW"] as const) {
+      expect(describeError("CODE_CONFLICT", locale, "merchant")).not.toBe(
+        describeError("CODE_CONFLICT", locale),
+      );
+      expect(describeError("CODE_CONFLICT", locale, "merchant")).not.toMatch(/check out|結帳/);
+      for (const code of ERROR_CODES.filter((other) => other !== "CODE_CONFLICT"))
+        expect(describeError(code, locale, "merchant")).toBe(describeError(code, locale));
+    }
+    expect(new DomainError("CODE_CONFLICT", {}, "merchant").message).toBe(
+      describeError("CODE_CONFLICT", "en", "merchant"),
+    );
+  });
+
   it("has a message in every locale for every code", () => {
     for (const code of ERROR_CODES) {
       expect(ERROR_MESSAGES[code].en.length).toBeGreaterThan(0);

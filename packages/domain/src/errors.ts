@@ -42,10 +42,14 @@ export class DomainError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, details?: Record<string, unknown>) {
-    super(ERROR_MESSAGES[code].en);
+  /** Who the message is for: the wording of some codes differs for the merchant (see describeError). */
+  readonly audience: ErrorAudience;
+
+  constructor(code: ErrorCode, details?: Record<string, unknown>, audience: ErrorAudience = "checkout") {
+    super(describeError(code, "en", audience));
     this.code = code;
     this.details = details;
+    this.audience = audience;
   }
 
   /**
@@ -147,8 +151,24 @@ export const ERROR_MESSAGES: Record<ErrorCode, Record<Locale, string>> = {
   INTERNAL_ERROR: { en: "Something went wrong on our side.", "zh-TW": "系統發生錯誤。" },
 };
 
-export function describeError(code: ErrorCode, locale: Locale): string {
-  return ERROR_MESSAGES[code][locale];
+/**
+ * Who reads an error's message: a checkout (and its shopper), or the merchant managing campaigns and
+ * codes. Most messages fit both; a few codes are worded for the merchant where the checkout wording
+ * (SPEC §5: CODE_CONFLICT says to clear the code and check out) would make no sense.
+ */
+export type ErrorAudience = "checkout" | "merchant";
+
+const MERCHANT_MESSAGES: Partial<Record<ErrorCode, Record<Locale, string>>> = {
+  CODE_CONFLICT: {
+    en: "This code is already in a live campaign whose dates overlap; the details name that campaign.",
+    "zh-TW": "此優惠碼已用於期間重疊的進行中活動,details 列出該活動。",
+  },
+};
+
+export function describeError(code: ErrorCode, locale: Locale, audience: ErrorAudience = "checkout"): string {
+  return (
+    (audience === "merchant" ? MERCHANT_MESSAGES[code]?.[locale] : undefined) ?? ERROR_MESSAGES[code][locale]
+  );
 }
 
 const TRADITIONAL_CHINESE = /^zh(-(tw|hant|hk|mo)(-.*)?)?$/i;

@@ -1,6 +1,6 @@
 import { HTTP_STATUS_BY_ERROR_CODE } from "@promo/contracts";
 import { isDatabaseUnavailable } from "@promo/db";
-import { DomainError, describeError, type ErrorCode } from "@promo/domain";
+import { DomainError, describeError, type ErrorAudience, type ErrorCode } from "@promo/domain";
 import { isRedisUnavailable } from "@promo/queue";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -21,20 +21,26 @@ export function toErrorPayload(
   code: ErrorCode,
   c: Context<GatewayEnv>,
   details?: Record<string, unknown>,
+  audience: ErrorAudience = "checkout",
 ): ErrorPayload {
   return {
     code,
-    message: describeError(code, c.get("locale")),
+    message: describeError(code, c.get("locale"), audience),
     ...(details ? { details } : {}),
     requestId: c.get("requestId"),
   };
 }
 
 /** The error answer; with `retryAfterSeconds` in its details it also says Retry-After. */
-export function respondWithError(c: Context<GatewayEnv>, code: ErrorCode, details?: Record<string, unknown>) {
+export function respondWithError(
+  c: Context<GatewayEnv>,
+  code: ErrorCode,
+  details?: Record<string, unknown>,
+  audience: ErrorAudience = "checkout",
+) {
   const retryAfter = details?.retryAfterSeconds;
   if (typeof retryAfter === "number") c.header("Retry-After", String(retryAfter));
-  return c.json({ error: toErrorPayload(code, c, details) }, HTTP_STATUS[code]);
+  return c.json({ error: toErrorPayload(code, c, details, audience) }, HTTP_STATUS[code]);
 }
 
 /** Problems with an input's fields: a ZodError, or any list of issues of the same shape. */
@@ -77,7 +83,7 @@ export const UNAVAILABLE_RETRY_AFTER_SECONDS = 1;
  * away (a restart, a failover, a network cut) 503 with Retry-After, the rest 500.
  */
 export function handleError(error: Error, c: Context<GatewayEnv>) {
-  if (error instanceof DomainError) return respondWithError(c, error.code, error.details);
+  if (error instanceof DomainError) return respondWithError(c, error.code, error.details, error.audience);
   // Redis first: its errors never look like PostgreSQL's, while a bare socket code could be either.
   const away = isRedisUnavailable(error) ? "Redis" : isDatabaseUnavailable(error) ? "PostgreSQL" : null;
   if (away) {

@@ -181,7 +181,7 @@ export function campaignRoutes(deps: GatewayDeps) {
         if (windowChanged && current.state === "active") {
           await lockCodeNamespace(prismaSql(tx), storeId);
           const conflict = await findCampaignCodesConflict(tx, { storeId, campaignId: id, startsAt, endsAt });
-          if (conflict) throw new DomainError("CODE_CONFLICT", { ...conflict });
+          if (conflict) throw new DomainError("CODE_CONFLICT", { ...conflict }, "merchant");
         }
         return updateCampaign(tx, storeId, id, changes);
       },

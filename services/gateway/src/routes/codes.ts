@@ -119,11 +119,11 @@ export function codeRoutes(deps: GatewayDeps) {
       await lockCodeNamespace(prismaSql(tx), storeId);
       const existing = await findCodeInCampaign(tx, campaignId, codeKey);
       if (existing) {
-        throw new DomainError("CODE_CONFLICT", {
-          campaignId: campaign.id,
-          campaignName: campaign.name,
-          code: existing.code,
-        });
+        throw new DomainError(
+          "CODE_CONFLICT",
+          { campaignId: campaign.id, campaignName: campaign.name, code: existing.code },
+          "merchant",
+        );
       }
       const conflict = await findCodeConflict(tx, {
         storeId,
@@ -132,7 +132,7 @@ export function codeRoutes(deps: GatewayDeps) {
         startsAt: campaign.startsAt,
         endsAt: campaign.endsAt,
       });
-      if (conflict) throw new DomainError("CODE_CONFLICT", { ...conflict });
+      if (conflict) throw new DomainError("CODE_CONFLICT", { ...conflict }, "merchant");
       return insertCode(tx, { storeId, campaignId, code, codeKey, source: "single", partnerId });
     });
     c.get("logger").info({ campaignId, codeId: created.id }, "code created");

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { describeError } from "@promo/domain";
 import { createTestContext, type SeededStore, seedStore, type TestContext } from "@promo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestGateway } from "../testing/test-gateway.ts";
@@ -577,7 +578,7 @@ describe("errors, auth and isolation", () => {
     expect((await call("GET", "/v1/codes/PRIVATE01", { key })).status).toBe(404);
   });
 
-  it("localizes messages with Accept-Language (zh-TW uses the source's wording)", async () => {
+  it("localizes messages with Accept-Language, a code clash worded for the merchant, not the checkout", async () => {
     const first = await createCampaign();
     const second = await createCampaign();
     await call("POST", `/v1/campaigns/${String(first.id)}/codes`, { body: { code: "Lang0001" } });
@@ -585,11 +586,32 @@ describe("errors, auth and isolation", () => {
       body: { code: "Lang0001" },
       headers: { "accept-language": "zh-TW,zh;q=0.9,en;q=0.8" },
     });
-    expect(errorOf(clash.body).message).toBe("優惠碼與他人重複,請清空優惠碼再結帳");
+    expect([clash.status, errorOf(clash.body).code, errorOf(clash.body).message]).toEqual([
+      409,
+      "CODE_CONFLICT",
+      "此優惠碼已用於期間重疊的進行中活動,details 列出該活動。",
+    ]);
     const english = await call("POST", `/v1/campaigns/${String(second.id)}/codes`, {
       body: { code: "Lang0001" },
     });
-    expect(errorOf(english.body).message).not.toBe(errorOf(clash.body).message);
+    expect(errorOf(english.body).message).toBe(
+      "This code is already in a live campaign whose dates overlap; the details name that campaign.",
+    );
+    // Moving a campaign's dates into a clash says the same.
+    const later = await createCampaign({
+      startsAt: "2026-12-01T00:00:00+08:00",
+      endsAt: "2026-12-02T00:00:00+08:00",
+    });
+    await call("POST", `/v1/campaigns/${String(later.id)}/codes`, { body: { code: "Lang0001" } });
+    const moved = await call("PATCH", `/v1/campaigns/${String(later.id)}`, {
+      body: { startsAt: "2026-11-11T00:00:00+08:00" },
+      headers: { "accept-language": "zh-TW" },
+    });
+    expect([moved.status, errorOf(moved.body).message]).toEqual([409, errorOf(clash.body).message]);
+    const forbidden = await call("GET", "/v1/campaigns/not-a-uuid", {
+      headers: { "accept-language": "zh-TW" },
+    });
+    expect(errorOf(forbidden.body).message).toBe(describeError("VALIDATION_ERROR", "zh-TW"));
   });
 
   it("describes every route in an OpenAPI 3.1 document generated from the same schemas", async () => {
