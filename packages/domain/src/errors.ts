@@ -160,8 +160,8 @@ export type ErrorAudience = "checkout" | "merchant";
 
 const MERCHANT_MESSAGES: Partial<Record<ErrorCode, Record<Locale, string>>> = {
   CODE_CONFLICT: {
-    en: "This code is already in a live campaign whose dates overlap; the details name that campaign.",
-    "zh-TW": "此優惠碼已用於期間重疊的進行中活動,details 列出該活動。",
+    en: "This code is already in a campaign that is not archived and whose dates overlap; the details name it.",
+    "zh-TW": "此優惠碼已用於期間重疊且未封存的活動,details 列出該活動。",
   },
 };
 

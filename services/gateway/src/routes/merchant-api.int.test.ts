@@ -589,13 +589,13 @@ describe("errors, auth and isolation", () => {
     expect([clash.status, errorOf(clash.body).code, errorOf(clash.body).message]).toEqual([
       409,
       "CODE_CONFLICT",
-      "此優惠碼已用於期間重疊的進行中活動,details 列出該活動。",
+      "此優惠碼已用於期間重疊且未封存的活動,details 列出該活動。",
     ]);
     const english = await call("POST", `/v1/campaigns/${String(second.id)}/codes`, {
       body: { code: "Lang0001" },
     });
     expect(errorOf(english.body).message).toBe(
-      "This code is already in a live campaign whose dates overlap; the details name that campaign.",
+      "This code is already in a campaign that is not archived and whose dates overlap; the details name it.",
     );
     // Moving a campaign's dates into a clash says the same.
     const later = await createCampaign({
