@@ -72,8 +72,9 @@ export type VelocityAlert = z.infer<typeof VelocityAlertSchema>;
 /** Uses per code: a whole number up to 2,147,483,647 (the column's range); null is unlimited. */
 const UsageLimitSchema = z.number().int().min(1).max(2_147_483_647, "must be at most 2,147,483,647");
 
-function endsAfterStart(value: { startsAt?: Date; endsAt?: Date }): boolean {
-  return value.startsAt === undefined || value.endsAt === undefined || value.endsAt > value.startsAt;
+/** Checked only when both dates parsed: a refinement sees the object even when a date failed. */
+function endsAfterStart(value: { startsAt?: unknown; endsAt?: unknown }): boolean {
+  return !(value.startsAt instanceof Date && value.endsAt instanceof Date) || value.endsAt > value.startsAt;
 }
 
 export const CampaignCreateSchema = z
