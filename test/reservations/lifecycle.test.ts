@@ -458,6 +458,11 @@ describe("reservation lifecycle", () => {
     });
     const reusedDecided = await decided(reused.body.id);
     expect([reusedDecided.status, reusedDecided.body.error?.code]).toEqual([422, "IDEMPOTENCY_KEY_REUSED"]);
+    expect(reusedDecided.body.error?.details).toEqual({
+      id: reused.body.id,
+      sequence: reused.body.sequence,
+      idempotencyKey: key["idempotency-key"],
+    });
     expect(await ctx.db.database.prisma.reservation.count({ where: { codeInput: code } })).toBe(1);
 
     // Confirm and release through the repeat's id act on the reservation its GET answers with.

@@ -54,9 +54,10 @@ export const DateTimeOutputSchema = z.iso.datetime().openapi({ example: "2026-11
 /** Integer minor units (TWD has 0 decimals, USD 2). */
 export const MoneySchema = z
   .number()
+  // Out of range first, and alone: zod's integer check also fails a whole number past 2^53 - 1.
+  .min(0, { message: "must be 0 or more", abort: true })
+  .max(Number.MAX_SAFE_INTEGER, { message: "must be at most 9,007,199,254,740,991", abort: true })
   .int("must be an integer amount in minor units")
-  .nonnegative()
-  .max(Number.MAX_SAFE_INTEGER)
   .openapi({ example: 500 });
 
 export const CurrencySchema = z

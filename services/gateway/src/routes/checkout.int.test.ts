@@ -171,11 +171,32 @@ describe("quote refusals and stacking", () => {
         { path: "wait", message: "must be a whole number" },
       ]);
     }
-    const negative = await call(store.keys.checkout, "POST", "/v1/reservations?wait=-1", body);
-    expect([negative.status, ((negative.body.error as Json).details as { fields: Json[] }).fields]).toEqual([
-      400,
-      [expect.objectContaining({ path: "wait" })],
-    ]);
+    for (const [wait, message] of [
+      ["-1", "must be at least 0"],
+      ["30001", "must be at most 30,000"],
+    ]) {
+      const response = await call(store.keys.checkout, "POST", `/v1/reservations?wait=${wait}`, body);
+      expect([response.status, ((response.body.error as Json).details as { fields: Json[] }).fields]).toEqual(
+        [400, [{ path: "wait", message }]],
+      );
+    }
+  });
+
+  it("says a money amount's bounds, once, for amounts past them", async () => {
+    for (const [unitPrice, message] of [
+      [2 ** 53, "must be at most 9,007,199,254,740,991"],
+      [-1, "must be 0 or more"],
+      [1.5, "must be an integer amount in minor units"],
+    ] as const) {
+      const response = await call(store.keys.checkout, "POST", "/v1/checkout/quote", {
+        codes: ["20212021"],
+        accountId: "member-1",
+        cart: { currency: "TWD", items: [item("testA", unitPrice)], shipping: 0 },
+      });
+      expect([response.status, ((response.body.error as Json).details as { fields: Json[] }).fields]).toEqual(
+        [400, [{ path: "cart.items.0.unitPrice", message }]],
+      );
+    }
   });
 
   it("needs the checkout scope", async () => {

@@ -64,11 +64,13 @@ const getReservationRoute = createRoute({
   path: "/v1/reservations/{id}",
   tags: TAG,
   summary: "A reservation's current state (202 while still PENDING)",
+  description:
+    "A request answered 202 that was decided as the replay of an earlier one with its Idempotency-Key answers with that one's reservation; one whose key had been used with a different body answers 422 IDEMPOTENCY_KEY_REUSED (details: id, sequence, idempotencyKey).",
   request: { params: IdParamsSchema },
   responses: {
     200: jsonResponse(ReservationSchema, "The reservation"),
     202: jsonResponse(PendingReservationSchema, "Not decided yet"),
-    ...errorResponses(400, 401, 403, 404),
+    ...errorResponses(400, 401, 403, 404, 422),
   },
 });
 
@@ -338,7 +340,13 @@ export function reservationRoutes(deps: GatewayDeps) {
     const [first] = await findIdempotencyRecords(poolSql(deps.database.pool), RESERVE_IDEMPOTENCY_SCOPE, [
       { storeId, key: marker.idempotencyKey },
     ]);
-    if (first && first.requestHash !== marker.requestHash) throw new DomainError("IDEMPOTENCY_KEY_REUSED");
+    if (first && first.requestHash !== marker.requestHash) {
+      throw new DomainError("IDEMPOTENCY_KEY_REUSED", {
+        id,
+        sequence: marker.sequence,
+        idempotencyKey: marker.idempotencyKey,
+      });
+    }
     return first?.reservationId && first.reservationId !== id ? first.reservationId : null;
   }
 
