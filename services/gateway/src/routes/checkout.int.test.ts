@@ -116,6 +116,21 @@ describe("quote refusals and stacking", () => {
     expect(response.body.totals).toMatchObject({ discount: 500, total: 500 });
   });
 
+  it("applies a code typed beside a string that only Unicode case mapping would make the same", async () => {
+    await campaignWithCode("Summer0001");
+    // "ſ" (U+017F) upper-cases to "S": the second entry once replaced the first as its duplicate.
+    const response = await quote(["Summer0001", "ſummer0001"], {
+      currency: "TWD",
+      items: [item("testA", 1_000)],
+      shipping: 0,
+    });
+    expect(response.status).toBe(200);
+    expect((response.body.applied as Json[]).map((applied) => applied.code)).toEqual(["Summer0001"]);
+    expect(
+      (response.body.refused as Json[]).map((refused) => [refused.code, (refused.error as Json).code]),
+    ).toEqual([["ſummer0001", "CODE_NOT_FOUND"]]);
+  });
+
   it("stacks combinable codes in priority order and skips one that does not combine", async () => {
     const percent = await campaignWithCode("TenPct001", {
       discount: { type: "percentage", percent: 10 },
