@@ -74,6 +74,16 @@ describe("text PostgreSQL cannot store (U+0000, a lone surrogate)", () => {
     const inAccount = await reserve({ code, accountId: "shopper\u00002", cart: FLASH_CART });
     expect(inAccount.status).toBe(400);
     expect(inAccount.body.error?.details?.fields).toEqual([{ path: "accountId", message: NUL_MESSAGE }]);
+    // Every such field is named, not the first alone.
+    const both = await reserve({
+      code,
+      accountId: "shopper\u00002",
+      cart: { ...FLASH_CART, items: [{ productId: "P-\udc001", unitPrice: 990, quantity: 1 }] },
+    });
+    expect(both.body.error?.details?.fields).toEqual([
+      { path: "accountId", message: NUL_MESSAGE },
+      { path: "cart.items.0.productId", message: SURROGATE_MESSAGE },
+    ]);
     const halfEmoji = await reserve({ code, accountId: "shopper-\ud83d", cart: FLASH_CART });
     expect(halfEmoji.status).toBe(400);
     expect(halfEmoji.body.error?.details?.fields).toEqual([

@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { findUnstorableText, LONE_SURROGATE_MESSAGE, NUL_CHARACTER_MESSAGE } from "./storable-text.ts";
+import {
+  findUnstorableText,
+  LONE_SURROGATE_MESSAGE,
+  listUnstorableText,
+  NUL_CHARACTER_MESSAGE,
+} from "./storable-text.ts";
 
 const nul = (path: (string | number)[]) => ({ path, message: NUL_CHARACTER_MESSAGE });
 const surrogate = (path: (string | number)[]) => ({ path, message: LONE_SURROGATE_MESSAGE });
@@ -21,6 +26,22 @@ describe("findUnstorableText", () => {
     expect(findUnstorableText({ accountId: "a\ud800b" })).toEqual(surrogate(["accountId"]));
     expect(findUnstorableText({ accountId: "\udc00" })).toEqual(surrogate(["accountId"]));
     expect(findUnstorableText({ accountId: "end\ud83d" })).toEqual(surrogate(["accountId"]));
+  });
+
+  it("lists every such string in order, keys before their object's values, up to the limit", () => {
+    const input = {
+      accountId: "a\u0000",
+      cart: { items: [{ productId: "ok" }, { productId: "\ud800" }], "k\u0000": "never visited\u0000" },
+      memberGroups: ["x\u0000", "y"],
+    };
+    expect(listUnstorableText(input, 10)).toEqual([
+      nul(["accountId"]),
+      nul(["cart", "k\u0000"]),
+      surrogate(["cart", "items", 1, "productId"]),
+      nul(["memberGroups", 0]),
+    ]);
+    expect(listUnstorableText(input, 2)).toEqual([nul(["accountId"]), nul(["cart", "k\u0000"])]);
+    expect(listUnstorableText({ ok: ["fine"] }, 10)).toEqual([]);
   });
 
   it("accepts text PostgreSQL stores: paired surrogates (emoji), CJK, every other control character", () => {

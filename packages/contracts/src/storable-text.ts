@@ -19,34 +19,45 @@ function problemOf(text: string): string | null {
  * PostgreSQL stores neither U+0000 nor a lone surrogate in text or jsonb: a string carrying one fails
  * the statement that writes it, and a reservation's statement writes a whole group commit, so one
  * such request would stop its partition. Every input from outside is checked with this after its
- * schema: a string (or object key, or uploaded file's name) PostgreSQL could not store, with its
- * path, or null when there is none. It walks without recursion and builds only the path it
- * returns, so any depth costs linear time.
+ * schema: the first string (or object key, or uploaded file's name) PostgreSQL could not store, with
+ * its path, or null when there is none.
  */
 export function findUnstorableText(value: unknown): UnstorableText | null {
+  return listUnstorableText(value, 1)[0] ?? null;
+}
+
+/**
+ * Every string of an input PostgreSQL could not store, in document order, up to `limit` of them. It
+ * walks without recursion and builds only the paths it returns, so any depth costs linear time.
+ */
+export function listUnstorableText(value: unknown, limit: number): UnstorableText[] {
+  const found: UnstorableText[] = [];
   const pending: Visit[] = [{ value, key: null, parent: null }];
-  for (let visit = pending.pop(); visit !== undefined; visit = pending.pop()) {
+  for (let visit = pending.pop(); visit !== undefined && found.length < limit; visit = pending.pop()) {
     const current = visit.value;
     if (typeof current === "string") {
       const message = problemOf(current);
-      if (message) return { path: pathOf(visit), message };
+      if (message) found.push({ path: pathOf(visit), message });
     } else if (Array.isArray(current)) {
       for (let index = current.length - 1; index >= 0; index -= 1)
         pending.push({ value: current[index], key: index, parent: visit });
     } else if (typeof File !== "undefined" && current instanceof File) {
       const message = problemOf(current.name);
-      if (message) return { path: [...pathOf(visit), "name"], message };
+      if (message) found.push({ path: [...pathOf(visit), "name"], message });
     } else if (current !== null && typeof current === "object") {
       const entries = Object.entries(current);
-      for (let index = entries.length - 1; index >= 0; index -= 1) {
-        const [key, child] = entries[index] as [string, unknown];
+      // Keys before values, in order: a bad key is named once, and its value is not visited.
+      const children: Visit[] = [];
+      for (const [key, child] of entries) {
         const message = problemOf(key);
-        if (message) return { path: [...pathOf(visit), key], message };
-        pending.push({ value: child, key, parent: visit });
+        if (message) {
+          if (found.length < limit) found.push({ path: [...pathOf(visit), key], message });
+        } else children.push({ value: child, key, parent: visit });
       }
+      for (let index = children.length - 1; index >= 0; index -= 1) pending.push(children[index] as Visit);
     }
   }
-  return null;
+  return found;
 }
 
 function pathOf(visit: Visit): (string | number)[] {
