@@ -251,6 +251,28 @@ describe("readImportFile (.xlsx)", () => {
     ]);
   });
 
+  it("reads rows and cells that leave out their place (no r), as OOXML allows, counting from the one before", async () => {
+    const check = await read(
+      handMadeXlsx(
+        '<row><c t="inlineStr"><is><t>code</t></is></c></row>' +
+          '<row><c t="inlineStr"><is><t>NOREF0001</t></is></c><c t="inlineStr"><is><t>note</t></is></c></row>' +
+          '<row r="5"><c r="B5" t="inlineStr"><is><t>NOTCOLUMNA</t></is></c></row>' +
+          '<row><c t="inlineStr"><is><t>NOREF0006</t></is></c></row>',
+      ),
+    );
+    expect(codesOf(check)).toEqual([
+      [2, "NOREF0001"],
+      [6, "NOREF0006"],
+    ]);
+    // A bad row is reported at the number it has in Excel.
+    const bad = await read(
+      handMadeXlsx(
+        '<row r="3"><c><v>123456</v></c></row><row><c t="inlineStr"><is><t>bad</t></is></c></row>',
+      ),
+    );
+    expect(problemsOf(bad)).toEqual([{ row: 4, value: "bad", reason: "too_short" }]);
+  });
+
   it("reads the first sheet in tab order, skipping a hidden one", async () => {
     const reordered = await workbookBytes((workbook) => {
       const created = workbook.addWorksheet("Created first");

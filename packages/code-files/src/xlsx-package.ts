@@ -13,9 +13,9 @@
 // worksheet has been read. Compressed parts are copied as they are, after a full check (inflate,
 // size, CRC-32) against a budget of unpacked bytes, which also bounds a "zip bomb"; the shared
 // strings and the worksheet are packed again only where a string's text runs must be rewritten for
-// the reader (xlsx-text-runs.ts). No I/O.
+// the reader (xlsx-rewrites.ts). No I/O.
 import { crc32, createInflateRaw, deflateRawSync } from "node:zlib";
-import { dropPhoneticRuns, joinInlineRuns } from "./xlsx-text-runs.ts";
+import { dropPhoneticRuns, joinInlineRuns, numberRowsAndCells } from "./xlsx-rewrites.ts";
 
 export type PackedWorksheet = { ok: true; zip: Buffer } | { ok: false; problem: string };
 
@@ -102,7 +102,7 @@ async function repack(bytes: Buffer, options: { maxUnpackedBytes: number }): Pro
     size: entry.size,
     data: compressedData(bytes, entry),
   });
-  /** The part as it is, or packed again when `rewrite` changes its text (see xlsx-text-runs.ts). */
+  /** The part as it is, or packed again when `rewrite` changes its text (see xlsx-rewrites.ts). */
   const readable = async (name: string, entry: ZipEntry, rewrite: (xml: string) => string) => {
     const xml = await readText(entry);
     const rewritten = rewrite(xml);
@@ -119,7 +119,7 @@ async function repack(bytes: Buffer, options: { maxUnpackedBytes: number }): Pro
     await readable(
       /^xl\/worksheets\/sheet\d+\.xml$/.test(worksheetName) ? worksheetName : "xl/worksheets/sheet1.xml",
       worksheet,
-      joinInlineRuns,
+      (xml) => numberRowsAndCells(joinInlineRuns(xml)),
     ),
     paddingPart(),
   ]);

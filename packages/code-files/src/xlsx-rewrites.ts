@@ -1,0 +1,83 @@
+// What exceljs's streaming reader gets wrong in a valid worksheet, put right before it reads the part
+// (xlsx-package.ts packs the rewritten part; a part that needs none is copied as it is):
+// - it keeps only the last <t> it meets inside a string: a phonetic reading (<rPh>, which Japanese
+//   Excel writes above kanji) replaces the text of its shared string, and an inline string (<is>)
+//   made of several rich-text runs keeps its last run only, so a code would be imported as
+//   something else, silently;
+// - it needs every row's number and every cell's reference, which OOXML lets a writer leave out.
+// Pure string functions, no I/O.
+
+/** A phonetic run (`<rPh …>…</rPh>` or an empty `<rPh/>`), any namespace prefix. */
+const PHONETIC_RUN = /<(?:[\w.-]+:)?rPh\b[^>]*?(?:\/>|>[\s\S]*?<\/(?:[\w.-]+:)?rPh\s*>)/g;
+
+/** An inline string's content (`<is>…</is>`), any namespace prefix. */
+const INLINE_STRING = /<((?:[\w.-]+:)?)is\b[^>]*?(?:\/>|>([\s\S]*?)<\/\1is\s*>)/g;
+
+/** A text element's content (`<t …>…</t>`; an empty `<t/>` holds none). */
+const TEXT_ELEMENT = /<((?:[\w.-]+:)?)t\b[^>]*?(?:\/>|>([\s\S]*?)<\/\1t\s*>)/g;
+
+/** The shared strings part without phonetic runs: each string reads as the text Excel shows. */
+export function dropPhoneticRuns(sharedStringsXml: string): string {
+  return sharedStringsXml.includes("rPh") ? sharedStringsXml.replace(PHONETIC_RUN, "") : sharedStringsXml;
+}
+
+/**
+ * A worksheet part whose inline strings each hold one <t> with the string's visible text: its runs
+ * joined, phonetic runs left out. The text stays escaped as it was (a <t> holds only text).
+ */
+export function joinInlineRuns(worksheetXml: string): string {
+  if (!/<(?:[\w.-]+:)?is\b/.test(worksheetXml)) return worksheetXml;
+  return worksheetXml.replace(INLINE_STRING, (whole, prefix: string, content: string | undefined) => {
+    if (content === undefined) return whole;
+    const visible = content.replace(PHONETIC_RUN, "");
+    const texts = [...visible.matchAll(TEXT_ELEMENT)].map((match) => match[2] ?? "");
+    if (texts.length === 1 && visible === content) return whole;
+    return `<${prefix}is><${prefix}t xml:space="preserve">${texts.join("")}</${prefix}t></${prefix}is>`;
+  });
+}
+
+/** A row or cell start tag (`<row …>`, `<c …/>`), any namespace prefix. */
+const ROW_OR_CELL = /<((?:[\w.-]+:)?)(row|c)\b([^>]*?)(\/?)>/g;
+const REFERENCE = /\sr\s*=\s*(?:"([^"]*)"|'([^']*)')/;
+
+/** Column number (1 = A) of a cell reference such as "AB12"; 0 when it has no letters. */
+function columnOf(reference: string): number {
+  let column = 0;
+  for (const letter of /^[A-Za-z]*/.exec(reference)?.[0] ?? "")
+    column = column * 26 + (letter.toUpperCase().charCodeAt(0) - 64);
+  return column;
+}
+
+function columnLetters(column: number): string {
+  let letters = "";
+  for (let rest = column; rest > 0; rest = Math.floor((rest - 1) / 26))
+    letters = String.fromCharCode(65 + ((rest - 1) % 26)) + letters;
+  return letters;
+}
+
+/**
+ * A worksheet part whose rows and cells all say where they are. OOXML lets a row leave out its
+ * number (`r`: the row after the one before) and a cell its reference (the column after the one
+ * before); exceljs's reader needs both, and without them calls a valid file damaged.
+ */
+export function numberRowsAndCells(worksheetXml: string): string {
+  if (!/<(?:[\w.-]+:)?(?:row|c)\b(?![^>]*\sr\s*=)[^>]*>/.test(worksheetXml)) return worksheetXml;
+  let row = 0;
+  let column = 0;
+  return worksheetXml.replace(
+    ROW_OR_CELL,
+    (whole, prefix: string, name: string, attributes: string, selfClosing: string) => {
+      const given = REFERENCE.exec(attributes);
+      const reference = given ? (given[1] ?? given[2] ?? "") : null;
+      if (name === "row") {
+        row = reference === null ? row + 1 : Number.parseInt(reference, 10);
+        column = 0;
+        return reference === null ? `<${prefix}row r="${row}"${attributes}${selfClosing}>` : whole;
+      }
+      column = reference === null ? column + 1 : columnOf(reference);
+      return reference === null
+        ? `<${prefix}c r="${columnLetters(column)}${row}"${attributes}${selfClosing}>`
+        : whole;
+    },
+  );
+}
