@@ -12,8 +12,8 @@
 // styles, the worksheet, then a padding part that keeps the unzip from finishing before the
 // worksheet has been read. Compressed parts are copied as they are, after a full check (inflate,
 // size, CRC-32) against a budget of unpacked bytes, which also bounds a "zip bomb"; the shared
-// strings and the worksheet are packed again only where a string's text runs must be rewritten for
-// the reader (xlsx-rewrites.ts). No I/O.
+// strings and the worksheet are packed again only where the reader would misread them (a string's
+// text runs, a row or cell without its place: xlsx-rewrites.ts). No I/O.
 import { crc32, createInflateRaw, deflateRawSync } from "node:zlib";
 import { dropPhoneticRuns, joinInlineRuns, numberRowsAndCells } from "./xlsx-rewrites.ts";
 
