@@ -1,3 +1,5 @@
+import { EARLIEST_INSTANT, LATEST_INSTANT } from "@promo/contracts";
+
 /** Opaque page cursors: base64url JSON of the last row's sort key. */
 export function encodeCursor(values: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(values)).toString("base64url");
@@ -19,6 +21,11 @@ export function decodeCursor(cursor: string, arity: number): (string | number)[]
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Whether a value read from a cursor is a UUID (any version), as row ids are. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 /** A cursor for lists ordered by (time, id): the last row's time and id. */
 export function encodeTimeIdCursor(at: Date, id: string): string {
   return encodeCursor([at.getTime(), id]);
@@ -33,12 +40,11 @@ export function decodeTimeIdCursor(cursor: string): { at: Date; id: string } | n
   const values = decodeCursor(cursor, 2);
   if (!values) return null;
   const [ms, id] = values;
-  if (typeof ms !== "number" || typeof id !== "string" || !UUID.test(id)) return null;
-  return Number.isInteger(ms) && ms >= 0 && ms <= LATEST_CURSOR_TIME ? { at: new Date(ms), id } : null;
+  if (typeof ms !== "number" || typeof id !== "string" || !isUuid(id)) return null;
+  return Number.isInteger(ms) && ms >= EARLIEST_INSTANT && ms <= LATEST_INSTANT
+    ? { at: new Date(ms), id }
+    : null;
 }
-
-/** Rows are stamped by this system's clock: no cursor names a time before 1970 or after 9999. */
-const LATEST_CURSOR_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /**
  * Prisma's `where` for the rows after a (createdAt, id) cursor in newest-first order

@@ -1,5 +1,5 @@
 import type { Db } from "./client.ts";
-import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { decodeCursor, encodeCursor, isUuid } from "./cursor.ts";
 import type { Reservation as ReservationRow, ReservationStatus } from "./generated/prisma/client.ts";
 
 export type { ReservationStatus };
@@ -21,8 +21,6 @@ export async function countCodeUses(db: Db, codeId: string, now: Date): Promise<
 /** PostgreSQL's bigint maximum: the largest sequence a cursor can name. */
 const MAX_BIGINT = 9_223_372_036_854_775_807n;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * A code's reservation cursor names the code (one code can be in several campaigns, each listed
  * with its own pages) and the last sequence listed; null for anything this system did not make, a
@@ -32,7 +30,7 @@ function decodeReservationCursor(cursor: string): { codeId: string; sequence: bi
   const values = decodeCursor(cursor, 2);
   if (!values) return null;
   const [codeId, sequence] = values.map(String);
-  if (codeId === undefined || sequence === undefined || !UUID.test(codeId) || !/^\d{1,19}$/.test(sequence))
+  if (codeId === undefined || sequence === undefined || !isUuid(codeId) || !/^\d{1,19}$/.test(sequence))
     return null;
   const value = BigInt(sequence);
   return value <= MAX_BIGINT ? { codeId, sequence: value } : null;

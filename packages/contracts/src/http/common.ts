@@ -27,9 +27,12 @@ export const IdParamsSchema = z.object({
   id: IdSchema.openapi({ param: { name: "id", in: "path" } }),
 });
 
-/** The instants a date-time input may name: years 1970 to 9999 in UTC (ISO 8601 without an expanded year). */
-const EARLIEST_INSTANT = Date.UTC(1970, 0, 1);
-const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+/**
+ * The instants (ms since the epoch) a date-time input, and a page cursor's time, may name: years
+ * 1970 to 9999 in UTC (ISO 8601 without an expanded year; this system stamps nothing before 1970).
+ */
+export const EARLIEST_INSTANT = Date.UTC(1970, 0, 1);
+export const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** ISO 8601 with an offset in; stored and answered in UTC. */
 export const DateTimeInputSchema = z.iso
