@@ -6,6 +6,7 @@ import {
   distinct,
   IdSchema,
   MoneySchema,
+  NOTHING_TO_CHANGE,
   pageOf,
   queryInteger,
 } from "./common.ts";
@@ -113,7 +114,7 @@ export const CampaignPatchSchema = z
   })
   .partial()
   .strict()
-  .refine((patch) => Object.keys(patch).length > 0, "nothing to change")
+  .refine((patch) => Object.keys(patch).length > 0, NOTHING_TO_CHANGE)
   .refine(endsAfterStart, { message: "endsAt must be after startsAt", path: ["endsAt"] })
   .openapi("CampaignPatch");
 export type CampaignPatch = z.infer<typeof CampaignPatchSchema>;

@@ -47,6 +47,15 @@ export const DateTimeInputSchema = z.iso
   )
   .openapi({ type: "string", format: "date-time", example: "2026-11-11T00:00:00+08:00" });
 
+/**
+ * A PATCH body with no field to change is refused, unless it already is for its fields: a body of
+ * fields the resource does not have is named for those, not also as empty.
+ */
+export const NOTHING_TO_CHANGE = {
+  message: "nothing to change",
+  when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0,
+};
+
 /** A list's items once each, in the order first given: a product listed twice is one product. */
 export function distinct<T>(items: readonly T[]): T[] {
   return [...new Set(items)];

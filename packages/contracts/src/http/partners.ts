@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { TRACKING_PATTERN_MAX_LENGTH } from "@promo/domain";
-import { DateTimeOutputSchema, IdSchema, pageOf } from "./common.ts";
+import { DateTimeOutputSchema, IdSchema, NOTHING_TO_CHANGE, pageOf } from "./common.ts";
 
 const MAX_SAMPLES = 50;
 
@@ -20,7 +20,7 @@ export const PartnerPatchSchema = z
   .object({ name: PartnerNameSchema, kind: PartnerKindSchema })
   .partial()
   .strict()
-  .refine((patch) => Object.keys(patch).length > 0, "nothing to change")
+  .refine((patch) => Object.keys(patch).length > 0, NOTHING_TO_CHANGE)
   .openapi("PartnerPatch");
 export type PartnerPatch = z.infer<typeof PartnerPatchSchema>;
 

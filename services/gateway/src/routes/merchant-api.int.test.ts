@@ -544,6 +544,16 @@ describe("errors, auth and isolation", () => {
       400,
       [{ path: "lenght", message: "is not a field of this request" }],
     ]);
+    // A PATCH of nothing but a field the campaign cannot change is named for that field alone.
+    const patch = await call("PATCH", `/v1/campaigns/${id}`, {
+      body: { discount: { type: "fixed", amount: 1 } },
+    });
+    expect([patch.status, errorOf(patch.body).details?.fields]).toEqual([
+      400,
+      [{ path: "discount", message: "is not a field of this request" }],
+    ]);
+    const empty = await call("PATCH", `/v1/campaigns/${id}`, { body: {} });
+    expect(errorOf(empty.body).details?.fields).toEqual([{ path: "(body)", message: "nothing to change" }]);
   });
 
   it("answers a body over the limit with 413", async () => {
