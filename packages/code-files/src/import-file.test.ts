@@ -63,6 +63,19 @@ describe("detectImportFileKind", () => {
     }
   });
 
+  it("refuses a workbook named .csv, saying it is a workbook", async () => {
+    for (const bytes of [
+      await xlsxOf([["ABCDEF"]]),
+      new Uint8Array([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0]),
+    ]) {
+      const detected = detectImportFileKind(bytes, "codes.csv");
+      expect(detected.ok ? null : detected.problem).toEqual({
+        reason: "unsupported_type",
+        message: expect.stringContaining("named .csv but is an Excel workbook"),
+      });
+    }
+  });
+
   it("refuses any other extension, naming the accepted ones", async () => {
     for (const name of ["codes.txt", "codes.xls", "codes.xlsx.pdf", "codes"]) {
       const detected = detectImportFileKind(await xlsxOf([["ABCDEF"]]), name);

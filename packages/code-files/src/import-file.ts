@@ -96,6 +96,12 @@ export function detectImportFileKind(bytes: Uint8Array, fileName: string): Impor
     );
   }
   if (name.endsWith(".csv")) {
+    if (startsWith(bytes, ZIP_SIGNATURE) || startsWith(bytes, OLE_SIGNATURE)) {
+      return refuse(
+        "unsupported_type",
+        "the file is named .csv but is an Excel workbook: upload it with its own name (.xlsx), or save it from Excel as CSV UTF-8 (comma delimited) (.csv)",
+      );
+    }
     if (bytes.includes(0) || !isUtf8(bytes)) {
       return refuse(
         "unsupported_type",
