@@ -54,7 +54,12 @@ const generateRoute = createRoute({
 const UploadSchema = z
   .object({
     file: z
-      .custom<File>((value) => value instanceof File, { message: "a file in the multipart field `file`" })
+      .custom<File>((value) => value instanceof File, {
+        error: (issue) =>
+          Array.isArray(issue.input)
+            ? "one file only: the multipart field `file` was sent more than once"
+            : "a file in the multipart field `file`",
+      })
       .openapi({ type: "string", format: "binary" }),
   })
   .openapi("CodeImportUpload");

@@ -556,6 +556,32 @@ describe("errors, auth and isolation", () => {
     expect(errorOf(empty.body).details?.fields).toEqual([{ path: "(body)", message: "nothing to change" }]);
   });
 
+  it("refuses an upload whose file field is missing or sent twice, saying which", async () => {
+    const campaign = await createCampaign();
+    const upload = async (files: number) => {
+      const form = new FormData();
+      for (let index = 0; index < files; index += 1)
+        form.append("file", new File([`CODE00${index}1\n`], `codes${index}.csv`, { type: "text/csv" }));
+      if (files === 0) form.append("other", "x");
+      const response = await app.request(`/v1/campaigns/${String(campaign.id)}/codes/import`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${store.keys.merchant}` },
+        body: form,
+      });
+      return { status: response.status, body: (await response.json()) as Json };
+    };
+    const twice = await upload(2);
+    expect([twice.status, errorOf(twice.body).details?.fields]).toEqual([
+      400,
+      [{ path: "file", message: "one file only: the multipart field `file` was sent more than once" }],
+    ]);
+    const none = await upload(0);
+    expect([none.status, errorOf(none.body).details?.fields]).toEqual([
+      400,
+      [{ path: "file", message: "a file in the multipart field `file`" }],
+    ]);
+  });
+
   it("answers a body over the limit with 413", async () => {
     const response = await call("POST", "/v1/campaigns", {
       body: campaignInput({ productIds: Array.from({ length: 9_000 }, (_, index) => `PRODUCT-${index}`) }),
