@@ -36,6 +36,23 @@ describe("orders messages", () => {
     expect(invalid.kind === "dead" && invalid.error).toMatch(/reservationId/);
   });
 
+  it("refuses bytes that are not UTF-8 as malformed, never reading them as U+FFFD; a leading BOM is dropped", () => {
+    const json = JSON.stringify(placed);
+    const at = json.indexOf("WVQP");
+    const garbled = Buffer.concat([
+      Buffer.from(json.slice(0, at)),
+      Buffer.from([0xff, 0xfe, 0x80]),
+      Buffer.from(json.slice(at)),
+    ]);
+    expect(parseOrderMessage(garbled)).toEqual({
+      kind: "dead",
+      reason: "malformed",
+      error: "not JSON: the bytes are not UTF-8 text",
+    });
+    const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes(placed)]);
+    expect(parseOrderMessage(withBom)).toEqual({ kind: "event", event: placed });
+  });
+
   it("sends an event PostgreSQL could not store (U+0000, a lone surrogate) to the dead letters", () => {
     expect(parseOrderMessage(bytes({ ...placed, orderNumber: "WVQP\u0000DYGV" }))).toEqual({
       kind: "dead",

@@ -6,6 +6,9 @@ export type ParsedMessage =
 
 const KNOWN_TYPES = new Set(["order.placed", "order.cancelled"]);
 
+// A leading byte order mark is dropped, as RFC 8259 lets a reader do.
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 /**
  * One `orders` message: JSON, of a type we know, matching its schema, with no string PostgreSQL could
  * not store (U+0000, a lone surrogate); otherwise why not (the message then goes to the dead-letter topic with
@@ -14,9 +17,17 @@ const KNOWN_TYPES = new Set(["order.placed", "order.cancelled"]);
 export function parseOrderMessage(value: Buffer | null): ParsedMessage {
   if (value === null || value.length === 0)
     return { kind: "dead", reason: "malformed", error: "empty message" };
+  let text: string;
+  try {
+    // JSON is UTF-8 (RFC 8259): bytes that are not are refused, never decoded into U+FFFD, which would
+    // turn different order numbers into one.
+    text = UTF8.decode(value);
+  } catch {
+    return { kind: "dead", reason: "malformed", error: "not JSON: the bytes are not UTF-8 text" };
+  }
   let json: unknown;
   try {
-    json = JSON.parse(value.toString("utf8"));
+    json = JSON.parse(text);
   } catch (error) {
     return { kind: "dead", reason: "malformed", error: `not JSON: ${(error as Error).message}` };
   }
