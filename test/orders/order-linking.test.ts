@@ -179,6 +179,68 @@ describe("order.placed links the order", () => {
     expect((await reserve(code, "someone-else")).status).toBe(200);
   });
 
+  it("applies one batch's events in their order: a cancel reaches only the orders placed before it", async () => {
+    const code = `REPLACED${Date.now().toString(36).toUpperCase()}`;
+    await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
+      code,
+      usageLimit: 5,
+      oncePerAccount: false,
+    });
+    const first = await reserve(code, "buyer-replaced");
+    const second = await reserve(code, "buyer-replaced");
+    const cancelledFirst = await reserve(code, "buyer-early-cancel");
+    const storeId = system.store.storeId;
+    await send(
+      orderPlaced({
+        storeId,
+        reservationId: first.body.id,
+        accountId: "buyer-replaced",
+        orderNumber: "ORDER-R",
+      }),
+    );
+    await waitForEvent(first.body.id, "reservation.confirmed");
+    // One produce request: the messages sit next to each other in the partition and reach the
+    // consumer in one batch. The order is cancelled, then placed again with the second hold; and a
+    // cancel of ORDER-E that comes before ORDER-E is placed cancels nothing.
+    await producer.send({
+      topic: ctx.topics.orders,
+      messages: [
+        orderCancelled({ storeId, orderNumber: "ORDER-R" }),
+        orderPlaced({
+          storeId,
+          reservationId: second.body.id,
+          accountId: "buyer-replaced",
+          orderNumber: "ORDER-R",
+        }),
+        orderCancelled({ storeId, orderNumber: "ORDER-E" }),
+        orderPlaced({
+          storeId,
+          reservationId: cancelledFirst.body.id,
+          accountId: "buyer-early-cancel",
+          orderNumber: "ORDER-E",
+        }),
+      ].map((event) => ({ key: "ORDER", value: JSON.stringify(event) })),
+    });
+    await waitForEvent(cancelledFirst.body.id, "reservation.confirmed");
+    const statusOf = async (id: string) =>
+      (await api<{ status: string }>(gatewayUrl, system.store.keys.checkout, "GET", `/v1/reservations/${id}`))
+        .body.status;
+    expect([
+      await statusOf(first.body.id),
+      await statusOf(second.body.id),
+      await statusOf(cancelledFirst.body.id),
+    ]).toEqual(["CANCELLED", "CONFIRMED", "CONFIRMED"]);
+    await waitForEvent(first.body.id, "reservation.cancelled");
+    expect(eventsFor(second.body.id).map((event) => event.type)).toEqual([
+      "reservation.reserved",
+      "reservation.confirmed",
+    ]);
+    expect(eventsFor(cancelledFirst.body.id).map((event) => event.type)).toEqual([
+      "reservation.reserved",
+      "reservation.confirmed",
+    ]);
+  });
+
   it("refuses to confirm a hold that ran out when the code has no room left, with a refusal event", async () => {
     const code = `LATE${Date.now().toString(36).toUpperCase()}`;
     await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {

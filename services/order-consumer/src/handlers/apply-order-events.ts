@@ -5,6 +5,7 @@ import {
   confirmHeldReservations,
   confirmReservation,
   type Database,
+  type Db,
   insertOutboxEvents,
   markEventsProcessed,
   prismaSql,
@@ -29,7 +30,8 @@ export type OrderEffect =
  * order's account is not the reservation's, a `reservation.confirmation_refused` event tells the
  * order system. An unknown reservation is not recorded as processed: its message goes to the
  * dead-letter topic. order.cancelled cancels the order's confirmed reservations (slot returned);
- * an order without any is a no-op.
+ * an order without any is a no-op. Events take effect in the batch's order (the partition's), so
+ * an order cancelled and placed again keeps its new reservation.
  */
 export async function applyOrderEvents(
   database: Database,
@@ -50,69 +52,28 @@ export async function applyOrderEvents(
       }
       const toApply = [...firstOfEach.values()].filter((event) => fresh.has(event.eventId));
 
-      const placed = toApply.filter((event): event is OrderPlaced => event.type === "order.placed");
-      const seenReservations = new Set<string>();
-      const fastPath = placed.filter((event) => {
-        if (seenReservations.has(event.reservationId)) return false;
-        seenReservations.add(event.reservationId);
-        return true;
-      });
-      const confirmed = await confirmHeldReservations(
-        sql,
-        fastPath.map((event) => ({
-          reservationId: event.reservationId,
-          storeId: event.storeId,
-          accountId: event.accountId,
-          orderNumber: event.orderNumber,
-          orderTotal: event.orderTotal,
-        })),
-        now,
-      );
-      const appliedFast = new Set<OrderPlaced>();
-      for (const event of fastPath) {
-        if (confirmed.has(event.reservationId)) {
-          appliedFast.add(event);
-          effects.push({ kind: "confirmed", eventId: event.eventId });
-        }
-      }
-
       const unknown: string[] = [];
-      for (const event of toApply) {
-        if (event.type === "order.placed" && appliedFast.has(event)) continue;
-        if (event.type === "order.placed") {
-          const result = await confirmReservation(tx, {
-            storeId: event.storeId,
-            id: event.reservationId,
-            orderNumber: event.orderNumber,
-            orderTotal: event.orderTotal,
-            accountId: event.accountId,
-            now,
-          });
-          if (!result) {
-            unknown.push(event.eventId);
-            effects.push({ kind: "unknown-reservation", eventId: event.eventId });
-          } else if (result.kind === "refused") {
-            await insertOutboxEvents(sql, [
-              confirmationRefusedOutboxRow(result.reservation, event.orderNumber, result.errorCode, now),
-            ]);
-            effects.push({ kind: "refused", eventId: event.eventId, errorCode: result.errorCode });
-          } else {
-            effects.push({
-              kind: result.kind === "changed" ? "confirmed" : "already-confirmed",
-              eventId: event.eventId,
-            });
-          }
-        } else {
-          const cancelled = await cancelOrderReservations(tx, {
-            storeId: event.storeId,
-            orderNumber: event.orderNumber,
-            now,
-          });
-          effects.push({
-            kind: cancelled.length > 0 ? "cancelled" : "nothing-to-cancel",
-            eventId: event.eventId,
-          });
+      // Events take effect in the order they sit in the partition: each order.cancelled ends a run
+      // of order.placed events, which are confirmed together, so a cancel never reaches an order
+      // placed after it in the same batch.
+      let run: OrderPlaced[] = [];
+      for (const event of [...toApply, null]) {
+        if (event?.type === "order.placed") {
+          run.push(event);
+          continue;
         }
+        await confirmPlaced(tx, run, now, effects, unknown);
+        run = [];
+        if (event === null) break;
+        const cancelled = await cancelOrderReservations(tx, {
+          storeId: event.storeId,
+          orderNumber: event.orderNumber,
+          now,
+        });
+        effects.push({
+          kind: cancelled.length > 0 ? "cancelled" : "nothing-to-cancel",
+          eventId: event.eventId,
+        });
       }
       if (unknown.length > 0) {
         // Not applied: their messages go to the dead-letter topic, and a redelivery may try again.
@@ -122,4 +83,69 @@ export async function applyOrderEvents(
     },
     { timeout: 60_000, maxWait: 30_000 },
   );
+}
+
+/**
+ * A run of order.placed events, in order: the reservations still held are confirmed together in
+ * one statement, the rest (a hold that ran out, a second event for one reservation, an unknown
+ * reservation) one by one after them. Effects and unknown event ids are appended.
+ */
+async function confirmPlaced(
+  tx: Db,
+  run: readonly OrderPlaced[],
+  now: Date,
+  effects: OrderEffect[],
+  unknown: string[],
+): Promise<void> {
+  if (run.length === 0) return;
+  const sql = prismaSql(tx);
+  const seenReservations = new Set<string>();
+  const fastPath = run.filter((event) => {
+    if (seenReservations.has(event.reservationId)) return false;
+    seenReservations.add(event.reservationId);
+    return true;
+  });
+  const confirmed = await confirmHeldReservations(
+    sql,
+    fastPath.map((event) => ({
+      reservationId: event.reservationId,
+      storeId: event.storeId,
+      accountId: event.accountId,
+      orderNumber: event.orderNumber,
+      orderTotal: event.orderTotal,
+    })),
+    now,
+  );
+  const appliedFast = new Set<OrderPlaced>();
+  for (const event of fastPath) {
+    if (confirmed.has(event.reservationId)) {
+      appliedFast.add(event);
+      effects.push({ kind: "confirmed", eventId: event.eventId });
+    }
+  }
+  for (const event of run) {
+    if (appliedFast.has(event)) continue;
+    const result = await confirmReservation(tx, {
+      storeId: event.storeId,
+      id: event.reservationId,
+      orderNumber: event.orderNumber,
+      orderTotal: event.orderTotal,
+      accountId: event.accountId,
+      now,
+    });
+    if (!result) {
+      unknown.push(event.eventId);
+      effects.push({ kind: "unknown-reservation", eventId: event.eventId });
+    } else if (result.kind === "refused") {
+      await insertOutboxEvents(sql, [
+        confirmationRefusedOutboxRow(result.reservation, event.orderNumber, result.errorCode, now),
+      ]);
+      effects.push({ kind: "refused", eventId: event.eventId, errorCode: result.errorCode });
+    } else {
+      effects.push({
+        kind: result.kind === "changed" ? "confirmed" : "already-confirmed",
+        eventId: event.eventId,
+      });
+    }
+  }
 }
