@@ -115,6 +115,22 @@ describe("API documents", () => {
     expect(errorSchema.properties.error.properties.code.$ref).toBe("#/components/schemas/ErrorCode");
   });
 
+  it("declares the Idempotency-Key header on reserve, release and confirm", async () => {
+    const document = (await (await app.request("/openapi.json")).json()) as OpenApiDocument;
+    const operations = [
+      document.paths["/v1/reservations"]?.post,
+      document.paths["/v1/reservations/{id}/release"]?.post,
+      document.paths["/v1/reservations/{id}/confirm"]?.post,
+    ] as ({ parameters?: { name: string; in: string; required?: boolean }[] } | undefined)[];
+    for (const operation of operations)
+      expect(operation?.parameters).toContainEqual(
+        expect.objectContaining({ name: "Idempotency-Key", in: "header", required: false }),
+      );
+    // Beside the parameters the request schemas declare.
+    expect(operations[1]?.parameters).toContainEqual(expect.objectContaining({ name: "id", in: "path" }));
+    expect(operations[0]?.parameters).toContainEqual(expect.objectContaining({ name: "wait", in: "query" }));
+  });
+
   it("documents confirm's optional orderTotal as money in minor units", async () => {
     const document = (await (await app.request("/openapi.json")).json()) as OpenApiDocument;
     const confirm = document.components.schemas.ConfirmRequest as unknown as {

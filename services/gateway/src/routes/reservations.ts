@@ -44,6 +44,16 @@ import { validationHook } from "../validation.ts";
 
 const TAG = ["Reservations"];
 
+/** Documented only: the routes read and check the header themselves (no per-request header parsing). */
+const IDEMPOTENCY_KEY_PARAMETER = {
+  name: "Idempotency-Key",
+  in: "header" as const,
+  required: false,
+  description:
+    "Makes a retry safe: the same key with the same request answers the first answer again, never a second effect; with a different request, 422 IDEMPOTENCY_KEY_REUSED. At most 255 characters.",
+  schema: { type: "string" as const, maxLength: 255 },
+};
+
 const reserveRoute = createRoute({
   method: "post",
   path: "/v1/reservations",
@@ -51,6 +61,7 @@ const reserveRoute = createRoute({
   summary: "Reserve one use of a code (decided strictly in acceptance order)",
   description:
     "Waits up to `wait` ms for the decision. 200: RESERVED, committed before this answer. 4xx: refused, details carry the reservation id and sequence. 202: still PENDING, poll GET /v1/reservations/{id}. Send Idempotency-Key to make retries safe. A refusal that is a failed code attempt (no such code, not active, not for these member groups) counts against the account's and the client IP's guess limit; at the limit: 429 RATE_LIMITED with Retry-After, before anything is queued.",
+  parameters: [IDEMPOTENCY_KEY_PARAMETER],
   request: { query: ReservationWaitQuerySchema, body: jsonBody(ReservationRequestSchema) },
   responses: {
     200: jsonResponse(ReservationSchema, "RESERVED"),
@@ -111,6 +122,7 @@ const releaseRoute = createRoute({
   summary: "Give a hold back (RESERVED -> RELEASED; the slot is free again)",
   description:
     "Releasing a hold that is already released or expired answers its current state. A confirmed, cancelled or rejected reservation is refused with RESERVATION_NOT_RESERVED. Idempotency-Key replays the first answer. The id of a request answered 202 and decided as the replay of an earlier one with its Idempotency-Key acts on that one's reservation, which its GET answers with; a request still undecided is refused with RESERVATION_NOT_RESERVED (status PENDING).",
+  parameters: [IDEMPOTENCY_KEY_PARAMETER],
   request: { params: IdParamsSchema },
   responses: {
     200: jsonResponse(ReservationSchema, "The reservation"),
@@ -125,6 +137,7 @@ const confirmRoute = createRoute({
   summary: "Link an order to a hold (RESERVED -> CONFIRMED), for order systems without Kafka",
   description:
     "`orderTotal` is what the order came to (minor units; the reports' revenue); when it is not sent, the reservation's quoted total after the discount (`totals.total`) is assumed, so send it whenever the order differs from the quote (taxes, a changed cart). The same order number again answers the confirmed reservation, whatever `orderTotal` it carries (the first confirmation's total stands); another one is refused. With an Idempotency-Key, a different body (another `orderTotal` too) is another request: 422 IDEMPOTENCY_KEY_REUSED. A hold that ran out, expired or was released is confirmed only if the code would grant it again now (room under the limit, account allowed), else RESERVATION_EXPIRED (or the limit reached). The id of a request answered 202 and decided as the replay of an earlier one with its Idempotency-Key acts on that one's reservation, which its GET answers with; a request still undecided is refused with RESERVATION_NOT_RESERVED (status PENDING).",
+  parameters: [IDEMPOTENCY_KEY_PARAMETER],
   request: { params: IdParamsSchema, body: jsonBody(ConfirmRequestSchema) },
   responses: {
     200: jsonResponse(ReservationSchema, "The confirmed reservation"),
