@@ -30,6 +30,7 @@ type Answer = {
   sequence: number;
   expiresAt: string | null;
   orderNumber: string | null;
+  orderTotal: number | null;
   error?: { code: string; details?: { id?: string; sequence?: number } };
 };
 
@@ -220,6 +221,22 @@ describe("reservation lifecycle", () => {
       orderNumber: "ORD-TOTAL-QUOTED",
     });
     expect([withoutTotal.status, withoutTotal.body.status]).toEqual([200, "CONFIRMED"]);
+    // The answers carry the total, and so do GET and the code lookup.
+    expect([withTotal.body.orderTotal, withoutTotal.body.orderTotal, sent?.body.orderTotal]).toEqual([
+      1_234,
+      939,
+      null,
+    ]);
+    expect((await checkout("GET", `/v1/reservations/${ids.quoted}`)).body.orderTotal).toBe(939);
+    const lookup = await api<{ items: { reservations: { id: string; orderTotal: number | null }[] }[] }>(
+      gatewayUrl,
+      system.store.keys.merchant,
+      "GET",
+      `/v1/codes/${code}`,
+    );
+    expect(
+      Object.fromEntries(lookup.body.items[0]?.reservations.map((item) => [item.id, item.orderTotal]) ?? []),
+    ).toEqual({ [ids.sent]: 1_234, [ids.quoted]: 939, [ids.keyed]: null });
     // The same order number again answers the confirmed reservation; the first total stands.
     const replay = await checkout("POST", `/v1/reservations/${ids.sent}/confirm`, {
       orderNumber: "ORD-TOTAL-SENT",

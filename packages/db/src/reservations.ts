@@ -82,6 +82,7 @@ export type ReservationView = {
   totals: unknown;
   expiresAt: string | null;
   orderNumber: string | null;
+  orderTotal: number | null;
   partnerId: string | null;
 };
 
@@ -101,6 +102,7 @@ export function toReservationView(row: ReservationRow): ReservationView {
     totals: row.totals,
     expiresAt: row.expiresAt?.toISOString() ?? null,
     orderNumber: row.orderNumber,
+    orderTotal: row.orderTotal === null ? null : Number(row.orderTotal),
     partnerId: row.partnerId,
   };
 }

@@ -49,6 +49,7 @@ export function presentReservationSummary(row: ReservationRow): ReservationSumma
     status: row.status,
     errorCode: row.errorCode,
     orderNumber: row.orderNumber,
+    orderTotal: row.orderTotal === null ? null : Number(row.orderTotal),
     discount: Number(row.discount),
     partnerId: row.partnerId,
     acceptedAt: row.acceptedAt.toISOString(),

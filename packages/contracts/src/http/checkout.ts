@@ -129,6 +129,9 @@ export const ReservationSchema = z
     totals: TotalsSchema,
     expiresAt: DateTimeOutputSchema.nullable(),
     orderNumber: z.string().nullable(),
+    orderTotal: MoneySchema.nullable().describe(
+      "What the confirmed order came to (minor units; the reports' revenue); null until confirmed.",
+    ),
     partnerId: IdSchema.nullable(),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
   })

@@ -74,6 +74,7 @@ export const ReservationSummarySchema = z
     status: z.enum(["PENDING", "RESERVED", "REJECTED", "RELEASED", "EXPIRED", "CONFIRMED", "CANCELLED"]),
     errorCode: z.string().nullable(),
     orderNumber: z.string().nullable(),
+    orderTotal: MoneySchema.nullable(),
     discount: MoneySchema,
     partnerId: IdSchema.nullable(),
     acceptedAt: DateTimeOutputSchema,

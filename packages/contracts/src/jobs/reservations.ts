@@ -74,6 +74,8 @@ export const ReservationOutcomeSchema = z.object({
   totals: TotalsSchema,
   expiresAt: z.iso.datetime().nullable(),
   orderNumber: z.string().nullable(),
+  // Outcomes stored before it was added (Idempotency-Key records) have none.
+  orderTotal: MoneySchema.nullable().default(null),
   partnerId: z.uuid().nullable(),
 });
 export type ReservationOutcome = z.infer<typeof ReservationOutcomeSchema>;

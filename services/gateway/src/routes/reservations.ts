@@ -103,6 +103,7 @@ export function presentReservation(outcome: ReservationOutcome, locale: "en" | "
     totals: outcome.totals,
     expiresAt: outcome.expiresAt,
     orderNumber: outcome.orderNumber,
+    orderTotal: outcome.orderTotal,
     partnerId: outcome.partnerId,
     error:
       outcome.errorCode && isErrorCode(outcome.errorCode)

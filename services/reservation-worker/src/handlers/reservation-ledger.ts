@@ -204,6 +204,7 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
         totals: { ...outcome.quote.totals },
         expiresAt: outcome.status === "RESERVED" ? outcome.expiresAt.toISOString() : null,
         orderNumber: null,
+        orderTotal: null,
         partnerId,
       };
       reservations.push(toRow(command, reservation, candidate, outcome.quote, partition, now));
