@@ -31,6 +31,12 @@ describe("orders messages", () => {
       kind: "dead",
       reason: "unknown_type",
     });
+    for (const notAnObject of ["[1,2]", "null", "42", '"order.placed"'])
+      expect(parseOrderMessage(bytes(notAnObject))).toEqual({
+        kind: "dead",
+        reason: "invalid",
+        error: "(event): must be a JSON object",
+      });
     const invalid = parseOrderMessage(bytes({ ...placed, orderTotal: -1, reservationId: "nope" }));
     expect(invalid).toMatchObject({ kind: "dead", reason: "invalid" });
     expect(invalid.kind === "dead" && invalid.error).toMatch(/reservationId/);

@@ -31,7 +31,10 @@ export function parseOrderMessage(value: Buffer | null): ParsedMessage {
   } catch (error) {
     return { kind: "dead", reason: "malformed", error: `not JSON: ${(error as Error).message}` };
   }
-  const type = typeof json === "object" && json !== null ? (json as { type?: unknown }).type : undefined;
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    return { kind: "dead", reason: "invalid", error: "(event): must be a JSON object" };
+  }
+  const type = (json as { type?: unknown }).type;
   if (typeof type !== "string" || !KNOWN_TYPES.has(type)) {
     return {
       kind: "dead",
