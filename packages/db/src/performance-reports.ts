@@ -100,7 +100,7 @@ function groupedOrdersSql(groupColumn: "code_id" | "partner_id", join: string, l
       GROUP BY g.currency
     ), ranked AS (
       SELECT grouped.*, row_number() OVER (
-        PARTITION BY is_total ORDER BY currency, orders DESC, revenue DESC, group_id
+        PARTITION BY is_total ORDER BY orders DESC, revenue DESC, currency, group_id
       ) AS rank
       FROM grouped
     )
