@@ -237,9 +237,10 @@ describe("performance reports", () => {
     expect(report.body.totals).toEqual(expectedTotals);
     expect(report.body.truncated).toBe(false);
     expect(report.body.from).toBe(FROM.toISOString());
-    // Rows come busiest first within a currency.
-    const twd = report.body.rows.filter((row) => row.currency === "TWD").map((row) => row.orders);
-    expect(twd).toEqual([...twd].sort((a, b) => b - a));
+    // Rows come busiest first, whatever their currency.
+    const orders = report.body.rows.map((row) => row.orders);
+    expect(orders).toEqual([...orders].sort((a, b) => b - a));
+    expect(new Set(report.body.rows.map((row) => row.currency))).toEqual(new Set(["TWD", "USD"]));
   });
 
   it("by partner, with a row for orders no partner drove; filters by campaign and partner", async () => {
@@ -308,6 +309,35 @@ describe("performance reports", () => {
     expect(limited.body.rows).toEqual(full.body.rows.slice(0, 2));
     expect(limited.body.truncated).toBe(true);
     expect(limited.body.totals).toEqual(full.body.totals);
+  });
+
+  it("names a partner deleted since by its id in the .xlsx, apart from the orders no partner drove", async () => {
+    const fresh = await seedStore(ctx.db.database.prisma, "deleted-partner");
+    const orders = await seed(fresh, "deleted", 120);
+    const credited = orders.find((order) => order.partnerId !== null && inRange(order));
+    const deletedId = String(credited?.partnerId);
+    expect((await call("DELETE", `/v1/partners/${deletedId}`, fresh.keys.merchant)).status).toBe(204);
+    const sheetOf = async (path: string, sheet: string) => {
+      const response = await call("GET", path, fresh.keys.merchant);
+      expect(response.status).toBe(200);
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load(await response.arrayBuffer());
+      const rows: unknown[][] = [];
+      workbook.getWorksheet(sheet)?.eachRow((row) => {
+        rows.push((row.values as unknown[]).slice(1));
+      });
+      return rows;
+    };
+    const labels = (await sheetOf(`/v1/reports/partners?${range}&format=xlsx`, "Report")).map(
+      (row) => row[0],
+    );
+    expect(labels).toContain(`(deleted partner ${deletedId})`);
+    expect(labels).toContain("(no partner)");
+    const actions = await sheetOf(`/v1/reports/actions?${range}&format=xlsx`, "Actions");
+    const partnerColumn = actions[0]?.indexOf("Partner") ?? -1;
+    const reservationColumn = actions[0]?.indexOf("Reservation") ?? -1;
+    const creditedAction = actions.find((row) => row[reservationColumn] === credited?.reservationId);
+    expect(creditedAction?.[partnerColumn]).toBe(`(deleted partner ${deletedId})`);
   });
 
   it("answers the same rows and totals as .xlsx", async () => {

@@ -93,13 +93,22 @@ const actionListRoute = createRoute({
 /** Rows per query while an .xlsx listing is written. */
 const LISTING_PAGE = 5_000;
 
+/**
+ * A partner as a sheet names it: a partner deleted since keeps its credit (README "Partners and
+ * attribution"), so it is named by its id, apart from the orders no partner drove.
+ */
+function partnerLabel(row: { partnerId: string | null; partnerName: string | null }): string | null {
+  if (row.partnerName !== null) return row.partnerName;
+  return row.partnerId === null ? null : `(deleted partner ${row.partnerId})`;
+}
+
 const ACTION_COLUMNS: readonly ReportColumn<ActionRecord>[] = [
   { header: "Placed at", value: (row) => row.confirmedAt.toISOString() },
   { header: "Status", value: (row) => row.status },
   { header: "Cancelled at", value: (row) => row.cancelledAt?.toISOString() ?? null },
   { header: "Code", value: (row) => row.code },
   { header: "Campaign", value: (row) => row.campaignName },
-  { header: "Partner", value: (row) => row.partnerName },
+  { header: "Partner", value: partnerLabel },
   { header: "Order number", value: (row) => row.orderNumber },
   { header: "Account", value: (row) => row.accountId },
   { header: "Currency", value: (row) => row.currency },
@@ -152,7 +161,7 @@ const CODE_COLUMNS: readonly ReportColumn<CodeReportRow>[] = [
 ];
 
 const PARTNER_COLUMNS: readonly ReportColumn<PartnerReportRow>[] = [
-  { header: "Partner", value: (row) => row.partnerName ?? "(no partner)" },
+  { header: "Partner", value: (row) => partnerLabel(row) ?? "(no partner)" },
   ...MEASURE_COLUMNS,
 ];
 
