@@ -44,14 +44,16 @@ import { validationHook } from "../validation.ts";
 
 const TAG = ["Reservations"];
 
+/** A reservation request's Idempotency-Key travels in its queued command, which holds this many characters. */
+const MAX_RESERVE_IDEMPOTENCY_KEY = 255;
+
 /** Documented only: the routes read and check the header themselves (no per-request header parsing). */
 const IDEMPOTENCY_KEY_PARAMETER = {
   name: "Idempotency-Key",
   in: "header" as const,
   required: false,
-  description:
-    "Makes a retry safe: the same key with the same request answers the first answer again, never a second effect; with a different request, 422 IDEMPOTENCY_KEY_REUSED. At most 255 characters.",
-  schema: { type: "string" as const, maxLength: 255 },
+  description: `Makes a retry safe: the same key with the same request answers the first answer again, never a second effect; with a different request, 422 IDEMPOTENCY_KEY_REUSED. On a reservation at most ${MAX_RESERVE_IDEMPOTENCY_KEY} characters.`,
+  schema: { type: "string" as const },
 };
 
 const reserveRoute = createRoute({
@@ -199,9 +201,9 @@ export function reservationRoutes(deps: GatewayDeps) {
     const { wait } = c.req.valid("query");
     const { storeId } = c.get("principal");
     const idempotencyKey = c.req.header("idempotency-key")?.trim() || null;
-    if (idempotencyKey !== null && idempotencyKey.length > 255) {
+    if (idempotencyKey !== null && idempotencyKey.length > MAX_RESERVE_IDEMPOTENCY_KEY) {
       throw new DomainError("VALIDATION_ERROR", {
-        fields: [{ path: "Idempotency-Key", message: "at most 255 characters" }],
+        fields: [{ path: "Idempotency-Key", message: `at most ${MAX_RESERVE_IDEMPOTENCY_KEY} characters` }],
       });
     }
     const subjects = { storeId, accountId: body.accountId, clientIp: deps.clientIp(c) };
