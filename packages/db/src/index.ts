@@ -17,5 +17,6 @@ export * from "./processed-events.ts";
 export * from "./reservation-ledger.ts";
 export * from "./reservation-transitions.ts";
 export * from "./reservations.ts";
+export * from "./shared-orders.ts";
 export * from "./sql.ts";
 export * from "./unavailable.ts";

@@ -59,33 +59,78 @@ type GroupedRow = {
 
 /**
  * The orders of the range, aggregated per (currency, group) and per currency in one statement.
- * Distinct accounts without DISTINCT aggregates (which sort, and spill on a busy month): the orders
- * are first hashed per (currency, group, account of a confirmed order; a group's cancelled orders
- * share one entry with no account); a group's accounts are then its entries with an account, and a
- * currency's the distinct accounts of those entries. The orders are read from
- * `reservation_report_idx` alone (an index-only scan).
+ *
+ * An order counts once per group and once per currency even when several reservations carry it
+ * (codes stacked on one order, an order cancelled and placed again). Such reservations are marked
+ * `shares_order` when confirmed (shared-orders.ts), and only those few are gathered per order
+ * (`shared_per_group`, `shared_per_order`): the order stands when one of its reservations does, its
+ * revenue is its total (the largest its confirmations gave), its discount the sum of theirs. Every
+ * other reservation is an order of its own, counted straight from the scan.
+ *
+ * Distinct accounts without DISTINCT aggregates (which sort, and spill on a busy month): every
+ * reservation of the range is first hashed per (currency, group, account of a confirmed one; a
+ * group's cancelled ones share one entry with no account), the marked ones too, though they add no
+ * measures there; a group's accounts are then its entries with an account, and a currency's the
+ * distinct accounts of those entries. The scan reads `reservation_report_idx` alone (an index-only
+ * scan); the marked reservations' order numbers come from their own index.
  */
 function groupedOrdersSql(groupColumn: "code_id" | "partner_id", join: string, labels: string): string {
+  const inRange = `r.store_id = $1 AND r.confirmed_at >= $2 AND r.confirmed_at < $3
+        AND r.status IN ('CONFIRMED', 'CANCELLED')
+        AND ($4::uuid IS NULL OR r.campaign_id = $4::uuid)
+        AND ($5::uuid IS NULL OR r.partner_id = $5::uuid)`;
   return `
     WITH per_account AS (
       SELECT r.${groupColumn} AS group_id, r.currency,
         CASE WHEN r.status = 'CONFIRMED' THEN r.account_id END AS account_id,
-        count(*) AS orders,
-        count(*) FILTER (WHERE r.status = 'CONFIRMED') AS confirmed,
-        sum(r.order_total) FILTER (WHERE r.status = 'CONFIRMED') AS revenue,
-        sum(r.discount) FILTER (WHERE r.status = 'CONFIRMED') AS discount
+        count(*) FILTER (WHERE NOT r.shares_order) AS orders,
+        count(*) FILTER (WHERE r.status = 'CONFIRMED' AND NOT r.shares_order) AS confirmed,
+        sum(r.order_total) FILTER (WHERE r.status = 'CONFIRMED' AND NOT r.shares_order) AS revenue,
+        sum(r.discount) FILTER (WHERE r.status = 'CONFIRMED' AND NOT r.shares_order) AS discount
       FROM reservation r
-      WHERE r.store_id = $1 AND r.confirmed_at >= $2 AND r.confirmed_at < $3
-        AND r.status IN ('CONFIRMED', 'CANCELLED')
-        AND ($4::uuid IS NULL OR r.campaign_id = $4::uuid)
-        AND ($5::uuid IS NULL OR r.partner_id = $5::uuid)
+      WHERE ${inRange}
       GROUP BY 1, 2, 3
-    ), per_group AS (
+    ), unshared_per_group AS (
       SELECT group_id, currency, sum(orders) AS orders, sum(confirmed) AS confirmed,
         coalesce(sum(revenue), 0) AS revenue, coalesce(sum(discount), 0) AS discount,
         count(account_id) AS accounts
       FROM per_account
       GROUP BY currency, group_id
+    ), shared AS (
+      SELECT r.${groupColumn} AS group_id, r.currency, r.order_number, r.status = 'CONFIRMED' AS stands,
+        r.order_total, r.discount
+      FROM reservation r
+      WHERE ${inRange} AND r.shares_order
+    ), shared_per_group AS (
+      SELECT group_id, currency, 1 AS orders, bool_or(stands)::int AS confirmed,
+        coalesce(max(order_total) FILTER (WHERE stands), 0) AS revenue,
+        coalesce(sum(discount) FILTER (WHERE stands), 0) AS discount
+      FROM shared
+      GROUP BY group_id, currency, order_number
+    ), shared_per_order AS (
+      SELECT currency, 1 AS orders, bool_or(stands)::int AS confirmed,
+        coalesce(max(order_total) FILTER (WHERE stands), 0) AS revenue,
+        coalesce(sum(discount) FILTER (WHERE stands), 0) AS discount
+      FROM shared
+      GROUP BY currency, order_number
+    ), per_group AS (
+      SELECT group_id, currency, sum(orders) AS orders, sum(confirmed) AS confirmed, sum(revenue) AS revenue,
+        sum(discount) AS discount, sum(accounts) AS accounts
+      FROM (
+        SELECT group_id, currency, orders, confirmed, revenue, discount, accounts FROM unshared_per_group
+        UNION ALL
+        SELECT group_id, currency, orders, confirmed, revenue, discount, 0 FROM shared_per_group
+      ) contributions
+      GROUP BY currency, group_id
+    ), per_currency AS (
+      SELECT currency, sum(orders) AS orders, sum(confirmed) AS confirmed, sum(revenue) AS revenue,
+        sum(discount) AS discount
+      FROM (
+        SELECT currency, orders, confirmed, revenue, discount FROM unshared_per_group
+        UNION ALL
+        SELECT currency, orders, confirmed, revenue, discount FROM shared_per_order
+      ) contributions
+      GROUP BY currency
     ), accounts_per_currency AS (
       SELECT currency, count(*) AS accounts
       FROM (SELECT DISTINCT currency, account_id FROM per_account WHERE account_id IS NOT NULL) confirmed_accounts
@@ -94,10 +139,8 @@ function groupedOrdersSql(groupColumn: "code_id" | "partner_id", join: string, l
       SELECT group_id, currency, false AS is_total, orders, confirmed, revenue, discount, accounts
       FROM per_group
       UNION ALL
-      SELECT NULL, g.currency, true, sum(g.orders), sum(g.confirmed), sum(g.revenue), sum(g.discount),
-        coalesce(max(a.accounts), 0)
-      FROM per_group g LEFT JOIN accounts_per_currency a ON a.currency = g.currency
-      GROUP BY g.currency
+      SELECT NULL, t.currency, true, t.orders, t.confirmed, t.revenue, t.discount, coalesce(a.accounts, 0)
+      FROM per_currency t LEFT JOIN accounts_per_currency a ON a.currency = t.currency
     ), ranked AS (
       SELECT grouped.*, row_number() OVER (
         PARTITION BY is_total ORDER BY orders DESC, revenue DESC, currency, group_id

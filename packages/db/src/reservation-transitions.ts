@@ -14,6 +14,7 @@ import {
   lockCampaigns,
   lockCodeCandidates,
 } from "./reservation-ledger.ts";
+import { markSharedOrders } from "./shared-orders.ts";
 import { prismaSql, type Sql } from "./sql.ts";
 
 export type TransitionResult =
@@ -138,6 +139,7 @@ export async function confirmReservation(
       partnerId: partners.get(row.id) ?? null,
     },
   });
+  await markSharedOrders(prismaSql(db), [{ storeId: row.storeId, orderNumber: input.orderNumber }]);
   await insertOutboxEvents(prismaSql(db), [
     redemptionOutboxRow(
       "reservation.confirmed",
@@ -247,7 +249,8 @@ type ConfirmedRow = {
  *
  * The UPDATE credits the code's or the campaign's partner as they are now; redemptions with
  * neither are matched against their stores' tracking rules (loaded once for the batch, and only
- * then) and, when a rule matches, updated in one more statement.
+ * then) and, when a rule matches, updated in one more statement. Orders that carry another
+ * reservation too are marked as such (markSharedOrders: two more statements).
  */
 export async function confirmHeldReservations(
   sql: Sql,
@@ -289,6 +292,7 @@ export async function confirmHeldReservations(
     [wanted, now],
   );
   await creditRuleMatches(sql, rows);
+  await markSharedOrders(sql, rows);
   await insertOutboxEvents(
     sql,
     rows.map((row) =>

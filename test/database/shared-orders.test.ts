@@ -1,0 +1,302 @@
+// One order carrying several reservations (codes stacked at checkout, or an order cancelled and placed
+// again): every confirmation path marks them (`shares_order`), and the performance reports count such
+// an order, its total included, once per partner, once per code and once per currency. Against the
+// real PostgreSQL, in a database of its own.
+import { randomUUID } from "node:crypto";
+import {
+  cancelOrderReservations,
+  confirmHeldReservations,
+  confirmReservation,
+  type ReportQuery,
+  reportByCode,
+  reportByPartner,
+  withPgTransaction,
+} from "@promo/db";
+import { createTestContext, eventually, type SeededStore, seedStore, type TestContext } from "@promo/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+let ctx: TestContext;
+let store: SeededStore;
+let campaignId: string;
+const partnerIds: Record<"amy" | "media", string> = { amy: "", media: "" };
+/** Code ids by code: A1 and A2 are Amy's, B1 is Media's, N1 nobody's. */
+const codeIds: Record<string, string> = {};
+const NOW = new Date();
+const HOUR = 3_600_000;
+
+beforeAll(async () => {
+  ctx = await createTestContext("shared-orders");
+  const { pool } = ctx.db.database;
+  store = await seedStore(ctx.db.database.prisma, "shared-orders");
+  for (const [key, name] of [
+    ["amy", "Amy"],
+    ["media", "Media"],
+  ] as const) {
+    const { rows } = await pool.query<{ id: string }>(
+      `INSERT INTO partner (id, store_id, name, kind, updated_at)
+       VALUES (gen_random_uuid(), $1::uuid, $2, 'creator', now()) RETURNING id::text`,
+      [store.storeId, name],
+    );
+    partnerIds[key] = rows[0]?.id ?? "";
+  }
+  const campaign = await pool.query<{ id: string }>(
+    `INSERT INTO campaign (id, store_id, name, discount_type, amount, currency, starts_at, ends_at,
+       once_per_account, updated_at)
+     VALUES (gen_random_uuid(), $1::uuid, 'Stacking', 'fixed', 100, 'TWD', $2::timestamptz - interval '1 day',
+       $2::timestamptz + interval '1 day', false, now())
+     RETURNING id::text`,
+    [store.storeId, NOW],
+  );
+  campaignId = campaign.rows[0]?.id ?? "";
+  for (const [code, partnerId] of [
+    ["A1", partnerIds.amy],
+    ["A2", partnerIds.amy],
+    ["B1", partnerIds.media],
+    ["N1", null],
+  ] as const) {
+    const { rows } = await pool.query<{ id: string }>(
+      `INSERT INTO code (id, store_id, campaign_id, code, code_key, source, partner_id)
+       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, $3, 'single', $4::uuid) RETURNING id::text`,
+      [store.storeId, campaignId, code, partnerId],
+    );
+    codeIds[code] = rows[0]?.id ?? "";
+  }
+});
+
+afterAll(async () => {
+  await ctx?.cleanup();
+});
+
+let sequence = 0;
+
+/** A live hold (RESERVED, expiring in an hour) of `code` by `accountId`, with a discount of 100. */
+async function hold(code: string, accountId: string): Promise<string> {
+  const id = randomUUID();
+  sequence += 1;
+  await ctx.db.database.pool.query(
+    `INSERT INTO reservation (id, store_id, code_id, campaign_id, code_input, code_key, account_id,
+       member_groups, partition, sequence, status, currency, cart, discount, lines, totals, accepted_at,
+       decided_at, expires_at)
+     VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, $5, $6, '{}', 0, $7, 'RESERVED', 'TWD', '{}', 100,
+       '[]', '{"subtotal": 1000, "discount": 100, "total": 900}', $8, $8, $8::timestamptz + interval '1 hour')`,
+    [id, store.storeId, codeIds[code], campaignId, code, accountId, sequence, NOW],
+  );
+  return id;
+}
+
+/** The one-by-one path (HTTP confirm, and order.placed when the fast path cannot take it). */
+async function confirmOne(id: string, orderNumber: string, orderTotal: number): Promise<void> {
+  const result = await ctx.db.database.prisma.$transaction((tx) =>
+    confirmReservation(tx, { storeId: store.storeId, id, orderNumber, orderTotal, now: NOW }),
+  );
+  expect(result?.kind).toBe("changed");
+}
+
+async function sharesOrder(ids: readonly string[]): Promise<boolean[]> {
+  const { rows } = await ctx.db.database.pool.query<{ id: string; shares_order: boolean }>(
+    "SELECT id::text, shares_order FROM reservation WHERE id = ANY($1::uuid[])",
+    [ids],
+  );
+  const marks = new Map(rows.map((row) => [row.id, row.shares_order]));
+  return ids.map((id) => marks.get(id) ?? false);
+}
+
+describe("marking reservations that share an order", () => {
+  it("the one-by-one path marks the earlier reservation of the order and the new one, and no other", async () => {
+    const first = await hold("A1", "acct-mark");
+    const second = await hold("A2", "acct-mark");
+    const alone = await hold("B1", "acct-mark");
+    await confirmOne(first, "MARK-1", 800);
+    expect(await sharesOrder([first])).toEqual([false]);
+    await confirmOne(second, "MARK-1", 800);
+    await confirmOne(alone, "MARK-2", 300);
+    expect(await sharesOrder([first, second, alone])).toEqual([true, true, false]);
+  });
+
+  it("the batch path marks reservations of one order confirmed together, and those confirmed before", async () => {
+    const earlier = await hold("N1", "acct-batch");
+    await confirmOne(earlier, "MARK-3", 500);
+    const [a, b, c, d] = await Promise.all([
+      hold("A1", "acct-batch"),
+      hold("B1", "acct-batch"),
+      hold("A2", "acct-batch"),
+      hold("B1", "acct-batch"),
+    ]);
+    const confirmations = [
+      { reservationId: a ?? "", orderNumber: "MARK-4" },
+      { reservationId: b ?? "", orderNumber: "MARK-4" },
+      { reservationId: c ?? "", orderNumber: "MARK-3" },
+      { reservationId: d ?? "", orderNumber: "MARK-5" },
+    ].map((confirmation) => ({
+      ...confirmation,
+      storeId: store.storeId,
+      accountId: "acct-batch",
+      orderTotal: 500,
+    }));
+    const confirmed = await withPgTransaction(ctx.db.database.pool, (sql) =>
+      confirmHeldReservations(sql, confirmations, NOW),
+    );
+    expect(confirmed.size).toBe(4);
+    expect(await sharesOrder([a ?? "", b ?? "", earlier, c ?? "", d ?? ""])).toEqual([
+      true,
+      true,
+      true,
+      true,
+      false,
+    ]);
+  });
+
+  it("two transactions confirming onto one order at once: the second waits for the first and marks both", async () => {
+    const first = await hold("A1", "acct-race");
+    const second = await hold("B1", "acct-race");
+    let releaseFirst = () => {};
+    const firstMayCommit = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    let firstConfirmed = () => {};
+    const firstHasConfirmed = new Promise<void>((resolve) => {
+      firstConfirmed = resolve;
+    });
+    const firstTransaction = ctx.db.database.prisma.$transaction(
+      async (tx) => {
+        await confirmReservation(tx, {
+          storeId: store.storeId,
+          id: first,
+          orderNumber: "RACE-1",
+          orderTotal: 700,
+          now: NOW,
+        });
+        firstConfirmed();
+        await firstMayCommit;
+      },
+      { timeout: 60_000 },
+    );
+    await firstHasConfirmed;
+    let secondDone = false;
+    const secondTransaction = confirmOne(second, "RACE-1", 700).then(() => {
+      secondDone = true;
+    });
+    // The second blocks on the order's lock while the first is open (without the lock it would
+    // finish at once, seeing no other reservation of RACE-1, and mark nothing).
+    try {
+      const waiting = await eventually(async () => {
+        const { rows } = await ctx.db.database.pool.query<{ waiting: number }>(
+          `SELECT count(*)::int AS waiting FROM pg_locks
+           WHERE locktype = 'advisory' AND NOT granted
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        );
+        return (rows[0]?.waiting ?? 0) > 0 ? "waiting" : secondDone && "finished";
+      }, "the second confirmation waits or finishes");
+      expect(waiting).toBe("waiting");
+    } finally {
+      releaseFirst();
+    }
+    await Promise.all([firstTransaction, secondTransaction]);
+    expect(await sharesOrder([first, second])).toEqual([true, true]);
+  });
+});
+
+describe("reports count an order once", () => {
+  /** The reports' orders are placed ten days on, apart from the orders above. */
+  const REPORT_NOW = new Date(NOW.getTime() + 10 * 24 * HOUR);
+
+  function query(filters: Partial<ReportQuery> = {}): ReportQuery {
+    return {
+      storeId: store.storeId,
+      from: new Date(REPORT_NOW.getTime() - HOUR),
+      to: new Date(REPORT_NOW.getTime() + HOUR),
+      campaignId: null,
+      partnerId: null,
+      limit: 100,
+      ...filters,
+    };
+  }
+
+  it("per partner, per code and per currency, whichever path confirmed the reservations", async () => {
+    const at = REPORT_NOW;
+    const confirmAt = async (id: string, orderNumber: string, orderTotal: number) => {
+      const result = await ctx.db.database.prisma.$transaction((tx) =>
+        confirmReservation(tx, { storeId: store.storeId, id, orderNumber, orderTotal, now: at }),
+      );
+      expect(result?.kind).toBe("changed");
+    };
+    const holdUntilLater = async (code: string, accountId: string) => {
+      const id = await hold(code, accountId);
+      await ctx.db.database.pool.query(
+        "UPDATE reservation SET expires_at = $2::timestamptz + interval '1 hour' WHERE id = $1::uuid",
+        [id, at],
+      );
+      return id;
+    };
+    // O1: two of Amy's codes, confirmed one by one (HTTP).
+    await confirmAt(await holdUntilLater("A1", "acct-1"), "O1", 800);
+    await confirmAt(await holdUntilLater("A2", "acct-1"), "O1", 800);
+    // O2: Amy's and Media's codes, confirmed together (order.placed batch).
+    const o2 = [await holdUntilLater("A1", "acct-2"), await holdUntilLater("B1", "acct-2")];
+    await withPgTransaction(ctx.db.database.pool, (sql) =>
+      confirmHeldReservations(
+        sql,
+        o2.map((reservationId) => ({
+          reservationId,
+          storeId: store.storeId,
+          accountId: "acct-2",
+          orderNumber: "O2",
+          orderTotal: 500,
+        })),
+        at,
+      ),
+    );
+    // O3: placed with nobody's code, cancelled, placed again with Amy's.
+    await confirmAt(await holdUntilLater("N1", "acct-3"), "O3", 300);
+    await ctx.db.database.prisma.$transaction((tx) =>
+      cancelOrderReservations(tx, { storeId: store.storeId, orderNumber: "O3", now: at }),
+    );
+    await confirmAt(await holdUntilLater("A2", "acct-3"), "O3", 300);
+    // O4: one code, one order.
+    await confirmAt(await holdUntilLater("A1", "acct-1"), "O4", 1_000);
+
+    const measures = (
+      orders: number,
+      confirmed: number,
+      revenue: number,
+      discount: number,
+      accounts: number,
+    ) => ({
+      currency: "TWD",
+      orders,
+      confirmed,
+      cancelled: orders - confirmed,
+      revenue,
+      discount,
+      accounts,
+    });
+    const byPartner = await reportByPartner(ctx.db.database.pool, query());
+    const partnerRows = Object.fromEntries(byPartner.rows.map((row) => [row.partnerName ?? "(none)", row]));
+    expect(partnerRows).toEqual({
+      Amy: { partnerId: partnerIds.amy, partnerName: "Amy", ...measures(4, 4, 2_600, 500, 3) },
+      Media: { partnerId: partnerIds.media, partnerName: "Media", ...measures(1, 1, 500, 100, 1) },
+      "(none)": { partnerId: null, partnerName: null, ...measures(1, 0, 0, 0, 0) },
+    });
+    const totals = [measures(4, 4, 2_600, 600, 3)];
+    expect(byPartner.totals).toEqual(totals);
+
+    const byCode = await reportByCode(ctx.db.database.pool, query());
+    const codeRows = Object.fromEntries(
+      byCode.rows.map((row) => [
+        row.code,
+        { orders: row.orders, confirmed: row.confirmed, revenue: row.revenue },
+      ]),
+    );
+    expect(codeRows).toEqual({
+      A1: { orders: 3, confirmed: 3, revenue: 2_300 },
+      A2: { orders: 2, confirmed: 2, revenue: 1_100 },
+      B1: { orders: 1, confirmed: 1, revenue: 500 },
+      N1: { orders: 1, confirmed: 0, revenue: 0 },
+    });
+    expect(byCode.totals).toEqual(totals);
+
+    // A filter keeps the deduplication to what it selects.
+    const amyOnly = await reportByCode(ctx.db.database.pool, query({ partnerId: partnerIds.amy }));
+    expect(amyOnly.totals).toEqual([measures(4, 4, 2_600, 500, 3)]);
+  });
+});
