@@ -4,6 +4,7 @@ import {
   codeRows,
   damagePart,
   handMadeXlsx,
+  handMadeXlsxParts,
   ownTempFiles,
   workbookBytes,
   xlsxOf,
@@ -284,6 +285,83 @@ describe("readImportFile (.xlsx)", () => {
       ),
     );
     expect(problemsOf(bad)).toEqual([{ row: 4, value: "bad", reason: "too_short" }]);
+  });
+
+  it("refuses a part cut short or malformed as corrupt_file, rather than import the rows before the damage", async () => {
+    const rows = Array.from(
+      { length: 100 },
+      (_, index) =>
+        `<row r="${index + 1}"><c r="A${index + 1}" t="inlineStr"><is><t>CUT${1_000 + index}</t></is></c></row>`,
+    ).join("");
+    const parts = handMadeXlsxParts(rows, "<si><t>SHARED01</t></si>");
+    const sheet = parts["xl/worksheets/sheet1.xml"] ?? "";
+    const afterRow60 = sheet.indexOf('<row r="61"');
+    const damaged = {
+      "cut inside row 61": { "xl/worksheets/sheet1.xml": sheet.slice(0, afterRow60 + 30) },
+      "cut right after row 60": { "xl/worksheets/sheet1.xml": sheet.slice(0, afterRow60) },
+      "tags that do not match": { "xl/worksheets/sheet1.xml": sheet.replace("</sheetData>", "</sheetDat>") },
+      "shared strings cut short": {
+        "xl/sharedStrings.xml": (parts["xl/sharedStrings.xml"] ?? "").slice(0, -8),
+      },
+      "workbook cut short": { "xl/workbook.xml": (parts["xl/workbook.xml"] ?? "").slice(0, -10) },
+    };
+    expect(codesOf(await read(zipOf(parts)))).toHaveLength(100);
+    for (const [what, change] of Object.entries(damaged)) {
+      const problem = fileProblemOf(await read(zipOf({ ...parts, ...change })));
+      expect({ what, reason: problem?.reason }).toEqual({ what, reason: "corrupt_file" });
+      expect(problem?.message).toMatch(
+        /its part xl\/\w+(\/sheet1)?\.xml is damaged \(its XML is cut short or malformed\)/,
+      );
+    }
+  });
+
+  it("refuses a cell that points at a shared string the file does not hold, rather than skip its row", async () => {
+    const outOfRange = await read(
+      handMadeXlsx(
+        '<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>7</v></c></row>' +
+          '<row r="3"><c r="A3" t="s"><v>1</v></c></row>',
+        "<si><t>SHARED01</t></si><si><t>SHARED02</t></si>",
+      ),
+    );
+    expect(fileProblemOf(outOfRange)).toEqual({
+      reason: "corrupt_file",
+      message: expect.stringContaining("its cell A2 refers to a shared string the file does not hold"),
+    });
+    const noSharedStrings = await read(
+      handMadeXlsx(
+        '<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2"><v>123456</v></c></row>',
+      ),
+    );
+    expect(fileProblemOf(noSharedStrings)?.message).toContain("its cell A1 refers to a shared string");
+  });
+
+  it("reads a workbook whose SpreadsheetML elements carry a namespace prefix (as the Open XML SDK writes)", async () => {
+    const main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    const parts = handMadeXlsxParts("", "<si><t>SHARED01</t></si>");
+    const prefixed = {
+      ...parts,
+      "xl/workbook.xml": `<x:workbook xmlns:x="${main}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><x:sheets><x:sheet name="Codes" sheetId="1" r:id="rId1"/></x:sheets></x:workbook>`,
+      "xl/worksheets/sheet1.xml": `<x:worksheet xmlns:x="${main}"><x:sheetData><x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c></x:row><x:row r="2"><x:c r="A2" t="inlineStr"><x:is><x:t>INLINE02</x:t></x:is></x:c></x:row><x:row r="3"><x:c r="A3"><x:v>1234567</x:v></x:c></x:row></x:sheetData></x:worksheet>`,
+      "xl/sharedStrings.xml": `<ss:sst xmlns:ss="${main}"><ss:si><ss:t>SHARED01</ss:t></ss:si></ss:sst>`,
+    };
+    expect(codesOf(await read(zipOf(prefixed)))).toEqual([
+      [1, "SHARED01"],
+      [2, "INLINE02"],
+      [3, "1234567"],
+    ]);
+  });
+
+  it('refuses a cell stored as a date (t="d") as a date, not as a number that lost its zeros', async () => {
+    const check = await read(
+      handMadeXlsx(
+        '<row r="1"><c r="A1" t="d"><v>2026-11-24T00:00:00Z</v></c></row>' +
+          '<row r="2"><c r="A2" t="inlineStr"><is><t>AFTERDATE2</t></is></c><c r="B2" t="d"><v>2026-01-01</v></c></row>',
+      ),
+    );
+    expect(problemsOf(check)).toEqual([
+      { row: 1, value: "2026-11-24T00:00:00Z", reason: "unsupported_value" },
+    ]);
+    expect(check.ok ? "" : check.rows[0]?.message).toContain("the cell holds a date");
   });
 
   it("reads the first sheet in tab order, skipping a hidden one", async () => {

@@ -162,7 +162,12 @@ export async function readImportFile(
       worksheets += 1;
       for await (const row of worksheet) {
         const cell = row.getCell(1);
-        if (!checker.add(row.number, readCell(cell.value, zeroPaddedWidth(cell.numFmt)))) break;
+        const storedDate = packed.dateCells.get(`A${row.number}`);
+        const reading =
+          storedDate === undefined
+            ? readCell(cell.value, zeroPaddedWidth(cell.numFmt))
+            : dateCell(storedDate);
+        if (!checker.add(row.number, reading)) break;
       }
       break;
     }
@@ -231,6 +236,14 @@ function readNumber(value: number, shownWidth: number): CellReading {
   return { kind: "text", text: digits };
 }
 
+/** A date (a number with a date format, or a cell stored as a date): never a code. */
+function dateCell(shown: string): CellReading {
+  return unsupported(
+    shown === "" ? "(date)" : shown,
+    "the cell holds a date, not a code; format the column as Text and type the codes again",
+  );
+}
+
 function unsupported(value: string, message: string): CellReading {
   return { kind: "bad", value, reason: "unsupported_value", message };
 }
@@ -249,12 +262,7 @@ function readCell(value: unknown, shownWidth = 0): CellReading {
   if (typeof value === "boolean") {
     return unsupported(String(value).toUpperCase(), "the cell holds TRUE or FALSE, not a code");
   }
-  if (value instanceof Date) {
-    return unsupported(
-      Number.isNaN(value.getTime()) ? "(date)" : value.toISOString(),
-      "the cell holds a date, not a code; format the column as Text and type the codes again",
-    );
-  }
+  if (value instanceof Date) return dateCell(Number.isNaN(value.getTime()) ? "(date)" : value.toISOString());
   if (typeof value === "object") {
     if ("richText" in value && Array.isArray(value.richText)) {
       return readCell(

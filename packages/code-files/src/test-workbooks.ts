@@ -41,6 +41,11 @@ export function zipOf(parts: Record<string, string>): Uint8Array {
  * shared strings only when their <si> items are given.
  */
 export function handMadeXlsx(sheetData: string, sharedStringItems?: string): Uint8Array {
+  return zipOf(handMadeXlsxParts(sheetData, sharedStringItems));
+}
+
+/** The parts of handMadeXlsx (name -> XML), to change before zipOf. */
+export function handMadeXlsxParts(sheetData: string, sharedStringItems?: string): Record<string, string> {
   const relationships = (...relations: [type: string, target: string][]) =>
     `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${relations
       .map(
@@ -49,7 +54,7 @@ export function handMadeXlsx(sheetData: string, sharedStringItems?: string): Uin
       )
       .join("")}</Relationships>`;
   const main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
-  return zipOf({
+  return {
     "_rels/.rels": relationships(["officeDocument", "xl/workbook.xml"]),
     "xl/workbook.xml": `<workbook xmlns="${main}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Codes" sheetId="1" r:id="rId1"/></sheets></workbook>`,
     "xl/_rels/workbook.xml.rels":
@@ -60,7 +65,7 @@ export function handMadeXlsx(sheetData: string, sharedStringItems?: string): Uin
     ...(sharedStringItems === undefined
       ? {}
       : { "xl/sharedStrings.xml": `<sst xmlns="${main}">${sharedStringItems}</sst>` }),
-  });
+  };
 }
 
 /** The parts of a zip as its central directory lists them, with where their compressed bytes are. */

@@ -13,11 +13,29 @@
 // worksheet has been read. Compressed parts are copied as they are, after a full check (inflate,
 // size, CRC-32) against a budget of unpacked bytes, which also bounds a "zip bomb"; the shared
 // strings and the worksheet are packed again only where the reader would misread them (a string's
-// text runs, a row or cell without its place: xlsx-rewrites.ts). No I/O.
+// text runs, a row or cell without its place, prefixed element names: xlsx-rewrites.ts). The
+// workbook, shared strings and worksheet must be well-formed XML: the reader would stop quietly at
+// a cut and keep the rows before it. No I/O.
 import { crc32, createInflateRaw, deflateRawSync } from "node:zlib";
-import { dropPhoneticRuns, joinInlineRuns, numberRowsAndCells } from "./xlsx-rewrites.ts";
+import { SaxesParser } from "saxes";
+import {
+  countSharedStrings,
+  dropPhoneticRuns,
+  findDateCells,
+  findMissingSharedString,
+  joinInlineRuns,
+  numberRowsAndCells,
+  unprefixMainNamespace,
+} from "./xlsx-rewrites.ts";
 
-export type PackedWorksheet = { ok: true; zip: Buffer } | { ok: false; problem: string };
+export type PackedWorksheet =
+  | {
+      ok: true;
+      zip: Buffer;
+      /** The worksheet's cells stored as dates (`t="d"`), by reference, with their ISO text. */
+      dateCells: ReadonlyMap<string, string>;
+    }
+  | { ok: false; problem: string };
 
 /** Parts unpacked to read the codes (worksheet, shared strings, styles, workbook) may total this much. */
 export const MAX_UNPACKED_BYTES = 100 * 1024 * 1024;
@@ -56,7 +74,7 @@ export async function packFirstWorksheet(
   try {
     return {
       ok: true,
-      zip: await repack(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), options),
+      ...(await repack(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), options)),
     };
   } catch (error) {
     // Anything else thrown while taking apart untrusted bytes (an offset past the end) is damage too.
@@ -67,11 +85,20 @@ export async function packFirstWorksheet(
   }
 }
 
-async function repack(bytes: Buffer, options: { maxUnpackedBytes: number }): Promise<Buffer> {
+async function repack(
+  bytes: Buffer,
+  options: { maxUnpackedBytes: number },
+): Promise<{ zip: Buffer; dateCells: Map<string, string> }> {
   const entries = new Map(readCentralDirectory(bytes).map((entry) => [entry.name.toLowerCase(), entry]));
   const budget: Budget = { left: options.maxUnpackedBytes, total: options.maxUnpackedBytes };
   const find = (name: string) => entries.get(name.toLowerCase());
   const readText = async (entry: ZipEntry) => (await unpack(bytes, entry, budget, true)).toString("utf8");
+  /** A part read whole and checked, with its SpreadsheetML elements unprefixed. */
+  const readXml = async (entry: ZipEntry) => {
+    const xml = await readText(entry);
+    checkWellFormed(entry.name, xml);
+    return { xml, readable: unprefixMainNamespace(xml) };
+  };
 
   const rootRelations = find("_rels/.rels");
   const workbookName = rootRelations
@@ -86,7 +113,8 @@ async function repack(bytes: Buffer, options: { maxUnpackedBytes: number }): Pro
   if (!workbookRelations) throw new PackageProblem("the workbook's list of parts is missing");
   const relations = readRelationships(await readText(workbookRelations), folder);
 
-  const worksheetName = findFirstWorksheet(await readText(workbook), relations);
+  const workbookXml = await readXml(workbook);
+  const worksheetName = findFirstWorksheet(workbookXml.readable, relations);
   const worksheet = worksheetName === undefined ? undefined : find(worksheetName);
   if (!worksheetName || !worksheet) throw new PackageProblem("it holds no worksheet");
   const sharedStringsName = relations.find((relation) => relation.type.endsWith("/sharedStrings"))?.target;
@@ -102,27 +130,47 @@ async function repack(bytes: Buffer, options: { maxUnpackedBytes: number }): Pro
     size: entry.size,
     data: compressedData(bytes, entry),
   });
-  /** The part as it is, or packed again when `rewrite` changes its text (see xlsx-rewrites.ts). */
-  const readable = async (name: string, entry: ZipEntry, rewrite: (xml: string) => string) => {
-    const xml = await readText(entry);
-    const rewritten = rewrite(xml);
-    return rewritten === xml ? copy(name, entry) : deflatePart(name, Buffer.from(rewritten, "utf8"));
-  };
-  return writeZip([
+  /** The part as it is, or packed again when it was rewritten (see xlsx-rewrites.ts). */
+  const packed = (name: string, entry: ZipEntry, original: string, rewritten: string) =>
+    rewritten === original ? copy(name, entry) : deflatePart(name, Buffer.from(rewritten, "utf8"));
+
+  const sharedStringsXml = sharedStrings ? await readXml(sharedStrings) : undefined;
+  const sharedStringsText = sharedStringsXml ? dropPhoneticRuns(sharedStringsXml.readable) : "";
+  const worksheetXml = await readXml(worksheet);
+  const worksheetText = numberRowsAndCells(joinInlineRuns(worksheetXml.readable));
+  const missing = findMissingSharedString(worksheetText, countSharedStrings(sharedStringsText));
+  if (missing !== null) {
+    throw new PackageProblem(`its cell ${missing} refers to a shared string the file does not hold`);
+  }
+  const zip = writeZip([
     // The names exceljs's reader looks for; a worksheet keeps its number when it has one.
     copy("xl/_rels/workbook.xml.rels", workbookRelations),
-    copy("xl/workbook.xml", workbook),
-    sharedStrings
-      ? await readable("xl/sharedStrings.xml", sharedStrings, dropPhoneticRuns)
+    packed("xl/workbook.xml", workbook, workbookXml.xml, workbookXml.readable),
+    sharedStrings && sharedStringsXml
+      ? packed("xl/sharedStrings.xml", sharedStrings, sharedStringsXml.xml, sharedStringsText)
       : deflatePart("xl/sharedStrings.xml", EMPTY_SST),
     ...(styles ? [copy("xl/styles.xml", styles)] : []),
-    await readable(
+    packed(
       /^xl\/worksheets\/sheet\d+\.xml$/.test(worksheetName) ? worksheetName : "xl/worksheets/sheet1.xml",
       worksheet,
-      (xml) => numberRowsAndCells(joinInlineRuns(xml)),
+      worksheetXml.xml,
+      worksheetText,
     ),
     paddingPart(),
   ]);
+  return { zip, dateCells: findDateCells(worksheetText) };
+}
+
+/**
+ * Refuses a part that is not well-formed XML. exceljs's reader stops quietly where a part is cut
+ * short, keeping the rows before the cut: an import would take part of the file as if it were all.
+ */
+function checkWellFormed(name: string, xml: string): void {
+  try {
+    new SaxesParser().write(xml.startsWith("\uFEFF") ? xml.slice(1) : xml).close();
+  } catch {
+    throw new PackageProblem(`its part ${name} is damaged (its XML is cut short or malformed)`);
+  }
 }
 
 const EMPTY_SST = Buffer.from(

@@ -4,7 +4,10 @@
 //   Excel writes above kanji) replaces the text of its shared string, and an inline string (<is>)
 //   made of several rich-text runs keeps its last run only, so a code would be imported as
 //   something else, silently;
-// - it needs every row's number and every cell's reference, which OOXML lets a writer leave out.
+// - it needs every row's number and every cell's reference, which OOXML lets a writer leave out;
+// - it matches element names without a namespace prefix only;
+// - it reads a cell pointing at a missing shared string as empty, and a cell stored as a date as a
+//   number: those are found here for xlsx-package.ts to refuse or report.
 // Pure string functions, no I/O.
 
 /** A phonetic run (`<rPh …>…</rPh>` or an empty `<rPh/>`), any namespace prefix. */
@@ -80,4 +83,80 @@ export function numberRowsAndCells(worksheetXml: string): string {
         : whole;
     },
   );
+}
+
+const SPREADSHEET_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+const PREFIXED_MAIN = /\sxmlns:([\w.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+
+/**
+ * A part whose SpreadsheetML elements carry no namespace prefix. A writer may bind the main
+ * namespace to a prefix (`<x:worksheet xmlns:x="…/main">`, as the .NET Open XML SDK does); exceljs's
+ * reader matches bare element names only, so it saw no rows (or no workbook) in such a file. The
+ * prefix's declaration becomes the default namespace; other prefixes (`r:id`) stay as they are.
+ */
+export function unprefixMainNamespace(xml: string): string {
+  const prefix = [...xml.matchAll(PREFIXED_MAIN)].find(
+    (match) => (match[2] ?? match[3]) === SPREADSHEET_MAIN,
+  )?.[1];
+  if (prefix === undefined) return xml;
+  const escaped = prefix.replace(/[.-]/g, "\\$&");
+  return xml
+    .replace(new RegExp(`<(/?)${escaped}:`, "g"), "<$1")
+    .replace(new RegExp(`\\sxmlns:${escaped}\\s*=`, "g"), " xmlns=");
+}
+
+/** How many strings (`<si>`) a shared strings part holds. */
+export function countSharedStrings(sharedStringsXml: string): number {
+  return sharedStringsXml.match(/<si\b/g)?.length ?? 0;
+}
+
+/** A cell with its attributes and content (`<c …>…</c>` or `<c …/>`), unprefixed. */
+const CELL = /<c\b([^>]*?)(?:\/>|>([\s\S]*?)<\/c\s*>)/g;
+const VALUE = /<v\b[^>]*>([\s\S]*?)<\/v\s*>/;
+
+function cellType(attributes: string): string {
+  return (
+    /\st\s*=\s*(?:"([^"]*)"|'([^']*)')/
+      .exec(attributes)
+      ?.slice(1)
+      .find((type) => type !== undefined) ?? "n"
+  );
+}
+
+function cellReference(attributes: string): string {
+  return (
+    /\sr\s*=\s*(?:"([^"]*)"|'([^']*)')/
+      .exec(attributes)
+      ?.slice(1)
+      .find((ref) => ref !== undefined) ?? ""
+  );
+}
+
+/**
+ * The first cell (its reference) that points at a shared string the part does not hold, or null.
+ * exceljs's reader reads such a cell as empty, so the row would be left out without a word.
+ */
+export function findMissingSharedString(worksheetXml: string, sharedStrings: number): string | null {
+  if (!/\st\s*=\s*["']s["']/.test(worksheetXml)) return null;
+  for (const [, attributes = "", content = ""] of worksheetXml.matchAll(CELL)) {
+    if (cellType(attributes) !== "s") continue;
+    const index = VALUE.exec(content)?.[1]?.trim() ?? "";
+    if (!/^\d+$/.test(index) || Number(index) >= sharedStrings)
+      return cellReference(attributes) || "(a cell)";
+  }
+  return null;
+}
+
+/**
+ * The cells stored as dates (`t="d"`, an ISO 8601 value), by reference. exceljs's reader reads
+ * their value as a number (2026-11-24 as 2026), which is no code and must not pass for one.
+ */
+export function findDateCells(worksheetXml: string): Map<string, string> {
+  const dates = new Map<string, string>();
+  if (!/\st\s*=\s*["']d["']/.test(worksheetXml)) return dates;
+  for (const [, attributes = "", content = ""] of worksheetXml.matchAll(CELL)) {
+    if (cellType(attributes) === "d")
+      dates.set(cellReference(attributes), VALUE.exec(content)?.[1]?.trim() ?? "");
+  }
+  return dates;
 }
