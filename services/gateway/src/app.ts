@@ -16,7 +16,7 @@ import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { benchRoutes } from "./routes/bench.ts";
 import { campaignRoutes } from "./routes/campaigns.ts";
 import { checkoutRoutes } from "./routes/checkout.ts";
-import { codeJobRoutes, IMPORT_PATH } from "./routes/code-jobs.ts";
+import { codeJobRoutes, IMPORT_PATH, MULTIPART_ENVELOPE_BYTES } from "./routes/code-jobs.ts";
 import { codeRoutes } from "./routes/codes.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -40,7 +40,11 @@ export function createApp(deps: GatewayDeps) {
   app.use(
     "/v1/*",
     limitBodySize(deps.settings.bodyLimitBytes, [
-      { path: IMPORT_PATH, maxBytes: deps.settings.importMaxBytes },
+      {
+        path: IMPORT_PATH,
+        maxBytes: deps.settings.importMaxBytes + MULTIPART_ENVELOPE_BYTES,
+        limitBytes: deps.settings.importMaxBytes,
+      },
     ]),
   );
   app.use("/bench/*", limitBodySize(deps.settings.bodyLimitBytes));

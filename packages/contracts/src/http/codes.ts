@@ -38,6 +38,14 @@ export const CodeCampaignParamsSchema = z.object({
   id: IdSchema.openapi({ param: { name: "id", in: "path" } }),
 });
 
+/** The export is a spreadsheet; `format` may say so, and any other format is refused, not ignored. */
+export const CodeExportQuerySchema = z.object({
+  format: z
+    .enum(["xlsx"], { error: "must be xlsx: the codes export is an .xlsx spreadsheet only" })
+    .default("xlsx")
+    .openapi({ description: "xlsx (the only format)" }),
+});
+
 export const CodeSchemaOut = z
   .object({
     id: IdSchema,

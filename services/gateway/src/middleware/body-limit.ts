@@ -3,6 +3,8 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { GatewayEnv } from "../env.ts";
 
+type BodyLimit = { path: RegExp; maxBytes: number; limitBytes?: number };
+
 /**
  * 413 for bodies over `maxBytes`. A declared Content-Length is checked from the header alone (the
  * hot path: Hono's bodyLimit re-streams every body through a new Request, which costs more than
@@ -11,12 +13,16 @@ import type { GatewayEnv } from "../env.ts";
  */
 export function limitBodySize(
   defaultMaxBytes: number,
-  /** Paths with a limit of their own (uploads). */
-  exceptions: readonly { path: RegExp; maxBytes: number }[] = [],
+  /**
+   * Paths with a limit of their own (uploads); `limitBytes`, when the body may exceed what it carries
+   * (a multipart envelope around a file), is the limit a refusal names.
+   */
+  exceptions: readonly BodyLimit[] = [],
 ) {
-  const limits = [...exceptions, { path: /(?:)/, maxBytes: defaultMaxBytes }].map(({ path, maxBytes }) => {
+  const everyPath: BodyLimit = { path: /(?:)/, maxBytes: defaultMaxBytes };
+  const limits = [...exceptions, everyPath].map(({ path, maxBytes, limitBytes = maxBytes }) => {
     const tooLarge = () => {
-      throw new DomainError("PAYLOAD_TOO_LARGE", { limitBytes: maxBytes });
+      throw new DomainError("PAYLOAD_TOO_LARGE", { limitBytes });
     };
     return { path, maxBytes, tooLarge, streaming: bodyLimit({ maxSize: maxBytes, onError: tooLarge }) };
   });

@@ -5,8 +5,8 @@ import type { GatewayEnv } from "../env.ts";
 const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
 
 /**
- * A request that carries a body must say it is JSON (multipart only where a route takes an upload),
- * otherwise 415 UNSUPPORTED_MEDIA_TYPE. Bodyless POSTs (archive, expire) need no content type.
+ * A request that carries a body must say it is JSON, or multipart where a route takes an upload
+ * (and only there), otherwise 415 UNSUPPORTED_MEDIA_TYPE naming the type expected. Bodyless POSTs (archive, expire) need no content type.
  */
 export function requireJsonBody(multipartPaths: readonly RegExp[] = []) {
   return createMiddleware<GatewayEnv>(async (c, next) => {
@@ -15,14 +15,12 @@ export function requireJsonBody(multipartPaths: readonly RegExp[] = []) {
       const length = c.req.header("content-length");
       const hasBody =
         (length !== undefined && length !== "0") || c.req.header("transfer-encoding") !== undefined;
-      const isJson =
-        contentType.startsWith("application/json") || /^application\/[\w.+-]+\+json/.test(contentType);
-      const isMultipart =
-        contentType.startsWith("multipart/form-data") &&
-        multipartPaths.some((pattern) => pattern.test(c.req.path));
-      if (hasBody && !isJson && !isMultipart) {
-        throw new DomainError("UNSUPPORTED_MEDIA_TYPE", { expected: "application/json" });
-      }
+      const takesUpload = multipartPaths.some((pattern) => pattern.test(c.req.path));
+      const expected = takesUpload ? "multipart/form-data" : "application/json";
+      const matches = takesUpload
+        ? contentType.startsWith("multipart/form-data")
+        : contentType.startsWith("application/json") || /^application\/[\w.+-]+\+json/.test(contentType);
+      if (hasBody && !matches) throw new DomainError("UNSUPPORTED_MEDIA_TYPE", { expected });
     }
     await next();
   });

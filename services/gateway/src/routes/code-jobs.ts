@@ -3,6 +3,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { createCodesExport, detectImportFileKind } from "@promo/code-files";
 import {
   CodeCampaignParamsSchema,
+  CodeExportQuerySchema,
   GenerateCodesRequestSchema,
   type ImportCodesParams,
   JobIdParamsSchema,
@@ -36,6 +37,12 @@ const EXPORT_PAGE = 2_000;
 
 /** The upload route takes multipart bodies (every other route takes JSON). */
 export const IMPORT_PATH = /^\/v1\/campaigns\/[^/]+\/codes\/import$/;
+/**
+ * What a multipart body may hold besides the file (boundaries, part headers, the file name): the
+ * body limit of the upload route is the file limit plus this, and the file itself is measured
+ * against IMPORT_MAX_BYTES, so a file of exactly the limit is taken.
+ */
+export const MULTIPART_ENVELOPE_BYTES = 64 * 1024;
 
 const generateRoute = createRoute({
   method: "post",
@@ -86,13 +93,13 @@ const exportRoute = createRoute({
   path: "/v1/campaigns/{id}/codes/export",
   tags: TAG,
   summary: "Download the campaign's codes as .xlsx (streamed): code, state, uses, order numbers",
-  request: { params: CodeCampaignParamsSchema },
+  request: { params: CodeCampaignParamsSchema, query: CodeExportQuerySchema },
   responses: {
     200: {
       description: "The spreadsheet",
       content: { [XLSX_TYPE]: { schema: z.string().openapi({ type: "string", format: "binary" }) } },
     },
-    ...errorResponses(401, 403, 404),
+    ...errorResponses(400, 401, 403, 404),
   },
 });
 

@@ -11,7 +11,7 @@ let otherStore: SeededStore;
 
 beforeAll(async () => {
   ctx = await createTestContext("merchant");
-  ({ app } = await createTestGateway(ctx, { bodyLimitBytes: 64 * 1024 }));
+  ({ app } = await createTestGateway(ctx, { bodyLimitBytes: 64 * 1024, importMaxBytes: IMPORT_MAX_BYTES }));
   store = await seedStore(ctx.db.database.prisma, "main");
   otherStore = await seedStore(ctx.db.database.prisma, "other");
 });
@@ -21,6 +21,8 @@ afterAll(async () => {
 });
 
 type Json = Record<string, unknown>;
+
+const IMPORT_MAX_BYTES = 100_000;
 
 async function call(
   method: string,
@@ -579,6 +581,70 @@ describe("errors, auth and isolation", () => {
     expect([none.status, errorOf(none.body).details?.fields]).toEqual([
       400,
       [{ path: "file", message: "a file in the multipart field `file`" }],
+    ]);
+  });
+
+  it("takes an upload file of exactly the import limit, multipart envelope aside, and refuses one byte more", async () => {
+    const campaign = await createCampaign();
+    const upload = async (fileBytes: number) => {
+      const form = new FormData();
+      form.append("file", new File(["X".repeat(fileBytes)], "codes.csv", { type: "text/csv" }));
+      // Sent as a client sends it, with its Content-Length (the length the limit is checked on).
+      const encoded = new Request("http://localhost/", { method: "POST", body: form });
+      const bytes = new Uint8Array(await encoded.arrayBuffer());
+      const response = await app.request(`/v1/campaigns/${String(campaign.id)}/codes/import`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${store.keys.merchant}`,
+          "content-type": encoded.headers.get("content-type") ?? "",
+          "content-length": String(bytes.byteLength),
+        },
+        body: bytes,
+      });
+      return { status: response.status, body: (await response.json()) as Json, bodyBytes: bytes.byteLength };
+    };
+    const atLimit = await upload(IMPORT_MAX_BYTES);
+    expect(atLimit.bodyBytes).toBeGreaterThan(IMPORT_MAX_BYTES);
+    expect(atLimit.status).toBe(202);
+    const over = await upload(IMPORT_MAX_BYTES + 1);
+    expect([over.status, errorOf(over.body).code, errorOf(over.body).details]).toEqual([
+      413,
+      "PAYLOAD_TOO_LARGE",
+      { limitBytes: IMPORT_MAX_BYTES },
+    ]);
+  });
+
+  it("answers an upload that is not multipart with 415 naming multipart/form-data", async () => {
+    const campaign = await createCampaign();
+    for (const [contentType, rawBody] of [
+      ["application/json", "{}"],
+      ["text/csv", "ABCDEF1\n"],
+    ] as const) {
+      const response = await call("POST", `/v1/campaigns/${String(campaign.id)}/codes/import`, {
+        rawBody,
+        headers: { "content-type": contentType, "content-length": String(rawBody.length) },
+      });
+      expect([response.status, errorOf(response.body).details]).toEqual([
+        415,
+        { expected: "multipart/form-data" },
+      ]);
+    }
+  });
+
+  it("exports codes as .xlsx only: format=xlsx is taken, any other format refused, not ignored", async () => {
+    const campaign = await createCampaign();
+    const xlsx = await app.request(`/v1/campaigns/${String(campaign.id)}/codes/export?format=xlsx`, {
+      headers: { authorization: `Bearer ${store.keys.merchant}` },
+    });
+    expect([xlsx.status, xlsx.headers.get("content-type")]).toEqual([
+      200,
+      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ]);
+    await xlsx.arrayBuffer();
+    const csv = await call("GET", `/v1/campaigns/${String(campaign.id)}/codes/export?format=csv`);
+    expect([csv.status, errorOf(csv.body).details?.fields]).toEqual([
+      400,
+      [{ path: "format", message: "must be xlsx: the codes export is an .xlsx spreadsheet only" }],
     ]);
   });
 
