@@ -300,3 +300,21 @@ export async function listCodesForExport(
   );
   return rows;
 }
+
+/**
+ * Takes the planner's statistics of the code table again when a job just inserted more than a tenth
+ * of it (autovacuum's default rule for ANALYZE). Until then PostgreSQL plans with the old row counts:
+ * right after a generation of 200,000 codes into a store that had few, the check that a campaign's
+ * new dates clash with no other campaign's codes was planned as a walk over every code of the store
+ * for each campaign (3.4 s instead of 0.1 ms). Autovacuum gets there too, but only after a while,
+ * and not at all where it is turned off. Returns whether it analyzed.
+ */
+export async function refreshCodeStatistics(sql: Sql, insertedCodes: number): Promise<boolean> {
+  const { rows } = await sql.query<{ stale: boolean }>(
+    "SELECT $1::bigint > 50 + 0.1 * greatest(reltuples, 0) AS stale FROM pg_class WHERE oid = 'code'::regclass",
+    [insertedCodes],
+  );
+  if (!rows[0]?.stale) return false;
+  await sql.query("ANALYZE code");
+  return true;
+}

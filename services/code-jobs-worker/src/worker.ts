@@ -1,5 +1,5 @@
 import type { CodeJobPayload } from "@promo/contracts";
-import { type Database, poolSql, requeueJob, startJob } from "@promo/db";
+import { type Database, poolSql, refreshCodeStatistics, requeueJob, startJob } from "@promo/db";
 import { createOutageLog, type Logger } from "@promo/observability";
 import {
   createCodeJobsWorker,
@@ -52,8 +52,9 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
     const started = Date.now();
     const observed = { id: job.id, kind: job.kind };
     deps.observer?.progress(observed, job.progress);
+    let insertedCodes = 0;
     if (job.kind === "generate_codes") {
-      await runGeneration(
+      insertedCodes = await runGeneration(
         {
           database: deps.database,
           batchSize: deps.settings.generationBatchSize,
@@ -75,8 +76,12 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
         throw new WaitingError();
       });
     } else {
-      await runImport({ database: deps.database, clock: deps.clock }, job);
+      insertedCodes = await runImport({ database: deps.database, clock: deps.clock }, job);
     }
+    await refreshCodeStatistics(poolSql(deps.database.pool), insertedCodes).then(
+      (analyzed) => analyzed && log.info({ insertedCodes }, "code table statistics refreshed"),
+      (error: unknown) => log.warn({ err: error }, "could not refresh the code table's statistics"),
+    );
     deps.observer?.finished(observed, "finished");
     log.info(
       { ms: Date.now() - started, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1_024) },

@@ -39,13 +39,14 @@ export type GenerationDeps = {
  * how many codes exist so far. A run after a crash resumes from that count: no code is made twice
  * and the total is exact. Candidates that collide with any code of the store are drawn again. Each
  * batch reads the campaign under the code-namespace lock: once it is archived, the job fails and
- * keeps the batches made.
+ * keeps the batches made. Returns how many codes this run inserted.
  */
-export async function runGeneration(deps: GenerationDeps, job: JobRecord): Promise<void> {
+export async function runGeneration(deps: GenerationDeps, job: JobRecord): Promise<number> {
   const params = GenerateCodesParamsSchema.parse(job.params);
   const campaignId = job.campaignId;
   if (!campaignId) throw new Error(`generation job ${job.id} has no campaign`);
-  let generated = Number((job.result as { generated?: unknown } | null)?.generated ?? 0);
+  const resumedFrom = Number((job.result as { generated?: unknown } | null)?.generated ?? 0);
+  let generated = resumedFrom;
   let fruitless = 0;
   while (generated < params.count) {
     if (deps.stopping()) throw new GenerationInterrupted();
@@ -80,7 +81,7 @@ export async function runGeneration(deps: GenerationDeps, job: JobRecord): Promi
       );
       return count;
     });
-    if (inserted === null) return;
+    if (inserted === null) return generated - resumedFrom;
     generated += inserted;
     fruitless = inserted === 0 ? fruitless + 1 : 0;
     if (fruitless >= MAX_FRUITLESS_DRAWS) {
@@ -97,7 +98,7 @@ export async function runGeneration(deps: GenerationDeps, job: JobRecord): Promi
         ],
         now: deps.clock(),
       });
-      return;
+      return generated - resumedFrom;
     }
     await deps.onProgress(Math.floor((generated / params.count) * 100));
   }
@@ -107,4 +108,5 @@ export async function runGeneration(deps: GenerationDeps, job: JobRecord): Promi
     errors: [],
     now: deps.clock(),
   });
+  return generated - resumedFrom;
 }

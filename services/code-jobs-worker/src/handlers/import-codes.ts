@@ -36,9 +36,9 @@ const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
  * is and the job fails with every bad row in row order (also as an .xlsx error report). A campaign
  * archived before the transaction takes the lock fails the job. A problem of the whole file stops
  * before the database is asked. A crash before the commit leaves nothing behind, and the job runs
- * again from the start.
+ * again from the start. Returns how many codes it inserted.
  */
-export async function runImport(deps: ImportDeps, job: JobRecord): Promise<void> {
+export async function runImport(deps: ImportDeps, job: JobRecord): Promise<number> {
   const params = ImportCodesParamsSchema.parse(job.params);
   const campaignId = job.campaignId;
   if (!campaignId) throw new Error(`import job ${job.id} has no campaign`);
@@ -47,7 +47,7 @@ export async function runImport(deps: ImportDeps, job: JobRecord): Promise<void>
     await fail(poolSql(deps.database.pool), deps, job, [
       { row: null, value: params.fileName, reason: "file_missing", message: "the uploaded file is gone" },
     ]);
-    return;
+    return 0;
   }
   const checked = await readImportFile(new Uint8Array(upload.content), params.fileKind, {
     maxCodes: MAX_CODES_PER_IMPORT,
@@ -57,7 +57,7 @@ export async function runImport(deps: ImportDeps, job: JobRecord): Promise<void>
     await withPgTransaction(deps.database.pool, (sql) =>
       fail(sql, deps, job, [{ row: null, value: params.fileName, reason, message }]),
     );
-    return;
+    return 0;
   }
   const fileRowProblems = checked.ok ? [] : checked.rows.map(toJobProblem);
   if (checked.ok) {
@@ -70,12 +70,12 @@ export async function runImport(deps: ImportDeps, job: JobRecord): Promise<void>
     );
   }
 
-  await withPgTransaction(deps.database.pool, async (sql) => {
+  return withPgTransaction(deps.database.pool, async (sql) => {
     await lockCodeNamespace(sql, job.storeId);
     const campaign = await findCampaignWindow(sql, campaignId);
     if (!campaign || campaign.state === "archived") {
       await fail(sql, deps, job, [campaignProblem(campaignId, campaign), ...fileRowProblems]);
-      return;
+      return 0;
     }
     const clashes = await findImportClashes(sql, {
       campaign,
@@ -84,7 +84,7 @@ export async function runImport(deps: ImportDeps, job: JobRecord): Promise<void>
     const badRows = sortByRow([...fileRowProblems, ...describeClashes(checked.codes, clashes)]);
     if (badRows.length > 0) {
       await fail(sql, deps, job, badRows);
-      return;
+      return 0;
     }
     const imported = await insertImportedCodes(sql, {
       storeId: job.storeId,
@@ -94,6 +94,7 @@ export async function runImport(deps: ImportDeps, job: JobRecord): Promise<void>
       now: deps.clock(),
     });
     await finishJob(sql, job.id, { state: "succeeded", result: { imported }, errors: [], now: deps.clock() });
+    return imported;
   });
 }
 
