@@ -299,4 +299,31 @@ describe("reports count an order once", () => {
     const amyOnly = await reportByCode(ctx.db.database.pool, query({ partnerId: partnerIds.amy }));
     expect(amyOnly.totals).toEqual([measures(4, 4, 2_600, 500, 3)]);
   });
+
+  it("gives an order the same revenue in every row, when its confirmations gave different totals", async () => {
+    const at = new Date(REPORT_NOW.getTime() + 24 * HOUR);
+    for (const [code, total] of [
+      ["A1", 60],
+      ["B1", 150],
+    ] as const) {
+      const id = await hold(code, "acct-9");
+      await ctx.db.database.pool.query(
+        "UPDATE reservation SET expires_at = $2::timestamptz + interval '1 hour' WHERE id = $1::uuid",
+        [id, at],
+      );
+      await ctx.db.database.prisma.$transaction((tx) =>
+        confirmReservation(tx, { storeId: store.storeId, id, orderNumber: "O9", orderTotal: total, now: at }),
+      );
+    }
+    const range = { from: new Date(at.getTime() - HOUR), to: new Date(at.getTime() + HOUR) };
+    const byPartner = await reportByPartner(ctx.db.database.pool, query(range));
+    const rows = byPartner.rows.map((row) => [row.partnerName, row.orders, row.revenue]);
+    expect(rows.sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([
+      ["Amy", 1, 150],
+      ["Media", 1, 150],
+    ]);
+    expect(byPartner.totals.map((total) => [total.orders, total.revenue, total.discount])).toEqual([
+      [1, 150, 200],
+    ]);
+  });
 });

@@ -63,9 +63,11 @@ type GroupedRow = {
  * An order counts once per group and once per currency even when several reservations carry it
  * (codes stacked on one order, an order cancelled and placed again). Such reservations are marked
  * `shares_order` when confirmed (shared-orders.ts), and only those few are gathered per order
- * (`shared_per_group`, `shared_per_order`): the order stands when one of its reservations does, its
- * revenue is its total (the largest its confirmations gave), its discount the sum of theirs. Every
- * other reservation is an order of its own, counted straight from the scan.
+ * (`shared_per_group`, `shared_per_order`): the order stands in a row when one of the row's
+ * reservations of it does; its revenue, in every row, is its total (the largest any of its standing
+ * confirmations gave), its discount the sum of the row's. Every other reservation is an order of its
+ * own, counted straight from the scan. Each reservation counts by its own confirmation time, so an
+ * order whose codes were confirmed on either side of a range's edge counts in both ranges.
  *
  * Distinct accounts without DISTINCT aggregates (which sort, and spill on a busy month): every
  * reservation of the range is first hashed per (currency, group, account of a confirmed one; a
@@ -98,18 +100,20 @@ function groupedOrdersSql(groupColumn: "code_id" | "partner_id", join: string, l
       GROUP BY currency, group_id
     ), shared AS (
       SELECT r.${groupColumn} AS group_id, r.currency, r.order_number, r.status = 'CONFIRMED' AS stands,
-        r.order_total, r.discount
+        r.discount,
+        max(r.order_total) FILTER (WHERE r.status = 'CONFIRMED')
+          OVER (PARTITION BY r.currency, r.order_number) AS order_revenue
       FROM reservation r
       WHERE ${inRange} AND r.shares_order
     ), shared_per_group AS (
       SELECT group_id, currency, 1 AS orders, bool_or(stands)::int AS confirmed,
-        coalesce(max(order_total) FILTER (WHERE stands), 0) AS revenue,
+        coalesce(max(order_revenue) FILTER (WHERE stands), 0) AS revenue,
         coalesce(sum(discount) FILTER (WHERE stands), 0) AS discount
       FROM shared
       GROUP BY group_id, currency, order_number
     ), shared_per_order AS (
       SELECT currency, 1 AS orders, bool_or(stands)::int AS confirmed,
-        coalesce(max(order_total) FILTER (WHERE stands), 0) AS revenue,
+        coalesce(max(order_revenue), 0) AS revenue,
         coalesce(sum(discount) FILTER (WHERE stands), 0) AS discount
       FROM shared
       GROUP BY currency, order_number
