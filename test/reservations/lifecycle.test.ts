@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createTestContext, eventually, type TestContext } from "@promo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, createLiveCampaign, FLASH_CART, type System, startSystem } from "../support/system.ts";
@@ -31,7 +32,10 @@ type Answer = {
   expiresAt: string | null;
   orderNumber: string | null;
   orderTotal: number | null;
-  error?: { code: string; details?: { id?: string; sequence?: number } };
+  error?: {
+    code: string;
+    details?: { id?: string; sequence?: number; fields?: { path: string; message: string }[] };
+  };
 };
 
 function reserve(code: string, accountId: string, headers: Record<string, string> = {}, cart = FLASH_CART) {
@@ -429,6 +433,38 @@ describe("reservation lifecycle", () => {
       select: { status: true },
     });
     expect(statuses.map((row) => row.status)).toEqual(["RESERVED", "RESERVED"]);
+  });
+
+  it("refuses an Idempotency-Key over 255 characters on reserve, release and confirm with 400, changing nothing", async () => {
+    const held = await reserve(await singleSlotCode("LONGKEY"), "long-key");
+    expect(held.status).toBe(200);
+    // Random text does not compress: a key this long once made release and confirm answer 500 (the
+    // key is part of a primary key, which PostgreSQL cannot index beyond about 2,700 bytes).
+    const random = randomBytes(2_400).toString("base64");
+    const tooLong = [`${"k".repeat(255)}x`, random];
+    for (const key of tooLong) {
+      const headers = { "idempotency-key": key };
+      const answers = [
+        await reserve(await singleSlotCode("LONGKEY2"), "long-key-2", headers),
+        await checkout("POST", `/v1/reservations/${held.body.id}/release`, undefined, headers),
+        await checkout(
+          "POST",
+          `/v1/reservations/${held.body.id}/confirm`,
+          { orderNumber: "O-LONG" },
+          headers,
+        ),
+      ];
+      for (const answer of answers) {
+        expect([answer.status, answer.body.error?.details?.fields]).toEqual([
+          400,
+          [{ path: "Idempotency-Key", message: "at most 255 characters" }],
+        ]);
+      }
+    }
+    const kept = await checkout("POST", `/v1/reservations/${held.body.id}/release`, undefined, {
+      "idempotency-key": "k".repeat(255),
+    });
+    expect([kept.status, kept.body.status]).toEqual([200, "RELEASED"]);
   });
 
   it("a retry with the same Idempotency-Key that answered 202 resolves, by GET, to the first request's answer", async () => {

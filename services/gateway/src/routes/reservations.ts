@@ -44,15 +44,30 @@ import { validationHook } from "../validation.ts";
 
 const TAG = ["Reservations"];
 
-/** A reservation request's Idempotency-Key travels in its queued command, which holds this many characters. */
-const MAX_RESERVE_IDEMPOTENCY_KEY = 255;
+/**
+ * The longest Idempotency-Key taken, on every route: a reservation's travels in its queued command,
+ * which holds this many characters, and release and confirm keep theirs in a primary key, which
+ * PostgreSQL cannot index beyond about 2,700 bytes (a longer key answered 500).
+ */
+const MAX_IDEMPOTENCY_KEY = 255;
+
+/** The request's Idempotency-Key (trimmed; null when absent or blank), or 400 when it is too long. */
+function idempotencyKeyOf(c: Context<GatewayEnv>): string | null {
+  const key = c.req.header("idempotency-key")?.trim() || null;
+  if (key !== null && key.length > MAX_IDEMPOTENCY_KEY) {
+    throw new DomainError("VALIDATION_ERROR", {
+      fields: [{ path: "Idempotency-Key", message: `at most ${MAX_IDEMPOTENCY_KEY} characters` }],
+    });
+  }
+  return key;
+}
 
 /** Documented only: the routes read and check the header themselves (no per-request header parsing). */
 const IDEMPOTENCY_KEY_PARAMETER = {
   name: "Idempotency-Key",
   in: "header" as const,
   required: false,
-  description: `Makes a retry safe: the same key with the same request answers the first answer again, never a second effect; with a different request, 422 IDEMPOTENCY_KEY_REUSED. On a reservation at most ${MAX_RESERVE_IDEMPOTENCY_KEY} characters.`,
+  description: `Makes a retry safe: the same key with the same request answers the first answer again, never a second effect; with a different request, 422 IDEMPOTENCY_KEY_REUSED. Keys are per action: reserve, release and confirm each keep their own. At most ${MAX_IDEMPOTENCY_KEY} characters.`,
   schema: { type: "string" as const },
 };
 
@@ -200,12 +215,7 @@ export function reservationRoutes(deps: GatewayDeps) {
     const body = c.req.valid("json");
     const { wait } = c.req.valid("query");
     const { storeId } = c.get("principal");
-    const idempotencyKey = c.req.header("idempotency-key")?.trim() || null;
-    if (idempotencyKey !== null && idempotencyKey.length > MAX_RESERVE_IDEMPOTENCY_KEY) {
-      throw new DomainError("VALIDATION_ERROR", {
-        fields: [{ path: "Idempotency-Key", message: `at most ${MAX_RESERVE_IDEMPOTENCY_KEY} characters` }],
-      });
-    }
+    const idempotencyKey = idempotencyKeyOf(c);
     const subjects = { storeId, accountId: body.accountId, clientIp: deps.clientIp(c) };
     const codeKey = normalizeCodeKey(body.code);
     const partition = partitionOf(storeId, codeKey, reservations.partitionCount);
@@ -391,7 +401,7 @@ export function reservationRoutes(deps: GatewayDeps) {
     apply: (tx: Db, storeId: string, id: string, now: Date) => Promise<TransitionResult | null>,
   ) {
     const { storeId } = c.get("principal");
-    const key = c.req.header("idempotency-key")?.trim() || null;
+    const key = idempotencyKeyOf(c);
     const target = await transitionTarget(storeId, id);
     // One key is one request: the key's scope is the action, and the request it stands for names the
     // reservation, so the same key sent to release or confirm another reservation is refused.
