@@ -177,7 +177,14 @@ async function checkRoomAgain(db: Db, row: ReservationRow, now: Date): Promise<E
   const outcome = decideAttempt(
     { liveHolds, accountHolds },
     candidates,
-    { codeInput: row.codeInput, accountId: row.accountId, memberGroups: row.memberGroups, cart },
+    // Granted again now, so judged by the window as it stands now.
+    {
+      codeInput: row.codeInput,
+      accountId: row.accountId,
+      memberGroups: row.memberGroups,
+      cart,
+      acceptedAt: now,
+    },
     now,
     0,
   );

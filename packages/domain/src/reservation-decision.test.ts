@@ -25,11 +25,12 @@ function emptyLedger(): CapLedger {
   return { liveHolds: new Map(), accountHolds: new Map() };
 }
 
-const attempt = (accountId: string, codeInput = "DOUBLE11") => ({
+const attempt = (accountId: string, codeInput = "DOUBLE11", acceptedAt = now) => ({
   codeInput,
   accountId,
   memberGroups: [],
   cart,
+  acceptedAt,
 });
 
 describe("resolving a typed code", () => {
@@ -55,6 +56,41 @@ describe("resolving a typed code", () => {
 });
 
 describe("deciding in order (SPEC §2)", () => {
+  it("judges the campaign's window when the gateway accepted the request, not when it is decided", () => {
+    const startsAt = new Date("2026-11-11T12:00:00.000Z");
+    const endsAt = new Date("2026-11-11T13:00:00.000Z");
+    const code = [candidate({ startsAt, endsAt })];
+    const decidedLate = new Date(endsAt.getTime() + 5_000);
+    const beforeEnd = decideAttempt(
+      emptyLedger(),
+      code,
+      attempt("x", "DOUBLE11", new Date(endsAt.getTime() - 1)),
+      decidedLate,
+      1_000,
+    );
+    expect(beforeEnd).toMatchObject({
+      status: "RESERVED",
+      expiresAt: new Date(decidedLate.getTime() + 1_000),
+    });
+    expect(
+      decideAttempt(emptyLedger(), code, attempt("y", "DOUBLE11", endsAt), decidedLate, 1_000),
+    ).toMatchObject({
+      status: "REJECTED",
+      errorCode: "CODE_NOT_ACTIVE",
+    });
+    const decidedAfterStart = new Date(startsAt.getTime() + 5_000);
+    const beforeStart = attempt("z", "DOUBLE11", new Date(startsAt.getTime() - 2));
+    expect(decideAttempt(emptyLedger(), code, beforeStart, decidedAfterStart, 1_000)).toMatchObject({
+      status: "REJECTED",
+      errorCode: "CODE_NOT_ACTIVE",
+    });
+    expect(
+      decideAttempt(emptyLedger(), code, attempt("w", "DOUBLE11", startsAt), decidedAfterStart, 1_000),
+    ).toMatchObject({
+      status: "RESERVED",
+    });
+  });
+
   it("gives the first N distinct accounts the slots; a winner's retry gets ACCOUNT_LIMIT_REACHED", () => {
     const ledger = emptyLedger();
     const code = [candidate({ usageLimit: 3, oncePerAccount: true })];

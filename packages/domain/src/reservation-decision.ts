@@ -50,6 +50,8 @@ export type ReservationAttempt = {
   accountId: string;
   memberGroups: readonly string[];
   cart: Cart;
+  /** When the gateway accepted the request: the campaign's window is judged at this instant. */
+  acceptedAt: Date;
 };
 
 export type AttemptOutcome =
@@ -61,6 +63,10 @@ export type AttemptOutcome =
  * in the ledger so the next attempt of the batch sees it. Rules in order: the code resolves to one
  * live campaign; the campaign's eligibility rules; once per account (a winner's second try gets
  * ACCOUNT_LIMIT_REACHED even when the code is full); the code's usage limit.
+ *
+ * The campaign's window [startsAt, endsAt) is judged at the attempt's acceptance, not at `now` (the
+ * decision): a request the gateway took before endsAt keeps its chance however long the queue is,
+ * and one taken before startsAt does not win by waiting in it. The hold runs from the decision.
  */
 export function decideAttempt(
   ledger: CapLedger,
@@ -78,7 +84,7 @@ export function decideAttempt(
   });
 
   if (!checkCodeFormat(attempt.codeInput).ok) return reject("CODE_NOT_FOUND", null);
-  const resolution = resolveCode(candidates, now);
+  const resolution = resolveCode(candidates, attempt.acceptedAt);
   if (resolution.kind === "refused") return reject(resolution.errorCode, resolution.candidate);
   const { candidate } = resolution;
   const { campaign } = candidate;
@@ -86,7 +92,7 @@ export function decideAttempt(
   const ineligible = checkEligibility({
     campaign,
     codeState: candidate.code.state,
-    now,
+    now: attempt.acceptedAt,
     memberGroups: attempt.memberGroups,
     cart: attempt.cart,
   });

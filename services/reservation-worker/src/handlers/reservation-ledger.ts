@@ -171,6 +171,7 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
           accountId: command.accountId,
           memberGroups: command.memberGroups,
           cart: command.cart,
+          acceptedAt: new Date(command.acceptedAt),
         },
         now,
         options.holdMs,
