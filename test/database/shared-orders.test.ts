@@ -176,14 +176,13 @@ describe("marking reservations that share an order", () => {
     const secondTransaction = confirmOne(second, "RACE-1", 700).then(() => {
       secondDone = true;
     });
-    // The second blocks on the order's lock while the first is open (without the lock it would
-    // finish at once, seeing no other reservation of RACE-1, and mark nothing).
+    // The second waits for the first while it is open (on the order's row in order_link; without
+    // that it would finish at once, seeing no other reservation of RACE-1, and mark nothing).
     try {
       const waiting = await eventually(async () => {
         const { rows } = await ctx.db.database.pool.query<{ waiting: number }>(
-          `SELECT count(*)::int AS waiting FROM pg_locks
-           WHERE locktype = 'advisory' AND NOT granted
-             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          `SELECT count(*)::int AS waiting FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+           WHERE NOT l.granted AND a.datname = current_database()`,
         );
         return (rows[0]?.waiting ?? 0) > 0 ? "waiting" : secondDone && "finished";
       }, "the second confirmation waits or finishes");

@@ -257,7 +257,7 @@ type ConfirmedRow = {
  * The UPDATE credits the code's or the campaign's partner as they are now; redemptions with
  * neither are matched against their stores' tracking rules (loaded once for the batch, and only
  * then) and, when a rule matches, updated in one more statement. Orders that carry another
- * reservation too are marked as such (markSharedOrders: two more statements).
+ * reservation too are marked as such (markSharedOrders: one more statement, two when one is).
  */
 export async function confirmHeldReservations(
   sql: Sql,

@@ -9,34 +9,34 @@ import type { Sql } from "./sql.ts";
 export type PlacedOrder = { storeId: string; orderNumber: string };
 
 /**
- * Marks every reservation of these orders that shares its order number with another reservation of
- * its store, the one just confirmed and the earlier ones alike. Call it in the transaction that set
- * the order numbers, after setting them.
+ * Counts the confirmations of these orders (one per entry) in `order_link` and, for an order
+ * confirmed more than once, marks every reservation carrying it, the earlier ones too. Call it in
+ * the transaction that set the order numbers, after setting them, once per reservation confirmed.
  *
- * Two transactions confirming holds onto the same order at once would each miss the other's
- * uncommitted row, so each first takes a transaction lock per order (in one order, so two batches
- * cannot deadlock) and reads in a statement of its own after that: the second to get the lock sees
- * the first's commit.
+ * Two transactions confirming holds onto one order at once meet on `order_link`'s key: the second
+ * waits for the first to commit, then counts on from its row, and its marking statement (a
+ * statement of its own, so it reads what committed meanwhile) sees the first's reservation. Orders
+ * are counted in key order, so two batches cannot deadlock. A row lock per order, not a lock-table
+ * entry: a batch of thousands of orders needs nothing from PostgreSQL's shared lock table.
  */
 export async function markSharedOrders(sql: Sql, orders: readonly PlacedOrder[]): Promise<void> {
   if (orders.length === 0) return;
-  const wanted = JSON.stringify(
-    orders.map((order) => ({ store_id: order.storeId, order_number: order.orderNumber })),
+  const { rows } = await sql.query<{ store_id: string; order_number: string; confirmations: number }>(
+    `INSERT INTO order_link AS l (store_id, order_number, confirmations)
+     SELECT w.store_id, w.order_number, count(*)
+     FROM jsonb_to_recordset($1::jsonb) AS w(store_id uuid, order_number text)
+     GROUP BY w.store_id, w.order_number
+     ORDER BY w.store_id, w.order_number
+     ON CONFLICT (store_id, order_number) DO UPDATE SET confirmations = l.confirmations + excluded.confirmations
+     RETURNING l.store_id::text AS store_id, l.order_number, l.confirmations`,
+    [JSON.stringify(orders.map((order) => ({ store_id: order.storeId, order_number: order.orderNumber })))],
   );
-  await sql.query(
-    `SELECT count(pg_advisory_xact_lock(lock_key))::int AS locked
-     FROM (SELECT DISTINCT hashtextextended('shared-order:' || w.store_id || ':' || w.order_number, 0) AS lock_key
-           FROM jsonb_to_recordset($1::jsonb) AS w(store_id text, order_number text)
-           ORDER BY lock_key) keys`,
-    [wanted],
-  );
+  const shared = rows.filter((row) => row.confirmations > 1);
+  if (shared.length === 0) return;
   await sql.query(
     `UPDATE reservation r SET shares_order = true
-     FROM (SELECT DISTINCT store_id, order_number
-           FROM jsonb_to_recordset($1::jsonb) AS w(store_id uuid, order_number text)) w
-     WHERE r.store_id = w.store_id AND r.order_number = w.order_number AND NOT r.shares_order
-       AND EXISTS (SELECT 1 FROM reservation o
-                   WHERE o.store_id = r.store_id AND o.order_number = r.order_number AND o.id <> r.id)`,
-    [wanted],
+     FROM jsonb_to_recordset($1::jsonb) AS w(store_id uuid, order_number text)
+     WHERE r.store_id = w.store_id AND r.order_number = w.order_number AND NOT r.shares_order`,
+    [JSON.stringify(shared)],
   );
 }
