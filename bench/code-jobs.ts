@@ -93,12 +93,17 @@ try {
   });
   const generationJob = await finished(generation.id);
   const generationSeconds = (performance.now() - started) / 1_000;
-  const peakRssMb = worker
-    .output()
-    .split("\n")
-    .filter((line) => line.includes('"code job finished"'))
-    .map((line) => (JSON.parse(line) as { peakRssMb: number }).peakRssMb)
-    .at(-1);
+  // The worker logs the job's end just after the job row says so: wait for the line a moment.
+  const peakRssOf = () =>
+    worker
+      .output()
+      .split("\n")
+      .filter((line) => line.includes('"code job finished"'))
+      .map((line) => (JSON.parse(line) as { peakRssMb: number }).peakRssMb)
+      .at(-1);
+  for (let waited = 0; peakRssOf() === undefined && waited < 5_000; waited += 50)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  const peakRssMb = peakRssOf();
 
   const workbook = new ExcelJS.Workbook();
   const sheet = workbook.addWorksheet("Codes");

@@ -78,14 +78,14 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
     } else {
       insertedCodes = await runImport({ database: deps.database, clock: deps.clock }, job);
     }
-    await refreshCodeStatistics(poolSql(deps.database.pool), insertedCodes).then(
-      (analyzed) => analyzed && log.info({ insertedCodes }, "code table statistics refreshed"),
-      (error: unknown) => log.warn({ err: error }, "could not refresh the code table's statistics"),
-    );
     deps.observer?.finished(observed, "finished");
     log.info(
       { ms: Date.now() - started, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1_024) },
       "code job finished",
+    );
+    await refreshCodeStatistics(poolSql(deps.database.pool), insertedCodes).then(
+      (analyzed) => analyzed && log.info({ insertedCodes }, "code table statistics refreshed"),
+      (error: unknown) => log.warn({ err: error }, "could not refresh the code table's statistics"),
     );
     return { state: "finished" };
   }
