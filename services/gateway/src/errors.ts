@@ -55,24 +55,31 @@ export type FieldIssues = {
 
 /**
  * zod issues as `{ fields: [{ path: "cart.items.0.quantity", message }] }`. A field the request
- * does not have is named as its own path, one entry per field.
+ * does not have is named as its own path, one entry per field; `fixedFields` says why for fields that
+ * exist but cannot be sent here (a campaign's discount on PATCH), by path.
  */
-export function validationDetails(error: FieldIssues): Record<string, unknown> {
+export function validationDetails(
+  error: FieldIssues,
+  fixedFields: Readonly<Record<string, string>> = {},
+): Record<string, unknown> {
   const pathOf = (path: readonly PropertyKey[]) => path.map(String).join(".") || "(body)";
   return {
     fields: error.issues.flatMap((issue) =>
       issue.code === "unrecognized_keys" && issue.keys && issue.keys.length > 0
-        ? issue.keys.map((key) => ({
-            path: pathOf([...issue.path, key]),
-            message: "is not a field of this request",
-          }))
+        ? issue.keys.map((key) => {
+            const path = pathOf([...issue.path, key]);
+            return { path, message: fixedFields[path] ?? "is not a field of this request" };
+          })
         : [{ path: pathOf(issue.path), message: issue.message }],
     ),
   };
 }
 
-export function validationError(error: FieldIssues): DomainError {
-  return new DomainError("VALIDATION_ERROR", validationDetails(error));
+export function validationError(
+  error: FieldIssues,
+  fixedFields: Readonly<Record<string, string>> = {},
+): DomainError {
+  return new DomainError("VALIDATION_ERROR", validationDetails(error, fixedFields));
 }
 
 /** How long a client should wait before trying again while PostgreSQL or Redis is away. */

@@ -25,7 +25,15 @@ import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
 import { presentCampaign } from "../presenters.ts";
-import { validationHook } from "../validation.ts";
+import { validationHook, validationHookExplaining } from "../validation.ts";
+
+/** What a campaign is sold on stays as created: a PATCH naming it says so. */
+const FIXED_AT_CREATION = "cannot be changed once the campaign exists (create another campaign)";
+const PATCH_FIXED_FIELDS = {
+  discount: FIXED_AT_CREATION,
+  currency: FIXED_AT_CREATION,
+  oncePerAccount: FIXED_AT_CREATION,
+};
 
 const TAG = ["Campaigns"];
 
@@ -155,41 +163,51 @@ export function campaignRoutes(deps: GatewayDeps) {
     return c.json(presentCampaign(campaign), 200);
   });
 
-  app.openapi(patchCampaignRoute, async (c) => {
-    const { id } = c.req.valid("param");
-    const changes: CampaignChanges = c.req.valid("json");
-    const { storeId } = c.get("principal");
-    const updated = await prisma.$transaction(
-      async (tx) => {
-        const current = await lockCampaign(tx, storeId, id);
-        if (!current) throw new DomainError("NOT_FOUND");
-        if (Array.isArray(changes.combinesWith) && changes.combinesWith.includes(id)) {
-          throw new DomainError("VALIDATION_ERROR", {
-            fields: [{ path: "combinesWith", message: "must not list the campaign itself" }],
-          });
-        }
-        const startsAt = changes.startsAt ?? current.startsAt;
-        const endsAt = changes.endsAt ?? current.endsAt;
-        if (endsAt <= startsAt) {
-          throw new DomainError("VALIDATION_ERROR", {
-            fields: [{ path: "endsAt", message: "endsAt must be after startsAt" }],
-          });
-        }
-        await checkReferences(tx, storeId, changes);
-        const windowChanged =
-          startsAt.getTime() !== current.startsAt.getTime() || endsAt.getTime() !== current.endsAt.getTime();
-        if (windowChanged && current.state === "active") {
-          await lockCodeNamespace(prismaSql(tx), storeId);
-          const conflict = await findCampaignCodesConflict(tx, { storeId, campaignId: id, startsAt, endsAt });
-          if (conflict) throw new DomainError("CODE_CONFLICT", { ...conflict }, "merchant");
-        }
-        return updateCampaign(tx, storeId, id, changes);
-      },
-      { timeout: 60_000, maxWait: 10_000 },
-    );
-    c.get("logger").info({ campaignId: id, fields: Object.keys(changes) }, "campaign updated");
-    return c.json(presentCampaign(updated), 200);
-  });
+  app.openapi(
+    patchCampaignRoute,
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const changes: CampaignChanges = c.req.valid("json");
+      const { storeId } = c.get("principal");
+      const updated = await prisma.$transaction(
+        async (tx) => {
+          const current = await lockCampaign(tx, storeId, id);
+          if (!current) throw new DomainError("NOT_FOUND");
+          if (Array.isArray(changes.combinesWith) && changes.combinesWith.includes(id)) {
+            throw new DomainError("VALIDATION_ERROR", {
+              fields: [{ path: "combinesWith", message: "must not list the campaign itself" }],
+            });
+          }
+          const startsAt = changes.startsAt ?? current.startsAt;
+          const endsAt = changes.endsAt ?? current.endsAt;
+          if (endsAt <= startsAt) {
+            throw new DomainError("VALIDATION_ERROR", {
+              fields: [{ path: "endsAt", message: "endsAt must be after startsAt" }],
+            });
+          }
+          await checkReferences(tx, storeId, changes);
+          const windowChanged =
+            startsAt.getTime() !== current.startsAt.getTime() ||
+            endsAt.getTime() !== current.endsAt.getTime();
+          if (windowChanged && current.state === "active") {
+            await lockCodeNamespace(prismaSql(tx), storeId);
+            const conflict = await findCampaignCodesConflict(tx, {
+              storeId,
+              campaignId: id,
+              startsAt,
+              endsAt,
+            });
+            if (conflict) throw new DomainError("CODE_CONFLICT", { ...conflict }, "merchant");
+          }
+          return updateCampaign(tx, storeId, id, changes);
+        },
+        { timeout: 60_000, maxWait: 10_000 },
+      );
+      c.get("logger").info({ campaignId: id, fields: Object.keys(changes) }, "campaign updated");
+      return c.json(presentCampaign(updated), 200);
+    },
+    validationHookExplaining(PATCH_FIXED_FIELDS),
+  );
 
   app.openapi(archiveCampaignRoute, async (c) => {
     const { id } = c.req.valid("param");

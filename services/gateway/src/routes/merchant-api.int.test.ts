@@ -546,13 +546,26 @@ describe("errors, auth and isolation", () => {
       400,
       [{ path: "lenght", message: "is not a field of this request" }],
     ]);
-    // A PATCH of nothing but a field the campaign cannot change is named for that field alone.
+    // A PATCH of nothing but a field the campaign cannot change is named for that field alone, saying
+    // it is fixed at creation; a field no campaign has is still "not a field".
     const patch = await call("PATCH", `/v1/campaigns/${id}`, {
       body: { discount: { type: "fixed", amount: 1 } },
     });
+    const fixed = "cannot be changed once the campaign exists (create another campaign)";
     expect([patch.status, errorOf(patch.body).details?.fields]).toEqual([
       400,
-      [{ path: "discount", message: "is not a field of this request" }],
+      [{ path: "discount", message: fixed }],
+    ]);
+    const fixedAndUnknown = await call("PATCH", `/v1/campaigns/${id}`, {
+      body: { currency: "USD", oncePerAccount: false, colour: "red", priority: 2 },
+    });
+    expect([fixedAndUnknown.status, errorOf(fixedAndUnknown.body).details?.fields]).toEqual([
+      400,
+      [
+        { path: "currency", message: fixed },
+        { path: "oncePerAccount", message: fixed },
+        { path: "colour", message: "is not a field of this request" },
+      ],
     ]);
     const empty = await call("PATCH", `/v1/campaigns/${id}`, { body: {} });
     expect(errorOf(empty.body).details?.fields).toEqual([{ path: "(body)", message: "nothing to change" }]);
