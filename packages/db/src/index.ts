@@ -6,6 +6,7 @@ export * from "./client.ts";
 export * from "./code-candidates.ts";
 export * from "./code-jobs.ts";
 export * from "./codes.ts";
+export * from "./constraint-errors.ts";
 export * from "./cursor.ts";
 export * from "./history.ts";
 export * from "./idempotency.ts";

@@ -1,5 +1,5 @@
 import { HTTP_STATUS_BY_ERROR_CODE } from "@promo/contracts";
-import { isDatabaseUnavailable } from "@promo/db";
+import { fieldOfForeignKey, isDatabaseUnavailable, violatedForeignKey } from "@promo/db";
 import { DomainError, describeError, type ErrorAudience, type ErrorCode } from "@promo/domain";
 import { isRedisUnavailable } from "@promo/queue";
 import type { Context } from "hono";
@@ -86,11 +86,19 @@ export function validationError(
 export const UNAVAILABLE_RETRY_AFTER_SECONDS = 1;
 
 /**
- * The single onError: domain errors by their code, framework errors by kind, Redis or PostgreSQL
+ * The single onError: domain errors by their code, a row the request refers to deleted while it
+ * ran (a foreign key violated) 404 naming the field, framework errors by kind, Redis or PostgreSQL
  * away (a restart, a failover, a network cut) 503 with Retry-After, the rest 500.
  */
 export function handleError(error: Error, c: Context<GatewayEnv>) {
   if (error instanceof DomainError) return respondWithError(c, error.code, error.details, error.audience);
+  // What the request refers to was there when the route checked and gone when it wrote.
+  const foreignKey = violatedForeignKey(error);
+  if (foreignKey !== null) {
+    const field = fieldOfForeignKey(foreignKey);
+    c.get("logger").info({ constraint: foreignKey }, "a referenced row was deleted during the request");
+    return respondWithError(c, "NOT_FOUND", field === null ? undefined : { field });
+  }
   // Redis first: its errors never look like PostgreSQL's, while a bare socket code could be either.
   const away = isRedisUnavailable(error) ? "Redis" : isDatabaseUnavailable(error) ? "PostgreSQL" : null;
   if (away) {

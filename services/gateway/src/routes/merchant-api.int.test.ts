@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describeError } from "@promo/domain";
-import { createTestContext, type SeededStore, seedStore, type TestContext } from "@promo/testing";
+import { createTestContext, eventually, type SeededStore, seedStore, type TestContext } from "@promo/testing";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestGateway } from "../testing/test-gateway.ts";
 
@@ -659,6 +660,39 @@ describe("errors, auth and isolation", () => {
       400,
       [{ path: "format", message: "must be xlsx: the codes export is an .xlsx spreadsheet only" }],
     ]);
+  });
+
+  it("answers 404 naming partnerId when the partner is deleted while a request ties something to it", async () => {
+    const partner = await call("POST", "/v1/partners", {
+      body: { name: `Vanishing ${Date.now()}`, kind: "creator" },
+    });
+    expect(partner.status).toBe(201);
+    const partnerId = String(partner.body.id);
+    // The delete is in flight: the route finds the partner, then its insert waits on the partner's
+    // row (the foreign key check) until the delete commits.
+    const deleting = new pg.Client({ connectionString: ctx.db.url });
+    await deleting.connect();
+    try {
+      await deleting.query("BEGIN");
+      await deleting.query("DELETE FROM partner WHERE id = $1", [partnerId]);
+      const tying = call("POST", `/v1/partners/${partnerId}/rules`, { body: { pattern: "^VANISH[0-9]+$" } });
+      await eventually(async () => {
+        const { rows } = await ctx.db.database.pool.query<{ waiting: number }>(
+          `SELECT count(*)::int AS waiting FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+           WHERE NOT l.granted AND a.datname = current_database()`,
+        );
+        return (rows[0]?.waiting ?? 0) > 0;
+      }, "the rule's insert waits for the partner's delete");
+      await deleting.query("COMMIT");
+      const answer = await tying;
+      expect([answer.status, errorOf(answer.body).code, errorOf(answer.body).details]).toEqual([
+        404,
+        "NOT_FOUND",
+        { field: "partnerId" },
+      ]);
+    } finally {
+      await deleting.end();
+    }
   });
 
   it("answers a body over the limit with 413", async () => {
