@@ -6,7 +6,8 @@ const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
 
 /**
  * A request that carries a body must say it is JSON, or multipart where a route takes an upload
- * (and only there), otherwise 415 UNSUPPORTED_MEDIA_TYPE naming the type expected. Bodyless POSTs (archive, expire) need no content type.
+ * (and only there), otherwise 415 UNSUPPORTED_MEDIA_TYPE naming the type expected; so is a body
+ * sent with a Content-Encoding (none is decoded). Bodyless POSTs (archive, expire) need no content type.
  */
 export function requireJsonBody(multipartPaths: readonly RegExp[] = []) {
   return createMiddleware<GatewayEnv>(async (c, next) => {
@@ -21,6 +22,12 @@ export function requireJsonBody(multipartPaths: readonly RegExp[] = []) {
         ? contentType.startsWith("multipart/form-data")
         : contentType.startsWith("application/json") || /^application\/[\w.+-]+\+json/.test(contentType);
       if (hasBody && !matches) throw new DomainError("UNSUPPORTED_MEDIA_TYPE", { expected });
+      // No body is decompressed: a gzip body would read as malformed JSON, a coding that did nothing
+      // would pass unnoticed; either way the client meant something this API does not do.
+      const encoding = (c.req.header("content-encoding") ?? "identity").trim().toLowerCase();
+      if (hasBody && encoding !== "identity" && encoding !== "") {
+        throw new DomainError("UNSUPPORTED_MEDIA_TYPE", { contentEncoding: encoding, expected: "identity" });
+      }
     }
     await next();
   });

@@ -703,6 +703,23 @@ describe("errors, auth and isolation", () => {
     expect(errorOf(response.body).code).toBe("PAYLOAD_TOO_LARGE");
   });
 
+  it("answers a body with a Content-Encoding with 415: none is decoded", async () => {
+    for (const encoding of ["gzip", "br"]) {
+      const response = await call("POST", "/v1/campaigns", {
+        body: campaignInput(),
+        headers: {
+          "content-type": "application/json",
+          "content-encoding": encoding,
+          "content-length": "200",
+        },
+      });
+      expect([response.status, errorOf(response.body).details]).toEqual([
+        415,
+        { contentEncoding: encoding, expected: "identity" },
+      ]);
+    }
+  });
+
   it("answers a non-JSON body with 415", async () => {
     const response = await call("POST", "/v1/campaigns", {
       rawBody: "name=x",

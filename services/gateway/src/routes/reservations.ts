@@ -68,7 +68,7 @@ const IDEMPOTENCY_KEY_PARAMETER = {
   in: "header" as const,
   required: false,
   description: `Makes a retry safe: the same key with the same request answers the first answer again, never a second effect; with a different request, 422 IDEMPOTENCY_KEY_REUSED. Keys are per action: reserve, release and confirm each keep their own. At most ${MAX_IDEMPOTENCY_KEY} characters.`,
-  schema: { type: "string" as const },
+  schema: { type: "string" as const, maxLength: MAX_IDEMPOTENCY_KEY },
 };
 
 const reserveRoute = createRoute({
