@@ -324,5 +324,13 @@ describe("reports count an order once", () => {
     expect(byPartner.totals.map((total) => [total.orders, total.revenue, total.discount])).toEqual([
       [1, 150, 200],
     ]);
+    // A filter chooses rows; it does not change what a row holds: Amy's row still shows the order's
+    // total, though the larger confirmation was Media's.
+    const amyOnly = await reportByPartner(
+      ctx.db.database.pool,
+      query({ ...range, partnerId: partnerIds.amy }),
+    );
+    expect(amyOnly.rows.map((row) => [row.partnerName, row.orders, row.revenue])).toEqual([["Amy", 1, 150]]);
+    expect(amyOnly.totals.map((total) => total.revenue)).toEqual([150]);
   });
 });

@@ -2,7 +2,8 @@
 // 20261123000000_reports): on a table of 40,000 reservations over 100 days, the plan PostgreSQL
 // chooses for a one-day report (with the report's own settings) scans the reservations only as an
 // index-only scan of that index, so the wide reservation rows are never read, apart from the few
-// that share their order with another (one order in a hundred here), read through their own index.
+// that share their order with another (one order in a hundred here), read through their own index
+// (and their orders' totals through the order-number index).
 // If the report came to read a column the index lacks, or an index were dropped, the scans would
 // change and this fails.
 import { explainReport, type ReportQuery, scansOf } from "@promo/db";
@@ -123,10 +124,12 @@ describe("reports use reservation_report_idx", () => {
       filter === "campaignId" ? { campaignId } : filter === "partnerId" ? { partnerId } : {},
     );
     const plan = await explainReport(ctx.db.database.pool, report, query);
-    // The reservations that share an order with another are read apart, from their own index.
+    // The reservations that share an order with another are read apart, from their own index, and
+    // their orders' totals through the order-number index.
     expect(scansOf(plan, "reservation").sort()).toEqual([
       "Index Only Scan using reservation_report_idx",
       "Index Scan using reservation_shared_order_idx",
+      "Index Scan using reservation_store_id_order_number_idx",
     ]);
   });
 });

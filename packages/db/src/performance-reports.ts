@@ -65,7 +65,8 @@ type GroupedRow = {
  * `shares_order` when confirmed (shared-orders.ts), and only those few are gathered per order
  * (`shared_per_group`, `shared_per_order`): the order stands in a row when one of the row's
  * reservations of it does; its revenue, in every row, is its total (the largest any of its standing
- * confirmations gave), its discount the sum of the row's. Every other reservation is an order of its
+ * confirmations gave, in the range or not, selected by the filters or not), its discount the sum of
+ * the row's. Every other reservation is an order of its
  * own, counted straight from the scan. Each reservation counts by its own confirmation time, so an
  * order whose codes were confirmed on either side of a range's edge counts in both ranges.
  *
@@ -98,13 +99,22 @@ function groupedOrdersSql(groupColumn: "code_id" | "partner_id", join: string, l
         count(account_id) AS accounts
       FROM per_account
       GROUP BY currency, group_id
-    ), shared AS (
+    ), shared_in_range AS (
       SELECT r.${groupColumn} AS group_id, r.currency, r.order_number, r.status = 'CONFIRMED' AS stands,
-        r.discount,
-        max(r.order_total) FILTER (WHERE r.status = 'CONFIRMED')
-          OVER (PARTITION BY r.currency, r.order_number) AS order_revenue
+        r.discount
       FROM reservation r
       WHERE ${inRange} AND r.shares_order
+    ), order_totals AS (
+      -- Each shared order's total over all its standing confirmations, whatever the range or the
+      -- filters select of it: a filter chooses rows, it does not change what a row holds.
+      SELECT c.currency, c.order_number, max(c.order_total) AS order_revenue
+      FROM reservation c
+      WHERE c.store_id = $1 AND c.shares_order AND c.status = 'CONFIRMED'
+        AND (c.currency, c.order_number) IN (SELECT currency, order_number FROM shared_in_range)
+      GROUP BY c.currency, c.order_number
+    ), shared AS (
+      SELECT s.*, t.order_revenue
+      FROM shared_in_range s LEFT JOIN order_totals t USING (currency, order_number)
     ), shared_per_group AS (
       SELECT group_id, currency, 1 AS orders, bool_or(stands)::int AS confirmed,
         coalesce(max(order_revenue) FILTER (WHERE stands), 0) AS revenue,
