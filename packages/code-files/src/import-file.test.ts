@@ -304,15 +304,47 @@ describe("readImportFile (.xlsx)", () => {
         "xl/sharedStrings.xml": (parts["xl/sharedStrings.xml"] ?? "").slice(0, -8),
       },
       "workbook cut short": { "xl/workbook.xml": (parts["xl/workbook.xml"] ?? "").slice(0, -10) },
+      "workbook's relationships cut short": {
+        "xl/_rels/workbook.xml.rels": (parts["xl/_rels/workbook.xml.rels"] ?? "").slice(0, -30),
+      },
+      "package relationships cut short": { "_rels/.rels": (parts["_rels/.rels"] ?? "").slice(0, -20) },
     };
     expect(codesOf(await read(zipOf(parts)))).toHaveLength(100);
     for (const [what, change] of Object.entries(damaged)) {
       const problem = fileProblemOf(await read(zipOf({ ...parts, ...change })));
       expect({ what, reason: problem?.reason }).toEqual({ what, reason: "corrupt_file" });
-      expect(problem?.message).toMatch(
-        /its part xl\/\w+(\/sheet1)?\.xml is damaged \(its XML is cut short or malformed\)/,
-      );
+      expect(problem?.message).toMatch(/its part [\w./]+ is damaged \(its XML is cut short or malformed\)/);
     }
+  });
+
+  it("reads the first sheet's part as its relationships name it, prefixed or not, and refuses a first sheet without one", async () => {
+    const main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    const relationshipsNamespace = "http://schemas.openxmlformats.org/package/2006/relationships";
+    const worksheetType = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet";
+    const sheetWith = (code: string) =>
+      `<worksheet xmlns="${main}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>${code}</t></is></c></row></sheetData></worksheet>`;
+    const relationships = (ids: string[], prefix = "") =>
+      `<${prefix}Relationships ${prefix ? `xmlns:${prefix.slice(0, -1)}` : "xmlns"}="${relationshipsNamespace}">${ids
+        .map(
+          (id) =>
+            `<${prefix}Relationship Id="${id}" Type="${worksheetType}" Target="worksheets/sheet${id === "rId1" ? 1 : 2}.xml"/>`,
+        )
+        .join("")}</${prefix}Relationships>`;
+    const twoSheets = {
+      ...handMadeXlsxParts(""),
+      "xl/workbook.xml": `<workbook xmlns="${main}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="First" sheetId="1" r:id="rId1"/><sheet name="Second" sheetId="2" r:id="rId9"/></sheets></workbook>`,
+      "xl/_rels/workbook.xml.rels": relationships(["rId1", "rId9"]),
+      "xl/worksheets/sheet1.xml": sheetWith("FIRSTSHEET1"),
+      "xl/worksheets/sheet2.xml": sheetWith("SECONDSHEET2"),
+    };
+    expect(codesOf(await read(zipOf(twoSheets)))).toEqual([[1, "FIRSTSHEET1"]]);
+    const prefixed = { ...twoSheets, "xl/_rels/workbook.xml.rels": relationships(["rId1", "rId9"], "p:") };
+    expect(codesOf(await read(zipOf(prefixed)))).toEqual([[1, "FIRSTSHEET1"]]);
+    const firstWithoutPart = { ...twoSheets, "xl/_rels/workbook.xml.rels": relationships(["rId9"]) };
+    expect(fileProblemOf(await read(zipOf(firstWithoutPart)))).toEqual({
+      reason: "corrupt_file",
+      message: expect.stringContaining('its sheet "First" has no part'),
+    });
   });
 
   it("refuses a cell that points at a shared string the file does not hold, rather than skip its row", async () => {

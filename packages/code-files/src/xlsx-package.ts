@@ -26,6 +26,7 @@ import {
   joinInlineRuns,
   numberRowsAndCells,
   unprefixMainNamespace,
+  unprefixRelationships,
 } from "./xlsx-rewrites.ts";
 
 export type PackedWorksheet =
@@ -102,7 +103,7 @@ async function repack(
 
   const rootRelations = find("_rels/.rels");
   const workbookName = rootRelations
-    ? readRelationships(await readText(rootRelations), "").find((relation) =>
+    ? readRelationships((await readXml(rootRelations)).xml, "").find((relation) =>
         relation.type.endsWith("/officeDocument"),
       )?.target
     : "xl/workbook.xml";
@@ -111,7 +112,9 @@ async function repack(
   const folder = workbookName.slice(0, workbookName.lastIndexOf("/") + 1);
   const workbookRelations = find(`${folder}_rels/${workbookName.slice(folder.length)}.rels`);
   if (!workbookRelations) throw new PackageProblem("the workbook's list of parts is missing");
-  const relations = readRelationships(await readText(workbookRelations), folder);
+  const workbookRelationsXml = await readXml(workbookRelations);
+  const workbookRelationsText = unprefixRelationships(workbookRelationsXml.xml);
+  const relations = readRelationships(workbookRelationsText, folder);
 
   const workbookXml = await readXml(workbook);
   const worksheetName = findFirstWorksheet(workbookXml.readable, relations);
@@ -121,7 +124,8 @@ async function repack(
   const sharedStrings = sharedStringsName === undefined ? undefined : find(sharedStringsName);
   const stylesName = relations.find((relation) => relation.type.endsWith("/styles"))?.target;
   const styles = stylesName === undefined ? undefined : find(stylesName);
-  if (styles) await unpack(bytes, styles, budget, false);
+  // Read whole (not only checked) so that a styles part cut short is refused like the others.
+  if (styles) await readXml(styles);
 
   const copy = (name: string, entry: ZipEntry): ZipPart => ({
     name,
@@ -144,7 +148,7 @@ async function repack(
   }
   const zip = writeZip([
     // The names exceljs's reader looks for; a worksheet keeps its number when it has one.
-    copy("xl/_rels/workbook.xml.rels", workbookRelations),
+    packed("xl/_rels/workbook.xml.rels", workbookRelations, workbookRelationsXml.xml, workbookRelationsText),
     packed("xl/workbook.xml", workbook, workbookXml.xml, workbookXml.readable),
     sharedStrings && sharedStringsXml
       ? packed("xl/sharedStrings.xml", sharedStrings, sharedStringsXml.xml, sharedStringsText)
@@ -304,7 +308,10 @@ function readRelationships(xml: string, folder: string): Relationship[] {
   return relationships;
 }
 
-/** The part name of the first worksheet in tab order that is not hidden. */
+/**
+ * The part name of the first worksheet in tab order that is not hidden (a chart sheet before it holds
+ * no cells and is passed over); a visible sheet without a part is damage.
+ */
 function findFirstWorksheet(workbookXml: string, relations: readonly Relationship[]): string | undefined {
   const sheets = /<(?:[\w.-]+:)?sheets\b[^>]*>([\s\S]*?)<\/(?:[\w.-]+:)?sheets>/.exec(workbookXml)?.[1] ?? "";
   for (const [, attributeText = ""] of sheets.matchAll(/<(?:[\w.-]+:)?sheet\b([^>]*)>/g)) {
@@ -313,7 +320,9 @@ function findFirstWorksheet(workbookXml: string, relations: readonly Relationshi
     if (state === "hidden" || state === "veryHidden") continue;
     const id = [...attributes].find(([name]) => name.endsWith(":id"))?.[1];
     const relation = relations.find((candidate) => candidate.id === id);
-    if (relation?.type.endsWith("/worksheet")) return relation.target;
+    // Read on past it, a sheet the workbook lists without its part would import another sheet.
+    if (!relation) throw new PackageProblem(`its sheet "${attributes.get("name") ?? ""}" has no part`);
+    if (relation.type.endsWith("/worksheet")) return relation.target;
   }
   return undefined;
 }

@@ -86,7 +86,7 @@ export function numberRowsAndCells(worksheetXml: string): string {
 }
 
 const SPREADSHEET_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
-const PREFIXED_MAIN = /\sxmlns:([\w.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+const PREFIXED_NAMESPACE = /\sxmlns:([\w.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 
 /**
  * A part whose SpreadsheetML elements carry no namespace prefix. A writer may bind the main
@@ -95,8 +95,19 @@ const PREFIXED_MAIN = /\sxmlns:([\w.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
  * prefix's declaration becomes the default namespace; other prefixes (`r:id`) stay as they are.
  */
 export function unprefixMainNamespace(xml: string): string {
-  const prefix = [...xml.matchAll(PREFIXED_MAIN)].find(
-    (match) => (match[2] ?? match[3]) === SPREADSHEET_MAIN,
+  return unprefixNamespace(xml, SPREADSHEET_MAIN);
+}
+
+const PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships";
+
+/** A relationships part (`.rels`) whose elements carry no namespace prefix, as exceljs's reader needs. */
+export function unprefixRelationships(xml: string): string {
+  return unprefixNamespace(xml, PACKAGE_RELATIONSHIPS);
+}
+
+function unprefixNamespace(xml: string, namespace: string): string {
+  const prefix = [...xml.matchAll(PREFIXED_NAMESPACE)].find(
+    (match) => (match[2] ?? match[3]) === namespace,
   )?.[1];
   if (prefix === undefined) return xml;
   const escaped = prefix.replace(/[.-]/g, "\\$&");
