@@ -6,10 +6,14 @@ export type ReportColumn<Row> = { header: string; value: (row: Row) => string | 
 
 export const REPORT_ROWS_SHEET = "Report";
 export const REPORT_TOTALS_SHEET = "Totals";
+/** The last row of a "Report" sheet cut at the request's `limit`. */
+export const TRUNCATED_NOTE =
+  "(more rows exist: only the busiest are listed, up to the request's limit; the totals cover them all)";
 
 /**
  * A report as .xlsx streamed to `output`: sheet "Report" (one row per group) and sheet "Totals" (one
  * row per currency), each with a header row; numbers stay numbers (money in minor units, as in JSON).
+ * A report cut at its limit says so in a last row of "Report", as JSON says `truncated`.
  */
 export async function writeReportWorkbook<Row, Total>(
   output: NodeJS.WritableStream,
@@ -18,6 +22,8 @@ export async function writeReportWorkbook<Row, Total>(
     rows: readonly Row[];
     totalColumns: readonly ReportColumn<Total>[];
     totals: readonly Total[];
+    /** More rows exist than `rows` holds (the JSON's `truncated`): said in a last row of "Report". */
+    truncated?: boolean;
   },
 ): Promise<void> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
@@ -25,13 +31,19 @@ export async function writeReportWorkbook<Row, Total>(
     useStyles: false,
     useSharedStrings: false,
   });
-  const addSheet = <T>(name: string, columns: readonly ReportColumn<T>[], rows: readonly T[]) => {
+  const addSheet = <T>(
+    name: string,
+    columns: readonly ReportColumn<T>[],
+    rows: readonly T[],
+    notes: readonly string[] = [],
+  ) => {
     const sheet = workbook.addWorksheet(name);
     sheet.addRow(columns.map((column) => column.header)).commit();
     for (const row of rows) sheet.addRow(columns.map((column) => sheetCell(column.value(row)))).commit();
+    for (const note of notes) sheet.addRow([note]).commit();
     sheet.commit();
   };
-  addSheet(REPORT_ROWS_SHEET, report.columns, report.rows);
+  addSheet(REPORT_ROWS_SHEET, report.columns, report.rows, report.truncated ? [TRUNCATED_NOTE] : []);
   addSheet(REPORT_TOTALS_SHEET, report.totalColumns, report.totals);
   await workbook.commit();
 }

@@ -309,6 +309,27 @@ describe("performance reports", () => {
     expect(limited.body.rows).toEqual(full.body.rows.slice(0, 2));
     expect(limited.body.truncated).toBe(true);
     expect(limited.body.totals).toEqual(full.body.totals);
+    // The .xlsx says so too, in a last row after the two listed.
+    const sheetRows = async (limit: number) => {
+      const response = await call(
+        "GET",
+        `/v1/reports/codes?${range}&limit=${limit}&format=xlsx`,
+        store.keys.merchant,
+      );
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load(await response.arrayBuffer());
+      const rows: unknown[] = [];
+      workbook.getWorksheet("Report")?.eachRow((row) => {
+        rows.push((row.values as unknown[])[1]);
+      });
+      return rows;
+    };
+    const cut = await sheetRows(2);
+    expect(cut).toHaveLength(4);
+    expect(cut[3]).toBe(
+      "(more rows exist: only the busiest are listed, up to the request's limit; the totals cover them all)",
+    );
+    expect(await sheetRows(1_000)).toHaveLength(full.body.rows.length + 1);
   });
 
   it("names a partner deleted since by its id in the .xlsx, apart from the orders no partner drove", async () => {

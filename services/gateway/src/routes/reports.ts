@@ -196,6 +196,7 @@ export function reportRoutes(deps: GatewayDeps) {
           rows: report.rows,
           totalColumns: MEASURE_COLUMNS,
           totals: report.totals,
+          truncated: report.truncated,
         }),
       xlsxDownload(c, deps, { kind: "report", name, from: input.from, to: input.to }),
     );
