@@ -25,6 +25,7 @@ import {
   findMissingSharedString,
   joinInlineRuns,
   numberRowsAndCells,
+  readAttributes,
   unprefixMainNamespace,
   unprefixRelationships,
 } from "./xlsx-rewrites.ts";
@@ -325,28 +326,6 @@ function findFirstWorksheet(workbookXml: string, relations: readonly Relationshi
     if (relation.type.endsWith("/worksheet")) return relation.target;
   }
   return undefined;
-}
-
-const XML_ENTITIES: Readonly<Record<string, string>> = {
-  amp: "&",
-  lt: "<",
-  gt: ">",
-  quot: '"',
-  apos: "'",
-};
-
-function readAttributes(text: string): Map<string, string> {
-  const attributes = new Map<string, string>();
-  for (const [, name = "", doubleQuoted, singleQuoted] of text.matchAll(
-    /([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g,
-  )) {
-    const value = doubleQuoted ?? singleQuoted ?? "";
-    attributes.set(
-      name,
-      value.replace(/&(amp|lt|gt|quot|apos);/g, (_, entity: string) => XML_ENTITIES[entity] ?? ""),
-    );
-  }
-  return attributes;
 }
 
 /** "worksheets/sheet1.xml" from "xl/" is "xl/worksheets/sheet1.xml"; "/xl/x.xml" is absolute. */

@@ -126,21 +126,11 @@ const CELL = /<c\b([^>]*?)(?:\/>|>([\s\S]*?)<\/c\s*>)/g;
 const VALUE = /<v\b[^>]*>([\s\S]*?)<\/v\s*>/;
 
 function cellType(attributes: string): string {
-  return (
-    /\st\s*=\s*(?:"([^"]*)"|'([^']*)')/
-      .exec(attributes)
-      ?.slice(1)
-      .find((type) => type !== undefined) ?? "n"
-  );
+  return readAttributes(attributes).get("t") ?? "n";
 }
 
 function cellReference(attributes: string): string {
-  return (
-    /\sr\s*=\s*(?:"([^"]*)"|'([^']*)')/
-      .exec(attributes)
-      ?.slice(1)
-      .find((ref) => ref !== undefined) ?? ""
-  );
+  return readAttributes(attributes).get("r") ?? "";
 }
 
 /**
@@ -170,4 +160,27 @@ export function findDateCells(worksheetXml: string): Map<string, string> {
       dates.set(cellReference(attributes), VALUE.exec(content)?.[1]?.trim() ?? "");
   }
   return dates;
+}
+
+const XML_ENTITIES: Readonly<Record<string, string>> = {
+  amp: "&",
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  apos: "'",
+};
+
+/** An element's attributes by name, values unescaped (`r:id`, `t`, `Target`, ...). */
+export function readAttributes(text: string): Map<string, string> {
+  const attributes = new Map<string, string>();
+  for (const [, name = "", doubleQuoted, singleQuoted] of text.matchAll(
+    /([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g,
+  )) {
+    const value = doubleQuoted ?? singleQuoted ?? "";
+    attributes.set(
+      name,
+      value.replace(/&(amp|lt|gt|quot|apos);/g, (_, entity: string) => XML_ENTITIES[entity] ?? ""),
+    );
+  }
+  return attributes;
 }

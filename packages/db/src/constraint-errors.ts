@@ -1,3 +1,5 @@
+import { errorChain } from "./error-chain.ts";
+
 /**
  * The foreign key constraint `error` says a write violated (SQLSTATE 23503, however pg or Prisma
  * through @prisma/adapter-pg report it), such as "campaign_partner_id_fkey"; null for any other
@@ -6,26 +8,12 @@
  * that it does not exist, not a server fault.
  */
 export function violatedForeignKey(error: unknown): string | null {
-  const pending: unknown[] = [error];
-  const seen = new Set<unknown>();
-  while (pending.length > 0) {
-    const current = pending.pop();
-    if (typeof current !== "object" || current === null || seen.has(current)) continue;
-    seen.add(current);
-    const fields = current as {
-      code?: unknown;
-      originalCode?: unknown;
-      constraint?: unknown;
-      cause?: unknown;
-      meta?: { driverAdapterError?: unknown };
-    };
-    if (fields.code === "23503" || fields.originalCode === "23503") {
-      const { constraint } = fields;
-      if (typeof constraint === "string") return constraint;
-      const index = (constraint as { index?: unknown } | undefined)?.index;
-      return typeof index === "string" ? index : "";
-    }
-    pending.push(fields.cause, fields.meta?.driverAdapterError);
+  for (const fields of errorChain(error)) {
+    if (fields.code !== "23503" && fields.originalCode !== "23503") continue;
+    const { constraint } = fields;
+    if (typeof constraint === "string") return constraint;
+    const index = (constraint as { index?: unknown } | undefined)?.index;
+    return typeof index === "string" ? index : "";
   }
   return null;
 }

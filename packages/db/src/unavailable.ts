@@ -1,3 +1,5 @@
+import { errorChain } from "./error-chain.ts";
+
 /** SQLSTATEs of a server that is going away or cannot take the connection now. */
 const UNAVAILABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03", "53300"]);
 /** Socket errors of a connection that could not be made or was lost. */
@@ -39,24 +41,10 @@ function isUnavailableCode(code: unknown): boolean {
  * `meta.driverAdapterError`).
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const pending: unknown[] = [error];
-  const seen = new Set<unknown>();
-  while (pending.length > 0) {
-    const current = pending.pop();
-    if (typeof current !== "object" || current === null || seen.has(current)) continue;
-    seen.add(current);
-    const fields = current as {
-      code?: unknown;
-      originalCode?: unknown;
-      kind?: unknown;
-      message?: unknown;
-      cause?: unknown;
-      meta?: { driverAdapterError?: unknown };
-    };
+  for (const fields of errorChain(error)) {
     if (isUnavailableCode(fields.code) || isUnavailableCode(fields.originalCode)) return true;
     if (typeof fields.kind === "string" && ADAPTER_KINDS.has(fields.kind)) return true;
     if (typeof fields.message === "string" && PG_MESSAGES.test(fields.message)) return true;
-    pending.push(fields.cause, fields.meta?.driverAdapterError);
   }
   return false;
 }
