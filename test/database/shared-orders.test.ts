@@ -7,19 +7,20 @@ import {
   cancelOrderReservations,
   confirmHeldReservations,
   confirmReservation,
+  prismaSql,
   type ReportQuery,
   reportByCode,
   reportByPartner,
-  withPgTransaction,
 } from "@promo/db";
 import { createTestContext, eventually, type SeededStore, seedStore, type TestContext } from "@promo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 let ctx: TestContext;
 let store: SeededStore;
-let campaignId: string;
+/** Campaign ids by code. */
+const campaignIds: Record<string, string> = {};
 const partnerIds: Record<"amy" | "media", string> = { amy: "", media: "" };
-/** Code ids by code: A1 and A2 are Amy's, B1 is Media's, N1 nobody's. */
+/** Code ids by code: A1 and A2 are Amy's, B1 is Media's, N1 and S1 nobody's. */
 const codeIds: Record<string, string> = {};
 const NOW = new Date();
 const HOUR = 3_600_000;
@@ -39,25 +40,28 @@ beforeAll(async () => {
     );
     partnerIds[key] = rows[0]?.id ?? "";
   }
-  const campaign = await pool.query<{ id: string }>(
-    `INSERT INTO campaign (id, store_id, name, discount_type, amount, currency, starts_at, ends_at,
-       once_per_account, updated_at)
-     VALUES (gen_random_uuid(), $1::uuid, 'Stacking', 'fixed', 100, 'TWD', $2::timestamptz - interval '1 day',
-       $2::timestamptz + interval '1 day', false, now())
-     RETURNING id::text`,
-    [store.storeId, NOW],
-  );
-  campaignId = campaign.rows[0]?.id ?? "";
-  for (const [code, partnerId] of [
-    ["A1", partnerIds.amy],
-    ["A2", partnerIds.amy],
-    ["B1", partnerIds.media],
-    ["N1", null],
+  // One campaign per code, each combining with any other: an order may stack them (checkOrderLink).
+  // S1's campaign stacks with nothing.
+  for (const [code, partnerId, combinesWithAll] of [
+    ["A1", partnerIds.amy, true],
+    ["A2", partnerIds.amy, true],
+    ["B1", partnerIds.media, true],
+    ["N1", null, true],
+    ["S1", null, false],
   ] as const) {
+    const campaign = await pool.query<{ id: string }>(
+      `INSERT INTO campaign (id, store_id, name, discount_type, amount, currency, starts_at, ends_at,
+         once_per_account, combines_with_all, updated_at)
+       VALUES (gen_random_uuid(), $1::uuid, $3, 'fixed', 100, 'TWD', $2::timestamptz - interval '1 day',
+         $2::timestamptz + interval '1 day', false, $4, now())
+       RETURNING id::text`,
+      [store.storeId, NOW, `Stacking ${code}`, combinesWithAll],
+    );
+    campaignIds[code] = campaign.rows[0]?.id ?? "";
     const { rows } = await pool.query<{ id: string }>(
       `INSERT INTO code (id, store_id, campaign_id, code, code_key, source, partner_id)
        VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, $3, 'single', $4::uuid) RETURNING id::text`,
-      [store.storeId, campaignId, code, partnerId],
+      [store.storeId, campaignIds[code], code, partnerId],
     );
     codeIds[code] = rows[0]?.id ?? "";
   }
@@ -79,7 +83,7 @@ async function hold(code: string, accountId: string): Promise<string> {
        decided_at, expires_at)
      VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, $5, $6, '{}', 0, $7, 'RESERVED', 'TWD', '{}', 100,
        '[]', '{"subtotal": 1000, "discount": 100, "total": 900}', $8, $8, $8::timestamptz + interval '1 hour')`,
-    [id, store.storeId, codeIds[code], campaignId, code, accountId, sequence, NOW],
+    [id, store.storeId, codeIds[code], campaignIds[code], code, accountId, sequence, NOW],
   );
   return id;
 }
@@ -90,6 +94,30 @@ async function confirmOne(id: string, orderNumber: string, orderTotal: number): 
     confirmReservation(tx, { storeId: store.storeId, id, orderNumber, orderTotal, now: NOW }),
   );
   expect(result?.kind).toBe("changed");
+}
+
+/**
+ * order.placed as the order consumer applies a run of them: the batch path first, then the one-by-one
+ * path for what it left, in order. Returns each confirmation's outcome.
+ */
+async function placeOrders(
+  placed: readonly { reservationId: string; accountId: string; orderNumber: string; orderTotal: number }[],
+  now = NOW,
+): Promise<string[]> {
+  return ctx.db.database.prisma.$transaction(async (tx) => {
+    const confirmations = placed.map((order) => ({ ...order, storeId: store.storeId }));
+    const fast = await confirmHeldReservations(prismaSql(tx), confirmations, now);
+    const outcomes: string[] = [];
+    for (const order of confirmations) {
+      if (fast.has(order.reservationId)) {
+        outcomes.push("confirmed together");
+        continue;
+      }
+      const result = await confirmReservation(tx, { ...order, id: order.reservationId, now });
+      outcomes.push(result?.kind === "refused" ? result.errorCode : `${result?.kind} one by one`);
+    }
+    return outcomes;
+  });
 }
 
 async function sharesOrder(ids: readonly string[]): Promise<boolean[]> {
@@ -113,7 +141,7 @@ describe("marking reservations that share an order", () => {
     expect(await sharesOrder([first, second, alone])).toEqual([true, true, false]);
   });
 
-  it("the batch path marks reservations of one order confirmed together, and those confirmed before", async () => {
+  it("order.placed marks reservations of one order placed together, and those confirmed before", async () => {
     const earlier = await hold("N1", "acct-batch");
     await confirmOne(earlier, "MARK-3", 500);
     const [a, b, c, d] = await Promise.all([
@@ -122,21 +150,21 @@ describe("marking reservations that share an order", () => {
       hold("A2", "acct-batch"),
       hold("B1", "acct-batch"),
     ]);
-    const confirmations = [
-      { reservationId: a ?? "", orderNumber: "MARK-4" },
-      { reservationId: b ?? "", orderNumber: "MARK-4" },
-      { reservationId: c ?? "", orderNumber: "MARK-3" },
-      { reservationId: d ?? "", orderNumber: "MARK-5" },
-    ].map((confirmation) => ({
-      ...confirmation,
-      storeId: store.storeId,
-      accountId: "acct-batch",
-      orderTotal: 500,
-    }));
-    const confirmed = await withPgTransaction(ctx.db.database.pool, (sql) =>
-      confirmHeldReservations(sql, confirmations, NOW),
+    const outcomes = await placeOrders(
+      [
+        { reservationId: a ?? "", orderNumber: "MARK-4" },
+        { reservationId: b ?? "", orderNumber: "MARK-4" },
+        { reservationId: c ?? "", orderNumber: "MARK-3" },
+        { reservationId: d ?? "", orderNumber: "MARK-5" },
+      ].map((confirmation) => ({ ...confirmation, accountId: "acct-batch", orderTotal: 500 })),
     );
-    expect(confirmed.size).toBe(4);
+    // The second reservation of MARK-4 and the one joining MARK-3 are checked against their order.
+    expect(outcomes).toEqual([
+      "confirmed together",
+      "changed one by one",
+      "changed one by one",
+      "confirmed together",
+    ]);
     expect(await sharesOrder([a ?? "", b ?? "", earlier, c ?? "", d ?? ""])).toEqual([
       true,
       true,
@@ -149,49 +177,178 @@ describe("marking reservations that share an order", () => {
   it("two transactions confirming onto one order at once: the second waits for the first and marks both", async () => {
     const first = await hold("A1", "acct-race");
     const second = await hold("B1", "acct-race");
-    let releaseFirst = () => {};
-    const firstMayCommit = new Promise<void>((resolve) => {
-      releaseFirst = resolve;
-    });
-    let firstConfirmed = () => {};
-    const firstHasConfirmed = new Promise<void>((resolve) => {
-      firstConfirmed = resolve;
-    });
-    const firstTransaction = ctx.db.database.prisma.$transaction(
-      async (tx) => {
-        await confirmReservation(tx, {
-          storeId: store.storeId,
-          id: first,
-          orderNumber: "RACE-1",
-          orderTotal: 700,
-          now: NOW,
-        });
-        firstConfirmed();
-        await firstMayCommit;
-      },
-      { timeout: 60_000 },
+    const { waited, result } = await whileFirstConfirmationOpen(first, "RACE-1", () =>
+      confirmInOwnTransaction(second, "RACE-1"),
     );
-    await firstHasConfirmed;
-    let secondDone = false;
-    const secondTransaction = confirmOne(second, "RACE-1", 700).then(() => {
-      secondDone = true;
-    });
     // The second waits for the first while it is open (on the order's row in order_link; without
     // that it would finish at once, seeing no other reservation of RACE-1, and mark nothing).
-    try {
-      const waiting = await eventually(async () => {
-        const { rows } = await ctx.db.database.pool.query<{ waiting: number }>(
-          `SELECT count(*)::int AS waiting FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-           WHERE NOT l.granted AND a.datname = current_database()`,
-        );
-        return (rows[0]?.waiting ?? 0) > 0 ? "waiting" : secondDone && "finished";
-      }, "the second confirmation waits or finishes");
-      expect(waiting).toBe("waiting");
-    } finally {
-      releaseFirst();
-    }
-    await Promise.all([firstTransaction, secondTransaction]);
+    expect(waited).toBe("waiting");
+    expect(result?.kind).toBe("changed");
     expect(await sharesOrder([first, second])).toEqual([true, true]);
+  });
+});
+
+/** HTTP confirm's transaction, at NOW. */
+function confirmInOwnTransaction(id: string, orderNumber: string) {
+  return ctx.db.database.prisma.$transaction((tx) =>
+    confirmReservation(tx, { storeId: store.storeId, id, orderNumber, orderTotal: 700, now: NOW }),
+  );
+}
+
+/**
+ * Confirms `first` onto the order in a transaction held open until `second` (another confirmation)
+ * is seen waiting for a lock, or has finished; then lets the first commit. Says which it was.
+ */
+async function whileFirstConfirmationOpen<T>(
+  first: string,
+  orderNumber: string,
+  second: () => Promise<T>,
+): Promise<{ waited: "waiting" | "finished"; result: T }> {
+  let releaseFirst = () => {};
+  const firstMayCommit = new Promise<void>((resolve) => {
+    releaseFirst = resolve;
+  });
+  let firstConfirmed = () => {};
+  const firstHasConfirmed = new Promise<void>((resolve) => {
+    firstConfirmed = resolve;
+  });
+  const firstTransaction = ctx.db.database.prisma.$transaction(
+    async (tx) => {
+      const result = await confirmReservation(tx, {
+        storeId: store.storeId,
+        id: first,
+        orderNumber,
+        orderTotal: 700,
+        now: NOW,
+      });
+      expect(result?.kind).toBe("changed");
+      firstConfirmed();
+      await firstMayCommit;
+    },
+    { timeout: 60_000 },
+  );
+  await firstHasConfirmed;
+  let secondDone = false;
+  const secondTransaction = second().finally(() => {
+    secondDone = true;
+  });
+  let waited: "waiting" | "finished";
+  try {
+    waited = await eventually(async () => {
+      const { rows } = await ctx.db.database.pool.query<{ waiting: number }>(
+        `SELECT count(*)::int AS waiting FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE NOT l.granted AND a.datname = current_database()`,
+      );
+      return (rows[0]?.waiting ?? 0) > 0 ? "waiting" : secondDone && "finished";
+    }, "the second confirmation waits or finishes");
+  } finally {
+    releaseFirst();
+  }
+  const [, result] = await Promise.all([firstTransaction, secondTransaction]);
+  return { waited, result };
+}
+
+describe("what an order may carry", () => {
+  async function statusOf(id: string): Promise<string | undefined> {
+    const { rows } = await ctx.db.database.pool.query<{ status: string }>(
+      "SELECT status::text FROM reservation WHERE id = $1::uuid",
+      [id],
+    );
+    return rows[0]?.status;
+  }
+
+  async function confirmedEvents(id: string): Promise<number> {
+    const { rows } = await ctx.db.database.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM outbox_event
+       WHERE event_type = 'reservation.confirmed' AND payload->>'reservationId' = $1`,
+      [id],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  it("HTTP confirm refuses a code whose campaign does not stack with the order's, and another account", async () => {
+    const first = await hold("A1", "acct-stack");
+    await confirmOne(first, "STACK-1", 800);
+    const solo = await hold("S1", "acct-stack");
+    const confirmSolo = await ctx.db.database.prisma.$transaction((tx) =>
+      confirmReservation(tx, {
+        storeId: store.storeId,
+        id: solo,
+        orderNumber: "STACK-1",
+        orderTotal: 800,
+        now: NOW,
+      }),
+    );
+    expect(confirmSolo).toMatchObject({ kind: "refused", errorCode: "NOT_COMBINABLE", conflictsWith: first });
+    const stranger = await hold("B1", "acct-other");
+    const confirmStranger = await ctx.db.database.prisma.$transaction((tx) =>
+      confirmReservation(tx, {
+        storeId: store.storeId,
+        id: stranger,
+        orderNumber: "STACK-1",
+        orderTotal: 800,
+        now: NOW,
+      }),
+    );
+    expect(confirmStranger).toMatchObject({
+      kind: "refused",
+      errorCode: "ORDER_ACCOUNT_MISMATCH",
+      conflictsWith: first,
+    });
+    // Both keep their holds for an order of their own, and nothing was announced.
+    expect([await statusOf(solo), await statusOf(stranger)]).toEqual(["RESERVED", "RESERVED"]);
+    expect([await confirmedEvents(solo), await confirmedEvents(stranger)]).toEqual([0, 0]);
+    expect(await sharesOrder([first])).toEqual([false]);
+    await confirmOne(solo, "STACK-2", 800);
+    expect(await confirmedEvents(solo)).toBe(1);
+  });
+
+  it("two confirmations onto one order at once cannot both pass: the second is checked after the first commits", async () => {
+    const first = await hold("A1", "acct-race-2");
+    const second = await hold("S1", "acct-race-2");
+    const { waited, result } = await whileFirstConfirmationOpen(first, "RACE-2", () =>
+      confirmInOwnTransaction(second, "RACE-2"),
+    );
+    expect(waited).toBe("waiting");
+    expect(result).toMatchObject({ kind: "refused", errorCode: "NOT_COMBINABLE", conflictsWith: first });
+    expect(await statusOf(second)).toBe("RESERVED");
+  });
+
+  it("order.placed checks a code against the order's, placed before or in the same run", async () => {
+    const earlier = await hold("S1", "acct-placed");
+    await confirmOne(earlier, "STACK-3", 500);
+    const [a, b, c] = await Promise.all([
+      hold("A1", "acct-placed"),
+      hold("B1", "acct-placed"),
+      hold("S1", "acct-placed"),
+    ]);
+    const outcomes = await placeOrders(
+      [
+        { reservationId: a ?? "", orderNumber: "STACK-3" },
+        { reservationId: b ?? "", orderNumber: "STACK-4" },
+        { reservationId: c ?? "", orderNumber: "STACK-4" },
+      ].map((placed) => ({ ...placed, accountId: "acct-placed", orderTotal: 500 })),
+    );
+    expect(outcomes).toEqual(["NOT_COMBINABLE", "confirmed together", "NOT_COMBINABLE"]);
+    expect([await statusOf(a ?? ""), await statusOf(b ?? ""), await statusOf(c ?? "")]).toEqual([
+      "RESERVED",
+      "CONFIRMED",
+      "RESERVED",
+    ]);
+  });
+
+  it("a cancelled order's code no longer stands in the way of the order placed again", async () => {
+    const first = await hold("S1", "acct-again");
+    await confirmOne(first, "STACK-5", 500);
+    await ctx.db.database.prisma.$transaction((tx) =>
+      cancelOrderReservations(tx, { storeId: store.storeId, orderNumber: "STACK-5", now: NOW }),
+    );
+    const again = await hold("A1", "acct-again");
+    expect(
+      await placeOrders([
+        { reservationId: again, accountId: "acct-again", orderNumber: "STACK-5", orderTotal: 500 },
+      ]),
+    ).toEqual(["changed one by one"]);
   });
 });
 
@@ -230,21 +387,19 @@ describe("reports count an order once", () => {
     // O1: two of Amy's codes, confirmed one by one (HTTP).
     await confirmAt(await holdUntilLater("A1", "acct-1"), "O1", 800);
     await confirmAt(await holdUntilLater("A2", "acct-1"), "O1", 800);
-    // O2: Amy's and Media's codes, confirmed together (order.placed batch).
+    // O2: Amy's and Media's codes, placed together (order.placed).
     const o2 = [await holdUntilLater("A1", "acct-2"), await holdUntilLater("B1", "acct-2")];
-    await withPgTransaction(ctx.db.database.pool, (sql) =>
-      confirmHeldReservations(
-        sql,
+    expect(
+      await placeOrders(
         o2.map((reservationId) => ({
           reservationId,
-          storeId: store.storeId,
           accountId: "acct-2",
           orderNumber: "O2",
           orderTotal: 500,
         })),
         at,
       ),
-    );
+    ).toEqual(["confirmed together", "changed one by one"]);
     // O3: placed with nobody's code, cancelled, placed again with Amy's.
     await confirmAt(await holdUntilLater("N1", "acct-3"), "O3", 300);
     await ctx.db.database.prisma.$transaction((tx) =>

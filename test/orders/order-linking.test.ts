@@ -268,6 +268,32 @@ describe("order.placed links the order", () => {
     const refusal = await waitForEvent(first.body.id, "reservation.confirmation_refused");
     expect(refusal).toMatchObject({ orderNumber: "ORDER-LATE", errorCode: "USAGE_LIMIT_REACHED" });
   });
+
+  it("refuses a second code on the order when the two campaigns do not stack, placed in one batch", async () => {
+    // Two campaigns created without combinesWith: a quote would apply only one of them.
+    const [first, second] = [await singleSlotCode("STACKA"), await singleSlotCode("STACKB")];
+    const heldFirst = await reserve(first, "stacker");
+    const heldSecond = await reserve(second, "stacker");
+    const storeId = system.store.storeId;
+    await producer.send({
+      topic: ctx.topics.orders,
+      messages: [heldFirst, heldSecond].map((held) => ({
+        key: "ORDER-STACK",
+        value: JSON.stringify(
+          orderPlaced({
+            storeId,
+            reservationId: held.body.id,
+            accountId: "stacker",
+            orderNumber: "ORDER-STACK",
+          }),
+        ),
+      })),
+    });
+    await waitForEvent(heldFirst.body.id, "reservation.confirmed");
+    const refusal = await waitForEvent(heldSecond.body.id, "reservation.confirmation_refused");
+    expect(refusal).toMatchObject({ orderNumber: "ORDER-STACK", errorCode: "NOT_COMBINABLE" });
+    expect(eventsFor(heldSecond.body.id).some((event) => event.type === "reservation.confirmed")).toBe(false);
+  });
 });
 
 describe("ids and guest e-mails written in another case", () => {

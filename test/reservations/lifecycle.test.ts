@@ -197,6 +197,43 @@ describe("reservation lifecycle", () => {
     );
   });
 
+  it("confirm keeps an order to one account and to codes that stack, naming the reservation in the way", async () => {
+    // Two campaigns created without combinesWith: a quote would apply only one of them.
+    const [first, second, third] = [
+      await singleSlotCode("ORDA"),
+      await singleSlotCode("ORDB"),
+      await singleSlotCode("ORDC"),
+    ];
+    const held = await reserve(first, "one-shopper");
+    const notStacking = await reserve(second, "one-shopper");
+    const stranger = await reserve(third, "another-shopper");
+    const orderNumber = `ORD-${Date.now()}`;
+    expect((await checkout("POST", `/v1/reservations/${held.body.id}/confirm`, { orderNumber })).status).toBe(
+      200,
+    );
+    const refusedStack = await checkout("POST", `/v1/reservations/${notStacking.body.id}/confirm`, {
+      orderNumber,
+    });
+    expect([refusedStack.status, refusedStack.body.error?.code]).toEqual([422, "NOT_COMBINABLE"]);
+    expect(refusedStack.body.error?.details).toEqual({
+      id: notStacking.body.id,
+      status: "RESERVED",
+      conflictsWith: held.body.id,
+    });
+    const refusedAccount = await checkout("POST", `/v1/reservations/${stranger.body.id}/confirm`, {
+      orderNumber,
+    });
+    expect([refusedAccount.status, refusedAccount.body.error?.code]).toEqual([409, "ORDER_ACCOUNT_MISMATCH"]);
+    // Both holds stand, for orders of their own.
+    const other = await checkout("POST", `/v1/reservations/${notStacking.body.id}/confirm`, {
+      orderNumber: `${orderNumber}-2`,
+    });
+    expect([other.status, other.body.status]).toEqual([200, "CONFIRMED"]);
+    expect((await checkout<Answer>("GET", `/v1/reservations/${stranger.body.id}`)).body.status).toBe(
+      "RESERVED",
+    );
+  });
+
   it("confirm records the order's total: the one sent, else the quoted total after the discount; reports and the action listing carry it", async () => {
     const from = new Date(Date.now() - 60_000).toISOString();
     const code = `TOTAL${Date.now().toString(36).toUpperCase()}`;

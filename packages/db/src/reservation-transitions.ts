@@ -2,7 +2,7 @@
 // caller's transaction, locks the code row(s) first like every writer of a code's reservations,
 // and writes exactly one outbox row per change.
 import { TotalsSchema } from "@promo/contracts";
-import { decideAttempt, type ErrorCode } from "@promo/domain";
+import { checkOrderLink, decideAttempt, type ErrorCode } from "@promo/domain";
 import type { Db } from "./client.ts";
 import type { Reservation as ReservationRow } from "./generated/prisma/client.ts";
 import { redemptionOutboxRow } from "./outbox.ts";
@@ -14,13 +14,19 @@ import {
   lockCampaigns,
   lockCodeCandidates,
 } from "./reservation-ledger.ts";
-import { markSharedOrders } from "./shared-orders.ts";
+import { loadOrderLink, lockOrders, markSharedOrders, orderKey } from "./shared-orders.ts";
 import { prismaSql, type Sql } from "./sql.ts";
 
 export type TransitionResult =
   | { kind: "changed"; reservation: ReservationRow }
   | { kind: "unchanged"; reservation: ReservationRow }
-  | { kind: "refused"; errorCode: ErrorCode; reservation: ReservationRow };
+  | {
+      kind: "refused";
+      errorCode: ErrorCode;
+      reservation: ReservationRow;
+      /** The reservation of the order this one may not join (checkOrderLink). */
+      conflictsWith?: string;
+    };
 
 /** Locks the reservation's code row(s) and reads the reservation; null when not in the store. */
 async function lockReservation(db: Db, storeId: string, id: string): Promise<ReservationRow | null> {
@@ -89,7 +95,10 @@ export async function releaseReservation(
  * refused. A hold that already ran out, expired or was
  * released is confirmed only if the code would still grant it now (room under the usage limit,
  * account allowed, campaign live), decided by the same rules as a new reservation; otherwise
- * RESERVATION_EXPIRED.
+ * RESERVATION_EXPIRED. An order is one account's and its redemptions must stack (checkOrderLink):
+ * joining an order that carries another account's reservation is ORDER_ACCOUNT_MISMATCH, one whose
+ * confirmed campaign does not combine with this one's NOT_COMBINABLE. The order's `order_link` row
+ * is locked first, so two confirmations onto one order are checked one after the other.
  */
 export async function confirmReservation(
   db: Db,
@@ -104,6 +113,8 @@ export async function confirmReservation(
     accountId?: string;
   },
 ): Promise<TransitionResult | null> {
+  const order = { storeId: input.storeId, orderNumber: input.orderNumber };
+  await lockOrders(prismaSql(db), [order]);
   const row = await lockReservation(db, input.storeId, input.id);
   if (!row) return null;
   if (input.accountId !== undefined && input.accountId !== row.accountId) {
@@ -123,6 +134,16 @@ export async function confirmReservation(
     if (row.status === "RESERVED") current = await markExpired(db, row, input.now);
     const refusal = await checkRoomAgain(db, current, input.now);
     if (refusal) return { kind: "refused", errorCode: refusal, reservation: current };
+  }
+  const link = await loadOrderLink(prismaSql(db), { ...order, reservationId: row.id });
+  const clash = link && checkOrderLink(link.candidate, link.order);
+  if (clash) {
+    return {
+      kind: "refused",
+      errorCode: clash.errorCode,
+      reservation: current,
+      conflictsWith: clash.conflictsWith,
+    };
   }
   const direct = await findDirectPartners(prismaSql(db), row);
   const partners = await attributePartners(prismaSql(db), [
@@ -250,14 +271,16 @@ type ConfirmedRow = {
 
 /**
  * The common case of many order.placed at once: every reservation still RESERVED, not run out,
- * held by the order's account, confirmed in two statements (code rows locked first, then one
- * UPDATE), with one `reservation.confirmed` outbox row each. Returns the ids it confirmed; the
- * others need the one-by-one path (confirmReservation).
+ * held by the order's account, the first of its order, confirmed in three statements (the orders'
+ * `order_link` rows locked first, then the code rows, then one UPDATE), with one
+ * `reservation.confirmed` outbox row each. Returns the ids it confirmed; the others (a hold that ran
+ * out, an order that already carries a reservation, which must be checked against it) need the
+ * one-by-one path (confirmReservation).
  *
  * The UPDATE credits the code's or the campaign's partner as they are now; redemptions with
  * neither are matched against their stores' tracking rules (loaded once for the batch, and only
- * then) and, when a rule matches, updated in one more statement. Orders that carry another
- * reservation too are marked as such (markSharedOrders: one more statement, two when one is).
+ * then) and, when a rule matches, updated in one more statement. Each confirmation is counted in
+ * its order's `order_link` row (markSharedOrders: one more statement; none is shared here).
  */
 export async function confirmHeldReservations(
   sql: Sql,
@@ -265,8 +288,19 @@ export async function confirmHeldReservations(
   now: Date,
 ): Promise<Set<string>> {
   if (confirmations.length === 0) return new Set();
+  // An order that already has a reservation, or comes twice here, is checked one by one
+  // (confirmReservation, checkOrderLink); only its first confirmation of a new order goes here.
+  const linkedBefore = await lockOrders(sql, confirmations);
+  const firstOfOrder = new Set<string>();
+  const alone = confirmations.filter((confirmation) => {
+    const key = orderKey(confirmation);
+    if ((linkedBefore.get(key) ?? 0) > 0 || firstOfOrder.has(key)) return false;
+    firstOfOrder.add(key);
+    return true;
+  });
+  if (alone.length === 0) return new Set();
   const wanted = JSON.stringify(
-    confirmations.map((confirmation) => ({
+    alone.map((confirmation) => ({
       reservation_id: confirmation.reservationId,
       store_id: confirmation.storeId,
       account_id: confirmation.accountId,

@@ -4,6 +4,7 @@
 // its number is slow (hashing a month's order numbers made the month's report 4.4x slower), so the
 // few reservations that share their order number are marked when they are confirmed and only they
 // are deduplicated (performance-reports.ts).
+import type { LinkedRedemption, OrderLinkCandidate } from "@promo/domain";
 import type { Sql } from "./sql.ts";
 
 export type PlacedOrder = { storeId: string; orderNumber: string };
@@ -39,4 +40,85 @@ export async function markSharedOrders(sql: Sql, orders: readonly PlacedOrder[])
      WHERE r.store_id = w.store_id AND r.order_number = w.order_number AND NOT r.shares_order`,
     [JSON.stringify(shared)],
   );
+}
+
+/**
+ * Takes the `order_link` row of each order (creating it with no confirmations yet), in key order,
+ * so that confirmations onto one order, by any path, happen one after another from here to commit.
+ * Returns how many confirmations each order had before, keyed by `orderKey`. Take it before the
+ * code rows and reservations a confirmation locks (every confirmation path does), so no two paths
+ * wait on each other in opposite orders.
+ */
+export async function lockOrders(sql: Sql, orders: readonly PlacedOrder[]): Promise<Map<string, number>> {
+  if (orders.length === 0) return new Map();
+  const { rows } = await sql.query<{ store_id: string; order_number: string; confirmations: number }>(
+    `INSERT INTO order_link AS l (store_id, order_number, confirmations)
+     SELECT DISTINCT w.store_id, w.order_number, 0
+     FROM jsonb_to_recordset($1::jsonb) AS w(store_id uuid, order_number text)
+     ORDER BY w.store_id, w.order_number
+     ON CONFLICT (store_id, order_number) DO UPDATE SET confirmations = l.confirmations
+     RETURNING l.store_id::text AS store_id, l.order_number, l.confirmations`,
+    [JSON.stringify(orders.map((order) => ({ store_id: order.storeId, order_number: order.orderNumber })))],
+  );
+  return new Map(
+    rows.map((row) => [
+      orderKey({ storeId: row.store_id, orderNumber: row.order_number }),
+      row.confirmations,
+    ]),
+  );
+}
+
+export function orderKey(order: PlacedOrder): string {
+  return `${order.storeId}\u0000${order.orderNumber}`;
+}
+
+type LinkRow = {
+  id: string;
+  account_id: string;
+  status: string;
+  campaign_id: string | null;
+  combines_with_all: boolean | null;
+  combines_with: string[] | null;
+};
+
+function combinabilityOf(row: LinkRow): LinkedRedemption["campaign"] {
+  if (row.campaign_id === null) return null;
+  return { id: row.campaign_id, combinesWith: row.combines_with_all ? "*" : (row.combines_with ?? []) };
+}
+
+/**
+ * What `checkOrderLink` decides from: the reservation's account and campaign, and every other
+ * reservation carrying the order's number (confirmed or cancelled), with their campaigns' stacking
+ * terms as they are now. Null when the reservation is not in the store.
+ */
+export async function loadOrderLink(
+  sql: Sql,
+  input: { storeId: string; orderNumber: string; reservationId: string },
+): Promise<{ candidate: OrderLinkCandidate; order: LinkedRedemption[] } | null> {
+  const { rows } = await sql.query<LinkRow & { own: boolean }>(
+    `SELECT r.id::text, r.account_id, r.status::text, c.id::text AS campaign_id, c.combines_with_all,
+       c.combines_with::text[] AS combines_with, r.id = $3::uuid AS own
+     FROM reservation r LEFT JOIN campaign c ON c.id = r.campaign_id
+     WHERE r.store_id = $1::uuid AND r.order_number = $2 AND r.id <> $3::uuid
+       AND r.status IN ('CONFIRMED', 'CANCELLED')
+     UNION ALL
+     SELECT r.id::text, r.account_id, r.status::text, c.id::text, c.combines_with_all,
+       c.combines_with::text[], true
+     FROM reservation r LEFT JOIN campaign c ON c.id = r.campaign_id
+     WHERE r.store_id = $1::uuid AND r.id = $3::uuid`,
+    [input.storeId, input.orderNumber, input.reservationId],
+  );
+  const own = rows.find((row) => row.own);
+  if (!own) return null;
+  return {
+    candidate: { accountId: own.account_id, campaign: combinabilityOf(own) },
+    order: rows
+      .filter((row) => !row.own)
+      .map((row) => ({
+        id: row.id,
+        accountId: row.account_id,
+        status: row.status === "CONFIRMED" ? "CONFIRMED" : "CANCELLED",
+        campaign: combinabilityOf(row),
+      })),
+  };
 }

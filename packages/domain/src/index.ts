@@ -4,6 +4,7 @@ export * from "./code-rules.ts";
 export * from "./discount.ts";
 export * from "./errors.ts";
 export * from "./misuse.ts";
+export * from "./order-link.ts";
 export * from "./partner-attribution.ts";
 export * from "./reservation.ts";
 export * from "./reservation-decision.ts";

@@ -154,7 +154,7 @@ const confirmRoute = createRoute({
   tags: TAG,
   summary: "Link an order to a hold (RESERVED -> CONFIRMED), for order systems without Kafka",
   description:
-    "`orderTotal` is what the order came to (minor units; the reports' revenue); when it is not sent, the reservation's quoted total after the discount (`totals.total`) is assumed, so send it whenever the order differs from the quote (taxes, a changed cart). The same order number again answers the confirmed reservation, whatever `orderTotal` it carries (the first confirmation's total stands); another one is refused. With an Idempotency-Key, a different body (another `orderTotal` too) is another request: 422 IDEMPOTENCY_KEY_REUSED. A hold that ran out, expired or was released is confirmed only if the code would grant it again now (room under the limit, account allowed), else RESERVATION_EXPIRED (or the limit reached). The id of a request answered 202 and decided as the replay of an earlier one with its Idempotency-Key acts on that one's reservation, which its GET answers with; a request still undecided is refused with RESERVATION_NOT_RESERVED (status PENDING).",
+    "`orderTotal` is what the order came to (minor units; the reports' revenue); when it is not sent, the reservation's quoted total after the discount (`totals.total`) is assumed, so send it whenever the order differs from the quote (taxes, a changed cart). The same order number again answers the confirmed reservation, whatever `orderTotal` it carries (the first confirmation's total stands); another one is refused. With an Idempotency-Key, a different body (another `orderTotal` too) is another request: 422 IDEMPOTENCY_KEY_REUSED. A hold that ran out, expired or was released is confirmed only if the code would grant it again now (room under the limit, account allowed), else RESERVATION_EXPIRED (or the limit reached). An order is one account's and its codes must stack: onto an order that carries another account's reservation, 409 ORDER_ACCOUNT_MISMATCH; with a campaign that does not combine (both ways, never with itself) with a confirmed reservation's on the order, 422 NOT_COMBINABLE; `details.conflictsWith` names that reservation. The id of a request answered 202 and decided as the replay of an earlier one with its Idempotency-Key acts on that one's reservation, which its GET answers with; a request still undecided is refused with RESERVATION_NOT_RESERVED (status PENDING).",
   parameters: [IDEMPOTENCY_KEY_PARAMETER],
   request: { params: IdParamsSchema, body: jsonBody(ConfirmRequestSchema) },
   responses: {
@@ -174,7 +174,11 @@ function transitionResponse(result: TransitionResult): RecordedResponse {
       status: HTTP_STATUS_BY_ERROR_CODE[result.errorCode],
       body: {
         errorCode: result.errorCode,
-        details: { id: reservation.id, status: reservation.status },
+        details: {
+          id: reservation.id,
+          status: reservation.status,
+          ...(result.conflictsWith === undefined ? {} : { conflictsWith: result.conflictsWith }),
+        },
       } satisfies TransitionBody,
     };
   }
