@@ -115,6 +115,23 @@ describe("API documents", () => {
     expect(errorSchema.properties.error.properties.code.$ref).toBe("#/components/schemas/ErrorCode");
   });
 
+  it("declares 503 on every API operation, and says how a wrong method is answered", async () => {
+    const document = (await (await app.request("/openapi.json")).json()) as OpenApiDocument;
+    const without = Object.entries(document.paths)
+      .filter(([path]) => path.startsWith("/v1/"))
+      .flatMap(([path, operations]) =>
+        Object.entries(operations)
+          .filter(([, operation]) => !("503" in ((operation as { responses: object }).responses ?? {})))
+          .map(([method]) => `${method.toUpperCase()} ${path}`),
+      );
+    expect(without).toEqual([]);
+    const partners = document.paths["/v1/partners"]?.get as { responses: Record<string, unknown> };
+    expect(partners.responses["503"]).toMatchObject({
+      content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+    });
+    expect(document.info.description).toContain("405");
+  });
+
   it("declares the Idempotency-Key header on reserve, release and confirm", async () => {
     const document = (await (await app.request("/openapi.json")).json()) as OpenApiDocument;
     const operations = [

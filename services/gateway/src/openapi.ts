@@ -21,6 +21,8 @@ The Kafka contract (order events in, reservation events and alerts out) is an As
 
 ## Errors
 
+A path asked with a method it does not take answers 405 with \`Allow\` naming the methods it does.
+
 Every error answers \`{ "error": { "code", "message", "details"?, "requestId" } }\` with one of these codes:
 
 `;
@@ -49,6 +51,23 @@ function tagsOf(paths: Record<string, object>): { name: string; description?: st
   );
 }
 
+/**
+ * Every API operation reads PostgreSQL or Redis, so any of them may answer 503 while one is away
+ * (errors.ts: with Retry-After); routes that do not list it themselves get it here.
+ */
+function declareServiceUnavailable(paths: Record<string, Record<string, unknown>>): void {
+  for (const [path, operations] of Object.entries(paths)) {
+    if (!path.startsWith("/v1/")) continue;
+    for (const operation of Object.values(operations) as { responses?: Record<string, unknown> }[]) {
+      if (!operation.responses || "503" in operation.responses) continue;
+      operation.responses["503"] = {
+        description: "SERVICE_UNAVAILABLE: PostgreSQL or Redis is away; retry after Retry-After seconds",
+        content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+      };
+    }
+  }
+}
+
 /** OpenAPI 3.1 document generated from the same zod schemas that validate requests. */
 export function buildOpenApiDocument(app: OpenAPIHono<GatewayEnv>) {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
@@ -66,6 +85,7 @@ export function buildOpenApiDocument(app: OpenAPIHono<GatewayEnv>) {
     },
     security: [{ bearer: [] }],
   });
+  declareServiceUnavailable((document.paths ?? {}) as Record<string, Record<string, unknown>>);
   return {
     ...document,
     tags: tagsOf(document.paths ?? {}),
