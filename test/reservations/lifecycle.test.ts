@@ -197,6 +197,89 @@ describe("reservation lifecycle", () => {
     );
   });
 
+  it("a code reserved stacked on the checkout's earlier hold is priced on what that one left, as the quote prices both", async () => {
+    // SPEC §3's worked products: A 100, B 199, C 490, and a sweatshirt no campaign covers.
+    const cart = {
+      currency: "TWD",
+      items: [
+        { productId: "A", unitPrice: 100, quantity: 1 },
+        { productId: "B", unitPrice: 199, quantity: 1 },
+        { productId: "C", unitPrice: 490, quantity: 1 },
+        { productId: "SWEATSHIRT", unitPrice: 1_250, quantity: 1 },
+      ],
+      shipping: 60,
+    };
+    const stamp = Date.now().toString(36).toUpperCase();
+    const codes = { tenPercent: `TENPC${stamp}`, fixed: `FIXED${stamp}`, alone: `ALONE${stamp}` };
+    const products = { productIds: ["A", "B", "C"] };
+    await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
+      code: codes.tenPercent,
+      usageLimit: null,
+      oncePerAccount: false,
+      terms: { ...products, discount: { type: "percentage", percent: 10 }, priority: 0, combinesWith: "*" },
+    });
+    await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
+      code: codes.fixed,
+      usageLimit: null,
+      oncePerAccount: false,
+      terms: { ...products, discount: { type: "fixed", amount: 500 }, priority: 1, combinesWith: "*" },
+    });
+    await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
+      code: codes.alone,
+      usageLimit: null,
+      oncePerAccount: false,
+      terms: { ...products, priority: 2 },
+    });
+    type Priced = Answer & { discount: number; lines: { discount: number }[] };
+    const quote = await checkout<{ applied: { code: string; discount: number; lines: unknown[] }[] }>(
+      "POST",
+      "/v1/checkout/quote",
+      { codes: [codes.fixed, codes.tenPercent], accountId: "stacker", cart },
+    );
+    expect(quote.body.applied.map((applied) => [applied.code, applied.discount])).toEqual([
+      [codes.tenPercent, 79],
+      [codes.fixed, 500],
+    ]);
+    const reserveWith = (code: string, body: Record<string, unknown> = {}, accountId = "stacker") =>
+      checkout<Priced>("POST", "/v1/reservations", { code, accountId, cart, ...body });
+
+    const first = await reserveWith(codes.tenPercent);
+    expect([first.status, first.body.discount]).toEqual([200, 79]);
+    const second = await reserveWith(codes.fixed, { stacksOn: [first.body.id] });
+    expect([second.status, second.body.discount]).toEqual([200, 500]);
+    expect(second.body.lines.map((line) => line.discount)).toEqual([90, 179, 231, 0]);
+    // Alone it would have taken 100 + 199 + 201.
+    expect((await reserveWith(codes.fixed)).body.lines.map((line) => line.discount)).toEqual([
+      100, 199, 201, 0,
+    ]);
+
+    const refusals = [
+      await reserveWith(codes.alone, { stacksOn: [first.body.id] }),
+      await reserveWith(codes.fixed, { stacksOn: [first.body.id] }, "someone-else"),
+      await reserveWith(codes.fixed, { stacksOn: [crypto.randomUUID()] }),
+      await reserveWith(codes.tenPercent, { stacksOn: [second.body.id] }),
+    ];
+    expect(refusals.map((refused) => [refused.status, refused.body.error?.code])).toEqual([
+      [422, "NOT_COMBINABLE"],
+      [422, "STACKED_RESERVATION_INVALID"],
+      [422, "STACKED_RESERVATION_INVALID"],
+      [422, "STACKED_RESERVATION_INVALID"],
+    ]);
+    const repeated = await reserveWith(codes.fixed, { stacksOn: [first.body.id, first.body.id] });
+    expect([repeated.status, repeated.body.error?.details?.fields?.[0]?.path]).toEqual([400, "stacksOn"]);
+
+    // Both confirmed onto one order: its discount is the quote's.
+    const orderNumber = `STACKED-${stamp}`;
+    for (const id of [first.body.id, second.body.id]) {
+      expect((await checkout("POST", `/v1/reservations/${id}/confirm`, { orderNumber })).status).toBe(200);
+    }
+    const stored = await ctx.db.database.prisma.reservation.findMany({
+      where: { orderNumber },
+      select: { discount: true },
+    });
+    expect(stored.reduce((sum, row) => sum + Number(row.discount), 0)).toBe(579);
+  });
+
   it("confirm keeps an order to one account and to codes that stack, naming the reservation in the way", async () => {
     // Two campaigns created without combinesWith: a quote would apply only one of them.
     const [first, second, third] = [

@@ -107,7 +107,14 @@ export async function api<T = Record<string, unknown>>(
 export async function createLiveCampaign(
   gatewayUrl: string,
   merchantKey: string,
-  input: { code: string; usageLimit: number | null; oncePerAccount: boolean; amount?: number },
+  input: {
+    code: string;
+    usageLimit: number | null;
+    oncePerAccount: boolean;
+    amount?: number;
+    /** Other campaign fields (discount, productIds, priority, combinesWith...), over the defaults. */
+    terms?: Record<string, unknown>;
+  },
 ): Promise<{ campaignId: string; codeId: string }> {
   const now = Date.now();
   const campaign = await api<{ id: string }>(gatewayUrl, merchantKey, "POST", "/v1/campaigns", {
@@ -119,6 +126,7 @@ export async function createLiveCampaign(
     productIds: ["P-1"],
     usageLimit: input.usageLimit,
     oncePerAccount: input.oncePerAccount,
+    ...input.terms,
   });
   if (campaign.status !== 201) throw new Error(`campaign not created: ${JSON.stringify(campaign.body)}`);
   const code = await api<{ id: string }>(

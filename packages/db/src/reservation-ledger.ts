@@ -2,6 +2,7 @@
 // runs them on a pg transaction (one batch of decisions = a handful of round trips), the gateway
 // and the order consumer inside their Prisma transactions. Rows travel as one jsonb parameter
 // (jsonb_to_recordset), so a batch of any size is one statement per table.
+import type { Cart, StackedHold } from "@promo/domain";
 import { CAMPAIGN_COLUMNS, type CampaignRowLike, toCampaignRecord } from "./campaigns.ts";
 import type { CodeCandidate } from "./code-candidates.ts";
 import { CODE_COLUMNS, type CodeRecord, toCodeRecord } from "./codes.ts";
@@ -490,4 +491,64 @@ export async function writeDecisions(
 
 export async function insertOutboxEvents(sql: Sql, rows: readonly NewOutboxRow[]): Promise<void> {
   if (rows.length > 0) await writeDecisions(sql, { reservations: [], outbox: rows, idempotency: [] });
+}
+
+/** A reservation named in a request's `stacksOn`. */
+export type StackedReservationRef = { storeId: string; id: string };
+
+export function stackedReservationKey(ref: StackedReservationRef): string {
+  return `${ref.storeId}:${ref.id}`;
+}
+
+/**
+ * The holds that requests stack on, as they stand now (not locked: each belongs to its own code's
+ * partition, and a hold released meanwhile only means its discount was counted once more), keyed by
+ * stackedReservationKey. A reservation of another store is not found.
+ */
+export async function loadStackedHolds(
+  sql: Sql,
+  refs: readonly StackedReservationRef[],
+): Promise<Map<string, StackedHold>> {
+  if (refs.length === 0) return new Map();
+  const { rows } = await sql.query<{
+    id: string;
+    storeId: string;
+    accountId: string;
+    status: string;
+    expiresAt: Date | null;
+    cart: Cart;
+    lines: { discount: number }[];
+    campaignId: string | null;
+    priority: number | null;
+    combinesWithAll: boolean | null;
+    combinesWith: string[] | null;
+  }>(
+    `SELECT r.id::text, r.store_id::text AS "storeId", r.account_id AS "accountId", r.status::text,
+       r.expires_at AS "expiresAt", r.cart, r.lines, c.id::text AS "campaignId", c.priority,
+       c.combines_with_all AS "combinesWithAll", c.combines_with::text[] AS "combinesWith"
+     FROM jsonb_to_recordset($1::jsonb) AS w(id uuid, store_id uuid)
+     JOIN reservation r ON r.id = w.id AND r.store_id = w.store_id
+     LEFT JOIN campaign c ON c.id = r.campaign_id`,
+    [JSON.stringify(refs.map((ref) => ({ id: ref.id, store_id: ref.storeId })))],
+  );
+  return new Map(
+    rows.map((row) => [
+      stackedReservationKey(row),
+      {
+        accountId: row.accountId,
+        status: row.status,
+        expiresAt: row.expiresAt,
+        cart: row.cart,
+        lineDiscounts: row.lines.map((line) => line.discount),
+        campaign:
+          row.campaignId === null
+            ? null
+            : {
+                id: row.campaignId,
+                priority: row.priority ?? 0,
+                combinesWith: row.combinesWithAll ? "*" : (row.combinesWith ?? []),
+              },
+      },
+    ]),
+  );
 }

@@ -99,13 +99,21 @@ function checkDiscountRule(campaign: CampaignTerms): void {
  * applied, is skipped with NOT_COMBINABLE. Shipping is never discounted. Eligibility (window,
  * member groups, currency, ...) is the caller's business (checkEligibility): this is arithmetic
  * and stacking only. Throws DomainError VALIDATION_ERROR for amounts that are not safe integers.
+ *
+ * `taken` (per line, in cart order) is what discounts applied before these ones already took from
+ * each line, each at most its line total: these discounts apply to what is left, and the quote
+ * shows only their own shares (a reservation stacked on earlier ones, SPEC §3).
  */
-export function quoteCart(cart: Cart, applications: readonly DiscountApplication[]): Quote {
+export function quoteCart(
+  cart: Cart,
+  applications: readonly DiscountApplication[],
+  taken: readonly number[] = [],
+): Quote {
   checkCartAmounts(cart);
   for (const { campaign } of applications) checkDiscountRule(campaign);
 
   const lineTotals = cart.items.map((item) => item.unitPrice * item.quantity);
-  const remaining = [...lineTotals];
+  const remaining = lineTotals.map((lineTotal, index) => lineTotal - Math.min(lineTotal, taken[index] ?? 0));
   const lineDiscounts = lineTotals.map(() => 0);
   const applied: AppliedDiscount[] = [];
   const skipped: SkippedDiscount[] = [];

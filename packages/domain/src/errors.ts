@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   "NO_ELIGIBLE_ITEMS",
   "CURRENCY_MISMATCH",
   "NOT_COMBINABLE",
+  "STACKED_RESERVATION_INVALID",
   "RESERVATION_NOT_RESERVED",
   "RESERVATION_EXPIRED",
   "ORDER_ACCOUNT_MISMATCH",
@@ -120,6 +121,10 @@ export const ERROR_MESSAGES: Record<ErrorCode, Record<Locale, string>> = {
   NOT_COMBINABLE: {
     en: "This promo code cannot be combined with another discount in the cart.",
     "zh-TW": "此優惠碼無法與購物車中的其他折扣合併使用。",
+  },
+  STACKED_RESERVATION_INVALID: {
+    en: "A reservation this code stacks on is not a live hold of the same account on the same cart, or applies after this code.",
+    "zh-TW": "要疊加的保留無效:須為同一帳號、同一購物車且仍在保留中,並依優先順序先於此優惠碼套用。",
   },
   RESERVATION_NOT_RESERVED: {
     en: "The reservation is not in a state that allows this.",

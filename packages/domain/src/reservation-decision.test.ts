@@ -1,6 +1,14 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Cart } from "./discount.ts";
-import { type CapLedger, type CodeCandidate, decideAttempt, resolveCode } from "./reservation-decision.ts";
+import type { CampaignTerms } from "./campaign.ts";
+import { type Cart, quoteCart } from "./discount.ts";
+import {
+  type CapLedger,
+  type CodeCandidate,
+  decideAttempt,
+  resolveCode,
+  type StackedHold,
+} from "./reservation-decision.ts";
 import { campaignFixture } from "./test-fixtures.ts";
 
 const now = new Date("2026-11-11T12:00:00Z");
@@ -142,5 +150,168 @@ describe("deciding in order (SPEC §2)", () => {
     expect(decideAttempt(emptyLedger(), [candidate({}, "expired")], attempt("x"), now, 1_000)).toMatchObject({
       errorCode: "CODE_NOT_ACTIVE",
     });
+  });
+});
+
+describe("a reservation stacked on the checkout's earlier holds (SPEC §3)", () => {
+  const worked: Cart = {
+    currency: "TWD",
+    items: [
+      { productId: "A", unitPrice: 100, quantity: 1 },
+      { productId: "B", unitPrice: 199, quantity: 1 },
+      { productId: "C", unitPrice: 490, quantity: 1 },
+      { productId: "SWEATSHIRT", unitPrice: 1_250, quantity: 1 },
+    ],
+    shipping: 60,
+  };
+  const tenPercent = campaignFixture({
+    id: "ten-percent",
+    discount: { type: "percentage", basisPoints: 1_000 },
+    combinesWith: "*",
+    priority: 0,
+  });
+  const fixed500 = campaignFixture({ id: "fixed-500", combinesWith: "*", priority: 1 });
+
+  /** The first hold, decided alone, as the worker would load it for the next attempt. */
+  function heldBy(campaign: CampaignTerms, overrides: Partial<StackedHold> = {}): StackedHold {
+    const outcome = decideAttempt(
+      emptyLedger(),
+      [{ code: { id: `code-${campaign.id}`, code: "FIRST1", state: "active", partnerId: null }, campaign }],
+      { ...attempt("amy", "FIRST1"), cart: worked },
+      now,
+      60_000,
+    );
+    if (outcome.status !== "RESERVED") throw new Error(outcome.errorCode);
+    return {
+      accountId: "amy",
+      status: "RESERVED",
+      expiresAt: outcome.expiresAt,
+      cart: worked,
+      lineDiscounts: outcome.quote.lines.map((line) => line.discount),
+      campaign,
+      ...overrides,
+    };
+  }
+
+  function stackedAttempt(campaign: CampaignTerms, stacksOn: (StackedHold | null)[], accountId = "amy") {
+    return decideAttempt(
+      emptyLedger(),
+      [{ code: { id: `code-${campaign.id}`, code: "SECOND1", state: "active", partnerId: null }, campaign }],
+      { ...attempt(accountId, "SECOND1"), cart: worked, stacksOn },
+      now,
+      60_000,
+    );
+  }
+
+  it("prices its code on what the earlier holds left of each line, as the quote does", () => {
+    const outcome = stackedAttempt(fixed500, [heldBy(tenPercent)]);
+    const quote = quoteCart(worked, [
+      { code: "FIRST1", campaign: tenPercent },
+      { code: "SECOND1", campaign: fixed500 },
+    ]);
+    expect(outcome.status).toBe("RESERVED");
+    // 10 % took 10 + 20 + 49 = 79 of the 789 eligible; the 500 comes from what is left.
+    expect(outcome.quote.applied[0]?.lines).toEqual(quote.applied[1]?.lines);
+    expect(outcome.quote.totals.discount).toBe(500);
+    expect(outcome.quote.lines.map((line) => line.discount)).toEqual([90, 179, 231, 0]);
+  });
+
+  it("refuses a hold that is not this account's live hold on this cart, or applies after this code", () => {
+    const invalid = [
+      null,
+      heldBy(tenPercent, { accountId: "bob" }),
+      heldBy(tenPercent, { status: "RELEASED" }),
+      heldBy(tenPercent, { expiresAt: now }),
+      heldBy(tenPercent, { cart: { ...worked, shipping: 0 } }),
+      heldBy(tenPercent, { campaign: null }),
+      heldBy(tenPercent, { lineDiscounts: [1_000, 0, 0, 0] }),
+    ];
+    for (const hold of invalid) {
+      expect(stackedAttempt(fixed500, [hold])).toMatchObject({
+        status: "REJECTED",
+        errorCode: "STACKED_RESERVATION_INVALID",
+      });
+    }
+    // The 10 % campaign applies first (priority 0): it cannot stack on the fixed 500.
+    expect(stackedAttempt(tenPercent, [heldBy(fixed500)])).toMatchObject({
+      errorCode: "STACKED_RESERVATION_INVALID",
+    });
+    // Holds that do not stack with each other are no stack to build on.
+    const lone = campaignFixture({ id: "lone", combinesWith: [], priority: 0 });
+    const third = campaignFixture({ id: "third", combinesWith: "*", priority: 2 });
+    expect(stackedAttempt(third, [heldBy(tenPercent), heldBy(lone)])).toMatchObject({
+      errorCode: "STACKED_RESERVATION_INVALID",
+    });
+  });
+
+  it("refuses a code whose campaign does not combine with a hold's, either way round", () => {
+    const picky = campaignFixture({ id: "picky", combinesWith: ["someone-else"], priority: 1 });
+    expect(stackedAttempt(picky, [heldBy(tenPercent)])).toMatchObject({ errorCode: "NOT_COMBINABLE" });
+    const closed = campaignFixture({ id: "closed", combinesWith: [], priority: 0 });
+    expect(stackedAttempt(fixed500, [heldBy(closed)])).toMatchObject({ errorCode: "NOT_COMBINABLE" });
+  });
+
+  it("codes reserved one by one, each stacked on the ones before, are priced as one quote prices them all", () => {
+    const rule = fc.oneof(
+      fc.record({ type: fc.constant<"fixed">("fixed"), amount: fc.integer({ min: 0, max: 3_000 }) }),
+      fc.record({
+        type: fc.constant<"percentage">("percentage"),
+        basisPoints: fc.integer({ min: 100, max: 10_000 }),
+      }),
+    );
+    const line = fc.record({
+      productId: fc.constantFrom("A", "B", "C", "Z"),
+      unitPrice: fc.integer({ min: 0, max: 5_000 }),
+      quantity: fc.integer({ min: 1, max: 5 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(line, { maxLength: 5 }),
+        fc.array(fc.record({ discount: rule, priority: fc.integer({ min: 0, max: 3 }) }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (items, rules) => {
+          // One line of a product the campaigns cover, so every code is eligible.
+          const cart: Cart = {
+            currency: "TWD",
+            items: [{ productId: "A", unitPrice: 1_000, quantity: 1 }, ...items],
+            shipping: 0,
+          };
+          const campaigns = rules
+            .map((terms, index) => campaignFixture({ ...terms, id: `c${index}`, combinesWith: "*" }))
+            .sort((a, b) => a.priority - b.priority);
+          const quote = quoteCart(
+            cart,
+            campaigns.map((campaign, index) => ({ code: `STACK${index}X`, campaign })),
+          );
+          const holds: StackedHold[] = [];
+          campaigns.forEach((campaign, index) => {
+            const outcome = decideAttempt(
+              emptyLedger(),
+              [
+                {
+                  code: { id: `k${index}`, code: `STACK${index}X`, state: "active", partnerId: null },
+                  campaign,
+                },
+              ],
+              { ...attempt("amy", `STACK${index}X`), cart, stacksOn: holds },
+              now,
+              60_000,
+            );
+            if (outcome.status !== "RESERVED") throw new Error(outcome.errorCode);
+            expect(outcome.quote.applied[0]?.lines).toEqual(quote.applied[index]?.lines);
+            holds.push({
+              accountId: "amy",
+              status: "RESERVED",
+              expiresAt: outcome.expiresAt,
+              cart,
+              lineDiscounts: outcome.quote.lines.map((quoted) => quoted.discount),
+              campaign,
+            });
+          });
+        },
+      ),
+    );
   });
 });

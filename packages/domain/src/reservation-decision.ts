@@ -1,5 +1,5 @@
 import type { CampaignTerms } from "./campaign.ts";
-import { checkEligibility, isWithinWindow } from "./campaign.ts";
+import { canCombine, checkEligibility, isWithinWindow } from "./campaign.ts";
 import { checkCodeFormat } from "./code-rules.ts";
 import { type Cart, type Quote, quoteCart } from "./discount.ts";
 import type { ErrorCode } from "./errors.ts";
@@ -45,6 +45,22 @@ export type CapLedger = {
   accountHolds: Map<string, Set<string>>;
 };
 
+/**
+ * A reservation an attempt stacks on (the checkout's earlier hold on another code of the same
+ * cart), as it stands when the attempt is decided. Null in `stacksOn`: no such reservation in the
+ * store.
+ */
+export type StackedHold = {
+  accountId: string;
+  status: string;
+  expiresAt: Date | null;
+  cart: Cart;
+  /** Its own discount per cart line, in cart order. */
+  lineDiscounts: readonly number[];
+  /** Null once its campaign is deleted. */
+  campaign: Pick<CampaignTerms, "id" | "combinesWith" | "priority"> | null;
+};
+
 export type ReservationAttempt = {
   codeInput: string;
   accountId: string;
@@ -52,6 +68,8 @@ export type ReservationAttempt = {
   cart: Cart;
   /** When the gateway accepted the request: the campaign's window is judged at this instant. */
   acceptedAt: Date;
+  /** The holds whose discounts apply before this code's, on the same cart; none: priced alone. */
+  stacksOn?: readonly (StackedHold | null)[];
 };
 
 export type AttemptOutcome =
@@ -98,6 +116,9 @@ export function decideAttempt(
   });
   if (ineligible) return reject(ineligible, candidate);
 
+  const stack = checkStack(attempt, campaign, now);
+  if (!Array.isArray(stack)) return reject(stack, candidate);
+
   const holders = ledger.accountHolds.get(campaign.id);
   if (campaign.oncePerAccount && holders?.has(attempt.accountId))
     return reject("ACCOUNT_LIMIT_REACHED", candidate);
@@ -110,7 +131,62 @@ export function decideAttempt(
   return {
     status: "RESERVED",
     candidate,
-    quote: quoteCart(attempt.cart, [{ code: candidate.code.code, campaign }]),
+    quote: quoteCart(attempt.cart, [{ code: candidate.code.code, campaign }], stack),
     expiresAt: new Date(now.getTime() + holdMs),
   };
+}
+
+/**
+ * May the attempt's code apply after the holds it stacks on (SPEC §3 stacking, one reservation per
+ * code)? Each must be a live hold (RESERVED, not run out) of the same account on the same cart, the
+ * holds must stack with each other and apply no later than this campaign by priority (lower first,
+ * as a quote applies them), and together leave something of each line: else
+ * STACKED_RESERVATION_INVALID. This campaign must combine with each of theirs (both ways): else
+ * NOT_COMBINABLE. Returns what they took from each line, in cart order.
+ */
+function checkStack(attempt: ReservationAttempt, campaign: CampaignTerms, now: Date): ErrorCode | number[] {
+  const holds = attempt.stacksOn ?? [];
+  const taken = attempt.cart.items.map(() => 0);
+  const campaigns: Pick<CampaignTerms, "id" | "combinesWith">[] = [];
+  for (const hold of holds) {
+    const usable =
+      hold !== null &&
+      hold.status === "RESERVED" &&
+      hold.expiresAt !== null &&
+      hold.expiresAt > now &&
+      hold.accountId === attempt.accountId &&
+      hold.campaign !== null &&
+      hold.campaign.priority <= campaign.priority &&
+      campaigns.every((other) => hold.campaign !== null && canCombine(other, hold.campaign)) &&
+      sameCart(hold.cart, attempt.cart) &&
+      hold.lineDiscounts.length === taken.length;
+    if (!usable) return "STACKED_RESERVATION_INVALID";
+    campaigns.push(hold.campaign as Pick<CampaignTerms, "id" | "combinesWith">);
+    hold.lineDiscounts.forEach((share, index) => {
+      taken[index] = (taken[index] ?? 0) + share;
+    });
+  }
+  const overTaken = attempt.cart.items.some(
+    (item, index) => (taken[index] ?? 0) > item.unitPrice * item.quantity,
+  );
+  if (overTaken) return "STACKED_RESERVATION_INVALID";
+  if (campaigns.some((other) => !canCombine(other, campaign))) return "NOT_COMBINABLE";
+  return taken;
+}
+
+function sameCart(a: Cart, b: Cart): boolean {
+  return (
+    a.currency === b.currency &&
+    a.shipping === b.shipping &&
+    a.items.length === b.items.length &&
+    a.items.every((item, index) => {
+      const other = b.items[index];
+      return (
+        other !== undefined &&
+        item.productId === other.productId &&
+        item.unitPrice === other.unitPrice &&
+        item.quantity === other.quantity
+      );
+    })
+  );
 }

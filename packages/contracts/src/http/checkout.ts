@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { AccountIdSchema } from "../account-id.ts";
+import { MAX_STACKED_RESERVATIONS } from "../jobs/reservations.ts";
 import { CurrencySchema, DateTimeOutputSchema, IdSchema, MoneySchema, queryInteger } from "./common.ts";
 
 const MAX_CART_ITEMS = 500;
@@ -93,6 +94,17 @@ export const ReservationRequestSchema = z
     accountId: AccountIdSchema,
     memberGroups: MemberGroupsSchema,
     cart: CartSchema,
+    stacksOn: z
+      .array(IdSchema)
+      .max(MAX_STACKED_RESERVATIONS)
+      .refine((ids) => new Set(ids).size === ids.length, {
+        message: "must not name a reservation twice",
+      })
+      .optional()
+      .openapi({
+        description:
+          "Stacking codes on one cart: the ids of this checkout's live holds on the same cart whose codes apply before this one (lower priority first, as the quote applies them). This code is then priced on what they left of each line, and refused with NOT_COMBINABLE if its campaign does not combine with theirs, or STACKED_RESERVATION_INVALID if one is not a live hold of the same account on the same cart or applies after it. Without it the code is priced alone on the whole cart.",
+      }),
   })
   .openapi("ReservationRequest");
 export type ReservationRequest = z.infer<typeof ReservationRequestSchema>;

@@ -2,6 +2,9 @@ import { z } from "zod";
 
 const MoneySchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
+/** Most holds one reservation may stack on (a checkout with ten codes). */
+export const MAX_STACKED_RESERVATIONS = 9;
+
 /** One accepted reservation request, as the gateway hands it to the worker. */
 export const ReservationCommandSchema = z.object({
   /** Reservation id chosen by the gateway (UUID); the row gets this id. */
@@ -25,6 +28,8 @@ export const ReservationCommandSchema = z.object({
   requestHash: z.string().max(128),
   clientIp: z.string().max(64).nullable(),
   acceptedAt: z.iso.datetime(),
+  /** The holds this one stacks on, in order (sent only when there are some). */
+  stacksOn: z.array(z.uuid()).max(MAX_STACKED_RESERVATIONS).optional(),
 });
 export type ReservationCommand = z.infer<typeof ReservationCommandSchema>;
 

@@ -242,6 +242,7 @@ export function reservationRoutes(deps: GatewayDeps) {
       requestHash: hash,
       clientIp: subjects.clientIp,
       acceptedAt: deps.clock().toISOString(),
+      ...(body.stacksOn?.length ? { stacksOn: body.stacksOn } : {}),
     });
     const accepted = await acceptance.catch((error: unknown) => {
       // Redis away: the dispatcher logged the batch; the caller tries again after Retry-After. Its

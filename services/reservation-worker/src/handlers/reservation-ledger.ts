@@ -17,6 +17,7 @@ import {
   findReservationsByIds,
   type CodeCandidate as LockedCandidate,
   loadDecisionState,
+  loadStackedHolds,
   lockCampaigns,
   lockCodeCandidates,
   lockCursorsAndCodes,
@@ -30,6 +31,7 @@ import {
   readPartitionCursor,
   redemptionOutboxRow,
   type StoredIdempotency,
+  stackedReservationKey,
   type TransactionSql,
   toReservationView,
   withPgTransaction,
@@ -121,29 +123,41 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
     );
     const candidatesFor = (command: ReservationCommand) =>
       candidatesByKey.get(`${command.storeId}:${command.codeKey}`) ?? [];
-    const state = await loadDecisionState(tx, {
-      codeIds: candidates.map((candidate) => candidate.code.id),
-      limitedCodeIds: candidates
-        .filter((candidate) => candidate.campaign.usageLimit !== null)
-        .map((candidate) => candidate.code.id),
-      // Each account with the once-per-account campaigns its own code may grant, nothing crossed.
-      onceAccountPairs: uniqueBy(
-        items.flatMap(({ command }) =>
-          candidatesFor(command)
-            .filter((candidate) => candidate.campaign.oncePerAccount)
-            .map((candidate) => ({ campaignId: candidate.campaign.id, accountId: command.accountId })),
-        ),
-        (pair) => `${pair.campaignId}\u0000${pair.accountId}`,
+    const stackedRefs = uniqueBy(
+      items.flatMap(({ command }) =>
+        (command.stacksOn ?? []).map((id) => ({ storeId: command.storeId, id })),
       ),
-      idempotencyScope: RESERVE_IDEMPOTENCY_SCOPE,
-      idempotencyKeys: uniqueBy(
-        items.flatMap(({ command }) =>
-          command.idempotencyKey === null ? [] : [{ storeId: command.storeId, key: command.idempotencyKey }],
+      stackedReservationKey,
+    );
+    // Sent with the state read, in the same round trip (the pool is pipelined).
+    const [stacked, state] = await Promise.all([
+      loadStackedHolds(tx, stackedRefs),
+      loadDecisionState(tx, {
+        codeIds: candidates.map((candidate) => candidate.code.id),
+        limitedCodeIds: candidates
+          .filter((candidate) => candidate.campaign.usageLimit !== null)
+          .map((candidate) => candidate.code.id),
+        // Each account with the once-per-account campaigns its own code may grant, nothing crossed.
+        onceAccountPairs: uniqueBy(
+          items.flatMap(({ command }) =>
+            candidatesFor(command)
+              .filter((candidate) => candidate.campaign.oncePerAccount)
+              .map((candidate) => ({ campaignId: candidate.campaign.id, accountId: command.accountId })),
+          ),
+          (pair) => `${pair.campaignId}\u0000${pair.accountId}`,
         ),
-        (key) => idempotencyKeyOf(key.storeId, key.key),
-      ),
-      now,
-    });
+        idempotencyScope: RESERVE_IDEMPOTENCY_SCOPE,
+        idempotencyKeys: uniqueBy(
+          items.flatMap(({ command }) =>
+            command.idempotencyKey === null
+              ? []
+              : [{ storeId: command.storeId, key: command.idempotencyKey }],
+          ),
+          (key) => idempotencyKeyOf(key.storeId, key.key),
+        ),
+        now,
+      }),
+    ]);
     const ledger = { liveHolds: state.liveHolds, accountHolds: state.accountHolds };
     const outbox: NewOutboxRow[] = state.expired.map((hold) => expiredHoldOutboxRow(hold, now));
     const idempotency = new Map<string, StoredIdempotency>(
@@ -172,6 +186,13 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
           memberGroups: command.memberGroups,
           cart: command.cart,
           acceptedAt: new Date(command.acceptedAt),
+          ...(command.stacksOn
+            ? {
+                stacksOn: command.stacksOn.map(
+                  (id) => stacked.get(stackedReservationKey({ storeId: command.storeId, id })) ?? null,
+                ),
+              }
+            : {}),
         },
         now,
         options.holdMs,
