@@ -30,6 +30,7 @@ type Answer = {
   status: string;
   sequence: number;
   expiresAt: string | null;
+  acceptedAt: string | null;
   orderNumber: string | null;
   orderTotal: number | null;
   error?: {
@@ -67,8 +68,13 @@ async function singleSlotCode(prefix: string, oncePerAccount = false): Promise<s
 describe("reservation lifecycle", () => {
   it("answers 200 RESERVED with the quote, and GET shows the same reservation", async () => {
     const code = await singleSlotCode("SHOW");
+    const before = Date.now();
     const reserved = await reserve(code, "shopper-1");
     expect(reserved.status).toBe(200);
+    // The instant the gateway accepted it, at which the campaign's window was judged.
+    const acceptedAt = new Date(String(reserved.body.acceptedAt)).getTime();
+    expect(acceptedAt).toBeGreaterThanOrEqual(before);
+    expect(acceptedAt).toBeLessThanOrEqual(Date.now());
     expect(reserved.body).toMatchObject({
       status: "RESERVED",
       code,
@@ -84,6 +90,7 @@ describe("reservation lifecycle", () => {
       id: reserved.body.id,
       sequence: reserved.body.sequence,
       status: "RESERVED",
+      acceptedAt: reserved.body.acceptedAt,
     });
     const refused = await reserve(code, "shopper-2");
     expect(refused.status).toBe(409);

@@ -81,6 +81,7 @@ export type ReservationView = {
   lines: unknown;
   totals: unknown;
   expiresAt: string | null;
+  acceptedAt: string;
   orderNumber: string | null;
   orderTotal: number | null;
   partnerId: string | null;
@@ -101,6 +102,7 @@ export function toReservationView(row: ReservationRow): ReservationView {
     lines: row.lines,
     totals: row.totals,
     expiresAt: row.expiresAt?.toISOString() ?? null,
+    acceptedAt: row.acceptedAt.toISOString(),
     orderNumber: row.orderNumber,
     orderTotal: row.orderTotal === null ? null : Number(row.orderTotal),
     partnerId: row.partnerId,

@@ -140,6 +140,9 @@ export const ReservationSchema = z
     lines: z.array(QuoteLineSchema),
     totals: TotalsSchema,
     expiresAt: DateTimeOutputSchema.nullable(),
+    acceptedAt: DateTimeOutputSchema.nullable().describe(
+      "When the gateway accepted the request: the campaign's window was judged at this instant (null for answers recorded before it was kept).",
+    ),
     orderNumber: z.string().nullable(),
     orderTotal: MoneySchema.nullable().describe(
       "What the confirmed order came to (minor units; the reports' revenue); null until confirmed.",

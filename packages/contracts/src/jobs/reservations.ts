@@ -78,6 +78,8 @@ export const ReservationOutcomeSchema = z.object({
   lines: z.array(LineSchema),
   totals: TotalsSchema,
   expiresAt: z.iso.datetime().nullable(),
+  // Outcomes stored before it was added (Idempotency-Key records) have none.
+  acceptedAt: z.iso.datetime().nullable().default(null),
   orderNumber: z.string().nullable(),
   // Outcomes stored before it was added (Idempotency-Key records) have none.
   orderTotal: MoneySchema.nullable().default(null),

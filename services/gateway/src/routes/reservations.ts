@@ -119,6 +119,7 @@ export function presentReservation(outcome: ReservationOutcome, locale: "en" | "
     lines: outcome.lines,
     totals: outcome.totals,
     expiresAt: outcome.expiresAt,
+    acceptedAt: outcome.acceptedAt,
     orderNumber: outcome.orderNumber,
     orderTotal: outcome.orderTotal,
     partnerId: outcome.partnerId,

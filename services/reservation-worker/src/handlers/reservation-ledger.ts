@@ -225,6 +225,7 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
         lines: outcome.status === "RESERVED" ? outcome.quote.lines.map((line) => ({ ...line })) : [],
         totals: { ...outcome.quote.totals },
         expiresAt: outcome.status === "RESERVED" ? outcome.expiresAt.toISOString() : null,
+        acceptedAt: command.acceptedAt,
         orderNumber: null,
         orderTotal: null,
         partnerId,
