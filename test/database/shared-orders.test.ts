@@ -314,6 +314,20 @@ describe("what an order may carry", () => {
     expect(await statusOf(second)).toBe("RESERVED");
   });
 
+  it("a cancellation waits for a confirmation onto the order in flight, and cancels it too", async () => {
+    const placed = await hold("B1", "acct-cancel-race");
+    await confirmOne(placed, "RACE-3", 500);
+    const joining = await hold("A1", "acct-cancel-race");
+    const { waited, result } = await whileFirstConfirmationOpen(joining, "RACE-3", () =>
+      ctx.db.database.prisma.$transaction((tx) =>
+        cancelOrderReservations(tx, { storeId: store.storeId, orderNumber: "RACE-3", now: NOW }),
+      ),
+    );
+    expect(waited).toBe("waiting");
+    expect(result.map((row) => row.id).sort()).toEqual([placed, joining].sort());
+    expect([await statusOf(placed), await statusOf(joining)]).toEqual(["CANCELLED", "CANCELLED"]);
+  });
+
   it("order.placed checks a code against the order's, placed before or in the same run", async () => {
     const earlier = await hold("S1", "acct-placed");
     await confirmOne(earlier, "STACK-3", 500);

@@ -14,7 +14,7 @@ import {
   lockCampaigns,
   lockCodeCandidates,
 } from "./reservation-ledger.ts";
-import { loadOrderLink, lockOrders, markSharedOrders, orderKey } from "./shared-orders.ts";
+import { loadOrderLink, lockExistingOrder, lockOrders, markSharedOrders, orderKey } from "./shared-orders.ts";
 import { prismaSql, type Sql } from "./sql.ts";
 
 export type TransitionResult =
@@ -216,11 +216,15 @@ async function checkRoomAgain(db: Db, row: ReservationRow, now: Date): Promise<E
     : "RESERVATION_EXPIRED";
 }
 
-/** The order was cancelled: every CONFIRMED reservation with that order number -> CANCELLED. */
+/**
+ * The order was cancelled: every CONFIRMED reservation with that order number -> CANCELLED. A
+ * confirmation onto the order still in flight is waited for and cancelled too.
+ */
 export async function cancelOrderReservations(
   db: Db,
   input: { storeId: string; orderNumber: string; now: Date },
 ): Promise<ReservationRow[]> {
+  await lockExistingOrder(prismaSql(db), input);
   const linked = await db.reservation.findMany({
     where: { storeId: input.storeId, orderNumber: input.orderNumber, status: "CONFIRMED" },
     select: { id: true },

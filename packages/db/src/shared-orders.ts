@@ -68,6 +68,18 @@ export async function lockOrders(sql: Sql, orders: readonly PlacedOrder[]): Prom
   );
 }
 
+/**
+ * Locks the order's `order_link` row if the order was ever confirmed (a cancellation then waits for
+ * a confirmation onto the order in flight, and cancels it too); an order never confirmed has nothing
+ * to cancel and gets no row.
+ */
+export async function lockExistingOrder(sql: Sql, order: PlacedOrder): Promise<void> {
+  await sql.query("SELECT 1 FROM order_link WHERE store_id = $1::uuid AND order_number = $2 FOR UPDATE", [
+    order.storeId,
+    order.orderNumber,
+  ]);
+}
+
 export function orderKey(order: PlacedOrder): string {
   return `${order.storeId}\u0000${order.orderNumber}`;
 }
