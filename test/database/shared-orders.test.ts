@@ -303,6 +303,18 @@ describe("what an order may carry", () => {
     expect(await confirmedEvents(solo)).toBe(1);
   });
 
+  it("refuses a reservation priced in another currency than the order's", async () => {
+    const first = await hold("A1", "acct-currency");
+    await confirmOne(first, "CURRENCY-1", 800);
+    const dollars = await hold("B1", "acct-currency");
+    await ctx.db.database.pool.query("UPDATE reservation SET currency = 'USD' WHERE id = $1::uuid", [
+      dollars,
+    ]);
+    const result = await confirmInOwnTransaction(dollars, "CURRENCY-1");
+    expect(result).toMatchObject({ kind: "refused", errorCode: "CURRENCY_MISMATCH", conflictsWith: first });
+    expect(await statusOf(dollars)).toBe("RESERVED");
+  });
+
   it("two confirmations onto one order at once cannot both pass: the second is checked after the first commits", async () => {
     const first = await hold("A1", "acct-race-2");
     const second = await hold("S1", "acct-race-2");

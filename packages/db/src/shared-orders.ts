@@ -87,6 +87,7 @@ export function orderKey(order: PlacedOrder): string {
 type LinkRow = {
   id: string;
   account_id: string;
+  currency: string;
   status: string;
   campaign_id: string | null;
   combines_with_all: boolean | null;
@@ -99,7 +100,7 @@ function combinabilityOf(row: LinkRow): LinkedRedemption["campaign"] {
 }
 
 /**
- * What `checkOrderLink` decides from: the reservation's account and campaign, and every other
+ * What `checkOrderLink` decides from: the reservation's account, currency and campaign, and every other
  * reservation carrying the order's number (confirmed or cancelled), with their campaigns' stacking
  * terms as they are now. Null when the reservation is not in the store.
  */
@@ -108,13 +109,13 @@ export async function loadOrderLink(
   input: { storeId: string; orderNumber: string; reservationId: string },
 ): Promise<{ candidate: OrderLinkCandidate; order: LinkedRedemption[] } | null> {
   const { rows } = await sql.query<LinkRow & { own: boolean }>(
-    `SELECT r.id::text, r.account_id, r.status::text, c.id::text AS campaign_id, c.combines_with_all,
+    `SELECT r.id::text, r.account_id, r.currency, r.status::text, c.id::text AS campaign_id, c.combines_with_all,
        c.combines_with::text[] AS combines_with, r.id = $3::uuid AS own
      FROM reservation r LEFT JOIN campaign c ON c.id = r.campaign_id
      WHERE r.store_id = $1::uuid AND r.order_number = $2 AND r.id <> $3::uuid
        AND r.status IN ('CONFIRMED', 'CANCELLED')
      UNION ALL
-     SELECT r.id::text, r.account_id, r.status::text, c.id::text, c.combines_with_all,
+     SELECT r.id::text, r.account_id, r.currency, r.status::text, c.id::text, c.combines_with_all,
        c.combines_with::text[], true
      FROM reservation r LEFT JOIN campaign c ON c.id = r.campaign_id
      WHERE r.store_id = $1::uuid AND r.id = $3::uuid`,
@@ -123,12 +124,13 @@ export async function loadOrderLink(
   const own = rows.find((row) => row.own);
   if (!own) return null;
   return {
-    candidate: { accountId: own.account_id, campaign: combinabilityOf(own) },
+    candidate: { accountId: own.account_id, currency: own.currency, campaign: combinabilityOf(own) },
     order: rows
       .filter((row) => !row.own)
       .map((row) => ({
         id: row.id,
         accountId: row.account_id,
+        currency: row.currency,
         status: row.status === "CONFIRMED" ? "CONFIRMED" : "CANCELLED",
         campaign: combinabilityOf(row),
       })),

@@ -115,12 +115,12 @@ export const ERROR_MESSAGES: Record<ErrorCode, Record<Locale, string>> = {
     "zh-TW": "購物車中沒有適用此優惠碼的商品。",
   },
   CURRENCY_MISMATCH: {
-    en: "The cart's currency does not match this promo code.",
-    "zh-TW": "購物車幣別與此優惠碼不符。",
+    en: "The cart's currency does not match this promo code, or the order's.",
+    "zh-TW": "購物車幣別與此優惠碼或訂單的幣別不符。",
   },
   NOT_COMBINABLE: {
-    en: "This promo code cannot be combined with another discount in the cart.",
-    "zh-TW": "此優惠碼無法與購物車中的其他折扣合併使用。",
+    en: "This promo code cannot be combined with another discount in the cart or on the order.",
+    "zh-TW": "此優惠碼無法與購物車或訂單中的其他折扣合併使用。",
   },
   STACKED_RESERVATION_INVALID: {
     en: "A reservation this code stacks on is not a live hold of the same account on the same cart, or applies after this code.",
