@@ -217,7 +217,12 @@ describe("reservation lifecycle", () => {
       shipping: 60,
     };
     const stamp = Date.now().toString(36).toUpperCase();
-    const codes = { tenPercent: `TENPC${stamp}`, fixed: `FIXED${stamp}`, alone: `ALONE${stamp}` };
+    const codes = {
+      tenPercent: `TENPC${stamp}`,
+      fixed: `FIXED${stamp}`,
+      alone: `ALONE${stamp}`,
+      third: `THIRD${stamp}`,
+    };
     const products = { productIds: ["A", "B", "C"] };
     await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
       code: codes.tenPercent,
@@ -232,12 +237,18 @@ describe("reservation lifecycle", () => {
       terms: { ...products, discount: { type: "fixed", amount: 500 }, priority: 1, combinesWith: "*" },
     });
     await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
+      code: codes.third,
+      usageLimit: null,
+      oncePerAccount: false,
+      terms: { ...products, discount: { type: "percentage", percent: 50 }, priority: 2, combinesWith: "*" },
+    });
+    await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
       code: codes.alone,
       usageLimit: null,
       oncePerAccount: false,
       terms: { ...products, priority: 2 },
     });
-    type Priced = Answer & { discount: number; lines: { discount: number }[] };
+    type Priced = Answer & { discount: number; lines: { discount: number }[]; stacksOn: string[] };
     const quote = await checkout<{ applied: { code: string; discount: number; lines: unknown[] }[] }>(
       "POST",
       "/v1/checkout/quote",
@@ -254,6 +265,10 @@ describe("reservation lifecycle", () => {
     expect([first.status, first.body.discount]).toEqual([200, 79]);
     const second = await reserveWith(codes.fixed, { stacksOn: [first.body.id] });
     expect([second.status, second.body.discount]).toEqual([200, 500]);
+    expect([first.body.stacksOn, second.body.stacksOn]).toEqual([[], [first.body.id]]);
+    expect((await checkout<Priced>("GET", `/v1/reservations/${second.body.id}`)).body.stacksOn).toEqual([
+      first.body.id,
+    ]);
     expect(second.body.lines.map((line) => line.discount)).toEqual([90, 179, 231, 0]);
     // Alone it would have taken 100 + 199 + 201.
     expect((await reserveWith(codes.fixed)).body.lines.map((line) => line.discount)).toEqual([
@@ -265,13 +280,19 @@ describe("reservation lifecycle", () => {
       await reserveWith(codes.fixed, { stacksOn: [first.body.id] }, "someone-else"),
       await reserveWith(codes.fixed, { stacksOn: [crypto.randomUUID()] }),
       await reserveWith(codes.tenPercent, { stacksOn: [second.body.id] }),
+      // A third code must name both holds: the second was priced after the first.
+      await reserveWith(codes.third, { stacksOn: [second.body.id] }),
     ];
     expect(refusals.map((refused) => [refused.status, refused.body.error?.code])).toEqual([
       [422, "NOT_COMBINABLE"],
       [422, "STACKED_RESERVATION_INVALID"],
       [422, "STACKED_RESERVATION_INVALID"],
       [422, "STACKED_RESERVATION_INVALID"],
+      [422, "STACKED_RESERVATION_INVALID"],
     ]);
+    const third = await reserveWith(codes.third, { stacksOn: [second.body.id, first.body.id] });
+    // Half of what the two left: C 490 − 49 − 231 = 210.
+    expect([third.status, third.body.discount]).toEqual([200, 105]);
     const repeated = await reserveWith(codes.fixed, { stacksOn: [first.body.id, first.body.id] });
     expect([repeated.status, repeated.body.error?.details?.fields?.[0]?.path]).toEqual([400, "stacksOn"]);
 

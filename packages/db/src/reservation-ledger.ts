@@ -400,6 +400,8 @@ export type NewReservationRow = {
   currency: string;
   cart: unknown;
   discount: number;
+  /** Absent (stored NULL, read as empty) for a code priced alone. */
+  stacks_on?: readonly string[];
   lines: unknown;
   totals: unknown;
   partner_id: string | null;
@@ -429,15 +431,15 @@ export type NewIdempotencyRow = {
 };
 
 const INSERT_RESERVATIONS = `INSERT INTO reservation (id, store_id, code_id, campaign_id, code_input, code_key,
-    account_id, member_groups, partition, sequence, status, error_code, currency, cart, discount, lines, totals, partner_id,
-    idempotency_key, client_ip, accepted_at, decided_at, expires_at)
+    account_id, member_groups, partition, sequence, status, error_code, currency, cart, discount, stacks_on, lines, totals,
+    partner_id, idempotency_key, client_ip, accepted_at, decided_at, expires_at)
   SELECT id, store_id, code_id, campaign_id, code_input, code_key, account_id, member_groups, partition, sequence,
-    status::reservation_status, error_code, currency, cart, discount, lines, totals, partner_id, idempotency_key, client_ip,
-    accepted_at, decided_at, expires_at
+    status::reservation_status, error_code, currency, cart, discount, stacks_on, lines, totals, partner_id, idempotency_key,
+    client_ip, accepted_at, decided_at, expires_at
   FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, store_id uuid, code_id uuid, campaign_id uuid, code_input text,
     code_key text, account_id text, member_groups text[], partition int, sequence bigint, status text, error_code text,
-    currency text, cart jsonb, discount bigint, lines jsonb, totals jsonb, partner_id uuid, idempotency_key text,
-    client_ip text, accepted_at timestamptz, decided_at timestamptz, expires_at timestamptz)`;
+    currency text, cart jsonb, discount bigint, stacks_on uuid[], lines jsonb, totals jsonb, partner_id uuid,
+    idempotency_key text, client_ip text, accepted_at timestamptz, decided_at timestamptz, expires_at timestamptz)`;
 
 /** Outbox rows get ids in array order. */
 const INSERT_OUTBOX = `INSERT INTO outbox_event (store_id, topic, key, event_type, payload)
@@ -516,6 +518,7 @@ export async function loadStackedHolds(
     accountId: string;
     status: string;
     expiresAt: Date | null;
+    stacksOn: string[] | null;
     cart: Cart;
     lines: { discount: number }[];
     campaignId: string | null;
@@ -524,7 +527,7 @@ export async function loadStackedHolds(
     combinesWith: string[] | null;
   }>(
     `SELECT r.id::text, r.store_id::text AS "storeId", r.account_id AS "accountId", r.status::text,
-       r.expires_at AS "expiresAt", r.cart, r.lines, c.id::text AS "campaignId", c.priority,
+       r.expires_at AS "expiresAt", r.stacks_on::text[] AS "stacksOn", r.cart, r.lines, c.id::text AS "campaignId", c.priority,
        c.combines_with_all AS "combinesWithAll", c.combines_with::text[] AS "combinesWith"
      FROM jsonb_to_recordset($1::jsonb) AS w(id uuid, store_id uuid)
      JOIN reservation r ON r.id = w.id AND r.store_id = w.store_id
@@ -535,9 +538,11 @@ export async function loadStackedHolds(
     rows.map((row) => [
       stackedReservationKey(row),
       {
+        id: row.id,
         accountId: row.accountId,
         status: row.status,
         expiresAt: row.expiresAt,
+        stacksOn: row.stacksOn ?? [],
         cart: row.cart,
         lineDiscounts: row.lines.map((line) => line.discount),
         campaign:

@@ -82,6 +82,7 @@ export type ReservationView = {
   totals: unknown;
   expiresAt: string | null;
   acceptedAt: string;
+  stacksOn: string[];
   orderNumber: string | null;
   orderTotal: number | null;
   partnerId: string | null;
@@ -103,6 +104,7 @@ export function toReservationView(row: ReservationRow): ReservationView {
     totals: row.totals,
     expiresAt: row.expiresAt?.toISOString() ?? null,
     acceptedAt: row.acceptedAt.toISOString(),
+    stacksOn: row.stacksOn ?? [],
     orderNumber: row.orderNumber,
     orderTotal: row.orderTotal === null ? null : Number(row.orderTotal),
     partnerId: row.partnerId,

@@ -183,9 +183,11 @@ describe("a reservation stacked on the checkout's earlier holds (SPEC §3)", () 
     );
     if (outcome.status !== "RESERVED") throw new Error(outcome.errorCode);
     return {
+      id: `held-${campaign.id}`,
       accountId: "amy",
       status: "RESERVED",
       expiresAt: outcome.expiresAt,
+      stacksOn: [],
       cart: worked,
       lineDiscounts: outcome.quote.lines.map((line) => line.discount),
       campaign,
@@ -240,6 +242,22 @@ describe("a reservation stacked on the checkout's earlier holds (SPEC §3)", () 
     const lone = campaignFixture({ id: "lone", combinesWith: [], priority: 0 });
     const third = campaignFixture({ id: "third", combinesWith: "*", priority: 2 });
     expect(stackedAttempt(third, [heldBy(tenPercent), heldBy(lone)])).toMatchObject({
+      errorCode: "STACKED_RESERVATION_INVALID",
+    });
+  });
+
+  it("refuses holds that are not one stack: each must have been priced after exactly the ones named before it", () => {
+    const third = campaignFixture({ id: "third", combinesWith: "*", priority: 2 });
+    const first = heldBy(tenPercent);
+    // The fixed 500 priced after the 10 % (the same shares as the worked example).
+    const second = { ...heldBy(fixed500), stacksOn: [first.id], lineDiscounts: [90, 179, 231, 0] };
+    expect(stackedAttempt(third, [first, second])).toMatchObject({ status: "RESERVED" });
+    // In any order.
+    expect(stackedAttempt(third, [second, first])).toMatchObject({ status: "RESERVED" });
+    // Leaving the first out would price the third on more than is left.
+    expect(stackedAttempt(third, [second])).toMatchObject({ errorCode: "STACKED_RESERVATION_INVALID" });
+    // Two holds each priced alone are no stack either.
+    expect(stackedAttempt(third, [first, heldBy(fixed500)])).toMatchObject({
       errorCode: "STACKED_RESERVATION_INVALID",
     });
   });
@@ -302,9 +320,11 @@ describe("a reservation stacked on the checkout's earlier holds (SPEC §3)", () 
             if (outcome.status !== "RESERVED") throw new Error(outcome.errorCode);
             expect(outcome.quote.applied[0]?.lines).toEqual(quote.applied[index]?.lines);
             holds.push({
+              id: `hold-${index}`,
               accountId: "amy",
               status: "RESERVED",
               expiresAt: outcome.expiresAt,
+              stacksOn: holds.map((earlier) => earlier.id),
               cart,
               lineDiscounts: outcome.quote.lines.map((quoted) => quoted.discount),
               campaign,

@@ -51,9 +51,12 @@ export type CapLedger = {
  * store.
  */
 export type StackedHold = {
+  id: string;
   accountId: string;
   status: string;
   expiresAt: Date | null;
+  /** The holds it was itself priced after. */
+  stacksOn: readonly string[];
   cart: Cart;
   /** Its own discount per cart line, in cart order. */
   lineDiscounts: readonly number[];
@@ -140,8 +143,9 @@ export function decideAttempt(
  * May the attempt's code apply after the holds it stacks on (SPEC §3 stacking, one reservation per
  * code)? Each must be a live hold (RESERVED, not run out) of the same account on the same cart, the
  * holds must stack with each other and apply no later than this campaign by priority (lower first,
- * as a quote applies them), and together leave something of each line: else
- * STACKED_RESERVATION_INVALID. This campaign must combine with each of theirs (both ways): else
+ * as a quote applies them), and they must be one stack: taken shortest first, each was priced after
+ * exactly the ones before it (so leaving one out, which would price this code on more than is left,
+ * is refused). Else STACKED_RESERVATION_INVALID. This campaign must combine with each of theirs (both ways): else
  * NOT_COMBINABLE. Returns what they took from each line, in cart order.
  */
 function checkStack(attempt: ReservationAttempt, campaign: CampaignTerms, now: Date): ErrorCode | number[] {
@@ -166,12 +170,22 @@ function checkStack(attempt: ReservationAttempt, campaign: CampaignTerms, now: D
       taken[index] = (taken[index] ?? 0) + share;
     });
   }
+  if (!isOneStack(holds as readonly StackedHold[])) return "STACKED_RESERVATION_INVALID";
   const overTaken = attempt.cart.items.some(
     (item, index) => (taken[index] ?? 0) > item.unitPrice * item.quantity,
   );
   if (overTaken) return "STACKED_RESERVATION_INVALID";
   if (campaigns.some((other) => !canCombine(other, campaign))) return "NOT_COMBINABLE";
   return taken;
+}
+
+/** Holds built one on another: by length of their own stack, each names exactly those before it. */
+function isOneStack(holds: readonly StackedHold[]): boolean {
+  const ordered = [...holds].sort((a, b) => a.stacksOn.length - b.stacksOn.length);
+  return ordered.every((hold, index) => {
+    const before = new Set(ordered.slice(0, index).map((earlier) => earlier.id));
+    return hold.stacksOn.length === before.size && hold.stacksOn.every((id) => before.has(id));
+  });
 }
 
 function sameCart(a: Cart, b: Cart): boolean {

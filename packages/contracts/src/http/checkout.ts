@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { AccountIdSchema } from "../account-id.ts";
-import { MAX_STACKED_RESERVATIONS } from "../jobs/reservations.ts";
+import { MAX_QUOTE_CODES, MAX_STACKED_RESERVATIONS } from "../jobs/reservations.ts";
 import { CurrencySchema, DateTimeOutputSchema, IdSchema, MoneySchema, queryInteger } from "./common.ts";
 
 const MAX_CART_ITEMS = 500;
@@ -42,7 +42,7 @@ const TypedCodeSchema = z.string().trim().min(1).max(256).openapi({ example: "DO
 
 export const QuoteRequestSchema = z
   .object({
-    codes: z.array(TypedCodeSchema).min(1).max(20),
+    codes: z.array(TypedCodeSchema).min(1).max(MAX_QUOTE_CODES),
     accountId: AccountIdSchema,
     memberGroups: MemberGroupsSchema,
     cart: CartSchema,
@@ -103,7 +103,7 @@ export const ReservationRequestSchema = z
       .optional()
       .openapi({
         description:
-          "Stacking codes on one cart: the ids of this checkout's live holds on the same cart whose codes apply before this one (lower priority first, as the quote applies them). This code is then priced on what they left of each line, and refused with NOT_COMBINABLE if its campaign does not combine with theirs, or STACKED_RESERVATION_INVALID if one is not a live hold of the same account on the same cart or applies after it. Without it the code is priced alone on the whole cart.",
+          "Stacking codes on one cart: the ids of this checkout's live holds on the same cart whose codes apply before this one (lower priority first, as the quote applies them), every one of them (a hold's own `stacksOn` must all be named too). This code is then priced on what they left of each line, and refused with NOT_COMBINABLE if its campaign does not combine with theirs, or STACKED_RESERVATION_INVALID if one is not a live hold of the same account on the same cart, applies after it, or the holds are not one stack. Without it the code is priced alone on the whole cart.",
       }),
   })
   .openapi("ReservationRequest");
@@ -140,6 +140,9 @@ export const ReservationSchema = z
     lines: z.array(QuoteLineSchema),
     totals: TotalsSchema,
     expiresAt: DateTimeOutputSchema.nullable(),
+    stacksOn: z
+      .array(IdSchema)
+      .describe("The holds this one was priced after (`stacksOn` of the request); empty when priced alone."),
     acceptedAt: DateTimeOutputSchema.nullable().describe(
       "When the gateway accepted the request: the campaign's window was judged at this instant (null for answers recorded before it was kept).",
     ),

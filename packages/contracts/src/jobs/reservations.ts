@@ -2,8 +2,11 @@ import { z } from "zod";
 
 const MoneySchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
-/** Most holds one reservation may stack on (a checkout with ten codes). */
-export const MAX_STACKED_RESERVATIONS = 9;
+/** Most codes one quote prices together. */
+export const MAX_QUOTE_CODES = 20;
+
+/** Most holds one reservation may stack on: every other code of a quote. */
+export const MAX_STACKED_RESERVATIONS = MAX_QUOTE_CODES - 1;
 
 /** One accepted reservation request, as the gateway hands it to the worker. */
 export const ReservationCommandSchema = z.object({
@@ -80,6 +83,7 @@ export const ReservationOutcomeSchema = z.object({
   expiresAt: z.iso.datetime().nullable(),
   // Outcomes stored before it was added (Idempotency-Key records) have none.
   acceptedAt: z.iso.datetime().nullable().default(null),
+  stacksOn: z.array(z.uuid()).default([]),
   orderNumber: z.string().nullable(),
   // Outcomes stored before it was added (Idempotency-Key records) have none.
   orderTotal: MoneySchema.nullable().default(null),

@@ -119,6 +119,7 @@ export function presentReservation(outcome: ReservationOutcome, locale: "en" | "
     lines: outcome.lines,
     totals: outcome.totals,
     expiresAt: outcome.expiresAt,
+    stacksOn: outcome.stacksOn,
     acceptedAt: outcome.acceptedAt,
     orderNumber: outcome.orderNumber,
     orderTotal: outcome.orderTotal,
@@ -229,7 +230,11 @@ export function reservationRoutes(deps: GatewayDeps) {
     c.set("reservationId", id);
     const submittedAt = performance.now();
     // Only an Idempotency-Key replay compares request hashes.
-    const hash = idempotencyKey === null ? "" : requestHash(body);
+    // An empty stacksOn asks what no stacksOn asks.
+    const hash =
+      idempotencyKey === null
+        ? ""
+        : requestHash(body.stacksOn?.length ? body : { ...body, stacksOn: undefined });
     // The guess limit is checked for the whole batch before it is queued (see the dispatcher).
     const { acceptance, decision } = reservations.dispatcher.submit(partition, {
       id,
