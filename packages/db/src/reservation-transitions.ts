@@ -95,9 +95,10 @@ export async function releaseReservation(
  * refused. A hold that already ran out, expired or was
  * released is confirmed only if the code would still grant it now (room under the usage limit,
  * account allowed, campaign live), decided by the same rules as a new reservation; otherwise
- * RESERVATION_EXPIRED. An order is one account's and its redemptions must stack (checkOrderLink):
- * joining an order that carries another account's reservation is ORDER_ACCOUNT_MISMATCH, one whose
- * confirmed campaign does not combine with this one's NOT_COMBINABLE. The order's `order_link` row
+ * RESERVATION_EXPIRED. An order is one account's, in one currency, and its redemptions must stack
+ * (checkOrderLink): joining an order that carries another account's reservation is
+ * ORDER_ACCOUNT_MISMATCH, one in another currency CURRENCY_MISMATCH, one whose confirmed campaign
+ * does not combine with this one's NOT_COMBINABLE. The order's `order_link` row
  * is locked first, so two confirmations onto one order are checked one after the other.
  */
 export async function confirmReservation(

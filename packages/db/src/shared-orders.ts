@@ -110,7 +110,7 @@ export async function loadOrderLink(
 ): Promise<{ candidate: OrderLinkCandidate; order: LinkedRedemption[] } | null> {
   const { rows } = await sql.query<LinkRow & { own: boolean }>(
     `SELECT r.id::text, r.account_id, r.currency, r.status::text, c.id::text AS campaign_id, c.combines_with_all,
-       c.combines_with::text[] AS combines_with, r.id = $3::uuid AS own
+       c.combines_with::text[] AS combines_with, false AS own
      FROM reservation r LEFT JOIN campaign c ON c.id = r.campaign_id
      WHERE r.store_id = $1::uuid AND r.order_number = $2 AND r.id <> $3::uuid
        AND r.status IN ('CONFIRMED', 'CANCELLED')

@@ -120,7 +120,7 @@ export function decideAttempt(
   if (ineligible) return reject(ineligible, candidate);
 
   const stack = checkStack(attempt, campaign, now);
-  if (!Array.isArray(stack)) return reject(stack, candidate);
+  if (typeof stack === "string") return reject(stack, candidate);
 
   const holders = ledger.accountHolds.get(campaign.id);
   if (campaign.oncePerAccount && holders?.has(attempt.accountId))
@@ -139,6 +139,8 @@ export function decideAttempt(
   };
 }
 
+const NOTHING_TAKEN: readonly number[] = [];
+
 /**
  * May the attempt's code apply after the holds it stacks on (SPEC §3 stacking, one reservation per
  * code)? Each must be a live hold (RESERVED, not run out) of the same account on the same cart, the
@@ -148,8 +150,14 @@ export function decideAttempt(
  * is refused). Else STACKED_RESERVATION_INVALID. This campaign must combine with each of theirs (both ways): else
  * NOT_COMBINABLE. Returns what they took from each line, in cart order.
  */
-function checkStack(attempt: ReservationAttempt, campaign: CampaignTerms, now: Date): ErrorCode | number[] {
-  const holds = attempt.stacksOn ?? [];
+function checkStack(
+  attempt: ReservationAttempt,
+  campaign: CampaignTerms,
+  now: Date,
+): ErrorCode | readonly number[] {
+  const holds = attempt.stacksOn;
+  // Most attempts stack on nothing: nothing to check, nothing taken (the flash sale's path).
+  if (holds === undefined || holds.length === 0) return NOTHING_TAKEN;
   const taken = attempt.cart.items.map(() => 0);
   const campaigns: Pick<CampaignTerms, "id" | "combinesWith">[] = [];
   for (const hold of holds) {

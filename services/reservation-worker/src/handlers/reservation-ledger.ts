@@ -73,6 +73,9 @@ type PendingCommit = {
   reject: (error: unknown) => void;
 };
 
+/** The `stacksOn` of every reservation priced alone (shared: never changed). */
+const PRICED_ALONE: string[] = [];
+
 function sequenced(partition: number, jobs: readonly RunnerJob[]): Sequenced[] {
   return jobs.flatMap((job) =>
     (job.batch?.requests ?? []).map((command, index) => ({
@@ -226,7 +229,7 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
         totals: { ...outcome.quote.totals },
         expiresAt: outcome.status === "RESERVED" ? outcome.expiresAt.toISOString() : null,
         acceptedAt: command.acceptedAt,
-        stacksOn: command.stacksOn ?? [],
+        stacksOn: command.stacksOn ?? PRICED_ALONE,
         orderNumber: null,
         orderTotal: null,
         partnerId,
