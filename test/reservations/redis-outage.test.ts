@@ -207,14 +207,31 @@ describe("Redis away", () => {
     }
     await expectRecordAgrees(ctx.db.database, codeId, answers, limit);
     expectServicesHealthy();
-    // Each process warned of each outage once (at start, and this cut), not once per connection
-    // and reconnect attempt: a worker's 17 connections fail some 80 attempts in a 2 s cut, and its
-    // heartbeats and sweeps fail meanwhile. (A job whose lock lapsed in the cut still is a warning.)
+    // Each process warned of each outage at most once (at start, and this cut), not once per
+    // connection and reconnect attempt: a worker's 17 connections fail some 80 attempts in a 2 s cut,
+    // and its heartbeats and sweeps fail meanwhile. (A job whose lock lapsed in the cut still is a
+    // warning.) Every worker polls Redis all the time, so it meets both outages; a gateway warns only
+    // of what its connections ran into (in one of two full-suite CI runs on a loaded machine, the
+    // second gateway printed none, so each gateway's lines are shown if that happens again).
     for (const service of services()) {
       const outageWarnings = linesOf(service, "redis unreachable; retrying (further attempts at debug)");
-      expect(outageWarnings.length, `${service.name} warned of each outage once`).toBeGreaterThanOrEqual(1);
-      expect(outageWarnings.length, `${service.name} warned of each outage once`).toBeLessThanOrEqual(2);
+      const redisLines = service
+        .output()
+        .split("\n")
+        .filter((line) => line.includes('"dependency":"redis"'))
+        .slice(0, 10)
+        .join("\n");
+      const said = `${service.name} warned of each outage at most once:\n${redisLines}`;
+      if (system.workers.includes(service)) expect(outageWarnings.length, said).toBeGreaterThanOrEqual(1);
+      expect(outageWarnings.length, said).toBeLessThanOrEqual(2);
     }
+    expect(
+      system.gateways.some(
+        (gateway) =>
+          linesOf(gateway.process, "redis unreachable; retrying (further attempts at debug)").length > 0,
+      ),
+      "a gateway warned of the outages",
+    ).toBe(true);
     expect(
       workerLines("partition worker error").filter((line) => /ECONN|EPIPE|ETIMEDOUT/.test(line)),
     ).toEqual([]);
