@@ -45,6 +45,14 @@ export const CAMPAIGN_COLUMNS = `c.id, c.store_id AS "storeId", c.name, c.discou
   c.velocity_window_seconds AS "velocityWindowSeconds", c.state::text AS state, c.version, c.created_at AS "createdAt",
   c.updated_at AS "updatedAt", c.archived_at AS "archivedAt"`;
 
+/** A campaign's `combinesWith` from its two columns (`combines_with_all`, `combines_with`). */
+export function combinesWithOf(
+  all: boolean | null,
+  ids: readonly string[] | null,
+): CampaignTerms["combinesWith"] {
+  return all ? "*" : (ids ?? []);
+}
+
 export function toCampaignRecord(row: CampaignRowLike): CampaignRecord {
   return {
     id: row.id,
@@ -59,7 +67,7 @@ export function toCampaignRecord(row: CampaignRowLike): CampaignRecord {
     usageLimit: row.usageLimit,
     oncePerAccount: row.oncePerAccount,
     priority: row.priority,
-    combinesWith: row.combinesWithAll ? "*" : row.combinesWith,
+    combinesWith: combinesWithOf(row.combinesWithAll, row.combinesWith),
     partnerId: row.partnerId,
     velocityAlert:
       row.velocityLimit !== null && row.velocityWindowSeconds !== null

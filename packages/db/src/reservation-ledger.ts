@@ -3,7 +3,7 @@
 // and the order consumer inside their Prisma transactions. Rows travel as one jsonb parameter
 // (jsonb_to_recordset), so a batch of any size is one statement per table.
 import type { Cart, StackedHold } from "@promo/domain";
-import { CAMPAIGN_COLUMNS, type CampaignRowLike, toCampaignRecord } from "./campaigns.ts";
+import { CAMPAIGN_COLUMNS, type CampaignRowLike, combinesWithOf, toCampaignRecord } from "./campaigns.ts";
 import type { CodeCandidate } from "./code-candidates.ts";
 import { CODE_COLUMNS, type CodeRecord, toCodeRecord } from "./codes.ts";
 import type { Sql } from "./sql.ts";
@@ -551,7 +551,7 @@ export async function loadStackedHolds(
             : {
                 id: row.campaignId,
                 priority: row.priority ?? 0,
-                combinesWith: row.combinesWithAll ? "*" : (row.combinesWith ?? []),
+                combinesWith: combinesWithOf(row.combinesWithAll, row.combinesWith),
               },
       },
     ]),

@@ -5,6 +5,7 @@
 // few reservations that share their order number are marked when they are confirmed and only they
 // are deduplicated (performance-reports.ts).
 import type { LinkedRedemption, OrderLinkCandidate } from "@promo/domain";
+import { combinesWithOf } from "./campaigns.ts";
 import type { Sql } from "./sql.ts";
 
 export type PlacedOrder = { storeId: string; orderNumber: string };
@@ -30,7 +31,7 @@ export async function markSharedOrders(sql: Sql, orders: readonly PlacedOrder[])
      ORDER BY w.store_id, w.order_number
      ON CONFLICT (store_id, order_number) DO UPDATE SET confirmations = l.confirmations + excluded.confirmations
      RETURNING l.store_id::text AS store_id, l.order_number, l.confirmations`,
-    [JSON.stringify(orders.map((order) => ({ store_id: order.storeId, order_number: order.orderNumber })))],
+    [ordersJson(orders)],
   );
   const shared = rows.filter((row) => row.confirmations > 1);
   if (shared.length === 0) return;
@@ -58,7 +59,7 @@ export async function lockOrders(sql: Sql, orders: readonly PlacedOrder[]): Prom
      ORDER BY w.store_id, w.order_number
      ON CONFLICT (store_id, order_number) DO UPDATE SET confirmations = l.confirmations
      RETURNING l.store_id::text AS store_id, l.order_number, l.confirmations`,
-    [JSON.stringify(orders.map((order) => ({ store_id: order.storeId, order_number: order.orderNumber })))],
+    [ordersJson(orders)],
   );
   return new Map(
     rows.map((row) => [
@@ -80,6 +81,13 @@ export async function lockExistingOrder(sql: Sql, order: PlacedOrder): Promise<v
   ]);
 }
 
+/** Orders as the one jsonb parameter the statements read with jsonb_to_recordset. */
+function ordersJson(orders: readonly PlacedOrder[]): string {
+  return JSON.stringify(
+    orders.map((order) => ({ store_id: order.storeId, order_number: order.orderNumber })),
+  );
+}
+
 export function orderKey(order: PlacedOrder): string {
   return `${order.storeId}\u0000${order.orderNumber}`;
 }
@@ -96,7 +104,7 @@ type LinkRow = {
 
 function combinabilityOf(row: LinkRow): LinkedRedemption["campaign"] {
   if (row.campaign_id === null) return null;
-  return { id: row.campaign_id, combinesWith: row.combines_with_all ? "*" : (row.combines_with ?? []) };
+  return { id: row.campaign_id, combinesWith: combinesWithOf(row.combines_with_all, row.combines_with) };
 }
 
 /**

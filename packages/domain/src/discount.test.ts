@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type CampaignTerms, canCombine } from "./campaign.ts";
 import { type Cart, type DiscountApplication, percentageOf, quoteCart } from "./discount.ts";
-import { campaignFixture } from "./test-fixtures.ts";
+import { campaignFixture, SPEC_WORKED_CART } from "./test-fixtures.ts";
 
 const SWEATSHIRT = { productId: "SWEATSHIRT", unitPrice: 1_250, quantity: 1 };
 
@@ -13,17 +13,7 @@ describe("SPEC §3 worked examples", () => {
   });
 
   it("fixed 500 on A 100, B 199, C 490 plus a sweatshirt 1,250 and shipping 60: total 1,599", () => {
-    const cart: Cart = {
-      currency: "TWD",
-      items: [
-        { productId: "A", unitPrice: 100, quantity: 1 },
-        { productId: "B", unitPrice: 199, quantity: 1 },
-        { productId: "C", unitPrice: 490, quantity: 1 },
-        SWEATSHIRT,
-      ],
-      shipping: 60,
-    };
-    const quote = quoteCart(cart, [{ code: "20212021", campaign: fixed500 }]);
+    const quote = quoteCart(SPEC_WORKED_CART, [{ code: "20212021", campaign: fixed500 }]);
     expect(quote.totals).toEqual({ itemsSubtotal: 2_039, discount: 500, shipping: 60, total: 1_599 });
     expect(quote.applied[0]?.lines).toEqual([
       { lineIndex: 0, discount: 100 },

@@ -9,7 +9,7 @@ import {
   resolveCode,
   type StackedHold,
 } from "./reservation-decision.ts";
-import { campaignFixture } from "./test-fixtures.ts";
+import { campaignFixture, SPEC_WORKED_CART } from "./test-fixtures.ts";
 
 const now = new Date("2026-11-11T12:00:00Z");
 const cart: Cart = {
@@ -154,16 +154,7 @@ describe("deciding in order (SPEC §2)", () => {
 });
 
 describe("a reservation stacked on the checkout's earlier holds (SPEC §3)", () => {
-  const worked: Cart = {
-    currency: "TWD",
-    items: [
-      { productId: "A", unitPrice: 100, quantity: 1 },
-      { productId: "B", unitPrice: 199, quantity: 1 },
-      { productId: "C", unitPrice: 490, quantity: 1 },
-      { productId: "SWEATSHIRT", unitPrice: 1_250, quantity: 1 },
-    ],
-    shipping: 60,
-  };
+  const worked = SPEC_WORKED_CART;
   const tenPercent = campaignFixture({
     id: "ten-percent",
     discount: { type: "percentage", basisPoints: 1_000 },

@@ -1,4 +1,17 @@
 import type { CampaignTerms } from "./campaign.ts";
+import type { Cart } from "./discount.ts";
+
+/** SPEC §3's worked cart: A 100, B 199, C 490, a sweatshirt 1,250 no campaign covers, shipping 60. */
+export const SPEC_WORKED_CART: Cart = {
+  currency: "TWD",
+  items: [
+    { productId: "A", unitPrice: 100, quantity: 1 },
+    { productId: "B", unitPrice: 199, quantity: 1 },
+    { productId: "C", unitPrice: 490, quantity: 1 },
+    { productId: "SWEATSHIRT", unitPrice: 1_250, quantity: 1 },
+  ],
+  shipping: 60,
+};
 
 /** A campaign live all of 2026 for the given products, to be overridden per test. */
 export function campaignFixture(overrides: Partial<CampaignTerms> = {}): CampaignTerms {
