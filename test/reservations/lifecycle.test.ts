@@ -35,7 +35,14 @@ type Answer = {
   orderTotal: number | null;
   error?: {
     code: string;
-    details?: { id?: string; sequence?: number; fields?: { path: string; message: string }[] };
+    details?: {
+      id?: string;
+      sequence?: number;
+      fields?: { path: string; message: string }[];
+      stackedReservationId?: string;
+      reason?: string;
+      missingReservationIds?: string[];
+    };
   };
 };
 
@@ -275,21 +282,69 @@ describe("reservation lifecycle", () => {
       100, 199, 201, 0,
     ]);
 
+    const unknownHold = crypto.randomUUID();
     const refusals = [
       await reserveWith(codes.alone, { stacksOn: [first.body.id] }),
       await reserveWith(codes.fixed, { stacksOn: [first.body.id] }, "someone-else"),
-      await reserveWith(codes.fixed, { stacksOn: [crypto.randomUUID()] }),
+      await reserveWith(codes.fixed, { stacksOn: [unknownHold] }),
       await reserveWith(codes.tenPercent, { stacksOn: [second.body.id] }),
       // A third code must name both holds: the second was priced after the first.
       await reserveWith(codes.third, { stacksOn: [second.body.id] }),
     ];
-    expect(refusals.map((refused) => [refused.status, refused.body.error?.code])).toEqual([
-      [422, "NOT_COMBINABLE"],
-      [422, "STACKED_RESERVATION_INVALID"],
-      [422, "STACKED_RESERVATION_INVALID"],
-      [422, "STACKED_RESERVATION_INVALID"],
-      [422, "STACKED_RESERVATION_INVALID"],
+    // Each names the hold it was refused for, and why.
+    expect(
+      refusals.map((refused) => [
+        refused.status,
+        refused.body.error?.code,
+        refused.body.error?.details?.stackedReservationId,
+        refused.body.error?.details?.reason,
+        refused.body.error?.details?.missingReservationIds,
+      ]),
+    ).toEqual([
+      [422, "NOT_COMBINABLE", first.body.id, "CAMPAIGNS_DO_NOT_COMBINE", undefined],
+      [422, "STACKED_RESERVATION_INVALID", first.body.id, "OTHER_ACCOUNT", undefined],
+      [422, "STACKED_RESERVATION_INVALID", unknownHold, "NOT_FOUND", undefined],
+      [422, "STACKED_RESERVATION_INVALID", second.body.id, "APPLIES_AFTER", undefined],
+      [422, "STACKED_RESERVATION_INVALID", second.body.id, "NOT_ONE_STACK", [first.body.id]],
     ]);
+    // GET of a refused one and its reservation.rejected event say the same, and so does the
+    // replay of a refusal sent with an Idempotency-Key.
+    const missingFirst = {
+      stackedReservationId: second.body.id,
+      reason: "NOT_ONE_STACK",
+      missingReservationIds: [first.body.id],
+    };
+    const refusedId = String(refusals.at(-1)?.body.error?.details?.id);
+    const shown = await checkout<{ status: string; error: { code: string; details?: unknown } | null }>(
+      "GET",
+      `/v1/reservations/${refusedId}`,
+    );
+    expect([shown.body.status, shown.body.error?.code, shown.body.error?.details]).toEqual([
+      "REJECTED",
+      "STACKED_RESERVATION_INVALID",
+      missingFirst,
+    ]);
+    const events = await ctx.db.database.prisma.outboxEvent.findMany({
+      where: { eventType: "reservation.rejected", payload: { path: ["reservationId"], equals: refusedId } },
+    });
+    expect(events.map((event) => (event.payload as { errorDetails?: unknown }).errorDetails)).toEqual([
+      missingFirst,
+    ]);
+    const keyed = () =>
+      checkout(
+        "POST",
+        "/v1/reservations",
+        { code: codes.tenPercent, accountId: "stacker", cart, stacksOn: [second.body.id] },
+        {
+          "idempotency-key": `stack-refused-${stamp}`,
+        },
+      );
+    const [firstAnswer, replayed] = [await keyed(), await keyed()];
+    expect(firstAnswer.body.error?.details).toMatchObject({
+      stackedReservationId: second.body.id,
+      reason: "APPLIES_AFTER",
+    });
+    expect([replayed.status, replayed.body.error?.details]).toEqual([422, firstAnswer.body.error?.details]);
     const third = await reserveWith(codes.third, { stacksOn: [second.body.id, first.body.id] });
     // Half of what the two left: C 490 − 49 − 231 = 210.
     expect([third.status, third.body.discount]).toEqual([200, 105]);

@@ -397,6 +397,8 @@ export type NewReservationRow = {
   sequence: number;
   status: "RESERVED" | "REJECTED";
   error_code: string | null;
+  /** Absent (NULL) unless a refused stack. */
+  error_details?: unknown;
   currency: string;
   cart: unknown;
   discount: number;
@@ -431,15 +433,16 @@ export type NewIdempotencyRow = {
 };
 
 const INSERT_RESERVATIONS = `INSERT INTO reservation (id, store_id, code_id, campaign_id, code_input, code_key,
-    account_id, member_groups, partition, sequence, status, error_code, currency, cart, discount, stacks_on, lines, totals,
-    partner_id, idempotency_key, client_ip, accepted_at, decided_at, expires_at)
+    account_id, member_groups, partition, sequence, status, error_code, error_details, currency, cart, discount,
+    stacks_on, lines, totals, partner_id, idempotency_key, client_ip, accepted_at, decided_at, expires_at)
   SELECT id, store_id, code_id, campaign_id, code_input, code_key, account_id, member_groups, partition, sequence,
-    status::reservation_status, error_code, currency, cart, discount, stacks_on, lines, totals, partner_id, idempotency_key,
-    client_ip, accepted_at, decided_at, expires_at
+    status::reservation_status, error_code, error_details, currency, cart, discount, stacks_on, lines, totals,
+    partner_id, idempotency_key, client_ip, accepted_at, decided_at, expires_at
   FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, store_id uuid, code_id uuid, campaign_id uuid, code_input text,
     code_key text, account_id text, member_groups text[], partition int, sequence bigint, status text, error_code text,
-    currency text, cart jsonb, discount bigint, stacks_on uuid[], lines jsonb, totals jsonb, partner_id uuid,
-    idempotency_key text, client_ip text, accepted_at timestamptz, decided_at timestamptz, expires_at timestamptz)`;
+    error_details jsonb, currency text, cart jsonb, discount bigint, stacks_on uuid[], lines jsonb, totals jsonb,
+    partner_id uuid, idempotency_key text, client_ip text, accepted_at timestamptz, decided_at timestamptz,
+    expires_at timestamptz)`;
 
 /** Outbox rows get ids in array order. */
 const INSERT_OUTBOX = `INSERT INTO outbox_event (store_id, topic, key, event_type, payload)

@@ -74,6 +74,8 @@ export type ReservationView = {
   sequence: number;
   status: Exclude<ReservationStatus, "PENDING">;
   errorCode: string | null;
+  /** Checked where it is read (ReservationOutcomeSchema), as `lines` and `totals`. */
+  errorDetails: unknown;
   code: string;
   campaignId: string | null;
   accountId: string;
@@ -96,6 +98,7 @@ export function toReservationView(row: ReservationRow): ReservationView {
     sequence: Number(row.sequence),
     status: row.status === "PENDING" ? "REJECTED" : row.status,
     errorCode: row.errorCode,
+    errorDetails: row.errorDetails,
     code: row.codeInput,
     campaignId: row.campaignId,
     accountId: row.accountId,

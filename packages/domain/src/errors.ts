@@ -123,8 +123,9 @@ export const ERROR_MESSAGES: Record<ErrorCode, Record<Locale, string>> = {
     "zh-TW": "此優惠碼無法與購物車或訂單中的其他折扣合併使用。",
   },
   STACKED_RESERVATION_INVALID: {
-    en: "A reservation this code stacks on is not a live hold of the same account on the same cart, or applies after this code.",
-    "zh-TW": "要疊加的保留無效:須為同一帳號、同一購物車且仍在保留中,並依優先順序先於此優惠碼套用。",
+    en: "A reservation this code stacks on is not a live hold of the same account on the same cart, or applies after this code; the details name it and the reason.",
+    "zh-TW":
+      "要疊加的保留無效:須為同一帳號、同一購物車且仍在保留中,並依優先順序先於此優惠碼套用;details 列出該保留與原因。",
   },
   RESERVATION_NOT_RESERVED: {
     en: "The reservation is not in a state that allows this.",

@@ -3,11 +3,13 @@ import { describe, expect, it } from "vitest";
 import type { CampaignTerms } from "./campaign.ts";
 import { type Cart, quoteCart } from "./discount.ts";
 import {
+  type AttemptOutcome,
   type CapLedger,
   type CodeCandidate,
   decideAttempt,
   resolveCode,
   type StackedHold,
+  type StackRefusalReason,
 } from "./reservation-decision.ts";
 import { campaignFixture, SPEC_WORKED_CART } from "./test-fixtures.ts";
 
@@ -186,15 +188,33 @@ describe("a reservation stacked on the checkout's earlier holds (SPEC §3)", () 
     };
   }
 
-  function stackedAttempt(campaign: CampaignTerms, stacksOn: (StackedHold | null)[], accountId = "amy") {
+  /** The attempt of a code stacked on these holds; a hold given by id only is not in the store. */
+  function stackedAttempt(campaign: CampaignTerms, stacksOn: (StackedHold | string)[], accountId = "amy") {
     return decideAttempt(
       emptyLedger(),
       [{ code: { id: `code-${campaign.id}`, code: "SECOND1", state: "active", partnerId: null }, campaign }],
-      { ...attempt(accountId, "SECOND1"), cart: worked, stacksOn },
+      {
+        ...attempt(accountId, "SECOND1"),
+        cart: worked,
+        stacksOn: stacksOn.map((hold) =>
+          typeof hold === "string" ? { id: hold, hold: null } : { id: hold.id, hold },
+        ),
+      },
       now,
       60_000,
     );
   }
+
+  /** The refusal a stacked attempt gets: its error code and details. */
+  function refusalOf(outcome: AttemptOutcome) {
+    if (outcome.status !== "REJECTED") throw new Error("reserved");
+    return { errorCode: outcome.errorCode, details: outcome.details };
+  }
+
+  const invalid = (stackedReservationId: string, reason: StackRefusalReason, missing?: string[]) => ({
+    errorCode: "STACKED_RESERVATION_INVALID",
+    details: { stackedReservationId, reason, ...(missing ? { missingReservationIds: missing } : {}) },
+  });
 
   it("prices its code on what the earlier holds left of each line, as the quote does", () => {
     const outcome = stackedAttempt(fixed500, [heldBy(tenPercent)]);
@@ -209,32 +229,38 @@ describe("a reservation stacked on the checkout's earlier holds (SPEC §3)", () 
     expect(outcome.quote.lines.map((line) => line.discount)).toEqual([90, 179, 231, 0]);
   });
 
-  it("refuses a hold that is not this account's live hold on this cart, or applies after this code", () => {
-    const invalid = [
-      null,
-      heldBy(tenPercent, { accountId: "bob" }),
-      heldBy(tenPercent, { status: "RELEASED" }),
-      heldBy(tenPercent, { expiresAt: now }),
-      heldBy(tenPercent, { cart: { ...worked, shipping: 0 } }),
-      heldBy(tenPercent, { campaign: null }),
-      heldBy(tenPercent, { lineDiscounts: [1_000, 0, 0, 0] }),
+  it("refuses a hold that is not this account's live hold on this cart, or applies after this code, and says which and why", () => {
+    const id = "held-ten-percent";
+    const cases: [StackedHold | string, StackRefusalReason][] = [
+      ["no-such-hold", "NOT_FOUND"],
+      [heldBy(tenPercent, { accountId: "bob" }), "OTHER_ACCOUNT"],
+      // Another account's, whatever its state: its state is none of this checkout's business.
+      [heldBy(tenPercent, { accountId: "bob", status: "RELEASED" }), "OTHER_ACCOUNT"],
+      [heldBy(tenPercent, { status: "RELEASED" }), "NOT_HELD"],
+      [heldBy(tenPercent, { status: "CONFIRMED" }), "NOT_HELD"],
+      [heldBy(tenPercent, { expiresAt: now }), "NOT_HELD"],
+      [heldBy(tenPercent, { cart: { ...worked, shipping: 0 } }), "OTHER_CART"],
+      [heldBy(tenPercent, { campaign: null }), "CAMPAIGN_DELETED"],
+      [heldBy(tenPercent, { lineDiscounts: [1_000, 0, 0, 0] }), "LINES_OVERTAKEN"],
     ];
-    for (const hold of invalid) {
-      expect(stackedAttempt(fixed500, [hold])).toMatchObject({
-        status: "REJECTED",
-        errorCode: "STACKED_RESERVATION_INVALID",
-      });
+    for (const [hold, reason] of cases) {
+      const named = typeof hold === "string" ? hold : id;
+      expect(refusalOf(stackedAttempt(fixed500, [hold])), reason).toEqual(invalid(named, reason));
     }
     // The 10 % campaign applies first (priority 0): it cannot stack on the fixed 500.
-    expect(stackedAttempt(tenPercent, [heldBy(fixed500)])).toMatchObject({
-      errorCode: "STACKED_RESERVATION_INVALID",
-    });
-    // Holds that do not stack with each other are no stack to build on.
+    expect(refusalOf(stackedAttempt(tenPercent, [heldBy(fixed500)]))).toEqual(
+      invalid("held-fixed-500", "APPLIES_AFTER"),
+    );
+    // Holds that do not stack with each other are no stack to build on: the second named is refused.
     const lone = campaignFixture({ id: "lone", combinesWith: [], priority: 0 });
     const third = campaignFixture({ id: "third", combinesWith: "*", priority: 2 });
-    expect(stackedAttempt(third, [heldBy(tenPercent), heldBy(lone)])).toMatchObject({
-      errorCode: "STACKED_RESERVATION_INVALID",
-    });
+    expect(refusalOf(stackedAttempt(third, [heldBy(tenPercent), heldBy(lone)]))).toEqual(
+      invalid("held-lone", "HOLDS_DO_NOT_COMBINE"),
+    );
+    // The first hold in the request's order that breaks a rule is the one named.
+    expect(refusalOf(stackedAttempt(third, ["gone", heldBy(tenPercent, { accountId: "bob" })]))).toEqual(
+      invalid("gone", "NOT_FOUND"),
+    );
   });
 
   it("refuses holds that are not one stack: each must have been priced after exactly the ones named before it", () => {
@@ -245,19 +271,26 @@ describe("a reservation stacked on the checkout's earlier holds (SPEC §3)", () 
     expect(stackedAttempt(third, [first, second])).toMatchObject({ status: "RESERVED" });
     // In any order.
     expect(stackedAttempt(third, [second, first])).toMatchObject({ status: "RESERVED" });
-    // Leaving the first out would price the third on more than is left.
-    expect(stackedAttempt(third, [second])).toMatchObject({ errorCode: "STACKED_RESERVATION_INVALID" });
-    // Two holds each priced alone are no stack either.
-    expect(stackedAttempt(third, [first, heldBy(fixed500)])).toMatchObject({
-      errorCode: "STACKED_RESERVATION_INVALID",
-    });
+    // Leaving the first out would price the third on more than is left: the details say what is missing.
+    expect(refusalOf(stackedAttempt(third, [second]))).toEqual(
+      invalid(second.id, "NOT_ONE_STACK", [first.id]),
+    );
+    // Two holds each priced alone are no stack either (both named, so nothing is missing).
+    const alsoAlone = { ...heldBy(fixed500), id: "held-alone" };
+    expect(refusalOf(stackedAttempt(third, [first, alsoAlone]))).toEqual(
+      invalid(alsoAlone.id, "NOT_ONE_STACK"),
+    );
   });
 
-  it("refuses a code whose campaign does not combine with a hold's, either way round", () => {
+  it("refuses a code whose campaign does not combine with a hold's, either way round, naming the hold", () => {
     const picky = campaignFixture({ id: "picky", combinesWith: ["someone-else"], priority: 1 });
-    expect(stackedAttempt(picky, [heldBy(tenPercent)])).toMatchObject({ errorCode: "NOT_COMBINABLE" });
+    const notCombinable = (stackedReservationId: string) => ({
+      errorCode: "NOT_COMBINABLE",
+      details: { stackedReservationId, reason: "CAMPAIGNS_DO_NOT_COMBINE" },
+    });
+    expect(refusalOf(stackedAttempt(picky, [heldBy(tenPercent)]))).toEqual(notCombinable("held-ten-percent"));
     const closed = campaignFixture({ id: "closed", combinesWith: [], priority: 0 });
-    expect(stackedAttempt(fixed500, [heldBy(closed)])).toMatchObject({ errorCode: "NOT_COMBINABLE" });
+    expect(refusalOf(stackedAttempt(fixed500, [heldBy(closed)]))).toEqual(notCombinable("held-closed"));
   });
 
   it("codes reserved one by one, each stacked on the ones before, are priced as one quote prices them all", () => {
@@ -304,7 +337,11 @@ describe("a reservation stacked on the checkout's earlier holds (SPEC §3)", () 
                   campaign,
                 },
               ],
-              { ...attempt("amy", `STACK${index}X`), cart, stacksOn: holds },
+              {
+                ...attempt("amy", `STACK${index}X`),
+                cart,
+                stacksOn: holds.map((hold) => ({ id: hold.id, hold })),
+              },
               now,
               60_000,
             );

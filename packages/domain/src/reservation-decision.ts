@@ -64,6 +64,9 @@ export type StackedHold = {
   campaign: Pick<CampaignTerms, "id" | "combinesWith" | "priority"> | null;
 };
 
+/** A reservation named in an attempt's `stacksOn`, with what the store holds under that id (null: none). */
+export type StackedHoldLookup = { id: string; hold: StackedHold | null };
+
 export type ReservationAttempt = {
   codeInput: string;
   accountId: string;
@@ -72,12 +75,60 @@ export type ReservationAttempt = {
   /** When the gateway accepted the request: the campaign's window is judged at this instant. */
   acceptedAt: Date;
   /** The holds whose discounts apply before this code's, on the same cart; none: priced alone. */
-  stacksOn?: readonly (StackedHold | null)[];
+  stacksOn?: readonly StackedHoldLookup[];
+};
+
+/**
+ * Why a stacked attempt was refused, naming the hold in `stacksOn` it was refused for. With
+ * STACKED_RESERVATION_INVALID:
+ * - NOT_FOUND: the store has no reservation with that id;
+ * - NOT_HELD: it is not RESERVED (released, expired, rejected, confirmed, cancelled) or its hold ran out;
+ * - OTHER_ACCOUNT: another account's;
+ * - OTHER_CART: held on another cart (items, prices, quantities, shipping or currency);
+ * - CAMPAIGN_DELETED: its campaign is gone, so nothing says how it stacks;
+ * - APPLIES_AFTER: its campaign applies after this code's by priority (lower first);
+ * - HOLDS_DO_NOT_COMBINE: its campaign does not combine with another named hold's;
+ * - NOT_ONE_STACK: it was not priced after exactly the holds named before it (`missingReservationIds`:
+ *   those it was priced after that the request left out);
+ * - LINES_OVERTAKEN: the holds together took more than a line is worth.
+ * With NOT_COMBINABLE, CAMPAIGNS_DO_NOT_COMBINE: this code's campaign and the hold's do not combine.
+ */
+export const STACK_REFUSAL_REASONS = [
+  "NOT_FOUND",
+  "NOT_HELD",
+  "OTHER_ACCOUNT",
+  "OTHER_CART",
+  "CAMPAIGN_DELETED",
+  "APPLIES_AFTER",
+  "HOLDS_DO_NOT_COMBINE",
+  "NOT_ONE_STACK",
+  "LINES_OVERTAKEN",
+  "CAMPAIGNS_DO_NOT_COMBINE",
+] as const;
+export type StackRefusalReason = (typeof STACK_REFUSAL_REASONS)[number];
+
+/** A refusal's details: which reservation of `stacksOn`, and why. */
+export type StackRefusalDetails = {
+  stackedReservationId: string;
+  reason: StackRefusalReason;
+  missingReservationIds?: string[];
+};
+
+type StackRefusal = {
+  errorCode: "STACKED_RESERVATION_INVALID" | "NOT_COMBINABLE";
+  details: StackRefusalDetails;
 };
 
 export type AttemptOutcome =
   | { status: "RESERVED"; candidate: CodeCandidate; quote: Quote; expiresAt: Date }
-  | { status: "REJECTED"; errorCode: ErrorCode; candidate: CodeCandidate | null; quote: Quote };
+  | {
+      status: "REJECTED";
+      errorCode: ErrorCode;
+      candidate: CodeCandidate | null;
+      quote: Quote;
+      /** Set for a refused stack only. */
+      details?: StackRefusalDetails;
+    };
 
 /**
  * Decides one reservation attempt against the ledger (SPEC §2) and, when it wins, records its hold
@@ -97,7 +148,10 @@ export function decideAttempt(
   holdMs: number,
 ): AttemptOutcome {
   const undiscounted = quoteCart(attempt.cart, []);
-  const reject = (errorCode: ErrorCode, candidate: CodeCandidate | null): AttemptOutcome => ({
+  const reject = (
+    errorCode: ErrorCode,
+    candidate: CodeCandidate | null,
+  ): Extract<AttemptOutcome, { status: "REJECTED" }> => ({
     status: "REJECTED",
     errorCode,
     candidate,
@@ -120,7 +174,7 @@ export function decideAttempt(
   if (ineligible) return reject(ineligible, candidate);
 
   const stack = checkStack(attempt, campaign, now);
-  if (typeof stack === "string") return reject(stack, candidate);
+  if ("errorCode" in stack) return { ...reject(stack.errorCode, candidate), details: stack.details };
 
   const holders = ledger.accountHolds.get(campaign.id);
   if (campaign.oncePerAccount && holders?.has(attempt.accountId))
@@ -147,53 +201,84 @@ const NOTHING_TAKEN: readonly number[] = [];
  * holds must stack with each other and apply no later than this campaign by priority (lower first,
  * as a quote applies them), and they must be one stack: taken shortest first, each was priced after
  * exactly the ones before it (so leaving one out, which would price this code on more than is left,
- * is refused). Else STACKED_RESERVATION_INVALID. This campaign must combine with each of theirs (both ways): else
- * NOT_COMBINABLE. Returns what they took from each line, in cart order.
+ * is refused). Else STACKED_RESERVATION_INVALID. This campaign must combine with each of theirs
+ * (both ways): else NOT_COMBINABLE. A refusal names the first hold, in the request's order, that
+ * breaks a rule, and the rule (STACK_REFUSAL_REASONS). Returns what they took from each line, in
+ * cart order.
  */
 function checkStack(
   attempt: ReservationAttempt,
   campaign: CampaignTerms,
   now: Date,
-): ErrorCode | readonly number[] {
-  const holds = attempt.stacksOn;
+): StackRefusal | readonly number[] {
+  const named = attempt.stacksOn;
   // Most attempts stack on nothing: nothing to check, nothing taken (the flash sale's path).
-  if (holds === undefined || holds.length === 0) return NOTHING_TAKEN;
+  if (named === undefined || named.length === 0) return NOTHING_TAKEN;
+  const invalid = (id: string, reason: StackRefusalReason, missing?: string[]): StackRefusal => ({
+    errorCode: "STACKED_RESERVATION_INVALID",
+    details: { stackedReservationId: id, reason, ...(missing ? { missingReservationIds: missing } : {}) },
+  });
   const taken = attempt.cart.items.map(() => 0);
-  const campaigns: Pick<CampaignTerms, "id" | "combinesWith">[] = [];
-  for (const hold of holds) {
-    const usable =
-      hold !== null &&
-      hold.status === "RESERVED" &&
-      hold.expiresAt !== null &&
-      hold.expiresAt > now &&
-      hold.accountId === attempt.accountId &&
-      hold.campaign !== null &&
-      hold.campaign.priority <= campaign.priority &&
-      campaigns.every((other) => hold.campaign !== null && canCombine(other, hold.campaign)) &&
-      sameCart(hold.cart, attempt.cart) &&
-      hold.lineDiscounts.length === taken.length;
-    if (!usable) return "STACKED_RESERVATION_INVALID";
-    campaigns.push(hold.campaign as Pick<CampaignTerms, "id" | "combinesWith">);
-    hold.lineDiscounts.forEach((share, index) => {
+  const holds: (StackedHold & { campaign: StackCampaign })[] = [];
+  for (const { id, hold } of named) {
+    const unusable = whyUnusable(hold, attempt, now);
+    if (unusable !== null) return invalid(id, unusable);
+    const usable = hold as StackedHold & { campaign: StackCampaign };
+    if (usable.campaign.priority > campaign.priority) return invalid(id, "APPLIES_AFTER");
+    if (holds.some((other) => !canCombine(other.campaign, usable.campaign)))
+      return invalid(id, "HOLDS_DO_NOT_COMBINE");
+    holds.push(usable);
+    usable.lineDiscounts.forEach((share, index) => {
       taken[index] = (taken[index] ?? 0) + share;
     });
   }
-  if (!isOneStack(holds as readonly StackedHold[])) return "STACKED_RESERVATION_INVALID";
+  const outOfStack = firstOutOfStack(holds);
+  if (outOfStack) return invalid(outOfStack.hold.id, "NOT_ONE_STACK", outOfStack.missing);
   const overTaken = attempt.cart.items.some(
     (item, index) => (taken[index] ?? 0) > item.unitPrice * item.quantity,
   );
-  if (overTaken) return "STACKED_RESERVATION_INVALID";
-  if (campaigns.some((other) => !canCombine(other, campaign))) return "NOT_COMBINABLE";
+  const last = holds.at(-1);
+  if (overTaken && last) return invalid(last.id, "LINES_OVERTAKEN");
+  const apart = holds.find((hold) => !canCombine(hold.campaign, campaign));
+  if (apart)
+    return {
+      errorCode: "NOT_COMBINABLE",
+      details: { stackedReservationId: apart.id, reason: "CAMPAIGNS_DO_NOT_COMBINE" },
+    };
   return taken;
 }
 
-/** Holds built one on another: by length of their own stack, each names exactly those before it. */
-function isOneStack(holds: readonly StackedHold[]): boolean {
+type StackCampaign = NonNullable<StackedHold["campaign"]>;
+
+/** Why a named hold cannot be stacked on whatever the others are; null: it can. */
+function whyUnusable(
+  hold: StackedHold | null,
+  attempt: ReservationAttempt,
+  now: Date,
+): StackRefusalReason | null {
+  if (hold === null) return "NOT_FOUND";
+  if (hold.accountId !== attempt.accountId) return "OTHER_ACCOUNT";
+  if (hold.status !== "RESERVED" || hold.expiresAt === null || hold.expiresAt <= now) return "NOT_HELD";
+  if (!sameCart(hold.cart, attempt.cart) || hold.lineDiscounts.length !== attempt.cart.items.length)
+    return "OTHER_CART";
+  if (hold.campaign === null) return "CAMPAIGN_DELETED";
+  return null;
+}
+
+/**
+ * Holds built one on another: by length of their own stack, each names exactly those before it.
+ * Else the first that does not, with the holds it was priced after that are not named at all.
+ */
+function firstOutOfStack(holds: readonly StackedHold[]): { hold: StackedHold; missing?: string[] } | null {
   const ordered = [...holds].sort((a, b) => a.stacksOn.length - b.stacksOn.length);
-  return ordered.every((hold, index) => {
+  const named = new Set(holds.map((hold) => hold.id));
+  for (const [index, hold] of ordered.entries()) {
     const before = new Set(ordered.slice(0, index).map((earlier) => earlier.id));
-    return hold.stacksOn.length === before.size && hold.stacksOn.every((id) => before.has(id));
-  });
+    if (hold.stacksOn.length === before.size && hold.stacksOn.every((id) => before.has(id))) continue;
+    const missing = hold.stacksOn.filter((id) => !named.has(id));
+    return missing.length > 0 ? { hold, missing } : { hold };
+  }
+  return null;
 }
 
 function sameCart(a: Cart, b: Cart): boolean {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { StackRefusalDetailsSchema } from "../jobs/reservations.ts";
 import { EventEnvelopeSchema } from "./envelope.ts";
 
 const MoneySchema = z.number().int().nonnegative();
@@ -27,6 +28,8 @@ export const RedemptionEventSchema = z.discriminatedUnion("type", [
     type: z.literal("reservation.rejected"),
     ...ReservationFields,
     errorCode: z.string(),
+    /** A refused stack only: which reservation of `stacksOn`, and why (as the API's `error.details`). */
+    errorDetails: StackRefusalDetailsSchema.optional(),
   }),
   EventEnvelopeSchema.extend({ type: z.literal("reservation.released"), ...ReservationFields }),
   EventEnvelopeSchema.extend({ type: z.literal("reservation.expired"), ...ReservationFields }),

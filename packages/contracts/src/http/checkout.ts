@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { STACK_REFUSAL_REASONS } from "@promo/domain";
 import { AccountIdSchema } from "../account-id.ts";
 import { MAX_QUOTE_CODES, MAX_STACKED_RESERVATIONS } from "../jobs/reservations.ts";
 import { CurrencySchema, DateTimeOutputSchema, IdSchema, MoneySchema, queryInteger } from "./common.ts";
@@ -103,7 +104,7 @@ export const ReservationRequestSchema = z
       .optional()
       .openapi({
         description:
-          "Stacking codes on one cart: the ids of this checkout's live holds on the same cart whose codes apply before this one (lower priority first, as the quote applies them), every one of them (a hold's own `stacksOn` must all be named too). This code is then priced on what they left of each line, and refused with NOT_COMBINABLE if its campaign does not combine with theirs, or STACKED_RESERVATION_INVALID if one is not a live hold of the same account on the same cart, applies after it, or the holds are not one stack. Without it the code is priced alone on the whole cart.",
+          "Stacking codes on one cart: the ids of this checkout's live holds on the same cart whose codes apply before this one (lower priority first, as the quote applies them), every one of them (a hold's own `stacksOn` must all be named too). This code is then priced on what they left of each line, and refused with NOT_COMBINABLE if its campaign does not combine with theirs, or STACKED_RESERVATION_INVALID if one is not a live hold of the same account on the same cart, applies after it, or the holds are not one stack; either refusal's `details` name the hold (`stackedReservationId`) and the rule (`reason`, see StackRefusal). Without it the code is priced alone on the whole cart.",
       }),
   })
   .openapi("ReservationRequest");
@@ -124,6 +125,23 @@ export const ReservationStatusSchema = z.enum([
   "CONFIRMED",
   "CANCELLED",
 ]);
+
+export const StackRefusalSchema = z
+  .object({
+    stackedReservationId: IdSchema.describe(
+      "The reservation of the request's `stacksOn` it was refused for: the first, in the request's order, that breaks a rule.",
+    ),
+    reason: z
+      .enum(STACK_REFUSAL_REASONS)
+      .describe(
+        "STACKED_RESERVATION_INVALID: NOT_FOUND (no such reservation in the store), NOT_HELD (released, expired, rejected, confirmed or cancelled), OTHER_ACCOUNT, OTHER_CART (items, prices, quantities, shipping or currency differ), CAMPAIGN_DELETED, APPLIES_AFTER (its campaign applies after this code's by priority: reserve the codes in priority order), HOLDS_DO_NOT_COMBINE (its campaign does not combine with another named hold's), NOT_ONE_STACK (it was not priced after exactly the holds named before it), LINES_OVERTAKEN (together the holds took more than a line). NOT_COMBINABLE: CAMPAIGNS_DO_NOT_COMBINE.",
+      ),
+    missingReservationIds: z
+      .array(IdSchema)
+      .optional()
+      .describe("NOT_ONE_STACK: the holds it was priced after that the request did not name."),
+  })
+  .openapi("StackRefusal");
 
 export const ReservationSchema = z
   .object({
@@ -151,7 +169,15 @@ export const ReservationSchema = z
       "What the confirmed order came to (minor units; the reports' revenue); null until confirmed.",
     ),
     partnerId: IdSchema.nullable(),
-    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    error: z
+      .object({
+        code: z.string(),
+        message: z.string(),
+        details: StackRefusalSchema.optional().describe(
+          "A stack refused at reserve time: which hold, and why.",
+        ),
+      })
+      .nullable(),
   })
   .openapi("Reservation");
 export type Reservation = z.infer<typeof ReservationSchema>;

@@ -1,3 +1,4 @@
+import { STACK_REFUSAL_REASONS } from "@promo/domain";
 import { z } from "zod";
 
 const MoneySchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
@@ -67,6 +68,13 @@ const TotalsSchema = z.object({
   total: MoneySchema,
 });
 
+/** Which reservation of a request's `stacksOn` it was refused for, and why (see STACK_REFUSAL_REASONS). */
+export const StackRefusalDetailsSchema = z.object({
+  stackedReservationId: z.uuid(),
+  reason: z.enum(STACK_REFUSAL_REASONS),
+  missingReservationIds: z.array(z.uuid()).optional(),
+});
+
 /** A reservation as decided (or as first decided, for an idempotent replay). */
 export const ReservationOutcomeSchema = z.object({
   id: z.uuid(),
@@ -74,6 +82,8 @@ export const ReservationOutcomeSchema = z.object({
   sequence: z.number().int().nonnegative(),
   status: z.enum(["RESERVED", "REJECTED", "RELEASED", "EXPIRED", "CONFIRMED", "CANCELLED"]),
   errorCode: z.string().nullable(),
+  // Set for a refused stack only; outcomes stored before it was added have none.
+  errorDetails: StackRefusalDetailsSchema.nullable().default(null),
   code: z.string(),
   campaignId: z.uuid().nullable(),
   accountId: z.string(),
@@ -110,6 +120,8 @@ export const ReservationDecisionSchema = z.discriminatedUnion("kind", [
     id: z.uuid(),
     sequence: z.number().int().nonnegative(),
     errorCode: z.string(),
+    // Absent unless a refused stack (most rejections of a flash sale travel without it).
+    errorDetails: StackRefusalDetailsSchema.optional(),
     campaignId: z.uuid().nullable(),
   }),
   z.object({ kind: z.literal("refused"), requestId: z.uuid(), errorCode: z.string() }),
@@ -130,6 +142,7 @@ export function decisionFor(
       id: outcome.id,
       sequence: outcome.sequence,
       errorCode: outcome.errorCode ?? "INTERNAL_ERROR",
+      ...(outcome.errorDetails ? { errorDetails: outcome.errorDetails } : {}),
       campaignId: outcome.campaignId,
     };
   }

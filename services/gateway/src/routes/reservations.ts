@@ -126,7 +126,11 @@ export function presentReservation(outcome: ReservationOutcome, locale: "en" | "
     partnerId: outcome.partnerId,
     error:
       outcome.errorCode && isErrorCode(outcome.errorCode)
-        ? { code: outcome.errorCode, message: describeError(outcome.errorCode, locale) }
+        ? {
+            code: outcome.errorCode,
+            message: describeError(outcome.errorCode, locale),
+            ...(outcome.errorDetails ? { details: outcome.errorDetails } : {}),
+          }
         : null,
   };
 }
@@ -319,6 +323,7 @@ export function reservationRoutes(deps: GatewayDeps) {
         id: decided.id,
         sequence: decided.sequence,
         campaignId: decided.campaignId,
+        ...decided.errorDetails,
       });
     }
     const outcome = decided.reservation;
@@ -331,6 +336,7 @@ export function reservationRoutes(deps: GatewayDeps) {
         id: outcome.id,
         sequence: outcome.sequence,
         campaignId: outcome.campaignId,
+        ...outcome.errorDetails,
       });
     }
     return c.json(presentReservation(outcome, c.get("locale")), 200);

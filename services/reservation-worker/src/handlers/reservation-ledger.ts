@@ -191,9 +191,10 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
           acceptedAt: new Date(command.acceptedAt),
           ...(command.stacksOn
             ? {
-                stacksOn: command.stacksOn.map(
-                  (id) => stacked.get(stackedReservationKey({ storeId: command.storeId, id })) ?? null,
-                ),
+                stacksOn: command.stacksOn.map((id) => ({
+                  id,
+                  hold: stacked.get(stackedReservationKey({ storeId: command.storeId, id })) ?? null,
+                })),
               }
             : {}),
         },
@@ -219,6 +220,7 @@ export function createReservationLedger(options: ReservationLedgerOptions) {
         sequence,
         status: outcome.status,
         errorCode: outcome.status === "REJECTED" ? outcome.errorCode : null,
+        errorDetails: (outcome.status === "REJECTED" && outcome.details) || null,
         // Codes match in any letter case and are shown as the merchant entered them (SPEC §1).
         code: candidate?.code.code ?? command.code,
         campaignId: candidate?.campaign.id ?? null,
@@ -463,6 +465,7 @@ function toRow(
     sequence: reservation.sequence,
     status: reservation.status === "RESERVED" ? "RESERVED" : "REJECTED",
     error_code: reservation.errorCode,
+    ...(reservation.errorDetails ? { error_details: reservation.errorDetails } : {}),
     currency: command.cart.currency,
     cart: command.cart,
     discount: quote.totals.discount,
@@ -507,7 +510,11 @@ function decisionEvent(
   return redemptionOutboxRow(
     "reservation.rejected",
     command.codeKey,
-    { ...common, errorCode: reservation.errorCode ?? "INTERNAL_ERROR" },
+    {
+      ...common,
+      errorCode: reservation.errorCode ?? "INTERNAL_ERROR",
+      ...(reservation.errorDetails ? { errorDetails: reservation.errorDetails } : {}),
+    },
     now,
   );
 }
