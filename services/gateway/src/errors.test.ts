@@ -1,10 +1,11 @@
 import { Writable } from "node:stream";
+import { z } from "@hono/zod-openapi";
 import { createLogger } from "@promo/observability";
 import { Hono } from "hono";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import type { GatewayEnv } from "./env.ts";
-import { handleError } from "./errors.ts";
+import { handleError, validationDetails } from "./errors.ts";
 
 /** A route that fails with `error`, behind the gateway's error handler; the log lines are kept. */
 function failingWith(error: Error) {
@@ -70,5 +71,28 @@ describe("handleError", () => {
     expect(response.headers.get("retry-after")).toBeNull();
     expect(await response.json()).toMatchObject({ error: { code: "INTERNAL_ERROR" } });
     expect(lines).toEqual([expect.objectContaining({ level: "error", msg: "unhandled error" })]);
+  });
+});
+
+describe("validationDetails", () => {
+  it("tells a field of the wrong type only that, not the length check zod also runs on it", () => {
+    const schema = z.object({
+      ids: z.array(z.uuid()).max(2),
+      name: z.string().max(3),
+    });
+    const wrong = schema.safeParse({ ids: "0b8a9f34-1d2c-4a5e-9b7f-3c2d1e0f4a5b", name: "too long" });
+    if (wrong.success) throw new Error("parsed");
+    // zod's own issues: the type, and a length check run on the string anyway.
+    expect(wrong.error.issues.map((issue) => [issue.path.join("."), issue.code])).toEqual([
+      ["ids", "invalid_type"],
+      ["ids", "too_big"],
+      ["name", "too_big"],
+    ]);
+    expect(validationDetails(wrong.error)).toEqual({
+      fields: [
+        { path: "ids", message: "Invalid input: expected array, received string" },
+        { path: "name", message: "Too big: expected string to have <=3 characters" },
+      ],
+    });
   });
 });

@@ -56,15 +56,23 @@ export type FieldIssues = {
 /**
  * zod issues as `{ fields: [{ path: "cart.items.0.quantity", message }] }`. A field the request
  * does not have is named as its own path, one entry per field; `fixedFields` says why for fields that
- * exist but cannot be sent here (a campaign's discount on PATCH), by path.
+ * exist but cannot be sent here (a campaign's discount on PATCH), by path. A field of the wrong type
+ * is told only that: zod also runs a length check on it (a string sent for a list of at most 19
+ * ids is "Too big: expected string to have <=19 characters"), which would only confuse.
  */
 export function validationDetails(
   error: FieldIssues,
   fixedFields: Readonly<Record<string, string>> = {},
 ): Record<string, unknown> {
   const pathOf = (path: readonly PropertyKey[]) => path.map(String).join(".") || "(body)";
+  const mistyped = new Set(
+    error.issues.filter((issue) => issue.code === "invalid_type").map((issue) => pathOf(issue.path)),
+  );
+  const issues = error.issues.filter(
+    (issue) => issue.code === "invalid_type" || !mistyped.has(pathOf(issue.path)),
+  );
   return {
-    fields: error.issues.flatMap((issue) =>
+    fields: issues.flatMap((issue) =>
       issue.code === "unrecognized_keys" && issue.keys && issue.keys.length > 0
         ? issue.keys.map((key) => {
             const path = pathOf([...issue.path, key]);
