@@ -478,6 +478,13 @@ describe("reports count an order once", () => {
     // A filter keeps the deduplication to what it selects.
     const amyOnly = await reportByCode(ctx.db.database.pool, query({ partnerId: partnerIds.amy }));
     expect(amyOnly.totals).toEqual([measures(4, 4, 2_600, 500, 3)]);
+    // O3 was cancelled and placed again with another code: a filter that selects only the
+    // cancelled reservation counts the order cancelled, in its row and in the totals alike.
+    const cancelledOnly = await reportByCode(ctx.db.database.pool, query({ campaignId: campaignIds.N1 }));
+    expect(cancelledOnly.rows.map((row) => [row.code, row.orders, row.confirmed, row.revenue])).toEqual([
+      ["N1", 1, 0, 0],
+    ]);
+    expect(cancelledOnly.totals).toEqual([measures(1, 0, 0, 0, 0)]);
   });
 
   it("gives an order the same revenue in every row, when its confirmations gave different totals", async () => {

@@ -63,8 +63,10 @@ type GroupedRow = {
  * An order counts once per group and once per currency even when several reservations carry it
  * (codes stacked on one order, an order cancelled and placed again). Such reservations are marked
  * `shares_order` when confirmed (shared-orders.ts), and only those few are gathered per order
- * (`shared_per_group`, `shared_per_order`): the order stands in a row when one of the row's
- * reservations of it does; its revenue, in every row, is its total (the largest any of its standing
+ * (`shared_per_group`, `shared_per_order`): the order stands in a row, and in the totals, when one
+ * of the reservations of it that they count does (a filter or range that selects only a cancelled
+ * one counts it cancelled, with no revenue, though it was placed again); its revenue, where it
+ * stands, is its total (the largest any of its standing
  * confirmations gave, in the range or not, selected by the filters or not), its discount the sum of
  * the row's. Every other reservation is an order of its
  * own, counted straight from the scan. Each reservation counts by its own confirmation time, so an
@@ -123,7 +125,7 @@ function groupedOrdersSql(groupColumn: "code_id" | "partner_id", join: string, l
       GROUP BY group_id, currency, order_number
     ), shared_per_order AS (
       SELECT currency, 1 AS orders, bool_or(stands)::int AS confirmed,
-        coalesce(max(order_revenue), 0) AS revenue,
+        coalesce(max(order_revenue) FILTER (WHERE stands), 0) AS revenue,
         coalesce(sum(discount) FILTER (WHERE stands), 0) AS discount
       FROM shared
       GROUP BY currency, order_number
