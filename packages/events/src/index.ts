@@ -1,3 +1,4 @@
+export * from "./compression-codecs.ts";
 export * from "./kafka-client.ts";
 export * from "./send-size.ts";
 export * from "./subscribed-round-robin.ts";

@@ -1,4 +1,5 @@
 import { Kafka, type LogEntry, logLevel, Partitioners, type Producer } from "kafkajs";
+import { registerCompressionCodecs } from "./compression-codecs.ts";
 
 export type KafkaLogLevel = "error" | "warn" | "info" | "debug";
 
@@ -97,6 +98,8 @@ export function createKafka(options: {
   onConnectionFailure?: (message: string) => void;
 }): Kafka {
   const { log, onConnectionFailure } = options;
+  // Batches other producers compressed with snappy, lz4 or zstd are read, not a consumer's crash.
+  registerCompressionCodecs();
   return new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],

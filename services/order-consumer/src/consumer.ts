@@ -116,78 +116,120 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
     }
   }
 
+  let restartTimer: NodeJS.Timeout | null = null;
+  /** Crashes kafkajs would not restart from, since a batch was last handled. */
+  let crashes = 0;
+  let stopped = false;
+
+  /**
+   * kafkajs restarts a crashed consumer only after an error it calls retriable; after any other
+   * (KafkaJSNotImplemented, as a batch in a compression it could not read gave before
+   * registerCompressionCodecs) the consumer stays stopped in a running process, and every partition
+   * with it. Started again here, after 1 s, 2 s, 4 s … up to a minute, an error line each time.
+   */
+  function restartAfterCrash(error: unknown): void {
+    if (stopped || restartTimer) return;
+    const delayMs = Math.min(60_000, 1_000 * 2 ** crashes);
+    crashes += 1;
+    logger.error(
+      { err: error, restartInMs: delayMs },
+      "order consumer stopped by an error kafkajs does not restart from; starting it again",
+    );
+    restartTimer = setTimeout(() => {
+      restartTimer = null;
+      const crashed = consumer;
+      consumer = null;
+      void (async () => {
+        await crashed?.disconnect().catch(() => undefined);
+        if (!stopped) await runConsumer();
+      })().catch(restartAfterCrash);
+    }, delayMs);
+  }
+
+  async function runConsumer(): Promise<void> {
+    const created = deps.kafka.consumer({
+      groupId: deps.groupId,
+      // Members of one group name may read different orders topics (see subscribedRoundRobin).
+      partitionAssigners: [subscribedRoundRobin, PartitionAssigners.roundRobin],
+      allowAutoTopicCreation: false,
+      retry: {
+        retries: 10,
+        initialRetryTime: 300,
+        maxRetryTime: 10_000,
+        restartOnFailure: async () => true,
+      },
+    });
+    // Joined, or a heartbeat answered: the group coordinator is reachable (a heartbeat also ends a
+    // brief outage that needed no rejoin).
+    const reachable = () => deps.kafkaOutages.recovered("kafka");
+    created.on(created.events.GROUP_JOIN, reachable);
+    created.on(created.events.HEARTBEAT, reachable);
+    created.on(created.events.CRASH, ({ payload }) => {
+      if (!payload.restart) restartAfterCrash(payload.error);
+    });
+    consumer = created;
+    await created.connect();
+    await created.subscribe({ topic: deps.topics.orders, fromBeginning: true });
+    await created.run({
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: deps.concurrency,
+      autoCommitInterval: 1_000,
+      eachBatch: async ({
+        batch,
+        resolveOffset,
+        heartbeat,
+        commitOffsetsIfNecessary,
+        isRunning,
+        isStale,
+      }) => {
+        if (!isRunning() || isStale()) return;
+        const letters: DeadLetter[] = [];
+        const events: Array<{ message: KafkaMessage; event: OrderEvent }> = [];
+        for (const message of batch.messages) {
+          const parsed = parseOrderMessage(message.value);
+          if (parsed.kind === "dead") letters.push({ message, reason: parsed.reason, error: parsed.error });
+          else events.push({ message, event: parsed.event });
+        }
+        const effects = await applyWhileReachable(
+          events.map(({ event }) => event),
+          { heartbeat, isRunning, isStale },
+        );
+        if (effects === null) return;
+        for (const effect of effects) {
+          if (effect.kind !== "unknown-reservation") continue;
+          const entry = events.find(({ event }) => event.eventId === effect.eventId);
+          if (entry)
+            letters.push({
+              message: entry.message,
+              reason: "unknown_reservation",
+              error: "no such reservation in the store",
+            });
+        }
+        await deadLetter(batch.partition, letters);
+        const last = batch.messages.at(-1);
+        if (last) resolveOffset(last.offset);
+        await commitOffsetsIfNecessary();
+        await heartbeat();
+        handled += batch.messages.length;
+        crashes = 0;
+      },
+    });
+  }
+
   return {
     async start(): Promise<void> {
       producer = idempotentProducer(deps.kafka);
       await producer.connect();
-      consumer = deps.kafka.consumer({
-        groupId: deps.groupId,
-        // Members of one group name may read different orders topics (see subscribedRoundRobin).
-        partitionAssigners: [subscribedRoundRobin, PartitionAssigners.roundRobin],
-        allowAutoTopicCreation: false,
-        retry: {
-          retries: 10,
-          initialRetryTime: 300,
-          maxRetryTime: 10_000,
-          restartOnFailure: async () => true,
-        },
-      });
-      // Joined, or a heartbeat answered: the group coordinator is reachable (a heartbeat also ends a
-      // brief outage that needed no rejoin).
-      const reachable = () => deps.kafkaOutages.recovered("kafka");
-      consumer.on(consumer.events.GROUP_JOIN, reachable);
-      consumer.on(consumer.events.HEARTBEAT, reachable);
-      await consumer.connect();
-      await consumer.subscribe({ topic: deps.topics.orders, fromBeginning: true });
-      await consumer.run({
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: deps.concurrency,
-        autoCommitInterval: 1_000,
-        eachBatch: async ({
-          batch,
-          resolveOffset,
-          heartbeat,
-          commitOffsetsIfNecessary,
-          isRunning,
-          isStale,
-        }) => {
-          if (!isRunning() || isStale()) return;
-          const letters: DeadLetter[] = [];
-          const events: Array<{ message: KafkaMessage; event: OrderEvent }> = [];
-          for (const message of batch.messages) {
-            const parsed = parseOrderMessage(message.value);
-            if (parsed.kind === "dead") letters.push({ message, reason: parsed.reason, error: parsed.error });
-            else events.push({ message, event: parsed.event });
-          }
-          const effects = await applyWhileReachable(
-            events.map(({ event }) => event),
-            { heartbeat, isRunning, isStale },
-          );
-          if (effects === null) return;
-          for (const effect of effects) {
-            if (effect.kind !== "unknown-reservation") continue;
-            const entry = events.find(({ event }) => event.eventId === effect.eventId);
-            if (entry)
-              letters.push({
-                message: entry.message,
-                reason: "unknown_reservation",
-                error: "no such reservation in the store",
-              });
-          }
-          await deadLetter(batch.partition, letters);
-          const last = batch.messages.at(-1);
-          if (last) resolveOffset(last.offset);
-          await commitOffsetsIfNecessary();
-          await heartbeat();
-          handled += batch.messages.length;
-        },
-      });
+      await runConsumer();
       scheduleCleanup();
     },
     get handled(): number {
       return handled;
     },
     async stop(): Promise<void> {
+      stopped = true;
+      if (restartTimer) clearTimeout(restartTimer);
+      restartTimer = null;
       if (cleanupTimer) clearTimeout(cleanupTimer);
       cleanupTimer = null;
       await cleaning;
