@@ -73,17 +73,21 @@ afterAll(async () => {
 
 let sequence = 0;
 
-/** A live hold (RESERVED, expiring in an hour) of `code` by `accountId`, with a discount of 100. */
-async function hold(code: string, accountId: string): Promise<string> {
+/**
+ * A live hold (RESERVED, expiring in an hour) of `code` by `accountId`, with a discount of 100,
+ * priced after the holds `stacksOn` names (an order's codes must be one stack: checkOrderLink).
+ */
+async function hold(code: string, accountId: string, stacksOn: readonly string[] = []): Promise<string> {
   const id = randomUUID();
   sequence += 1;
   await ctx.db.database.pool.query(
     `INSERT INTO reservation (id, store_id, code_id, campaign_id, code_input, code_key, account_id,
-       member_groups, partition, sequence, status, currency, cart, discount, lines, totals, accepted_at,
-       decided_at, expires_at)
+       member_groups, partition, sequence, status, currency, cart, discount, stacks_on, lines, totals,
+       accepted_at, decided_at, expires_at)
      VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, $5, $6, '{}', 0, $7, 'RESERVED', 'TWD', '{}', 100,
-       '[]', '{"subtotal": 1000, "discount": 100, "total": 900}', $8, $8, $8::timestamptz + interval '1 hour')`,
-    [id, store.storeId, codeIds[code], campaignIds[code], code, accountId, sequence, NOW],
+       $9::uuid[], '[]', '{"subtotal": 1000, "discount": 100, "total": 900}', $8, $8,
+       $8::timestamptz + interval '1 hour')`,
+    [id, store.storeId, codeIds[code], campaignIds[code], code, accountId, sequence, NOW, stacksOn],
   );
   return id;
 }
@@ -132,7 +136,7 @@ async function sharesOrder(ids: readonly string[]): Promise<boolean[]> {
 describe("marking reservations that share an order", () => {
   it("the one-by-one path marks the earlier reservation of the order and the new one, and no other", async () => {
     const first = await hold("A1", "acct-mark");
-    const second = await hold("A2", "acct-mark");
+    const second = await hold("A2", "acct-mark", [first]);
     const alone = await hold("B1", "acct-mark");
     await confirmOne(first, "MARK-1", 800);
     expect(await sharesOrder([first])).toEqual([false]);
@@ -144,15 +148,15 @@ describe("marking reservations that share an order", () => {
   it("order.placed marks reservations of one order placed together, and those confirmed before", async () => {
     const earlier = await hold("N1", "acct-batch");
     await confirmOne(earlier, "MARK-3", 500);
-    const [a, b, c, d] = await Promise.all([
-      hold("A1", "acct-batch"),
-      hold("B1", "acct-batch"),
-      hold("A2", "acct-batch"),
+    const a = await hold("A1", "acct-batch");
+    const [b, c, d] = await Promise.all([
+      hold("B1", "acct-batch", [a]),
+      hold("A2", "acct-batch", [earlier]),
       hold("B1", "acct-batch"),
     ]);
     const outcomes = await placeOrders(
       [
-        { reservationId: a ?? "", orderNumber: "MARK-4" },
+        { reservationId: a, orderNumber: "MARK-4" },
         { reservationId: b ?? "", orderNumber: "MARK-4" },
         { reservationId: c ?? "", orderNumber: "MARK-3" },
         { reservationId: d ?? "", orderNumber: "MARK-5" },
@@ -165,7 +169,7 @@ describe("marking reservations that share an order", () => {
       "changed one by one",
       "confirmed together",
     ]);
-    expect(await sharesOrder([a ?? "", b ?? "", earlier, c ?? "", d ?? ""])).toEqual([
+    expect(await sharesOrder([a, b ?? "", earlier, c ?? "", d ?? ""])).toEqual([
       true,
       true,
       true,
@@ -176,7 +180,7 @@ describe("marking reservations that share an order", () => {
 
   it("two transactions confirming onto one order at once: the second waits for the first and marks both", async () => {
     const first = await hold("A1", "acct-race");
-    const second = await hold("B1", "acct-race");
+    const second = await hold("B1", "acct-race", [first]);
     const { waited, result } = await whileFirstConfirmationOpen(first, "RACE-1", () =>
       confirmInOwnTransaction(second, "RACE-1"),
     );
@@ -303,6 +307,30 @@ describe("what an order may carry", () => {
     expect(await confirmedEvents(solo)).toBe(1);
   });
 
+  it("refuses two codes of which neither was reserved stacked on the other, which would take more than a quote", async () => {
+    const first = await hold("A1", "acct-apart");
+    await confirmOne(first, "APART-1", 800);
+    // Priced alone, on the whole cart.
+    const alone = await hold("B1", "acct-apart");
+    expect(await confirmInOwnTransaction(alone, "APART-1")).toMatchObject({
+      kind: "refused",
+      errorCode: "NOT_COMBINABLE",
+      conflictsWith: first,
+      reason: "PRICED_APART",
+    });
+    // Stacked on the first: it took what the first left.
+    const stacked = await hold("A2", "acct-apart", [first]);
+    expect(await confirmInOwnTransaction(stacked, "APART-1")).toMatchObject({ kind: "changed" });
+    // Also stacked on the first, but not on the second: a fork, each on what the first left.
+    const fork = await hold("N1", "acct-apart", [first]);
+    expect(await confirmInOwnTransaction(fork, "APART-1")).toMatchObject({
+      kind: "refused",
+      reason: "PRICED_APART",
+      conflictsWith: stacked,
+    });
+    expect([await statusOf(alone), await statusOf(fork)]).toEqual(["RESERVED", "RESERVED"]);
+  });
+
   it("refuses a reservation priced in another currency than the order's", async () => {
     const first = await hold("A1", "acct-currency");
     await confirmOne(first, "CURRENCY-1", 800);
@@ -329,7 +357,7 @@ describe("what an order may carry", () => {
   it("a cancellation waits for a confirmation onto the order in flight, and cancels it too", async () => {
     const placed = await hold("B1", "acct-cancel-race");
     await confirmOne(placed, "RACE-3", 500);
-    const joining = await hold("A1", "acct-cancel-race");
+    const joining = await hold("A1", "acct-cancel-race", [placed]);
     const { waited, result } = await whileFirstConfirmationOpen(joining, "RACE-3", () =>
       ctx.db.database.prisma.$transaction((tx) =>
         cancelOrderReservations(tx, { storeId: store.storeId, orderNumber: "RACE-3", now: NOW }),
@@ -402,8 +430,8 @@ describe("reports count an order once", () => {
       );
       expect(result?.kind).toBe("changed");
     };
-    const holdUntilLater = async (code: string, accountId: string) => {
-      const id = await hold(code, accountId);
+    const holdUntilLater = async (code: string, accountId: string, stacksOn: string[] = []) => {
+      const id = await hold(code, accountId, stacksOn);
       await ctx.db.database.pool.query(
         "UPDATE reservation SET expires_at = $2::timestamptz + interval '1 hour' WHERE id = $1::uuid",
         [id, at],
@@ -411,10 +439,12 @@ describe("reports count an order once", () => {
       return id;
     };
     // O1: two of Amy's codes, confirmed one by one (HTTP).
-    await confirmAt(await holdUntilLater("A1", "acct-1"), "O1", 800);
-    await confirmAt(await holdUntilLater("A2", "acct-1"), "O1", 800);
+    const o1 = await holdUntilLater("A1", "acct-1");
+    await confirmAt(o1, "O1", 800);
+    await confirmAt(await holdUntilLater("A2", "acct-1", [o1]), "O1", 800);
     // O2: Amy's and Media's codes, placed together (order.placed).
-    const o2 = [await holdUntilLater("A1", "acct-2"), await holdUntilLater("B1", "acct-2")];
+    const o2First = await holdUntilLater("A1", "acct-2");
+    const o2 = [o2First, await holdUntilLater("B1", "acct-2", [o2First])];
     expect(
       await placeOrders(
         o2.map((reservationId) => ({
@@ -489,11 +519,13 @@ describe("reports count an order once", () => {
 
   it("gives an order the same revenue in every row, when its confirmations gave different totals", async () => {
     const at = new Date(REPORT_NOW.getTime() + 24 * HOUR);
+    const stack: string[] = [];
     for (const [code, total] of [
       ["A1", 60],
       ["B1", 150],
     ] as const) {
-      const id = await hold(code, "acct-9");
+      const id = await hold(code, "acct-9", [...stack]);
+      stack.push(id);
       await ctx.db.database.pool.query(
         "UPDATE reservation SET expires_at = $2::timestamptz + interval '1 hour' WHERE id = $1::uuid",
         [id, at],

@@ -361,6 +361,15 @@ describe("reservation lifecycle", () => {
       select: { discount: true },
     });
     expect(stored.reduce((sum, row) => sum + Number(row.discount), 0)).toBe(579);
+    // A code priced alone on the same cart took its half of the whole cart, not of what the two
+    // left: it does not join their order.
+    const pricedAlone = await reserveWith(codes.third);
+    const apart = await checkout("POST", `/v1/reservations/${pricedAlone.body.id}/confirm`, { orderNumber });
+    expect([apart.status, apart.body.error?.code, apart.body.error?.details?.reason]).toEqual([
+      422,
+      "NOT_COMBINABLE",
+      "PRICED_APART",
+    ]);
   });
 
   it("confirm keeps an order to one account and to codes that stack, naming the reservation in the way", async () => {
@@ -385,6 +394,7 @@ describe("reservation lifecycle", () => {
       id: notStacking.body.id,
       status: "RESERVED",
       conflictsWith: held.body.id,
+      reason: "CAMPAIGNS_DO_NOT_COMBINE",
     });
     const refusedAccount = await checkout("POST", `/v1/reservations/${stranger.body.id}/confirm`, {
       orderNumber,

@@ -26,6 +26,8 @@ export type TransitionResult =
       reservation: ReservationRow;
       /** The reservation of the order this one may not join (checkOrderLink). */
       conflictsWith?: string;
+      /** NOT_COMBINABLE: the campaigns' terms, or two codes priced apart (checkOrderLink). */
+      reason?: string;
     };
 
 /** Locks the reservation's code row(s) and reads the reservation; null when not in the store. */
@@ -144,6 +146,7 @@ export async function confirmReservation(
       errorCode: clash.errorCode,
       reservation: current,
       conflictsWith: clash.conflictsWith,
+      ...("reason" in clash ? { reason: clash.reason } : {}),
     };
   }
   const direct = await findDirectPartners(prismaSql(db), row);

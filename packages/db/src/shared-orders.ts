@@ -100,6 +100,7 @@ type LinkRow = {
   campaign_id: string | null;
   combines_with_all: boolean | null;
   combines_with: string[] | null;
+  stacks_on: string[] | null;
 };
 
 function combinabilityOf(row: LinkRow): LinkedRedemption["campaign"] {
@@ -108,9 +109,9 @@ function combinabilityOf(row: LinkRow): LinkedRedemption["campaign"] {
 }
 
 /**
- * What `checkOrderLink` decides from: the reservation's account, currency and campaign, and every other
- * reservation carrying the order's number (confirmed or cancelled), with their campaigns' stacking
- * terms as they are now. Null when the reservation is not in the store.
+ * What `checkOrderLink` decides from: the reservation's account, currency, campaign and `stacksOn`,
+ * and every other reservation carrying the order's number (confirmed or cancelled), with their
+ * campaigns' stacking terms as they are now and their own `stacksOn`. Null when the reservation is not in the store.
  */
 export async function loadOrderLink(
   sql: Sql,
@@ -118,13 +119,13 @@ export async function loadOrderLink(
 ): Promise<{ candidate: OrderLinkCandidate; order: LinkedRedemption[] } | null> {
   const { rows } = await sql.query<LinkRow & { own: boolean }>(
     `SELECT r.id::text, r.account_id, r.currency, r.status::text, c.id::text AS campaign_id, c.combines_with_all,
-       c.combines_with::text[] AS combines_with, false AS own
+       c.combines_with::text[] AS combines_with, r.stacks_on::text[] AS stacks_on, false AS own
      FROM reservation r LEFT JOIN campaign c ON c.id = r.campaign_id
      WHERE r.store_id = $1::uuid AND r.order_number = $2 AND r.id <> $3::uuid
        AND r.status IN ('CONFIRMED', 'CANCELLED')
      UNION ALL
      SELECT r.id::text, r.account_id, r.currency, r.status::text, c.id::text, c.combines_with_all,
-       c.combines_with::text[], true
+       c.combines_with::text[], r.stacks_on::text[], true
      FROM reservation r LEFT JOIN campaign c ON c.id = r.campaign_id
      WHERE r.store_id = $1::uuid AND r.id = $3::uuid`,
     [input.storeId, input.orderNumber, input.reservationId],
@@ -132,7 +133,13 @@ export async function loadOrderLink(
   const own = rows.find((row) => row.own);
   if (!own) return null;
   return {
-    candidate: { accountId: own.account_id, currency: own.currency, campaign: combinabilityOf(own) },
+    candidate: {
+      id: own.id,
+      accountId: own.account_id,
+      currency: own.currency,
+      campaign: combinabilityOf(own),
+      stacksOn: own.stacks_on ?? [],
+    },
     order: rows
       .filter((row) => !row.own)
       .map((row) => ({
@@ -141,6 +148,7 @@ export async function loadOrderLink(
         currency: row.currency,
         status: row.status === "CONFIRMED" ? "CONFIRMED" : "CANCELLED",
         campaign: combinabilityOf(row),
+        stacksOn: row.stacks_on ?? [],
       })),
   };
 }
