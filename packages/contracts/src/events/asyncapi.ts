@@ -76,7 +76,12 @@ export function buildAsyncApiDocument(
           name: type,
           title: type,
           contentType: "application/json",
-          payload: z.toJSONSchema(variant, { io: "output", unrepresentable: "any" }),
+          // What we receive is described as it is read (fields we do not know are ignored, so no
+          // additionalProperties: false); what we send, as it is written.
+          payload: z.toJSONSchema(variant, {
+            io: entry.action === "receive" ? "input" : "output",
+            unrepresentable: "any",
+          }),
         };
         channelMessages[id] = { $ref: `#/components/messages/${id}` };
       }
