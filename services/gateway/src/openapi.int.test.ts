@@ -163,6 +163,25 @@ describe("API documents", () => {
     expect(confirm.properties.orderTotal?.description).toContain("totals.total");
   });
 
+  it("declares the reports' range as date-time query parameters", async () => {
+    const document = (await (await app.request("/openapi.json")).json()) as {
+      paths: Record<string, { get?: { parameters?: { name: string; in: string; schema: unknown }[] } }>;
+    };
+    const parameters = document.paths["/v1/reports/codes"]?.get?.parameters ?? [];
+    expect(parameters.filter((parameter) => ["from", "to"].includes(parameter.name))).toEqual([
+      expect.objectContaining({
+        name: "from",
+        in: "query",
+        schema: expect.objectContaining({ type: "string", format: "date-time" }),
+      }),
+      expect.objectContaining({
+        name: "to",
+        in: "query",
+        schema: expect.objectContaining({ type: "string", format: "date-time" }),
+      }),
+    ]);
+  });
+
   it("serves /asyncapi.json with every topic and a JSON Schema per event", async () => {
     const response = await app.request("/asyncapi.json");
     expect(response.status).toBe(200);

@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { AlertKindSchema as AlertKindEventSchema } from "../events/alert-events.ts";
-import { DateTimeInputSchema, DateTimeOutputSchema, IdSchema, pageOf, queryInteger } from "./common.ts";
+import { DateTimeOutputSchema, DateTimeQuerySchema, IdSchema, pageOf, queryInteger } from "./common.ts";
 
 /** The event contract's alert kinds, as an OpenAPI-described schema. */
 const AlertKindSchema = z.enum(AlertKindEventSchema.options);
 
 export const AlertListQuerySchema = z.object({
-  since: DateTimeInputSchema.optional().openapi({
+  since: DateTimeQuerySchema.optional().openapi({
     description: "Only alerts raised at or after this time.",
   }),
   code: z

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CurrencySchema } from "./common.ts";
+import { CurrencySchema, DateTimeInputSchema, DateTimeQuerySchema } from "./common.ts";
 
 const messages = (value: unknown) =>
   CurrencySchema.safeParse(value).error?.issues.map((issue) => issue.message);
@@ -17,5 +17,31 @@ describe("CurrencySchema", () => {
 
   it("refuses a well-formed code that is no currency", () => {
     expect(messages("QQQ")).toEqual(["is not an ISO 4217 currency"]);
+  });
+});
+
+describe("DateTimeQuerySchema", () => {
+  it("reads an offset's + that arrived as a space (sent unencoded in a query string)", () => {
+    const instant = new Date("2026-11-10T16:00:00Z");
+    for (const sent of [
+      "2026-11-11T00:00:00+08:00",
+      "2026-11-11T00:00:00 08:00",
+      "2026-11-11T00:00:00.000 08:00",
+    ])
+      expect(DateTimeQuerySchema.parse(sent), sent).toEqual(instant);
+    expect(DateTimeQuerySchema.parse("2026-11-10T11:00:00-05:00")).toEqual(instant);
+  });
+
+  it("refuses anything else as a body's date-time is refused, saying how to send the +", () => {
+    for (const sent of ["2026-11-11 00:00:00 08:00", "2026-11-11T00:00:00  08:00", "2026-11-11T00:00:00"]) {
+      expect(
+        DateTimeQuerySchema.safeParse(sent).error?.issues.map((issue) => issue.message),
+        sent,
+      ).toEqual([
+        "must be an ISO 8601 date-time with an offset, e.g. 2026-11-11T00:00:00+08:00 (in a query string, + as %2B)",
+      ]);
+    }
+    // A body is JSON: a space there is no encoding's doing.
+    expect(DateTimeInputSchema.safeParse("2026-11-11T00:00:00 08:00").success).toBe(false);
   });
 });

@@ -34,16 +34,34 @@ export const IdParamsSchema = z.object({
 export const EARLIEST_INSTANT = Date.UTC(1970, 0, 1);
 export const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
+const DATE_TIME_FORM = "must be an ISO 8601 date-time with an offset, e.g. 2026-11-11T00:00:00+08:00";
+
+function dateTimeInput(error: string) {
+  return z.iso
+    .datetime({ offset: true, error })
+    .transform((value) => new Date(value))
+    .refine(
+      (instant) => instant.getTime() >= EARLIEST_INSTANT && instant.getTime() <= LATEST_INSTANT,
+      "must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z",
+    );
+}
+
 /** ISO 8601 with an offset in; stored and answered in UTC. */
-export const DateTimeInputSchema = z.iso
-  .datetime({
-    offset: true,
-    error: "must be an ISO 8601 date-time with an offset, e.g. 2026-11-11T00:00:00+08:00",
-  })
-  .transform((value) => new Date(value))
-  .refine(
-    (instant) => instant.getTime() >= EARLIEST_INSTANT && instant.getTime() <= LATEST_INSTANT,
-    "must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z",
+export const DateTimeInputSchema = dateTimeInput(DATE_TIME_FORM).openapi({
+  type: "string",
+  format: "date-time",
+  example: "2026-11-11T00:00:00+08:00",
+});
+
+/**
+ * A date-time in a query string. A "+" sent there unencoded arrives as a space (the form encoding of
+ * a query string), so a space where an offset's sign belongs (`…T00:00:00 08:00`) is read as "+":
+ * nothing else could be meant.
+ */
+export const DateTimeQuerySchema = z
+  .preprocess(
+    (value) => (typeof value === "string" ? value.replace(/^(\S+T[\d:.]+) (\d{2}:\d{2})$/, "$1+$2") : value),
+    dateTimeInput(`${DATE_TIME_FORM} (in a query string, + as %2B)`),
   )
   .openapi({ type: "string", format: "date-time", example: "2026-11-11T00:00:00+08:00" });
 

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import {
   CurrencySchema,
-  DateTimeInputSchema,
   DateTimeOutputSchema,
+  DateTimeQuerySchema,
   IdSchema,
   queryInteger,
 } from "./common.ts";
@@ -14,10 +14,10 @@ function bothDates(query: { from: unknown; to: unknown }): query is { from: Date
 }
 
 const RANGE_FIELDS = {
-  from: DateTimeInputSchema.openapi({
+  from: DateTimeQuerySchema.openapi({
     description: "Start of the range (inclusive), by order placement time",
   }),
-  to: DateTimeInputSchema.openapi({ description: "End of the range (exclusive)" }),
+  to: DateTimeQuerySchema.openapi({ description: "End of the range (exclusive)" }),
   campaignId: IdSchema.optional(),
   partnerId: IdSchema.optional(),
 };
