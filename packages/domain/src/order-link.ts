@@ -68,7 +68,8 @@ export function checkOrderLink(
     campaign === null
       ? undefined
       : standing.find((linked) => linked.campaign !== null && !canCombine(linked.campaign, campaign));
-  if (clash) return { errorCode: "NOT_COMBINABLE", conflictsWith: clash.id, reason: "CAMPAIGNS_DO_NOT_COMBINE" };
+  if (clash)
+    return { errorCode: "NOT_COMBINABLE", conflictsWith: clash.id, reason: "CAMPAIGNS_DO_NOT_COMBINE" };
   const apart = standing.find(
     (linked) => !candidate.stacksOn.includes(linked.id) && !linked.stacksOn.includes(candidate.id),
   );
