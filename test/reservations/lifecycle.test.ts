@@ -591,6 +591,9 @@ describe("reservation lifecycle", () => {
     expect(first.status).toBe(200);
     expect(second.status).toBe(200);
     expect(second.body).toEqual(first.body);
+    // Codes match in any letter case: the same code typed in lower case is the same request.
+    const lowerCase = await reserve(code.toLowerCase(), "retrier", key);
+    expect([lowerCase.status, lowerCase.body]).toEqual([200, first.body]);
     const concurrent = await Promise.all(
       [1, 2, 3].map(() => reserve(code, "racer", { "idempotency-key": "race-key" })),
     );

@@ -234,12 +234,16 @@ export function reservationRoutes(deps: GatewayDeps) {
     // The access-log line of this request carries the reservation id too.
     c.set("reservationId", id);
     const submittedAt = performance.now();
-    // Only an Idempotency-Key replay compares request hashes.
-    // An empty stacksOn asks what no stacksOn asks.
+    // Only an Idempotency-Key replay compares request hashes. The code in any letter case, and an
+    // empty stacksOn, ask what the code as its key, and no stacksOn, ask.
     const hash =
       idempotencyKey === null
         ? ""
-        : requestHash(body.stacksOn?.length ? body : { ...body, stacksOn: undefined });
+        : requestHash({
+            ...body,
+            code: codeKey,
+            stacksOn: body.stacksOn?.length ? body.stacksOn : undefined,
+          });
     // The guess limit is checked for the whole batch before it is queued (see the dispatcher).
     const { acceptance, decision } = reservations.dispatcher.submit(partition, {
       id,
