@@ -15,7 +15,13 @@ export const OrderEventSchema = z.discriminatedUnion("type", [
     orderNumber: OrderNumberSchema,
     reservationId: UuidSchema,
     accountId: AccountIdSchema,
-    orderTotal: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    // Out of range first, and alone, as the HTTP API's money: zod's integer check also fails a
+    // whole number past 2^53 - 1, which said the same thing twice.
+    orderTotal: z
+      .number()
+      .min(0, { message: "must be 0 or more", abort: true })
+      .max(Number.MAX_SAFE_INTEGER, { message: "must be at most 9,007,199,254,740,991", abort: true })
+      .int("must be an integer amount in minor units"),
   }),
   EventEnvelopeSchema.extend({
     type: z.literal("order.cancelled"),

@@ -40,6 +40,17 @@ describe("orders messages", () => {
     const invalid = parseOrderMessage(bytes({ ...placed, orderTotal: -1, reservationId: "nope" }));
     expect(invalid).toMatchObject({ kind: "dead", reason: "invalid" });
     expect(invalid.kind === "dead" && invalid.error).toMatch(/reservationId/);
+    // One reason per field: a total past 2^53 - 1 is too big, not also "not an integer".
+    for (const [orderTotal, said] of [
+      [1e300, "orderTotal: must be at most 9,007,199,254,740,991"],
+      [-1, "orderTotal: must be 0 or more"],
+      [9.5, "orderTotal: must be an integer amount in minor units"],
+    ] as const)
+      expect(parseOrderMessage(bytes({ ...placed, orderTotal }))).toEqual({
+        kind: "dead",
+        reason: "invalid",
+        error: said,
+      });
   });
 
   it("refuses bytes that are not UTF-8 as malformed, never reading them as U+FFFD; a leading BOM is dropped", () => {
