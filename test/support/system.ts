@@ -54,13 +54,29 @@ export async function startSystem(
       label,
     );
     const gateway = { url: `http://127.0.0.1:${port}`, process };
-    await waitForHttp(`${gateway.url}/healthz`, process);
+    await waitForHttp(`${gateway.url}/healthz`, process).catch(async (error: unknown) => {
+      await process.stop();
+      throw error;
+    });
     gateways.push(gateway);
     return gateway;
   }
 
-  for (let index = 0; index < options.workers; index += 1) startWorker(`worker-${index + 1}`);
-  for (let index = 0; index < options.gateways; index += 1) await startGateway(`gateway-${index + 1}`);
+  async function stop(): Promise<void> {
+    await Promise.all([
+      ...gateways.map((gateway) => gateway.process.stop()),
+      ...workers.map((worker) => worker.stop()),
+    ]);
+  }
+
+  try {
+    for (let index = 0; index < options.workers; index += 1) startWorker(`worker-${index + 1}`);
+    for (let index = 0; index < options.gateways; index += 1) await startGateway(`gateway-${index + 1}`);
+  } catch (error) {
+    // A test whose system did not start has none to stop in its afterAll: no process outlives it.
+    await stop();
+    throw error;
+  }
 
   return {
     ctx,
@@ -70,12 +86,7 @@ export async function startSystem(
     startWorker,
     startProcess,
     startGateway,
-    async stop() {
-      await Promise.all([
-        ...gateways.map((gateway) => gateway.process.stop()),
-        ...workers.map((worker) => worker.stop()),
-      ]);
-    },
+    stop,
   };
 }
 
