@@ -219,11 +219,10 @@ function checkStack(
     details: { stackedReservationId: id, reason, ...(missing ? { missingReservationIds: missing } : {}) },
   });
   const taken = attempt.cart.items.map(() => 0);
-  const holds: (StackedHold & { campaign: StackCampaign })[] = [];
+  const holds: UsableHold[] = [];
   for (const { id, hold } of named) {
-    const unusable = whyUnusable(hold, attempt, now);
-    if (unusable !== null) return invalid(id, unusable);
-    const usable = hold as StackedHold & { campaign: StackCampaign };
+    const usable = usableOrWhyNot(hold, attempt, now);
+    if (typeof usable === "string") return invalid(id, usable);
     if (usable.campaign.priority > campaign.priority) return invalid(id, "APPLIES_AFTER");
     if (holds.some((other) => !canCombine(other.campaign, usable.campaign)))
       return invalid(id, "HOLDS_DO_NOT_COMBINE");
@@ -248,21 +247,22 @@ function checkStack(
   return taken;
 }
 
-type StackCampaign = NonNullable<StackedHold["campaign"]>;
+/** A named hold that may be stacked on, whatever the others are. */
+type UsableHold = StackedHold & { campaign: NonNullable<StackedHold["campaign"]> };
 
-/** Why a named hold cannot be stacked on whatever the others are; null: it can. */
-function whyUnusable(
+/** The named hold if it may be stacked on, whatever the others are; else why not. */
+function usableOrWhyNot(
   hold: StackedHold | null,
   attempt: ReservationAttempt,
   now: Date,
-): StackRefusalReason | null {
+): UsableHold | StackRefusalReason {
   if (hold === null) return "NOT_FOUND";
   if (hold.accountId !== attempt.accountId) return "OTHER_ACCOUNT";
   if (hold.status !== "RESERVED" || hold.expiresAt === null || hold.expiresAt <= now) return "NOT_HELD";
   if (!sameCart(hold.cart, attempt.cart) || hold.lineDiscounts.length !== attempt.cart.items.length)
     return "OTHER_CART";
   if (hold.campaign === null) return "CAMPAIGN_DELETED";
-  return null;
+  return { ...hold, campaign: hold.campaign };
 }
 
 /**
