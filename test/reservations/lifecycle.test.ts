@@ -651,14 +651,22 @@ describe("reservation lifecycle", () => {
     expect(statuses.map((row) => row.status)).toEqual(["RESERVED", "RESERVED"]);
   });
 
-  it("refuses an Idempotency-Key over 255 characters on reserve, release and confirm with 400, changing nothing", async () => {
+  it("refuses an Idempotency-Key over 255 characters, empty or not ASCII on reserve, release and confirm with 400, changing nothing", async () => {
     const held = await reserve(await singleSlotCode("LONGKEY"), "long-key");
     expect(held.status).toBe(200);
     // Random text does not compress: a key this long once made release and confirm answer 500 (the
     // key is part of a primary key, which PostgreSQL cannot index beyond about 2,700 bytes).
     const random = randomBytes(2_400).toString("base64");
-    const tooLong = [`${"k".repeat(255)}x`, random];
-    for (const key of tooLong) {
+    const refused = [
+      [`${"k".repeat(255)}x`, "at most 255 characters"],
+      [random, "at most 255 characters"],
+      // A client whose key was unset: retries would not be safe, and nothing would say so.
+      ["", "must not be empty (leave the header out to send none)"],
+      ["  ", "must not be empty (leave the header out to send none)"],
+      // Sent as its Latin-1 byte; a UTF-8 key's length would count bytes.
+      ["clé-1", "must be printable ASCII"],
+    ];
+    for (const [key, message] of refused) {
       const headers = { "idempotency-key": key };
       const answers = [
         await reserve(await singleSlotCode("LONGKEY2"), "long-key-2", headers),
@@ -673,7 +681,7 @@ describe("reservation lifecycle", () => {
       for (const answer of answers) {
         expect([answer.status, answer.body.error?.details?.fields]).toEqual([
           400,
-          [{ path: "Idempotency-Key", message: "at most 255 characters" }],
+          [{ path: "Idempotency-Key", message }],
         ]);
       }
     }
