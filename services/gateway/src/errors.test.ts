@@ -95,4 +95,11 @@ describe("validationDetails", () => {
       ],
     });
   });
+
+  it("says a field the request left out is required", () => {
+    const missing = z.object({ code: z.string(), count: z.number().optional() }).safeParse({});
+    if (missing.success) throw new Error("parsed");
+    expect(missing.error.issues[0]?.message).toBe("Invalid input: expected string, received undefined");
+    expect(validationDetails(missing.error)).toEqual({ fields: [{ path: "code", message: "is required" }] });
+  });
 });

@@ -58,7 +58,8 @@ export type FieldIssues = {
  * does not have is named as its own path, one entry per field; `fixedFields` says why for fields that
  * exist but cannot be sent here (a campaign's discount on PATCH), by path. A field of the wrong type
  * is told only that: zod also runs a length check on it (a string sent for a list of at most 19
- * ids is "Too big: expected string to have <=19 characters"), which would only confuse.
+ * ids is "Too big: expected string to have <=19 characters"), which would only confuse. A field
+ * the request left out is "is required", not zod's "expected string, received undefined".
  */
 export function validationDetails(
   error: FieldIssues,
@@ -78,9 +79,13 @@ export function validationDetails(
             const path = pathOf([...issue.path, key]);
             return { path, message: fixedFields[path] ?? "is not a field of this request" };
           })
-        : [{ path: pathOf(issue.path), message: issue.message }],
+        : [{ path: pathOf(issue.path), message: isMissing(issue) ? "is required" : issue.message }],
     ),
   };
+}
+
+function isMissing(issue: FieldIssues["issues"][number]): boolean {
+  return issue.code === "invalid_type" && issue.message.endsWith("received undefined");
 }
 
 export function validationError(
@@ -116,8 +121,11 @@ export function handleError(error: Error, c: Context<GatewayEnv>) {
   if (error instanceof HTTPException) {
     if (error.status === 413) return respondWithError(c, "PAYLOAD_TOO_LARGE");
     if (error.status === 415) return respondWithError(c, "UNSUPPORTED_MEDIA_TYPE");
+    // Malformed JSON: named like any other field problem, as every 400 documents it.
     if (error.status === 400) {
-      return respondWithError(c, "VALIDATION_ERROR", { body: error.message || "malformed request" });
+      return respondWithError(c, "VALIDATION_ERROR", {
+        fields: [{ path: "(body)", message: error.message || "malformed request" }],
+      });
     }
   }
   c.get("logger").error({ err: error }, "unhandled error");

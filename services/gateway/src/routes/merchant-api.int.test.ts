@@ -497,6 +497,10 @@ describe("errors, auth and isolation", () => {
     expect(response.status).toBe(400);
     expect(errorOf(response.body).code).toBe("VALIDATION_ERROR");
     expect(errorOf(response.body).requestId).toEqual(expect.any(String));
+    // Named in details.fields, as every other 400.
+    expect(errorOf(response.body).details?.fields).toEqual([
+      { path: "(body)", message: "Malformed JSON in request body" },
+    ]);
   });
 
   it("answers schema violations with 400 and every bad field", async () => {
