@@ -503,6 +503,21 @@ describe("errors, auth and isolation", () => {
     ]);
   });
 
+  it("says a fixed discount must be at least 1, in the words the API uses for money", async () => {
+    for (const [amount, message] of [
+      [0, "must be at least 1"],
+      [-1, "must be 0 or more"],
+    ] as const) {
+      const response = await call("POST", "/v1/campaigns", {
+        body: campaignInput({ discount: { type: "fixed", amount } }),
+      });
+      expect([response.status, errorOf(response.body).details?.fields]).toEqual([
+        400,
+        [{ path: "discount.amount", message }],
+      ]);
+    }
+  });
+
   it("answers schema violations with 400 and every bad field", async () => {
     const response = await call("POST", "/v1/campaigns", {
       body: campaignInput({
