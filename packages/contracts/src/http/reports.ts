@@ -61,8 +61,13 @@ export const ReportMeasuresSchema = z
     orders: CountSchema.openapi({ description: "Orders placed in the range: confirmed + cancelled" }),
     confirmed: CountSchema,
     cancelled: CountSchema.openapi({ description: "Placed in the range, cancelled since" }),
-    revenue: CountSchema.openapi({ description: "Order totals of the confirmed orders, minor units" }),
-    discount: CountSchema.openapi({ description: "Discount given on the confirmed orders, minor units" }),
+    revenue: CountSchema.openapi({
+      description:
+        "Order totals of the confirmed orders, minor units; exact up to 9,007,199,254,740,991 (2^53 - 1), rounded to the nearest double above it",
+    }),
+    discount: CountSchema.openapi({
+      description: "Discount given on the confirmed orders, minor units; exact up to 2^53 - 1, as revenue",
+    }),
     accounts: CountSchema.openapi({ description: "Distinct accounts with a confirmed order" }),
   })
   .openapi("ReportMeasures");
