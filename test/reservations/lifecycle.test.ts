@@ -665,7 +665,7 @@ describe("reservation lifecycle", () => {
       ["  ", "must not be empty (leave the header out to send none)"],
       // Sent as its Latin-1 byte; a UTF-8 key's length would count bytes.
       ["clé-1", "must be printable ASCII"],
-    ];
+    ] as const;
     for (const [key, message] of refused) {
       const headers = { "idempotency-key": key };
       const answers = [
