@@ -21,7 +21,7 @@ export function registerCompressionCodecs(): void {
   });
   CompressionCodecs[CompressionTypes.LZ4] = () => ({
     compress: readOnly("lz4"),
-    decompress: async (buffer: Buffer) => Buffer.from(lz4.decompress(buffer)),
+    decompress: async (buffer: Buffer) => unlz4(buffer),
   });
   CompressionCodecs[CompressionTypes.ZSTD] = () => ({
     compress: readOnly("zstd"),
@@ -74,4 +74,61 @@ export function xerialSnappy(plain: Buffer): Buffer {
     parts.push(length, block);
   }
   return Buffer.concat(parts);
+}
+
+const LZ4_MAGIC = 0x184d2204;
+/** Block maximum sizes by the frame's block size code (BD byte, bits 4-6). */
+const LZ4_BLOCK_MAX: Record<number, number> = { 4: 65_536, 5: 262_144, 6: 1_048_576, 7: 4_194_304 };
+
+/**
+ * The LZ4 frame format (Kafka since 0.10): magic, a descriptor (flags, block size, an optional
+ * content size, a header checksum), then blocks, each a 4-byte little-endian size (its high bit:
+ * stored uncompressed), the data and, when the flags say so, a 4-byte checksum after it; a zero
+ * size ends the frame, then an optional content checksum. Frames may follow one another. Parsed
+ * here because lz4js's own frame reader looks for a block's checksum before its data (a frame with
+ * block checksums decoded to garbage and stopped the order consumer); only its block decoder is
+ * used. Checksums are not verified: the broker checked the batch's CRC when it took it. Blocks
+ * are decoded one after another into one buffer, so blocks that refer to earlier ones read too.
+ */
+export function unlz4(src: Buffer): Buffer {
+  const blocks: { start: number; size: number; compressed: boolean; max: number }[] = [];
+  let offset = 0;
+  const need = (bytes: number) => {
+    if (offset + bytes > src.length) throw new Error("lz4: the frame is cut off");
+  };
+  while (offset < src.length) {
+    need(7);
+    if (src.readUInt32LE(offset) !== LZ4_MAGIC) throw new Error("lz4: not an LZ4 frame");
+    const flags = src[offset + 4] ?? 0;
+    if ((flags & 0xc0) !== 0x40) throw new Error("lz4: unknown frame version");
+    if ((flags & 0x01) !== 0) throw new Error("lz4: frames that need a dictionary are not read");
+    const max = LZ4_BLOCK_MAX[((src[offset + 5] ?? 0) >> 4) & 0x07];
+    if (max === undefined) throw new Error("lz4: unknown block size");
+    const blockChecksums = (flags & 0x10) !== 0;
+    offset += 6 + ((flags & 0x08) !== 0 ? 8 : 0) + 1;
+    for (;;) {
+      need(4);
+      const word = src.readUInt32LE(offset);
+      offset += 4;
+      if (word === 0) break;
+      const size = word & 0x7fffffff;
+      if (size > max) throw new Error("lz4: a block is larger than the frame allows");
+      need(size + (blockChecksums ? 4 : 0));
+      blocks.push({ start: offset, size, compressed: (word & 0x80000000) === 0, max });
+      offset += size + (blockChecksums ? 4 : 0);
+    }
+    if ((flags & 0x04) !== 0) {
+      need(4);
+      offset += 4;
+    }
+  }
+  const out = Buffer.alloc(
+    blocks.reduce((sum, block) => sum + (block.compressed ? block.max : block.size), 0),
+  );
+  let written = 0;
+  for (const block of blocks) {
+    if (block.compressed) written = lz4.decompressBlock(src, out, block.start, block.size, written);
+    else written += src.copy(out, written, block.start, block.start + block.size);
+  }
+  return out.subarray(0, written);
 }

@@ -9,8 +9,14 @@ declare module "snappyjs" {
 
 declare module "lz4js" {
   const lz4: {
-    /** An LZ4 frame's content. */
-    decompress(input: Uint8Array): Uint8Array;
+    /** Decodes the block at src[start, start + length) into dst from dstStart; returns where it ended. */
+    decompressBlock(
+      src: Uint8Array,
+      dst: Uint8Array,
+      start: number,
+      length: number,
+      dstStart: number,
+    ): number;
   };
   export default lz4;
 }
