@@ -29,6 +29,8 @@ type RedemptionEvent = {
   discount?: number;
   partnerId?: string | null;
   errorCode?: string;
+  conflictsWith?: string;
+  reason?: string;
 };
 
 beforeAll(async () => {
@@ -324,7 +326,13 @@ describe("order.placed links the order", () => {
     });
     await waitForEvent(heldFirst.body.id, "reservation.confirmed");
     const refusal = await waitForEvent(heldSecond.body.id, "reservation.confirmation_refused");
-    expect(refusal).toMatchObject({ orderNumber: "ORDER-STACK", errorCode: "NOT_COMBINABLE" });
+    // As HTTP confirm's details: the order's reservation in the way, and why.
+    expect(refusal).toMatchObject({
+      orderNumber: "ORDER-STACK",
+      errorCode: "NOT_COMBINABLE",
+      conflictsWith: heldFirst.body.id,
+      reason: "CAMPAIGNS_DO_NOT_COMBINE",
+    });
     expect(eventsFor(heldSecond.body.id).some((event) => event.type === "reservation.confirmed")).toBe(false);
   });
 });

@@ -396,17 +396,28 @@ async function creditRuleMatches(sql: Sql, rows: ConfirmedRow[]): Promise<void> 
   );
 }
 
-/** The event an order system gets when its order.placed could not confirm the reservation. */
+/**
+ * The event an order system gets when its order.placed could not confirm the reservation: the
+ * error code, and for a clash with the order (checkOrderLink) the reservation in the way and, for
+ * NOT_COMBINABLE, why, as HTTP confirm's details say.
+ */
 export function confirmationRefusedOutboxRow(
-  reservation: ReservationRow,
+  refusal: Extract<TransitionResult, { kind: "refused" }>,
   orderNumber: string,
-  errorCode: ErrorCode,
   now: Date,
 ) {
+  const { reservation, errorCode, conflictsWith, reason } = refusal;
   return redemptionOutboxRow(
     "reservation.confirmation_refused",
     reservation.codeKey,
-    { ...eventBase(reservation), orderNumber, status: reservation.status, errorCode },
+    {
+      ...eventBase(reservation),
+      orderNumber,
+      status: reservation.status,
+      errorCode,
+      ...(conflictsWith === undefined ? {} : { conflictsWith }),
+      ...(reason === undefined ? {} : { reason }),
+    },
     now,
   );
 }

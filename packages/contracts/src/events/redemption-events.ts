@@ -57,6 +57,10 @@ export const RedemptionEventSchema = z.discriminatedUnion("type", [
     orderNumber: z.string(),
     status: z.string(),
     errorCode: z.string(),
+    /** A clash with the order (another account's, another currency, codes that do not stack): the order's reservation in the way. */
+    conflictsWith: z.uuid().optional(),
+    /** NOT_COMBINABLE: CAMPAIGNS_DO_NOT_COMBINE, or PRICED_APART (neither was reserved stacked on the other). */
+    reason: z.enum(["CAMPAIGNS_DO_NOT_COMBINE", "PRICED_APART"]).optional(),
   }),
 ]);
 export type RedemptionEvent = z.infer<typeof RedemptionEventSchema>;

@@ -137,9 +137,7 @@ async function confirmPlaced(
       unknown.push(event.eventId);
       effects.push({ kind: "unknown-reservation", eventId: event.eventId });
     } else if (result.kind === "refused") {
-      await insertOutboxEvents(sql, [
-        confirmationRefusedOutboxRow(result.reservation, event.orderNumber, result.errorCode, now),
-      ]);
+      await insertOutboxEvents(sql, [confirmationRefusedOutboxRow(result, event.orderNumber, now)]);
       effects.push({ kind: "refused", eventId: event.eventId, errorCode: result.errorCode });
     } else {
       effects.push({
