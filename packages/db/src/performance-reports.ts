@@ -23,10 +23,10 @@ export type ReportMeasures = {
   orders: number;
   confirmed: number;
   cancelled: number;
-  /** Minor units. */
-  revenue: number;
-  /** Minor units. */
-  discount: number;
+  /** Minor units; a bigint past 2^53 - 1, which a number would round (MinorUnitsSum). */
+  revenue: MinorUnitsSum;
+  /** Minor units, as revenue. */
+  discount: MinorUnitsSum;
   /** Distinct accounts with a standing (CONFIRMED) order. */
   accounts: number;
 };
@@ -183,14 +183,26 @@ export const PARTNER_REPORT_SQL = groupedOrdersSql(
   "p.name AS label, NULL::text AS parent_id, NULL::text AS parent_label",
 );
 
+/**
+ * A sum of amounts in minor units: a number while it is exact as one (each amount is at most
+ * 2^53 - 1, but three of them are not), else a bigint, so no report rounds money.
+ */
+export type MinorUnitsSum = number | bigint;
+
+/** PostgreSQL's exact sum (numeric, as text) as a number, or a bigint past 2^53 - 1. */
+export function minorUnitsSum(digits: string): MinorUnitsSum {
+  const value = Number(digits);
+  return Number.isSafeInteger(value) ? value : BigInt(digits);
+}
+
 function measuresOf(row: GroupedRow): ReportMeasures {
   return {
     currency: row.currency.trim(),
     orders: row.orders,
     confirmed: row.confirmed,
     cancelled: row.cancelled,
-    revenue: Number(row.revenue),
-    discount: Number(row.discount),
+    revenue: minorUnitsSum(row.revenue),
+    discount: minorUnitsSum(row.discount),
     accounts: row.accounts,
   };
 }

@@ -63,10 +63,10 @@ export const ReportMeasuresSchema = z
     cancelled: CountSchema.openapi({ description: "Placed in the range, cancelled since" }),
     revenue: CountSchema.openapi({
       description:
-        "Order totals of the confirmed orders, minor units; exact up to 9,007,199,254,740,991 (2^53 - 1), rounded to the nearest double above it",
+        "Order totals of the confirmed orders, minor units. Exact however large: a sum past 9,007,199,254,740,991 (2^53 - 1) is written with every digit, so read it as a big integer (a double would round it)",
     }),
     discount: CountSchema.openapi({
-      description: "Discount given on the confirmed orders, minor units; exact up to 2^53 - 1, as revenue",
+      description: "Discount given on the confirmed orders, minor units; exact however large, as revenue",
     }),
     accounts: CountSchema.openapi({ description: "Distinct accounts with a confirmed order" }),
   })

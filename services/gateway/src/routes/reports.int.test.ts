@@ -400,6 +400,71 @@ describe("performance reports", () => {
     }
   });
 
+  it("adds sums past 2^53 - 1 exactly: every digit in JSON, the digits as text in .xlsx", async () => {
+    const big = await seedStore(ctx.db.database.prisma, "bigsums");
+    const campaign = await json<{ id: string }>("POST", "/v1/campaigns", big.keys.merchant, {
+      name: "big sums",
+      discount: { type: "fixed", amount: Number.MAX_SAFE_INTEGER },
+      currency: "JPY",
+      startsAt: "2026-10-01T00:00:00Z",
+      endsAt: "2026-11-01T00:00:00Z",
+      productIds: ["P"],
+    });
+    const code = await json<{ id: string }>(
+      "POST",
+      `/v1/campaigns/${campaign.body.id}/codes`,
+      big.keys.merchant,
+      {
+        code: "BIGSUM1",
+      },
+    );
+    // Three orders of 2^53 - 1 each, the largest amount the API takes: their sum is not a double.
+    const most = BigInt(Number.MAX_SAFE_INTEGER);
+    await ctx.db.database.prisma.reservation.createMany({
+      data: [0, 1, 2].map((index) => ({
+        id: randomUUID(),
+        storeId: big.storeId,
+        codeId: code.body.id,
+        campaignId: campaign.body.id,
+        codeInput: "BIGSUM1",
+        codeKey: "BIGSUM1",
+        accountId: `big-${index}`,
+        memberGroups: [],
+        partition: 0,
+        sequence: BigInt(index + 1),
+        status: "CONFIRMED" as const,
+        currency: "JPY",
+        cart: {},
+        discount: most,
+        lines: [],
+        totals: {},
+        orderNumber: `BIG-${index}`,
+        orderTotal: most,
+        acceptedAt: FROM,
+        decidedAt: FROM,
+        confirmedAt: FROM,
+      })),
+    });
+    const exact = (3n * most).toString();
+    const response = await call("GET", `/v1/reports/codes?${range}`, big.keys.merchant);
+    expect(response.headers.get("content-type")).toContain("application/json");
+    const text = await response.text();
+    expect(exact).toBe("27021597764222973");
+    expect(text).toContain(`"revenue":${exact},"discount":${exact},"accounts":3}`);
+    // Amounts that fit stay plain numbers.
+    expect(JSON.parse(text).totals[0]).toMatchObject({
+      currency: "JPY",
+      orders: 3,
+      confirmed: 3,
+      accounts: 3,
+    });
+    const xlsx = await call("GET", `/v1/reports/codes?${range}&format=xlsx`, big.keys.merchant);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(await xlsx.arrayBuffer());
+    const totals = workbook.getWorksheet("Totals")?.getRow(2).values as unknown[];
+    expect(totals.slice(1)).toEqual(["JPY", 3, 3, 0, exact, exact, 3]);
+  });
+
   it("keeps stores apart", async () => {
     const mine = await json<ReportBody<CodeRow>>("GET", `/v1/reports/codes?${range}`, store.keys.merchant);
     const theirs = await json<ReportBody<CodeRow>>(

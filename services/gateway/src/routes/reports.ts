@@ -18,6 +18,7 @@ import {
   type ActionRecord,
   type CodeReportRow,
   listActions,
+  type MinorUnitsSum,
   type PartnerReportRow,
   type Report,
   type ReportMeasures,
@@ -29,6 +30,7 @@ import type { Context } from "hono";
 import type { GatewayDeps } from "../deps.ts";
 import { streamDownload } from "../downloads.ts";
 import type { GatewayEnv } from "../env.ts";
+import { jsonWithBigInts } from "../json-with-bigints.ts";
 import { errorResponses } from "../openapi-helpers.ts";
 import { validationHook } from "../validation.ts";
 
@@ -144,13 +146,21 @@ function xlsxDownload(
   };
 }
 
+/**
+ * A sum as a spreadsheet cell: a number, or past 2^53 - 1 its digits as text (a cell's number is a
+ * double, which would round it; Excel itself keeps 15 significant digits).
+ */
+function minorUnitsCell(sum: MinorUnitsSum): number | string {
+  return typeof sum === "bigint" ? sum.toString() : sum;
+}
+
 const MEASURE_COLUMNS: readonly ReportColumn<ReportMeasures>[] = [
   { header: "Currency", value: (row) => row.currency },
   { header: "Orders", value: (row) => row.orders },
   { header: "Confirmed", value: (row) => row.confirmed },
   { header: "Cancelled", value: (row) => row.cancelled },
-  { header: "Revenue (minor units)", value: (row) => row.revenue },
-  { header: "Discount (minor units)", value: (row) => row.discount },
+  { header: "Revenue (minor units)", value: (row) => minorUnitsCell(row.revenue) },
+  { header: "Discount (minor units)", value: (row) => minorUnitsCell(row.discount) },
   { header: "Accounts", value: (row) => row.accounts },
 ];
 
@@ -187,8 +197,13 @@ export function reportRoutes(deps: GatewayDeps) {
     columns: readonly ReportColumn<Row>[],
     name: string,
   ) {
+    // Sums past 2^53 - 1 are bigints, written with every digit (jsonWithBigInts).
     if (input.format === "json")
-      return c.json({ from: input.from.toISOString(), to: input.to.toISOString(), ...report }, 200);
+      return c.body(
+        jsonWithBigInts({ from: input.from.toISOString(), to: input.to.toISOString(), ...report }),
+        200,
+        { "content-type": "application/json" },
+      );
     return streamDownload(
       ({ output }) =>
         writeReportWorkbook(output, {
