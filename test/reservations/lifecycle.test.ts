@@ -231,30 +231,19 @@ describe("reservation lifecycle", () => {
       third: `THIRD${stamp}`,
     };
     const products = { productIds: ["A", "B", "C"] };
-    await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
-      code: codes.tenPercent,
-      usageLimit: null,
-      oncePerAccount: false,
-      terms: { ...products, discount: { type: "percentage", percent: 10 }, priority: 0, combinesWith: "*" },
-    });
-    await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
-      code: codes.fixed,
-      usageLimit: null,
-      oncePerAccount: false,
-      terms: { ...products, discount: { type: "fixed", amount: 500 }, priority: 1, combinesWith: "*" },
-    });
-    await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
-      code: codes.third,
-      usageLimit: null,
-      oncePerAccount: false,
-      terms: { ...products, discount: { type: "percentage", percent: 50 }, priority: 2, combinesWith: "*" },
-    });
-    await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
-      code: codes.alone,
-      usageLimit: null,
-      oncePerAccount: false,
-      terms: { ...products, priority: 2 },
-    });
+    for (const [code, terms] of [
+      [codes.tenPercent, { discount: { type: "percentage", percent: 10 }, priority: 0, combinesWith: "*" }],
+      [codes.fixed, { discount: { type: "fixed", amount: 500 }, priority: 1, combinesWith: "*" }],
+      [codes.third, { discount: { type: "percentage", percent: 50 }, priority: 2, combinesWith: "*" }],
+      [codes.alone, { priority: 2 }],
+    ] as const) {
+      await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
+        code,
+        usageLimit: null,
+        oncePerAccount: false,
+        terms: { ...products, ...terms },
+      });
+    }
     type Priced = Answer & { discount: number; lines: { discount: number }[]; stacksOn: string[] };
     const quote = await checkout<{ applied: { code: string; discount: number; lines: unknown[] }[] }>(
       "POST",

@@ -2,7 +2,7 @@
 // caller's transaction, locks the code row(s) first like every writer of a code's reservations,
 // and writes exactly one outbox row per change.
 import { TotalsSchema } from "@promo/contracts";
-import { checkOrderLink, decideAttempt, type ErrorCode, type OrderLinkRefusal } from "@promo/domain";
+import { checkOrderLink, decideAttempt, type ErrorCode, type OrderClashReason } from "@promo/domain";
 import type { Db } from "./client.ts";
 import type { Reservation as ReservationRow } from "./generated/prisma/client.ts";
 import { redemptionOutboxRow } from "./outbox.ts";
@@ -27,7 +27,7 @@ export type TransitionResult =
       /** The reservation of the order this one may not join (checkOrderLink). */
       conflictsWith?: string;
       /** NOT_COMBINABLE: the campaigns' terms, or two codes priced apart (checkOrderLink). */
-      reason?: Extract<OrderLinkRefusal, { reason: string }>["reason"];
+      reason?: OrderClashReason;
     };
 
 /** Locks the reservation's code row(s) and reads the reservation; null when not in the store. */

@@ -24,6 +24,15 @@ export type LinkedRedemption = {
   stacksOn: readonly string[];
 };
 
+/**
+ * Why a code may not join an order with NOT_COMBINABLE: CAMPAIGNS_DO_NOT_COMBINE, the two campaigns'
+ * terms; PRICED_APART, neither reservation was priced stacked on the other (POST /v1/reservations
+ * `stacksOn`), so each took its discount from the whole cart and together they would give more than
+ * a quote of both.
+ */
+export const ORDER_CLASH_REASONS = ["CAMPAIGNS_DO_NOT_COMBINE", "PRICED_APART"] as const;
+export type OrderClashReason = (typeof ORDER_CLASH_REASONS)[number];
+
 export type OrderLinkRefusal =
   | {
       errorCode: "ORDER_ACCOUNT_MISMATCH" | "CURRENCY_MISMATCH";
@@ -33,12 +42,7 @@ export type OrderLinkRefusal =
   | {
       errorCode: "NOT_COMBINABLE";
       conflictsWith: string;
-      /**
-       * CAMPAIGNS_DO_NOT_COMBINE: the two campaigns' terms; PRICED_APART: neither reservation was
-       * priced stacked on the other (POST /v1/reservations `stacksOn`), so each took its discount
-       * from the whole cart and together they would give more than a quote of both.
-       */
-      reason: "CAMPAIGNS_DO_NOT_COMBINE" | "PRICED_APART";
+      reason: OrderClashReason;
     };
 
 /**

@@ -1,3 +1,4 @@
+import { ORDER_CLASH_REASONS } from "@promo/domain";
 import { z } from "zod";
 import { StackRefusalDetailsSchema } from "../jobs/reservations.ts";
 import { EventEnvelopeSchema } from "./envelope.ts";
@@ -60,7 +61,7 @@ export const RedemptionEventSchema = z.discriminatedUnion("type", [
     /** A clash with the order (another account's, another currency, codes that do not stack): the order's reservation in the way. */
     conflictsWith: z.uuid().optional(),
     /** NOT_COMBINABLE: CAMPAIGNS_DO_NOT_COMBINE, or PRICED_APART (neither was reserved stacked on the other). */
-    reason: z.enum(["CAMPAIGNS_DO_NOT_COMBINE", "PRICED_APART"]).optional(),
+    reason: z.enum(ORDER_CLASH_REASONS).optional(),
   }),
 ]);
 export type RedemptionEvent = z.infer<typeof RedemptionEventSchema>;
