@@ -137,7 +137,10 @@ describe("graceful shutdown on SIGTERM", () => {
     const first = start();
     await Promise.all(
       (["relay", "consumer", "codeJobs"] as const).map((name) =>
-        waitForHttp(`http://127.0.0.1:${ports[name]}/metrics`, first[name]),
+        waitForHttp(
+          `http://127.0.0.1:${ports[name]}/${name === "consumer" ? "readyz" : "metrics"}`,
+          first[name],
+        ),
       ),
     );
 

@@ -30,8 +30,11 @@ beforeAll(async () => {
       ports.codeJobs,
     ],
   ] as const;
+  // The order consumer's probes answer while it starts; it is ready once it joined its group.
   await Promise.all(
-    started.map(([service, port]) => waitForHttp(`http://127.0.0.1:${port}/metrics`, service)),
+    started.map(([service, port]) =>
+      waitForHttp(`http://127.0.0.1:${port}/${port === ports.consumer ? "readyz" : "metrics"}`, service),
+    ),
   );
 });
 
@@ -189,5 +192,35 @@ describe("Prometheus metrics after a burst", () => {
         : null;
     }, "the finished job to be counted");
     expect(sample(after, "promo_code_job_progress_percent{", `job_id="${started.body.id}"`)).toBeUndefined();
+  });
+});
+
+describe("probes on the metrics port", () => {
+  it("answer /healthz on every worker process, and /readyz on the order consumer", async () => {
+    for (const port of Object.values(ports)) {
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect([port, health.status, await health.json()]).toEqual([port, 200, { status: "alive" }]);
+    }
+    const ready = await fetch(`http://127.0.0.1:${ports.consumer}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, { status: "ready" }]);
+    // The others have no readiness of their own to tell (the relay on standby is as ready as the active one).
+    expect((await fetch(`http://127.0.0.1:${ports.worker}/readyz`)).status).toBe(404);
+  });
+
+  it("show an order consumer that cannot reach Kafka as alive but not ready, saying why", async () => {
+    const port = await freePort();
+    const consumer = system.startProcess("order-consumer", "consumer-no-kafka", {
+      METRICS_PORT: String(port),
+      KAFKA_BROKERS: `127.0.0.1:${await freePort()}`,
+    });
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, consumer);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([
+      503,
+      { status: "not ready", reason: "waiting for Kafka and the orders topics" },
+    ]);
+    // Stopped while it waits, it stops cleanly.
+    consumer.child.kill("SIGTERM");
+    expect(await consumer.exited, consumer.output().slice(-2_000)).toBe(0);
   });
 });

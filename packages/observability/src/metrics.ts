@@ -24,16 +24,41 @@ export async function renderMetrics(registry: Registry): Promise<{ contentType: 
 
 export type MetricsServer = { port: number; close(): Promise<void> };
 
+/** Whether a process can do its work now, and if not, why (answered by GET /readyz). */
+export type Readiness = { ready: true } | { ready: false; reason: string };
+
 /**
- * A tiny HTTP server answering GET /metrics, for worker processes that serve nothing else.
- * Port 0 in settings means "off" (the caller does not start it).
+ * A tiny HTTP server for worker processes that serve nothing else: GET /metrics, GET /healthz (the
+ * process answers: 200) and, given a `ready` check, GET /readyz (200 when it says so, else 503 with
+ * its reason). Port 0 in settings means "off" (the caller does not start it).
  */
 export async function serveMetrics(
   registry: Registry,
-  options: { port: number; host?: string; logger: Logger },
+  options: { port: number; host?: string; logger: Logger; ready?: () => Readiness },
 ): Promise<MetricsServer> {
   const server: Server = createServer((request, response) => {
-    if (request.method !== "GET" || request.url?.split("?")[0] !== "/metrics") {
+    const path = request.url?.split("?")[0];
+    const json = (status: number, body: object) =>
+      response.writeHead(status, { "content-type": "application/json" }).end(`${JSON.stringify(body)}\n`);
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      response
+        .writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain" })
+        .end("method not allowed\n");
+      return;
+    }
+    if (path === "/healthz") {
+      json(200, { status: "alive" });
+      return;
+    }
+    if (path === "/readyz" && options.ready) {
+      const readiness = options.ready();
+      json(
+        readiness.ready ? 200 : 503,
+        readiness.ready ? { status: "ready" } : { status: "not ready", reason: readiness.reason },
+      );
+      return;
+    }
+    if (path !== "/metrics") {
       response.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
       return;
     }
@@ -51,7 +76,12 @@ export async function serveMetrics(
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
-  options.logger.info({ port }, "metrics at /metrics");
+  options.logger.info(
+    { port },
+    options.ready
+      ? "metrics at /metrics, probes at /healthz and /readyz"
+      : "metrics at /metrics, probe at /healthz",
+  );
   return {
     port,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -1,11 +1,12 @@
 import type { OrderEvent } from "@promo/contracts";
 import { createHistoryCleanup, type Database, isDatabaseUnavailable, poolSql } from "@promo/db";
 import { idempotentProducer, subscribedRoundRobin, type TopicMap } from "@promo/events";
-import { createOutageLog, type Logger, type OutageLog } from "@promo/observability";
+import { createOutageLog, type Logger, type OutageLog, type Readiness } from "@promo/observability";
 import { type Consumer, type Kafka, type KafkaMessage, PartitionAssigners, type Producer } from "kafkajs";
 import { applyOrderEvents } from "./handlers/apply-order-events.ts";
 import { type DeadLetter, sendDeadLetters } from "./handlers/dead-letters.ts";
 import { parseOrderMessage } from "./handlers/parse-message.ts";
+import { type ConsumerPhase, consumerReadiness } from "./readiness.ts";
 
 export type OrderConsumerDeps = {
   database: Database;
@@ -36,6 +37,14 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
   let consumer: Consumer | null = null;
   let producer: Producer | null = null;
   let handled = 0;
+  /** For readiness: where the consumer is, and when the group coordinator last answered it. */
+  let phase: ConsumerPhase = "starting";
+  let lastContactAt: number | null = null;
+  /** A batch in hand, or the cleanup, last found PostgreSQL away. */
+  let postgresAway = false;
+  const contact = () => {
+    lastContactAt = deps.clock().getTime();
+  };
   const processedCleanup = createHistoryCleanup({
     history: "processedEvents",
     retentionMs: deps.processedEventRetentionMs,
@@ -58,10 +67,12 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
     for (let attempt = 0; ; attempt += 1) {
       try {
         const effects = await applyOrderEvents(deps.database, events, deps.clock());
+        postgresAway = false;
         postgresOutages.recovered("orders");
         return effects;
       } catch (error) {
         if (!isDatabaseUnavailable(error)) throw error;
+        postgresAway = true;
         postgresOutages.failed("orders", error);
         await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 250 * 2 ** attempt)));
         // A consumer stopping (or a batch a rebalance took away) gives the batch up uncommitted, before
@@ -78,12 +89,15 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
       cleaning = processedCleanup
         .runIfDue(poolSql(deps.database.pool))
         .then((removed) => {
+          postgresAway = false;
           postgresOutages.recovered("cleanup");
           if (removed > 0) logger.info({ removed }, "removed old processed event ids");
         })
         .catch((error: unknown) => {
-          if (isDatabaseUnavailable(error)) postgresOutages.failed("cleanup", error);
-          else logger.warn({ err: error }, "processed event cleanup failed");
+          if (isDatabaseUnavailable(error)) {
+            postgresAway = true;
+            postgresOutages.failed("cleanup", error);
+          } else logger.warn({ err: error }, "processed event cleanup failed");
         })
         .finally(() => {
           cleaning = null;
@@ -129,6 +143,7 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
    */
   function restartAfterCrash(error: unknown): void {
     if (stopped || restartTimer) return;
+    phase = "restarting";
     const delayMs = Math.min(60_000, 1_000 * 2 ** crashes);
     crashes += 1;
     logger.error(
@@ -161,13 +176,22 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
     });
     // Joined, or a heartbeat answered: the group coordinator is reachable (a heartbeat also ends a
     // brief outage that needed no rejoin).
-    const reachable = () => deps.kafkaOutages.recovered("kafka");
-    created.on(created.events.GROUP_JOIN, reachable);
+    const reachable = () => {
+      deps.kafkaOutages.recovered("kafka");
+      contact();
+    };
+    created.on(created.events.GROUP_JOIN, () => {
+      reachable();
+      if (!stopped) phase = "consuming";
+    });
     created.on(created.events.HEARTBEAT, reachable);
     created.on(created.events.CRASH, ({ payload }) => {
-      if (!payload.restart) restartAfterCrash(payload.error);
+      if (payload.restart) {
+        if (!stopped) phase = "joining";
+      } else restartAfterCrash(payload.error);
     });
     consumer = created;
+    phase = "joining";
     await created.connect();
     await created.subscribe({ topic: deps.topics.orders, fromBeginning: true });
     await created.run({
@@ -212,6 +236,7 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
         await heartbeat();
         handled += batch.messages.length;
         crashes = 0;
+        contact();
       },
     });
   }
@@ -226,8 +251,13 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
     get handled(): number {
       return handled;
     },
+    /** Whether order events reach this consumer now (GET /readyz on the metrics port). */
+    readiness(): Readiness {
+      return consumerReadiness({ phase, lastContactAt, postgresAway }, deps.clock().getTime());
+    },
     async stop(): Promise<void> {
       stopped = true;
+      phase = "stopping";
       if (restartTimer) clearTimeout(restartTimer);
       restartTimer = null;
       if (cleanupTimer) clearTimeout(cleanupTimer);

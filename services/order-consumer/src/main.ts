@@ -10,6 +10,7 @@ import {
   type MetricsServer,
   serveMetrics,
 } from "@promo/observability";
+import type { Admin } from "kafkajs";
 import { createOrderConsumer } from "./consumer.ts";
 import { processedIdsOutliveMessages } from "./handlers/retention-check.ts";
 
@@ -30,6 +31,45 @@ const kafka = createKafka({
   onConnectionFailure: (message) => kafkaOutages.failed("kafka", message),
 });
 const topics = topicMapFrom(env);
+const processedEventRetentionMs = env.PROCESSED_EVENT_RETENTION_HOURS * 3_600_000;
+const consumer = createOrderConsumer({
+  database,
+  kafka,
+  topics,
+  groupId: env.ORDER_CONSUMER_GROUP,
+  concurrency: env.ORDER_CONSUMER_CONCURRENCY,
+  processedEventRetentionMs,
+  logger,
+  kafkaOutages,
+  clock: () => new Date(),
+});
+
+// The probes answer from the start, so an orchestrator sees a consumer waiting for Kafka as alive
+// but not ready.
+const registry = env.METRICS_PORT > 0 ? createMetricsRegistry("order-consumer") : null;
+const metricsServer: MetricsServer | null = registry
+  ? await serveMetrics(registry, { port: env.METRICS_PORT, logger, ready: () => consumer.readiness() })
+  : null;
+let metricsAdmin: Admin | null = null;
+
+const SHUTDOWN_DEADLINE_MS = 30_000;
+let stopping = false;
+// Registered before anything waits on Kafka: a stop while the consumer starts is a clean stop too.
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  setTimeout(() => {
+    logger.error("shutdown took too long; exiting");
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS).unref();
+  logger.info({ signal }, "order consumer stopping: finishing the batch in hand");
+  await consumer.stop();
+  await Promise.allSettled([database.close(), metricsServer?.close(), metricsAdmin?.disconnect()]);
+  logger.info({ handled: consumer.handled }, "order consumer stopped");
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
 
 await ensureTopicsOnceReachable(
   kafka,
@@ -39,7 +79,6 @@ await ensureTopicsOnceReachable(
 );
 
 // Deduplication holds only while processed event ids outlive the orders topic's messages.
-const processedEventRetentionMs = env.PROCESSED_EVENT_RETENTION_HOURS * 3_600_000;
 await topicRetentionMs(kafka, topics.orders).then(
   (topicRetention) => {
     if (!processedIdsOutliveMessages({ topicRetentionMs: topicRetention, processedEventRetentionMs }))
@@ -56,26 +95,14 @@ await topicRetentionMs(kafka, topics.orders).then(
     logger.warn({ err: error, topic: topics.orders }, "could not read the orders topic's retention"),
 );
 
-const consumer = createOrderConsumer({
-  database,
-  kafka,
-  topics,
-  groupId: env.ORDER_CONSUMER_GROUP,
-  concurrency: env.ORDER_CONSUMER_CONCURRENCY,
-  processedEventRetentionMs,
-  logger,
-  kafkaOutages,
-  clock: () => new Date(),
-});
 await consumer.start();
 logger.info({ topic: topics.orders, group: env.ORDER_CONSUMER_GROUP }, "order consumer started");
 
 // Consumer lag per partition (end offset minus the group's committed offset), read when scraped.
-let metricsServer: MetricsServer | null = null;
-const metricsAdmin = env.METRICS_PORT > 0 ? kafka.admin() : null;
-if (metricsAdmin) {
-  const registry = createMetricsRegistry("order-consumer");
-  await metricsAdmin.connect();
+if (registry) {
+  const admin = kafka.admin();
+  metricsAdmin = admin;
+  await admin.connect();
   new Gauge({
     name: "promo_kafka_consumer_lag",
     help: "Order events not yet consumed, per partition of the orders topic",
@@ -84,8 +111,8 @@ if (metricsAdmin) {
     async collect() {
       this.reset();
       const [ends, [committed]] = await Promise.all([
-        metricsAdmin.fetchTopicOffsets(topics.orders),
-        metricsAdmin.fetchOffsets({ groupId: env.ORDER_CONSUMER_GROUP, topics: [topics.orders] }),
+        admin.fetchTopicOffsets(topics.orders),
+        admin.fetchOffsets({ groupId: env.ORDER_CONSUMER_GROUP, topics: [topics.orders] }),
       ]);
       const done = new Map(committed?.partitions.map((entry) => [entry.partition, Number(entry.offset)]));
       for (const end of ends) {
@@ -103,23 +130,4 @@ if (metricsAdmin) {
       this.set(consumer.handled);
     },
   });
-  metricsServer = await serveMetrics(registry, { port: env.METRICS_PORT, logger });
 }
-
-const SHUTDOWN_DEADLINE_MS = 30_000;
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  setTimeout(() => {
-    logger.error("shutdown took too long; exiting");
-    process.exit(1);
-  }, SHUTDOWN_DEADLINE_MS).unref();
-  logger.info({ signal }, "order consumer stopping: finishing the batch in hand");
-  await consumer.stop();
-  await Promise.allSettled([database.close(), metricsServer?.close(), metricsAdmin?.disconnect()]);
-  logger.info({ handled: consumer.handled }, "order consumer stopped");
-  process.exit(0);
-}
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
