@@ -30,7 +30,8 @@ export async function startSystem(
   options: { gateways: number; workers: number; env?: Record<string, string> },
 ): Promise<System> {
   const store = await seedStore(ctx.db.database.prisma, "e2e");
-  const shared = { RESERVATION_PARTITIONS: SYSTEM_PARTITIONS, ...options.env };
+  // The seeded store is the operator's: its admin key opens the queue dashboard.
+  const shared = { RESERVATION_PARTITIONS: SYSTEM_PARTITIONS, DASHBOARD_STORE: store.slug, ...options.env };
   const gateways: RunningGateway[] = [];
   const workers: ServiceProcess[] = [];
 

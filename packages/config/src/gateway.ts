@@ -21,6 +21,11 @@ export const GatewayEnvSchema = ReservationQueueEnvSchema.extend({
   KAFKA_BROKERS: KafkaBrokersSchema,
   /** When set: a store `default` exists with this key and every scope. */
   BOOTSTRAP_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
+  /**
+   * The store (its slug) whose admin keys open the queue dashboard at /admin/queues: the queues carry
+   * every store's requests, so it is the operator's. Other stores' admin keys get 404 there.
+   */
+  DASHBOARD_STORE: z.string().trim().min(1).max(100).default("default"),
   /** Largest JSON body accepted (413 above it). */
   BODY_LIMIT_BYTES: PositiveIntSchema.default(1_048_576),
   /** Largest code import upload (.xlsx / .csv; 413 above it). */

@@ -7,7 +7,14 @@ import type { ApiScope } from "./generated/prisma/enums.ts";
 export type { ApiScope };
 export const ALL_SCOPES: readonly ApiScope[] = ["merchant", "checkout", "admin"];
 
-export type ApiKeyPrincipal = { keyId: string; storeId: string; scopes: readonly ApiScope[]; prefix: string };
+export type ApiKeyPrincipal = {
+  keyId: string;
+  storeId: string;
+  /** The store's slug (`default` for the bootstrap key's store). */
+  storeSlug: string;
+  scopes: readonly ApiScope[];
+  prefix: string;
+};
 
 const KEY_PREFIX_LENGTH = 12;
 
@@ -25,9 +32,18 @@ export function apiKeyPrefix(secret: string): string {
 }
 
 export async function findApiKeyPrincipal(db: Db, secret: string): Promise<ApiKeyPrincipal | null> {
-  const key = await db.apiKey.findUnique({ where: { secretHash: hashApiKey(secret) } });
+  const key = await db.apiKey.findUnique({
+    where: { secretHash: hashApiKey(secret) },
+    include: { store: { select: { slug: true } } },
+  });
   if (!key || key.revokedAt) return null;
-  return { keyId: key.id, storeId: key.storeId, scopes: key.scopes, prefix: key.prefix };
+  return {
+    keyId: key.id,
+    storeId: key.storeId,
+    storeSlug: key.store.slug,
+    scopes: key.scopes,
+    prefix: key.prefix,
+  };
 }
 
 /** A key as it may be shown: never its secret nor the secret's hash. */

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { DomainError } from "@promo/domain";
 import { renderMetrics } from "@promo/observability";
 import { getCookie } from "hono/cookie";
 import { allowedMethodsOf } from "./allowed-methods.ts";
@@ -81,7 +82,14 @@ export function createApp(deps: GatewayDeps) {
   // its static assets (the library's own files) and the sign-in page do not.
   const requireAdmin = requireScope("admin", { cookie: true });
   app.use(ADMIN_LOGIN_PATH, limitBodySize(4_096));
-  app.route("/", adminLoginRoutes({ authenticate, dashboardPath: QUEUE_DASHBOARD_PATH }));
+  app.route(
+    "/",
+    adminLoginRoutes({
+      authenticate,
+      dashboardPath: QUEUE_DASHBOARD_PATH,
+      dashboardStore: deps.settings.dashboardStore,
+    }),
+  );
   app.use("/admin/*", async (c, next) => {
     if (c.req.path.startsWith(`${QUEUE_DASHBOARD_PATH}/static/`) || c.req.path === ADMIN_LOGIN_PATH)
       return next();
@@ -89,7 +97,13 @@ export function createApp(deps: GatewayDeps) {
     const signedOut = !c.req.header("authorization") && !getCookie(c, ADMIN_KEY_COOKIE);
     if (signedOut && c.req.method === "GET" && c.req.header("accept")?.includes("text/html"))
       return c.redirect(ADMIN_LOGIN_PATH, 303);
-    return requireAdmin(c, next);
+    // The queues carry every store's requests: only the operator's store sees them. To another
+    // store's admin key the dashboard is, like another store's data, not there.
+    return requireAdmin(c, async () => {
+      if (c.get("principal").storeSlug !== deps.settings.dashboardStore)
+        throw new DomainError("NOT_FOUND", { path: c.req.path });
+      await next();
+    });
   });
   app.get(`${QUEUE_DASHBOARD_PATH}/`, (c) => c.redirect(QUEUE_DASHBOARD_PATH, 308));
   app.route(

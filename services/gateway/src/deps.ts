@@ -43,5 +43,7 @@ export type GatewayDeps = {
     benchRoutes: boolean;
     /** Serve GET /metrics on this app's port (false when METRICS_PORT gives it a port of its own). */
     metricsRoute: boolean;
+    /** The slug of the store whose admin keys open the queue dashboard (it shows every store's queues). */
+    dashboardStore: string;
   };
 };

@@ -107,6 +107,7 @@ const app = createApp({
     apiKeyCacheMs: env.API_KEY_CACHE_MS,
     benchRoutes: env.ENABLE_BENCH_ROUTES,
     metricsRoute: env.METRICS_PORT === 0,
+    dashboardStore: env.DASHBOARD_STORE,
   },
 });
 const metricsServer =

@@ -16,6 +16,8 @@ const SESSION_SECONDS = 8 * 3_600;
 export function adminLoginRoutes(input: {
   authenticate: (secret: string) => Promise<ApiKeyPrincipal | null>;
   dashboardPath: string;
+  /** The slug of the store whose admin keys open the dashboard. */
+  dashboardStore: string;
 }) {
   const app = new Hono<GatewayEnv>();
   const page = (message: string | null) => html`<!doctype html>
@@ -38,6 +40,11 @@ export function adminLoginRoutes(input: {
     const principal = key.length > 0 && key.length <= 512 ? await input.authenticate(key) : null;
     if (!principal) return c.html(page("That key is not valid."), 401);
     if (!principal.scopes.includes("admin")) return c.html(page("That key has no admin scope."), 403);
+    if (principal.storeSlug !== input.dashboardStore)
+      return c.html(
+        page("The queue dashboard shows every store's queues: only the operator store's admin keys open it."),
+        403,
+      );
     setCookie(c, ADMIN_KEY_COOKIE, key, {
       path: "/admin",
       httpOnly: true,

@@ -5,11 +5,13 @@ import { createTestGateway } from "../testing/test-gateway.ts";
 let ctx: TestContext;
 let gateway: Awaited<ReturnType<typeof createTestGateway>>;
 let store: SeededStore;
+let otherStore: SeededStore;
 
 beforeAll(async () => {
   ctx = await createTestContext("dashboard");
-  gateway = await createTestGateway(ctx);
   store = await seedStore(ctx.db.database.prisma, "dash");
+  otherStore = await seedStore(ctx.db.database.prisma, "other");
+  gateway = await createTestGateway(ctx, { dashboardStore: store.slug });
 });
 
 afterAll(async () => {
@@ -25,6 +27,30 @@ describe("queue dashboard at /admin/queues", () => {
     expect((await get("/admin/queues", store.keys.checkout)).status).toBe(403);
     expect((await get("/admin/queues", store.keys.merchant)).status).toBe(403);
     expect((await get("/admin/queues/api/queues", store.keys.checkout)).status).toBe(403);
+  });
+
+  it("is not there for another store's admin key: the queues carry every store's requests", async () => {
+    for (const path of ["/admin/queues", "/admin/queues/api/queues"]) {
+      const answer = await get(path, otherStore.keys.admin);
+      expect([path, answer.status]).toEqual([path, 404]);
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
+    }
+    // Nor can it act on a queue (Bull Board's pause, clean, retry …).
+    const pause = await gateway.app.request("/admin/queues/api/queues/%7Bcode-jobs%7D/pause", {
+      method: "PUT",
+      headers: { authorization: `Bearer ${otherStore.keys.admin}` },
+    });
+    expect(pause.status).toBe(404);
+    expect(await gateway.codeJobs.queue.isPaused()).toBe(false);
+    // Signing in with it is refused, saying why, and sets no cookie.
+    const signIn = await gateway.app.request("/admin/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ key: otherStore.keys.admin }).toString(),
+    });
+    expect(signIn.status).toBe(403);
+    expect(signIn.headers.get("set-cookie")).toBeNull();
+    expect(await signIn.text()).toContain("only the operator store&#39;s admin keys open it");
   });
 
   it("serves the page, its assets and the queues with their job counts", async () => {

@@ -25,6 +25,8 @@ export async function createTestGateway(
     guessLimits?: AttemptLimits;
     /** How long verified keys are trusted from memory; 0 (every request checks PostgreSQL) unless set. */
     apiKeyCacheMs?: number;
+    /** The slug of the store whose admin keys open the queue dashboard; `default` unless set. */
+    dashboardStore?: string;
   } = {},
 ) {
   const logger = createLogger({ service: "gateway-test", level: "silent" });
@@ -84,6 +86,7 @@ export async function createTestGateway(
       apiKeyCacheMs: overrides.apiKeyCacheMs ?? 0,
       benchRoutes: false,
       metricsRoute: true,
+      dashboardStore: overrides.dashboardStore ?? "default",
     },
   };
   const app = createApp(deps);
