@@ -378,6 +378,7 @@ describe("tracking rules", () => {
       ["(?=A)A+", "unsupported Perl syntax"],
       ["A[0-9", "missing closing ]"],
       ["A".repeat(201), "200"],
+      ["(?-i)SAM[a-z]+", "may not turn off ignoring letter case"],
     ]) {
       const answer = await merchant<{
         error: { code: string; details: { fields: { path: string; message: string }[] } };

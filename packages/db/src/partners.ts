@@ -128,7 +128,7 @@ const compiledPatterns = new Map<string, TrackingPattern | null>();
 function compiledPattern(source: string): TrackingPattern | null {
   let pattern = compiledPatterns.get(source);
   if (pattern === undefined) {
-    const check = compileTrackingPattern(source);
+    const check = compileTrackingPattern(source, { saved: true });
     pattern = check.ok ? check.pattern : null;
     if (compiledPatterns.size >= MAX_COMPILED_PATTERNS) compiledPatterns.clear();
     compiledPatterns.set(source, pattern);

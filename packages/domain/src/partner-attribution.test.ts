@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   attributePartner,
@@ -42,6 +43,59 @@ describe("compileTrackingPattern", () => {
     const check = compileTrackingPattern(source);
     expect(check.ok).toBe(false);
     if (!check.ok) expect(check.reason).toContain(reason);
+  });
+
+  it.each(["(?-i)T3mx[a-z]+", "T3(?-i:mx)[a-z]+", "(?s-i)T3.*", "(?-si)T3.*", "T3(?i)(?U-i)x"])(
+    "refuses %s, which would match a code in one letter case only",
+    (source) => {
+      expect(compileTrackingPattern(source)).toEqual({
+        ok: false,
+        reason: "pattern may not turn off ignoring letter case ((?-i)): codes match in any case",
+      });
+    },
+  );
+
+  it("takes flag groups that keep ignoring letter case, and (?-i) that is not a flag group", () => {
+    expect(compiled("(?s)T3.*").matches("t3abc")).toBe(true);
+    expect(compiled("(?i)T3[a-z]+").matches("T3ABC")).toBe(true);
+    expect(compiled("(?U-s)T3.+").matches("t3X")).toBe(true);
+    expect(compiled("T3[(?-i)]+").matches("T3(?I)")).toBe(true);
+    expect(compiled("T3\\(?-i\\)").matches("t3(-i)")).toBe(true);
+    expect(compiled("T3[]?-i)]+").matches("t3]?i)")).toBe(true);
+  });
+
+  it("matches a code whatever its letter case, for every pattern it takes", () => {
+    const fragment = fc.constantFrom(
+      "a",
+      "B",
+      "[a-z]+",
+      "[^a]",
+      "(?-i)",
+      "(?-i:b)",
+      "(?s-i)",
+      "(?i)",
+      "(?s)",
+      "(?U)",
+      "[(?-i)]",
+      "\\(",
+      "\\)",
+      "(",
+      ")",
+      "?",
+      "-",
+      "i",
+      "[]a]",
+      ".",
+    );
+    fc.assert(
+      fc.property(fc.array(fragment, { maxLength: 8 }), fc.string({ maxLength: 6 }), (parts, code) => {
+        const check = compileTrackingPattern(parts.join(""));
+        if (!check.ok) return;
+        const { matches } = check.pattern;
+        expect(matches(code.toUpperCase())).toBe(matches(code.toLowerCase()));
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it("refuses an empty pattern and one longer than the cap", () => {

@@ -20,10 +20,24 @@ export type TrackingPattern = {
 
 export type TrackingPatternCheck = { ok: true; pattern: TrackingPattern } | { ok: false; reason: string };
 
-export function compileTrackingPattern(source: string): TrackingPatternCheck {
+/**
+ * A rule's pattern checked for saving. `saved`: a pattern read back from storage, which was checked
+ * when saved; one saved before `(?-i)` was refused still compiles and matches as it did (on the code
+ * in upper case, as a confirmation gives it), so no credit silently stops.
+ */
+export function compileTrackingPattern(
+  source: string,
+  options: { saved?: boolean } = {},
+): TrackingPatternCheck {
   if (source.length === 0) return { ok: false, reason: "pattern is empty" };
   if (source.length > TRACKING_PATTERN_MAX_LENGTH) {
     return { ok: false, reason: `pattern is longer than ${TRACKING_PATTERN_MAX_LENGTH} characters` };
+  }
+  if (!options.saved && clearsIgnoreCase(source)) {
+    return {
+      ok: false,
+      reason: "pattern may not turn off ignoring letter case ((?-i)): codes match in any case",
+    };
   }
   try {
     const compiled = RE2JS.compile(source, RE2JS.CASE_INSENSITIVE);
@@ -33,6 +47,38 @@ export function compileTrackingPattern(source: string): TrackingPatternCheck {
     if (error instanceof RE2JSException) return { ok: false, reason: error.message };
     throw error;
   }
+}
+
+/**
+ * Whether a flag group outside a character class clears `i` (`(?-i)`, `(?s-i:…)`): the rule would then
+ * match a code in one letter case only, and the samples (tested as written) and a confirmation
+ * (which may see the code in another case) would disagree.
+ */
+function clearsIgnoreCase(source: string): boolean {
+  let inClass = false;
+  for (let at = 0; at < source.length; at += 1) {
+    const char = source[at];
+    if (char === "\\") {
+      at += 1;
+      continue;
+    }
+    if (inClass) {
+      if (char === "]") inClass = false;
+      continue;
+    }
+    if (char === "[") {
+      inClass = true;
+      // A "]" first in the class (after an optional "^") is a literal.
+      if (source[at + 1] === "^") at += 1;
+      if (source[at + 1] === "]") at += 1;
+      continue;
+    }
+    if (char === "(" && source[at + 1] === "?") {
+      const flags = /^[a-zA-Z-]*/.exec(source.slice(at + 2))?.[0] ?? "";
+      if (flags.slice(flags.indexOf("-") + 1).includes("i") && flags.includes("-")) return true;
+    }
+  }
+  return false;
 }
 
 export type TrackingRule = {
