@@ -20,6 +20,21 @@ describe("CurrencySchema", () => {
   });
 });
 
+describe("date-time inputs finer than a millisecond", () => {
+  it("round up to the millisecond, so a bound selects the stored (millisecond) times the exact one would", () => {
+    for (const schema of [DateTimeInputSchema, DateTimeQuerySchema]) {
+      const parse = (value: string) => schema.parse(value).toISOString();
+      expect(parse("2026-11-25T01:15:10.1425Z")).toBe("2026-11-25T01:15:10.143Z");
+      expect(parse("2026-11-25T01:15:10.142000001Z")).toBe("2026-11-25T01:15:10.143Z");
+      expect(parse("2026-11-25T09:15:10.999999+08:00")).toBe("2026-11-25T01:15:11.000Z");
+      // Zeros past the millisecond, or none, change nothing.
+      expect(parse("2026-11-25T01:15:10.142000Z")).toBe("2026-11-25T01:15:10.142Z");
+      expect(parse("2026-11-25T01:15:10.14Z")).toBe("2026-11-25T01:15:10.140Z");
+      expect(parse("2026-11-25T01:15:10Z")).toBe("2026-11-25T01:15:10.000Z");
+    }
+  });
+});
+
 describe("DateTimeQuerySchema", () => {
   it("reads an offset's + that arrived as a space (sent unencoded in a query string)", () => {
     const instant = new Date("2026-11-10T16:00:00Z");

@@ -36,10 +36,22 @@ export const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 const DATE_TIME_FORM = "must be an ISO 8601 date-time with an offset, e.g. 2026-11-11T00:00:00+08:00";
 
+/**
+ * The instant of an ISO 8601 date-time, rounded up to the millisecond when it has finer digits
+ * (`…10.1425Z` is `…10.143Z`). Every time here is stored to the millisecond, so for each bound of a
+ * range or window (`[from, to)`, `[startsAt, endsAt)`) the rounded-up instant selects exactly the
+ * stored times the exact one would; cut down instead, `to=…10.1425Z` left out a time of `…10.142Z`.
+ */
+function instantOf(value: string): Date {
+  const instant = new Date(value);
+  const finer = /\.\d{3}(\d+)/.exec(value)?.[1];
+  return finer && /[1-9]/.test(finer) ? new Date(instant.getTime() + 1) : instant;
+}
+
 function dateTimeInput(error: string) {
   return z.iso
     .datetime({ offset: true, error })
-    .transform((value) => new Date(value))
+    .transform(instantOf)
     .refine(
       (instant) => instant.getTime() >= EARLIEST_INSTANT && instant.getTime() <= LATEST_INSTANT,
       "must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z",
