@@ -1,7 +1,7 @@
 import type { Hook } from "@hono/zod-openapi";
 import { listUnstorableText } from "@promo/contracts";
 import type { GatewayEnv } from "./env.ts";
-import { validationError } from "./errors.ts";
+import { type FieldIssues, validationError } from "./errors.ts";
 
 /** A body of thousands of bad strings is answered with this many fields named, not thousands. */
 const MAX_UNSTORABLE_FIELDS = 100;
@@ -20,10 +20,38 @@ export const validationHook: Hook<unknown, GatewayEnv, string, unknown> = valida
 export function validationHookExplaining<T, P extends string, R>(
   fixedFields: Readonly<Record<string, string>>,
 ): Hook<T, GatewayEnv, P, R | undefined> {
-  return (result) => {
-    if (!result.success) throw validationError(result.error, fixedFields);
+  return (result, c) => {
+    if (!result.success) {
+      const repeated =
+        result.target === "query" ? repeatedQueryParameters(c.req.queries()) : new Set<string>();
+      throw validationError(
+        repeated.size > 0 ? namingRepeats(result.error, repeated) : result.error,
+        fixedFields,
+      );
+    }
     const unstorable = listUnstorableText(result.data, MAX_UNSTORABLE_FIELDS);
     if (unstorable.length > 0) throw validationError({ issues: unstorable });
     return undefined;
   };
+}
+
+/** The query parameters sent more than once (`?from=…&from=…`). */
+function repeatedQueryParameters(queries: Record<string, string[]>): Set<string> {
+  return new Set(Object.keys(queries).filter((name) => (queries[name]?.length ?? 0) > 1));
+}
+
+/**
+ * A parameter sent twice reaches its schema as a list, which it refuses for its type ("must be a
+ * whole number"); said so instead, once per parameter, the other problems as they were.
+ */
+function namingRepeats(error: FieldIssues, repeated: ReadonlySet<string>): FieldIssues {
+  const named = new Set<string>();
+  const issues = error.issues.flatMap((issue) => {
+    const name = String(issue.path[0]);
+    if (issue.path.length === 0 || !repeated.has(name)) return [issue];
+    if (named.has(name)) return [];
+    named.add(name);
+    return [{ path: [name], message: "is given more than once: send it once", code: "repeated" }];
+  });
+  return { issues };
 }

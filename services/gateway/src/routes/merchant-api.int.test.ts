@@ -243,11 +243,25 @@ describe("values the record cannot hold", () => {
       ["limit=201", "must be at most 200"],
       ["limit=0x10", "must be a whole number"],
       ["limit=1e1", "must be a whole number"],
-      ["limit=1&limit=2", "must be a whole number"],
+      ["limit=1&limit=2", "is given more than once: send it once"],
+      ["limit=x&limit=2&limit=3", "is given more than once: send it once"],
     ]) {
       const response = await call("GET", `/v1/campaigns?${query}`);
       expect([response.status, fieldsOf(response)], query).toEqual([400, [{ path: "limit", message }]]);
     }
+    // A repeat is named alongside the other problems, which keep their messages.
+    const both = await call(
+      "GET",
+      "/v1/reports/codes?from=2026-11-01T00:00:00Z&from=2026-11-02T00:00:00Z&to=2026-11-31T00:00:00Z",
+    );
+    expect(fieldsOf(both)).toEqual([
+      { path: "from", message: "is given more than once: send it once" },
+      {
+        path: "to",
+        message:
+          "must be an ISO 8601 date-time with an offset, e.g. 2026-11-11T00:00:00+08:00 (in a query string, + as %2B)",
+      },
+    ]);
     expect((await call("GET", "/v1/campaigns?limit=%2010%20")).status).toBe(200);
   });
 
