@@ -597,6 +597,15 @@ describe("action listing", () => {
     const response = await call("GET", `/v1/reports/actions?${range}&format=xlsx`, store.keys.merchant);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-disposition")).toContain("actions-2026-10-03-2026-10-08.xlsx");
+    // Named by the days as the range was written, not as they fall in UTC.
+    const local = await call(
+      "GET",
+      "/v1/reports/codes?from=2026-10-04T00:00:00%2B08:00&to=2026-10-09T00:00:00%2B08:00&format=xlsx",
+      store.keys.merchant,
+    );
+    expect(local.headers.get("content-disposition")).toBe(
+      'attachment; filename="codes-2026-10-04-2026-10-09.xlsx"',
+    );
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(Buffer.from(await response.arrayBuffer()) as never);
     const sheet = workbook.getWorksheet("Actions");

@@ -134,13 +134,15 @@ function xlsxDownload(
   download: { kind: "report" | "action_listing"; name: string; from: Date; to: Date },
 ) {
   const { kind, name, from, to } = download;
-  const day = (date: Date) => date.toISOString().slice(0, 10);
+  // The day as the merchant wrote it (`2026-11-25T00:00:00+08:00` is the 25th, not the UTC 24th).
+  const day = (parameter: "from" | "to", date: Date) =>
+    c.req.query(parameter)?.slice(0, 10) ?? date.toISOString().slice(0, 10);
   return {
     what: kind === "report" ? `${name} report` : "action listing",
     logger: c.get("logger"),
     headers: {
       "content-type": XLSX_TYPE,
-      "content-disposition": `attachment; filename="${name}-${day(from)}-${day(to)}.xlsx"`,
+      "content-disposition": `attachment; filename="${name}-${day("from", from)}-${day("to", to)}.xlsx"`,
     },
     ...deps.metrics.downloads(kind),
   };
