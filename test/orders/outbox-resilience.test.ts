@@ -3,6 +3,7 @@ import { startLocalKafka, stopLocalKafka } from "@promo/dev-services";
 import {
   createTestContext,
   eventually,
+  freePort,
   logLines,
   type ServiceProcess,
   type TestContext,
@@ -137,7 +138,13 @@ describe("the outbox relay", () => {
     // Both at info, so their "back" lines show; the first test's relay makes way for this one.
     await system.workers.find((service) => service.name === "relay-2")?.stop();
     const publisher = relay("relay-3", { LOG_LEVEL: "info" });
-    const consumer = system.startProcess("order-consumer", "order-consumer", { LOG_LEVEL: "info" });
+    const probePort = await freePort();
+    const consumer = system.startProcess("order-consumer", "order-consumer", {
+      LOG_LEVEL: "info",
+      METRICS_PORT: String(probePort),
+    });
+    const readyz = async () =>
+      (await fetch(`http://127.0.0.1:${probePort}/readyz`).catch(() => null))?.status;
     const env = parseEnv(DevServicesEnvSchema, process.env);
     const code = `OUTAGE${Date.now().toString(36).toUpperCase()}`;
     await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
@@ -151,6 +158,7 @@ describe("the outbox relay", () => {
       60_000,
     );
 
+    await eventually(async () => (await readyz()) === 200, "the order consumer to be ready", 60_000);
     if (!(await stopLocalKafka()))
       throw new Error("the test needs the local broker that npm run services starts");
     const held = await api<{ id: string }>(
@@ -168,7 +176,12 @@ describe("the outbox relay", () => {
     await burst([code], 20);
     const pending = (await outboxRows()).filter((row) => row.publishedAt === null);
     expect(pending.length).toBeGreaterThan(0);
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Out of its group while the broker is away: not ready, as an orchestrator's probe sees it.
+    await eventually(
+      async () => (await readyz()) === 503,
+      "the order consumer to say it is not ready",
+      60_000,
+    );
     await startLocalKafka({ brokers: env.KAFKA_BROKERS, controllerPort: env.KAFKA_CONTROLLER_PORT });
 
     await eventually(
@@ -210,6 +223,7 @@ describe("the outbox relay", () => {
     );
     await producer.disconnect();
     await collected.stop();
+    expect(await readyz()).toBe(200);
 
     // One warning per process for the outage, one line when it is back; kafkajs's failed connection
     // attempts (each at error before: about 30 a process in 25 s) are at debug.
