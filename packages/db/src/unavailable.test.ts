@@ -1,7 +1,7 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { PrismaClientKnownRequestError } from "./generated/prisma/internal/prismaNamespace.ts";
-import { isDatabaseUnavailable } from "./unavailable.ts";
+import { isDatabaseUnavailable, isTransactionConflict } from "./unavailable.ts";
 
 function pgError(code: string, message: string): pg.DatabaseError {
   const error = new pg.DatabaseError(message, message.length, "error");
@@ -66,5 +66,28 @@ describe("isDatabaseUnavailable", () => {
     const error = new Error("loop") as Error & { cause?: unknown };
     error.cause = error;
     expect(isDatabaseUnavailable(error)).toBe(false);
+  });
+});
+
+describe("isTransactionConflict", () => {
+  it("knows a deadlock and a serialization failure, from pg or through Prisma's wrappers", () => {
+    for (const error of [
+      pgError("40P01", "deadlock detected"),
+      pgError("40001", "could not serialize access"),
+      prismaError("P2010", { kind: "postgres", code: "40P01", message: "deadlock detected" }),
+      new Error("transaction failed", { cause: pgError("40P01", "deadlock detected") }),
+    ])
+      expect(isTransactionConflict(error), String(error)).toBe(true);
+  });
+
+  it("leaves everything else alone", () => {
+    for (const error of [
+      pgError("23505", "duplicate key value violates unique constraint"),
+      pgError("57P01", "terminating connection"),
+      prismaError("P2010", { kind: "postgres", code: "42P01", message: "relation does not exist" }),
+      new Error("40P01"),
+      null,
+    ])
+      expect(isTransactionConflict(error), String(error)).toBe(false);
   });
 });

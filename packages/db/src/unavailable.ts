@@ -48,3 +48,19 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/** SQLSTATEs of a transaction PostgreSQL ended to break a conflict: a deadlock, a serialization failure. */
+const CONFLICT_SQLSTATES = new Set(["40P01", "40001"]);
+
+/**
+ * Whether `error` says PostgreSQL rolled the transaction back to break a conflict with another one
+ * (a deadlock or a serialization failure): nothing of it took effect, and running it again is
+ * expected to succeed.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  for (const fields of errorChain(error)) {
+    for (const code of [fields.code, fields.originalCode])
+      if (typeof code === "string" && CONFLICT_SQLSTATES.has(code)) return true;
+  }
+  return false;
+}

@@ -1,5 +1,11 @@
 import type { OrderEvent } from "@promo/contracts";
-import { createHistoryCleanup, type Database, isDatabaseUnavailable, poolSql } from "@promo/db";
+import {
+  createHistoryCleanup,
+  type Database,
+  isDatabaseUnavailable,
+  isTransactionConflict,
+  poolSql,
+} from "@promo/db";
 import { idempotentProducer, subscribedRoundRobin, type TopicMap } from "@promo/events";
 import { createOutageLog, type Logger, type OutageLog, type Readiness } from "@promo/observability";
 import { type Consumer, type Kafka, type KafkaMessage, PartitionAssigners, type Producer } from "kafkajs";
@@ -24,6 +30,8 @@ export type OrderConsumerDeps = {
 };
 
 const CLEANUP_POLL_MS = 1_000;
+/** Times a batch is applied again at once after PostgreSQL ended it to break a conflict. */
+const CONFLICT_RETRIES = 5;
 
 /**
  * Consumes `orders` in batches: parses every message, applies the good ones in one PostgreSQL
@@ -64,6 +72,7 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
     events: readonly OrderEvent[],
     batch: { heartbeat(): Promise<void>; isRunning(): boolean; isStale(): boolean },
   ): Promise<Awaited<ReturnType<typeof applyOrderEvents>> | null> {
+    let conflicts = 0;
     for (let attempt = 0; ; attempt += 1) {
       try {
         const effects = await applyOrderEvents(deps.database, events, deps.clock());
@@ -71,6 +80,16 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
         postgresOutages.recovered("orders");
         return effects;
       } catch (error) {
+        // Rolled back to break a conflict with another batch (lockForOrderEvents leaves little room
+        // for one): nothing took effect, so it is applied again, not handed to kafkajs as a failure.
+        if (isTransactionConflict(error) && conflicts < CONFLICT_RETRIES) {
+          conflicts += 1;
+          logger.info(
+            { err: error, attempt: conflicts },
+            "order batch conflicted with another; applying it again",
+          );
+          continue;
+        }
         if (!isDatabaseUnavailable(error)) throw error;
         postgresAway = true;
         postgresOutages.failed("orders", error);

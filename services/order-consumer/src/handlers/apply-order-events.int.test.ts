@@ -1,0 +1,128 @@
+// Order event batches of different partitions applied at once, against the real PostgreSQL: each
+// batch is one transaction touching several orders and codes, so two batches must never wait on
+// each other in opposite orders (a deadlock stalls both for PostgreSQL's deadlock_timeout and fails
+// one).
+import { randomUUID } from "node:crypto";
+import type { OrderCancelled, OrderPlaced } from "@promo/contracts";
+import { createTestContext, type SeededStore, seedStore, type TestContext } from "@promo/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyOrderEvents } from "./apply-order-events.ts";
+
+let ctx: TestContext;
+let store: SeededStore;
+const NOW = new Date();
+const CODES = ["DEADLOCKA", "DEADLOCKB"] as const;
+const codes: Record<string, { codeId: string; campaignId: string }> = {};
+
+beforeAll(async () => {
+  ctx = await createTestContext("apply-order-events");
+  store = await seedStore(ctx.db.database.prisma, "apply-order-events");
+  for (const code of CODES) {
+    const { rows } = await ctx.db.database.pool.query<{ campaign_id: string; code_id: string }>(
+      `WITH c AS (
+         INSERT INTO campaign (id, store_id, name, discount_type, amount, currency, starts_at, ends_at,
+           once_per_account, combines_with_all, updated_at)
+         VALUES (gen_random_uuid(), $1::uuid, $2, 'fixed', 100, 'TWD', $3::timestamptz - interval '1 day',
+           $3::timestamptz + interval '1 day', false, false, now())
+         RETURNING id)
+       INSERT INTO code (id, store_id, campaign_id, code, code_key, source)
+       SELECT gen_random_uuid(), $1::uuid, c.id, $2, $2, 'single' FROM c
+       RETURNING campaign_id::text, id::text AS code_id`,
+      [store.storeId, code, NOW],
+    );
+    codes[code] = { codeId: rows[0]?.code_id ?? "", campaignId: rows[0]?.campaign_id ?? "" };
+  }
+});
+
+afterAll(async () => {
+  await ctx?.cleanup();
+});
+
+let sequence = 0;
+
+/** A live hold of `code` (RESERVED for an hour), optionally already confirmed onto `orderNumber`. */
+async function hold(code: string, accountId: string, orderNumber?: string): Promise<string> {
+  const id = randomUUID();
+  sequence += 1;
+  const { codeId, campaignId } = codes[code] ?? { codeId: "", campaignId: "" };
+  await ctx.db.database.pool.query(
+    `INSERT INTO reservation (id, store_id, code_id, campaign_id, code_input, code_key, account_id,
+       member_groups, partition, sequence, status, currency, cart, discount, lines, totals,
+       accepted_at, decided_at, expires_at, order_number, order_total, confirmed_at)
+     VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, $5, $6, '{}', 0, $7, $9::reservation_status, 'TWD',
+       '{}', 100, '[]', '{"subtotal": 1000, "discount": 100, "total": 900}', $8, $8,
+       $8::timestamptz + interval '1 hour', $10, $11, $12)`,
+    [
+      id,
+      store.storeId,
+      codeId,
+      campaignId,
+      code,
+      accountId,
+      sequence,
+      NOW,
+      orderNumber ? "CONFIRMED" : "RESERVED",
+      orderNumber ?? null,
+      orderNumber ? 900 : null,
+      orderNumber ? NOW : null,
+    ],
+  );
+  if (orderNumber)
+    await ctx.db.database.pool.query(
+      "INSERT INTO order_link (store_id, order_number, confirmations) VALUES ($1::uuid, $2, 1)",
+      [store.storeId, orderNumber],
+    );
+  return id;
+}
+
+const envelope = () => ({ eventId: randomUUID(), storeId: store.storeId, occurredAt: NOW.toISOString() });
+const cancelled = (orderNumber: string): OrderCancelled => ({
+  ...envelope(),
+  type: "order.cancelled",
+  orderNumber,
+});
+const placed = (reservationId: string, accountId: string, orderNumber: string): OrderPlaced => ({
+  ...envelope(),
+  type: "order.placed",
+  reservationId,
+  accountId,
+  orderNumber,
+  orderTotal: 900,
+});
+
+describe("applyOrderEvents, two partitions' batches at once", () => {
+  it("never deadlock, however their orders and codes cross", async () => {
+    const deadlocksBefore = await deadlocks();
+    for (let round = 0; round < 5; round += 1) {
+      // Batch 1 cancels an order of code A, then places one of code B; batch 2 the other way round.
+      const batches = await Promise.all(
+        [
+          ["DEADLOCKA", "DEADLOCKB"],
+          ["DEADLOCKB", "DEADLOCKA"],
+        ].map(async ([first = "", second = ""], side) => {
+          const account = `acct-${round}-${side}`;
+          await hold(first, account, `ORD-${round}-${side}-old`);
+          const fresh = await hold(second, account);
+          return [cancelled(`ORD-${round}-${side}-old`), placed(fresh, account, `ORD-${round}-${side}-new`)];
+        }),
+      );
+      const effects = await Promise.all(
+        batches.map((events) => applyOrderEvents(ctx.db.database, events, new Date())),
+      );
+      expect(effects.map((batch) => batch.map((effect) => effect.kind))).toEqual([
+        ["cancelled", "confirmed"],
+        ["cancelled", "confirmed"],
+      ]);
+    }
+    expect(await deadlocks()).toBe(deadlocksBefore);
+  });
+});
+
+/** PostgreSQL's count of deadlocks detected in this test's database, flushed first. */
+async function deadlocks(): Promise<number> {
+  await ctx.db.database.pool.query("SELECT pg_stat_force_next_flush()");
+  const { rows } = await ctx.db.database.pool.query<{ deadlocks: string }>(
+    "SELECT deadlocks::text FROM pg_stat_database WHERE datname = current_database()",
+  );
+  return Number(rows[0]?.deadlocks);
+}
