@@ -8,6 +8,14 @@ export { PrismaClient };
 /** A transaction handle or the client itself: queries that can run in either take this. */
 export type Db = Prisma.TransactionClient;
 
+/**
+ * Options of an HTTP request's interactive transaction: it may wait 10 s for a pool connection and
+ * run 20 s. Requests on one code queue on its row lock, each holding a connection meanwhile, so a
+ * burst of them waits for connections longer than Prisma's default of 2 s (a fifth of 300 confirms
+ * of one code's holds at once failed so), and a request's turn may come after its default 5 s.
+ */
+export const REQUEST_TRANSACTION = { maxWait: 10_000, timeout: 20_000 } as const;
+
 export type Database = {
   prisma: PrismaClient;
   /** The pool behind Prisma's adapter, for the few hot-path statements written as plain SQL. */

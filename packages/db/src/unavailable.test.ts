@@ -42,6 +42,9 @@ describe("isDatabaseUnavailable", () => {
       prismaError("P2010", { kind: "postgres", code: "57P01", message: "terminating connection" }),
       prismaError("P1001", { kind: "DatabaseNotReachable", host: "127.0.0.1", port: 5432 }),
       prismaError("P2010", { kind: "ConnectionClosed" }),
+      Object.assign(new Error("Transaction API error: Unable to start a transaction in the given time."), {
+        code: "P2028",
+      }),
       new Error("transaction failed", { cause: socketError("ECONNRESET") }),
     ];
     for (const error of unavailable) expect(isDatabaseUnavailable(error), String(error)).toBe(true);
@@ -55,6 +58,10 @@ describe("isDatabaseUnavailable", () => {
       prismaError("P2002", { kind: "UniqueConstraintViolation" }),
       prismaError("P2010", { kind: "postgres", code: "42P01", message: "relation does not exist" }),
       new Error("transaction ended with ROLLBACK, not COMMIT"),
+      // The transaction ran past its own timeout: the request's doing, not a connection's.
+      Object.assign(new Error("Transaction API error: Transaction already closed: expired."), {
+        code: "P2028",
+      }),
       new TypeError("Cannot read properties of undefined"),
       "ECONNREFUSED",
       null,

@@ -20,6 +20,8 @@ const ADAPTER_KINDS = new Set([
   "SocketTimeout",
   "TooManyConnections",
 ]);
+/** Prisma's words for no pool connection free within the transaction's maxWait (code P2028). */
+const PRISMA_NO_CONNECTION = /Unable to start a transaction in the given time/;
 /** pg's words for a connection that ended or never came (it gives them no code). */
 const PG_MESSAGES =
   /^(Connection terminated|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect)/;
@@ -45,6 +47,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (isUnavailableCode(fields.code) || isUnavailableCode(fields.originalCode)) return true;
     if (typeof fields.kind === "string" && ADAPTER_KINDS.has(fields.kind)) return true;
     if (typeof fields.message === "string" && PG_MESSAGES.test(fields.message)) return true;
+    if (
+      fields.code === "P2028" &&
+      typeof fields.message === "string" &&
+      PRISMA_NO_CONNECTION.test(fields.message)
+    )
+      return true;
   }
   return false;
 }

@@ -18,6 +18,7 @@ import {
   lockCampaign,
   lockCodeNamespace,
   prismaSql,
+  REQUEST_TRANSACTION,
   updateCampaign,
 } from "@promo/db";
 import { DomainError, percentToBasisPoints } from "@promo/domain";
@@ -219,7 +220,7 @@ export function campaignRoutes(deps: GatewayDeps) {
       // Code jobs check the campaign under this lock: one running now finishes its codes first.
       await lockCodeNamespace(prismaSql(tx), storeId);
       return archiveCampaign(tx, storeId, id, deps.clock());
-    });
+    }, REQUEST_TRANSACTION);
     return c.json(presentCampaign(archived), 200);
   });
 

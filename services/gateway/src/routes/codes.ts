@@ -26,6 +26,7 @@ import {
   lockCampaign,
   lockCodeNamespace,
   prismaSql,
+  REQUEST_TRANSACTION,
   setCodeState,
 } from "@promo/db";
 import { DomainError, normalizeCodeKey } from "@promo/domain";
@@ -134,7 +135,7 @@ export function codeRoutes(deps: GatewayDeps) {
       });
       if (conflict) throw new DomainError("CODE_CONFLICT", { ...conflict }, "merchant");
       return insertCode(tx, { storeId, campaignId, code, codeKey, source: "single", partnerId });
-    });
+    }, REQUEST_TRANSACTION);
     c.get("logger").info({ campaignId, codeId: created.id }, "code created");
     return c.json(presentCode(created), 201);
   });

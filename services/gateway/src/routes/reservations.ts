@@ -18,6 +18,7 @@ import {
   findIdempotencyRecords,
   findReservation,
   poolSql,
+  REQUEST_TRANSACTION,
   RESERVE_IDEMPOTENCY_SCOPE,
   type RecordedResponse,
   releaseReservation,
@@ -440,16 +441,23 @@ export function reservationRoutes(deps: GatewayDeps) {
     const target = await transitionTarget(storeId, id);
     // One key is one request: the key's scope is the action, and the request it stands for names the
     // reservation, so the same key sent to release or confirm another reservation is refused.
-    const outcome = await deps.database.prisma.$transaction((tx) =>
-      runIdempotently(
-        tx,
-        { storeId, scope: action, key, requestHash: requestHash({ reservationId: target, ...requestBody }) },
-        async () => {
-          const result = await apply(tx, storeId, target, deps.clock());
-          if (!result) throw new DomainError("NOT_FOUND");
-          return transitionResponse(result);
-        },
-      ),
+    const outcome = await deps.database.prisma.$transaction(
+      (tx) =>
+        runIdempotently(
+          tx,
+          {
+            storeId,
+            scope: action,
+            key,
+            requestHash: requestHash({ reservationId: target, ...requestBody }),
+          },
+          async () => {
+            const result = await apply(tx, storeId, target, deps.clock());
+            if (!result) throw new DomainError("NOT_FOUND");
+            return transitionResponse(result);
+          },
+        ),
+      REQUEST_TRANSACTION,
     );
     if (outcome.kind === "key-reused") throw new DomainError("IDEMPOTENCY_KEY_REUSED");
     const body = outcome.response.body as TransitionBody;
