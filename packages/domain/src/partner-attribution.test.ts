@@ -45,15 +45,21 @@ describe("compileTrackingPattern", () => {
     if (!check.ok) expect(check.reason).toContain(reason);
   });
 
-  it.each(["(?-i)T3mx[a-z]+", "T3(?-i:mx)[a-z]+", "(?s-i)T3.*", "(?-si)T3.*", "T3(?i)(?U-i)x"])(
-    "refuses %s, which would match a code in one letter case only",
-    (source) => {
-      expect(compileTrackingPattern(source)).toEqual({
-        ok: false,
-        reason: "pattern may not turn off ignoring letter case ((?-i)): codes match in any case",
-      });
-    },
-  );
+  it.each([
+    "(?-i)T3mx[a-z]+",
+    "T3(?-i:mx)[a-z]+",
+    "(?s-i)T3.*",
+    "(?-si)T3.*",
+    "T3(?i)(?U-i)x",
+    // A quoted "[" is no character class.
+    "\\Q[\\E?(?-i)AMY[0-9]{4}",
+    "(?:\\Q[\\E)?(?-i)AMY[0-9]{4}",
+  ])("refuses %s, which would match a code in one letter case only", (source) => {
+    expect(compileTrackingPattern(source)).toEqual({
+      ok: false,
+      reason: "pattern may not turn off ignoring letter case ((?-i)): codes match in any case",
+    });
+  });
 
   it("takes flag groups that keep ignoring letter case, and (?-i) that is not a flag group", () => {
     expect(compiled("(?s)T3.*").matches("t3abc")).toBe(true);
@@ -62,6 +68,9 @@ describe("compileTrackingPattern", () => {
     expect(compiled("T3[(?-i)]+").matches("T3(?I)")).toBe(true);
     expect(compiled("T3\\(?-i\\)").matches("t3(-i)")).toBe(true);
     expect(compiled("T3[]?-i)]+").matches("t3]?i)")).toBe(true);
+    // Quoted, it is text.
+    expect(compiled("(?:\\Q(?-i)\\E)?AMY").matches("amy")).toBe(true);
+    expect(compiled("AMY\\Q(?-i)").matches("amy(?-I)")).toBe(true);
   });
 
   it("matches a code whatever its letter case, for every pattern it takes", () => {
@@ -86,6 +95,10 @@ describe("compileTrackingPattern", () => {
       "i",
       "[]a]",
       ".",
+      "\\Q",
+      "\\E",
+      "\\Q[\\E",
+      "\\\\",
     );
     fc.assert(
       fc.property(fc.array(fragment, { maxLength: 8 }), fc.string({ maxLength: 6 }), (parts, code) => {

@@ -50,16 +50,20 @@ export function compileTrackingPattern(
 }
 
 /**
- * Whether a flag group outside a character class clears `i` (`(?-i)`, `(?s-i:…)`): the rule would then
- * match a code in one letter case only, and the samples (tested as written) and a confirmation
- * (which may see the code in another case) would disagree.
+ * Whether a flag group outside a character class and a `\Q…\E` quote clears `i` (`(?-i)`,
+ * `(?s-i:…)`): the rule would then match a code in one letter case only, and the samples (tested as
+ * written) and a confirmation (which may see the code in another case) would disagree.
  */
 function clearsIgnoreCase(source: string): boolean {
   let inClass = false;
   for (let at = 0; at < source.length; at += 1) {
     const char = source[at];
     if (char === "\\") {
-      at += 1;
+      // Quoted text is literal to its \E (or the end), whatever brackets or groups it holds.
+      if (source[at + 1] === "Q") {
+        const end = source.indexOf("\\E", at + 2);
+        at = end < 0 ? source.length : end + 1;
+      } else at += 1;
       continue;
     }
     if (inClass) {
