@@ -174,6 +174,18 @@ describe("readImportFile (.xlsx)", () => {
     ]);
   });
 
+  it("reads text of any length in any script whole, wherever the parts' bytes are cut for reading", async () => {
+    // exceljs decodes each chunk of a part on its own, so a character whose UTF-8 bytes straddled a
+    // chunk's end (about every 64 KiB) came back as U+FFFD.
+    const long = "優惠".repeat(8_000);
+    const mixed = `T5${"é😀ß".repeat(20_000)}`;
+    const check = await read(await xlsxOf([["code"], ["GOODCODE1"], [long], [mixed], ["LASTGOOD1"]]));
+    expect(problemsOf(check)).toEqual([
+      { row: 3, value: long, reason: "cjk" },
+      { row: 4, value: mixed, reason: "symbol" },
+    ]);
+  });
+
   it("reads a number shown with leading zeros (format 000000) as the code Excel shows", async () => {
     const shownAs = (rows: [unknown, string][]) =>
       workbookBytes((workbook) => {

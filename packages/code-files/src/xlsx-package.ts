@@ -19,6 +19,7 @@
 import { crc32, createInflateRaw, deflateRawSync } from "node:zlib";
 import { SaxesParser } from "saxes";
 import {
+  asciiText,
   countSharedStrings,
   dropPhoneticRuns,
   findDateCells,
@@ -152,14 +153,14 @@ async function repack(
     packed("xl/_rels/workbook.xml.rels", workbookRelations, workbookRelationsXml.xml, workbookRelationsText),
     packed("xl/workbook.xml", workbook, workbookXml.xml, workbookXml.readable),
     sharedStrings && sharedStringsXml
-      ? packed("xl/sharedStrings.xml", sharedStrings, sharedStringsXml.xml, sharedStringsText)
+      ? packed("xl/sharedStrings.xml", sharedStrings, sharedStringsXml.xml, asciiText(sharedStringsText))
       : deflatePart("xl/sharedStrings.xml", EMPTY_SST),
     ...(styles ? [copy("xl/styles.xml", styles)] : []),
     packed(
       /^xl\/worksheets\/sheet\d+\.xml$/.test(worksheetName) ? worksheetName : "xl/worksheets/sheet1.xml",
       worksheet,
       worksheetXml.xml,
-      worksheetText,
+      asciiText(worksheetText),
     ),
     paddingPart(),
   ]);

@@ -7,7 +7,10 @@
 // - it needs every row's number and every cell's reference, which OOXML lets a writer leave out;
 // - it matches element names without a namespace prefix only;
 // - it reads a cell pointing at a missing shared string as empty, and a cell stored as a date as a
-//   number: those are found here for xlsx-package.ts to refuse or report.
+//   number: those are found here for xlsx-package.ts to refuse or report;
+// - it decodes each chunk of a part as UTF-8 on its own, so a character whose bytes straddle two
+//   chunks reads as U+FFFD: text and attribute values are handed to it as ASCII, with character
+//   references for everything else.
 // Pure string functions, no I/O.
 
 /** A phonetic run (`<rPh …>…</rPh>` or an empty `<rPh/>`), any namespace prefix. */
@@ -183,4 +186,44 @@ export function readAttributes(text: string): Map<string, string> {
     );
   }
   return attributes;
+}
+
+/** A piece of markup whose text may not be written with character references, or a tag. */
+const MARKUP =
+  /<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!\[CDATA\[([\s\S]*?)\]\]>|<!(?:[^>"']|"[^"]*"|'[^']*')*>|<(?:[^>"']|"[^"]*"|'[^']*')*>/g;
+const NOT_ASCII = /[\u0080-\u{10ffff}]/gu;
+/** An attribute's value, quoted either way. */
+const ATTRIBUTE_VALUE = /(=\s*)(?:"([^"]*)"|'([^']*)')/g;
+
+function characterReferences(text: string): string {
+  return text.replace(NOT_ASCII, (character) => `&#x${character.codePointAt(0)?.toString(16)};`);
+}
+
+/**
+ * The part with every character outside ASCII in its text and attribute values written as a
+ * character reference (`優` as `&#x512a;`), which any XML reader reads back as the character; a
+ * CDATA section becomes the same text escaped. Element and attribute names, comments and processing
+ * instructions stay as they are (references are not allowed there; SpreadsheetML's names are ASCII).
+ */
+export function asciiText(xml: string): string {
+  if (!/[\u0080-\u{10ffff}]/u.test(xml)) return xml;
+  let ascii = "";
+  let from = 0;
+  for (const match of xml.matchAll(MARKUP)) {
+    ascii += characterReferences(xml.slice(from, match.index));
+    const [markup, cdata] = match;
+    if (cdata !== undefined)
+      ascii += characterReferences(cdata.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"));
+    else if (markup.startsWith("<!") || markup.startsWith("<?")) ascii += markup;
+    else
+      ascii += markup.replace(
+        ATTRIBUTE_VALUE,
+        (_, equals: string, double: string | undefined, single: string | undefined) =>
+          double !== undefined
+            ? `${equals}"${characterReferences(double)}"`
+            : `${equals}'${characterReferences(single ?? "")}'`,
+      );
+    from = match.index + markup.length;
+  }
+  return ascii + characterReferences(xml.slice(from));
 }
