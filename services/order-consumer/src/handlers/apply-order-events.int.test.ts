@@ -118,6 +118,30 @@ describe("applyOrderEvents, two partitions' batches at once", () => {
   });
 });
 
+describe("applyOrderEvents, one event in two partitions' batches at once", () => {
+  it("applies it once, whichever batch records it first, without a deadlock", async () => {
+    const deadlocksBefore = await deadlocks();
+    for (let round = 0; round < 3; round += 1) {
+      // Enough that the two batches' first statements (recording the ids) overlap.
+      const events = await Promise.all(
+        Array.from({ length: 300 }, async (_, index) => {
+          const account = `acct-twice-${round}-${index}`;
+          return placed(await hold(CODES[index % 2] ?? "", account), account, `ORD-TWICE-${round}-${index}`);
+        }),
+      );
+      // The same events (ids included), sent under other keys: the other batch holds them reversed.
+      const effects = await Promise.all(
+        [events, [...events].reverse()].map((batch) => applyOrderEvents(ctx.db.database, batch, new Date())),
+      );
+      for (const event of events) {
+        const kinds = effects.map((batch) => batch.find((effect) => effect.eventId === event.eventId)?.kind);
+        expect(kinds.sort()).toEqual(["confirmed", "duplicate"]);
+      }
+    }
+    expect(await deadlocks()).toBe(deadlocksBefore);
+  });
+});
+
 /** PostgreSQL's count of deadlocks detected in this test's database, flushed first. */
 async function deadlocks(): Promise<number> {
   await ctx.db.database.pool.query("SELECT pg_stat_force_next_flush()");
