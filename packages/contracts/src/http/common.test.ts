@@ -35,6 +35,15 @@ describe("date-time inputs finer than a millisecond", () => {
   });
 });
 
+describe("a date-time left out", () => {
+  it("is required, in a body and in a query string", () => {
+    for (const schema of [DateTimeInputSchema, DateTimeQuerySchema])
+      expect(schema.safeParse(undefined).error?.issues.map((issue) => issue.message)).toEqual([
+        "is required",
+      ]);
+  });
+});
+
 describe("DateTimeQuerySchema", () => {
   it("reads an offset's + that arrived as a space (sent unencoded in a query string)", () => {
     const instant = new Date("2026-11-10T16:00:00Z");

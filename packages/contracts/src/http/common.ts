@@ -49,13 +49,16 @@ function instantOf(value: string): Date {
 }
 
 function dateTimeInput(error: string) {
-  return z.iso
-    .datetime({ offset: true, error })
-    .transform(instantOf)
-    .refine(
-      (instant) => instant.getTime() >= EARLIEST_INSTANT && instant.getTime() <= LATEST_INSTANT,
-      "must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z",
-    );
+  return (
+    z.iso
+      // A field left out is told so, as every other field is (not how to write a date-time).
+      .datetime({ offset: true, error: (issue) => (issue.input === undefined ? "is required" : error) })
+      .transform(instantOf)
+      .refine(
+        (instant) => instant.getTime() >= EARLIEST_INSTANT && instant.getTime() <= LATEST_INSTANT,
+        "must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z",
+      )
+  );
 }
 
 /** ISO 8601 with an offset in; stored and answered in UTC. */

@@ -204,6 +204,15 @@ describe("values the record cannot hold", () => {
         message: "must be an ISO 8601 date-time with an offset, e.g. 2026-11-11T00:00:00+08:00",
       },
     ]);
+    // Left out, it is required, like any other field.
+    const { startsAt: _left, ...withoutStart } = campaignInput({});
+    const missing = await call("POST", "/v1/campaigns", { key: fresh.keys.merchant, body: withoutStart });
+    expect(fieldsOf(missing)).toEqual([{ path: "startsAt", message: "is required" }]);
+    const noRange = await call("GET", "/v1/reports/codes", { key: fresh.keys.merchant });
+    expect(fieldsOf(noRange)).toEqual([
+      { path: "from", message: "is required" },
+      { path: "to", message: "is required" },
+    ]);
     const listed = await call("GET", "/v1/campaigns", { key: fresh.keys.merchant });
     expect([listed.status, listed.body.items]).toEqual([200, []]);
 
