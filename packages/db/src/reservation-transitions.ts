@@ -14,14 +14,7 @@ import {
   lockCampaigns,
   lockCodeCandidates,
 } from "./reservation-ledger.ts";
-import {
-  loadOrderLink,
-  lockExistingOrder,
-  lockOrders,
-  markSharedOrders,
-  orderKey,
-  type PlacedOrder,
-} from "./shared-orders.ts";
+import { loadOrderLink, lockExistingOrder, lockOrders, markSharedOrders, orderKey } from "./shared-orders.ts";
 import { prismaSql, type Sql } from "./sql.ts";
 
 export type TransitionResult =
@@ -260,52 +253,6 @@ export async function cancelOrderReservations(
     cancelled.push(updated);
   }
   return cancelled;
-}
-
-/**
- * Everything a batch of order events will lock, taken at its start in one order every writer keeps:
- * the orders' `order_link` rows (those that exist, then the new ones of placed events), by key, then
- * the rows of every code the events' reservations hold, by id. The events then lock nothing another
- * batch could hold while waiting for theirs: applied one by one, a batch that cancelled an order of
- * code A and then placed one of code B, beside one doing the reverse, waited on each other (a
- * deadlock PostgreSQL ends after its deadlock_timeout, failing one batch). Only a confirmation onto
- * a cancelled order in flight can still add a code; the caller retries such a conflict.
- */
-export async function lockForOrderEvents(
-  sql: Sql,
-  events: {
-    placed: readonly { storeId: string; orderNumber: string; reservationId: string }[];
-    cancelled: readonly PlacedOrder[];
-  },
-): Promise<void> {
-  const orders = [...events.placed, ...events.cancelled];
-  if (orders.length === 0) return;
-  await sql.query(
-    `SELECT 1 FROM order_link l
-     JOIN jsonb_to_recordset($1::jsonb) AS w(store_id uuid, order_number text)
-       ON l.store_id = w.store_id AND l.order_number = w.order_number
-     ORDER BY l.store_id, l.order_number
-     FOR UPDATE OF l`,
-    [JSON.stringify(orders.map((order) => ({ store_id: order.storeId, order_number: order.orderNumber })))],
-  );
-  await lockOrders(sql, events.placed);
-  const { rows } = await sql.query<{ store_id: string; code_key: string }>(
-    `SELECT DISTINCT r.store_id::text, r.code_key FROM reservation r
-     WHERE r.code_id IS NOT NULL AND (
-       (r.store_id, r.id) IN (SELECT * FROM jsonb_to_recordset($1::jsonb) AS p(store_id uuid, id uuid))
-       OR (r.status = 'CONFIRMED' AND (r.store_id, r.order_number) IN
-         (SELECT * FROM jsonb_to_recordset($2::jsonb) AS c(store_id uuid, order_number text))))`,
-    [
-      JSON.stringify(events.placed.map((event) => ({ store_id: event.storeId, id: event.reservationId }))),
-      JSON.stringify(
-        events.cancelled.map((order) => ({ store_id: order.storeId, order_number: order.orderNumber })),
-      ),
-    ],
-  );
-  await lockCodeCandidates(
-    sql,
-    rows.map((row) => ({ storeId: row.store_id, codeKey: row.code_key })),
-  );
 }
 
 export type HeldConfirmation = {

@@ -80,8 +80,10 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
         postgresOutages.recovered("orders");
         return effects;
       } catch (error) {
-        // Rolled back to break a conflict with another batch (lockForOrderEvents leaves little room
-        // for one): nothing took effect, so it is applied again, not handed to kafkajs as a failure.
+        // Rolled back to break a conflict with another batch (a deadlock: two batches whose events
+        // touch the same orders or codes in opposite orders): nothing took effect, so it is applied
+        // again at once, not handed to kafkajs as a failure. Locking everything a batch touches up
+        // front would prevent it, but cost every batch more than the rare conflict does.
         if (isTransactionConflict(error) && conflicts < CONFLICT_RETRIES) {
           conflicts += 1;
           logger.info(

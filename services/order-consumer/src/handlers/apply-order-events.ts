@@ -7,7 +7,6 @@ import {
   type Database,
   type Db,
   insertOutboxEvents,
-  lockForOrderEvents,
   markEventsProcessed,
   prismaSql,
 } from "@promo/db";
@@ -52,10 +51,6 @@ export async function applyOrderEvents(
         }
       }
       const toApply = [...firstOfEach.values()].filter((event) => fresh.has(event.eventId));
-      await lockForOrderEvents(sql, {
-        placed: toApply.filter((event) => event.type === "order.placed"),
-        cancelled: toApply.filter((event) => event.type === "order.cancelled"),
-      });
 
       const unknown: string[] = [];
       // Events take effect in the order they sit in the partition: each order.cancelled ends a run
