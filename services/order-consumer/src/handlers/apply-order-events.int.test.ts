@@ -10,7 +10,7 @@ import { applyOrderEvents } from "./apply-order-events.ts";
 let ctx: TestContext;
 let store: SeededStore;
 const NOW = new Date();
-const CODES = ["DEADLOCKA", "DEADLOCKB"] as const;
+const CODES = ["TWICEA", "TWICEB"] as const;
 const codes: Record<string, { codeId: string; campaignId: string }> = {};
 
 beforeAll(async () => {
@@ -39,38 +39,20 @@ afterAll(async () => {
 
 let sequence = 0;
 
-/** A live hold of `code` (RESERVED for an hour), optionally already confirmed onto `orderNumber`. */
-async function hold(code: string, accountId: string, orderNumber?: string): Promise<string> {
+/** A live hold of `code` (RESERVED for an hour). */
+async function hold(code: string, accountId: string): Promise<string> {
   const id = randomUUID();
   sequence += 1;
   const { codeId, campaignId } = codes[code] ?? { codeId: "", campaignId: "" };
   await ctx.db.database.pool.query(
     `INSERT INTO reservation (id, store_id, code_id, campaign_id, code_input, code_key, account_id,
        member_groups, partition, sequence, status, currency, cart, discount, lines, totals,
-       accepted_at, decided_at, expires_at, order_number, order_total, confirmed_at)
-     VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, $5, $6, '{}', 0, $7, $9::reservation_status, 'TWD',
+       accepted_at, decided_at, expires_at)
+     VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, $5, $6, '{}', 0, $7, 'RESERVED', 'TWD',
        '{}', 100, '[]', '{"subtotal": 1000, "discount": 100, "total": 900}', $8, $8,
-       $8::timestamptz + interval '1 hour', $10, $11, $12)`,
-    [
-      id,
-      store.storeId,
-      codeId,
-      campaignId,
-      code,
-      accountId,
-      sequence,
-      NOW,
-      orderNumber ? "CONFIRMED" : "RESERVED",
-      orderNumber ?? null,
-      orderNumber ? 900 : null,
-      orderNumber ? NOW : null,
-    ],
+       $8::timestamptz + interval '1 hour')`,
+    [id, store.storeId, codeId, campaignId, code, accountId, sequence, NOW],
   );
-  if (orderNumber)
-    await ctx.db.database.pool.query(
-      "INSERT INTO order_link (store_id, order_number, confirmations) VALUES ($1::uuid, $2, 1)",
-      [store.storeId, orderNumber],
-    );
   return id;
 }
 
