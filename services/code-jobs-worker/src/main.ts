@@ -5,6 +5,7 @@ import {
   Counter,
   createLogger,
   createMetricsRegistry,
+  exitOnStopSignals,
   Gauge,
   type MetricsServer,
   serveMetrics,
@@ -57,20 +58,13 @@ const metricsServer: MetricsServer | null =
   env.METRICS_PORT > 0 ? await serveMetrics(registry, { port: env.METRICS_PORT, logger }) : null;
 logger.info({ concurrency: env.CODE_JOBS_CONCURRENCY }, "code jobs worker started");
 
-const SHUTDOWN_DEADLINE_MS = 60_000;
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  setTimeout(() => {
-    logger.error("shutdown took too long; exiting (the job resumes elsewhere)");
-    process.exit(1);
-  }, SHUTDOWN_DEADLINE_MS).unref();
-  logger.info({ signal }, "code jobs worker stopping: finishing the batch in hand");
-  await runner.stop();
-  await Promise.allSettled([database.close(), metricsServer?.close()]);
-  logger.info("code jobs worker stopped");
-  process.exit(0);
-}
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+exitOnStopSignals(
+  logger,
+  async (signal) => {
+    logger.info({ signal }, "code jobs worker stopping: finishing the batch in hand");
+    await runner.stop();
+    await Promise.allSettled([database.close(), metricsServer?.close()]);
+    logger.info("code jobs worker stopped");
+  },
+  { deadlineMs: 60_000, lateMessage: "shutdown took too long; exiting (the job resumes elsewhere)" },
+);

@@ -4,7 +4,13 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { GatewayEnvSchema, parseServiceEnv } from "@promo/config";
 import { createDatabase, ensureBootstrapKey, pingDatabase } from "@promo/db";
 import { isKafkaReachable } from "@promo/events";
-import { createLogger, createOutageLog, redactUrl, serveMetrics } from "@promo/observability";
+import {
+  createLogger,
+  createOutageLog,
+  exitOnStopSignals,
+  redactUrl,
+  serveMetrics,
+} from "@promo/observability";
 import {
   createApiKeyRevocations,
   createAttemptLimiter,
@@ -125,15 +131,7 @@ const server = serve({ fetch: app.fetch, port: env.PORT }, (info) => {
   );
 });
 
-const SHUTDOWN_DEADLINE_MS = 30_000;
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  setTimeout(() => {
-    logger.error("shutdown took too long; exiting");
-    process.exit(1);
-  }, SHUTDOWN_DEADLINE_MS).unref();
+exitOnStopSignals(logger, async (signal) => {
   logger.info({ signal }, "gateway stopping: no new connections, answering in-flight requests");
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   await dispatcher.flushAll();
@@ -146,7 +144,4 @@ async function shutdown(signal: string): Promise<void> {
   ]);
   await Promise.allSettled([database.close(), redis.quit()]);
   logger.info("gateway stopped");
-  process.exit(0);
-}
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+});

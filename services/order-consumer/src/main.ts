@@ -6,6 +6,7 @@ import {
   createLogger,
   createMetricsRegistry,
   createOutageLog,
+  exitOnStopSignals,
   Gauge,
   type MetricsServer,
   serveMetrics,
@@ -52,24 +53,13 @@ const metricsServer: MetricsServer | null = registry
   : null;
 let metricsAdmin: Admin | null = null;
 
-const SHUTDOWN_DEADLINE_MS = 30_000;
-let stopping = false;
 // Registered before anything waits on Kafka: a stop while the consumer starts is a clean stop too.
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  setTimeout(() => {
-    logger.error("shutdown took too long; exiting");
-    process.exit(1);
-  }, SHUTDOWN_DEADLINE_MS).unref();
+exitOnStopSignals(logger, async (signal) => {
   logger.info({ signal }, "order consumer stopping: finishing the batch in hand");
   await consumer.stop();
   await Promise.allSettled([database.close(), metricsServer?.close(), metricsAdmin?.disconnect()]);
   logger.info({ handled: consumer.handled }, "order consumer stopped");
-  process.exit(0);
-}
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+});
 
 await ensureTopicsOnceReachable(
   kafka,

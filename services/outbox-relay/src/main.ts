@@ -7,6 +7,7 @@ import {
   createLogger,
   createMetricsRegistry,
   createOutageLog,
+  exitOnStopSignals,
   Gauge,
   type MetricsServer,
   serveMetrics,
@@ -88,20 +89,9 @@ if (env.METRICS_PORT > 0) {
 }
 logger.info({ topic: topics.redemptions, logical: TOPICS.redemptions }, "outbox relay started");
 
-const SHUTDOWN_DEADLINE_MS = 30_000;
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  setTimeout(() => {
-    logger.error("shutdown took too long; exiting");
-    process.exit(1);
-  }, SHUTDOWN_DEADLINE_MS).unref();
+exitOnStopSignals(logger, async (signal) => {
   logger.info({ signal }, "outbox relay stopping");
   await relay.stop();
   await Promise.allSettled([metricsServer?.close(), metricsDatabase?.close()]);
   logger.info({ published: relay.published }, "outbox relay stopped");
-  process.exit(0);
-}
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+});

@@ -1,7 +1,7 @@
 // Composition root of a reservation worker process.
 import { parseServiceEnv, ReservationWorkerEnvSchema } from "@promo/config";
 import { createDatabase } from "@promo/db";
-import { createLogger, type MetricsServer, serveMetrics } from "@promo/observability";
+import { createLogger, exitOnStopSignals, type MetricsServer, serveMetrics } from "@promo/observability";
 import { createWorkerMetrics } from "./metrics.ts";
 import { createReservationWorker } from "./worker.ts";
 
@@ -47,20 +47,9 @@ ownedPartitions = worker.ownedPartitions;
 const metricsServer: MetricsServer | null =
   env.METRICS_PORT > 0 ? await serveMetrics(metrics.registry, { port: env.METRICS_PORT, logger }) : null;
 
-const SHUTDOWN_DEADLINE_MS = 30_000;
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  setTimeout(() => {
-    logger.error("shutdown took too long; exiting");
-    process.exit(1);
-  }, SHUTDOWN_DEADLINE_MS).unref();
+exitOnStopSignals(logger, async (signal) => {
   logger.info({ signal }, "reservation worker stopping: finishing decided batches, handing the rest back");
   await worker.stop();
   await Promise.allSettled([database.close(), metricsServer?.close()]);
   logger.info("reservation worker stopped");
-  process.exit(0);
-}
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+});
