@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { AccountIdSchema } from "./account-id.ts";
 import { OrderEventSchema } from "./events/order-events.ts";
 import { IdParamsSchema } from "./http/common.ts";
 import { UuidSchema } from "./uuid.ts";
@@ -49,5 +50,26 @@ describe("UuidSchema", () => {
       reservationId: "ffffffff-0000-4000-8000-00000000000a",
       accountId: "guest@example.com",
     });
+  });
+});
+
+describe("AccountIdSchema", () => {
+  it("reads an id in Unicode's composed form, so both ways of typing an accented letter are one account", () => {
+    expect(AccountIdSchema.parse("cafe\u0301-fan")).toBe("caf\u00e9-fan");
+    expect(AccountIdSchema.parse(" Cafe\u0301@Example.com ")).toBe("caf\u00e9@example.com");
+    // Hangul typed as separate jamo and as one syllable.
+    expect(AccountIdSchema.parse("\u1100\u1161")).toBe("\uac00");
+  });
+
+  it("gives every canonically equivalent spelling of an id the same account", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", minLength: 1, maxLength: 20 }), (text) => {
+        fc.pre(text.trim().length > 0);
+        const forms = (["NFC", "NFD"] as const).map((form) =>
+          AccountIdSchema.safeParse(text.normalize(form)),
+        );
+        expect(forms[0]).toEqual(forms[1]);
+      }),
+    );
   });
 });

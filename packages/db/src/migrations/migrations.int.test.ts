@@ -425,3 +425,43 @@ describe("applyMigrations", () => {
     expect(await checkRelationExists(database.url, "public._prisma_migrations")).toBe(false);
   });
 });
+
+describe("20261127000000_account_id_nfc", () => {
+  it("puts account ids stored before it in Unicode's composed form, and leaves other rows alone", async () => {
+    const migration = "20261127000000_account_id_nfc";
+    const before = copyMigrations();
+    rmSync(join(before, migration), { recursive: true });
+    const database = await createScratchDatabase("nfc");
+    await applyMigrations({ databaseUrl: database.url, migrationsDir: before });
+
+    const decomposed = "cafe\u0301@example.com";
+    const composed = "caf\u00e9@example.com";
+    const storeId = "00000000-0000-4000-8000-000000000001";
+    const accounts = { [`${storeId.slice(0, -1)}2`]: decomposed, [`${storeId.slice(0, -1)}3`]: "member-7" };
+    await withClient(database.url, async (client) => {
+      await client.query("INSERT INTO store (id, slug, name) VALUES ($1, 'nfc', 'NFC')", [storeId]);
+      let sequence = 0;
+      for (const [id, accountId] of Object.entries(accounts)) {
+        sequence += 1;
+        await client.query(
+          `INSERT INTO reservation (id, store_id, code_input, code_key, account_id, partition, sequence, status,
+             error_code, currency, cart, lines, totals, accepted_at, decided_at)
+           VALUES ($1, $2, 'NOPE01', 'NOPE01', $3, 0, $4, 'REJECTED', 'CODE_NOT_FOUND', 'TWD', '{}', '[]', '{}',
+             now(), now())`,
+          [id, storeId, accountId, sequence],
+        );
+      }
+    });
+
+    await expect(
+      applyMigrations({ databaseUrl: database.url, migrationsDir: MIGRATIONS_DIR }),
+    ).resolves.toEqual({
+      applied: [migration],
+      alreadyApplied: listMigrationNames(before).length,
+    });
+    const rows = await withClient(database.url, (client) =>
+      client.query<{ account_id: string }>("SELECT account_id FROM reservation ORDER BY sequence"),
+    );
+    expect(rows.rows.map((row) => row.account_id)).toEqual([composed, "member-7"]);
+  });
+});
