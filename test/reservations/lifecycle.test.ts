@@ -615,6 +615,14 @@ describe("reservation lifecycle", () => {
     const reused = await reserve(code, "someone-else", key);
     expect(reused.status).toBe(422);
     expect(reused.body.error?.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    // Like every refusal, it names the request by id and acceptance sequence (a later one).
+    expect(reused.body.error?.details).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      sequence: expect.any(Number),
+      idempotencyKey: key["idempotency-key"],
+    });
+    expect(reused.body.error?.details?.id).not.toBe(first.body.id);
+    expect(reused.body.error?.details?.sequence).toBeGreaterThan(first.body.sequence ?? 0);
     const holds = await ctx.db.database.prisma.reservation.count({ where: { accountId: "retrier" } });
     expect(holds).toBe(1);
 

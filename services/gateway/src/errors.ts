@@ -40,6 +40,8 @@ export function respondWithError(
 ) {
   const retryAfter = details?.retryAfterSeconds;
   if (typeof retryAfter === "number") c.header("Retry-After", String(retryAfter));
+  // HTTP's 401 names the scheme that would be accepted (RFC 9110 §11.6.1).
+  if (code === "UNAUTHORIZED") c.header("WWW-Authenticate", "Bearer");
   return c.json({ error: toErrorPayload(code, c, details, audience) }, HTTP_STATUS[code]);
 }
 
@@ -77,7 +79,9 @@ export function validationDetails(
       issue.code === "unrecognized_keys" && issue.keys && issue.keys.length > 0
         ? issue.keys.map((key) => {
             const path = pathOf([...issue.path, key]);
-            return { path, message: fixedFields[path] ?? "is not a field of this request" };
+            // Own keys only: a field named "constructor" or "__proto__" is not a fixed field.
+            const fixed = Object.hasOwn(fixedFields, path) ? fixedFields[path] : undefined;
+            return { path, message: fixed ?? "is not a field of this request" };
           })
         : [{ path: pathOf(issue.path), message: isMissing(issue) ? "is required" : issue.message }],
     ),

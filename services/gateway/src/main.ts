@@ -1,4 +1,5 @@
 // Composition root of the HTTP gateway: reads env, builds clients, serves, shuts down on SIGTERM.
+import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { GatewayEnvSchema, parseServiceEnv } from "@promo/config";
@@ -19,6 +20,7 @@ import {
   watchRedisConnection,
 } from "@promo/queue";
 import { createApp } from "./app.ts";
+import { answerClientErrorsAsJson } from "./client-errors.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { resolveClientIp } from "./misuse/client-ip.ts";
 import { createReservationPipeline } from "./reservations/pipeline.ts";
@@ -130,6 +132,7 @@ const server = serve({ fetch: app.fetch, port: env.PORT }, (info) => {
     "gateway listening",
   );
 });
+answerClientErrorsAsJson(server as Server);
 
 exitOnStopSignals(logger, async (signal) => {
   logger.info({ signal }, "gateway stopping: no new connections, answering in-flight requests");

@@ -1,13 +1,20 @@
 import { DomainError } from "@promo/domain";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { GatewayEnv } from "../env.ts";
 
 const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
+/** JSON is UTF-8 (RFC 8259 §8.1); `fatal`: a byte sequence that is not UTF-8 throws instead of becoming U+FFFD. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)"?/;
 
 /**
  * A request that carries a body must say it is JSON, or multipart where a route takes an upload
  * (and only there), otherwise 415 UNSUPPORTED_MEDIA_TYPE naming the type expected; so is a body
- * sent with a Content-Encoding (none is decoded). Bodyless POSTs (archive, expire) need no content type.
+ * sent with a Content-Encoding (none is decoded) or a JSON body declared in a charset other than
+ * UTF-8. Bodyless POSTs (archive, expire) need no content type. A JSON body must be UTF-8: bytes
+ * that are not are refused (400, named `(body)` as malformed JSON is) rather than read as U+FFFD,
+ * which would store a different name, or make two different account ids one.
  */
 export function requireJsonBody(multipartPaths: readonly RegExp[] = []) {
   return createMiddleware<GatewayEnv>(async (c, next) => {
@@ -28,7 +35,30 @@ export function requireJsonBody(multipartPaths: readonly RegExp[] = []) {
       if (hasBody && encoding !== "identity" && encoding !== "") {
         throw new DomainError("UNSUPPORTED_MEDIA_TYPE", { contentEncoding: encoding, expected: "identity" });
       }
+      if (hasBody && !takesUpload) await decodeUtf8Body(c, contentType);
     }
     await next();
   });
+}
+
+/**
+ * Reads the JSON body as strict UTF-8 and leaves the text where the route's validator reads it
+ * (Hono's body cache), so the body is read and decoded once, as it would be anyway.
+ */
+async function decodeUtf8Body(c: Context<GatewayEnv>, contentType: string): Promise<void> {
+  const charset = CHARSET.exec(contentType)?.[1];
+  if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") {
+    throw new DomainError("UNSUPPORTED_MEDIA_TYPE", { charset, expected: "utf-8" });
+  }
+  const bytes = await c.req.arrayBuffer();
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    throw new DomainError("VALIDATION_ERROR", {
+      fields: [{ path: "(body)", message: "is not UTF-8 text: send JSON in UTF-8" }],
+    });
+  }
+  // Hono keeps promises there (its type says values): `c.req.json()` awaits the cached text.
+  (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
 }

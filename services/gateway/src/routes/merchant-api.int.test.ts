@@ -28,12 +28,17 @@ const IMPORT_MAX_BYTES = 100_000;
 async function call(
   method: string,
   path: string,
-  options: { key?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  options: {
+    key?: string | null;
+    body?: unknown;
+    rawBody?: string | Uint8Array<ArrayBuffer>;
+    headers?: Record<string, string>;
+  } = {},
 ) {
   const headers: Record<string, string> = { ...options.headers };
   const key = options.key === undefined ? store.keys.merchant : options.key;
   if (key) headers.authorization = `Bearer ${key}`;
-  let body: string | undefined;
+  let body: string | Uint8Array<ArrayBuffer> | undefined;
   if (options.rawBody !== undefined) body = options.rawBody;
   else if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined && !headers["content-type"]) headers["content-type"] = "application/json";
@@ -770,8 +775,52 @@ describe("errors, auth and isolation", () => {
     expect(response.status).toBe(415);
   });
 
+  it("refuses a JSON body that is not UTF-8, or declared in another charset, instead of reading U+FFFD", async () => {
+    const json = JSON.stringify(campaignInput({ name: "Caf\u00e9 week" }));
+    const latin1 = Uint8Array.from(Buffer.from(json, "latin1"));
+    const sent = (rawBody: Uint8Array<ArrayBuffer>, contentType = "application/json") =>
+      call("POST", "/v1/campaigns", {
+        rawBody,
+        headers: { "content-type": contentType, "content-length": String(rawBody.byteLength) },
+      });
+    const notUtf8 = await sent(latin1);
+    expect([notUtf8.status, errorOf(notUtf8.body).details]).toEqual([
+      400,
+      { fields: [{ path: "(body)", message: "is not UTF-8 text: send JSON in UTF-8" }] },
+    ]);
+    const declared = await sent(latin1, "application/json; charset=ISO-8859-1");
+    expect([declared.status, errorOf(declared.body).details]).toEqual([
+      415,
+      { charset: "iso-8859-1", expected: "utf-8" },
+    ]);
+    const utf8 = Uint8Array.from(Buffer.from(json, "utf8"));
+    for (const contentType of ["application/json", 'application/json; charset="UTF-8"']) {
+      const created = await sent(utf8, contentType);
+      expect([created.status, (created.body as { name?: string }).name]).toEqual([201, "Caf\u00e9 week"]);
+    }
+  });
+
+  it("names a field called constructor or __proto__ as not a field of the request, like any other", async () => {
+    const response = await call("POST", "/v1/campaigns", {
+      rawBody: JSON.stringify(campaignInput()).replace(
+        "{",
+        '{"constructor":1,"__proto__":{"x":1},"toString":2,',
+      ),
+    });
+    expect([response.status, errorOf(response.body).details]).toEqual([
+      400,
+      {
+        fields: ["constructor", "__proto__", "toString"].map((path) => ({
+          path,
+          message: "is not a field of this request",
+        })),
+      },
+    ]);
+  });
+
   it("answers a missing or unknown key with 401 and a wrong scope with 403", async () => {
-    expect((await call("GET", "/v1/campaigns", { key: null })).status).toBe(401);
+    const missing = await call("GET", "/v1/campaigns", { key: null });
+    expect([missing.status, missing.headers.get("www-authenticate")]).toEqual([401, "Bearer"]);
     expect((await call("GET", "/v1/campaigns", { key: "pk_not-a-real-key" })).status).toBe(401);
     const wrongScope = await call("GET", "/v1/campaigns", { key: store.keys.checkout });
     expect(wrongScope.status).toBe(403);

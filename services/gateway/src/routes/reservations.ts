@@ -332,8 +332,14 @@ export function reservationRoutes(deps: GatewayDeps) {
     // Under a flash sale nearly every answer is a refusal: thrown without a stack trace.
     const decidedAfterMs = performance.now() - submittedAt;
     if (decided.kind === "refused") {
+      // No reservation was made (a reused Idempotency-Key): the details name the request as a
+      // 202's poll would, by its id and the position it was accepted at.
       deps.metrics.reservationAnswered(decided.errorCode, decidedAfterMs);
-      throw DomainError.withoutStack(knownErrorCode(decided.errorCode), { idempotencyKey });
+      throw DomainError.withoutStack(knownErrorCode(decided.errorCode), {
+        id,
+        sequence: accepted.sequence,
+        idempotencyKey,
+      });
     }
     if (decided.kind === "rejected") {
       deps.metrics.reservationAnswered(decided.errorCode, decidedAfterMs);

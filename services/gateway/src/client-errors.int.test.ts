@@ -1,0 +1,65 @@
+import { createServer, type Server } from "node:http";
+import { connect } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { answerClientErrorsAsJson } from "./client-errors.ts";
+
+let server: Server;
+let port: number;
+
+beforeAll(async () => {
+  server = createServer((_request, response) => response.end("{}"));
+  answerClientErrorsAsJson(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  port = address.port;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+/** Sends raw bytes and reads the whole answer until the server closes the connection. */
+function exchange(raw: string): Promise<{ statusLine: string; headers: string; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => socket.end(raw));
+    let answer = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on("error", reject);
+    socket.on("close", () => {
+      const [head = "", body = ""] = answer.split("\r\n\r\n");
+      const [statusLine = "", ...headers] = head.split("\r\n");
+      resolve({ statusLine, headers: headers.join("\n").toLowerCase(), body: JSON.parse(body) });
+    });
+  });
+}
+
+describe("answerClientErrorsAsJson", () => {
+  it("answers a URL over Node's header limit with 431 in the API's error shape", async () => {
+    const answer = await exchange(`GET /v1/codes/${"A".repeat(50_000)} HTTP/1.1\r\nhost: x\r\n\r\n`);
+    expect(answer.statusLine).toBe("HTTP/1.1 431 Request Header Fields Too Large");
+    expect(answer.headers).toContain("content-type: application/json");
+    expect(answer.body).toEqual({
+      error: {
+        code: "PAYLOAD_TOO_LARGE",
+        message: "The request's URL or headers are too large.",
+        details: { part: "headers" },
+        requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      },
+    });
+  });
+
+  it("answers bytes that are not HTTP with 400 VALIDATION_ERROR", async () => {
+    const answer = await exchange("NOT HTTP AT ALL\r\n\r\n");
+    expect(answer.statusLine).toBe("HTTP/1.1 400 Bad Request");
+    expect(answer.body).toMatchObject({
+      error: {
+        code: "VALIDATION_ERROR",
+        details: { fields: [{ path: "(request)", message: "is not a valid HTTP request" }] },
+      },
+    });
+  });
+});
