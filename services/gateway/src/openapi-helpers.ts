@@ -15,19 +15,47 @@ const DESCRIPTIONS: Record<number, string> = {
 
 type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
 
+/** The headers an error answer carries besides its body, by status. */
+export const ERROR_HEADERS: Partial<
+  Record<number, Record<string, { description: string; schema: { type: "string" } }>>
+> = {
+  401: {
+    "WWW-Authenticate": {
+      description: "Bearer: the scheme an API key is sent in",
+      schema: { type: "string" },
+    },
+  },
+  429: {
+    "Retry-After": {
+      description: "Seconds until the limit lets this account or IP try again",
+      schema: { type: "string" },
+    },
+  },
+  503: {
+    "Retry-After": { description: "Seconds to wait before trying again", schema: { type: "string" } },
+  },
+};
+
+type ErrorResponse = {
+  description: string;
+  headers?: Record<string, { description: string; schema: { type: "string" } }>;
+  content: { "application/json": { schema: typeof ErrorBodySchema } };
+};
+
 /** OpenAPI response entries for the error statuses a route can answer. */
 export function errorResponses<S extends ErrorStatus>(...statuses: S[]) {
-  const entries = statuses.map((status) => [
-    status,
-    {
-      description: DESCRIPTIONS[status] ?? "Error",
-      content: { "application/json": { schema: ErrorBodySchema } },
-    },
-  ]);
-  return Object.fromEntries(entries) as Record<
-    S,
-    { description: string; content: { "application/json": { schema: typeof ErrorBodySchema } } }
-  >;
+  const entries = statuses.map((status): [S, ErrorResponse] => {
+    const headers = ERROR_HEADERS[status];
+    return [
+      status,
+      {
+        description: DESCRIPTIONS[status] ?? "Error",
+        ...(headers ? { headers } : {}),
+        content: { "application/json": { schema: ErrorBodySchema } },
+      },
+    ];
+  });
+  return Object.fromEntries(entries) as Record<S, ErrorResponse>;
 }
 
 export function jsonBody<T>(schema: T) {

@@ -127,9 +127,27 @@ describe("API documents", () => {
     expect(without).toEqual([]);
     const partners = document.paths["/v1/partners"]?.get as { responses: Record<string, unknown> };
     expect(partners.responses["503"]).toMatchObject({
+      headers: { "Retry-After": { schema: { type: "string" } } },
       content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
     });
+    expect(partners.responses["401"]).toMatchObject({ headers: { "WWW-Authenticate": {} } });
+    const reserve = document.paths["/v1/reservations"]?.post as { responses: Record<string, unknown> };
+    expect(reserve.responses["429"]).toMatchObject({ headers: { "Retry-After": {} } });
     expect(document.info.description).toContain("405");
+  });
+
+  it("declares the code rules the server checks, for clients that validate from the document", async () => {
+    const document = (await (await app.request("/openapi.json")).json()) as {
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    const { CodeCreate, GenerateCodesRequest } = document.components.schemas;
+    expect(CodeCreate?.properties.code).toMatchObject({
+      minLength: 6,
+      maxLength: 64,
+      pattern: "^[A-Za-z0-9]+$",
+    });
+    expect(GenerateCodesRequest?.properties.length).toMatchObject({ minimum: 6, maximum: 64 });
+    expect(GenerateCodesRequest?.properties.prefix).toMatchObject({ pattern: "^[A-Za-z0-9]*$" });
   });
 
   it("declares the Idempotency-Key header on reserve, release and confirm", async () => {

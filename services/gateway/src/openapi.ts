@@ -2,6 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { ErrorCodeSchema, HTTP_STATUS_BY_ERROR_CODE } from "@promo/contracts";
 import { ERROR_CODES, ERROR_MESSAGES } from "@promo/domain";
 import type { GatewayEnv } from "./env.ts";
+import { ERROR_HEADERS } from "./openapi-helpers.ts";
 
 /** Every error code with its HTTP status and messages, as a Markdown table for the docs page. */
 function errorCatalogueTable(): string {
@@ -62,6 +63,7 @@ function declareServiceUnavailable(paths: Record<string, Record<string, unknown>
       if (!operation.responses || "503" in operation.responses) continue;
       operation.responses["503"] = {
         description: "SERVICE_UNAVAILABLE: PostgreSQL or Redis is away; retry after Retry-After seconds",
+        headers: ERROR_HEADERS[503],
         content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
       };
     }

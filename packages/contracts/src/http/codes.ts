@@ -10,8 +10,12 @@ export const CodeInputSchema = z
     if (!result.ok)
       ctx.addIssue({ code: "custom", message: `code ${CODE_FORMAT_MESSAGES[result.reason].en}` });
   })
+  // The rules checked above, declared for clients that validate from the document.
   .openapi({
     description: "6..64 characters, letters A-Z a-z and digits only; matched case-insensitively.",
+    minLength: 6,
+    maxLength: 64,
+    pattern: "^[A-Za-z0-9]+$",
     example: "DOUBLE11",
   });
 

@@ -17,12 +17,21 @@ export const GenerateCodesRequestSchema = z
       .number()
       .int()
       .optional()
-      .openapi({ description: "Total length, prefix included (default 10, min 6)." }),
+      // Checked by the generator (with the prefix's room), declared for clients.
+      .openapi({
+        description: "Total length, prefix included (default 10, min 6).",
+        minimum: 6,
+        maximum: 64,
+      }),
     prefix: z
       .string()
       .max(58)
       .optional()
-      .openapi({ description: "Letters and digits, kept as given.", example: "XMAS" }),
+      .openapi({
+        description: "Letters and digits, kept as given.",
+        pattern: "^[A-Za-z0-9]*$",
+        example: "XMAS",
+      }),
     large: z
       .boolean()
       .default(false)
