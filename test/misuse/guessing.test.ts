@@ -166,6 +166,24 @@ describe("guess rate limit per account", () => {
     expectRateLimited(await reserve(ip, quoter, "GUESSAAAA5"));
   });
 
+  it("one quote of many codes makes no more failed attempts than the account has left", async () => {
+    const ip = "198.51.100.8";
+    const quoter = "many-codes-guesser";
+    const first = await quote(ip, quoter, ["GUESSBBBB1"]);
+    expect(first.body.refused?.map((entry) => entry.error.code)).toEqual(["CODE_NOT_FOUND"]);
+    // Two failures left: the third unknown code and the live one after it are not looked at.
+    const many = await quote(ip, quoter, ["GUESSBBBB2", fullCode, "GUESSBBBB3", "GUESSBBBB4", liveCode]);
+    expect(many.status).toBe(200);
+    expect(many.body.refused?.map((entry) => [entry.code, entry.error.code])).toEqual([
+      ["GUESSBBBB2", "CODE_NOT_FOUND"],
+      ["GUESSBBBB3", "CODE_NOT_FOUND"],
+      ["GUESSBBBB4", "RATE_LIMITED"],
+      [liveCode, "RATE_LIMITED"],
+      [fullCode, "USAGE_LIMIT_REACHED"],
+    ]);
+    expectRateLimited(await quote(ip, quoter, [liveCode]));
+  });
+
   it("a refusal decided after a 202 (wait=0, then polling) counts as well", async () => {
     const ip = "198.51.100.5";
     const poller = "polling-guesser";

@@ -42,6 +42,23 @@ for _, key in ipairs(KEYS) do
 end
 return 0`;
 
+/**
+ * KEYS: counters; ARGV[i]: the limit of KEYS[i]. Returns, per counter, the failures it still allows
+ * and, when none, the rest of its window (ms; -1 when the key has no expiry).
+ */
+const ALLOWANCE_SCRIPT = `
+local answer = {}
+for index, key in ipairs(KEYS) do
+  local left = tonumber(ARGV[index]) - tonumber(redis.call('GET', key) or '0')
+  if left < 0 then left = 0 end
+  answer[index * 2 - 1] = left
+  answer[index * 2] = left == 0 and redis.call('PTTL', key) or 0
+end
+return answer`;
+
+/** What a subject may still try: failures left in its window, or how long it is blocked. */
+export type AttemptAllowance = { remaining: number; blockedForMs: number };
+
 /** Most counters read by one script call. */
 const MAX_KEYS_PER_CHECK = 1_000;
 
@@ -71,6 +88,7 @@ export function attemptKeys(prefix: string, subjects: AttemptSubjects, limits: A
 type LimiterRedis = RedisConnection & {
   promoGuessCheck(keyCount: number, ...keysAndArgs: string[]): Promise<number[]>;
   promoGuessRecord(keyCount: number, ...keysAndArgs: string[]): Promise<number>;
+  promoGuessAllowance(keyCount: number, ...keysAndArgs: string[]): Promise<number[]>;
 };
 
 function withLimiterScripts(redis: RedisConnection): LimiterRedis {
@@ -78,6 +96,7 @@ function withLimiterScripts(redis: RedisConnection): LimiterRedis {
   if (typeof scripted.promoGuessCheck !== "function") {
     redis.defineCommand("promoGuessCheck", { lua: CHECK_SCRIPT });
     redis.defineCommand("promoGuessRecord", { lua: RECORD_SCRIPT });
+    redis.defineCommand("promoGuessAllowance", { lua: ALLOWANCE_SCRIPT });
   }
   return scripted;
 }
@@ -178,6 +197,32 @@ export function createAttemptLimiter(options: {
       });
       checkGroups(groups.values());
       return Promise.all(answers);
+    },
+    /**
+     * How many failed attempts the account and the IP (the tighter of the two) may still make in
+     * their windows, for a request that makes several at once (a quote of many codes); with none
+     * left, how long they are blocked. Unlimited when both limits are off.
+     */
+    async allowance(subjects: AttemptSubjects): Promise<AttemptAllowance> {
+      const counters = attemptKeys(prefix, subjects, limits);
+      if (counters.length === 0) return { remaining: Number.POSITIVE_INFINITY, blockedForMs: 0 };
+      assertRedisNotLost(options.redis);
+      const answer = await redis.promoGuessAllowance(
+        counters.length,
+        ...counters.map(({ key }) => key),
+        ...counters.map(({ limit }) => String(limit)),
+      );
+      let remaining = Number.POSITIVE_INFINITY;
+      let blockedForMs = 0;
+      counters.forEach((_, index) => {
+        const left = Number(answer[index * 2] ?? 0);
+        remaining = Math.min(remaining, left);
+        if (left === 0) {
+          const rest = Number(answer[index * 2 + 1] ?? -1);
+          blockedForMs = Math.max(blockedForMs, rest < 0 ? limits.windowMs : rest);
+        }
+      });
+      return { remaining, blockedForMs };
     },
     /** Counts `failures` failed attempts against the account and the IP. */
     async recordFailures(subjects: AttemptSubjects, failures: number): Promise<void> {

@@ -7,13 +7,14 @@ import {
   checkEligibility,
   describeError,
   type ErrorCode,
+  isFailedCodeAttempt,
   normalizeCodeKey,
   quoteCart,
   resolveCode,
 } from "@promo/domain";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
-import { countFailedAttempts, refuseWhileGuessLimited } from "../misuse/guess-limit.ts";
+import { countFailedAttempts, guessAllowance } from "../misuse/guess-limit.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
 import { validationHook } from "../validation.ts";
 
@@ -23,7 +24,7 @@ const quoteRoute = createRoute({
   tags: ["Checkout"],
   summary: "Price a cart with one or more codes (no hold is taken)",
   description:
-    "Every code is either applied (in priority order, each on what earlier ones left) or refused with its error code; usage limits are reported as they stand now and may change before a reservation. Each refused code that is a failed attempt (no such code, not active, not for these member groups) counts against the account's and the client IP's guess limit; at the limit: 429 RATE_LIMITED with Retry-After.",
+    "Every code is either applied (in priority order, each on what earlier ones left) or refused with its error code; usage limits are reported as they stand now and may change before a reservation. Each refused code that is a failed attempt (no such code, not active, not for these member groups) counts against the account's and the client IP's guess limit; at the limit: 429 RATE_LIMITED with Retry-After. Once a quote's failed attempts use up what the account and IP have left, its later codes are refused with RATE_LIMITED without being looked up.",
   request: { body: jsonBody(QuoteRequestSchema) },
   responses: {
     200: jsonResponse(QuoteSchema, "The priced cart"),
@@ -40,7 +41,10 @@ export function checkoutRoutes(deps: GatewayDeps) {
     const { storeId } = c.get("principal");
     const locale = c.get("locale");
     const subjects = { storeId, accountId: request.accountId, clientIp: deps.clientIp(c) };
-    await refuseWhileGuessLimited(deps, c, subjects);
+    // A quote may try many codes: once the failures it made reach what the account and IP have
+    // left in their window, its later codes are not looked at (RATE_LIMITED), so one quote of 20
+    // unknown codes cannot make 20 guesses where 1 is left.
+    const allowance = await guessAllowance(deps, c, subjects);
     const now = deps.clock();
     const typed = [...new Map(request.codes.map((code) => [normalizeCodeKey(code), code])).values()];
     const wellFormed = typed.filter((code) => checkCodeFormat(code).ok);
@@ -59,13 +63,19 @@ export function checkoutRoutes(deps: GatewayDeps) {
       });
 
     const found: Array<{ code: string; candidate: CodeCandidate }> = [];
+    let failures = 0;
     for (const code of typed) {
+      if (failures >= allowance) {
+        refuse(code, "RATE_LIMITED", null);
+        continue;
+      }
       const key = normalizeCodeKey(code);
       const resolution = resolveCode(
         checkCodeFormat(code).ok ? candidates.filter((candidate) => candidate.code.codeKey === key) : [],
         now,
       );
       if (resolution.kind === "refused") {
+        if (isFailedCodeAttempt(resolution.errorCode)) failures += 1;
         // A code that matched a stored one is shown as the merchant entered it (SPEC §1).
         refuse(
           resolution.candidate?.code.code ?? code,
@@ -83,8 +93,10 @@ export function checkoutRoutes(deps: GatewayDeps) {
         memberGroups: request.memberGroups,
         cart: request.cart,
       });
-      if (ineligible) refuse(shown, ineligible, candidate.campaign.id);
-      else found.push({ code: shown, candidate });
+      if (ineligible) {
+        if (isFailedCodeAttempt(ineligible)) failures += 1;
+        refuse(shown, ineligible, candidate.campaign.id);
+      } else found.push({ code: shown, candidate });
     }
 
     const sql = poolSql(deps.database.pool);
