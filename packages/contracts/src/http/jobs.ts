@@ -23,15 +23,11 @@ export const GenerateCodesRequestSchema = z
         minimum: 6,
         maximum: 64,
       }),
-    prefix: z
-      .string()
-      .max(58)
-      .optional()
-      .openapi({
-        description: "Letters and digits, kept as given.",
-        pattern: "^[A-Za-z0-9]*$",
-        example: "XMAS",
-      }),
+    prefix: z.string().max(58).optional().openapi({
+      description: "Letters and digits, kept as given.",
+      pattern: "^[A-Za-z0-9]*$",
+      example: "XMAS",
+    }),
     large: z
       .boolean()
       .default(false)
