@@ -233,7 +233,7 @@ describe("outside-member-groups alert", () => {
     expect(page.body.items[0]).toMatchObject({
       kind: "outside_member_groups",
       code,
-      observed: 66,
+      observed: 67,
       threshold: 50,
       details: expect.objectContaining({ attempts: 6, outsideAttempts: 4, memberGroups: ["vip"] }),
     });

@@ -1,9 +1,11 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   alertWindowOf,
   exceedsVelocity,
   isFailedCodeAttempt,
   mostlyOutsideGroups,
+  outsideGroupsPercent,
   retryAfterSeconds,
 } from "./misuse.ts";
 
@@ -78,5 +80,29 @@ describe("mostlyOutsideGroups", () => {
   it("needs strictly more than the share from outside", () => {
     expect(mostlyOutsideGroups({ attempts: 10, outside: 5 }, settings)).toBe(false);
     expect(mostlyOutsideGroups({ attempts: 10, outside: 6 }, settings)).toBe(true);
+  });
+});
+
+describe("outsideGroupsPercent", () => {
+  it("rounds up, so an alert's observed share is above its threshold whenever the rule raised it", () => {
+    expect(outsideGroupsPercent({ attempts: 201, outside: 101 })).toBe(51);
+    expect(outsideGroupsPercent({ attempts: 6, outside: 4 })).toBe(67);
+    expect(outsideGroupsPercent({ attempts: 10, outside: 5 })).toBe(50);
+    expect(outsideGroupsPercent({ attempts: 0, outside: 0 })).toBe(0);
+  });
+
+  it("reads observed > threshold exactly when the rule alerts, for any counts and threshold", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 0, max: 99 }),
+        (attempts, share, outsidePercent) => {
+          const counts = { attempts, outside: Math.floor(attempts * share) };
+          const alerts = mostlyOutsideGroups(counts, { windowSeconds: 3600, minAttempts: 1, outsidePercent });
+          expect(outsideGroupsPercent(counts) > outsidePercent).toBe(alerts);
+        },
+      ),
+    );
   });
 });

@@ -62,6 +62,15 @@ export type OutsideGroupsAlertSettings = {
   outsidePercent: number;
 };
 
+/**
+ * The share of the window's attempts from outside the code's groups, in whole percent rounded up:
+ * an alert raised when the exact share is above the threshold then reads observed > threshold too
+ * (201 attempts of which 101 outside is 50.25 %: 51, not 50).
+ */
+export function outsideGroupsPercent(counts: { attempts: number; outside: number }): number {
+  return counts.attempts === 0 ? 0 : Math.ceil((counts.outside * 100) / counts.attempts);
+}
+
 /** A leaked member-only code: most attempts in the window come from accounts outside its groups. */
 export function mostlyOutsideGroups(
   counts: { attempts: number; outside: number },

@@ -11,6 +11,7 @@ import {
   exceedsVelocity,
   mostlyOutsideGroups,
   type OutsideGroupsAlertSettings,
+  outsideGroupsPercent,
 } from "@promo/domain";
 
 /** What a batch decided on one code, as far as leak monitoring cares. */
@@ -101,7 +102,7 @@ export async function raiseLeakAlerts(
     if (check.kind === "outside_member_groups" && mostlyOutsideGroups(counts, outsideGroups)) {
       due.push({
         ...base,
-        observed: Math.floor((counts.outside * 100) / counts.attempts),
+        observed: outsideGroupsPercent(counts),
         threshold: outsideGroups.outsidePercent,
         details: {
           windowSeconds: outsideGroups.windowSeconds,
