@@ -62,6 +62,21 @@ const API_KEY_RECORD = {
   revokedAt: true,
 } as const;
 
+/** A key of the store with the store it belongs to (what `GET /v1/me` shows its caller). */
+export async function findApiKeyWithStore(
+  db: Db,
+  storeId: string,
+  keyId: string,
+): Promise<{ key: ApiKeyRecord; store: { id: string; slug: string; name: string } } | null> {
+  const found = await db.apiKey.findFirst({
+    where: { id: keyId, storeId },
+    select: { ...API_KEY_RECORD, store: { select: { id: true, slug: true, name: true } } },
+  });
+  if (!found) return null;
+  const { store, ...key } = found;
+  return { key, store };
+}
+
 /** The new key and its secret, which exists nowhere else: only its hash is stored. */
 export async function createApiKey(
   db: Db,

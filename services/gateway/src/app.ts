@@ -65,6 +65,7 @@ export function createApp(deps: GatewayDeps) {
   app.use("/v1/reservations", requireScope("checkout"));
   app.use("/v1/api-keys", requireScope("admin"));
   app.use("/v1/api-keys/*", requireScope("admin"));
+  app.use("/v1/me", requireScope("any"));
 
   app.route("/", healthRoutes(deps));
   app.route("/", docsRoutes());

@@ -55,3 +55,21 @@ export const ApiKeyCreatedSchema = ApiKeySchema.extend({
 export type ApiKeyCreated = z.infer<typeof ApiKeyCreatedSchema>;
 
 export const ApiKeyPageSchema = pageOf(ApiKeySchema).openapi("ApiKeyPage");
+
+/** Who is calling: the key the request carried and its store (whose id order events must carry). */
+export const CallerSchema = z
+  .object({
+    store: z
+      .object({
+        id: IdSchema.openapi({
+          description:
+            "The store's id: the `storeId` of its order events on `orders` and of its outgoing events.",
+        }),
+        slug: z.string().openapi({ example: "default" }),
+        name: z.string(),
+      })
+      .openapi("Store"),
+    key: ApiKeySchema,
+  })
+  .openapi("Caller");
+export type Caller = z.infer<typeof CallerSchema>;

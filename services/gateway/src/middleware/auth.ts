@@ -44,8 +44,11 @@ export function createAuthenticator(database: Database, cacheMs: number) {
     for (const [secret, entry] of cache) if (entry.principal?.keyId === keyId) cache.delete(secret);
   }
 
-  /** `options.cookie`: also accept the admin key cookie when no Authorization header is sent. */
-  function requireScope(scope: ApiScope, options: { cookie?: boolean } = {}) {
+  /**
+   * `scope` "any": any valid key, whatever its scopes. `options.cookie`: also accept the admin key
+   * cookie when no Authorization header is sent.
+   */
+  function requireScope(scope: ApiScope | "any", options: { cookie?: boolean } = {}) {
     return createMiddleware<GatewayEnv>(async (c, next) => {
       const header = c.req.header("authorization");
       const secret =
@@ -56,7 +59,8 @@ export function createAuthenticator(database: Database, cacheMs: number) {
       const principal = await authenticate(secret);
       if (!principal) throw new DomainError("UNAUTHORIZED");
       c.set("principal", principal);
-      if (!principal.scopes.includes(scope)) throw new DomainError("FORBIDDEN", { requiredScope: scope });
+      if (scope !== "any" && !principal.scopes.includes(scope))
+        throw new DomainError("FORBIDDEN", { requiredScope: scope });
       await next();
     });
   }

@@ -286,3 +286,26 @@ describe("scopes", () => {
     expect((await app.request(target, { method: "POST" })).status).toBe(401);
   });
 });
+
+describe("GET /v1/me", () => {
+  it("tells any key its store (the id order events carry) and itself, never its secret", async () => {
+    const created = await createKey({ name: "order system", scopes: ["checkout"] });
+    const me = await call("GET", "/v1/me", String(created.secret));
+    expect(me.status).toBe(200);
+    expect(me.body).toEqual({
+      store: { id: store.storeId, slug: store.slug, name: "Test keys" },
+      key: {
+        id: created.id,
+        name: "order system",
+        scopes: ["checkout"],
+        prefix: created.prefix,
+        createdAt: created.createdAt,
+        revokedAt: null,
+      },
+    });
+    const merchant = await call("GET", "/v1/me", otherStore.keys.merchant);
+    expect((merchant.body.store as Json).id).toBe(otherStore.storeId);
+    const unknown = await call("GET", "/v1/me", "pk_not-a-real-key");
+    expect([unknown.status, errorOf(unknown.body).code]).toEqual([401, "UNAUTHORIZED"]);
+  });
+});

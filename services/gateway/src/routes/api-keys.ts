@@ -5,10 +5,18 @@ import {
   ApiKeyCreateSchema,
   ApiKeyPageSchema,
   ApiKeySchema,
+  CallerSchema,
   IdParamsSchema,
   PageQuerySchema,
 } from "@promo/contracts";
-import { ALL_SCOPES, type ApiKeyRecord, createApiKey, listApiKeys, revokeApiKey } from "@promo/db";
+import {
+  ALL_SCOPES,
+  type ApiKeyRecord,
+  createApiKey,
+  findApiKeyWithStore,
+  listApiKeys,
+  revokeApiKey,
+} from "@promo/db";
 import { DomainError } from "@promo/domain";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
@@ -55,6 +63,16 @@ const revokeApiKeyRoute = createRoute({
   },
 });
 
+const callerRoute = createRoute({
+  method: "get",
+  path: "/v1/me",
+  tags: TAG,
+  summary: "The key this request carries and its store (any scope)",
+  description:
+    "Answers the store's `id`, which an order system puts in every order event's `storeId`, its slug and name, and the key itself (never its secret). Any valid key may ask.",
+  responses: { 200: jsonResponse(CallerSchema, "The caller"), ...errorResponses(401) },
+});
+
 function presentApiKey(key: ApiKeyRecord): ApiKey {
   return {
     id: key.id,
@@ -66,7 +84,7 @@ function presentApiKey(key: ApiKeyRecord): ApiKey {
   };
 }
 
-/** Key management for the caller's own store (`admin` scope). `forgetKey` drops a revoked key from this process's key cache. */
+/** Key management for the caller's own store (`admin` scope), and `GET /v1/me` for any key. `forgetKey` drops a revoked key from this process's key cache. */
 export function apiKeyRoutes(deps: GatewayDeps, auth: { forgetKey: (keyId: string) => void }) {
   const { prisma } = deps.database;
   const app = new OpenAPIHono<GatewayEnv>({ defaultHook: validationHook });
@@ -84,6 +102,14 @@ export function apiKeyRoutes(deps: GatewayDeps, auth: { forgetKey: (keyId: strin
     );
     c.header("Cache-Control", "no-store");
     return c.json({ ...presentApiKey(created), secret: created.secret }, 201);
+  });
+
+  app.openapi(callerRoute, async (c) => {
+    const { storeId, keyId } = c.get("principal");
+    const found = await findApiKeyWithStore(prisma, storeId, keyId);
+    // Verified a moment ago (or within the key cache time): deleted with its store since.
+    if (!found) throw new DomainError("UNAUTHORIZED");
+    return c.json({ store: found.store, key: presentApiKey(found.key) }, 200);
   });
 
   app.openapi(listApiKeysRoute, async (c) => {
