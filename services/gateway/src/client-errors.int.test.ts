@@ -19,10 +19,14 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-/** Sends raw bytes and reads the whole answer until the server closes the connection. */
-function exchange(raw: string): Promise<{ statusLine: string; headers: string; body: unknown }> {
+/** Sends raw bytes (then ends its side, unless told not to) and reads the answer until the server closes the connection. */
+function exchange(
+  raw: string,
+  to = port,
+  endAfterSending = true,
+): Promise<{ statusLine: string; headers: string; body: unknown }> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1", () => socket.end(raw));
+    const socket = connect(to, "127.0.0.1", () => (endAfterSending ? socket.end(raw) : socket.write(raw)));
     let answer = "";
     socket.setEncoding("utf8");
     socket.on("data", (chunk: string) => {
@@ -50,6 +54,27 @@ describe("answerClientErrorsAsJson", () => {
         requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       },
     });
+  });
+
+  it("answers a request that does not arrive within the request timeout with 408", async () => {
+    const slow = createServer(
+      { requestTimeout: 200, connectionsCheckingInterval: 50 },
+      (_request, response) => response.end("{}"),
+    );
+    answerClientErrorsAsJson(slow);
+    await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+    try {
+      const address = slow.address();
+      if (address === null || typeof address === "string") throw new Error("no port");
+      // Headers begun and never finished.
+      const answer = await exchange("GET /v1/campaigns HTTP/1.1\r\nhost: x\r\n", address.port, false);
+      expect(answer.statusLine).toBe("HTTP/1.1 408 Request Timeout");
+      expect(answer.body).toMatchObject({
+        error: { code: "VALIDATION_ERROR", details: { fields: [{ path: "(request)" }] } },
+      });
+    } finally {
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+    }
   });
 
   it("answers bytes that are not HTTP with 400 VALIDATION_ERROR", async () => {

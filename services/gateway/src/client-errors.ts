@@ -19,6 +19,16 @@ const REFUSAL_BY_PARSER_ERROR: Readonly<Record<string, ParserRefusal>> = {
     message: "The request's URL or headers are too large.",
     details: { part: "headers" },
   },
+  // The request's headers or body did not arrive within the server's request timeout.
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    reason: "Request Timeout",
+    code: "VALIDATION_ERROR",
+    message: "The request did not arrive in time.",
+    details: {
+      fields: [{ path: "(request)", message: "did not arrive within the server's request timeout" }],
+    },
+  },
   HPE_CHUNK_EXTENSIONS_OVERFLOW: {
     status: 413,
     reason: "Payload Too Large",
@@ -38,8 +48,8 @@ const MALFORMED: ParserRefusal = {
  * A request Node's HTTP parser refuses (a request line or headers over its 16 KiB, bytes that are
  * not HTTP) is answered like every other error, `{"error":{code, message, details, requestId}}`,
  * instead of Node's bare status line: 431 (headers too large; code PAYLOAD_TOO_LARGE, details
- * `part: "headers"`), 413, or 400 VALIDATION_ERROR. The request was never read, so the message is
- * in English, and the connection is closed.
+ * `part: "headers"`), 413, 408 (not received within the request timeout) or 400 VALIDATION_ERROR.
+ * The request was never read, so the message is in English, and the connection is closed.
  */
 export function answerClientErrorsAsJson(server: Server): void {
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
