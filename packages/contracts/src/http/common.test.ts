@@ -35,6 +35,29 @@ describe("date-time inputs finer than a millisecond", () => {
   });
 });
 
+describe("an offset without its colon", () => {
+  it("is read as ISO 8601 writes it (+08, +0800 and -0530 as +08:00, +08:00 and -05:30), in a body and a query", () => {
+    for (const schema of [DateTimeInputSchema, DateTimeQuerySchema]) {
+      const parse = (value: string) => schema.parse(value).toISOString();
+      expect(parse("2026-11-11T00:00:00+0800")).toBe("2026-11-10T16:00:00.000Z");
+      expect(parse("2026-11-11T00:00:00+08")).toBe("2026-11-10T16:00:00.000Z");
+      expect(parse("2026-11-11T00:00:00.5-0530")).toBe("2026-11-11T05:30:00.500Z");
+      expect(parse("2026-11-11T00:00:00-0000")).toBe("2026-11-11T00:00:00.000Z");
+      // Still refused: no offset, an offset of one or three digits, a bad hour.
+      for (const bad of [
+        "2026-11-11T00:00:00",
+        "2026-11-11T00:00:00+8",
+        "2026-11-11T00:00:00+080",
+        "2026-11-11T00:00:00+2500",
+      ])
+        expect(schema.safeParse(bad).success, bad).toBe(false);
+    }
+    expect(DateTimeQuerySchema.parse("2026-11-11T00:00:00 0800").toISOString()).toBe(
+      "2026-11-10T16:00:00.000Z",
+    );
+  });
+});
+
 describe("a date-time left out", () => {
   it("is required, in a body and in a query string", () => {
     for (const schema of [DateTimeInputSchema, DateTimeQuerySchema])
