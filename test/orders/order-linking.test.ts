@@ -443,4 +443,35 @@ describe("bad order messages go to the dead-letter topic", () => {
     expect(JSON.parse(letters.get("bad-3")?.value ?? "{}")).toEqual(unknownReservation);
     expect(letters.get("bad-3")?.headers["x-original-topic"]).toBe(ctx.topics.orders);
   });
+
+  it("another event sent under an eventId already used lands in orders.dlq (event_id_reused), not applied", async () => {
+    const first = await reserve(await singleSlotCode("REUSEA"), "reuse-a");
+    const second = await reserve(await singleSlotCode("REUSEB"), "reuse-b");
+    const applied = orderPlaced({
+      storeId: system.store.storeId,
+      reservationId: first.body.id,
+      accountId: "reuse-a",
+      orderNumber: "ORDER-REUSE-A",
+    });
+    await send(applied);
+    await waitForEvent(first.body.id, "reservation.confirmed");
+    const reused = {
+      ...orderPlaced({
+        storeId: system.store.storeId,
+        reservationId: second.body.id,
+        accountId: "reuse-b",
+        orderNumber: "ORDER-REUSE-B",
+      }),
+      eventId: applied.eventId,
+    };
+    await send(reused, "reused-id");
+    const letter = await eventually(
+      async () => deadLetters.messages.find((message) => message.key === "reused-id") ?? null,
+      "the reused id's dead letter",
+    );
+    expect(letter.headers["x-dlq-reason"]).toBe("event_id_reused");
+    expect(JSON.parse(letter.value ?? "{}")).toEqual(reused);
+    const row = await ctx.db.database.prisma.reservation.findUnique({ where: { id: second.body.id } });
+    expect(row?.status).toBe("RESERVED");
+  });
 });

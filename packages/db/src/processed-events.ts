@@ -1,23 +1,45 @@
 import type { Sql } from "./sql.ts";
 
+/** An event to record as processed: its id and a fingerprint of what it said. */
+export type ProcessedEventMark = { eventId: string; fingerprint: string };
+
 /**
  * Records Kafka event ids as processed by `consumer`, in the caller's transaction (the same one
- * that applies their effects). Returns the ids that were new: an id seen before is not applied again.
+ * that applies their effects). Returns the ids that were new (an id seen before is not applied
+ * again) and, of the others, those recorded with another fingerprint: another event sent under an
+ * id already used, not a redelivery (rows recorded before fingerprints were kept never count).
  */
 export async function markEventsProcessed(
   sql: Sql,
   consumer: string,
-  eventIds: readonly string[],
-): Promise<Set<string>> {
-  if (eventIds.length === 0) return new Set();
+  marks: readonly ProcessedEventMark[],
+): Promise<{ fresh: Set<string>; reused: Set<string> }> {
+  if (marks.length === 0) return { fresh: new Set(), reused: new Set() };
   const { rows } = await sql.query<{ event_id: string }>(
     // In id order: two batches holding the same ids (one event sent twice under different keys, so
     // to two partitions) then wait on each other's first common id, never in opposite orders.
-    `INSERT INTO processed_event (consumer, event_id)
-     SELECT $1, id FROM unnest($2::uuid[]) AS id ORDER BY id
+    `INSERT INTO processed_event (consumer, event_id, fingerprint)
+     SELECT $1, mark.id, mark.fingerprint FROM unnest($2::uuid[], $3::text[]) AS mark(id, fingerprint)
+     ORDER BY mark.id
      ON CONFLICT DO NOTHING
      RETURNING event_id`,
-    [consumer, [...eventIds]],
+    [consumer, marks.map((mark) => mark.eventId), marks.map((mark) => mark.fingerprint)],
   );
-  return new Set(rows.map((row) => row.event_id));
+  const fresh = new Set(rows.map((row) => row.event_id));
+  const seen = marks.filter((mark) => !fresh.has(mark.eventId));
+  if (seen.length === 0) return { fresh, reused: new Set() };
+  const recorded = await sql.query<{ event_id: string; fingerprint: string | null }>(
+    "SELECT event_id, fingerprint FROM processed_event WHERE consumer = $1 AND event_id = ANY($2::uuid[])",
+    [consumer, seen.map((mark) => mark.eventId)],
+  );
+  const fingerprints = new Map(recorded.rows.map((row) => [row.event_id, row.fingerprint]));
+  const reused = new Set(
+    seen
+      .filter((mark) => {
+        const stored = fingerprints.get(mark.eventId);
+        return stored != null && stored !== mark.fingerprint;
+      })
+      .map((mark) => mark.eventId),
+  );
+  return { fresh, reused };
 }

@@ -241,6 +241,17 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
         );
         if (effects === null) return;
         for (const effect of effects) {
+          if (effect.kind === "reused-event-id") {
+            const entry = events[effect.index];
+            if (entry)
+              letters.push({
+                message: entry.message,
+                reason: "event_id_reused",
+                error:
+                  "another event was already applied under this eventId: this one was not (send it with its own id)",
+              });
+            continue;
+          }
           if (effect.kind !== "unknown-reservation") continue;
           const entry = events.find(({ event }) => event.eventId === effect.eventId);
           if (entry)

@@ -98,3 +98,32 @@ async function deadlocks(): Promise<number> {
   );
   return Number(rows[0]?.deadlocks);
 }
+
+describe("applyOrderEvents, an eventId used again", () => {
+  it("by another event: not applied, reported for the DLQ with its place in the batch; a redelivery stays a duplicate", async () => {
+    const first = placed(await hold("TWICEA", "acct-reuse-1"), "acct-reuse-1", "ORD-REUSE-1");
+    const otherHold = await hold("TWICEA", "acct-reuse-2");
+    const other: OrderPlaced = {
+      ...placed(otherHold, "acct-reuse-2", "ORD-REUSE-2"),
+      eventId: first.eventId,
+    };
+    // Sent again, stamped anew: the same event.
+    const again: OrderPlaced = { ...first, occurredAt: new Date(NOW.getTime() + 5_000).toISOString() };
+    const inOneBatch = await applyOrderEvents(ctx.db.database, [first, other, again], new Date());
+    expect(inOneBatch).toEqual([
+      { kind: "reused-event-id", eventId: first.eventId, index: 1 },
+      { kind: "duplicate", eventId: first.eventId },
+      { kind: "confirmed", eventId: first.eventId },
+    ]);
+    const later = await applyOrderEvents(ctx.db.database, [again, other], new Date());
+    expect(later).toEqual([
+      { kind: "duplicate", eventId: first.eventId },
+      { kind: "reused-event-id", eventId: first.eventId, index: 1 },
+    ]);
+    const { rows } = await ctx.db.database.pool.query<{ status: string }>(
+      "SELECT status FROM reservation WHERE id = $1",
+      [otherHold],
+    );
+    expect(rows[0]?.status).toBe("RESERVED");
+  });
+});

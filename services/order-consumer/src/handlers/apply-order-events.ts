@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { OrderCancelled, OrderPlaced } from "@promo/contracts";
 import {
   cancelOrderReservations,
@@ -19,7 +20,19 @@ export type OrderEffect =
       eventId: string;
     }
   | { kind: "refused"; eventId: string; errorCode: string }
-  | { kind: "unknown-reservation"; eventId: string };
+  | { kind: "unknown-reservation"; eventId: string }
+  /** Another event under an id already used (here or earlier): not applied. `index`: its place in the batch. */
+  | { kind: "reused-event-id"; eventId: string; index: number };
+
+/**
+ * What an event said, as a fingerprint: sha256 of the parsed event without `occurredAt` (a producer
+ * that stamps a retry anew sends the same event again). A redelivery has the fingerprint of the
+ * event first recorded under its id; another event under that id does not.
+ */
+export function eventFingerprint(event: OrderPlaced | OrderCancelled): string {
+  const { occurredAt: _occurredAt, ...said } = event;
+  return createHash("sha256").update(JSON.stringify(said)).digest("hex");
+}
 
 /**
  * Applies a batch of order events in one transaction, effectively once: each event id is recorded
@@ -31,7 +44,8 @@ export type OrderEffect =
  * order system. An unknown reservation is not recorded as processed: its message goes to the
  * dead-letter topic. order.cancelled cancels the order's confirmed reservations (slot returned);
  * an order without any is a no-op. Events take effect in the batch's order (the partition's), so
- * an order cancelled and placed again keeps its new reservation.
+ * an order cancelled and placed again keeps its new reservation. An event whose id was already used
+ * by another event (a different fingerprint) is not applied either: `reused-event-id`, for the DLQ.
  */
 export async function applyOrderEvents(
   database: Database,
@@ -44,12 +58,28 @@ export async function applyOrderEvents(
       const effects: OrderEffect[] = [];
       const firstOfEach = new Map<string, OrderPlaced | OrderCancelled>();
       for (const event of events) if (!firstOfEach.has(event.eventId)) firstOfEach.set(event.eventId, event);
-      const fresh = await markEventsProcessed(sql, ORDER_CONSUMER, [...firstOfEach.keys()]);
-      for (const event of events) {
-        if (!fresh.has(event.eventId) || firstOfEach.get(event.eventId) !== event) {
-          effects.push({ kind: "duplicate", eventId: event.eventId });
-        }
-      }
+      const fingerprints = new Map(events.map((event) => [event, eventFingerprint(event)]));
+      const { fresh, reused } = await markEventsProcessed(
+        sql,
+        ORDER_CONSUMER,
+        [...firstOfEach.values()].map((event) => ({
+          eventId: event.eventId,
+          fingerprint: fingerprints.get(event) ?? "",
+        })),
+      );
+      events.forEach((event, index) => {
+        const first = firstOfEach.get(event.eventId);
+        if (fresh.has(event.eventId) && first === event) return;
+        // Said differently from the event recorded under its id (in an earlier batch, or first in this one).
+        const other =
+          reused.has(event.eventId) ||
+          (first !== undefined && first !== event && fingerprints.get(first) !== fingerprints.get(event));
+        effects.push(
+          other
+            ? { kind: "reused-event-id", eventId: event.eventId, index }
+            : { kind: "duplicate", eventId: event.eventId },
+        );
+      });
       const toApply = [...firstOfEach.values()].filter((event) => fresh.has(event.eventId));
 
       const unknown: string[] = [];
