@@ -6,15 +6,15 @@ export type ProcessedEventMark = { eventId: string; fingerprint: string };
 /**
  * Records Kafka event ids as processed by `consumer`, in the caller's transaction (the same one
  * that applies their effects). Returns the ids that were new (an id seen before is not applied
- * again) and, of the others, those recorded with another fingerprint: another event sent under an
- * id already used, not a redelivery (rows recorded before fingerprints were kept never count).
+ * again) and, for the others, the fingerprint they were recorded with (null for rows recorded
+ * before fingerprints were kept), to tell a redelivery from another event sent under a used id.
  */
 export async function markEventsProcessed(
   sql: Sql,
   consumer: string,
   marks: readonly ProcessedEventMark[],
-): Promise<{ fresh: Set<string>; reused: Set<string> }> {
-  if (marks.length === 0) return { fresh: new Set(), reused: new Set() };
+): Promise<{ fresh: Set<string>; earlier: Map<string, string | null> }> {
+  if (marks.length === 0) return { fresh: new Set(), earlier: new Map() };
   const { rows } = await sql.query<{ event_id: string }>(
     // In id order: two batches holding the same ids (one event sent twice under different keys, so
     // to two partitions) then wait on each other's first common id, never in opposite orders.
@@ -26,20 +26,11 @@ export async function markEventsProcessed(
     [consumer, marks.map((mark) => mark.eventId), marks.map((mark) => mark.fingerprint)],
   );
   const fresh = new Set(rows.map((row) => row.event_id));
-  const seen = marks.filter((mark) => !fresh.has(mark.eventId));
-  if (seen.length === 0) return { fresh, reused: new Set() };
+  const seen = marks.filter((mark) => !fresh.has(mark.eventId)).map((mark) => mark.eventId);
+  if (seen.length === 0) return { fresh, earlier: new Map() };
   const recorded = await sql.query<{ event_id: string; fingerprint: string | null }>(
     "SELECT event_id, fingerprint FROM processed_event WHERE consumer = $1 AND event_id = ANY($2::uuid[])",
-    [consumer, seen.map((mark) => mark.eventId)],
+    [consumer, seen],
   );
-  const fingerprints = new Map(recorded.rows.map((row) => [row.event_id, row.fingerprint]));
-  const reused = new Set(
-    seen
-      .filter((mark) => {
-        const stored = fingerprints.get(mark.eventId);
-        return stored != null && stored !== mark.fingerprint;
-      })
-      .map((mark) => mark.eventId),
-  );
-  return { fresh, reused };
+  return { fresh, earlier: new Map(recorded.rows.map((row) => [row.event_id, row.fingerprint])) };
 }

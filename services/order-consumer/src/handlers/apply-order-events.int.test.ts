@@ -120,6 +120,12 @@ describe("applyOrderEvents, an eventId used again", () => {
       { kind: "duplicate", eventId: first.eventId },
       { kind: "reused-event-id", eventId: first.eventId, index: 1 },
     ]);
+    // Each is judged against the event recorded under the id, whichever comes first in the batch.
+    const reversed = await applyOrderEvents(ctx.db.database, [other, again], new Date());
+    expect(reversed).toEqual([
+      { kind: "reused-event-id", eventId: first.eventId, index: 0 },
+      { kind: "duplicate", eventId: first.eventId },
+    ]);
     const { rows } = await ctx.db.database.pool.query<{ status: string }>(
       "SELECT status FROM reservation WHERE id = $1",
       [otherHold],

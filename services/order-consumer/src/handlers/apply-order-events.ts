@@ -59,7 +59,7 @@ export async function applyOrderEvents(
       const firstOfEach = new Map<string, OrderPlaced | OrderCancelled>();
       for (const event of events) if (!firstOfEach.has(event.eventId)) firstOfEach.set(event.eventId, event);
       const fingerprints = new Map(events.map((event) => [event, eventFingerprint(event)]));
-      const { fresh, reused } = await markEventsProcessed(
+      const { fresh, earlier } = await markEventsProcessed(
         sql,
         ORDER_CONSUMER,
         [...firstOfEach.values()].map((event) => ({
@@ -70,12 +70,13 @@ export async function applyOrderEvents(
       events.forEach((event, index) => {
         const first = firstOfEach.get(event.eventId);
         if (fresh.has(event.eventId) && first === event) return;
-        // Said differently from the event recorded under its id (in an earlier batch, or first in this one).
-        const other =
-          reused.has(event.eventId) ||
-          (first !== undefined && first !== event && fingerprints.get(first) !== fingerprints.get(event));
+        // What the event applied under this id said: recorded earlier, or first in this batch. A row
+        // recorded before fingerprints were kept (null) cannot tell: a duplicate, as it always was.
+        const applied = fresh.has(event.eventId)
+          ? first && fingerprints.get(first)
+          : earlier.get(event.eventId);
         effects.push(
-          other
+          applied != null && applied !== fingerprints.get(event)
             ? { kind: "reused-event-id", eventId: event.eventId, index }
             : { kind: "duplicate", eventId: event.eventId },
         );
