@@ -36,7 +36,7 @@ describe("the guess limiter's allowance", () => {
     expect(blocked.remaining).toBe(0);
     expect(blocked.blockedForMs).toBeGreaterThan(50_000);
     expect(blocked.blockedForMs).toBeLessThanOrEqual(60_000);
-    expect(await limiter.blockedForMs(shopper)).toBeGreaterThan(50_000);
+    expect((await limiter.blockedForEach([shopper]))[0]).toBeGreaterThan(50_000);
   });
 
   it("is unlimited when both limits are off", async () => {

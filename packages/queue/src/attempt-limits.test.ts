@@ -52,7 +52,7 @@ describe("the guess limiter while Redis is away", () => {
         limiter
           .blockedForEach([subjects, { ...subjects, accountId: "other" }])
           .catch((error: unknown) => error),
-        limiter.blockedForMs(subjects).catch((error: unknown) => error),
+        limiter.allowance(subjects).catch((error: unknown) => error),
         limiter.recordFailures(subjects, 1).catch((error: unknown) => error),
       ]);
       for (const failure of failures) {

@@ -103,8 +103,8 @@ function withLimiterScripts(redis: RedisConnection): LimiterRedis {
 
 /**
  * The guess limiter. `blockedForEach` reads many subjects with one script call per store (the
- * reservation path checks a whole batch at once); `blockedForMs` checks one subject, and checks
- * asked for in the same turn of the event loop go to Redis together.
+ * reservation path checks a whole batch at once); `allowance` reads what one subject has left (a
+ * quote, which may make several failed attempts at once).
  */
 export function createAttemptLimiter(options: {
   redis: RedisConnection;
@@ -113,8 +113,6 @@ export function createAttemptLimiter(options: {
 }) {
   const { prefix, limits } = options;
   const redis = withLimiterScripts(options.redis);
-  const waiting = new Map<string, PendingCheck[]>();
-  let flushScheduled = false;
 
   async function checkTogether(checks: readonly PendingCheck[]): Promise<void> {
     const counters = checks.flatMap((check) => check.counters);
@@ -158,31 +156,12 @@ export function createAttemptLimiter(options: {
     }
   }
 
-  function flush(): void {
-    flushScheduled = false;
-    const groups = [...waiting.values()];
-    waiting.clear();
-    checkGroups(groups);
-  }
-
   return {
     limits,
-    /** How long (ms) the account or the IP is still blocked: 0 when both may try again. */
-    blockedForMs(subjects: AttemptSubjects): Promise<number> {
-      const counters = attemptKeys(prefix, subjects, limits);
-      if (counters.length === 0) return Promise.resolve(0);
-      return new Promise((resolve, reject) => {
-        const tag = hashTag(prefix, subjects.storeId);
-        const group = waiting.get(tag);
-        if (group) group.push({ counters, resolve, reject });
-        else waiting.set(tag, [{ counters, resolve, reject }]);
-        if (!flushScheduled) {
-          flushScheduled = true;
-          setImmediate(flush);
-        }
-      });
-    },
-    /** `blockedForMs` of many subjects at once, in their order: one script call per store. */
+    /**
+     * Per subject, in their order, how long (ms) its account or IP is still blocked (0 when both may
+     * try again): one script call per store.
+     */
     blockedForEach(subjects: readonly AttemptSubjects[]): Promise<number[]> {
       const groups = new Map<string, PendingCheck[]>();
       const answers = subjects.map((subject) => {
