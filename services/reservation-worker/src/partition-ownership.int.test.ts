@@ -26,7 +26,9 @@ afterAll(() => {
 
 /** A worker's ownership over `prefix` whose database can be made unreachable. */
 function startWorker(prefix: string, workerId: string, canDecide = true) {
-  const state = { canDecide, checks: 0, starts: 0, stops: 0, alternate: false };
+  // stepAsideStops: partitions handed over without deciding first, as stepping aside does (a lease
+  // lost or a rebalance decides first).
+  const state = { canDecide, checks: 0, starts: 0, stops: 0, stepAsideStops: 0, alternate: false };
   const ownership = createPartitionOwnership({
     redis,
     workerId,
@@ -39,8 +41,9 @@ function startWorker(prefix: string, workerId: string, canDecide = true) {
     start: async () => {
       state.starts += 1;
       return {
-        async stop() {
+        async stop({ decideFirst }) {
           state.stops += 1;
+          if (!decideFirst) state.stepAsideStops += 1;
         },
       };
     },
@@ -130,7 +133,9 @@ describe("partition ownership", () => {
     expect(a.state.checks - checked).toBeGreaterThanOrEqual(8);
     expect(a.ownership.steppedAside()).toBe(false);
     expect(a.ownership.owned()).toHaveLength(PARTITIONS / 2);
-    expect(a.state.stops).toBe(0);
+    // Not one partition handed over for a failed check. (A lease that ran out while this 2-core
+    // machine was busy with other suites, once in CI, is taken back and decided first: not this.)
+    expect(a.state.stepAsideStops).toBe(0);
   });
 
   it("a worker that starts without PostgreSQL takes no partition until it can decide", async () => {
