@@ -102,8 +102,8 @@ export const ERROR_MESSAGES: Record<ErrorCode, Record<Locale, string>> = {
     "zh-TW": "此商店已有同名的合作夥伴。",
   },
   CAMPAIGN_ARCHIVED: {
-    en: "This campaign is archived: it takes no new codes.",
-    "zh-TW": "此活動已封存,無法再新增優惠碼。",
+    en: "This campaign is archived: it takes no new codes and no more changes.",
+    "zh-TW": "此活動已封存,無法再新增優惠碼或修改設定。",
   },
   CODE_NOT_ACTIVE: { en: "This promo code is not active right now.", "zh-TW": "此優惠碼目前無法使用。" },
   NOT_ELIGIBLE_MEMBER_GROUP: {

@@ -77,7 +77,7 @@ const patchCampaignRoute = createRoute({
   tags: TAG,
   summary: "Edit dates, products, member groups, limits or stacking",
   description:
-    "Moving the window so that a code of this campaign overlaps a live campaign sharing it is refused with CODE_CONFLICT.",
+    "Moving the window so that a code of this campaign overlaps a live campaign sharing it is refused with CODE_CONFLICT. An archived campaign is final: 409 CAMPAIGN_ARCHIVED.",
   request: { params: IdParamsSchema, body: jsonBody(CampaignPatchSchema) },
   responses: {
     200: jsonResponse(CampaignSchema, "The updated campaign"),
@@ -174,6 +174,8 @@ export function campaignRoutes(deps: GatewayDeps) {
         async (tx) => {
           const current = await lockCampaign(tx, storeId, id);
           if (!current) throw new DomainError("NOT_FOUND");
+          // Archiving is final (SPEC §1): an archived campaign's settings are its record.
+          if (current.state === "archived") throw new DomainError("CAMPAIGN_ARCHIVED", { campaignId: id });
           if (Array.isArray(changes.combinesWith) && changes.combinesWith.includes(id)) {
             throw new DomainError("VALIDATION_ERROR", {
               fields: [{ path: "combinesWith", message: "must not list the campaign itself" }],
@@ -190,7 +192,7 @@ export function campaignRoutes(deps: GatewayDeps) {
           const windowChanged =
             startsAt.getTime() !== current.startsAt.getTime() ||
             endsAt.getTime() !== current.endsAt.getTime();
-          if (windowChanged && current.state === "active") {
+          if (windowChanged) {
             await lockCodeNamespace(prismaSql(tx), storeId);
             const conflict = await findCampaignCodesConflict(tx, {
               storeId,

@@ -146,6 +146,22 @@ describe("campaigns", () => {
     expect(again.body.archivedAt).toBe(archived.body.archivedAt);
   });
 
+  it("refuses to edit an archived campaign with 409 CAMPAIGN_ARCHIVED, leaving it as archived", async () => {
+    const created = await createCampaign();
+    await call("POST", `/v1/campaigns/${String(created.id)}/archive`);
+    const edit = await call("PATCH", `/v1/campaigns/${String(created.id)}`, {
+      body: { productIds: ["Z"], name: "renamed" },
+    });
+    expect([edit.status, errorOf(edit.body).code]).toEqual([409, "CAMPAIGN_ARCHIVED"]);
+    expect(errorOf(edit.body).details).toEqual({ campaignId: created.id });
+    const stored = await call("GET", `/v1/campaigns/${String(created.id)}`);
+    expect(stored.body).toMatchObject({
+      state: "archived",
+      productIds: created.productIds,
+      name: created.name,
+    });
+  });
+
   it("stores a product, member group or stacking partner listed twice once, and refuses stacking with itself", async () => {
     const other = await createCampaign();
     const created = await createCampaign({
