@@ -145,6 +145,18 @@ describe("reservation lifecycle", () => {
     expect((notFound?.payload as { code: string } | undefined)?.code).toBe("NoSuchCode42");
   });
 
+  it("a code typed in full-width letters and digits is found and answered as the merchant entered it", async () => {
+    const code = `Wide${Date.now().toString(36)}`;
+    await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
+      code,
+      usageLimit: 1,
+      oncePerAccount: false,
+    });
+    const typed = code.replace(/[!-~]/g, (char) => String.fromCharCode(char.charCodeAt(0) + 0xfee0));
+    const reserved = await reserve(typed, "typed-wide");
+    expect([reserved.status, reserved.body.code]).toEqual([200, code]);
+  });
+
   it("an unconfirmed hold expires at expiresAt and its slot goes to the next account", async () => {
     const code = await singleSlotCode("TTL");
     const first = await reserve(code, "early");

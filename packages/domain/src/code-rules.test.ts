@@ -7,6 +7,7 @@ import {
   CodeSchema,
   checkCodeFormat,
   describeCodeFormatProblem,
+  foldFullWidth,
   normalizeCodeKey,
 } from "./code-rules.ts";
 
@@ -26,7 +27,13 @@ describe("code rules", () => {
     ["ABC DEF", "whitespace"],
     ["ABCDEF\t", "whitespace"],
     ["優惠碼ABCDEF", "cjk"],
-    ["ＡＢＣＤＥＦ", "cjk"],
+    ["ＡＢＣＤＥＦ", "full_width"],
+    ["ABC１２３", "full_width"],
+    ["ABC－123", "full_width"],
+    ["ＡＢＣ優惠碼", "cjk"],
+    ["ｺｰﾄﾞABCDEF", "cjk"],
+    ["ABC｡DEF", "cjk"],
+    ["ABC￥100", "full_width"],
     ["ABC-DEF", "symbol"],
     ["ÄBCDEF", "symbol"],
     ["ABCDEF　", "whitespace"],
@@ -51,6 +58,40 @@ describe("code rules", () => {
     expect(normalizeCodeKey("lıve1")).toBe("LıVE1");
     expect(normalizeCodeKey("straße1")).toBe("STRAßE1");
     expect(normalizeCodeKey("ｍｅｅｐ1")).toBe("ｍｅｅｐ1");
+  });
+});
+
+describe("full-width input", () => {
+  const toFullWidth = (ascii: string) =>
+    ascii
+      .replace(/[!-~]/g, (char) => String.fromCharCode(char.charCodeAt(0) + 0xfee0))
+      .replaceAll(" ", "\u3000");
+
+  it("reads full-width ASCII forms and the ideographic space as ASCII (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)) }),
+        (ascii) => {
+          expect(foldFullWidth(toFullWidth(ascii))).toBe(ascii);
+        },
+      ),
+    );
+  });
+
+  it("changes nothing else (property)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), (text) => {
+        const folded = foldFullWidth(text);
+        expect(folded.length).toBe(text.length);
+        for (let at = 0; at < text.length; at += 1) {
+          const code = text.charCodeAt(at);
+          const wide = (code >= 0xff01 && code <= 0xff5e) || code === 0x3000;
+          if (!wide) expect(folded.charCodeAt(at)).toBe(code);
+        }
+      }),
+    );
+    expect(foldFullWidth("ＳＵＭＭＥＲ２０２６")).toBe("SUMMER2026");
+    expect(foldFullWidth("優惠碼ｺｰﾄﾞ￥")).toBe("優惠碼ｺｰﾄﾞ￥");
   });
 });
 

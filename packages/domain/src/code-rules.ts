@@ -22,14 +22,30 @@ export function normalizeCodeKey(code: string): string {
 
 const NON_ASCII = /[\u0080-\uffff]/;
 
+const FULL_WIDTH_ASCII = /[\uff01-\uff5e]/g;
+const FULL_WIDTH_OFFSET = 0xff01 - 0x21;
+
+/**
+ * A code as a shopper typed it at checkout, with an input method left in full-width mode
+ * ("ＳＵＭＭＥＲ２０２６", common with Chinese and Japanese keyboards): full-width ASCII forms read as
+ * the ASCII they stand for and the ideographic space as a space, so the code is found. Only width
+ * changes; no other character is touched (a merchant's codes are checked as entered, checkCodeFormat).
+ */
+export function foldFullWidth(typed: string): string {
+  return typed
+    .replace(FULL_WIDTH_ASCII, (form) => String.fromCharCode(form.charCodeAt(0) - FULL_WIDTH_OFFSET))
+    .replaceAll("\u3000", " ");
+}
+
 /** Which code rule a value breaks. */
-export type CodeFormatProblem = "too_short" | "too_long" | "whitespace" | "cjk" | "symbol";
+export type CodeFormatProblem = "too_short" | "too_long" | "whitespace" | "cjk" | "full_width" | "symbol";
 
 export const CODE_FORMAT_PROBLEMS = [
   "too_short",
   "too_long",
   "whitespace",
   "cjk",
+  "full_width",
   "symbol",
 ] as const satisfies readonly CodeFormatProblem[];
 
@@ -48,6 +64,10 @@ export const CODE_FORMAT_MESSAGES: Readonly<Record<CodeFormatProblem, Readonly<R
   },
   whitespace: { en: "must not contain spaces", "zh-TW": "代碼不可使用空白鍵" },
   cjk: { en: "must not contain Chinese (or other CJK) characters", "zh-TW": "代碼不可使用中文字" },
+  full_width: {
+    en: "must use half-width letters and digits (full-width characters such as Ａ or １ are not allowed)",
+    "zh-TW": "代碼請使用半形英文或數字,不可使用全形字元",
+  },
   symbol: { en: "may contain only letters A-Z, a-z and digits 0-9", "zh-TW": "代碼只能使用大小寫英文或數字" },
 };
 
@@ -56,9 +76,14 @@ export function describeCodeFormatProblem(problem: CodeFormatProblem, locale: Lo
 }
 
 const WHITESPACE = /\s/u;
-/** Han, Hiragana, Katakana, Hangul, CJK punctuation and the full/half-width forms block. */
+/** Han, Hiragana, Katakana, Hangul, CJK punctuation and their half-width forms. */
 const CJK =
-  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef]/u;
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff61-\uffdf]/u;
+/**
+ * Full-width ASCII (Ａ, １, －) and signs (￥): what an input method in full-width mode types for
+ * letters and digits.
+ */
+const FULL_WIDTH = /[\uff00-\uff60\uffe0-\uffef]/u;
 const LETTERS_AND_DIGITS = /^[A-Za-z0-9]*$/;
 
 export type CodeFormatResult =
@@ -68,11 +93,13 @@ export type CodeFormatResult =
 /**
  * The code rules (SPEC §1, the source's import rules): 6..64 characters of [A-Za-z0-9]. The value is
  * taken as given (no trimming). The reason names the first rule broken, content before length, in
- * the order a merchant fixes them: whitespace, CJK characters, any other symbol, too short, too long.
+ * the order a merchant fixes them: whitespace, CJK characters, full-width letters or digits, any other
+ * symbol, too short, too long.
  */
 export function checkCodeFormat(raw: string): CodeFormatResult {
   if (WHITESPACE.test(raw)) return { ok: false, reason: "whitespace" };
   if (CJK.test(raw)) return { ok: false, reason: "cjk" };
+  if (FULL_WIDTH.test(raw)) return { ok: false, reason: "full_width" };
   if (!LETTERS_AND_DIGITS.test(raw)) return { ok: false, reason: "symbol" };
   // Only ASCII is left, so the UTF-16 length is the character count.
   if (raw.length < CODE_MIN_LENGTH) return { ok: false, reason: "too_short" };

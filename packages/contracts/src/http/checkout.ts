@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { STACK_REFUSAL_REASONS } from "@promo/domain";
+import { foldFullWidth, STACK_REFUSAL_REASONS } from "@promo/domain";
 import { AccountIdSchema } from "../account-id.ts";
 import { MAX_QUOTE_CODES, MAX_STACKED_RESERVATIONS } from "../jobs/reservations.ts";
 import { CurrencySchema, DateTimeOutputSchema, IdSchema, MoneySchema, queryInteger } from "./common.ts";
@@ -38,8 +38,17 @@ export type Cart = z.infer<typeof CartSchema>;
 
 const MemberGroupsSchema = z.array(z.string().trim().min(1).max(128)).max(200).default([]);
 
-/** The code as typed: checked against the code rules by the server, so refusals are answers, not 400s. */
-const TypedCodeSchema = z.string().trim().min(1).max(256).openapi({ example: "DOUBLE11" });
+/**
+ * The code as typed: checked against the code rules by the server, so refusals are answers, not 400s.
+ * Full-width letters and digits (an input method in full-width mode) read as their ASCII selves.
+ */
+const TypedCodeSchema = z
+  .string()
+  .overwrite(foldFullWidth)
+  .trim()
+  .min(1)
+  .max(256)
+  .openapi({ example: "DOUBLE11" });
 
 export const QuoteRequestSchema = z
   .object({

@@ -131,6 +131,20 @@ describe("quote refusals and stacking", () => {
     ).toEqual([["ſummer0001", "CODE_NOT_FOUND"]]);
   });
 
+  it("finds a code typed in full-width letters and digits (an input method in full-width mode)", async () => {
+    await campaignWithCode("Wide2026");
+    const response = await quote(["\u3000ＷＩＤＥ２０２６\u3000", "ＮＯＴＨＥＲＥ１"], {
+      currency: "TWD",
+      items: [item("testA", 1_000)],
+      shipping: 0,
+    });
+    expect(response.status).toBe(200);
+    expect((response.body.applied as Json[]).map((applied) => applied.code)).toEqual(["Wide2026"]);
+    expect(
+      (response.body.refused as Json[]).map((refused) => [refused.code, (refused.error as Json).code]),
+    ).toEqual([["NOTHERE1", "CODE_NOT_FOUND"]]);
+  });
+
   it("stacks combinable codes in priority order and skips one that does not combine", async () => {
     const percent = await campaignWithCode("TenPct001", {
       discount: { type: "percentage", percent: 10 },
