@@ -136,6 +136,35 @@ describe("API documents", () => {
     expect(document.info.description).toContain("405");
   });
 
+  it("names every operation with a unique operationId, for generated clients", async () => {
+    const document = (await (await app.request("/openapi.json")).json()) as OpenApiDocument;
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({
+        route: `${method.toUpperCase()} ${path}`,
+        operationId: (operation as { operationId?: string }).operationId,
+      })),
+    );
+    expect(operations.filter(({ operationId }) => !operationId?.match(/^[a-z][A-Za-z]+$/))).toEqual([]);
+    expect(new Set(operations.map(({ operationId }) => operationId)).size).toBe(operations.length);
+    expect(document.paths["/v1/reservations"]?.post).toMatchObject({ operationId: "createReservation" });
+  });
+
+  it("declares on every POST and PATCH how a body is refused: 400, 413 and 415", async () => {
+    // Any of them may carry a body (a bodyless one too: the client may send one), and the body
+    // middleware answers for all alike: not UTF-8 (400), too large (413), not JSON (415).
+    const document = (await (await app.request("/openapi.json")).json()) as OpenApiDocument;
+    const missing = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods)
+        .filter(([method]) => method === "post" || method === "patch")
+        .flatMap(([method, operation]) =>
+          ["400", "413", "415"]
+            .filter((status) => !(status in (operation as { responses: object }).responses))
+            .map((status) => `${method.toUpperCase()} ${path} ${status}`),
+        ),
+    );
+    expect(missing).toEqual([]);
+  });
+
   it("declares the code rules the server checks, for clients that validate from the document", async () => {
     const document = (await (await app.request("/openapi.json")).json()) as {
       components: { schemas: Record<string, { properties: Record<string, unknown> }> };

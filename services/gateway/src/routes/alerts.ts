@@ -10,6 +10,7 @@ import { validationHook } from "../validation.ts";
 const listAlertsRoute = createRoute({
   method: "get",
   path: "/v1/alerts",
+  operationId: "listAlerts",
   tags: ["Alerts"],
   summary: "Leak alerts of the store's codes, newest first (cursor pages)",
   description:

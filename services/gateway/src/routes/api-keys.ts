@@ -28,6 +28,7 @@ const TAG = ["API keys"];
 const createApiKeyRoute = createRoute({
   method: "post",
   path: "/v1/api-keys",
+  operationId: "createApiKey",
   tags: TAG,
   summary: "Create an API key for the store, with the scopes it needs",
   description:
@@ -42,6 +43,7 @@ const createApiKeyRoute = createRoute({
 const listApiKeysRoute = createRoute({
   method: "get",
   path: "/v1/api-keys",
+  operationId: "listApiKeys",
   tags: TAG,
   summary: "List the store's API keys, revoked ones included, newest first (cursor pages)",
   description: "Secrets are never listed: `prefix` (the secret's first 12 characters) tells keys apart.",
@@ -52,6 +54,7 @@ const listApiKeysRoute = createRoute({
 const revokeApiKeyRoute = createRoute({
   method: "post",
   path: "/v1/api-keys/{id}/revoke",
+  operationId: "revokeApiKey",
   tags: TAG,
   summary: "Revoke an API key",
   description:
@@ -59,13 +62,14 @@ const revokeApiKeyRoute = createRoute({
   request: { params: IdParamsSchema },
   responses: {
     200: jsonResponse(ApiKeySchema, "The revoked key"),
-    ...errorResponses(400, 401, 403, 404),
+    ...errorResponses(400, 401, 403, 404, 413, 415),
   },
 });
 
 const callerRoute = createRoute({
   method: "get",
   path: "/v1/me",
+  operationId: "getMe",
   tags: TAG,
   summary: "The key this request carries and its store (any scope)",
   description:

@@ -20,6 +20,7 @@ const RowLockSchema = z.object({ id: z.string(), status: z.enum(["RESERVED", "RE
 const noopRoute = createRoute({
   method: "post",
   path: "/bench/noop",
+  operationId: "benchNoop",
   tags: ["Benchmark"],
   summary: "Benchmark baseline: authenticate and validate a reservation request, do nothing",
   request: { body: jsonBody(ReservationRequestSchema) },
@@ -29,6 +30,7 @@ const noopRoute = createRoute({
 const rowLockRoute = createRoute({
   method: "post",
   path: "/bench/row-lock",
+  operationId: "benchRowLock",
   tags: ["Benchmark"],
   summary: "Benchmark baseline: one transaction per request with a conditional UPDATE of a counter row",
   request: { body: jsonBody(ReservationRequestSchema) },
@@ -38,6 +40,7 @@ const rowLockRoute = createRoute({
 const rowLockRulesRoute = createRoute({
   method: "post",
   path: "/bench/row-lock-rules",
+  operationId: "benchRowLockRules",
   tags: ["Benchmark"],
   summary:
     "Benchmark baseline: the same rules as a reservation (limit and once per account) under the code row's lock",

@@ -41,6 +41,7 @@ const TAG = ["Campaigns"];
 const createCampaignRoute = createRoute({
   method: "post",
   path: "/v1/campaigns",
+  operationId: "createCampaign",
   tags: TAG,
   summary: "Create a campaign",
   request: { body: jsonBody(CampaignCreateSchema) },
@@ -53,6 +54,7 @@ const createCampaignRoute = createRoute({
 const listCampaignsRoute = createRoute({
   method: "get",
   path: "/v1/campaigns",
+  operationId: "listCampaigns",
   tags: TAG,
   summary: "List campaigns, newest first (cursor pages)",
   request: { query: CampaignListQuerySchema },
@@ -65,6 +67,7 @@ const listCampaignsRoute = createRoute({
 const getCampaignRoute = createRoute({
   method: "get",
   path: "/v1/campaigns/{id}",
+  operationId: "getCampaign",
   tags: TAG,
   summary: "Get a campaign",
   request: { params: IdParamsSchema },
@@ -74,6 +77,7 @@ const getCampaignRoute = createRoute({
 const patchCampaignRoute = createRoute({
   method: "patch",
   path: "/v1/campaigns/{id}",
+  operationId: "updateCampaign",
   tags: TAG,
   summary: "Edit dates, products, member groups, limits or stacking",
   description:
@@ -88,6 +92,7 @@ const patchCampaignRoute = createRoute({
 const archiveCampaignRoute = createRoute({
   method: "post",
   path: "/v1/campaigns/{id}/archive",
+  operationId: "archiveCampaign",
   tags: TAG,
   summary: "Archive a campaign (its codes stop working; idempotent)",
   description:
@@ -95,7 +100,7 @@ const archiveCampaignRoute = createRoute({
   request: { params: IdParamsSchema },
   responses: {
     200: jsonResponse(CampaignSchema, "The archived campaign"),
-    ...errorResponses(400, 401, 403, 404),
+    ...errorResponses(400, 401, 403, 404, 413, 415),
   },
 });
 

@@ -21,6 +21,7 @@ import { validationHook } from "../validation.ts";
 const quoteRoute = createRoute({
   method: "post",
   path: "/v1/checkout/quote",
+  operationId: "quoteCheckout",
   tags: ["Checkout"],
   summary: "Price a cart with one or more codes (no hold is taken)",
   description:

@@ -47,6 +47,7 @@ export const MULTIPART_ENVELOPE_BYTES = 64 * 1024;
 const generateRoute = createRoute({
   method: "post",
   path: "/v1/campaigns/{id}/codes/generate",
+  operationId: "generateCampaignCodes",
   tags: TAG,
   summary: "Generate codes in the background (202 with the job; poll GET /v1/jobs/{id})",
   description:
@@ -74,6 +75,7 @@ const UploadSchema = z
 const importRoute = createRoute({
   method: "post",
   path: "/v1/campaigns/{id}/codes/import",
+  operationId: "importCampaignCodes",
   tags: TAG,
   summary: "Import codes from an .xlsx or .csv file in the background (multipart field `file`)",
   description:
@@ -91,6 +93,7 @@ const importRoute = createRoute({
 const exportRoute = createRoute({
   method: "get",
   path: "/v1/campaigns/{id}/codes/export",
+  operationId: "exportCampaignCodes",
   tags: TAG,
   summary: "Download the campaign's codes as .xlsx (streamed): code, state, uses, order numbers",
   request: { params: CodeCampaignParamsSchema, query: CodeExportQuerySchema },
@@ -106,6 +109,7 @@ const exportRoute = createRoute({
 const getJobRoute = createRoute({
   method: "get",
   path: "/v1/jobs/{id}",
+  operationId: "getJob",
   tags: TAG,
   summary: "A code job: state, progress 0..100, result and every bad row",
   request: { params: JobIdParamsSchema },
@@ -115,6 +119,7 @@ const getJobRoute = createRoute({
 const errorReportRoute = createRoute({
   method: "get",
   path: "/v1/jobs/{id}/error-report",
+  operationId: "getJobErrorReport",
   tags: TAG,
   summary: "The bad rows of a failed import as .xlsx (row, value, reason, message)",
   request: { params: JobIdParamsSchema },

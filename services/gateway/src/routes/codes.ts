@@ -41,6 +41,7 @@ const TAG = ["Codes"];
 const createCodeRoute = createRoute({
   method: "post",
   path: "/v1/campaigns/{id}/codes",
+  operationId: "addCampaignCode",
   tags: TAG,
   summary: "Add a single code to a campaign",
   description:
@@ -55,6 +56,7 @@ const createCodeRoute = createRoute({
 const listCodesRoute = createRoute({
   method: "get",
   path: "/v1/campaigns/{id}/codes",
+  operationId: "listCampaignCodes",
   tags: TAG,
   summary: "List a campaign's codes (cursor pages, by code)",
   request: { params: CodeCampaignParamsSchema, query: PageQuerySchema },
@@ -64,6 +66,7 @@ const listCodesRoute = createRoute({
 const lookupCodeRoute = createRoute({
   method: "get",
   path: "/v1/codes/{code}",
+  operationId: "getCode",
   tags: TAG,
   summary:
     "Look a code up: its campaign(s), uses and every reservation (account, state, order number, times)",
@@ -76,6 +79,7 @@ const lookupCodeRoute = createRoute({
 const expireCodeRoute = createRoute({
   method: "post",
   path: "/v1/codes/{code}/expire",
+  operationId: "expireCode",
   tags: TAG,
   summary: "Expire a code (checkout answers CODE_NOT_ACTIVE; existing holds stay until they end)",
   description:
@@ -83,13 +87,14 @@ const expireCodeRoute = createRoute({
   request: { params: CodeParamsSchema, query: CodeScopeQuerySchema },
   responses: {
     200: jsonResponse(CodeStateChangeSchema, "The code(s)"),
-    ...errorResponses(400, 401, 403, 404),
+    ...errorResponses(400, 401, 403, 404, 413, 415),
   },
 });
 
 const reactivateCodeRoute = createRoute({
   method: "post",
   path: "/v1/codes/{code}/reactivate",
+  operationId: "reactivateCode",
   tags: TAG,
   summary: "Reactivate an expired code",
   description:
@@ -97,7 +102,7 @@ const reactivateCodeRoute = createRoute({
   request: { params: CodeParamsSchema, query: CodeScopeQuerySchema },
   responses: {
     200: jsonResponse(CodeStateChangeSchema, "The code(s)"),
-    ...errorResponses(400, 401, 403, 404),
+    ...errorResponses(400, 401, 403, 404, 413, 415),
   },
 });
 

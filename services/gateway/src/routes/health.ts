@@ -18,6 +18,7 @@ const ReadinessSchema = z
 const healthRoute = createRoute({
   method: "get",
   path: "/healthz",
+  operationId: "getHealth",
   tags: TAG,
   security: NO_KEY,
   summary: "Liveness: the process answers",
@@ -27,6 +28,7 @@ const healthRoute = createRoute({
 const readinessRoute = createRoute({
   method: "get",
   path: "/readyz",
+  operationId: "getReadiness",
   tags: TAG,
   security: NO_KEY,
   summary: "Readiness: Redis, PostgreSQL and Kafka are reachable",

@@ -37,6 +37,7 @@ const TAG = ["Partners"];
 const createPartnerRoute = createRoute({
   method: "post",
   path: "/v1/partners",
+  operationId: "createPartner",
   tags: TAG,
   summary: "Create a partner (affiliate, creator or media source)",
   description: "Names are unique in a store (any other partner with the name: 409 PARTNER_NAME_TAKEN).",
@@ -50,6 +51,7 @@ const createPartnerRoute = createRoute({
 const listPartnersRoute = createRoute({
   method: "get",
   path: "/v1/partners",
+  operationId: "listPartners",
   tags: TAG,
   summary: "List partners, newest first (cursor pages)",
   request: { query: PageQuerySchema },
@@ -59,6 +61,7 @@ const listPartnersRoute = createRoute({
 const getPartnerRoute = createRoute({
   method: "get",
   path: "/v1/partners/{id}",
+  operationId: "getPartner",
   tags: TAG,
   summary: "Get a partner",
   request: { params: IdParamsSchema },
@@ -68,6 +71,7 @@ const getPartnerRoute = createRoute({
 const patchPartnerRoute = createRoute({
   method: "patch",
   path: "/v1/partners/{id}",
+  operationId: "updatePartner",
   tags: TAG,
   summary: "Rename a partner or change its kind",
   request: { params: IdParamsSchema, body: jsonBody(PartnerPatchSchema) },
@@ -80,6 +84,7 @@ const patchPartnerRoute = createRoute({
 const deletePartnerRoute = createRoute({
   method: "delete",
   path: "/v1/partners/{id}",
+  operationId: "deletePartner",
   tags: TAG,
   summary: "Delete a partner and its tracking rules",
   description:
@@ -91,6 +96,7 @@ const deletePartnerRoute = createRoute({
 const createRuleRoute = createRoute({
   method: "post",
   path: "/v1/partners/{id}/rules",
+  operationId: "createPartnerRule",
   tags: TAG,
   summary: "Add a tracking rule: codes matching the pattern are credited to the partner",
   description:
@@ -105,6 +111,7 @@ const createRuleRoute = createRoute({
 const listRulesRoute = createRoute({
   method: "get",
   path: "/v1/partners/{id}/rules",
+  operationId: "listPartnerRules",
   tags: TAG,
   summary: "List a partner's tracking rules in the order they are tried",
   request: { params: IdParamsSchema },
@@ -117,6 +124,7 @@ const listRulesRoute = createRoute({
 const deleteRuleRoute = createRoute({
   method: "delete",
   path: "/v1/partners/{id}/rules/{ruleId}",
+  operationId: "deletePartnerRule",
   tags: TAG,
   summary: "Delete a tracking rule",
   request: { params: PartnerRuleParamsSchema },

@@ -55,6 +55,7 @@ function reportResponses<T>(schema: T) {
 const codeReportRoute = createRoute({
   method: "get",
   path: "/v1/reports/codes",
+  operationId: "getCodeReport",
   tags: TAG,
   summary: "Performance by promo code",
   description: DESCRIPTION,
@@ -65,6 +66,7 @@ const codeReportRoute = createRoute({
 const partnerReportRoute = createRoute({
   method: "get",
   path: "/v1/reports/partners",
+  operationId: "getPartnerReport",
   tags: TAG,
   summary: "Performance by partner (the partner credited when each order was confirmed)",
   description: DESCRIPTION,
@@ -75,6 +77,7 @@ const partnerReportRoute = createRoute({
 const actionListRoute = createRoute({
   method: "get",
   path: "/v1/reports/actions",
+  operationId: "getActionReport",
   tags: TAG,
   summary: "Action listing: every confirmed or cancelled redemption whose order was placed in the range",
   description:

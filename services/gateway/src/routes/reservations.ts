@@ -88,6 +88,7 @@ const IDEMPOTENCY_KEY_PARAMETER = {
 const reserveRoute = createRoute({
   method: "post",
   path: "/v1/reservations",
+  operationId: "createReservation",
   tags: TAG,
   summary: "Reserve one use of a code (decided strictly in acceptance order)",
   description:
@@ -104,6 +105,7 @@ const reserveRoute = createRoute({
 const getReservationRoute = createRoute({
   method: "get",
   path: "/v1/reservations/{id}",
+  operationId: "getReservation",
   tags: TAG,
   summary: "A reservation's current state (202 while still PENDING)",
   description:
@@ -156,6 +158,7 @@ function knownErrorCode(code: string | null): ErrorCode {
 const releaseRoute = createRoute({
   method: "post",
   path: "/v1/reservations/{id}/release",
+  operationId: "releaseReservation",
   tags: TAG,
   summary: "Give a hold back (RESERVED -> RELEASED; the slot is free again)",
   description:
@@ -164,13 +167,14 @@ const releaseRoute = createRoute({
   request: { params: IdParamsSchema },
   responses: {
     200: jsonResponse(ReservationSchema, "The reservation"),
-    ...errorResponses(400, 401, 403, 404, 409, 422),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422),
   },
 });
 
 const confirmRoute = createRoute({
   method: "post",
   path: "/v1/reservations/{id}/confirm",
+  operationId: "confirmReservation",
   tags: TAG,
   summary: "Link an order to a hold (RESERVED -> CONFIRMED), for order systems without Kafka",
   description:
