@@ -27,8 +27,12 @@ export function generateApiKeySecret(): string {
   return `pk_${randomBytes(32).toString("base64url")}`;
 }
 
+/**
+ * What a key listing shows to tell keys apart: its first 12 characters, but never more than a third
+ * of it, so an operator's short BOOTSTRAP_API_KEY (16 characters at least) keeps most of it secret.
+ */
 export function apiKeyPrefix(secret: string): string {
-  return secret.slice(0, KEY_PREFIX_LENGTH);
+  return secret.slice(0, Math.min(KEY_PREFIX_LENGTH, Math.floor(secret.length / 3)));
 }
 
 export async function findApiKeyPrincipal(db: Db, secret: string): Promise<ApiKeyPrincipal | null> {
@@ -150,7 +154,7 @@ export async function ensureBootstrapKey(db: Db, secret: string): Promise<{ stor
       secretHash: hashApiKey(secret),
       scopes: [...ALL_SCOPES],
     },
-    update: { storeId: store.id, scopes: [...ALL_SCOPES], revokedAt: null },
+    update: { storeId: store.id, prefix: apiKeyPrefix(secret), scopes: [...ALL_SCOPES], revokedAt: null },
   });
   return { storeId: store.id };
 }

@@ -17,22 +17,31 @@ type CachedPrincipal = { principal: ApiKeyPrincipal | null; expiresAt: number };
  * are remembered for `cacheMs`, so the checkout hot path does not hit PostgreSQL per request. A
  * revoked key is forgotten at once (`forgetKey`, called by the revoking route and for every
  * revocation another gateway announces); a gateway that missed the announcement stops accepting
- * it within `cacheMs`.
+ * it within `cacheMs`. Unknown secrets are remembered apart from the keys: a flood of made-up
+ * tokens fills and empties only its own cache, never pushing the real keys out (and their
+ * requests onto PostgreSQL).
  */
-export function createAuthenticator(database: Database, cacheMs: number) {
-  const cache = new Map<string, CachedPrincipal>();
+export function createAuthenticator(
+  database: Database,
+  cacheMs: number,
+  { maxCachedKeys = MAX_CACHED_KEYS }: { maxCachedKeys?: number } = {},
+) {
+  const known = new Map<string, CachedPrincipal>();
+  const unknown = new Map<string, CachedPrincipal>();
   // Counts forgetKey calls: a lookup that began before one does not cache what it read, which may
   // be the key as it was before its revocation.
   let forgotten = 0;
 
   async function authenticate(secret: string): Promise<ApiKeyPrincipal | null> {
     const now = Date.now();
-    const cached = cache.get(secret);
+    const cached = known.get(secret) ?? unknown.get(secret);
     if (cached && cached.expiresAt > now) return cached.principal;
     const forgottenBefore = forgotten;
     const principal = await findApiKeyPrincipal(database.prisma, secret);
     if (cacheMs > 0 && forgotten === forgottenBefore) {
-      if (cache.size >= MAX_CACHED_KEYS) cache.clear();
+      const cache = principal ? known : unknown;
+      (principal ? unknown : known).delete(secret);
+      if (cache.size >= maxCachedKeys) cache.clear();
       cache.set(secret, { principal, expiresAt: now + cacheMs });
     }
     return principal;
@@ -41,7 +50,7 @@ export function createAuthenticator(database: Database, cacheMs: number) {
   /** Drops the key from this process's cache (after its revocation is committed), so its next use is checked again. */
   function forgetKey(keyId: string): void {
     forgotten += 1;
-    for (const [secret, entry] of cache) if (entry.principal?.keyId === keyId) cache.delete(secret);
+    for (const [secret, entry] of known) if (entry.principal?.keyId === keyId) known.delete(secret);
   }
 
   /**

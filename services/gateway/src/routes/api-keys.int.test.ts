@@ -254,6 +254,27 @@ describe("POST /v1/api-keys/:id/revoke", () => {
     ]);
   });
 
+  it("lists a short bootstrap key with at most a third of it as its prefix, also one stored before", async () => {
+    const secret = `boot-${randomUUID().slice(0, 13)}`;
+    expect(secret).toHaveLength(18);
+    const { storeId } = await ensureBootstrapKey(ctx.db.database.prisma, secret);
+    const row = await ctx.db.database.prisma.apiKey.findUniqueOrThrow({
+      where: { secretHash: hashApiKey(secret) },
+    });
+    expect([row.storeId, row.prefix]).toEqual([storeId, secret.slice(0, 6)]);
+    // A key ensured before this rule listed 12 characters; the next start stores the shorter prefix.
+    await ctx.db.database.prisma.apiKey.update({
+      where: { id: row.id },
+      data: { prefix: secret.slice(0, 12) },
+    });
+    await ensureBootstrapKey(ctx.db.database.prisma, secret);
+    const listed = await call("GET", "/v1/api-keys?limit=200", secret);
+    const entry = (listed.body.items as Json[]).find((key) => key.id === row.id);
+    expect(entry?.prefix).toBe(secret.slice(0, 6));
+    const generated = await createKey({ name: "long secret", scopes: ["merchant"] });
+    expect(String(generated.prefix)).toHaveLength(12);
+  });
+
   it("a revoked bootstrap key works again once BOOTSTRAP_API_KEY is ensured at the next start", async () => {
     const secret = `bootstrap-${randomUUID()}`;
     const { storeId } = await ensureBootstrapKey(ctx.db.database.prisma, secret);
