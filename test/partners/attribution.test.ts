@@ -379,6 +379,7 @@ describe("tracking rules", () => {
       ["A[0-9", "missing closing ]"],
       ["A".repeat(201), "200"],
       ["(?-i)SAM[a-z]+", "may not turn off ignoring letter case"],
+      ["(?:\\pL{0,9}\\pN{0,9}){0,99}AMY", "too complex"],
     ]) {
       const answer = await merchant<{
         error: { code: string; details: { fields: { path: string; message: string }[] } };
@@ -400,6 +401,38 @@ describe("tracking rules", () => {
     );
     expect(evil.status).toBe(201);
     expect(evil.body.samples.map((sample) => sample.matched)).toEqual([false, true]);
+  });
+
+  it("takes at most 200 rules per store, also when rules are added at the same time", async () => {
+    const capped = await seedStore(ctx.db.database.prisma, "capped");
+    const partner = await createPartner("Capped", "creator", capped.keys.merchant);
+    await ctx.db.database.prisma.partnerRule.createMany({
+      data: Array.from({ length: 198 }, (_, index) => ({
+        storeId: capped.storeId,
+        partnerId: partner.id,
+        pattern: `CAP${index}[0-9]+`,
+        priority: index,
+      })),
+    });
+    const addCapped = (pattern: string) =>
+      merchant<Rule & ErrorAnswer>(
+        "POST",
+        `/v1/partners/${partner.id}/rules`,
+        { pattern },
+        capped.keys.merchant,
+      );
+    const racing = await Promise.all(
+      ["RACE1[0-9]+", "RACE2[0-9]+", "RACE3[0-9]+", "RACE4[0-9]+"].map(addCapped),
+    );
+    expect(racing.map((answer) => answer.status).sort()).toEqual([201, 201, 422, 422]);
+    const refused = racing.find((answer) => answer.status === 422);
+    expect(refused?.body.error).toMatchObject({
+      code: "TRACKING_RULE_LIMIT_REACHED",
+      details: { limit: 200 },
+    });
+    expect(await ctx.db.database.prisma.partnerRule.count({ where: { storeId: capped.storeId } })).toBe(200);
+    // Another store's rules are its own.
+    expect((await addRule((await createPartner("Uncapped")).id, "FREE[0-9]+")).pattern).toBe("FREE[0-9]+");
   });
 
   it("lists rules in the order they are tried and deletes them", async () => {

@@ -6,7 +6,7 @@ import {
   type TrackingPattern,
   type TrackingRule,
 } from "@promo/domain";
-import type { Db } from "./client.ts";
+import { type Database, type Db, REQUEST_TRANSACTION } from "./client.ts";
 import { afterNewestFirstCursor, decodeTimeIdCursor, newestFirstPage } from "./cursor.ts";
 import type {
   PartnerKind,
@@ -90,11 +90,20 @@ export async function listPartners(
   return newestFirstPage(rows, query.limit);
 }
 
+/**
+ * Saves a rule unless the store already has `maxRules`: counted under a lock on the store's row, so
+ * rules added at the same time cannot pass the cap together. Null when the store is at the cap.
+ */
 export async function insertPartnerRule(
-  db: Db,
+  db: Database["prisma"],
   input: { storeId: string; partnerId: string; pattern: string; priority: number },
-): Promise<PartnerRuleRecord> {
-  return db.partnerRule.create({ data: input });
+  maxRules: number,
+): Promise<PartnerRuleRecord | null> {
+  return db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT 1 FROM store WHERE id = ${input.storeId}::uuid FOR UPDATE`;
+    if ((await tx.partnerRule.count({ where: { storeId: input.storeId } })) >= maxRules) return null;
+    return tx.partnerRule.create({ data: input });
+  }, REQUEST_TRANSACTION);
 }
 
 /** A partner's rules in the order they are tried. */

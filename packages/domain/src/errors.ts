@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   "ORDER_ACCOUNT_MISMATCH",
   "IDEMPOTENCY_KEY_REUSED",
   "CODE_SPACE_TOO_SMALL",
+  "TRACKING_RULE_LIMIT_REACHED",
   "PAYLOAD_TOO_LARGE",
   "UNSUPPORTED_MEDIA_TYPE",
   "RATE_LIMITED",
@@ -142,6 +143,10 @@ export const ERROR_MESSAGES: Record<ErrorCode, Record<Locale, string>> = {
   IDEMPOTENCY_KEY_REUSED: {
     en: "This Idempotency-Key was already used with a different request.",
     "zh-TW": "此 Idempotency-Key 已用於不同的請求。",
+  },
+  TRACKING_RULE_LIMIT_REACHED: {
+    en: "This store has as many tracking rules as it may have: delete one, or tie codes or campaigns to partners directly.",
+    "zh-TW": "此商店的追蹤規則已達上限,請先刪除規則,或直接將優惠碼或活動綁定合作夥伴。",
   },
   CODE_SPACE_TOO_SMALL: {
     en: "Too many codes for this length: they would be easy to guess. Use longer codes.",

@@ -5,6 +5,7 @@ import {
   compileTrackingPattern,
   findRulePartner,
   TRACKING_PATTERN_MAX_LENGTH,
+  TRACKING_PATTERN_MAX_PROGRAM_SIZE,
   type TrackingPattern,
   type TrackingRule,
   testTrackingSamples,
@@ -118,6 +119,22 @@ describe("compileTrackingPattern", () => {
       ok: false,
       reason: `pattern is longer than ${TRACKING_PATTERN_MAX_LENGTH} characters`,
     });
+  });
+
+  it("refuses a pattern whose compiled program is over the cap, unless it was saved before", () => {
+    const nested = "(?:\\pL{0,9}\\pN{0,9}){0,99}AMY";
+    const refused = compileTrackingPattern(nested);
+    expect(refused.ok).toBe(false);
+    expect(refused.ok ? "" : refused.reason).toContain(`at most ${TRACKING_PATTERN_MAX_PROGRAM_SIZE}`);
+    expect(compileTrackingPattern(nested, { saved: true }).ok).toBe(true);
+    for (const everyday of [
+      "AMY[0-9]{4}",
+      "[A-Z0-9]{6,64}",
+      "(?:SUMMER|WINTER)20[0-9]{2}[A-Z]{0,8}",
+      "(a+)+$",
+    ]) {
+      expect([everyday, compileTrackingPattern(everyday).ok]).toEqual([everyday, true]);
+    }
   });
 
   it("runs patterns that are catastrophic for backtracking engines in linear time", () => {

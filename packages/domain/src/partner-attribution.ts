@@ -8,6 +8,19 @@ import { RE2JS, RE2JSException, RE2JSSyntaxException } from "re2js";
 
 /** Longest pattern a rule may have. */
 export const TRACKING_PATTERN_MAX_LENGTH = 200;
+/**
+ * Largest compiled program (RE2's measure of a pattern's cost, in instructions) a new rule may
+ * have. Matching is linear in the code, but its factor grows with the program: nested counted
+ * repeats such as `(?:\pL{0,9}\pN{0,9}){0,99}` compile to thousands of instructions and take
+ * milliseconds per code, on the event loop of whatever confirms. Everyday patterns (`AMY[0-9]{4}`: 9,
+ * `[A-Z0-9]{6,64}`: about 130) are far below it.
+ */
+export const TRACKING_PATTERN_MAX_PROGRAM_SIZE = 500;
+/**
+ * Most tracking rules a store may have: a confirm of a code with no partner of its own tries them
+ * all, so this (with the program size) bounds what one confirm can cost.
+ */
+export const TRACKING_RULES_PER_STORE = 200;
 
 /**
  * A compiled tracking pattern. It must match the WHOLE code (as if wrapped in `^(?:...)$`), and
@@ -41,6 +54,13 @@ export function compileTrackingPattern(
   }
   try {
     const compiled = RE2JS.compile(source, RE2JS.CASE_INSENSITIVE);
+    // A rule saved before the cap keeps working as it did.
+    if (!options.saved && compiled.programSize() > TRACKING_PATTERN_MAX_PROGRAM_SIZE) {
+      return {
+        ok: false,
+        reason: `pattern is too complex (${compiled.programSize()} instructions compiled, at most ${TRACKING_PATTERN_MAX_PROGRAM_SIZE}): write fewer or smaller nested repeats`,
+      };
+    }
     return { ok: true, pattern: { source, matches: (code) => compiled.testExact(code) } };
   } catch (error) {
     if (error instanceof RE2JSSyntaxException) return { ok: false, reason: error.message };

@@ -26,7 +26,12 @@ import {
   type PartnerWrite,
   updatePartner,
 } from "@promo/db";
-import { compileTrackingPattern, DomainError, testTrackingSamples } from "@promo/domain";
+import {
+  compileTrackingPattern,
+  DomainError,
+  TRACKING_RULES_PER_STORE,
+  testTrackingSamples,
+} from "@promo/domain";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
@@ -100,11 +105,11 @@ const createRuleRoute = createRoute({
   tags: TAG,
   summary: "Add a tracking rule: codes matching the pattern are credited to the partner",
   description:
-    "The pattern is RE2 syntax, run by a linear-time engine (no catastrophic backtracking); syntax that needs backtracking (backreferences, lookarounds) is refused with VALIDATION_ERROR and the reason. It must match the WHOLE code and ignores letter case. Each sample is tested on save and listed with its result; a sample whose result differs from `expected` refuses the rule (VALIDATION_ERROR naming it). At confirm time a code's own partner wins, then its campaign's, then the first matching rule of the store by priority (lower first), then creation.",
+    "The pattern is RE2 syntax, run by a linear-time engine (no catastrophic backtracking); syntax that needs backtracking (backreferences, lookarounds) is refused with VALIDATION_ERROR and the reason, and so is a pattern of more than 200 characters or whose compiled program is over 500 instructions (nested counted repeats). A store has at most 200 rules (TRACKING_RULE_LIMIT_REACHED, 422). It must match the WHOLE code and ignores letter case. Each sample is tested on save and listed with its result; a sample whose result differs from `expected` refuses the rule (VALIDATION_ERROR naming it). At confirm time a code's own partner wins, then its campaign's, then the first matching rule of the store by priority (lower first), then creation.",
   request: { params: IdParamsSchema, body: jsonBody(PartnerRuleCreateSchema) },
   responses: {
     201: jsonResponse(PartnerRuleCreatedSchema, "Created, with each sample's result"),
-    ...errorResponses(400, 401, 403, 404, 413, 415),
+    ...errorResponses(400, 401, 403, 404, 413, 415, 422),
   },
 });
 
@@ -228,12 +233,12 @@ export function partnerRoutes(deps: GatewayDeps) {
         samples: results,
       });
     }
-    const rule = await insertPartnerRule(prisma, {
-      storeId,
-      partnerId: id,
-      pattern: input.pattern,
-      priority: input.priority,
-    });
+    const rule = await insertPartnerRule(
+      prisma,
+      { storeId, partnerId: id, pattern: input.pattern, priority: input.priority },
+      TRACKING_RULES_PER_STORE,
+    );
+    if (!rule) throw new DomainError("TRACKING_RULE_LIMIT_REACHED", { limit: TRACKING_RULES_PER_STORE });
     c.get("logger").info({ partnerId: id, ruleId: rule.id }, "tracking rule created");
     return c.json({ ...presentPartnerRule(rule), samples: results }, 201);
   });
