@@ -194,10 +194,12 @@ export function campaignRoutes(deps: GatewayDeps) {
             });
           }
           await checkReferences(tx, storeId, changes);
-          const windowChanged =
-            startsAt.getTime() !== current.startsAt.getTime() ||
-            endsAt.getTime() !== current.endsAt.getTime();
-          if (windowChanged) {
+          // Only a window that grows can come to overlap another campaign sharing a code; shrinking
+          // one needs neither the store's code lock (which would hold every code writer of the store
+          // while a campaign of a million codes is checked) nor the check.
+          const windowGrows =
+            startsAt.getTime() < current.startsAt.getTime() || endsAt.getTime() > current.endsAt.getTime();
+          if (windowGrows) {
             await lockCodeNamespace(prismaSql(tx), storeId);
             const conflict = await findCampaignCodesConflict(tx, {
               storeId,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setTimeout } from "node:timers/promises";
 import { describeError } from "@promo/domain";
 import { createTestContext, eventually, type SeededStore, seedStore, type TestContext } from "@promo/testing";
 import pg from "pg";
@@ -723,6 +724,47 @@ describe("errors, auth and isolation", () => {
       400,
       [{ path: "format", message: "must be xlsx: the codes export is an .xlsx spreadsheet only" }],
     ]);
+  });
+
+  it("narrows a campaign's window without waiting for the store's code writers; widening it waits", async () => {
+    const campaign = await createCampaign();
+    const id = String(campaign.id);
+    // Another code writer of the store (an import, say) holds the store's code lock.
+    const writer = new pg.Client({ connectionString: ctx.db.url });
+    await writer.connect();
+    try {
+      await writer.query("BEGIN");
+      await writer.query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))", [
+        `code-namespace:${store.storeId}`,
+      ]);
+      const narrowing = call("PATCH", `/v1/campaigns/${id}`, { body: { endsAt: "2026-11-11T12:00:00Z" } });
+      // Were it waiting for the lock it would wait for good: give up after 10 s (it answers in ms).
+      const narrowed = await Promise.race([narrowing, setTimeout(10_000).then(() => null)]);
+      if (narrowed === null) {
+        await writer.query("COMMIT");
+        await narrowing;
+      }
+      expect([narrowed?.status, narrowed?.body.endsAt]).toEqual([200, "2026-11-11T12:00:00.000Z"]);
+      let widenedAnswered = false;
+      const widening = call("PATCH", `/v1/campaigns/${id}`, {
+        body: { endsAt: "2026-11-30T00:00:00Z" },
+      }).then((answer) => {
+        widenedAnswered = true;
+        return answer;
+      });
+      await eventually(async () => {
+        const { rows } = await ctx.db.database.pool.query<{ waiting: number }>(
+          `SELECT count(*)::int AS waiting FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+           WHERE NOT l.granted AND l.locktype = 'advisory' AND a.datname = current_database()`,
+        );
+        return (rows[0]?.waiting ?? 0) > 0;
+      }, "the widening PATCH waits for the store's code lock");
+      expect(widenedAnswered).toBe(false);
+      await writer.query("COMMIT");
+      expect((await widening).status).toBe(200);
+    } finally {
+      await writer.end();
+    }
   });
 
   it("answers 404 naming partnerId when the partner is deleted while a request ties something to it", async () => {
