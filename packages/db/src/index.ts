@@ -20,4 +20,5 @@ export * from "./reservation-transitions.ts";
 export * from "./reservations.ts";
 export * from "./shared-orders.ts";
 export * from "./sql.ts";
+export * from "./stores.ts";
 export * from "./unavailable.ts";
