@@ -635,6 +635,9 @@ describe("reservation lifecycle", () => {
     });
     expect(reused.body.error?.details?.id).not.toBe(first.body.id);
     expect(reused.body.error?.details?.sequence).toBeGreaterThan(first.body.sequence ?? 0);
+    // The id it names answers the same refusal, as it would had the request been answered 202.
+    const named = await checkout("GET", `/v1/reservations/${reused.body.error?.details?.id}`);
+    expect([named.status, named.body.error?.code]).toEqual([422, "IDEMPOTENCY_KEY_REUSED"]);
     const holds = await ctx.db.database.prisma.reservation.count({ where: { accountId: "retrier" } });
     expect(holds).toBe(1);
 

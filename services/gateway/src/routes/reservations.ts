@@ -307,21 +307,12 @@ export function reservationRoutes(deps: GatewayDeps) {
           ? countFailedAttempts(deps, c, subjects, [late.errorCode])
           : undefined,
       );
-      const marker: PendingMarker = {
+      const recorded = await recordPendingMarker(id, {
         storeId,
         sequence: accepted.sequence,
         idempotencyKey,
         requestHash: hash,
-      };
-      const recorded = await reservations.redis
-        .set(pendingKey(reservations.prefix, id), JSON.stringify(marker), "EX", 86_400)
-        .then(
-          () => true,
-          (error: unknown) => {
-            c.get("logger").warn({ err: error, reservationId: id }, "could not record pending reservation");
-            return false;
-          },
-        );
+      });
       // Without its marker, GET of this id finds nothing if the worker decides it as a repeat of an
       // earlier request with its key (only that one has a row). The same key sent again does find
       // the decision, so the caller is told to try again. A request without a key gets a row of its
@@ -337,8 +328,15 @@ export function reservationRoutes(deps: GatewayDeps) {
     const decidedAfterMs = performance.now() - submittedAt;
     if (decided.kind === "refused") {
       // No reservation was made (a reused Idempotency-Key): the details name the request as a
-      // 202's poll would, by its id and the position it was accepted at.
+      // 202's poll would, by its id and the position it was accepted at, and its marker makes GET of
+      // that id answer the same refusal, as it does for a request answered 202.
       deps.metrics.reservationAnswered(decided.errorCode, decidedAfterMs);
+      await recordPendingMarker(id, {
+        storeId,
+        sequence: accepted.sequence,
+        idempotencyKey,
+        requestHash: hash,
+      });
       throw DomainError.withoutStack(knownErrorCode(decided.errorCode), {
         id,
         sequence: accepted.sequence,
@@ -391,6 +389,22 @@ export function reservationRoutes(deps: GatewayDeps) {
       );
     return c.json({ id, sequence: marker.sequence, status: "PENDING" as const }, 202);
   });
+
+  /**
+   * Remembers a request that has no row of its own yet (answered 202) or will never have one (a
+   * reused Idempotency-Key), so GET of its id answers. False when Redis would not take it.
+   */
+  async function recordPendingMarker(id: string, marker: PendingMarker): Promise<boolean> {
+    return reservations.redis
+      .set(pendingKey(reservations.prefix, id), JSON.stringify(marker), "EX", 86_400)
+      .then(
+        () => true,
+        (error: unknown) => {
+          deps.logger.warn({ err: error, reservationId: id }, "could not record pending reservation");
+          return false;
+        },
+      );
+  }
 
   /** The pending marker of a request the gateway accepted for this store and not yet decided. */
   async function readStorePendingMarker(storeId: string, id: string): Promise<PendingMarker | null> {
