@@ -264,7 +264,7 @@ describe("code import", () => {
       "CAMPAIGN_ARCHIVED",
       { campaignId: archived },
     ]);
-    expect(single.body.error.message).toBe("此活動已封存,無法再新增優惠碼。");
+    expect(single.body.error.message).toBe("此活動已封存,無法再新增優惠碼或修改設定。");
     const generated = await api<Refusal>(
       gatewayUrl,
       merchantKey,
