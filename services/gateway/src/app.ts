@@ -37,7 +37,7 @@ export function createApp(deps: GatewayDeps) {
   );
   deps.apiKeyRevocations.onRevoked(forgetKey);
 
-  app.use("*", requestContext(deps.logger));
+  app.use("*", requestContext(deps.logger, deps.metrics.httpAnswered));
   app.use(
     "/v1/*",
     limitBodySize(deps.settings.bodyLimitBytes, [

@@ -74,8 +74,29 @@ export function createGatewayMetrics(options: { queues: () => readonly Queue[] }
     labelNames: ["kind", "end"],
     registers: [registry],
   });
+  const httpRequests = new Counter({
+    name: "promo_http_requests_total",
+    help: "HTTP answers by method, route pattern (as registered, e.g. /v1/reservations/:id) and status",
+    labelNames: ["method", "route", "status"],
+    registers: [registry],
+  });
+  const httpSeconds = new Histogram({
+    name: "promo_http_request_seconds",
+    help: "From a request's arrival to its answer handed to Node (a streamed download: its start), by method and route pattern",
+    labelNames: ["method", "route"],
+    buckets: LATENCY_BUCKETS_SECONDS,
+    registers: [registry],
+  });
   return {
     registry,
+    /**
+     * Counts one HTTP answer. `route` is the pattern the request matched, never the path itself, so
+     * ids in paths make no new series; a path no route matched counts as `unmatched`.
+     */
+    httpAnswered(method: string, route: string, status: number, seconds: number): void {
+      httpRequests.inc({ method, route, status });
+      httpSeconds.observe({ method, route }, seconds);
+    },
     /** The start and end callbacks of one streamed download of this kind (see streamDownload). */
     downloads(kind: DownloadKind) {
       return {

@@ -1,16 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { resolveLocale } from "@promo/domain";
 import type { Logger } from "@promo/observability";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { GatewayEnv } from "../env.ts";
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Told of every answer: the method, the route pattern matched (`unmatched` when none), status, seconds. */
+export type AnswerObserver = (method: string, route: string, status: number, seconds: number) => void;
+
 /**
  * Request id (a caller's X-Request-Id when sane, otherwise a new UUID), response locale from
- * Accept-Language, a child logger carrying both, and one access-log line per request.
+ * Accept-Language, a child logger carrying both, one access-log line per request, and the answer
+ * told to `observeAnswer` (the metrics).
  */
-export function requestContext(logger: Logger) {
+export function requestContext(logger: Logger, observeAnswer: AnswerObserver = () => undefined) {
   return createMiddleware<GatewayEnv>(async (c, next) => {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
@@ -22,16 +27,33 @@ export function requestContext(logger: Logger) {
     await next();
     const principal = c.get("principal");
     const reservationId = c.get("reservationId");
+    const seconds = (performance.now() - started) / 1_000;
+    const route = routeOf(c);
+    observeAnswer(c.req.method, route, c.res.status, seconds);
     c.get("logger").info(
       {
         method: c.req.method,
         path: c.req.path,
         status: c.res.status,
-        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        durationMs: Math.round(seconds * 10_000) / 10,
         ...(principal ? { storeId: principal.storeId, apiKeyId: principal.keyId } : {}),
         ...(reservationId ? { reservationId } : {}),
       },
       "request",
     );
   });
+}
+
+/**
+ * The pattern of the route that answers the request's path and method, whether or not its handler
+ * ran (a 401 from the key check still counts under the route asked for): the last route matched
+ * that is not a middleware (those match every method: ALL). `unmatched` when none does.
+ */
+function routeOf(c: Context<GatewayEnv>): string {
+  const matched = c.req.matchedRoutes;
+  for (let index = matched.length - 1; index >= 0; index -= 1) {
+    const entry = matched[index];
+    if (entry && entry.method !== "ALL") return entry.path;
+  }
+  return "unmatched";
 }
