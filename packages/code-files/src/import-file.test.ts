@@ -277,6 +277,40 @@ describe("readImportFile (.xlsx)", () => {
     ]);
   });
 
+  it("reads text in a CDATA section as text, in a part that is all ASCII or not", async () => {
+    const sheetData =
+      '<row r="1"><c r="A1" t="inlineStr"><is><t>CDMIX0001</t></is></c></row>' +
+      '<row r="2"><c r="A2" t="inlineStr"><is><t><![CDATA[CDMIX0002]]></t></is></c></row>' +
+      '<row r="3"><c r="A3" t="s"><v>0</v></c></row>' +
+      '<row r="4"><c r="A4" t="s"><v><![CDATA[1]]></v></c></row>' +
+      '<row r="5"><c r="A5"><v><![CDATA[4567890]]></v></c></row>' +
+      '<row r="6"><c r="A6" t="inlineStr"><is><r><t><![CDATA[CDATA]]></t></r><r><t>RUNS6</t></r></is></c></row>';
+    const sharedStrings = "<si><t><![CDATA[CDSHARED03]]></t></si><si><t>CDSHARED04</t></si>";
+    const expected = [
+      [1, "CDMIX0001"],
+      [2, "CDMIX0002"],
+      [3, "CDSHARED03"],
+      [4, "CDSHARED04"],
+      [5, "4567890"],
+      [6, "CDATARUNS6"],
+    ];
+    expect(codesOf(await read(handMadeXlsx(sheetData, sharedStrings)))).toEqual(expected);
+    // The same with a character outside ASCII elsewhere in each part (another path before the fix).
+    const parts = handMadeXlsxParts(sheetData, sharedStrings);
+    const withNonAscii = {
+      ...parts,
+      "xl/worksheets/sheet1.xml": (parts["xl/worksheets/sheet1.xml"] ?? "").replace(
+        "</sheetData>",
+        "</sheetData><headerFooter><oddHeader>優惠</oddHeader></headerFooter>",
+      ),
+      "xl/sharedStrings.xml": (parts["xl/sharedStrings.xml"] ?? "").replace(
+        "</sst>",
+        "<si><t>優惠</t></si></sst>",
+      ),
+    };
+    expect(codesOf(await read(zipOf(withNonAscii)))).toEqual(expected);
+  });
+
   it("reads rows and cells that leave out their place (no r), as OOXML allows, counting from the one before", async () => {
     const check = await read(
       handMadeXlsx(

@@ -13,13 +13,14 @@
 // worksheet has been read. Compressed parts are copied as they are, after a full check (inflate,
 // size, CRC-32) against a budget of unpacked bytes, which also bounds a "zip bomb"; the shared
 // strings and the worksheet are packed again only where the reader would misread them (a string's
-// text runs, a row or cell without its place, prefixed element names: xlsx-rewrites.ts). The
-// workbook, shared strings and worksheet must be well-formed XML: the reader would stop quietly at
-// a cut and keep the rows before it. No I/O.
+// text runs, CDATA sections, a row or cell without its place, prefixed element names:
+// xlsx-rewrites.ts). The workbook, shared strings and worksheet must be well-formed XML: the reader
+// would stop quietly at a cut and keep the rows before it. No I/O.
 import { crc32, createInflateRaw, deflateRawSync } from "node:zlib";
 import { SaxesParser } from "saxes";
 import {
   asciiText,
+  cdataAsText,
   countSharedStrings,
   dropPhoneticRuns,
   findDateCells,
@@ -96,11 +97,11 @@ async function repack(
   const budget: Budget = { left: options.maxUnpackedBytes, total: options.maxUnpackedBytes };
   const find = (name: string) => entries.get(name.toLowerCase());
   const readText = async (entry: ZipEntry) => (await unpack(bytes, entry, budget, true)).toString("utf8");
-  /** A part read whole and checked, with its SpreadsheetML elements unprefixed. */
+  /** A part read whole and checked, its CDATA sections as text and SpreadsheetML elements unprefixed. */
   const readXml = async (entry: ZipEntry) => {
     const xml = await readText(entry);
     checkWellFormed(entry.name, xml);
-    return { xml, readable: unprefixMainNamespace(xml) };
+    return { xml, readable: unprefixMainNamespace(cdataAsText(xml)) };
   };
 
   const rootRelations = find("_rels/.rels");

@@ -1,6 +1,6 @@
 import { SaxesParser } from "saxes";
 import { describe, expect, it } from "vitest";
-import { asciiText } from "./xlsx-rewrites.ts";
+import { asciiText, cdataAsText } from "./xlsx-rewrites.ts";
 
 /** Every text node and attribute value as an XML reader sees them, in document order. */
 function readBack(xml: string): string[] {
@@ -31,5 +31,16 @@ describe("asciiText", () => {
   it("leaves an ASCII part as it is", () => {
     const plain = '<sst><si><t a="1">ABC&amp;123</t></si></sst>';
     expect(asciiText(plain)).toBe(plain);
+  });
+});
+
+describe("cdataAsText", () => {
+  it("writes each CDATA section as the same text escaped, in an ASCII part too", () => {
+    const xml = "<sst><!-- <![CDATA[kept]]> --><si><t><![CDATA[a<b>&c]]></t></si><si><t>x</t></si></sst>";
+    const text = cdataAsText(xml);
+    expect(text).toBe(
+      "<sst><!-- <![CDATA[kept]]> --><si><t>a&lt;b&gt;&amp;c</t></si><si><t>x</t></si></sst>",
+    );
+    expect(readBack(text)).toEqual(readBack(xml));
   });
 });

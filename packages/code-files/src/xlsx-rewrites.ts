@@ -10,7 +10,10 @@
 //   number: those are found here for xlsx-package.ts to refuse or report;
 // - it decodes each chunk of a part as UTF-8 on its own, so a character whose bytes straddle two
 //   chunks reads as U+FFFD: text and attribute values are handed to it as ASCII, with character
-//   references for everything else.
+//   references for everything else;
+// - it takes no text from a CDATA section (`<t><![CDATA[CODE1]]></t>` reads as an empty cell, and
+//   the row would be left out without a word): each section becomes the same text escaped, before
+//   anything else here reads the part.
 // Pure string functions, no I/O.
 
 /** A phonetic run (`<rPh …>…</rPh>` or an empty `<rPh/>`), any namespace prefix. */
@@ -200,6 +203,22 @@ function characterReferences(text: string): string {
 }
 
 /**
+ * The part with each CDATA section written as the same text escaped (`<![CDATA[a<b]]>` as
+ * `a&lt;b`), which any XML reader reads back as that text. Comments and processing instructions stay
+ * as they are (a CDATA-like piece inside one is no section).
+ */
+export function cdataAsText(xml: string): string {
+  if (!xml.includes("<![CDATA[")) return xml;
+  return xml.replace(MARKUP, (markup, cdata: string | undefined) =>
+    cdata === undefined ? markup : escapeText(cdata),
+  );
+}
+
+function escapeText(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/**
  * The part with every character outside ASCII in its text and attribute values written as a
  * character reference (`優` as `&#x512a;`), which any XML reader reads back as the character; a
  * CDATA section becomes the same text escaped. Element and attribute names, comments and processing
@@ -212,8 +231,7 @@ export function asciiText(xml: string): string {
   for (const match of xml.matchAll(MARKUP)) {
     ascii += characterReferences(xml.slice(from, match.index));
     const [markup, cdata] = match;
-    if (cdata !== undefined)
-      ascii += characterReferences(cdata.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"));
+    if (cdata !== undefined) ascii += characterReferences(escapeText(cdata));
     else if (markup.startsWith("<!") || markup.startsWith("<?")) ascii += markup;
     else
       ascii += markup.replace(
