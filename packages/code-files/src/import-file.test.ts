@@ -333,6 +333,56 @@ describe("readImportFile (.xlsx)", () => {
     expect(problemsOf(bad)).toEqual([{ row: 4, value: "bad", reason: "too_short" }]);
   });
 
+  it("refuses a row or cell given twice, or a row past 1,048,576, rather than drop a code; reads rows out of order", async () => {
+    const cell = (reference: string, code: string) =>
+      `<c r="${reference}" t="inlineStr"><is><t>${code}</t></is></c>`;
+    const refused: Record<string, [sheetData: string, why: string]> = {
+      "row 2 twice": [
+        `<row r="2">${cell("A2", "ROWTWO001")}</row><row r="2">${cell("A2", "ROWTWO002")}</row>`,
+        "its row 2 comes twice",
+      ],
+      "row 2 twice, out of order": [
+        `<row r="2">${cell("A2", "ROWTWO001")}</row><row r="5">${cell("A5", "ROWFIVE01")}</row><row r="2">${cell("A2", "ROWTWO002")}</row>`,
+        "its row 2 comes twice",
+      ],
+      "row counted on past row 1,048,576": [
+        `<row r="1048576">${cell("A1048576", "LASTROW01")}</row><row>${cell("A1048577", "PASTLAST1")}</row>`,
+        "its row 1048577 is past the last row of a sheet (1,048,576)",
+      ],
+      "row 1,048,577": [`<row r="1048577">${cell("A1048577", "PASTLAST1")}</row>`, "its row 1048577 is past"],
+      "row without a number": [
+        `<row r="x2">${cell("A2", "ROWTWO001")}</row>`,
+        'its row "x2" has no valid number',
+      ],
+      "row 0": [`<row r="0">${cell("A0", "ROWZERO01")}</row>`, 'its row "0" has no valid number'],
+      "cell A2 twice": [
+        `<row r="2">${cell("A2", "CELLTWO01")}${cell("B2", "NOTE00001")}${cell("A2", "CELLTWO02")}</row>`,
+        "its cell A2 comes twice",
+      ],
+      "cell A3 in row 2": [
+        `<row r="2">${cell("A3", "CELLTWO01")}</row><row r="3">${cell("A3", "CELLTHREE")}</row>`,
+        "its cell A3 is in row 2",
+      ],
+    };
+    for (const [what, [sheetData, why]] of Object.entries(refused)) {
+      const problem = fileProblemOf(await read(handMadeXlsx(sheetData)));
+      expect({ what, reason: problem?.reason }).toEqual({ what, reason: "corrupt_file" });
+      expect({ what, message: problem?.message }).toEqual({ what, message: expect.stringContaining(why) });
+    }
+    const outOfOrder = await read(
+      handMadeXlsx(
+        `<row r="5">${cell("A5", "ROWFIVE01")}</row><row r="2">${cell("B2", "NOTE00001")}${cell("A2", "ROWTWO001")}</row>` +
+          `<!-- <row r="2">${cell("A2", "COMMENTED")}</row> -->` +
+          `<row r="1048576">${cell("A1048576", "LASTROW01")}</row>`,
+      ),
+    );
+    expect(codesOf(outOfOrder)).toEqual([
+      [5, "ROWFIVE01"],
+      [2, "ROWTWO001"],
+      [1_048_576, "LASTROW01"],
+    ]);
+  });
+
   it("refuses a part cut short or malformed as corrupt_file, rather than import the rows before the damage", async () => {
     const rows = Array.from(
       { length: 100 },

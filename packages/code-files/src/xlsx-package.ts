@@ -22,8 +22,10 @@ import {
   asciiText,
   cdataAsText,
   countSharedStrings,
+  dropComments,
   dropPhoneticRuns,
   findDateCells,
+  findMisplacedRowOrCell,
   findMissingSharedString,
   joinInlineRuns,
   numberRowsAndCells,
@@ -97,11 +99,14 @@ async function repack(
   const budget: Budget = { left: options.maxUnpackedBytes, total: options.maxUnpackedBytes };
   const find = (name: string) => entries.get(name.toLowerCase());
   const readText = async (entry: ZipEntry) => (await unpack(bytes, entry, budget, true)).toString("utf8");
-  /** A part read whole and checked, its CDATA sections as text and SpreadsheetML elements unprefixed. */
+  /**
+   * A part read whole and checked, its CDATA sections as text, without comments, and SpreadsheetML
+   * elements unprefixed.
+   */
   const readXml = async (entry: ZipEntry) => {
     const xml = await readText(entry);
     checkWellFormed(entry.name, xml);
-    return { xml, readable: unprefixMainNamespace(cdataAsText(xml)) };
+    return { xml, readable: unprefixMainNamespace(dropComments(cdataAsText(xml))) };
   };
 
   const rootRelations = find("_rels/.rels");
@@ -145,6 +150,8 @@ async function repack(
   const sharedStringsText = sharedStringsXml ? dropPhoneticRuns(sharedStringsXml.readable) : "";
   const worksheetXml = await readXml(worksheet);
   const worksheetText = numberRowsAndCells(joinInlineRuns(worksheetXml.readable));
+  const misplaced = findMisplacedRowOrCell(worksheetText);
+  if (misplaced !== null) throw new PackageProblem(misplaced);
   const missing = findMissingSharedString(worksheetText, countSharedStrings(sharedStringsText));
   if (missing !== null) {
     throw new PackageProblem(`its cell ${missing} refers to a shared string the file does not hold`);

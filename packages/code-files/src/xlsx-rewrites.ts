@@ -8,6 +8,9 @@
 // - it matches element names without a namespace prefix only;
 // - it reads a cell pointing at a missing shared string as empty, and a cell stored as a date as a
 //   number: those are found here for xlsx-package.ts to refuse or report;
+// - it takes rows and cells as they come, whatever their numbers: a row number given twice, a cell
+//   given twice (the second replaces the first) or a row past a sheet's last is found here for
+//   xlsx-package.ts to refuse;
 // - it decodes each chunk of a part as UTF-8 on its own, so a character whose bytes straddle two
 //   chunks reads as U+FFFD: text and attribute values are handed to it as ASCII, with character
 //   references for everything else;
@@ -89,6 +92,44 @@ export function numberRowsAndCells(worksheetXml: string): string {
         : whole;
     },
   );
+}
+
+/** The last row of a sheet in Excel (and in OOXML). */
+export const SHEET_MAX_ROWS = 1_048_576;
+
+/**
+ * Why the rows and cells of a worksheet part (numbered: see numberRowsAndCells) are not where a
+ * sheet can hold them, or null: each row number comes once and is 1 to 1,048,576, and each cell
+ * comes once, in a row of its own number. exceljs's reader takes a row number given twice as two
+ * rows of one number and keeps the last of a cell given twice, so a code could be dropped or listed
+ * under a row that is not its own. Rows or cells out of order are read as they come.
+ */
+export function findMisplacedRowOrCell(worksheetXml: string): string | null {
+  const rows = new Set<number>();
+  const columns = new Set<number>();
+  let row = 0;
+  for (const [, , name, attributes = ""] of worksheetXml.matchAll(ROW_OR_CELL)) {
+    const given = REFERENCE.exec(attributes);
+    const reference = given ? (given[1] ?? given[2] ?? "") : "";
+    if (name === "row") {
+      row = Number(reference);
+      if (!/^\s*\d+\s*$/.test(reference) || row === 0) return `its row "${reference}" has no valid number`;
+      if (row > SHEET_MAX_ROWS) {
+        return `its row ${row} is past the last row of a sheet (${SHEET_MAX_ROWS.toLocaleString("en")})`;
+      }
+      if (rows.has(row)) return `its row ${row} comes twice`;
+      rows.add(row);
+      columns.clear();
+      continue;
+    }
+    const place = /^\s*[A-Za-z]+(\d+)\s*$/.exec(reference);
+    if (!place) return `its cell "${reference}" in row ${row} has no valid reference`;
+    if (Number(place[1]) !== row) return `its cell ${reference} is in row ${row}`;
+    const column = columnOf(reference.trim());
+    if (columns.has(column)) return `its cell ${reference} comes twice`;
+    columns.add(column);
+  }
+  return null;
 }
 
 const SPREADSHEET_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
@@ -212,6 +253,15 @@ export function cdataAsText(xml: string): string {
   return xml.replace(MARKUP, (markup, cdata: string | undefined) =>
     cdata === undefined ? markup : escapeText(cdata),
   );
+}
+
+/**
+ * The part without its comments, which hold nothing a reader takes; the checks here match elements
+ * by pattern, and would take a cell commented out for one.
+ */
+export function dropComments(xml: string): string {
+  if (!xml.includes("<!--")) return xml;
+  return xml.replace(MARKUP, (markup) => (markup.startsWith("<!--") ? "" : markup));
 }
 
 function escapeText(text: string): string {
