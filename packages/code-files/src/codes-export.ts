@@ -1,6 +1,6 @@
 import type { Stream } from "node:stream";
 import ExcelJS from "exceljs";
-import { SHEET_CELL_MAX_LENGTH, sheetText } from "./sheet-text.ts";
+import { SHEET_CELL_MAX_LENGTH, SHEET_MAX_ROWS, sheetText } from "./sheet-text.ts";
 
 export type ExportRow = {
   code: string;
@@ -20,6 +20,13 @@ export type CodesExport = {
 
 export const CODES_EXPORT_SHEET = "Codes";
 export const CODES_EXPORT_HEADER = ["Code", "State", "Uses", "Order numbers", "Campaign", "Created at"];
+/** Codes a sheet of the export holds: as many as fit under its header row in Excel. */
+export const CODES_PER_EXPORT_SHEET = SHEET_MAX_ROWS - 1;
+
+/** The name of the export's `number`th sheet (from 1): "Codes", "Codes (2)", "Codes (3)", ... */
+export function codesExportSheetName(number: number): string {
+  return number === 1 ? CODES_EXPORT_SHEET : `${CODES_EXPORT_SHEET} (${number})`;
+}
 
 /**
  * A code's order numbers, oldest first, joined with ", ", as one cell holds them: when they would
@@ -44,21 +51,39 @@ export function orderNumbersCell(orderNumbers: readonly string[]): string {
 }
 
 /**
- * A streaming .xlsx of codes written to `output` (one sheet "Codes"): order numbers joined with ", ",
- * the creation time as an ISO 8601 UTC string. Inline strings and no styles keep the writer's memory
- * flat; the caller handles the output's backpressure (wait for "drain" between pages).
+ * A streaming .xlsx of codes written to `output`: sheet "Codes", and when a campaign has more codes
+ * than a sheet holds in Excel (1,048,575 under the header), "Codes (2)", "Codes (3)", ... each with
+ * the header row. Order numbers are joined with ", ", the creation time is an ISO 8601 UTC string.
+ * Inline strings and no styles keep the writer's memory flat; the caller handles the output's
+ * backpressure (wait for "drain" between pages). `codesPerSheet` is for tests.
  */
-export function createCodesExport(output: NodeJS.WritableStream): CodesExport {
+export function createCodesExport(
+  output: NodeJS.WritableStream,
+  options: { codesPerSheet?: number } = {},
+): CodesExport {
+  const codesPerSheet = options.codesPerSheet ?? CODES_PER_EXPORT_SHEET;
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     // exceljs's types want the Stream class; any writable stream works.
     stream: output as unknown as Stream,
     useStyles: false,
     useSharedStrings: false,
   });
-  const sheet = workbook.addWorksheet(CODES_EXPORT_SHEET);
-  sheet.addRow(CODES_EXPORT_HEADER).commit();
+  let sheets = 0;
+  const addSheet = () => {
+    sheets += 1;
+    const added = workbook.addWorksheet(codesExportSheetName(sheets));
+    added.addRow(CODES_EXPORT_HEADER).commit();
+    return added;
+  };
+  let sheet = addSheet();
+  let rowsInSheet = 0;
   return {
     addRow(row) {
+      if (rowsInSheet === codesPerSheet) {
+        sheet.commit();
+        sheet = addSheet();
+        rowsInSheet = 0;
+      }
       sheet
         .addRow([
           row.code,
@@ -69,6 +94,7 @@ export function createCodesExport(output: NodeJS.WritableStream): CodesExport {
           row.createdAt.toISOString(),
         ])
         .commit();
+      rowsInSheet += 1;
     },
     async finish() {
       sheet.commit();

@@ -14,6 +14,9 @@ const NOT_XML_TEXT =
  */
 export const SHEET_CELL_MAX_LENGTH = 32_767;
 
+/** The most rows a sheet holds in Excel (and in OOXML), its header row included. */
+export const SHEET_MAX_ROWS = 1_048_576;
+
 /**
  * A string as a sheet can carry it: each character XML cannot hold becomes U+FFFD (�), and a text
  * longer than a cell holds ends at the limit with a note of how much was left out.

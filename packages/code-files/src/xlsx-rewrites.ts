@@ -18,6 +18,7 @@
 //   the row would be left out without a word): each section becomes the same text escaped, before
 //   anything else here reads the part.
 // Pure string functions, no I/O.
+import { SHEET_MAX_ROWS } from "./sheet-text.ts";
 
 /** A phonetic run (`<rPh …>…</rPh>` or an empty `<rPh/>`), any namespace prefix. */
 const PHONETIC_RUN = /<(?:[\w.-]+:)?rPh\b[^>]*?(?:\/>|>[\s\S]*?<\/(?:[\w.-]+:)?rPh\s*>)/g;
@@ -93,9 +94,6 @@ export function numberRowsAndCells(worksheetXml: string): string {
     },
   );
 }
-
-/** The last row of a sheet in Excel (and in OOXML). */
-export const SHEET_MAX_ROWS = 1_048_576;
 
 /**
  * Why the rows and cells of a worksheet part (numbered: see numberRowsAndCells) are not where a
