@@ -210,6 +210,26 @@ describe("code import", () => {
     );
   });
 
+  it("lists each bad row's value up to 100 characters, so 10,000 rows of one 30,000-character string stay small", async () => {
+    // One shared string, 10,000 cells pointing at it: a 60 KB file whose values total 300 MB.
+    const long = `H1${"Q".repeat(29_998)}`;
+    const job = await expectRejected(
+      "long.xlsx",
+      await xlsxOf([["code"], ...Array.from({ length: 10_000 }, () => [long])]),
+    );
+    const shown = `H1${"Q".repeat(98)}… (29900 more characters)`;
+    expect(job.errors).toHaveLength(10_000);
+    expect(job.errors.every((error) => error.value === shown && error.reason === "too_long")).toBe(true);
+    expect([job.errors[0]?.row, job.errors.at(-1)?.row]).toEqual([2, 10_001]);
+    const response = await fetch(`${gatewayUrl}/v1/jobs/${job.id}`, {
+      headers: { authorization: `Bearer ${merchantKey}` },
+    });
+    expect((await response.arrayBuffer()).byteLength).toBeLessThan(3_000_000);
+    // The error report lists the same values; the uploaded file is gone.
+    expect((await errorReportLines(job))[0]?.slice(0, 3)).toEqual([2, shown, "too_long"]);
+    expect(await jobFilePurposes(job.id)).toEqual(["error_report"]);
+  });
+
   it("rejects a clash with a live code of an overlapping campaign, naming it", async () => {
     const live = `LIVECLASH${Date.now().toString(36).toUpperCase()}`;
     const { campaignId: owner } = await createLiveCampaign(gatewayUrl, merchantKey, {

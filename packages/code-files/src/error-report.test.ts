@@ -1,6 +1,6 @@
 import ExcelJS from "exceljs";
 import { describe, expect, it } from "vitest";
-import { writeErrorReport } from "./error-report.ts";
+import { REPORTED_VALUE_MAX_LENGTH, reportedValue, writeErrorReport } from "./error-report.ts";
 
 async function rowsOf(report: Buffer): Promise<unknown[][]> {
   const workbook = new ExcelJS.Workbook();
@@ -42,5 +42,14 @@ describe("writeErrorReport", () => {
       rows: [{ row: 2, value: "1234", reason: "number_lost_zeros", message: "m" }],
     });
     expect((await rowsOf(report))[1]).toEqual([2, "1234", "number_lost_zeros", "m"]);
+  });
+
+  it("lists a bad row's value up to 100 characters, then how many more there were", () => {
+    expect(REPORTED_VALUE_MAX_LENGTH).toBe(100);
+    const fits = "Q".repeat(100);
+    expect(reportedValue(fits)).toBe(fits);
+    expect(reportedValue(`H1${"Q".repeat(29_998)}`)).toBe(`H1${"Q".repeat(98)}… (29900 more characters)`);
+    // Never half a surrogate pair at the cut.
+    expect(reportedValue(`${"a".repeat(99)}😀😀`)).toBe(`${"a".repeat(99)}… (4 more characters)`);
   });
 });

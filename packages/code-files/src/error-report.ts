@@ -1,6 +1,6 @@
 import ExcelJS from "exceljs";
 import type { FileProblem, ImportRowProblem, RowProblemReason } from "./import-file.ts";
-import { sheetText } from "./sheet-text.ts";
+import { cutText, sheetText } from "./sheet-text.ts";
 
 /** The reasons a row of an import is refused: the file's own, and a clash with existing codes. */
 export type ReportRowReason = RowProblemReason | "code_conflict";
@@ -18,6 +18,19 @@ export type ReportRow = Omit<ImportRowProblem, "row" | "reason"> & {
 export type ErrorReportInput = { fileProblem?: FileProblem; rows: readonly ReportRow[] };
 
 export const ERROR_REPORT_SHEET = "Errors";
+
+/**
+ * The most characters of a bad row's value a job lists (its JSON errors and its error report). A
+ * code has at most 64, so this shows all of any cell that could have been one; a longer value ends
+ * there with `… (N more characters)`. Unbounded, 10,000 rows pointing at one 30,000-character shared
+ * string made a job's errors about 300 MB, more than PostgreSQL stores in one jsonb value.
+ */
+export const REPORTED_VALUE_MAX_LENGTH = 100;
+
+/** A bad row's value as a job lists it: at most REPORTED_VALUE_MAX_LENGTH characters and a note. */
+export function reportedValue(value: string): string {
+  return cutText(value, REPORTED_VALUE_MAX_LENGTH);
+}
 
 /**
  * The problems of an import as an .xlsx: one sheet "Errors", columns Row | Value | Reason | Message,

@@ -24,11 +24,20 @@ export const SHEET_MAX_ROWS = 1_048_576;
 export function sheetText(text: string): string {
   const carried = text.replace(NOT_XML_TEXT, "\ufffd");
   if (carried.length <= SHEET_CELL_MAX_LENGTH) return carried;
-  const note = (left: number) => `… (${left} more characters)`;
   // The note's length for the whole text is the longest it can be.
-  let kept = SHEET_CELL_MAX_LENGTH - note(carried.length).length;
-  if (isHighSurrogate(carried.charCodeAt(kept - 1))) kept -= 1;
-  return carried.slice(0, kept) + note(carried.length - kept);
+  return cutText(carried, SHEET_CELL_MAX_LENGTH - moreCharacters(carried.length).length);
+}
+
+const moreCharacters = (left: number) => `… (${left} more characters)`;
+
+/**
+ * The text's first `kept` characters (one fewer rather than half a surrogate pair) and a note of how
+ * many more there were: `… (N more characters)`. A text no longer than `kept` stays as it is.
+ */
+export function cutText(text: string, kept: number): string {
+  if (text.length <= kept) return text;
+  const at = isHighSurrogate(text.charCodeAt(kept - 1)) ? kept - 1 : kept;
+  return text.slice(0, at) + moreCharacters(text.length - at);
 }
 
 function isHighSurrogate(unit: number): boolean {

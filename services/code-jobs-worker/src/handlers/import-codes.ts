@@ -2,6 +2,7 @@ import {
   type ImportedCode,
   type ImportRowProblem,
   readImportFile,
+  reportedValue,
   writeErrorReport,
 } from "@promo/code-files";
 import { ImportCodesParamsSchema, MAX_CODES_PER_IMPORT } from "@promo/contracts";
@@ -126,12 +127,9 @@ function toJobProblem(problem: ImportRowProblem): JobProblem {
   return { row: problem.row, value: problem.value, reason: problem.reason, message: problem.message };
 }
 
-async function fail(
-  sql: Sql,
-  deps: ImportDeps,
-  job: JobRecord,
-  problems: readonly JobProblem[],
-): Promise<void> {
+/** Fails the job with its problems, each value cut as a job lists it (reportedValue), in JSON and report. */
+async function fail(sql: Sql, deps: ImportDeps, job: JobRecord, found: readonly JobProblem[]): Promise<void> {
+  const problems = found.map((problem) => ({ ...problem, value: reportedValue(problem.value) }));
   const report = await writeErrorReport({ rows: problems });
   await saveJobFile(sql, job.id, "error_report", {
     fileName: "import-errors.xlsx",
