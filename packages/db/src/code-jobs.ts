@@ -158,6 +158,31 @@ export async function finishJob(
   );
 }
 
+/**
+ * Fails a job that has not finished (queued or running) with one problem, for a job the queue gave
+ * up on after its attempts: its result stays (a generation's count of codes made) and its uploaded
+ * file is removed in the same statement. A job that finished meanwhile stays as it is. Returns
+ * whether it failed the job.
+ */
+export async function failUnfinishedJob(
+  sql: Sql,
+  id: string,
+  outcome: { problem: JobProblem; now: Date },
+): Promise<boolean> {
+  const { rows } = await sql.query<{ failed: number }>(
+    `WITH failed AS (
+       UPDATE job SET state = 'failed', errors = $2::jsonb, finished_at = $3, updated_at = $3
+       WHERE id = $1 AND state IN ('queued', 'running')
+       RETURNING id
+     ), removed AS (
+       DELETE FROM job_file WHERE job_id IN (SELECT id FROM failed) AND purpose = 'upload'
+     )
+     SELECT count(*)::int AS failed FROM failed`,
+    [id, JSON.stringify([outcome.problem]), outcome.now],
+  );
+  return (rows[0]?.failed ?? 0) > 0;
+}
+
 export type CampaignWindow = {
   id: string;
   storeId: string;

@@ -1,5 +1,13 @@
 import type { CodeJobPayload } from "@promo/contracts";
-import { type Database, poolSql, refreshCodeStatistics, requeueJob, startJob } from "@promo/db";
+import {
+  type Database,
+  failUnfinishedJob,
+  type JobProblem,
+  poolSql,
+  refreshCodeStatistics,
+  requeueJob,
+  startJob,
+} from "@promo/db";
 import { createOutageLog, type Logger } from "@promo/observability";
 import {
   createCodeJobsWorker,
@@ -26,6 +34,29 @@ export type CodeJobsWorkerDeps = {
   };
 };
 
+/** Tries at recording a job the queue gave up on, a second apart, then more apart. */
+const GIVE_UP_RECORD_TRIES = 4;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Why a job ends failed once the queue gave up on it (its attempts ran out, or it stalled too
+ * often). The cause stays in the worker's log: it may be an internal error, not the merchant's.
+ */
+export function gaveUpProblem(kind: string | undefined, attempts: number): JobProblem {
+  const after =
+    kind === "import_codes"
+      ? "nothing was imported; upload the file again"
+      : kind === "generate_codes"
+        ? "the codes made before it stopped are kept (result.generated); start a new job for the rest"
+        : "start a new job";
+  return {
+    row: null,
+    value: "",
+    reason: "job_gave_up",
+    message: `the job could not be finished after ${attempts} attempt${attempts === 1 ? "" : "s"} and was given up: ${after}`,
+  };
+}
+
 /**
  * Runs generation and import jobs from their own queue, so a merchant's million-code job never
  * competes with checkout reservations for a worker. The `job` row decides what is left to do.
@@ -35,6 +66,48 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
   let worker: Worker | null = null;
   let connection: RedisConnection | null = null;
   let stopping = false;
+  /** Jobs the queue gave up on, being recorded as failed (stop() waits for them). */
+  const recording = new Set<Promise<void>>();
+
+  /**
+   * Fails the job row of a BullMQ job whose attempts ran out (any reason: an error on each attempt,
+   * too many stalls), so that no job reads running for good, and deletes its upload. Tried again a
+   * few times when PostgreSQL is away; logged at error when it still cannot be recorded.
+   */
+  async function recordGivenUp(bullJob: Job, error: Error): Promise<void> {
+    const jobId = bullJob.id ?? "";
+    const data = bullJob.data as Partial<CodeJobPayload> | undefined;
+    const log = logger.child({ jobId, kind: data?.kind });
+    if (!UUID.test(jobId)) {
+      log.error({ err: error.message }, "code job given up; it names no job row");
+      return;
+    }
+    for (let tried = 1; ; tried += 1) {
+      try {
+        const failed = await failUnfinishedJob(poolSql(deps.database.pool), jobId, {
+          problem: gaveUpProblem(data?.kind, bullJob.attemptsMade),
+          now: deps.clock(),
+        });
+        if (failed) {
+          log.error(
+            { err: error.message, attempts: bullJob.attemptsMade },
+            "code job given up: marked failed",
+          );
+          if (data?.kind) deps.observer?.finished({ id: jobId, kind: data.kind }, "gave_up");
+        }
+        return;
+      } catch (recordError) {
+        if (tried >= GIVE_UP_RECORD_TRIES || stopping) {
+          log.error(
+            { err: error.message, recordErr: (recordError as Error).message },
+            "code job given up, but could not be marked failed: it reads queued or running",
+          );
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1_000 * 2 ** (tried - 1)));
+      }
+    }
+  }
 
   async function handle(
     payload: CodeJobPayload,
@@ -108,12 +181,18 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
         lockMs: deps.settings.lockMs,
         handle,
       });
-      worker.on("failed", (job, error) =>
+      worker.on("failed", (job, error) => {
         logger.warn(
           { jobId: job?.data?.jobId, err: error.message, attempts: job?.attemptsMade },
           "code job attempt failed",
-        ),
-      );
+        );
+        // BullMQ sets finishedOn only when the job failed for good (no attempt left, or one it
+        // may not retry, such as a job that stalled too often); a retried attempt has none.
+        if (job && typeof job.finishedOn === "number") {
+          const recorded = recordGivenUp(job, error).finally(() => recording.delete(recorded));
+          recording.add(recorded);
+        }
+      });
       worker.on("error", (error) =>
         logger[isRedisConnectionFailure(error) ? "debug" : "warn"](
           { err: error.message },
@@ -128,6 +207,7 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
     async stop(): Promise<void> {
       stopping = true;
       await worker?.close();
+      await Promise.all(recording);
       // BullMQ leaves a connection it was handed open.
       await connection?.quit().catch(() => undefined);
     },
