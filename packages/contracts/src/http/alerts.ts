@@ -5,7 +5,7 @@ import { DateTimeOutputSchema, DateTimeQuerySchema, IdSchema, pageOf, queryInteg
 /** The event contract's alert kinds, as an OpenAPI-described schema. */
 const AlertKindSchema = z.enum(AlertKindEventSchema.options);
 
-export const AlertListQuerySchema = z.object({
+export const AlertListQuerySchema = z.strictObject({
   since: DateTimeQuerySchema.optional().openapi({
     description: "Only alerts raised at or after this time.",
   }),

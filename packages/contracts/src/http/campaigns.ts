@@ -143,7 +143,7 @@ export const CampaignSchema = z
   .openapi("Campaign");
 export type Campaign = z.infer<typeof CampaignSchema>;
 
-export const CampaignListQuerySchema = z.object({
+export const CampaignListQuerySchema = z.strictObject({
   state: z.enum(["active", "archived"]).optional(),
   limit: queryInteger(1, 200, 50),
   cursor: z.string().max(200).optional(),

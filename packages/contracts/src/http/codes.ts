@@ -43,7 +43,7 @@ export const CodeCampaignParamsSchema = z.object({
 });
 
 /** The export is a spreadsheet; `format` may say so, and any other format is refused, not ignored. */
-export const CodeExportQuerySchema = z.object({
+export const CodeExportQuerySchema = z.strictObject({
   format: z
     .enum(["xlsx"], { error: "must be xlsx: the codes export is an .xlsx spreadsheet only" })
     .default("xlsx")
@@ -66,7 +66,7 @@ export type Code = z.infer<typeof CodeSchemaOut>;
 
 export const CodePageSchema = pageOf(CodeSchemaOut).openapi("CodePage");
 
-export const CodeScopeQuerySchema = z.object({
+export const CodeScopeQuerySchema = z.strictObject({
   campaignId: IdSchema.optional().openapi({
     description: "Narrows the action to the code of one campaign when several campaigns share it.",
   }),

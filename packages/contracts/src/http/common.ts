@@ -155,7 +155,7 @@ export function queryInteger(min: number, max: number, fallback: number) {
     .openapi({ type: "integer", minimum: min, maximum: max, default: fallback });
 }
 
-export const PageQuerySchema = z.object({
+export const PageQuerySchema = z.strictObject({
   limit: queryInteger(1, 500, 50),
   cursor: z.string().max(200).optional(),
 });

@@ -40,7 +40,7 @@ function withValidRange<T extends z.ZodType<{ from: unknown; to: unknown }>>(sch
 }
 
 export const ReportQuerySchema = withValidRange(
-  z.object({
+  z.strictObject({
     ...RANGE_FIELDS,
     format: z
       .enum(["json", "xlsx"])
@@ -106,7 +106,7 @@ export const PartnerReportSchema = z
   .openapi("PartnerReport");
 
 export const ActionListQuerySchema = withValidRange(
-  z.object({
+  z.strictObject({
     ...RANGE_FIELDS,
     format: z.enum(["json", "xlsx"]).default("json").openapi({
       description: "json: one page (`limit`, `cursor`); xlsx: every action of the range as a spreadsheet",

@@ -533,6 +533,14 @@ describe("codes and the duplicate-code rule", () => {
     const reactivated = await call("POST", "/v1/codes/expire01/reactivate");
     expect((reactivated.body.items as Json[])[0]).toMatchObject({ state: "active", expiredAt: null });
     expect((await call("POST", "/v1/codes/NOSUCHCODE1/expire")).status).toBe(404);
+    // A misspelt narrowing would expire the code in every campaign holding it: refused, naming it.
+    const misspelt = await call("POST", `/v1/codes/EXPIRE01/expire?campaign_id=${String(campaign.id)}`);
+    expect([misspelt.status, errorOf(misspelt.body).details]).toEqual([
+      400,
+      { fields: [{ path: "campaign_id", message: "is not a field of this request" }] },
+    ]);
+    const listed = await call("GET", `/v1/campaigns/${String(campaign.id)}/codes`);
+    expect((listed.body.items as Json[])[0]).toMatchObject({ state: "active" });
   });
 });
 

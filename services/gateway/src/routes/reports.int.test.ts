@@ -498,6 +498,19 @@ describe("performance reports", () => {
     }
     expect((await call("GET", `/v1/reports/codes?${range}`, store.keys.checkout)).status).toBe(403);
   });
+
+  it("refuses a query parameter it does not take, naming it, rather than report the whole store", async () => {
+    for (const path of ["/v1/reports/codes", "/v1/reports/partners", "/v1/reports/actions"]) {
+      const response = await json<{
+        error: { code: string; details: { fields: { path: string; message: string }[] } };
+      }>("GET", `${path}?${range}&campaign_id=${randomUUID()}`, store.keys.merchant);
+      expect([path, response.status, response.body.error.details.fields]).toEqual([
+        path,
+        400,
+        [{ path: "campaign_id", message: "is not a field of this request" }],
+      ]);
+    }
+  });
 });
 
 type ActionItem = {
