@@ -224,7 +224,9 @@ describe("stacking", () => {
       { code: "LONER", campaign: loner },
     ]);
     expect(quote.applied.map((applied) => applied.code)).toEqual(["LONER"]);
-    expect(quote.skipped).toEqual([{ code: "MINUS150", campaignId: "c1", reason: "NOT_COMBINABLE" }]);
+    expect(quote.skipped).toEqual([
+      { code: "MINUS150", campaignId: "c1", reason: "NOT_COMBINABLE", conflictsWith: "LONER" },
+    ]);
   });
 
   it("never applies the same campaign twice", () => {
@@ -233,7 +235,7 @@ describe("stacking", () => {
       { code: "minus150b", campaign: first },
     ]);
     expect(quote.applied).toHaveLength(1);
-    expect(quote.skipped[0]?.reason).toBe("NOT_COMBINABLE");
+    expect(quote.skipped[0]).toMatchObject({ reason: "NOT_COMBINABLE", conflictsWith: "MINUS150" });
   });
 });
 

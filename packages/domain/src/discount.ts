@@ -26,7 +26,8 @@ export type AppliedDiscount = {
   lines: { lineIndex: number; discount: number }[];
 };
 
-export type SkippedDiscount = { code: string; campaignId: string; reason: ErrorCode };
+/** A code the quote left out: `conflictsWith` is the applied code (earlier by priority) it may not stack with. */
+export type SkippedDiscount = { code: string; campaignId: string; reason: ErrorCode; conflictsWith: string };
 
 export type Totals = { itemsSubtotal: number; discount: number; shipping: number; total: number };
 
@@ -117,11 +118,12 @@ export function quoteCart(
   const lineDiscounts = lineTotals.map(() => 0);
   const applied: AppliedDiscount[] = [];
   const skipped: SkippedDiscount[] = [];
-  const appliedCampaigns: CampaignTerms[] = [];
+  const appliedCampaigns: { code: string; campaign: CampaignTerms }[] = [];
 
   for (const { code, campaign } of sortByPriority(applications)) {
-    if (appliedCampaigns.some((other) => !canCombine(other, campaign))) {
-      skipped.push({ code, campaignId: campaign.id, reason: "NOT_COMBINABLE" });
+    const conflict = appliedCampaigns.find((other) => !canCombine(other.campaign, campaign));
+    if (conflict) {
+      skipped.push({ code, campaignId: campaign.id, reason: "NOT_COMBINABLE", conflictsWith: conflict.code });
       continue;
     }
     const products = new Set(campaign.productIds);
@@ -139,7 +141,7 @@ export function quoteCart(
       lines.push({ lineIndex, discount: share });
     }
     applied.push({ code, campaignId: campaign.id, campaignName: campaign.name, discount, lines });
-    appliedCampaigns.push(campaign);
+    appliedCampaigns.push({ code, campaign });
   }
 
   const itemsSubtotal = sumOf(lineTotals);

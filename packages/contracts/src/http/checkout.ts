@@ -84,7 +84,14 @@ export const AppliedDiscountSchema = z.object({
 export const RefusedCodeSchema = z.object({
   code: z.string(),
   campaignId: IdSchema.nullable(),
-  error: z.object({ code: z.string(), message: z.string() }),
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.object({ conflictsWith: z.string() }).optional().openapi({
+      description:
+        "NOT_COMBINABLE: `conflictsWith` is the applied code (earlier by priority) this one may not stack with",
+    }),
+  }),
 });
 
 export const QuoteSchema = z
@@ -119,7 +126,7 @@ export const ReservationRequestSchema = z
   .openapi("ReservationRequest");
 export type ReservationRequest = z.infer<typeof ReservationRequestSchema>;
 
-export const ReservationWaitQuerySchema = z.object({
+export const ReservationWaitQuerySchema = z.strictObject({
   wait: queryInteger(0, 30_000, 5_000).openapi({
     description: "How long to wait for the decision, in ms, before answering 202.",
   }),

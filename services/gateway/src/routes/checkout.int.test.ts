@@ -173,7 +173,8 @@ describe("quote refusals and stacking", () => {
     expect(response.body.refused).toEqual([
       expect.objectContaining({
         code: "Solo00001",
-        error: expect.objectContaining({ code: "NOT_COMBINABLE" }),
+        // It names the applied code it may not stack with, so the shopper knows which to drop.
+        error: expect.objectContaining({ code: "NOT_COMBINABLE", details: { conflictsWith: "Minus1001" } }),
       }),
     ]);
     expect((response.body.totals as Json).total).toBe(810);

@@ -56,11 +56,20 @@ export function checkoutRoutes(deps: GatewayDeps) {
     );
 
     const refused: Quote["refused"] = [];
-    const refuse = (code: string, errorCode: ErrorCode, campaignId: string | null) =>
+    const refuse = (
+      code: string,
+      errorCode: ErrorCode,
+      campaignId: string | null,
+      details?: { conflictsWith: string },
+    ) =>
       refused.push({
         code,
         campaignId,
-        error: { code: errorCode, message: describeError(errorCode, locale) },
+        error: {
+          code: errorCode,
+          message: describeError(errorCode, locale),
+          ...(details ? { details } : {}),
+        },
       });
 
     const found: Array<{ code: string; candidate: CodeCandidate }> = [];
@@ -133,7 +142,8 @@ export function checkoutRoutes(deps: GatewayDeps) {
       request.cart,
       applicable.map(({ code, candidate }) => ({ code, campaign: candidate.campaign })),
     );
-    for (const skipped of quote.skipped) refuse(skipped.code, skipped.reason, skipped.campaignId);
+    for (const skipped of quote.skipped)
+      refuse(skipped.code, skipped.reason, skipped.campaignId, { conflictsWith: skipped.conflictsWith });
     await countFailedAttempts(
       deps,
       c,
