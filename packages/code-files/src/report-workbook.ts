@@ -1,6 +1,6 @@
 import type { Stream } from "node:stream";
 import ExcelJS from "exceljs";
-import { sheetCell } from "./sheet-text.ts";
+import { SHEET_MAX_ROWS, sheetCell } from "./sheet-text.ts";
 
 export type ReportColumn<Row> = { header: string; value: (row: Row) => string | number | null };
 
@@ -51,23 +51,41 @@ export async function writeReportWorkbook<Row, Total>(
 export const ACTIONS_SHEET = "Actions";
 
 /**
- * A listing as .xlsx streamed to `output`, one sheet with a header row; rows arrive page by page,
- * so a listing of any length is never held in memory whole.
+ * A listing as .xlsx streamed to `output`, sheets with a header row each; rows arrive page by page,
+ * so a listing of any length is never held in memory whole. Past what a sheet holds in Excel
+ * (1,048,575 rows under the header) it goes on to "<sheet> (2)", "<sheet> (3)", ...
+ * `rowsPerSheet` is for tests.
  */
 export async function writeListingWorkbook<Row>(
   output: NodeJS.WritableStream,
   listing: { sheet: string; columns: readonly ReportColumn<Row>[]; pages: AsyncIterable<readonly Row[]> },
+  options: { rowsPerSheet?: number } = {},
 ): Promise<void> {
+  const rowsPerSheet = options.rowsPerSheet ?? SHEET_MAX_ROWS - 1;
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     stream: output as unknown as Stream,
     useStyles: false,
     useSharedStrings: false,
   });
-  const sheet = workbook.addWorksheet(listing.sheet);
-  sheet.addRow(listing.columns.map((column) => column.header)).commit();
+  let sheets = 0;
+  const addSheet = () => {
+    sheets += 1;
+    const added = workbook.addWorksheet(sheets === 1 ? listing.sheet : `${listing.sheet} (${sheets})`);
+    added.addRow(listing.columns.map((column) => column.header)).commit();
+    return added;
+  };
+  let sheet = addSheet();
+  let rowsInSheet = 0;
   for await (const page of listing.pages)
-    for (const row of page)
+    for (const row of page) {
+      if (rowsInSheet === rowsPerSheet) {
+        sheet.commit();
+        sheet = addSheet();
+        rowsInSheet = 0;
+      }
       sheet.addRow(listing.columns.map((column) => sheetCell(column.value(row)))).commit();
+      rowsInSheet += 1;
+    }
   sheet.commit();
   await workbook.commit();
 }
