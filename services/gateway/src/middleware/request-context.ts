@@ -3,6 +3,7 @@ import { resolveLocale } from "@promo/domain";
 import type { Logger } from "@promo/observability";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { matchedRoutes } from "hono/route";
 import type { GatewayEnv } from "../env.ts";
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -50,7 +51,7 @@ export function requestContext(logger: Logger, observeAnswer: AnswerObserver = (
  * that is not a middleware (those match every method: ALL). `unmatched` when none does.
  */
 function routeOf(c: Context<GatewayEnv>): string {
-  const matched = c.req.matchedRoutes;
+  const matched = matchedRoutes(c);
   for (let index = matched.length - 1; index >= 0; index -= 1) {
     const entry = matched[index];
     if (entry && entry.method !== "ALL") return entry.path;

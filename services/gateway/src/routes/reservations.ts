@@ -34,6 +34,7 @@ import {
   normalizeCodeKey,
   retryAfterSeconds,
 } from "@promo/domain";
+import type { Logger } from "@promo/observability";
 import { isRedisUnavailable, partitionOf } from "@promo/queue";
 import type { Context } from "hono";
 import type { GatewayDeps } from "../deps.ts";
@@ -307,12 +308,16 @@ export function reservationRoutes(deps: GatewayDeps) {
           ? countFailedAttempts(deps, c, subjects, [late.errorCode])
           : undefined,
       );
-      const recorded = await recordPendingMarker(id, {
-        storeId,
-        sequence: accepted.sequence,
-        idempotencyKey,
-        requestHash: hash,
-      });
+      const recorded = await recordPendingMarker(
+        id,
+        {
+          storeId,
+          sequence: accepted.sequence,
+          idempotencyKey,
+          requestHash: hash,
+        },
+        c.get("logger"),
+      );
       // Without its marker, GET of this id finds nothing if the worker decides it as a repeat of an
       // earlier request with its key (only that one has a row). The same key sent again does find
       // the decision, so the caller is told to try again. A request without a key gets a row of its
@@ -331,12 +336,16 @@ export function reservationRoutes(deps: GatewayDeps) {
       // 202's poll would, by its id and the position it was accepted at, and its marker makes GET of
       // that id answer the same refusal, as it does for a request answered 202.
       deps.metrics.reservationAnswered(decided.errorCode, decidedAfterMs);
-      await recordPendingMarker(id, {
-        storeId,
-        sequence: accepted.sequence,
-        idempotencyKey,
-        requestHash: hash,
-      });
+      await recordPendingMarker(
+        id,
+        {
+          storeId,
+          sequence: accepted.sequence,
+          idempotencyKey,
+          requestHash: hash,
+        },
+        c.get("logger"),
+      );
       throw DomainError.withoutStack(knownErrorCode(decided.errorCode), {
         id,
         sequence: accepted.sequence,
@@ -394,13 +403,13 @@ export function reservationRoutes(deps: GatewayDeps) {
    * Remembers a request that has no row of its own yet (answered 202) or will never have one (a
    * reused Idempotency-Key), so GET of its id answers. False when Redis would not take it.
    */
-  async function recordPendingMarker(id: string, marker: PendingMarker): Promise<boolean> {
+  async function recordPendingMarker(id: string, marker: PendingMarker, logger: Logger): Promise<boolean> {
     return reservations.redis
       .set(pendingKey(reservations.prefix, id), JSON.stringify(marker), "EX", 86_400)
       .then(
         () => true,
         (error: unknown) => {
-          deps.logger.warn({ err: error, reservationId: id }, "could not record pending reservation");
+          logger.warn({ err: error, reservationId: id }, "could not record pending reservation");
           return false;
         },
       );
