@@ -128,6 +128,18 @@ describe("code import", () => {
     expect(await codeCount(campaignId)).toBe(3);
   });
 
+  it("imports a .csv as Excel in Traditional Chinese saves it (Big5, header 優惠碼)", async () => {
+    const big5 = new Uint8Array([
+      ...[0xc0, 0x75, 0xb4, 0x66, 0xbd, 0x58, 0x0d, 0x0a],
+      ...new TextEncoder().encode("BIGFIVE1\r\nBIGFIVE2\r\n"),
+    ]);
+    const { campaignId, accepted } = await importInto("優惠碼.csv", big5);
+    expect(accepted.status).toBe(202);
+    const { job } = await waitForJob(gatewayUrl, merchantKey, accepted.body.id);
+    expect([job.state, job.result]).toEqual(["succeeded", { imported: 2 }]);
+    expect(await codeCount(campaignId)).toBe(2);
+  });
+
   it("imports a semicolon delimited .csv as Excel saves it where the comma is the decimal mark", async () => {
     const csv = "\ufeffsep=;\r\nCode;Rabatt\r\nSEMICODE1;2,5\r\n001234567;10,0\r\n";
     const { campaignId, accepted } = await importInto("rabatte.csv", new TextEncoder().encode(csv));

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { detectImportFileKind, HEADER_NAMES, type ImportCheck, readImportFile } from "./import-file.ts";
+import {
+  csvEncodingOf,
+  decodeCsv,
+  detectImportFileKind,
+  HEADER_NAMES,
+  type ImportCheck,
+  readImportFile,
+} from "./import-file.ts";
 import {
   codeRows,
   damagePart,
@@ -52,16 +59,26 @@ describe("detectImportFileKind", () => {
     expect(ole.ok ? null : ole.problem.message).toContain("password");
   });
 
-  it("refuses a .csv that is not UTF-8 text (NUL bytes, UTF-16, invalid UTF-8)", () => {
+  it("refuses a .csv that is no text it reads (NUL bytes, UTF-16 without or with a broken byte order mark)", () => {
     for (const bytes of [
       new Uint8Array([0x41, 0x42, 0x00, 0x43]),
-      new Uint8Array([0xff, 0xfe, 0x41, 0x00, 0x42, 0x00]),
-      new Uint8Array([0x41, 0xc3, 0x28, 0x42]),
+      new Uint8Array([0x41, 0x00, 0x42, 0x00]),
+      new Uint8Array([0xff, 0xfe, 0x41, 0x00, 0x42]),
+      new Uint8Array([0xfe, 0xff, 0xd8, 0x00, 0x00, 0x41]),
     ]) {
       const detected = detectImportFileKind(bytes, "codes.csv");
       expect(detected.ok ? null : detected.problem.reason).toBe("unsupported_type");
-      expect(detected.ok ? null : detected.problem.message).toContain("UTF-8");
+      expect(detected.ok ? null : detected.problem.message).toContain("save it as CSV UTF-8");
     }
+  });
+
+  it("reads a .csv in UTF-8, in UTF-16 with its byte order mark, and otherwise in Big5", () => {
+    expect(csvEncodingOf(new TextEncoder().encode("\ufeff優惠碼\nABCDEF"))).toBe("utf-8");
+    expect(csvEncodingOf(Buffer.from("\ufeff優惠碼\r\nABCDEF", "utf16le"))).toBe("utf-16le");
+    const bigEndian = Buffer.from("\ufeff優惠碼\r\nABCDEF", "utf16le").swap16();
+    expect(csvEncodingOf(bigEndian)).toBe("utf-16be");
+    expect(csvEncodingOf(new Uint8Array([0x41, 0xc3, 0x28, 0x42]))).toBe("big5");
+    expect(decodeCsv(bigEndian)).toBe("優惠碼\r\nABCDEF");
   });
 
   it("refuses a workbook named .csv, saying it is a workbook", async () => {
@@ -622,6 +639,30 @@ describe("readImportFile (.csv)", () => {
       reason: "too_many_codes",
       message: "the file holds at least 3 codes; at most 2 per file",
     });
+  });
+
+  it("reads what Excel in Traditional Chinese saves as CSV (Big5), and UTF-16 with its byte order mark", async () => {
+    // 優惠碼 (the header) and 測試 in Big5: C0 75 B4 66 BD 58, B4 FA B8 D5.
+    const big5 = new Uint8Array([
+      ...[0xc0, 0x75, 0xb4, 0x66, 0xbd, 0x58, 0x0d, 0x0a],
+      ...new TextEncoder().encode("ABCDEF12\r\n001234\r\n"),
+      ...[0xb4, 0xfa, 0xb8, 0xd5, 0x31, 0x32, 0x33, 0x34, 0x0d, 0x0a],
+      ...new TextEncoder().encode("ZYXWVU98\r\n"),
+    ]);
+    expect(detectImportFileKind(big5, "codes.csv")).toEqual({ ok: true, kind: "csv" });
+    expect(problemsOf(await readImportFile(big5, "csv", { maxCodes: 10_000 }))).toEqual([
+      { row: 4, value: "測試1234", reason: "cjk" },
+    ]);
+    const withoutBadRow = new Uint8Array([
+      ...[0xc0, 0x75, 0xb4, 0x66, 0xbd, 0x58, 0x0d, 0x0a],
+      ...new TextEncoder().encode("ABCDEF12\r\n001234\r\n"),
+    ]);
+    expect(codesOf(await readImportFile(withoutBadRow, "csv", { maxCodes: 10_000 }))).toEqual([
+      [2, "ABCDEF12"],
+      [3, "001234"],
+    ]);
+    const utf16 = Buffer.from("\ufeff優惠碼\r\nABCDEF12\r\n", "utf16le");
+    expect(codesOf(await readImportFile(utf16, "csv", { maxCodes: 10_000 }))).toEqual([[2, "ABCDEF12"]]);
   });
 
   it("reads a semicolon delimited file (Excel's CSV UTF-8 where the comma is the decimal mark)", async () => {

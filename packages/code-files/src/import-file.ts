@@ -102,10 +102,10 @@ export function detectImportFileKind(bytes: Uint8Array, fileName: string): Impor
         "the file is named .csv but is an Excel workbook: upload it with its own name (.xlsx), or save it from Excel as CSV UTF-8 (comma delimited) (.csv)",
       );
     }
-    if (bytes.includes(0) || !isUtf8(bytes)) {
+    if (csvEncodingOf(bytes) === null) {
       return refuse(
         "unsupported_type",
-        "the .csv file is not UTF-8 text: save it as CSV UTF-8 (comma delimited) (.csv)",
+        "the .csv file is not text in UTF-8, UTF-16 (with its byte order mark) or Big5: save it as CSV UTF-8 (comma delimited) (.csv)",
       );
     }
     return { ok: true, kind: "csv" };
@@ -115,13 +115,43 @@ export function detectImportFileKind(bytes: Uint8Array, fileName: string): Impor
   return refuse("unsupported_type", `${extension} cannot be imported: only .xlsx and .csv files can`);
 }
 
-function isUtf8(bytes: Uint8Array): boolean {
+/** How a .csv's bytes are read as text. */
+export type CsvEncoding = "utf-8" | "utf-16le" | "utf-16be" | "big5";
+
+const UTF16LE_BOM = [0xff, 0xfe];
+const UTF16BE_BOM = [0xfe, 0xff];
+
+/**
+ * The encoding a .csv is read in, or null when it is no text this reads: UTF-8 (Excel's "CSV UTF-8",
+ * with or without its byte order mark); UTF-16 with its byte order mark; otherwise, for text with
+ * no NUL byte that is not UTF-8, Big5, the code page Excel in Traditional Chinese saves "CSV (comma
+ * delimited)" in. Codes are ASCII, which Big5 keeps as it is: only a header (優惠碼) or a bad row
+ * holds anything else, and a row that does is refused whatever it reads as.
+ */
+export function csvEncodingOf(bytes: Uint8Array): CsvEncoding | null {
+  for (const [encoding, bom] of [
+    ["utf-16le", UTF16LE_BOM],
+    ["utf-16be", UTF16BE_BOM],
+  ] as const) {
+    if (startsWith(bytes, bom))
+      return decodes(bytes, encoding) && bytes.byteLength % 2 === 0 ? encoding : null;
+  }
+  if (bytes.includes(0)) return null;
+  return decodes(bytes, "utf-8") ? "utf-8" : "big5";
+}
+
+function decodes(bytes: Uint8Array, encoding: "utf-8" | "utf-16le" | "utf-16be"): boolean {
   try {
-    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    new TextDecoder(encoding, { fatal: true }).decode(bytes);
     return true;
   } catch {
     return false;
   }
+}
+
+/** The .csv's text in the encoding it is read in (a byte order mark dropped). */
+export function decodeCsv(bytes: Uint8Array): string {
+  return new TextDecoder(csvEncodingOf(bytes) ?? "utf-8").decode(bytes);
 }
 
 /**
@@ -136,7 +166,7 @@ export async function readImportFile(
 ): Promise<ImportCheck> {
   const checker = createRowChecker(options.maxCodes);
   if (kind === "csv") {
-    for (const [row, field] of readCsvFirstFields(new TextDecoder("utf-8").decode(bytes))) {
+    for (const [row, field] of readCsvFirstFields(decodeCsv(bytes))) {
       if (!checker.add(row, readCell(field))) break;
     }
     return checker.result();
