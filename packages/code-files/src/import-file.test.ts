@@ -6,6 +6,7 @@ import {
   HEADER_NAMES,
   type ImportCheck,
   readImportFile,
+  sheetRowsRead,
 } from "./import-file.ts";
 import {
   codeRows,
@@ -17,6 +18,7 @@ import {
   xlsxOf,
   zipOf,
 } from "./test-workbooks.ts";
+import { countRows } from "./xlsx-package.ts";
 
 const text = (value: string) => new TextEncoder().encode(value);
 const read = (bytes: Uint8Array, maxCodes = 10_000) => readImportFile(bytes, "xlsx", { maxCodes });
@@ -542,6 +544,34 @@ describe("readImportFile (.xlsx)", () => {
       rows: [],
       codes: [],
     });
+  });
+
+  it("refuses a sheet of more rows than it reads before reading them, blank rows too", async () => {
+    // 20 codes may hold 20 × 10 + 1,000 = 1,200 rows: blank and formatted rows around the codes pass.
+    expect(sheetRowsRead(20)).toBe(1_200);
+    const rows = (blank: number) =>
+      `<row><c t="inlineStr"><is><t>ABCDEF12</t></is></c></row>${"<row/>".repeat(blank)}<row spans="1:1"><c t="inlineStr"><is><t>ABCDEF13</t></is></c></row>`;
+    const within = await read(handMadeXlsx(rows(1_198)), 20);
+    expect(within.ok && within.codes.map((code) => code.code)).toEqual(["ABCDEF12", "ABCDEF13"]);
+    expect(await read(handMadeXlsx(rows(1_199)), 20)).toEqual({
+      ok: false,
+      fileProblem: {
+        reason: "too_many_codes",
+        message: "the sheet holds more than 1,200 rows; a file may hold at most 20 codes",
+      },
+      rows: [],
+      codes: [],
+    });
+    // Rows in a comment are no rows; an element named like one is not either.
+    const commented = `<!--${"<row/>".repeat(2_000)}--><rows/>${rows(0)}`;
+    expect((await read(handMadeXlsx(commented), 20)).ok).toBe(true);
+  });
+
+  it("counts the rows of a worksheet part up to just past its limit", () => {
+    expect(
+      countRows('<sheetData><row r="1"/><row>x</row><row\tr="3"/><rows/><rowBreaks/></sheetData>', 10),
+    ).toBe(3);
+    expect(countRows("<row/>".repeat(100), 5)).toBe(6);
   });
 
   it("refuses a file without codes", async () => {

@@ -171,10 +171,20 @@ export async function readImportFile(
     }
     return checker.result();
   }
+  const maxRows = sheetRowsRead(options.maxCodes);
   const packed = await packFirstWorksheet(bytes, {
     maxUnpackedBytes: options.maxUnpackedBytes ?? MAX_UNPACKED_BYTES,
+    maxRows,
   });
-  if (!packed.ok) return corrupt(packed.problem);
+  if (!packed.ok) {
+    if ("rows" in packed) {
+      return fileProblem(
+        "too_many_codes",
+        `the sheet holds more than ${maxRows.toLocaleString("en")} rows; a file may hold at most ${options.maxCodes.toLocaleString("en")} codes`,
+      );
+    }
+    return corrupt(packed.problem);
+  }
   // The package holds the first worksheet only (see xlsx-package.ts), so the reader stops after it.
   const input = Readable.from([packed.zip]);
   try {
@@ -208,6 +218,19 @@ export async function readImportFile(
     input.destroy();
   }
   return checker.result();
+}
+
+/**
+ * The most rows (`<row` elements, empty ones too) a worksheet may have to be read at all: ten times
+ * the codes a file may hold, and 1,000 more, room for a header, blank and formatted rows. A sheet of
+ * more is refused (too_many_codes) before anything reads its rows.
+ */
+export function sheetRowsRead(maxCodes: number): number {
+  return maxCodes * 10 + 1_000;
+}
+
+function fileProblem(reason: FileProblemReason, message: string): ImportCheck {
+  return { ok: false, fileProblem: { reason, message }, rows: [], codes: [] };
 }
 
 function corrupt(why: string): ImportCheck {

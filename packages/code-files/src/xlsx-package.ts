@@ -41,7 +41,9 @@ export type PackedWorksheet =
       /** The worksheet's cells stored as dates (`t="d"`), by reference, with their ISO text. */
       dateCells: ReadonlyMap<string, string>;
     }
-  | { ok: false; problem: string };
+  | { ok: false; problem: string }
+  /** The sheet has more rows than `maxRows`: refused before its rows are read, whatever they hold. */
+  | { ok: false; rows: number };
 
 /** Parts unpacked to read the codes (worksheet, shared strings, styles, workbook) may total this much. */
 export const MAX_UNPACKED_BYTES = 100 * 1024 * 1024;
@@ -69,13 +71,38 @@ export type ZipPart = { name: string; method: number; crc: number; size: number;
 /** Why the workbook cannot be read, in words for the merchant. */
 class PackageProblem extends Error {}
 
+/** A worksheet with more rows than the import reads. */
+class TooManyRows extends Error {
+  constructor(readonly rows: number) {
+    super(`the sheet has ${rows} rows`);
+  }
+}
+
+/**
+ * The rows (`<row` elements) a worksheet part holds, counted up to `limit + 1`: a scan with no copy,
+ * so a small file that unpacks to millions of rows is refused before the rewrites below, each of
+ * which copies the part, and the reader take seconds and gigabytes over it.
+ */
+export function countRows(worksheetXml: string, limit: number): number {
+  let rows = 0;
+  for (let at = worksheetXml.indexOf("<row"); at >= 0; at = worksheetXml.indexOf("<row", at + 4)) {
+    const next = worksheetXml.charCodeAt(at + 4);
+    // "<row>", "<row/>" or "<row " and its attributes; not "<rows…" or another element.
+    if (next === 0x3e || next === 0x2f || next === 0x20 || next === 0x09 || next === 0x0a || next === 0x0d) {
+      rows += 1;
+      if (rows > limit) break;
+    }
+  }
+  return rows;
+}
+
 /**
  * The first visible worksheet of an .xlsx (by tab order, as the merchant sees it) re-packed for
  * exceljs's streaming reader, or why the file is not a readable workbook.
  */
 export async function packFirstWorksheet(
   bytes: Uint8Array,
-  options: { maxUnpackedBytes: number },
+  options: { maxUnpackedBytes: number; maxRows?: number },
 ): Promise<PackedWorksheet> {
   try {
     return {
@@ -83,6 +110,7 @@ export async function packFirstWorksheet(
       ...(await repack(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), options)),
     };
   } catch (error) {
+    if (error instanceof TooManyRows) return { ok: false, rows: error.rows };
     // Anything else thrown while taking apart untrusted bytes (an offset past the end) is damage too.
     return {
       ok: false,
@@ -93,7 +121,7 @@ export async function packFirstWorksheet(
 
 async function repack(
   bytes: Buffer,
-  options: { maxUnpackedBytes: number },
+  options: { maxUnpackedBytes: number; maxRows?: number },
 ): Promise<{ zip: Buffer; dateCells: Map<string, string> }> {
   const entries = new Map(readCentralDirectory(bytes).map((entry) => [entry.name.toLowerCase(), entry]));
   const budget: Budget = { left: options.maxUnpackedBytes, total: options.maxUnpackedBytes };
@@ -149,6 +177,10 @@ async function repack(
   const sharedStringsXml = sharedStrings ? await readXml(sharedStrings) : undefined;
   const sharedStringsText = sharedStringsXml ? dropPhoneticRuns(sharedStringsXml.readable) : "";
   const worksheetXml = await readXml(worksheet);
+  if (options.maxRows !== undefined) {
+    const rows = countRows(worksheetXml.readable, options.maxRows);
+    if (rows > options.maxRows) throw new TooManyRows(rows);
+  }
   const worksheetText = numberRowsAndCells(joinInlineRuns(worksheetXml.readable));
   const misplaced = findMisplacedRowOrCell(worksheetText);
   if (misplaced !== null) throw new PackageProblem(misplaced);
