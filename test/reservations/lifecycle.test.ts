@@ -33,6 +33,10 @@ type Answer = {
   acceptedAt: string | null;
   orderNumber: string | null;
   orderTotal: number | null;
+  releasedAt?: string | null;
+  expiredAt?: string | null;
+  confirmedAt?: string | null;
+  cancelledAt?: string | null;
   error?: {
     code: string;
     details?: {
@@ -184,10 +188,24 @@ describe("reservation lifecycle", () => {
   it("release frees the slot; releasing again changes nothing", async () => {
     const code = await singleSlotCode("REL");
     const held = await reserve(code, "giver");
+    expect(held.body).toMatchObject({
+      releasedAt: null,
+      expiredAt: null,
+      confirmedAt: null,
+      cancelledAt: null,
+    });
     const released = await checkout("POST", `/v1/reservations/${held.body.id}/release`);
     expect(released.status).toBe(200);
     expect(released.body.status).toBe("RELEASED");
-    expect((await checkout("POST", `/v1/reservations/${held.body.id}/release`)).body.status).toBe("RELEASED");
+    // When it was released, in the answer and in GET alike.
+    expect(Date.parse(released.body.releasedAt ?? "")).toBeGreaterThanOrEqual(
+      Date.parse(held.body.acceptedAt ?? ""),
+    );
+    expect((await checkout("GET", `/v1/reservations/${held.body.id}`)).body.releasedAt).toBe(
+      released.body.releasedAt,
+    );
+    const again = await checkout("POST", `/v1/reservations/${held.body.id}/release`);
+    expect([again.body.status, again.body.releasedAt]).toEqual(["RELEASED", released.body.releasedAt]);
     expect((await reserve(code, "taker")).status).toBe(200);
   });
 
@@ -198,7 +216,11 @@ describe("reservation lifecycle", () => {
       orderNumber: "WVQP8DYGV",
     });
     expect(confirmed.status).toBe(200);
-    expect(confirmed.body).toMatchObject({ status: "CONFIRMED", orderNumber: "WVQP8DYGV" });
+    expect(confirmed.body).toMatchObject({ status: "CONFIRMED", orderNumber: "WVQP8DYGV", releasedAt: null });
+    expect((await checkout("GET", `/v1/reservations/${held.body.id}`)).body.confirmedAt).toBe(
+      confirmed.body.confirmedAt,
+    );
+    expect(confirmed.body.confirmedAt).toEqual(expect.stringMatching(/^\d{4}-\d\d-\d\dT/));
     await new Promise((resolve) => setTimeout(resolve, HOLD_MS + 300));
     const refused = await reserve(code, "other");
     expect(refused.status).toBe(409);

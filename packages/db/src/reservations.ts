@@ -88,6 +88,10 @@ export type ReservationView = {
   orderNumber: string | null;
   orderTotal: number | null;
   partnerId: string | null;
+  releasedAt: string | null;
+  expiredAt: string | null;
+  confirmedAt: string | null;
+  cancelledAt: string | null;
 };
 
 /** A stored reservation in the shape the worker answers with (ReservationOutcome). */
@@ -111,6 +115,10 @@ export function toReservationView(row: ReservationRow): ReservationView {
     orderNumber: row.orderNumber,
     orderTotal: row.orderTotal === null ? null : Number(row.orderTotal),
     partnerId: row.partnerId,
+    releasedAt: row.releasedAt?.toISOString() ?? null,
+    expiredAt: row.expiredAt?.toISOString() ?? null,
+    confirmedAt: row.confirmedAt?.toISOString() ?? null,
+    cancelledAt: row.cancelledAt?.toISOString() ?? null,
   };
 }
 

@@ -185,6 +185,12 @@ export const ReservationSchema = z
       "What the confirmed order came to (minor units; the reports' revenue); null until confirmed.",
     ),
     partnerId: IdSchema.nullable(),
+    releasedAt: DateTimeOutputSchema.nullable().describe("When the checkout gave the hold back (RELEASED)."),
+    expiredAt: DateTimeOutputSchema.nullable().describe("When the hold ran out unconfirmed (EXPIRED)."),
+    confirmedAt: DateTimeOutputSchema.nullable().describe(
+      "When an order was linked (CONFIRMED, and CANCELLED since).",
+    ),
+    cancelledAt: DateTimeOutputSchema.nullable().describe("When the order was cancelled (CANCELLED)."),
     error: z
       .object({
         code: z.string(),

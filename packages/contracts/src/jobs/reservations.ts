@@ -98,6 +98,12 @@ export const ReservationOutcomeSchema = z.object({
   // Outcomes stored before it was added (Idempotency-Key records) have none.
   orderTotal: MoneySchema.nullable().default(null),
   partnerId: z.uuid().nullable(),
+  // When it left RESERVED or CONFIRMED, read from its row (GET, release, confirm, replays). A fresh
+  // decision carries none (it is RESERVED: all null), which keeps the worker's answers small.
+  releasedAt: z.iso.datetime().nullable().optional(),
+  expiredAt: z.iso.datetime().nullable().optional(),
+  confirmedAt: z.iso.datetime().nullable().optional(),
+  cancelledAt: z.iso.datetime().nullable().optional(),
 });
 export type ReservationOutcome = z.infer<typeof ReservationOutcomeSchema>;
 

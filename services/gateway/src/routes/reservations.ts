@@ -141,6 +141,10 @@ export function presentReservation(outcome: ReservationOutcome, locale: "en" | "
     orderNumber: outcome.orderNumber,
     orderTotal: outcome.orderTotal,
     partnerId: outcome.partnerId,
+    releasedAt: outcome.releasedAt ?? null,
+    expiredAt: outcome.expiredAt ?? null,
+    confirmedAt: outcome.confirmedAt ?? null,
+    cancelledAt: outcome.cancelledAt ?? null,
     error:
       outcome.errorCode && isErrorCode(outcome.errorCode)
         ? {
