@@ -24,7 +24,21 @@ const SlugSchema = z
   .string()
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "use lower-case letters, digits and hyphens (acme, tw-shop-2)")
   .max(64);
-const NameSchema = z.string().trim().min(1).max(200);
+const NO_CONTROLS = /^\P{Cc}*$/u;
+/** A store's name: shown in listings and reports, so one line of text. */
+const StoreNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(NO_CONTROLS, "must not contain control characters (a newline, a tab)");
+/** A key's name, as `POST /v1/api-keys` takes it. */
+const KeyNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(NO_CONTROLS, "must not contain control characters (a newline, a tab)");
 const ScopeSchema = z
   .string()
   .refine((scope): scope is ApiScope => (ALL_SCOPES as readonly string[]).includes(scope), {
@@ -37,18 +51,21 @@ const ScopesSchema = z
     z
       .array(ScopeSchema)
       .min(1)
-      .refine((scopes) => new Set(scopes).size === scopes.length, "repeats a scope"),
+      .refine((scopes) => new Set(scopes).size === scopes.length, "repeats a scope")
+      // In the order the API answers them: merchant, checkout, admin.
+      .transform((scopes) => ALL_SCOPES.filter((scope) => scopes.includes(scope))),
   );
 
+// Strict: a flag another command takes (create --scopes) is refused, not dropped.
 const CommandSchema = z.discriminatedUnion("command", [
-  z.object({ command: z.literal("create"), slug: SlugSchema, name: NameSchema.optional() }),
-  z.object({
+  z.strictObject({ command: z.literal("create"), slug: SlugSchema, name: StoreNameSchema.optional() }),
+  z.strictObject({
     command: z.literal("key"),
     slug: SlugSchema,
-    name: NameSchema.default("issued by npm run stores"),
+    name: KeyNameSchema.default("issued by npm run stores"),
     scopes: ScopesSchema.default([...ALL_SCOPES]),
   }),
-  z.object({ command: z.literal("list") }),
+  z.strictObject({ command: z.literal("list") }),
 ]);
 
 function fail(message: string, exitCode = 1): never {
@@ -74,10 +91,16 @@ function readCommand(): z.infer<typeof CommandSchema> {
   }
   const [command, slug, ...rest] = parsed.positionals;
   if (rest.length > 0) fail(`unexpected ${rest.join(" ")}\n${USAGE}`, 2);
-  const result = CommandSchema.safeParse({ command, slug, ...parsed.values });
+  // Only what was given: a strict command names any argument it does not take.
+  const given = Object.fromEntries(
+    Object.entries({ command, slug, ...parsed.values }).filter(([, value]) => value !== undefined),
+  );
+  const result = CommandSchema.safeParse(given);
   if (!result.success) {
-    const problems = result.error.issues.map(
-      (issue) => `${issue.path.join(".") || "command"}: ${issue.message}`,
+    const problems = result.error.issues.map((issue) =>
+      issue.code === "unrecognized_keys"
+        ? `${command} does not take ${issue.keys.map((key) => (key === "slug" ? "a slug" : `--${key}`)).join(" or ")}`
+        : `${issue.path.join(".") || "command"}: ${issue.message}`,
     );
     fail(`${problems.join("; ")}\n${USAGE}`, 2);
   }
