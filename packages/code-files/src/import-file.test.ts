@@ -79,7 +79,19 @@ describe("detectImportFileKind", () => {
     expect(csvEncodingOf(Buffer.from("\ufeff優惠碼\r\nABCDEF", "utf16le"))).toBe("utf-16le");
     const bigEndian = Buffer.from("\ufeff優惠碼\r\nABCDEF", "utf16le").swap16();
     expect(csvEncodingOf(bigEndian)).toBe("utf-16be");
-    expect(csvEncodingOf(new Uint8Array([0x41, 0xc3, 0x28, 0x42]))).toBe("big5");
+    const big5Header = [0xc0, 0x75, 0xb4, 0x66, 0xbd, 0x58, 0x0d, 0x0a]; // 優惠碼
+    expect(csvEncodingOf(new Uint8Array([...big5Header, ...text("ABCDEF\r\n")]))).toBe("big5");
+    // Not UTF-8, and not what a Big5 file of codes reads as: refused, not misread.
+    const latin1 = (value: string) => new Uint8Array([...value].map((char) => char.charCodeAt(0)));
+    for (const bytes of [
+      new Uint8Array([0x41, 0xc3, 0x28, 0x42]),
+      latin1("c\u00f3digo\r\nABCDEF\r\n"),
+      latin1("code\r\n\u00e9H5LATC00002\r\n"),
+      new Uint8Array([0xd3, 0xc5, 0xbb, 0xdd, 0xc2, 0xeb, 0x0d, 0x0a, ...text("ABCDEF\r\n")]), // 优惠码 in GBK
+      new Uint8Array(Array.from({ length: 255 }, (_, index) => index + 1)),
+    ]) {
+      expect(csvEncodingOf(bytes)).toBeNull();
+    }
     expect(decodeCsv(bigEndian)).toBe("優惠碼\r\nABCDEF");
   });
 
@@ -672,17 +684,25 @@ describe("readImportFile (.csv)", () => {
   });
 
   it("reads what Excel in Traditional Chinese saves as CSV (Big5), and UTF-16 with its byte order mark", async () => {
-    // 優惠碼 (the header) and 測試 in Big5: C0 75 B4 66 BD 58, B4 FA B8 D5.
-    const big5 = new Uint8Array([
-      ...[0xc0, 0x75, 0xb4, 0x66, 0xbd, 0x58, 0x0d, 0x0a],
-      ...new TextEncoder().encode("ABCDEF12\r\n001234\r\n"),
-      ...[0xb4, 0xfa, 0xb8, 0xd5, 0x31, 0x32, 0x33, 0x34, 0x0d, 0x0a],
-      ...new TextEncoder().encode("ZYXWVU98\r\n"),
+    // 優惠碼 (the header) and 測試 (a note in the second column) in Big5: C0 75 B4 66 BD 58, B4 FA B8 D5.
+    const header = [0xc0, 0x75, 0xb4, 0x66, 0xbd, 0x58, 0x0d, 0x0a];
+    const note = [0xb4, 0xfa, 0xb8, 0xd5];
+    const withNotes = new Uint8Array([
+      ...header,
+      ...new TextEncoder().encode("ABCDEF12,"),
+      ...note,
+      ...new TextEncoder().encode("\r\nZYXWVU98,x\r\n"),
     ]);
-    expect(detectImportFileKind(big5, "codes.csv")).toEqual({ ok: true, kind: "csv" });
-    expect(problemsOf(await readImportFile(big5, "csv", { maxCodes: 10_000 }))).toEqual([
-      { row: 4, value: "測試1234", reason: "cjk" },
+    expect(detectImportFileKind(withNotes, "codes.csv")).toEqual({ ok: true, kind: "csv" });
+    expect(codesOf(await readImportFile(withNotes, "csv", { maxCodes: 10_000 }))).toEqual([
+      [2, "ABCDEF12"],
+      [3, "ZYXWVU98"],
     ]);
+    // A code that is not ASCII is no code in any encoding; in Big5 the file cannot be told from
+    // another encoding's, so it is refused whole: saved as CSV UTF-8, it lists the row.
+    const badCode = new Uint8Array([...header, ...note, ...new TextEncoder().encode("1234\r\n")]);
+    const refused = detectImportFileKind(badCode, "codes.csv");
+    expect(refused.ok ? null : refused.problem.reason).toBe("unsupported_type");
     const withoutBadRow = new Uint8Array([
       ...[0xc0, 0x75, 0xb4, 0x66, 0xbd, 0x58, 0x0d, 0x0a],
       ...new TextEncoder().encode("ABCDEF12\r\n001234\r\n"),

@@ -123,10 +123,9 @@ const UTF16BE_BOM = [0xfe, 0xff];
 
 /**
  * The encoding a .csv is read in, or null when it is no text this reads: UTF-8 (Excel's "CSV UTF-8",
- * with or without its byte order mark); UTF-16 with its byte order mark; otherwise, for text with
- * no NUL byte that is not UTF-8, Big5, the code page Excel in Traditional Chinese saves "CSV (comma
- * delimited)" in. Codes are ASCII, which Big5 keeps as it is: only a header (優惠碼) or a bad row
- * holds anything else, and a row that does is refused whatever it reads as.
+ * with or without its byte order mark); UTF-16 with its byte order mark; or Big5, the code page
+ * Excel in Traditional Chinese saves "CSV (comma delimited)" in, for a file that reads as such a
+ * file (looksLikeBig5Codes). Any other text is refused, so that no other encoding is misread.
  */
 export function csvEncodingOf(bytes: Uint8Array): CsvEncoding | null {
   for (const [encoding, bom] of [
@@ -137,7 +136,36 @@ export function csvEncodingOf(bytes: Uint8Array): CsvEncoding | null {
       return decodes(bytes, encoding) && bytes.byteLength % 2 === 0 ? encoding : null;
   }
   if (bytes.includes(0)) return null;
-  return decodes(bytes, "utf-8") ? "utf-8" : "big5";
+  if (decodes(bytes, "utf-8")) return "utf-8";
+  return looksLikeBig5Codes(new TextDecoder("big5").decode(bytes)) ? "big5" : null;
+}
+
+/**
+ * Private use (what Node's Big5 decoder makes of bytes that are no Big5), U+FFFD, and control
+ * characters other than tab, CR and LF.
+ */
+const NOT_BIG5_TEXT = /[\p{Co}\ufffd]|(?![\t\r\n])\p{Cc}/u;
+/** Printable ASCII: a code, or any other field of a first column a Big5 file of codes may hold. */
+const PRINTABLE_ASCII = /^[ -~]*$/;
+
+/**
+ * Whether text decoded as Big5 is what a Big5 file of codes reads as: Big5 text throughout, and
+ * codes (the first field of each row) in ASCII, which Big5 keeps as it is, but for a header such as
+ * 優惠碼; other columns (notes) may hold Chinese. Node's Big5 decoder never fails, and a Latin-1
+ * `é` before a letter reads as one Chinese character: a file in another encoding almost always has
+ * something else in its first column (código, クーポン, 优惠码, a code with an accent) and is refused.
+ */
+function looksLikeBig5Codes(text: string): boolean {
+  if (NOT_BIG5_TEXT.test(text)) return false;
+  let first = true;
+  for (const [, field] of readCsvFirstFields(text)) {
+    const value = field.trim();
+    if (value === "") continue;
+    const header = first && HEADER_NAMES.includes(value.toLowerCase());
+    first = false;
+    if (!header && !PRINTABLE_ASCII.test(value)) return false;
+  }
+  return true;
 }
 
 function decodes(bytes: Uint8Array, encoding: "utf-8" | "utf-16le" | "utf-16be"): boolean {
