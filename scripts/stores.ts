@@ -25,20 +25,19 @@ const SlugSchema = z
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "use lower-case letters, digits and hyphens (acme, tw-shop-2)")
   .max(64);
 const NO_CONTROLS = /^\P{Cc}*$/u;
-/** A store's name: shown in listings and reports, so one line of text. */
-const StoreNameSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .regex(NO_CONTROLS, "must not contain control characters (a newline, a tab)");
+/** One line of text, trimmed, 1..max characters. */
+function lineOfText(max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(NO_CONTROLS, "must not contain control characters (a newline, a tab)");
+}
+/** A store's name: shown in listings and reports. */
+const StoreNameSchema = lineOfText(200);
 /** A key's name, as `POST /v1/api-keys` takes it. */
-const KeyNameSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .regex(NO_CONTROLS, "must not contain control characters (a newline, a tab)");
+const KeyNameSchema = lineOfText(100);
 const ScopeSchema = z
   .string()
   .refine((scope): scope is ApiScope => (ALL_SCOPES as readonly string[]).includes(scope), {

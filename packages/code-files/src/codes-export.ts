@@ -1,6 +1,6 @@
 import type { Stream } from "node:stream";
 import ExcelJS from "exceljs";
-import { SHEET_CELL_MAX_LENGTH, SHEET_MAX_ROWS, sheetText } from "./sheet-text.ts";
+import { continuedSheetName, SHEET_CELL_MAX_LENGTH, SHEET_MAX_ROWS, sheetText } from "./sheet-text.ts";
 
 export type ExportRow = {
   code: string;
@@ -25,7 +25,7 @@ export const CODES_PER_EXPORT_SHEET = SHEET_MAX_ROWS - 1;
 
 /** The name of the export's `number`th sheet (from 1): "Codes", "Codes (2)", "Codes (3)", ... */
 export function codesExportSheetName(number: number): string {
-  return number === 1 ? CODES_EXPORT_SHEET : `${CODES_EXPORT_SHEET} (${number})`;
+  return continuedSheetName(CODES_EXPORT_SHEET, number);
 }
 
 /**

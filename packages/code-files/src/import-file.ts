@@ -262,15 +262,10 @@ function fileProblem(reason: FileProblemReason, message: string): ImportCheck {
 }
 
 function corrupt(why: string): ImportCheck {
-  return {
-    ok: false,
-    fileProblem: {
-      reason: "corrupt_file",
-      message: `the .xlsx file cannot be read: ${why}; open it in Excel and save it again as an Excel Workbook (.xlsx)`,
-    },
-    rows: [],
-    codes: [],
-  };
+  return fileProblem(
+    "corrupt_file",
+    `the .xlsx file cannot be read: ${why}; open it in Excel and save it again as an Excel Workbook (.xlsx)`,
+  );
 }
 
 /** A cell as read: its text, or why it cannot be a code. */

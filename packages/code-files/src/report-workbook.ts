@@ -1,6 +1,6 @@
 import type { Stream } from "node:stream";
 import ExcelJS from "exceljs";
-import { SHEET_MAX_ROWS, sheetCell } from "./sheet-text.ts";
+import { continuedSheetName, SHEET_MAX_ROWS, sheetCell } from "./sheet-text.ts";
 
 export type ReportColumn<Row> = { header: string; value: (row: Row) => string | number | null };
 
@@ -70,7 +70,7 @@ export async function writeListingWorkbook<Row>(
   let sheets = 0;
   const addSheet = () => {
     sheets += 1;
-    const added = workbook.addWorksheet(sheets === 1 ? listing.sheet : `${listing.sheet} (${sheets})`);
+    const added = workbook.addWorksheet(continuedSheetName(listing.sheet, sheets));
     added.addRow(listing.columns.map((column) => column.header)).commit();
     return added;
   };

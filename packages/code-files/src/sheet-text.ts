@@ -17,6 +17,11 @@ export const SHEET_CELL_MAX_LENGTH = 32_767;
 /** The most rows a sheet holds in Excel (and in OOXML), its header row included. */
 export const SHEET_MAX_ROWS = 1_048_576;
 
+/** The name of a listing's `number`th sheet (from 1) once it runs past one: "Codes", "Codes (2)", ... */
+export function continuedSheetName(base: string, number: number): string {
+  return number === 1 ? base : `${base} (${number})`;
+}
+
 /**
  * A string as a sheet can carry it: each character XML cannot hold becomes U+FFFD (�), and a text
  * longer than a cell holds ends at the limit with a note of how much was left out.

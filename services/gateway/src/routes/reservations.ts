@@ -299,6 +299,13 @@ export function reservationRoutes(deps: GatewayDeps) {
         retryAfterSeconds: retryAfterSeconds(accepted.blockedForMs),
       });
     }
+    // What GET of this id reads while the request has no row of its own (a 202, a reused key).
+    const pending: PendingMarker = {
+      storeId,
+      sequence: accepted.sequence,
+      idempotencyKey,
+      requestHash: hash,
+    };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<null>((resolve) => {
       timer = setTimeout(() => resolve(null), wait);
@@ -312,16 +319,7 @@ export function reservationRoutes(deps: GatewayDeps) {
           ? countFailedAttempts(deps, c, subjects, [late.errorCode])
           : undefined,
       );
-      const recorded = await recordPendingMarker(
-        id,
-        {
-          storeId,
-          sequence: accepted.sequence,
-          idempotencyKey,
-          requestHash: hash,
-        },
-        c.get("logger"),
-      );
+      const recorded = await recordPendingMarker(id, pending, c.get("logger"));
       // Without its marker, GET of this id finds nothing if the worker decides it as a repeat of an
       // earlier request with its key (only that one has a row). The same key sent again does find
       // the decision, so the caller is told to try again. A request without a key gets a row of its
@@ -340,16 +338,7 @@ export function reservationRoutes(deps: GatewayDeps) {
       // 202's poll would, by its id and the position it was accepted at, and its marker makes GET of
       // that id answer the same refusal, as it does for a request answered 202.
       deps.metrics.reservationAnswered(decided.errorCode, decidedAfterMs);
-      await recordPendingMarker(
-        id,
-        {
-          storeId,
-          sequence: accepted.sequence,
-          idempotencyKey,
-          requestHash: hash,
-        },
-        c.get("logger"),
-      );
+      await recordPendingMarker(id, pending, c.get("logger"));
       throw DomainError.withoutStack(knownErrorCode(decided.errorCode), {
         id,
         sequence: accepted.sequence,
