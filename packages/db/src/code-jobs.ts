@@ -111,6 +111,27 @@ export async function startJob(sql: Sql, id: string, now: Date): Promise<JobReco
   return row ? findJob(sql, row.storeId, row.id) : null;
 }
 
+/** A job that has not finished, as the code jobs worker's recovery sweep sees it. */
+export type UnfinishedJob = { id: string; storeId: string; kind: JobKind; state: "queued" | "running" };
+
+/**
+ * Jobs still queued or running that nothing has touched since `untouchedSince` (a job's row moves
+ * when it starts, makes progress or is handed back), oldest first. The table holds one row per
+ * merchant job, so reading it is cheap next to the jobs themselves.
+ */
+export async function findUntouchedUnfinishedJobs(
+  sql: Sql,
+  input: { untouchedSince: Date; limit: number },
+): Promise<UnfinishedJob[]> {
+  const { rows } = await sql.query<UnfinishedJob>(
+    `SELECT id, store_id AS "storeId", kind, state FROM job
+     WHERE state IN ('queued', 'running') AND updated_at < $1
+     ORDER BY updated_at LIMIT $2`,
+    [input.untouchedSince, input.limit],
+  );
+  return rows;
+}
+
 /** A running job handed back to the queue (its worker is shutting down): queued again until resumed. */
 export async function requeueJob(sql: Sql, id: string, now: Date): Promise<void> {
   await sql.query(`UPDATE job SET state = 'queued', updated_at = $2 WHERE id = $1 AND state = 'running'`, [

@@ -51,6 +51,7 @@ const runner = createCodeJobsRunner({
     concurrency: env.CODE_JOBS_CONCURRENCY,
     lockMs: env.CODE_JOB_LOCK_MS,
     generationBatchSize: env.GENERATION_BATCH_SIZE,
+    recoveryMs: env.CODE_JOB_RECOVERY_MS,
   },
 });
 runner.start();

@@ -34,7 +34,13 @@ beforeAll(async () => {
     redis: { url: ctx.env.REDIS_URL, cluster: false },
     logger: createLogger({ service: "code-jobs-worker-test", level: "silent" }),
     clock: () => new Date(),
-    settings: { prefix: ctx.queuePrefix, concurrency: 1, lockMs: 5_000, generationBatchSize: 1_000 },
+    settings: {
+      prefix: ctx.queuePrefix,
+      concurrency: 1,
+      lockMs: 5_000,
+      generationBatchSize: 1_000,
+      recoveryMs: 1_000,
+    },
     observer: { progress: () => undefined, finished: (job, outcome) => ended.push(`${job.id} ${outcome}`) },
   });
   runner.start();
@@ -93,6 +99,68 @@ describe("code jobs worker", () => {
     expect(job.finishedAt).not.toBeNull();
     expect(await uploadsOf(jobId)).toBe(0);
     expect(ended).toContain(`${jobId} gave_up`);
+  });
+
+  it("queues again the unfinished jobs the queue lost (Redis keeps nothing on disk), and they finish", async () => {
+    const sql = poolSql(ctx.db.database.pool);
+    // Recorded, then lost with Redis's data: one still queued, one a run had started.
+    const lost = await Promise.all(
+      ["queued", "running"].map(async (state, index) => {
+        const job = await createJob(sql, {
+          id: randomUUID(),
+          storeId: store.storeId,
+          campaignId,
+          kind: "generate_codes",
+          params: { count: 40, length: 10, prefix: `LOST${index}` },
+          now: new Date(),
+        });
+        await sql.query(
+          "UPDATE job SET state = $2::job_state, updated_at = now() - interval '5 seconds' WHERE id = $1",
+          [job.id, state],
+        );
+        return job.id;
+      }),
+    );
+    for (const jobId of lost) {
+      const job = await eventually(async () => {
+        const found = await findJob(sql, store.storeId, jobId);
+        return found?.state === "succeeded" ? found : null;
+      }, "the lost job to finish");
+      expect(job.result).toEqual({ generated: 40 });
+    }
+    const { rows } = await ctx.db.database.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM code WHERE job_id = ANY($1::uuid[])",
+      [lost],
+    );
+    expect(rows[0]?.n).toBe(80);
+  });
+
+  it("fails a job the queue gave up on when its failure was not recorded then", async () => {
+    const sql = poolSql(ctx.db.database.pool);
+    const jobId = await createBrokenImport();
+    await queue.queue.add(
+      CODE_JOB_NAMES.import_codes,
+      { jobId, storeId: store.storeId, kind: "import_codes" } satisfies CodeJobPayload,
+      { jobId, attempts: 1 },
+    );
+    await eventually(
+      async () => (await queue.queue.getJobState(jobId)) === "failed" || null,
+      "the queue to give up",
+    );
+    await eventually(
+      async () => (await findJob(sql, store.storeId, jobId))?.state === "failed" || null,
+      "the failure to be recorded",
+    );
+    // As if PostgreSQL had been away when the queue gave up: the row still reads running.
+    await sql.query(
+      "UPDATE job SET state = 'running', errors = NULL, finished_at = NULL, updated_at = now() - interval '5 seconds' WHERE id = $1",
+      [jobId],
+    );
+    const job = await eventually(async () => {
+      const found = await findJob(sql, store.storeId, jobId);
+      return found?.state === "failed" ? found : null;
+    }, "the recovery round to fail the job");
+    expect(job.errors).toEqual([gaveUpProblem("import_codes", 1)]);
   });
 
   it("leaves a job that finished as it is", async () => {

@@ -2,6 +2,7 @@ import type { CodeJobPayload } from "@promo/contracts";
 import {
   type Database,
   failUnfinishedJob,
+  findUntouchedUnfinishedJobs,
   type JobProblem,
   poolSql,
   refreshCodeStatistics,
@@ -10,6 +11,8 @@ import {
 } from "@promo/db";
 import { createOutageLog, type Logger } from "@promo/observability";
 import {
+  type CodeJobsQueue,
+  createCodeJobsQueue,
   createCodeJobsWorker,
   createRedisConnection,
   isRedisConnectionFailure,
@@ -26,7 +29,18 @@ export type CodeJobsWorkerDeps = {
   redis: RedisTarget;
   logger: Logger;
   clock: () => Date;
-  settings: { prefix: string; concurrency: number; lockMs: number; generationBatchSize: number };
+  settings: {
+    prefix: string;
+    concurrency: number;
+    lockMs: number;
+    generationBatchSize: number;
+    /**
+     * How often the worker looks for jobs the queue no longer holds (Redis lost its data, or a
+     * gateway stopped between recording a job and queueing it); a job is looked at once its row has
+     * not moved for this long.
+     */
+    recoveryMs: number;
+  };
   /** Told about job progress and ends (metrics). */
   observer?: {
     progress(job: { id: string; kind: string }, percent: number): void;
@@ -36,6 +50,8 @@ export type CodeJobsWorkerDeps = {
 
 /** Tries at recording a job the queue gave up on, a second apart, then more apart. */
 const GIVE_UP_RECORD_TRIES = 4;
+/** Most unfinished jobs one recovery round looks at (the oldest first; the next round goes on). */
+const RECOVERY_BATCH = 500;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -68,6 +84,11 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
   let stopping = false;
   /** Jobs the queue gave up on, being recorded as failed (stop() waits for them). */
   const recording = new Set<Promise<void>>();
+  /** The queue as a producer sees it, for the recovery rounds. */
+  let queue: CodeJobsQueue | null = null;
+  let producer: RedisConnection | null = null;
+  let recoveryTimer: NodeJS.Timeout | null = null;
+  let recovery: Promise<void> = Promise.resolve();
 
   /**
    * Fails the job row of a BullMQ job whose attempts ran out (any reason: an error on each attempt,
@@ -107,6 +128,53 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
         await new Promise((resolve) => setTimeout(resolve, 1_000 * 2 ** (tried - 1)));
       }
     }
+  }
+
+  /**
+   * The `job` row is the record; the queue only carries work. A job whose row is unfinished but
+   * that the queue no longer holds (Redis lost its data: it keeps none on disk; or a gateway stopped
+   * between recording the job and queueing it) is queued again, and the row decides what is left to
+   * do. A job the queue gave up on whose failure could not be recorded then is failed now. Only
+   * rows untouched for `recoveryMs` are looked at (a gateway queues a job right after recording it).
+   * Every worker runs these rounds: queueing a job id twice adds it once, failing is conditional,
+   * and a job queued again after it finished finds its row finished and does nothing.
+   */
+  async function recoverLostJobs(jobsQueue: CodeJobsQueue): Promise<void> {
+    const sql = poolSql(deps.database.pool);
+    const untouchedSince = new Date(deps.clock().getTime() - deps.settings.recoveryMs);
+    const jobs = await findUntouchedUnfinishedJobs(sql, { untouchedSince, limit: RECOVERY_BATCH });
+    for (const job of jobs) {
+      if (stopping) return;
+      const state = await jobsQueue.queue.getJobState(job.id);
+      if (state === "unknown") {
+        // Its run, if it read running, went with the queue's record of it.
+        await requeueJob(sql, job.id, deps.clock());
+        await jobsQueue.enqueue({ jobId: job.id, storeId: job.storeId, kind: job.kind });
+        logger.warn(
+          { jobId: job.id, kind: job.kind, state: job.state },
+          "code job missing from the queue (Redis lost it, or it was never queued): queued again",
+        );
+      } else if (state === "failed") {
+        const given = await jobsQueue.queue.getJob(job.id);
+        if (given) await recordGivenUp(given, new Error(given.failedReason || "failed"));
+      } else if (state === "completed") {
+        logger.error({ jobId: job.id, kind: job.kind }, "code job completed in the queue but unfinished");
+      }
+    }
+  }
+
+  function scheduleRecovery(delayMs: number): void {
+    if (stopping || !queue) return;
+    const jobsQueue = queue;
+    recoveryTimer = setTimeout(() => {
+      recovery = recoverLostJobs(jobsQueue)
+        .catch((error: unknown) => {
+          const level = isRedisConnectionFailure(error) ? "debug" : "warn";
+          logger[level]({ err: (error as Error).message }, "code job recovery round failed; trying again");
+        })
+        .finally(() => scheduleRecovery(deps.settings.recoveryMs));
+    }, delayMs);
+    recoveryTimer.unref();
   }
 
   async function handle(
@@ -166,14 +234,13 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
   return {
     start(): void {
       connection = createRedisConnection(deps.redis, "blocking", "code-jobs-worker");
+      producer = createRedisConnection(deps.redis, "producer", "code-jobs-recovery");
       // One warn per Redis outage; the worker's "error" event below repeats each of this
       // connection's errors and its own blocking connection's, so failures to connect go to debug.
-      watchRedisConnection(
-        connection,
-        createOutageLog({ logger, dependency: "redis" }),
-        "code jobs",
-        () => undefined,
-      );
+      const redisOutages = createOutageLog({ logger, dependency: "redis" });
+      watchRedisConnection(connection, redisOutages, "code jobs", () => undefined);
+      watchRedisConnection(producer, redisOutages, "code jobs recovery", () => undefined);
+      queue = createCodeJobsQueue({ connection: producer, prefix: deps.settings.prefix });
       worker = createCodeJobsWorker({
         connection,
         prefix: deps.settings.prefix,
@@ -199,6 +266,9 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
           "code jobs worker error",
         ),
       );
+      // The first round soon after start: a worker restarted after Redis lost its data finds the
+      // jobs that were queued (those untouched for recoveryMs).
+      scheduleRecovery(Math.min(1_000, deps.settings.recoveryMs));
     },
     /**
      * Running generations stop after the batch in hand and go back to the queue (no attempt spent;
@@ -206,10 +276,13 @@ export function createCodeJobsRunner(deps: CodeJobsWorkerDeps) {
      */
     async stop(): Promise<void> {
       stopping = true;
+      if (recoveryTimer) clearTimeout(recoveryTimer);
       await worker?.close();
+      await recovery;
       await Promise.all(recording);
+      await queue?.close();
       // BullMQ leaves a connection it was handed open.
-      await connection?.quit().catch(() => undefined);
+      await Promise.all([connection, producer].map((open) => open?.quit().catch(() => undefined)));
     },
   };
 }
