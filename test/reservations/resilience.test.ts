@@ -1,13 +1,15 @@
-import { createTestContext, type TestContext } from "@promo/testing";
+import { partitionKey } from "@promo/queue";
+import { createTestContext, eventually, type TestContext } from "@promo/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   expectRecordAgrees,
   firstDistinctAccounts,
+  partitionOfCode,
   partitionOwner,
   retryingBurst,
 } from "../support/reservations.ts";
-import { createLiveCampaign, type System, startFailoverSystem } from "../support/system.ts";
+import { api, createLiveCampaign, FLASH_CART, type System, startFailoverSystem } from "../support/system.ts";
 
 let ctx: TestContext;
 let system: System;
@@ -151,5 +153,82 @@ describe("reservations survive failures", () => {
     await expectRecordAgrees(ctx.db.database, codeId, [...first, ...second], limit);
     const live = await ctx.db.database.prisma.reservation.count({ where: { codeId, status: "RESERVED" } });
     expect(live).toBe(limit);
+  });
+
+  it("Redis loses its data while requests wait: GET and release answer RESERVATION_LOST, and the same requests sent again are decided", async () => {
+    const gateway = system.gateways[0]?.url ?? "";
+    const checkout = system.store.keys.checkout;
+    const code = `LOST${Date.now().toString(36).toUpperCase()}`;
+    await createLiveCampaign(gateway, system.store.keys.merchant, {
+      code,
+      usageLimit: 5,
+      oncePerAccount: true,
+    });
+    // No worker takes the batches meanwhile.
+    const live = system.workers.filter(
+      (worker) => worker.child.exitCode === null && worker.child.signalCode === null,
+    );
+    await Promise.all(live.map((worker) => worker.kill("SIGKILL")));
+    const requests: { accountId: string; headers: Record<string, string> }[] = [
+      { accountId: "lost-plain", headers: {} },
+      { accountId: "lost-keyed", headers: { "idempotency-key": `${code}-keyed` } },
+    ];
+    const reserve = (request: (typeof requests)[number], wait: number) =>
+      api<{ id: string; sequence: number; status: string; error?: { code: string; details: unknown } }>(
+        gateway,
+        checkout,
+        "POST",
+        `/v1/reservations?wait=${wait}`,
+        { code, accountId: request.accountId, cart: FLASH_CART },
+        request.headers,
+      );
+    const waiting = requests.map((request) => reserve(request, 3_000));
+    const waitList = partitionKey(ctx.queuePrefix, partitionOfCode(system.store.storeId, code), "wait");
+    await eventually(async () => (await redis.llen(waitList)) >= 1 || null, "the batch to be queued");
+    // As FLUSHALL would, for this system: every key of the test's prefix.
+    await redis.del(...(await redis.keys(`${ctx.queuePrefix}*`)));
+    const lost = await Promise.all(waiting);
+    expect(lost.map((answer) => [answer.status, answer.body.status])).toEqual([
+      [202, "PENDING"],
+      [202, "PENDING"],
+    ]);
+
+    for (const answer of lost) {
+      const read = await api<{ error: { code: string; details: unknown } }>(
+        gateway,
+        checkout,
+        "GET",
+        `/v1/reservations/${answer.body.id}`,
+      );
+      expect([read.status, read.body.error?.code]).toEqual([410, "RESERVATION_LOST"]);
+      expect(read.body.error.details).toEqual({ id: answer.body.id, sequence: answer.body.sequence });
+    }
+    const release = await api<{ error: { code: string } }>(
+      gateway,
+      checkout,
+      "POST",
+      `/v1/reservations/${lost[0]?.body.id}/release`,
+    );
+    expect([release.status, release.body.error?.code]).toEqual([410, "RESERVATION_LOST"]);
+
+    for (const name of ["worker-a", "worker-b"]) system.startWorker(name, { WORKER_ID: name });
+    const again = await Promise.all(requests.map((request) => reserve(request, 20_000)));
+    expect(again.map((answer) => [answer.status, answer.body.status])).toEqual([
+      [200, "RESERVED"],
+      [200, "RESERVED"],
+    ]);
+    // BullMQ numbered the new batch from the last decided job id: the lost batch's id names it now,
+    // and the lost request without a key still reads lost; the keyed one's id answers with the
+    // reservation its key has now, as any repeat of a keyed request does.
+    const jobOf = (answers: typeof lost) =>
+      Math.floor(Math.min(...answers.map((answer) => answer.body.sequence)) / 1_000);
+    expect(jobOf(again)).toBe(jobOf(lost));
+    const [plain, keyed] = await Promise.all(
+      lost.map((answer) =>
+        api<{ id: string }>(gateway, checkout, "GET", `/v1/reservations/${answer.body.id}`),
+      ),
+    );
+    expect(plain?.status).toBe(410);
+    expect([keyed?.status, keyed?.body.id]).toEqual([200, again[1]?.body.id]);
   });
 });

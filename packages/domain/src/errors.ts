@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   "STACKED_RESERVATION_INVALID",
   "RESERVATION_NOT_RESERVED",
   "RESERVATION_EXPIRED",
+  "RESERVATION_LOST",
   "ORDER_ACCOUNT_MISMATCH",
   "IDEMPOTENCY_KEY_REUSED",
   "CODE_SPACE_TOO_SMALL",
@@ -139,6 +140,11 @@ export const ERROR_MESSAGES: Record<ErrorCode, Record<Locale, string>> = {
   RESERVATION_EXPIRED: {
     en: "The reservation has expired and the code can no longer be granted.",
     "zh-TW": "保留已逾時,優惠碼已無法再使用。",
+  },
+  RESERVATION_LOST: {
+    en: "This request was accepted but lost before it was decided (the queue lost its data): nothing was reserved. Send it again; with its Idempotency-Key, if it had one.",
+    "zh-TW":
+      "此請求已受理,但在決定前遺失(佇列資料遺失),未保留任何名額。請重新送出;原本有 Idempotency-Key 的請使用同一個。",
   },
   IDEMPOTENCY_KEY_REUSED: {
     en: "This Idempotency-Key was already used with a different request.",

@@ -65,6 +65,16 @@ export function createReservationQueues(options: ReservationQueueOptions) {
       return jobId;
     },
     queueFor,
+    /**
+     * The batch id of the partition's job `jobId`, or null when the queue holds no such job: decided
+     * and removed since, or lost with Redis's data. After a loss BullMQ numbers jobs again from the
+     * last decided id, so the same id may come to name another batch: compare batch ids.
+     */
+    async batchIdOf(partition: number, jobId: number): Promise<string | null> {
+      const job = await queueFor(partition).getJob(String(jobId));
+      const data = job?.data as Partial<ReservationBatchJob> | undefined;
+      return typeof data?.batchId === "string" ? data.batchId : null;
+    },
     async close(): Promise<void> {
       await Promise.all([...queues.values()].map((queue) => queue.close()));
     },

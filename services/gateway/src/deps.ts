@@ -1,7 +1,7 @@
 import type { CodeJobPayload } from "@promo/contracts";
 import type { Database } from "@promo/db";
 import type { Logger } from "@promo/observability";
-import type { ApiKeyRevocations, AttemptLimiter, RedisConnection } from "@promo/queue";
+import type { ApiKeyRevocations, AttemptLimiter, RedisConnection, ReservationQueues } from "@promo/queue";
 import type { Queue } from "bullmq";
 import type { Context } from "hono";
 import type { GatewayEnv } from "./env.ts";
@@ -24,6 +24,8 @@ export type GatewayDeps = {
   guessLimiter: AttemptLimiter;
   reservations: {
     dispatcher: ReservationDispatcher;
+    /** The partition queues, to tell a request still queued from one lost with Redis's data. */
+    queues: Pick<ReservationQueues, "batchIdOf">;
     redis: RedisConnection;
     prefix: string;
     partitionCount: number;

@@ -6,6 +6,7 @@ const DESCRIPTIONS: Record<number, string> = {
   403: "FORBIDDEN: the key lacks the required scope",
   404: "NOT_FOUND / CODE_NOT_FOUND (also for another store's resources)",
   409: "USAGE_LIMIT_REACHED / ACCOUNT_LIMIT_REACHED / CODE_CONFLICT / PARTNER_NAME_TAKEN / CAMPAIGN_ARCHIVED / RESERVATION_NOT_RESERVED / RESERVATION_EXPIRED / ORDER_ACCOUNT_MISMATCH",
+  410: "RESERVATION_LOST: accepted, then lost with the queue's data before it was decided; nothing was reserved, send it again",
   413: "PAYLOAD_TOO_LARGE",
   415: "UNSUPPORTED_MEDIA_TYPE",
   422: "Other refusals (CODE_NOT_ACTIVE, NOT_ELIGIBLE_MEMBER_GROUP, ...)",
@@ -13,7 +14,7 @@ const DESCRIPTIONS: Record<number, string> = {
   503: "SERVICE_UNAVAILABLE",
 };
 
-type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 503;
 
 /** The headers an error answer carries besides its body, by status. */
 export const ERROR_HEADERS: Partial<

@@ -33,9 +33,11 @@ function deferred<T>() {
 describe("reservation dispatcher", () => {
   it("answers requests the guess limit blocks as limited and queues only the others", async () => {
     const enqueued: string[][] = [];
+    const enqueuedBatchIds: string[] = [];
     const dispatcher = createReservationDispatcher({
       enqueue: async (_partition, batch) => {
         enqueued.push(batch.requests.map((request) => request.accountId));
+        enqueuedBatchIds.push(batch.batchId);
         return 7;
       },
       admit: async (commands) => commands.map((request) => (request.accountId === "guesser" ? 30_000 : 0)),
@@ -45,12 +47,14 @@ describe("reservation dispatcher", () => {
     const answers = await Promise.all(
       ["first", "guesser", "second"].map((account) => dispatcher.submit(0, command(account)).acceptance),
     );
+    const batchId = enqueuedBatchIds[0] ?? "";
     expect(answers).toEqual<Admission[]>([
-      { kind: "queued", jobId: 7, sequence: 7_000 },
+      { kind: "queued", jobId: 7, batchId, sequence: 7_000 },
       { kind: "limited", blockedForMs: 30_000 },
-      { kind: "queued", jobId: 7, sequence: 7_001 },
+      { kind: "queued", jobId: 7, batchId, sequence: 7_001 },
     ]);
     expect(enqueued).toEqual([["first", "second"]]);
+    expect(enqueuedBatchIds).toHaveLength(1);
   });
 
   it("enqueues one partition's batches in the order they were cut, whatever order admission answers in", async () => {
@@ -92,7 +96,7 @@ describe("reservation dispatcher", () => {
       batchWindowMs: 0,
       logger,
     });
-    expect(await dispatcher.submit(0, command("shopper")).acceptance).toEqual({
+    expect(await dispatcher.submit(0, command("shopper")).acceptance).toMatchObject({
       kind: "queued",
       jobId: 3,
       sequence: 3_000,

@@ -11,7 +11,7 @@ import { isRedisUnavailable } from "@promo/queue";
 
 /** What became of a submitted request: queued at a position, or refused by the guess limit. */
 export type Admission =
-  | { kind: "queued"; jobId: number; sequence: number }
+  | { kind: "queued"; jobId: number; batchId: string; sequence: number }
   | { kind: "limited"; blockedForMs: number };
 
 type Waiter = {
@@ -109,7 +109,7 @@ export function createReservationDispatcher(options: DispatcherOptions) {
         requests: waiters.map((waiter) => waiter.command),
       });
       waiters.forEach((waiter, index) => {
-        waiter.accepted({ kind: "queued", jobId, sequence: jobId * SEQUENCE_STRIDE + index });
+        waiter.accepted({ kind: "queued", jobId, batchId, sequence: jobId * SEQUENCE_STRIDE + index });
       });
     } catch (error) {
       inFlight.delete(batchId);

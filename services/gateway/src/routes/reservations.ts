@@ -11,6 +11,7 @@ import {
   ReservationRequestSchema,
   ReservationSchema,
   ReservationWaitQuerySchema,
+  SEQUENCE_STRIDE,
 } from "@promo/contracts";
 import {
   confirmReservation,
@@ -115,7 +116,7 @@ const getReservationRoute = createRoute({
   responses: {
     200: jsonResponse(ReservationSchema, "The reservation"),
     202: jsonResponse(PendingReservationSchema, "Not decided yet"),
-    ...errorResponses(400, 401, 403, 404, 422),
+    ...errorResponses(400, 401, 403, 404, 410, 422),
   },
 });
 
@@ -172,7 +173,7 @@ const releaseRoute = createRoute({
   request: { params: IdParamsSchema },
   responses: {
     200: jsonResponse(ReservationSchema, "The reservation"),
-    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422),
+    ...errorResponses(400, 401, 403, 404, 409, 410, 413, 415, 422),
   },
 });
 
@@ -188,7 +189,7 @@ const confirmRoute = createRoute({
   request: { params: IdParamsSchema, body: jsonBody(ConfirmRequestSchema) },
   responses: {
     200: jsonResponse(ReservationSchema, "The confirmed reservation"),
-    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422),
+    ...errorResponses(400, 401, 403, 404, 409, 410, 413, 415, 422),
   },
 });
 
@@ -229,6 +230,10 @@ const PendingMarkerSchema = z.object({
   sequence: z.number().int(),
   idempotencyKey: z.string().nullable().default(null),
   requestHash: z.string().default(""),
+  // Where its batch was queued, to tell a request still queued from one lost with Redis's data.
+  // Markers written before these were kept have none (such a request reads PENDING until decided).
+  partition: z.number().int().nonnegative().optional(),
+  batchId: z.string().optional(),
 });
 type PendingMarker = z.infer<typeof PendingMarkerSchema>;
 
@@ -305,6 +310,8 @@ export function reservationRoutes(deps: GatewayDeps) {
       sequence: accepted.sequence,
       idempotencyKey,
       requestHash: hash,
+      partition,
+      batchId: accepted.batchId,
     };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<null>((resolve) => {
@@ -382,15 +389,51 @@ export function reservationRoutes(deps: GatewayDeps) {
       );
     const marker = await readStorePendingMarker(storeId, id);
     if (!marker) throw new DomainError("NOT_FOUND");
-    const firstId = await firstRequestOfRepeat(storeId, id, marker);
-    const firstRow = firstId ? await findReservation(deps.database.prisma, storeId, firstId) : null;
-    if (firstRow)
+    const standing = await undecidedStanding(storeId, id, marker);
+    const answering = standing.kind === "pending" ? null : standing.reservationId;
+    const answer = answering ? await findReservation(deps.database.prisma, storeId, answering) : null;
+    if (answer)
       return c.json(
-        presentReservation(ReservationOutcomeSchema.parse(toReservationView(firstRow)), c.get("locale")),
+        presentReservation(ReservationOutcomeSchema.parse(toReservationView(answer)), c.get("locale")),
         200,
       );
     return c.json({ id, sequence: marker.sequence, status: "PENDING" as const }, 202);
   });
+
+  /**
+   * Where a request without a row of its own when last looked stands: answered by a reservation (a
+   * keyed repeat answers with its key's first request's; or it was decided just now), or still
+   * pending. A request whose batch the queue no longer holds and that PostgreSQL never recorded was
+   * lost with Redis's data (which it keeps none of on disk): RESERVATION_LOST, so its caller sends it
+   * again instead of polling for good. The queue is asked before PostgreSQL is asked again, since a
+   * batch leaves the queue only after its decisions are committed.
+   */
+  async function undecidedStanding(
+    storeId: string,
+    id: string,
+    marker: PendingMarker,
+  ): Promise<{ kind: "answered"; reservationId: string } | { kind: "pending" }> {
+    const firstId = await firstRequestOfRepeat(storeId, id, marker);
+    if (firstId) return { kind: "answered", reservationId: firstId };
+    if (marker.partition === undefined || marker.batchId === undefined) return { kind: "pending" };
+    const queued = await reservations.queues.batchIdOf(
+      marker.partition,
+      Math.floor(marker.sequence / SEQUENCE_STRIDE),
+    );
+    if (queued === marker.batchId) return { kind: "pending" };
+    if (await reservationExists(storeId, id)) return { kind: "answered", reservationId: id };
+    const repeated = await firstRequestOfRepeat(storeId, id, marker);
+    if (repeated) return { kind: "answered", reservationId: repeated };
+    throw new DomainError("RESERVATION_LOST", { id, sequence: marker.sequence });
+  }
+
+  async function reservationExists(storeId: string, id: string): Promise<boolean> {
+    const row = await deps.database.prisma.reservation.findFirst({
+      where: { id, storeId },
+      select: { id: true },
+    });
+    return row !== null;
+  }
 
   /**
    * Remembers a request that has no row of its own yet (answered 202) or will never have one (a
@@ -443,16 +486,13 @@ export function reservationRoutes(deps: GatewayDeps) {
    * repeat answered 202, the first request's reservation (which its GET answers with).
    */
   async function transitionTarget(storeId: string, id: string): Promise<string> {
-    const row = await deps.database.prisma.reservation.findFirst({
-      where: { id, storeId },
-      select: { id: true },
-    });
-    if (row) return row.id;
+    if (await reservationExists(storeId, id)) return id;
     const marker = await readStorePendingMarker(storeId, id);
     if (!marker) throw new DomainError("NOT_FOUND");
-    const firstId = await firstRequestOfRepeat(storeId, id, marker);
-    if (!firstId) throw new DomainError("RESERVATION_NOT_RESERVED", { id, status: "PENDING" });
-    return firstId;
+    const standing = await undecidedStanding(storeId, id, marker);
+    if (standing.kind === "pending")
+      throw new DomainError("RESERVATION_NOT_RESERVED", { id, status: "PENDING" });
+    return standing.reservationId;
   }
 
   async function transition(

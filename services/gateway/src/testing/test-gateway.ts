@@ -76,7 +76,7 @@ export async function createTestGateway(
     clientIp: () => "127.0.0.1",
     guessLimiter,
     readiness: overrides.readiness ?? [],
-    reservations: { dispatcher, redis, prefix: ctx.queuePrefix, partitionCount: TEST_PARTITIONS },
+    reservations: { dispatcher, queues, redis, prefix: ctx.queuePrefix, partitionCount: TEST_PARTITIONS },
     codeJobs,
     apiKeyRevocations,
     dashboardQueues,
