@@ -1,6 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import { AlertKindSchema as AlertKindEventSchema } from "../events/alert-events.ts";
-import { DateTimeOutputSchema, DateTimeQuerySchema, IdSchema, pageOf, queryInteger } from "./common.ts";
+import {
+  DateTimeOutputSchema,
+  DateTimeQuerySchema,
+  IdSchema,
+  PageCursorSchema,
+  pageOf,
+  queryInteger,
+} from "./common.ts";
 
 /** The event contract's alert kinds, as an OpenAPI-described schema. */
 const AlertKindSchema = z.enum(AlertKindEventSchema.options);
@@ -18,7 +25,7 @@ export const AlertListQuerySchema = z.strictObject({
     .openapi({ description: "Only this code's alerts (any letter case).", example: "DOUBLE11" }),
   kind: AlertKindSchema.optional().openapi({ description: "Only alerts of this kind." }),
   limit: queryInteger(1, 200, 50),
-  cursor: z.string().max(200).optional(),
+  cursor: PageCursorSchema,
 });
 export type AlertListQuery = z.infer<typeof AlertListQuerySchema>;
 

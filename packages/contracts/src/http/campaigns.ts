@@ -7,6 +7,7 @@ import {
   IdSchema,
   MoneySchema,
   NOTHING_TO_CHANGE,
+  PageCursorSchema,
   pageOf,
   queryInteger,
 } from "./common.ts";
@@ -146,7 +147,7 @@ export type Campaign = z.infer<typeof CampaignSchema>;
 export const CampaignListQuerySchema = z.strictObject({
   state: z.enum(["active", "archived"]).optional(),
   limit: queryInteger(1, 200, 50),
-  cursor: z.string().max(200).optional(),
+  cursor: PageCursorSchema,
 });
 export type CampaignListQuery = z.infer<typeof CampaignListQuerySchema>;
 

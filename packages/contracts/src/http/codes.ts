@@ -1,6 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import { CODE_FORMAT_MESSAGES, checkCodeFormat } from "@promo/domain";
-import { DateTimeOutputSchema, IdSchema, MoneySchema, pageOf, queryInteger } from "./common.ts";
+import {
+  DateTimeOutputSchema,
+  IdSchema,
+  MoneySchema,
+  PageCursorSchema,
+  pageOf,
+  queryInteger,
+} from "./common.ts";
 
 /** A code as a merchant creates it: the domain's code rules, one message per broken rule. */
 export const CodeInputSchema = z
@@ -74,7 +81,7 @@ export const CodeScopeQuerySchema = z.strictObject({
 
 export const CodeLookupQuerySchema = CodeScopeQuerySchema.extend({
   limit: queryInteger(1, 1_000, 100),
-  cursor: z.string().max(200).optional(),
+  cursor: PageCursorSchema,
   status: z.enum(["RESERVED", "REJECTED", "RELEASED", "EXPIRED", "CONFIRMED", "CANCELLED"]).optional(),
 });
 

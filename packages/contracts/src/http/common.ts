@@ -155,9 +155,24 @@ export function queryInteger(min: number, max: number, fallback: number) {
     .openapi({ type: "integer", minimum: min, maximum: max, default: fallback });
 }
 
+/**
+ * A page's `cursor`: the `nextCursor` of the page before. Empty, or left out, asks for the first page
+ * (a client that builds its URL as `cursor=${next ?? ""}` sends it empty).
+ */
+export const PageCursorSchema = z
+  .string()
+  .max(200)
+  .optional()
+  .transform((cursor) => (cursor === "" ? undefined : cursor))
+  .openapi({
+    type: "string",
+    maxLength: 200,
+    description: "nextCursor of the previous page; empty or absent: the first page",
+  });
+
 export const PageQuerySchema = z.strictObject({
   limit: queryInteger(1, 500, 50),
-  cursor: z.string().max(200).optional(),
+  cursor: PageCursorSchema,
 });
 
 export function pageOf<T extends z.ZodType>(item: T) {

@@ -4,6 +4,7 @@ import {
   DateTimeOutputSchema,
   DateTimeQuerySchema,
   IdSchema,
+  PageCursorSchema,
   queryInteger,
 } from "./common.ts";
 
@@ -112,7 +113,7 @@ export const ActionListQuerySchema = withValidRange(
       description: "json: one page (`limit`, `cursor`); xlsx: every action of the range as a spreadsheet",
     }),
     limit: queryInteger(1, 10_000, 1_000),
-    cursor: z.string().max(200).optional().openapi({ description: "nextCursor of the previous page" }),
+    cursor: PageCursorSchema,
   }),
 );
 export type ActionListQueryInput = z.infer<typeof ActionListQuerySchema>;

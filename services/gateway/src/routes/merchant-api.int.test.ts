@@ -322,6 +322,24 @@ describe("values the record cannot hold", () => {
     expect(last.status).toBe(200);
   });
 
+  it("reads an empty cursor as the first page, on every paged list", async () => {
+    const campaign = await createCampaign();
+    await call("POST", `/v1/campaigns/${String(campaign.id)}/codes`, { body: { code: "EMPTYCURSOR1" } });
+    for (const path of [
+      "/v1/campaigns?limit=1",
+      "/v1/api-keys?limit=1",
+      `/v1/campaigns/${String(campaign.id)}/codes?limit=1`,
+      "/v1/codes/EMPTYCURSOR1?limit=1",
+      "/v1/partners?limit=1",
+      "/v1/alerts?limit=1",
+      "/v1/reports/actions?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z&limit=1",
+    ]) {
+      const first = await call("GET", path, { key: store.keys.all });
+      const empty = await call("GET", `${path}&cursor=`, { key: store.keys.all });
+      expect([empty.status, empty.body], path).toEqual([200, first.body]);
+    }
+  });
+
   it("pages each campaign's reservations of a shared code with that item's own cursor", async () => {
     const fresh = await seedStore(ctx.db.database.prisma, "shared-code-pages");
     const key = fresh.keys.merchant;
