@@ -46,6 +46,11 @@ describe("compileTrackingPattern", () => {
     if (!check.ok) expect(check.reason).toContain(reason);
   });
 
+  it("quotes an unclosed pattern as the merchant wrote it, not as it is compiled", () => {
+    const check = compileTrackingPattern("(AMY[0-9]+");
+    expect(check).toEqual({ ok: false, reason: "error parsing regexp: missing closing ): `(AMY[0-9]+`" });
+  });
+
   it.each([
     "(?-i)T3mx[a-z]+",
     "T3(?-i:mx)[a-z]+",

@@ -63,8 +63,9 @@ export function compileTrackingPattern(
     }
     return { ok: true, pattern: { source, matches: (code) => compiled.testExact(code) } };
   } catch (error) {
-    if (error instanceof RE2JSSyntaxException) return { ok: false, reason: error.message };
-    if (error instanceof RE2JSException) return { ok: false, reason: error.message };
+    if (error instanceof RE2JSSyntaxException || error instanceof RE2JSException)
+      // RE2 quotes a pattern it could not close as it compiled it, with the ignore-case flag in front.
+      return { ok: false, reason: error.message.replace(`\`(?i)${source}\``, `\`${source}\``) };
     throw error;
   }
 }
