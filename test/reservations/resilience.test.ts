@@ -182,11 +182,18 @@ describe("reservations survive failures", () => {
         { code, accountId: request.accountId, cart: FLASH_CART },
         request.headers,
       );
+    // Answered 202 at once and still queued: it reads PENDING.
+    const early = await reserve({ accountId: "lost-early", headers: {} }, 0);
+    expect([early.status, early.body.status]).toEqual([202, "PENDING"]);
+    const readEarly = () => api(gateway, checkout, "GET", `/v1/reservations/${early.body.id}`);
+    expect((await readEarly()).status).toBe(202);
     const waiting = requests.map((request) => reserve(request, 3_000));
     const waitList = partitionKey(ctx.queuePrefix, partitionOfCode(system.store.storeId, code), "wait");
-    await eventually(async () => (await redis.llen(waitList)) >= 1 || null, "the batch to be queued");
+    await eventually(async () => (await redis.llen(waitList)) >= 2 || null, "the second batch to be queued");
     // As FLUSHALL would, for this system: every key of the test's prefix.
     await redis.del(...(await redis.keys(`${ctx.queuePrefix}*`)));
+    // Its pending record went with the rest.
+    expect((await readEarly()).status).toBe(404);
     const lost = await Promise.all(waiting);
     expect(lost.map((answer) => [answer.status, answer.body.status])).toEqual([
       [202, "PENDING"],
@@ -217,12 +224,13 @@ describe("reservations survive failures", () => {
       [200, "RESERVED"],
       [200, "RESERVED"],
     ]);
-    // BullMQ numbered the new batch from the last decided job id: the lost batch's id names it now,
-    // and the lost request without a key still reads lost; the keyed one's id answers with the
-    // reservation its key has now, as any repeat of a keyed request does.
-    const jobOf = (answers: typeof lost) =>
+    // BullMQ numbered the new batch from the last decided job id: the first lost batch's id (the
+    // early request's) names it now. The lost request without a key still reads lost; the keyed
+    // one's id answers with the reservation its key has now, as any repeat of a keyed request does.
+    const jobOf = (answers: { body: { sequence: number } }[]) =>
       Math.floor(Math.min(...answers.map((answer) => answer.body.sequence)) / 1_000);
-    expect(jobOf(again)).toBe(jobOf(lost));
+    expect(jobOf(again)).toBe(jobOf([early]));
+    expect(jobOf(lost)).toBeGreaterThan(jobOf([early]));
     const [plain, keyed] = await Promise.all(
       lost.map((answer) =>
         api<{ id: string }>(gateway, checkout, "GET", `/v1/reservations/${answer.body.id}`),

@@ -52,7 +52,7 @@ export function createReservationQueues(options: ReservationQueueOptions) {
      * batch is typed, built from validated requests, and parsed again by the worker that takes it
      * (createPartitionWorker): not re-parsed here, on the gateway's hot path.
      */
-    async enqueue(partition: number, batch: ReservationBatchJob): Promise<number> {
+    async enqueue(partition: number, batch: ReservationBatchJob): Promise<QueuedBatch> {
       // Redis away: refused at once, so a partition's batches waiting their turn fail in moments
       // (503 with Retry-After) instead of one reconnect cycle each.
       assertRedisNotLost(options.connection);
@@ -62,18 +62,18 @@ export function createReservationQueues(options: ReservationQueueOptions) {
       const job = await queueFor(partition).add(RESERVE_BATCH_JOB, batch);
       const jobId = Number(job.id);
       if (!Number.isSafeInteger(jobId)) throw new Error(`unexpected job id ${String(job.id)}`);
-      return jobId;
+      return { jobId, queuedAt: job.timestamp };
     },
     queueFor,
     /**
-     * The batch id of the partition's job `jobId`, or null when the queue holds no such job: decided
-     * and removed since, or lost with Redis's data. After a loss BullMQ numbers jobs again from the
-     * last decided id, so the same id may come to name another batch: compare batch ids.
+     * When the partition's job `jobId` was queued (its BullMQ `timestamp`, ms), or null when the
+     * queue holds no such job: decided and removed since, or lost with Redis's data. After a loss
+     * BullMQ numbers jobs again from the last decided id, so the same id may come to name another
+     * batch, queued at another time. One field is read, not the batch (up to 500 requests).
      */
-    async batchIdOf(partition: number, jobId: number): Promise<string | null> {
-      const job = await queueFor(partition).getJob(String(jobId));
-      const data = job?.data as Partial<ReservationBatchJob> | undefined;
-      return typeof data?.batchId === "string" ? data.batchId : null;
+    async queuedAtOf(partition: number, jobId: number): Promise<number | null> {
+      const stamp = await options.connection.hget(queueFor(partition).toKey(String(jobId)), "timestamp");
+      return stamp === null ? null : Number(stamp);
     },
     async close(): Promise<void> {
       await Promise.all([...queues.values()].map((queue) => queue.close()));
@@ -81,6 +81,9 @@ export function createReservationQueues(options: ReservationQueueOptions) {
   };
 }
 export type ReservationQueues = ReturnType<typeof createReservationQueues>;
+
+/** A batch as queued: its job id (its position in the partition) and when it was queued (ms). */
+export type QueuedBatch = { jobId: number; queuedAt: number };
 
 /** The pub/sub channel on which one gateway hears the results of the batches it enqueued. */
 export function reservationResultsChannel(prefix: string, gatewayId: string): string {

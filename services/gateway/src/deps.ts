@@ -25,7 +25,7 @@ export type GatewayDeps = {
   reservations: {
     dispatcher: ReservationDispatcher;
     /** The partition queues, to tell a request still queued from one lost with Redis's data. */
-    queues: Pick<ReservationQueues, "batchIdOf">;
+    queues: Pick<ReservationQueues, "queuedAtOf">;
     redis: RedisConnection;
     prefix: string;
     partitionCount: number;

@@ -11,7 +11,7 @@ import { isRedisUnavailable } from "@promo/queue";
 
 /** What became of a submitted request: queued at a position, or refused by the guess limit. */
 export type Admission =
-  | { kind: "queued"; jobId: number; batchId: string; sequence: number }
+  | { kind: "queued"; jobId: number; queuedAt: number; sequence: number }
   | { kind: "limited"; blockedForMs: number };
 
 type Waiter = {
@@ -28,7 +28,11 @@ type InFlight = { waiters: Waiter[]; since: number };
 const FORGET_AFTER_MS = 10 * 60_000;
 
 export type DispatcherOptions = {
-  enqueue: (partition: number, batch: { batchId: string; requests: ReservationCommand[] }) => Promise<number>;
+  /** Resolves to the batch's job id (its position) and when the queue took it (ms). */
+  enqueue: (
+    partition: number,
+    batch: { batchId: string; requests: ReservationCommand[] },
+  ) => Promise<{ jobId: number; queuedAt: number }>;
   /**
    * Per command, how long (ms) its account or client IP is still blocked by the guess limit (0: it
    * may go on). Asked once per batch, before anything is queued; a failure lets the batch through.
@@ -104,12 +108,12 @@ export function createReservationDispatcher(options: DispatcherOptions) {
     const batchId = randomUUID();
     inFlight.set(batchId, { waiters, since: Date.now() });
     try {
-      const jobId = await options.enqueue(partition, {
+      const { jobId, queuedAt } = await options.enqueue(partition, {
         batchId,
         requests: waiters.map((waiter) => waiter.command),
       });
       waiters.forEach((waiter, index) => {
-        waiter.accepted({ kind: "queued", jobId, batchId, sequence: jobId * SEQUENCE_STRIDE + index });
+        waiter.accepted({ kind: "queued", jobId, queuedAt, sequence: jobId * SEQUENCE_STRIDE + index });
       });
     } catch (error) {
       inFlight.delete(batchId);

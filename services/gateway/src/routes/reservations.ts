@@ -233,7 +233,7 @@ const PendingMarkerSchema = z.object({
   // Where its batch was queued, to tell a request still queued from one lost with Redis's data.
   // Markers written before these were kept have none (such a request reads PENDING until decided).
   partition: z.number().int().nonnegative().optional(),
-  batchId: z.string().optional(),
+  queuedAt: z.number().int().optional(),
 });
 type PendingMarker = z.infer<typeof PendingMarkerSchema>;
 
@@ -311,7 +311,7 @@ export function reservationRoutes(deps: GatewayDeps) {
       idempotencyKey,
       requestHash: hash,
       partition,
-      batchId: accepted.batchId,
+      queuedAt: accepted.queuedAt,
     };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<null>((resolve) => {
@@ -415,12 +415,12 @@ export function reservationRoutes(deps: GatewayDeps) {
   ): Promise<{ kind: "answered"; reservationId: string } | { kind: "pending" }> {
     const firstId = await firstRequestOfRepeat(storeId, id, marker);
     if (firstId) return { kind: "answered", reservationId: firstId };
-    if (marker.partition === undefined || marker.batchId === undefined) return { kind: "pending" };
-    const queued = await reservations.queues.batchIdOf(
+    if (marker.partition === undefined || marker.queuedAt === undefined) return { kind: "pending" };
+    const queuedAt = await reservations.queues.queuedAtOf(
       marker.partition,
       Math.floor(marker.sequence / SEQUENCE_STRIDE),
     );
-    if (queued === marker.batchId) return { kind: "pending" };
+    if (queuedAt === marker.queuedAt) return { kind: "pending" };
     if (await reservationExists(storeId, id)) return { kind: "answered", reservationId: id };
     const repeated = await firstRequestOfRepeat(storeId, id, marker);
     if (repeated) return { kind: "answered", reservationId: repeated };
