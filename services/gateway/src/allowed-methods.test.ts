@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allowedMethodsOf } from "./allowed-methods.ts";
+import { allowedMethodsOf, routePathOf } from "./allowed-methods.ts";
 
 const ROUTES = [
   { method: "ALL", path: "/v1/campaigns/*" },
@@ -34,5 +34,16 @@ describe("allowedMethodsOf", () => {
     expect(allowed("/openapi.json")).toEqual(["GET", "HEAD"]);
     expect(allowed("/openapiXjson")).toEqual([]);
     expect(allowed("/nowhere")).toEqual([]);
+  });
+});
+
+describe("routePathOf", () => {
+  const routePath = routePathOf(ROUTES);
+
+  it("names the route a path is, middleware aside, and null for a path no route has", () => {
+    expect(routePath("/v1/campaigns/8b2f")).toBe("/v1/campaigns/:id");
+    expect(routePath("/v1/campaigns/8b2f/archive")).toBe("/v1/campaigns/:id/archive");
+    expect(routePath("/v1/jobs/0a-1f")).toBe("/v1/jobs/:id{[0-9a-f-]+}");
+    expect(routePath("/v1/campaigns/8b2f/other")).toBeNull();
   });
 });

@@ -6,14 +6,31 @@ export type RouteEntry = { readonly method: string; readonly path: string };
  * another method is told 405 with `Allow` instead of 404. HEAD goes with GET, as Hono answers it.
  */
 export function allowedMethodsOf(routes: readonly RouteEntry[]): (path: string) => string[] {
-  const patterns = routes
-    .filter((route) => route.method !== "ALL")
-    .map((route) => ({ method: route.method.toUpperCase(), pattern: patternOf(route.path) }));
+  const patterns = compiledRoutes(routes);
   return (path) => {
     const methods = new Set(patterns.filter(({ pattern }) => pattern.test(path)).map(({ method }) => method));
     if (methods.has("GET")) methods.add("HEAD");
     return [...methods].sort();
   };
+}
+
+/**
+ * The route path (`/v1/campaigns/:id`) a path matches for any method, null when none does: what a
+ * 405 or an OPTIONS answer is counted under in the metrics, as the route asked for.
+ */
+export function routePathOf(routes: readonly RouteEntry[]): (path: string) => string | null {
+  const patterns = compiledRoutes(routes);
+  return (path) => patterns.find(({ pattern }) => pattern.test(path))?.path ?? null;
+}
+
+function compiledRoutes(routes: readonly RouteEntry[]) {
+  return routes
+    .filter((route) => route.method !== "ALL")
+    .map((route) => ({
+      method: route.method.toUpperCase(),
+      path: route.path,
+      pattern: patternOf(route.path),
+    }));
 }
 
 /** Hono's path syntax (`/v1/campaigns/:id`, `:id{[0-9]+}`, `*`) as an anchored regular expression. */

@@ -2,7 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { DomainError } from "@promo/domain";
 import { renderMetrics } from "@promo/observability";
 import { getCookie } from "hono/cookie";
-import { allowedMethodsOf } from "./allowed-methods.ts";
+import { allowedMethodsOf, routePathOf } from "./allowed-methods.ts";
 import type { GatewayDeps } from "./deps.ts";
 import type { GatewayEnv } from "./env.ts";
 import { handleError, respondWithError } from "./errors.ts";
@@ -130,12 +130,15 @@ export function createApp(deps: GatewayDeps) {
       return c.body(body, 200, { "content-type": contentType });
     });
   let allowedMethods: ((path: string) => string[]) | undefined;
+  let routePath: ((path: string) => string | null) | undefined;
   app.notFound((c) => {
     allowedMethods ??= allowedMethodsOf(app.routes);
     const allowed = allowedMethods(c.req.path);
     // A route that exists for this method and still answered "not found" (an unknown docs asset).
     if (allowed.length === 0 || allowed.includes(c.req.method))
       return respondWithError(c, "NOT_FOUND", { path: c.req.path });
+    routePath ??= routePathOf(app.routes);
+    c.set("routePath", routePath(c.req.path) ?? undefined);
     c.header("Allow", allowed.join(", "));
     return respondWithError(c, "METHOD_NOT_ALLOWED", { method: c.req.method, allowed });
   });

@@ -42,12 +42,21 @@ describe("HTTP metrics", () => {
       expect((await get(`/v1/campaigns/${randomUUID()}`)).status).toBe(404);
     expect((await get("/v1/campaigns", "not-a-key")).status).toBe(401);
     expect((await get(`/no/such/path/${randomUUID()}`)).status).toBe(404);
+    const asked = (method: string) =>
+      app.request(`/v1/campaigns/${randomUUID()}`, {
+        method,
+        headers: { authorization: `Bearer ${store.keys.merchant}` },
+      });
+    expect((await asked("PUT")).status).toBe(405);
+    expect((await asked("OPTIONS")).status).toBe(405);
 
     const requests = await scrape("promo_http_requests_total");
     expect(requests.get("GET /v1/campaigns 200")).toBe(2);
     expect(requests.get("GET /v1/campaigns/:id 404")).toBe(3);
     expect(requests.get("GET /v1/campaigns 401")).toBe(1);
     expect(requests.get("GET unmatched 404")).toBe(1);
+    expect(requests.get("PUT /v1/campaigns/:id 405")).toBe(1);
+    expect(requests.get("OPTIONS /v1/campaigns/:id 405")).toBe(1);
     expect([...requests.keys()].filter((labels) => /[0-9a-f]{8}-[0-9a-f]{4}/.test(labels))).toEqual([]);
     const seconds = await scrape("promo_http_request_seconds_count");
     expect(seconds.get("GET /v1/campaigns/:id")).toBe(3);

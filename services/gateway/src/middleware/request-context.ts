@@ -48,9 +48,13 @@ export function requestContext(logger: Logger, observeAnswer: AnswerObserver = (
 /**
  * The pattern of the route that answers the request's path and method, whether or not its handler
  * ran (a 401 from the key check still counts under the route asked for): the last route matched
- * that is not a middleware (those match every method: ALL). `unmatched` when none does.
+ * that is not a middleware (those match every method: ALL), or for a 405 the route the path names.
+ * `unmatched` when none does.
  */
 function routeOf(c: Context<GatewayEnv>): string {
+  // A 405 matched no route for its method; the not-found handler named the one the path is.
+  const named = c.get("routePath");
+  if (named) return named;
   const matched = matchedRoutes(c);
   for (let index = matched.length - 1; index >= 0; index -= 1) {
     const entry = matched[index];
