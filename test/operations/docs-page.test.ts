@@ -62,6 +62,10 @@ describe("the queue dashboard in a real browser", () => {
     try {
       const page = await context.newPage();
       const gatewayUrl = system.gateways[0]?.url ?? "";
+      const elsewhere: string[] = [];
+      page.on("request", (request) => {
+        if (!request.url().startsWith(`${gatewayUrl}/`)) elsewhere.push(request.url());
+      });
       await page.goto(`${gatewayUrl}/admin/queues`);
       expect(new URL(page.url()).pathname).toBe("/admin/login");
 
@@ -70,9 +74,13 @@ describe("the queue dashboard in a real browser", () => {
       await expect(page.locator('[role="alert"]').textContent()).resolves.toContain("no admin scope");
 
       await page.fill('input[name="key"]', system.store.keys.admin);
+      const dashboard = page.waitForResponse(`${gatewayUrl}/admin/queues`);
       await page.click('button[type="submit"]');
       await page.waitForURL(`${gatewayUrl}/admin/queues`);
       await page.getByText("{reservations-00}").first().waitFor({ state: "visible", timeout: 20_000 });
+      // Nothing is fetched from elsewhere (Bull Board's page asked Google for fonts).
+      expect(elsewhere).toEqual([]);
+      expect((await dashboard).headers()["content-security-policy"]).toContain("default-src 'self'");
       const [cookie] = await context.cookies();
       expect(cookie).toMatchObject({
         name: "promo_admin_key",
