@@ -286,6 +286,11 @@ describe("readImportFile (.xlsx)", () => {
     expect(codesOf(valid)).toEqual([[3, "4567890"]]);
   });
 
+  it("refuses a cell typed over two lines (Alt+Enter) as holding a line break, not spaces", async () => {
+    const check = await read(await xlsxOf([["code"], ["ABCDEF\nGHIJ12"], ["GOODCODE1"]]));
+    expect(problemsOf(check)).toEqual([{ row: 2, value: "ABCDEF\nGHIJ12", reason: "line_break" }]);
+  });
+
   it("reads each string as the text Excel shows: runs joined, phonetic readings left out", async () => {
     const check = await read(
       handMadeXlsx(
@@ -713,6 +718,21 @@ describe("readImportFile (.csv)", () => {
     ]);
     const utf16 = Buffer.from("\ufeff優惠碼\r\nABCDEF12\r\n", "utf16le");
     expect(codesOf(await readImportFile(utf16, "csv", { maxCodes: 10_000 }))).toEqual([[2, "ABCDEF12"]]);
+  });
+
+  it("tells a quoted field holding a line break from one holding a space", async () => {
+    const check = await readCsv('code\r\n"ABCDEF\nGHIJ12"\r\n"AB CD1234"\r\nGOODCODE1\r\n');
+    expect(problemsOf(check)).toEqual([
+      { row: 2, value: "ABCDEF\nGHIJ12", reason: "line_break" },
+      { row: 3, value: "AB CD1234", reason: "whitespace" },
+    ]);
+    expect(check.ok ? [] : check.rows.map((problem) => problem.message)).toEqual([
+      "code must not contain line breaks (the value holds more than one line)",
+      "code must not contain spaces",
+    ]);
+    expect(codesOf(await readCsv('code\r\n"ABCDEF\nGHIJ12"\r\nGOODCODE1\r\n'))).toMatchObject({
+      codes: [{ row: 3, code: "GOODCODE1" }],
+    });
   });
 
   it("reads a semicolon delimited file (Excel's CSV UTF-8 where the comma is the decimal mark)", async () => {

@@ -26,6 +26,10 @@ describe("code rules", () => {
     ["A".repeat(65), "too_long"],
     ["ABC DEF", "whitespace"],
     ["ABCDEF\t", "whitespace"],
+    ["ABC\nDEF123", "line_break"],
+    ["ABCDEF12\r\n", "line_break"],
+    ["AB CD\rEF12", "line_break"],
+    ["ABC\u2028DEF", "line_break"],
     ["優惠碼ABCDEF", "cjk"],
     ["ＡＢＣＤＥＦ", "full_width"],
     ["ABC１２３", "full_width"],
@@ -132,6 +136,9 @@ describe("CodeSchema (HTTP input)", () => {
     expect(result.error?.issues).toHaveLength(1);
     expect(result.error?.issues[0]?.message).toBe("code must not contain Chinese (or other CJK) characters");
     expect(CodeSchema.safeParse("ABC").error?.issues[0]?.message).toBe("code must be at least 6 characters");
+    expect(CodeSchema.safeParse("ABCDEF\nGHIJ12").error?.issues[0]?.message).toBe(
+      "code must not contain line breaks (the value holds more than one line)",
+    );
     expect(CodeSchema.safeParse(123456).success).toBe(false);
   });
 });

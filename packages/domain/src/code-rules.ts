@@ -38,11 +38,19 @@ export function foldFullWidth(typed: string): string {
 }
 
 /** Which code rule a value breaks. */
-export type CodeFormatProblem = "too_short" | "too_long" | "whitespace" | "cjk" | "full_width" | "symbol";
+export type CodeFormatProblem =
+  | "too_short"
+  | "too_long"
+  | "line_break"
+  | "whitespace"
+  | "cjk"
+  | "full_width"
+  | "symbol";
 
 export const CODE_FORMAT_PROBLEMS = [
   "too_short",
   "too_long",
+  "line_break",
   "whitespace",
   "cjk",
   "full_width",
@@ -62,6 +70,10 @@ export const CODE_FORMAT_MESSAGES: Readonly<Record<CodeFormatProblem, Readonly<R
     en: `must be at most ${CODE_MAX_LENGTH} characters`,
     "zh-TW": `優惠碼最多${CODE_MAX_LENGTH}個字元`,
   },
+  line_break: {
+    en: "must not contain line breaks (the value holds more than one line)",
+    "zh-TW": "代碼不可包含換行(內容有多行文字)",
+  },
   whitespace: { en: "must not contain spaces", "zh-TW": "代碼不可使用空白鍵" },
   cjk: { en: "must not contain Chinese (or other CJK) characters", "zh-TW": "代碼不可使用中文字" },
   full_width: {
@@ -75,6 +87,11 @@ export function describeCodeFormatProblem(problem: CodeFormatProblem, locale: Lo
   return CODE_FORMAT_MESSAGES[problem][locale];
 }
 
+/**
+ * A line break: a spreadsheet cell typed with Alt+Enter, a quoted .csv field spanning lines. Told
+ * apart from spaces, which the merchant would look for in vain.
+ */
+const LINE_BREAK = /[\n\r\u0085\u2028\u2029]/u;
 const WHITESPACE = /\s/u;
 /** Han, Hiragana, Katakana, Hangul, CJK punctuation and their half-width forms. */
 const CJK =
@@ -93,10 +110,11 @@ export type CodeFormatResult =
 /**
  * The code rules (SPEC §1, the source's import rules): 6..64 characters of [A-Za-z0-9]. The value is
  * taken as given (no trimming). The reason names the first rule broken, content before length, in
- * the order a merchant fixes them: whitespace, CJK characters, full-width letters or digits, any other
- * symbol, too short, too long.
+ * the order a merchant fixes them: line breaks, other whitespace, CJK characters, full-width letters or
+ * digits, any other symbol, too short, too long.
  */
 export function checkCodeFormat(raw: string): CodeFormatResult {
+  if (LINE_BREAK.test(raw)) return { ok: false, reason: "line_break" };
   if (WHITESPACE.test(raw)) return { ok: false, reason: "whitespace" };
   if (CJK.test(raw)) return { ok: false, reason: "cjk" };
   if (FULL_WIDTH.test(raw)) return { ok: false, reason: "full_width" };
