@@ -1,3 +1,4 @@
+import { crc32, deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import {
   csvEncodingOf,
@@ -18,7 +19,7 @@ import {
   xlsxOf,
   zipOf,
 } from "./test-workbooks.ts";
-import { countRows } from "./xlsx-package.ts";
+import { countRows, MAX_UNPACKED_BYTES, writeZip } from "./xlsx-package.ts";
 
 const text = (value: string) => new TextEncoder().encode(value);
 const read = (bytes: Uint8Array, maxCodes = 10_000) => readImportFile(bytes, "xlsx", { maxCodes });
@@ -635,12 +636,44 @@ describe("readImportFile (.xlsx)", () => {
     expect(fileProblemOf(await read(document))).toEqual(corrupt("it holds no worksheet"));
   });
 
-  it("refuses a workbook that unpacks to more than the limit", async () => {
+  it("refuses a workbook that unpacks to more than the limit as too large, naming the limit, not as damaged", async () => {
     const bytes = await xlsxOf(codeRows(2_000));
     const check = await readImportFile(bytes, "xlsx", { maxCodes: 10_000, maxUnpackedBytes: 64 * 1024 });
-    expect(fileProblemOf(check)?.reason).toBe("corrupt_file");
-    expect(fileProblemOf(check)?.message).toContain("unpacks to more than 64 KB");
+    expect(fileProblemOf(check)?.reason).toBe("file_too_large");
+    const message = fileProblemOf(check)?.message ?? "";
+    expect(message).toMatch(/^the workbook is too large to import: .* more than 64 KB once unpacked/);
+    expect(message).not.toMatch(/cannot be read|save it again/);
     expect((await readImportFile(bytes, "xlsx", { maxCodes: 10_000 })).ok).toBe(true);
+  });
+
+  it("names the default limit, 100 MB, for a small file whose sheet unpacks to more", async () => {
+    // A sheet padded with 100 MB of spaces in an XML comment: about 100 KB compressed.
+    const parts = handMadeXlsxParts('<row r="1"><c r="A1" t="inlineStr"><is><t>ABCDEF12</t></is></c></row>');
+    const sheet = (parts["xl/worksheets/sheet1.xml"] ?? "").replace("</worksheet>", "");
+    const content = Buffer.concat([
+      Buffer.from(`${sheet}<!--`),
+      Buffer.alloc(MAX_UNPACKED_BYTES, 0x20),
+      Buffer.from("--></worksheet>"),
+    ]);
+    const bytes = writeZip([
+      ...Object.entries(parts)
+        .filter(([name]) => name !== "xl/worksheets/sheet1.xml")
+        .map(([name, text]) => {
+          const data = Buffer.from(text);
+          return { name, method: 0, crc: crc32(data), size: data.length, data };
+        }),
+      {
+        name: "xl/worksheets/sheet1.xml",
+        method: 8,
+        crc: crc32(content),
+        size: content.length,
+        data: deflateRawSync(content),
+      },
+    ]);
+    expect(bytes.length).toBeLessThan(1024 * 1024);
+    const problem = fileProblemOf(await read(bytes));
+    expect(problem?.reason).toBe("file_too_large");
+    expect(problem?.message).toContain("more than 100 MB once unpacked");
   });
 
   it("reads a workbook as exceljs writes it (workbook part last) the same way every time", async () => {

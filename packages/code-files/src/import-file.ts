@@ -15,6 +15,7 @@ export type FileProblemReason =
   | "empty_file"
   | "unsupported_type"
   | "corrupt_file"
+  | "file_too_large"
   | "too_many_codes"
   | "no_codes";
 
@@ -211,6 +212,7 @@ export async function readImportFile(
         `the sheet holds more than ${maxRows.toLocaleString("en")} rows; a file may hold at most ${options.maxCodes.toLocaleString("en")} codes`,
       );
     }
+    if ("unpackedOver" in packed) return tooLarge(packed.unpackedOver);
     return corrupt(packed.problem);
   }
   // The package holds the first worksheet only (see xlsx-package.ts), so the reader stops after it.
@@ -266,6 +268,21 @@ function corrupt(why: string): ImportCheck {
     "corrupt_file",
     `the .xlsx file cannot be read: ${why}; open it in Excel and save it again as an Excel Workbook (.xlsx)`,
   );
+}
+
+/**
+ * A workbook whose parts read (the first sheet, the shared text and styles it uses) unpack to more
+ * than the limit: too large, not damaged, so not "save it again".
+ */
+function tooLarge(limitBytes: number): ImportCheck {
+  return fileProblem(
+    "file_too_large",
+    `the workbook is too large to import: its first sheet, with the text and formatting it uses, takes more than ${describeBytes(limitBytes)} once unpacked (an .xlsx file is compressed, and ${describeBytes(limitBytes)} unpacked is the limit); a file of codes needs far less: keep only the codes, e.g. copy the first column into a new workbook`,
+  );
+}
+
+function describeBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.floor(bytes / 1024 / 1024)} MB` : `${Math.floor(bytes / 1024)} KB`;
 }
 
 /** A cell as read: its text, or why it cannot be a code. */

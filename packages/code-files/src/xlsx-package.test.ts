@@ -5,7 +5,7 @@ import { packFirstWorksheet } from "./xlsx-package.ts";
 
 const pack = async (bytes: Uint8Array) => {
   const packed = await packFirstWorksheet(bytes, { maxUnpackedBytes: 10 * 1024 * 1024 });
-  if (!packed.ok) throw new Error("problem" in packed ? packed.problem : `${packed.rows} rows`);
+  if (!packed.ok) throw new Error(JSON.stringify(packed));
   return packed.zip;
 };
 

@@ -43,7 +43,9 @@ export type PackedWorksheet =
     }
   | { ok: false; problem: string }
   /** The sheet has more rows than `maxRows`: refused before its rows are read, whatever they hold. */
-  | { ok: false; rows: number };
+  | { ok: false; rows: number }
+  /** The parts read would unpack to more than this many bytes (`maxUnpackedBytes`): not damage. */
+  | { ok: false; unpackedOver: number };
 
 /** Parts unpacked to read the codes (worksheet, shared strings, styles, workbook) may total this much. */
 export const MAX_UNPACKED_BYTES = 100 * 1024 * 1024;
@@ -70,6 +72,13 @@ export type ZipPart = { name: string; method: number; crc: number; size: number;
 
 /** Why the workbook cannot be read, in words for the merchant. */
 class PackageProblem extends Error {}
+
+/** The parts read unpack to more than the budget: a workbook too large, not a damaged one. */
+class UnpacksTooLarge extends PackageProblem {
+  constructor(readonly limitBytes: number) {
+    super(`it unpacks to more than ${limitBytes} bytes`);
+  }
+}
 
 /** A worksheet with more rows than the import reads. */
 class TooManyRows extends Error {
@@ -111,6 +120,7 @@ export async function packFirstWorksheet(
     };
   } catch (error) {
     if (error instanceof TooManyRows) return { ok: false, rows: error.rows };
+    if (error instanceof UnpacksTooLarge) return { ok: false, unpackedOver: error.limitBytes };
     // Anything else thrown while taking apart untrusted bytes (an offset past the end) is damage too.
     return {
       ok: false,
@@ -291,27 +301,19 @@ function compressedData(bytes: Buffer, entry: ZipEntry): Buffer {
 /** Unpacked bytes still allowed, of `total`. */
 type Budget = { left: number; total: number };
 
-function describeBytes(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${Math.floor(bytes / 1024 / 1024)} MB` : `${Math.floor(bytes / 1024)} KB`;
-}
-
 /** Unpacks a part, checking its size and CRC-32 and charging the budget; the bytes only when `keep`. */
 async function unpack(bytes: Buffer, entry: ZipEntry, budget: Budget, keep: boolean): Promise<Buffer> {
   if (entry.flags & 1) throw new PackageProblem("it is encrypted (password-protected)");
   if (entry.method !== STORED && entry.method !== DEFLATED) {
     throw new PackageProblem(`its part ${entry.name} uses an unsupported compression method`);
   }
-  const tooLarge = () =>
-    new PackageProblem(
-      `it unpacks to more than ${describeBytes(budget.total)}, far more than a file of codes needs (keep only the codes in it)`,
-    );
   const data = compressedData(bytes, entry);
   const kept: Buffer[] = [];
   let size = 0;
   let crc = 0;
   const take = (chunk: Buffer) => {
     size += chunk.length;
-    if (size > budget.left) throw tooLarge();
+    if (size > budget.left) throw new UnpacksTooLarge(budget.total);
     crc = crc32(chunk, crc);
     if (keep) kept.push(chunk);
   };
