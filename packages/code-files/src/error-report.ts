@@ -1,5 +1,5 @@
 import ExcelJS from "exceljs";
-import type { FileProblem, ImportRowProblem, RowProblemReason } from "./import-file.ts";
+import type { FileProblem, RowProblemReason } from "./import-file.ts";
 import { cutText, sheetText } from "./sheet-text.ts";
 
 /** The reasons a row of an import is refused: the file's own, and a clash with existing codes. */
@@ -10,12 +10,17 @@ export type ReportRowReason = RowProblemReason | "code_conflict";
  * which has no row. The reason stays a string because the import job also reports job-level reasons
  * (e.g. file_missing) through the same rows.
  */
-export type ReportRow = Omit<ImportRowProblem, "row" | "reason"> & {
+export type ReportRow = {
   row: number | null;
+  value: string;
   reason: ReportRowReason | (string & {});
+  message: string;
 };
 
-export type ErrorReportInput = { fileProblem?: FileProblem; rows: readonly ReportRow[] };
+export type ErrorReportInput = {
+  fileProblem?: Pick<FileProblem, "reason" | "message">;
+  rows: readonly ReportRow[];
+};
 
 export const ERROR_REPORT_SHEET = "Errors";
 

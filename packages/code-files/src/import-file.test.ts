@@ -199,6 +199,22 @@ describe("readImportFile (.xlsx)", () => {
     expect(messages[4]).toContain("format the column as Text");
     expect(messages[7]).toContain("15 digits");
     expect(messages[8]).toBe("duplicate of row 2 (codes are case-insensitive)");
+    // The parameters each message is made from, to word it again in another language.
+    expect(check.ok ? [] : check.rows.map((problem) => problem.params)).toEqual([
+      {},
+      {},
+      {},
+      {},
+      {},
+      {},
+      {},
+      { cell: "long_number" },
+      { firstRow: 2 },
+      {},
+      { cell: "date" },
+      { cell: "boolean" },
+      { cell: "error_value" },
+    ]);
     // The rows that passed, still to be checked against the stored codes (not to be imported).
     expect(check.codes.map(({ row, code }) => [row, code])).toEqual([
       [2, "GOODCODE1"],
@@ -476,6 +492,7 @@ describe("readImportFile (.xlsx)", () => {
     const firstWithoutPart = { ...twoSheets, "xl/_rels/workbook.xml.rels": relationships(["rId9"]) };
     expect(fileProblemOf(await read(zipOf(firstWithoutPart)))).toEqual({
       reason: "corrupt_file",
+      params: { detail: { kind: "sheet_without_part", sheet: "First" } },
       message: expect.stringContaining('its sheet "First" has no part'),
     });
   });
@@ -490,6 +507,7 @@ describe("readImportFile (.xlsx)", () => {
     );
     expect(fileProblemOf(outOfRange)).toEqual({
       reason: "corrupt_file",
+      params: { detail: { kind: "missing_shared_string", cell: "A2" } },
       message: expect.stringContaining("its cell A2 refers to a shared string the file does not hold"),
     });
     const noSharedStrings = await read(
@@ -557,6 +575,7 @@ describe("readImportFile (.xlsx)", () => {
       ok: false,
       fileProblem: {
         reason: "too_many_codes",
+        params: { counted: "codes", maxCodes: 10_000 },
         message: "the file holds at least 10,001 codes; at most 10,000 per file",
       },
       rows: [],
@@ -575,6 +594,7 @@ describe("readImportFile (.xlsx)", () => {
       ok: false,
       fileProblem: {
         reason: "too_many_codes",
+        params: { counted: "rows", maxRows: 1_200, maxCodes: 20 },
         message: "the sheet holds more than 1,200 rows; a file may hold at most 20 codes",
       },
       rows: [],
@@ -620,12 +640,13 @@ describe("readImportFile (.xlsx)", () => {
   });
 
   it("refuses a zip that is not a workbook", async () => {
-    const corrupt = (why: string) => ({
+    const corrupt = (kind: string, why: string) => ({
       reason: "corrupt_file",
+      params: { detail: { kind } },
       message: `the .xlsx file cannot be read: ${why}; open it in Excel and save it again as an Excel Workbook (.xlsx)`,
     });
     expect(fileProblemOf(await read(zipOf({ "notes.txt": "hello" })))).toEqual(
-      corrupt("it holds no workbook"),
+      corrupt("no_workbook", "it holds no workbook"),
     );
     const document = zipOf({
       "_rels/.rels":
@@ -633,7 +654,7 @@ describe("readImportFile (.xlsx)", () => {
       "word/document.xml": "<document/>",
       "word/_rels/document.xml.rels": "<Relationships/>",
     });
-    expect(fileProblemOf(await read(document))).toEqual(corrupt("it holds no worksheet"));
+    expect(fileProblemOf(await read(document))).toEqual(corrupt("no_worksheet", "it holds no worksheet"));
   });
 
   it("refuses a workbook that unpacks to more than the limit as too large, naming the limit, not as damaged", async () => {
@@ -717,6 +738,7 @@ describe("readImportFile (.csv)", () => {
     expect(fileProblemOf(await readCsv(""))?.reason).toBe("no_codes");
     expect(fileProblemOf(await readCsv("ABCDEF1\nABCDEF2\nABCDEF3\n", 2))).toEqual({
       reason: "too_many_codes",
+      params: { counted: "codes", maxCodes: 2 },
       message: "the file holds at least 3 codes; at most 2 per file",
     });
   });

@@ -3,23 +3,27 @@
 // column are read; other sheets and columns are ignored. Every row is checked against the code rules
 // of @promo/domain and for duplicates; every bad row is listed. No I/O beyond the bytes given.
 import { Readable } from "node:stream";
-import { CODE_FORMAT_MESSAGES, type CodeFormatProblem, checkCodeFormat } from "@promo/domain";
+import {
+  type CodeFormatProblem,
+  type CorruptDetail,
+  checkCodeFormat,
+  type DescribedJobProblem,
+  jobProblem,
+} from "@promo/domain";
 import ExcelJS from "exceljs";
 import { readCsvFirstFields } from "./csv.ts";
 import { MAX_UNPACKED_BYTES, packFirstWorksheet } from "./xlsx-package.ts";
 
 export type ImportFileKind = "xlsx" | "csv";
 
-/** Why a whole file is refused (nothing in it is looked at row by row). */
-export type FileProblemReason =
-  | "empty_file"
-  | "unsupported_type"
-  | "corrupt_file"
-  | "file_too_large"
-  | "too_many_codes"
-  | "no_codes";
+/** Why an upload is refused before it becomes a job (an HTTP error's field message, in English). */
+export type UploadProblem = { reason: "empty_file" | "unsupported_type"; message: string };
 
-export type FileProblem = { reason: FileProblemReason; message: string };
+/** Why a whole file is refused (nothing in it is looked at row by row). */
+export type FileProblemReason = "corrupt_file" | "file_too_large" | "too_many_codes" | "no_codes";
+
+/** Reason, parameters and English message: @promo/domain's job problems word it in each locale. */
+export type FileProblem = DescribedJobProblem<FileProblemReason>;
 
 /** Why one row of a file is refused. */
 export type RowProblemReason =
@@ -30,7 +34,7 @@ export type RowProblemReason =
   | "formula_without_value"
   | "unsupported_value";
 
-export type ImportRowProblem = { row: number; value: string; reason: RowProblemReason; message: string };
+export type ImportRowProblem = { row: number; value: string } & DescribedJobProblem<RowProblemReason>;
 
 export type ImportedCode = { row: number; code: string; codeKey: string };
 
@@ -43,7 +47,7 @@ export type ImportCheck =
   | { ok: true; codes: ImportedCode[] }
   | { ok: false; fileProblem?: FileProblem; rows: ImportRowProblem[]; codes: ImportedCode[] };
 
-export type ImportFileDetection = { ok: true; kind: ImportFileKind } | { ok: false; problem: FileProblem };
+export type ImportFileDetection = { ok: true; kind: ImportFileKind } | { ok: false; problem: UploadProblem };
 
 export type ImportReadOptions = {
   /** More non-empty data rows than this refuse the file (too_many_codes); reading stops there. */
@@ -77,7 +81,7 @@ const startsWith = (bytes: Uint8Array, signature: readonly number[]) =>
 
 /** Which reader a file needs, judged by its name (.xlsx or .csv, any letter case) and first bytes. */
 export function detectImportFileKind(bytes: Uint8Array, fileName: string): ImportFileDetection {
-  const refuse = (reason: FileProblemReason, message: string): ImportFileDetection => ({
+  const refuse = (reason: UploadProblem["reason"], message: string): ImportFileDetection => ({
     ok: false,
     problem: { reason, message },
   });
@@ -208,11 +212,13 @@ export async function readImportFile(
   if (!packed.ok) {
     if ("rows" in packed) {
       return fileProblem(
-        "too_many_codes",
-        `the sheet holds more than ${maxRows.toLocaleString("en")} rows; a file may hold at most ${options.maxCodes.toLocaleString("en")} codes`,
+        jobProblem("too_many_codes", { counted: "rows", maxRows, maxCodes: options.maxCodes }),
       );
     }
-    if ("unpackedOver" in packed) return tooLarge(packed.unpackedOver);
+    // Too large is not damage: saving it again does not help.
+    if ("unpackedOver" in packed) {
+      return fileProblem(jobProblem("file_too_large", { limitBytes: packed.unpackedOver }));
+    }
     return corrupt(packed.problem);
   }
   // The package holds the first worksheet only (see xlsx-package.ts), so the reader stops after it.
@@ -241,9 +247,9 @@ export async function readImportFile(
       }
       break;
     }
-    if (worksheets === 0) return corrupt("it holds no worksheet");
+    if (worksheets === 0) return corrupt({ kind: "no_worksheet" });
   } catch {
-    return corrupt("its content is damaged");
+    return corrupt({ kind: "content_damaged" });
   } finally {
     input.destroy();
   }
@@ -259,40 +265,19 @@ export function sheetRowsRead(maxCodes: number): number {
   return maxCodes * 10 + 1_000;
 }
 
-function fileProblem(reason: FileProblemReason, message: string): ImportCheck {
-  return { ok: false, fileProblem: { reason, message }, rows: [], codes: [] };
+function fileProblem(problem: FileProblem): ImportCheck {
+  return { ok: false, fileProblem: problem, rows: [], codes: [] };
 }
 
-function corrupt(why: string): ImportCheck {
-  return fileProblem(
-    "corrupt_file",
-    `the .xlsx file cannot be read: ${why}; open it in Excel and save it again as an Excel Workbook (.xlsx)`,
-  );
-}
-
-/**
- * A workbook whose parts read (the first sheet, the shared text and styles it uses) unpack to more
- * than the limit: too large, not damaged, so not "save it again".
- */
-function tooLarge(limitBytes: number): ImportCheck {
-  return fileProblem(
-    "file_too_large",
-    `the workbook is too large to import: its first sheet, with the text and formatting it uses, takes more than ${describeBytes(limitBytes)} once unpacked (an .xlsx file is compressed, and ${describeBytes(limitBytes)} unpacked is the limit); a file of codes needs far less: keep only the codes, e.g. copy the first column into a new workbook`,
-  );
-}
-
-function describeBytes(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${Math.floor(bytes / 1024 / 1024)} MB` : `${Math.floor(bytes / 1024)} KB`;
+function corrupt(detail: CorruptDetail): ImportCheck {
+  return fileProblem(jobProblem("corrupt_file", { detail }));
 }
 
 /** A cell as read: its text, or why it cannot be a code. */
 type CellReading =
   | { kind: "empty" }
   | { kind: "text"; text: string }
-  | { kind: "bad"; value: string; reason: RowProblemReason; message: string };
-
-const NUMBER_LOST_ZEROS_MESSAGE =
-  "the cell is stored as a number, so Excel dropped any leading zeros (e.g. 001234 became 1234); format the column as Text and type the codes again";
+  | { kind: "bad"; value: string; problem: DescribedJobProblem<RowProblemReason> };
 
 /** Excel keeps 15 significant digits of a number; the rest of a longer one is gone. */
 const EXCEL_NUMBER_DIGITS = 15;
@@ -308,37 +293,27 @@ function zeroPaddedWidth(numFmt: unknown): number {
 /** `shownWidth`: a zero-padded format's width, so 1234 shown as 001234 is read as the code 001234. */
 function readNumber(value: number, shownWidth: number): CellReading {
   if (!Number.isInteger(value) || value < 0) {
-    return {
-      kind: "bad",
-      value: String(value),
-      reason: "not_an_integer",
-      message: "the cell is a number that is not a whole number of 0 or more, so it cannot be a code",
-    };
+    return { kind: "bad", value: String(value), problem: jobProblem("not_an_integer") };
   }
   const digits = String(value);
   if (!Number.isSafeInteger(value) || digits.length > EXCEL_NUMBER_DIGITS) {
-    return unsupported(
-      digits,
-      "the cell is stored as a number longer than the 15 digits Excel keeps, so digits may be lost; format the column as Text and type the codes again",
-    );
+    return unsupported(digits, "long_number");
   }
   if (shownWidth > digits.length) return { kind: "text", text: digits.padStart(shownWidth, "0") };
-  if (digits.length < 6) {
-    return { kind: "bad", value: digits, reason: "number_lost_zeros", message: NUMBER_LOST_ZEROS_MESSAGE };
-  }
+  if (digits.length < 6) return { kind: "bad", value: digits, problem: jobProblem("number_lost_zeros") };
   return { kind: "text", text: digits };
 }
 
 /** A date (a number with a date format, or a cell stored as a date): never a code. */
 function dateCell(shown: string): CellReading {
-  return unsupported(
-    shown === "" ? "(date)" : shown,
-    "the cell holds a date, not a code; format the column as Text and type the codes again",
-  );
+  return unsupported(shown === "" ? "(date)" : shown, "date");
 }
 
-function unsupported(value: string, message: string): CellReading {
-  return { kind: "bad", value, reason: "unsupported_value", message };
+function unsupported(
+  value: string,
+  cell: "long_number" | "date" | "boolean" | "error_value" | "other",
+): CellReading {
+  return { kind: "bad", value, problem: jobProblem("unsupported_value", { cell }) };
 }
 
 /** A cell value as exceljs's streaming reader gives it (a CSV field is a string). */
@@ -349,11 +324,11 @@ function readCell(value: unknown, shownWidth = 0): CellReading {
     return text === "" ? { kind: "empty" } : { kind: "text", text };
   }
   if (typeof value === "number") {
-    if (Number.isNaN(value)) return unsupported("NaN", "the cell is not a number or text");
+    if (Number.isNaN(value)) return unsupported("NaN", "other");
     return readNumber(value, shownWidth);
   }
   if (typeof value === "boolean") {
-    return unsupported(String(value).toUpperCase(), "the cell holds TRUE or FALSE, not a code");
+    return unsupported(String(value).toUpperCase(), "boolean");
   }
   if (value instanceof Date) return dateCell(Number.isNaN(value.getTime()) ? "(date)" : value.toISOString());
   if (typeof value === "object") {
@@ -369,12 +344,10 @@ function readCell(value: unknown, shownWidth = 0): CellReading {
       );
     }
     if ("formula" in value || "sharedFormula" in value) return readFormula(value, shownWidth);
-    if ("error" in value) {
-      return unsupported(String(value.error), "the cell holds an error value (such as #N/A), not a code");
-    }
+    if ("error" in value) return unsupported(String(value.error), "error_value");
     if ("text" in value && typeof value.text === "string") return readCell(value.text);
   }
-  return unsupported(String(value), "the cell holds something other than text or a number");
+  return unsupported(String(value), "other");
 }
 
 /** A formula counts as the result Excel saved with it; without one there is nothing to read. */
@@ -386,13 +359,7 @@ function readFormula(
   const result = cell.result;
   // exceljs's streaming reader drops an error result (#N/A, #DIV/0!) as well: it arrives as none.
   if (result === undefined || result === null) {
-    return {
-      kind: "bad",
-      value: formula,
-      reason: "formula_without_value",
-      message:
-        "the cell is a formula with no saved result (or with an error such as #N/A): open the file in Excel and save it, or paste the codes as values",
-    };
+    return { kind: "bad", value: formula, problem: jobProblem("formula_without_value") };
   }
   return readCell(result, shownWidth);
 }
@@ -415,27 +382,17 @@ function createRowChecker(maxCodes: number) {
       dataRows += 1;
       if (dataRows > maxCodes) return false;
       if (reading.kind === "bad") {
-        problems.push({ row, value: reading.value, reason: reading.reason, message: reading.message });
+        problems.push({ row, value: reading.value, ...reading.problem });
         return true;
       }
       const checked = checkCodeFormat(reading.text);
       if (!checked.ok) {
-        problems.push({
-          row,
-          value: reading.text,
-          reason: checked.reason,
-          message: `code ${CODE_FORMAT_MESSAGES[checked.reason].en}`,
-        });
+        problems.push({ row, value: reading.text, ...jobProblem(checked.reason) });
         return true;
       }
       const first = firstRowOf.get(checked.codeKey);
       if (first !== undefined) {
-        problems.push({
-          row,
-          value: reading.text,
-          reason: "duplicate",
-          message: `duplicate of row ${first} (codes are case-insensitive)`,
-        });
+        problems.push({ row, value: reading.text, ...jobProblem("duplicate", { firstRow: first }) });
         return true;
       }
       firstRowOf.set(checked.codeKey, row);
@@ -443,29 +400,9 @@ function createRowChecker(maxCodes: number) {
       return true;
     },
     result(): ImportCheck {
-      if (dataRows > maxCodes) {
-        return {
-          ok: false,
-          fileProblem: {
-            reason: "too_many_codes",
-            message: `the file holds at least ${(maxCodes + 1).toLocaleString("en")} codes; at most ${maxCodes.toLocaleString("en")} per file`,
-          },
-          rows: [],
-          codes: [],
-        };
-      }
-      if (dataRows === 0) {
-        return {
-          ok: false,
-          fileProblem: {
-            reason: "no_codes",
-            message:
-              "the file holds no codes: put one code per row in the first column of the first sheet (a header row is optional)",
-          },
-          rows: [],
-          codes: [],
-        };
-      }
+      if (dataRows > maxCodes)
+        return fileProblem(jobProblem("too_many_codes", { counted: "codes", maxCodes }));
+      if (dataRows === 0) return fileProblem(jobProblem("no_codes"));
       return problems.length > 0 ? { ok: false, rows: problems, codes } : { ok: true, codes };
     },
   };

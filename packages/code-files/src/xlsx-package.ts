@@ -17,6 +17,7 @@
 // xlsx-rewrites.ts). The workbook, shared strings and worksheet must be well-formed XML: the reader
 // would stop quietly at a cut and keep the rows before it. No I/O.
 import { crc32, createInflateRaw, deflateRawSync } from "node:zlib";
+import type { CorruptDetail } from "@promo/domain";
 import { SaxesParser } from "saxes";
 import {
   asciiText,
@@ -41,7 +42,8 @@ export type PackedWorksheet =
       /** The worksheet's cells stored as dates (`t="d"`), by reference, with their ISO text. */
       dateCells: ReadonlyMap<string, string>;
     }
-  | { ok: false; problem: string }
+  /** What is damaged (worded by @promo/domain's job problems, reason corrupt_file). */
+  | { ok: false; problem: CorruptDetail }
   /** The sheet has more rows than `maxRows`: refused before its rows are read, whatever they hold. */
   | { ok: false; rows: number }
   /** The parts read would unpack to more than this many bytes (`maxUnpackedBytes`): not damage. */
@@ -70,11 +72,15 @@ type ZipEntry = {
 /** A part of a zip to write: its compressed bytes and what the zip headers say about them. */
 export type ZipPart = { name: string; method: number; crc: number; size: number; data: Buffer };
 
-/** Why the workbook cannot be read, in words for the merchant. */
-class PackageProblem extends Error {}
+/** Why the workbook cannot be read. */
+class PackageProblem extends Error {
+  constructor(readonly detail: CorruptDetail) {
+    super(detail.kind);
+  }
+}
 
 /** The parts read unpack to more than the budget: a workbook too large, not a damaged one. */
-class UnpacksTooLarge extends PackageProblem {
+class UnpacksTooLarge extends Error {
   constructor(readonly limitBytes: number) {
     super(`it unpacks to more than ${limitBytes} bytes`);
   }
@@ -124,7 +130,7 @@ export async function packFirstWorksheet(
     // Anything else thrown while taking apart untrusted bytes (an offset past the end) is damage too.
     return {
       ok: false,
-      problem: error instanceof PackageProblem ? error.message : "its zip structure is damaged",
+      problem: error instanceof PackageProblem ? error.detail : { kind: "zip_structure_damaged" },
     };
   }
 }
@@ -154,10 +160,10 @@ async function repack(
       )?.target
     : "xl/workbook.xml";
   const workbook = workbookName === undefined ? undefined : find(workbookName);
-  if (!workbookName || !workbook) throw new PackageProblem("it holds no workbook");
+  if (!workbookName || !workbook) throw new PackageProblem({ kind: "no_workbook" });
   const folder = workbookName.slice(0, workbookName.lastIndexOf("/") + 1);
   const workbookRelations = find(`${folder}_rels/${workbookName.slice(folder.length)}.rels`);
-  if (!workbookRelations) throw new PackageProblem("the workbook's list of parts is missing");
+  if (!workbookRelations) throw new PackageProblem({ kind: "no_workbook_parts" });
   const workbookRelationsXml = await readXml(workbookRelations);
   const workbookRelationsText = unprefixRelationships(workbookRelationsXml.xml);
   const relations = readRelationships(workbookRelationsText, folder);
@@ -165,7 +171,7 @@ async function repack(
   const workbookXml = await readXml(workbook);
   const worksheetName = findFirstWorksheet(workbookXml.readable, relations);
   const worksheet = worksheetName === undefined ? undefined : find(worksheetName);
-  if (!worksheetName || !worksheet) throw new PackageProblem("it holds no worksheet");
+  if (!worksheetName || !worksheet) throw new PackageProblem({ kind: "no_worksheet" });
   const sharedStringsName = relations.find((relation) => relation.type.endsWith("/sharedStrings"))?.target;
   const sharedStrings = sharedStringsName === undefined ? undefined : find(sharedStringsName);
   const stylesName = relations.find((relation) => relation.type.endsWith("/styles"))?.target;
@@ -195,9 +201,7 @@ async function repack(
   const misplaced = findMisplacedRowOrCell(worksheetText);
   if (misplaced !== null) throw new PackageProblem(misplaced);
   const missing = findMissingSharedString(worksheetText, countSharedStrings(sharedStringsText));
-  if (missing !== null) {
-    throw new PackageProblem(`its cell ${missing} refers to a shared string the file does not hold`);
-  }
+  if (missing !== null) throw new PackageProblem({ kind: "missing_shared_string", cell: missing });
   const zip = writeZip([
     // The names exceljs's reader looks for; a worksheet keeps its number when it has one.
     packed("xl/_rels/workbook.xml.rels", workbookRelations, workbookRelationsXml.xml, workbookRelationsText),
@@ -225,7 +229,7 @@ function checkWellFormed(name: string, xml: string): void {
   try {
     new SaxesParser().write(xml.startsWith("\uFEFF") ? xml.slice(1) : xml).close();
   } catch {
-    throw new PackageProblem(`its part ${name} is damaged (its XML is cut short or malformed)`);
+    throw new PackageProblem({ kind: "part_malformed", part: name });
   }
 }
 
@@ -258,19 +262,19 @@ function readCentralDirectory(bytes: Buffer): ZipEntry[] {
       break;
     }
   }
-  if (end < 0) throw new PackageProblem("its zip directory is missing (the file is cut short or not a zip)");
+  if (end < 0) throw new PackageProblem({ kind: "zip_directory_missing" });
   const count = bytes.readUInt16LE(end + 10);
   const directorySize = bytes.readUInt32LE(end + 12);
   const directoryOffset = bytes.readUInt32LE(end + 16);
   if (count === 0xffff || directoryOffset === 0xffffffff) {
-    throw new PackageProblem("it is a ZIP64 archive, which is not supported");
+    throw new PackageProblem({ kind: "zip64" });
   }
-  if (directoryOffset + directorySize > end) throw new PackageProblem("its zip directory is damaged");
+  if (directoryOffset + directorySize > end) throw new PackageProblem({ kind: "zip_directory_damaged" });
   const entries: ZipEntry[] = [];
   let at = directoryOffset;
   for (let index = 0; index < count; index += 1) {
     if (at + 46 > end || bytes.readUInt32LE(at) !== CENTRAL_HEADER) {
-      throw new PackageProblem("its zip directory is damaged");
+      throw new PackageProblem({ kind: "zip_directory_damaged" });
     }
     const nameLength = bytes.readUInt16LE(at + 28);
     entries.push({
@@ -290,11 +294,11 @@ function readCentralDirectory(bytes: Buffer): ZipEntry[] {
 function compressedData(bytes: Buffer, entry: ZipEntry): Buffer {
   const at = entry.localOffset;
   if (at + 30 > bytes.length || bytes.readUInt32LE(at) !== LOCAL_HEADER) {
-    throw new PackageProblem(`its part ${entry.name} is damaged`);
+    throw new PackageProblem({ kind: "part_damaged", part: entry.name });
   }
   const start = at + 30 + bytes.readUInt16LE(at + 26) + bytes.readUInt16LE(at + 28);
   if (start + entry.compressedSize > bytes.length)
-    throw new PackageProblem(`its part ${entry.name} is cut short`);
+    throw new PackageProblem({ kind: "part_cut_short", part: entry.name });
   return bytes.subarray(start, start + entry.compressedSize);
 }
 
@@ -303,9 +307,9 @@ type Budget = { left: number; total: number };
 
 /** Unpacks a part, checking its size and CRC-32 and charging the budget; the bytes only when `keep`. */
 async function unpack(bytes: Buffer, entry: ZipEntry, budget: Budget, keep: boolean): Promise<Buffer> {
-  if (entry.flags & 1) throw new PackageProblem("it is encrypted (password-protected)");
+  if (entry.flags & 1) throw new PackageProblem({ kind: "encrypted" });
   if (entry.method !== STORED && entry.method !== DEFLATED) {
-    throw new PackageProblem(`its part ${entry.name} uses an unsupported compression method`);
+    throw new PackageProblem({ kind: "part_compression", part: entry.name });
   }
   const data = compressedData(bytes, entry);
   const kept: Buffer[] = [];
@@ -325,11 +329,13 @@ async function unpack(bytes: Buffer, entry: ZipEntry, budget: Budget, keep: bool
     try {
       for await (const chunk of inflater as AsyncIterable<Buffer>) take(chunk);
     } catch (error) {
-      if (error instanceof PackageProblem) throw error;
-      throw new PackageProblem(`its part ${entry.name} is damaged`);
+      if (error instanceof UnpacksTooLarge) throw error;
+      throw new PackageProblem({ kind: "part_damaged", part: entry.name });
     }
   }
-  if (size !== entry.size || crc !== entry.crc) throw new PackageProblem(`its part ${entry.name} is damaged`);
+  if (size !== entry.size || crc !== entry.crc) {
+    throw new PackageProblem({ kind: "part_damaged", part: entry.name });
+  }
   budget.left -= size;
   return Buffer.concat(kept);
 }
@@ -365,7 +371,8 @@ function findFirstWorksheet(workbookXml: string, relations: readonly Relationshi
     const id = [...attributes].find(([name]) => name.endsWith(":id"))?.[1];
     const relation = relations.find((candidate) => candidate.id === id);
     // Read on past it, a sheet the workbook lists without its part would import another sheet.
-    if (!relation) throw new PackageProblem(`its sheet "${attributes.get("name") ?? ""}" has no part`);
+    if (!relation)
+      throw new PackageProblem({ kind: "sheet_without_part", sheet: attributes.get("name") ?? "" });
     if (relation.type.endsWith("/worksheet")) return relation.target;
   }
   return undefined;

@@ -18,6 +18,7 @@
 //   the row would be left out without a word): each section becomes the same text escaped, before
 //   anything else here reads the part.
 // Pure string functions, no I/O.
+import type { CorruptDetail } from "@promo/domain";
 import { SHEET_MAX_ROWS } from "./sheet-text.ts";
 
 /** A phonetic run (`<rPh …>…</rPh>` or an empty `<rPh/>`), any namespace prefix. */
@@ -102,7 +103,7 @@ export function numberRowsAndCells(worksheetXml: string): string {
  * rows of one number and keeps the last of a cell given twice, so a code could be dropped or listed
  * under a row that is not its own. Rows or cells out of order are read as they come.
  */
-export function findMisplacedRowOrCell(worksheetXml: string): string | null {
+export function findMisplacedRowOrCell(worksheetXml: string): CorruptDetail | null {
   const rows = new Set<number>();
   const columns = new Set<number>();
   let row = 0;
@@ -111,20 +112,18 @@ export function findMisplacedRowOrCell(worksheetXml: string): string | null {
     const reference = given ? (given[1] ?? given[2] ?? "") : "";
     if (name === "row") {
       row = Number(reference);
-      if (!/^\s*\d+\s*$/.test(reference) || row === 0) return `its row "${reference}" has no valid number`;
-      if (row > SHEET_MAX_ROWS) {
-        return `its row ${row} is past the last row of a sheet (${SHEET_MAX_ROWS.toLocaleString("en")})`;
-      }
-      if (rows.has(row)) return `its row ${row} comes twice`;
+      if (!/^\s*\d+\s*$/.test(reference) || row === 0) return { kind: "row_without_number", row: reference };
+      if (row > SHEET_MAX_ROWS) return { kind: "row_past_last", row, lastRow: SHEET_MAX_ROWS };
+      if (rows.has(row)) return { kind: "row_twice", row };
       rows.add(row);
       columns.clear();
       continue;
     }
     const place = /^\s*[A-Za-z]+(\d+)\s*$/.exec(reference);
-    if (!place) return `its cell "${reference}" in row ${row} has no valid reference`;
-    if (Number(place[1]) !== row) return `its cell ${reference} is in row ${row}`;
+    if (!place) return { kind: "cell_without_reference", cell: reference, row };
+    if (Number(place[1]) !== row) return { kind: "cell_in_other_row", cell: reference, row };
     const column = columnOf(reference.trim());
-    if (columns.has(column)) return `its cell ${reference} comes twice`;
+    if (columns.has(column)) return { kind: "cell_twice", cell: reference };
     columns.add(column);
   }
   return null;

@@ -9,7 +9,18 @@ export type JobKind = "generate_codes" | "import_codes";
 export type JobState = "queued" | "running" | "succeeded" | "failed";
 export type JobFilePurpose = "upload" | "error_report";
 
-export type JobProblem = { row: number | null; value: string; reason: string; message: string };
+/**
+ * A bad row, or a problem of the whole file or job (row null). `params` with `reason` make the
+ * message in any language (@promo/domain's describeJobProblem); `message` is it in English, the
+ * only text of a problem stored before problems had parameters.
+ */
+export type JobProblem = {
+  row: number | null;
+  value: string;
+  reason: string;
+  message: string;
+  params?: Readonly<Record<string, unknown>>;
+};
 
 export type JobRecord = {
   id: string;

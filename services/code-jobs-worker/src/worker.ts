@@ -9,6 +9,7 @@ import {
   requeueJob,
   startJob,
 } from "@promo/db";
+import { jobProblem } from "@promo/domain";
 import { createOutageLog, type Logger } from "@promo/observability";
 import {
   type CodeJobsQueue,
@@ -59,17 +60,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * often). The cause stays in the worker's log: it may be an internal error, not the merchant's.
  */
 export function gaveUpProblem(kind: string | undefined, attempts: number): JobProblem {
-  const after =
-    kind === "import_codes"
-      ? "nothing was imported; upload the file again"
-      : kind === "generate_codes"
-        ? "the codes made before it stopped are kept (result.generated); start a new job for the rest"
-        : "start a new job";
   return {
     row: null,
     value: "",
-    reason: "job_gave_up",
-    message: `the job could not be finished after ${attempts} attempt${attempts === 1 ? "" : "s"} and was given up: ${after}`,
+    ...jobProblem("job_gave_up", {
+      attempts,
+      ...(kind === "import_codes" || kind === "generate_codes" ? { kind } : {}),
+    }),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Campaign, Code, JobOut, ReservationSummary } from "@promo/contracts";
 import type { CampaignRecord, CodeRecord, JobRecord, ReservationRow } from "@promo/db";
-import { basisPointsToPercent } from "@promo/domain";
+import { basisPointsToPercent, describeJobProblem, type Locale } from "@promo/domain";
 
 export function presentCampaign(campaign: CampaignRecord): Campaign {
   return {
@@ -62,7 +62,11 @@ export function presentReservationSummary(row: ReservationRow): ReservationSumma
   };
 }
 
-export function presentJob(job: JobRecord): JobOut {
+/**
+ * A job as GET /v1/jobs/:id answers it: each problem's message in `locale`, made from its reason and
+ * parameters (a problem stored without them keeps its stored English message).
+ */
+export function presentJob(job: JobRecord, locale: Locale): JobOut {
   return {
     id: job.id,
     kind: job.kind,
@@ -71,7 +75,12 @@ export function presentJob(job: JobRecord): JobOut {
     campaignId: job.campaignId,
     params: job.params,
     result: job.result,
-    errors: job.errors ?? [],
+    errors: (job.errors ?? []).map((problem) => ({
+      row: problem.row,
+      value: problem.value,
+      reason: problem.reason,
+      message: describeJobProblem(problem, locale),
+    })),
     errorReportUrl: job.hasErrorReport ? `/v1/jobs/${job.id}/error-report` : null,
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,

@@ -64,7 +64,10 @@ export const JobRowProblemSchema = z
     reason: z
       .string()
       .openapi({ description: "Machine-readable rule, e.g. whitespace, duplicate, code_conflict." }),
-    message: z.string(),
+    message: z.string().openapi({
+      description:
+        "What is wrong and what to do, in the language Accept-Language asks for (en, the default, or zh-TW).",
+    }),
   })
   .openapi("JobRowProblem");
 

@@ -11,7 +11,7 @@ import {
   recordJobProgress,
   withPgTransaction,
 } from "@promo/db";
-import { generateCodes } from "@promo/domain";
+import { generateCodes, jobProblem } from "@promo/domain";
 import { campaignProblem } from "./campaign-problem.ts";
 
 /** Thrown between batches once the process is shutting down; the job resumes from the codes made. */
@@ -88,14 +88,7 @@ export async function runGeneration(deps: GenerationDeps, job: JobRecord): Promi
       await finishJob(poolSql(deps.database.pool), job.id, {
         state: "failed",
         result: { generated },
-        errors: [
-          {
-            row: null,
-            value: "",
-            reason: "code_space_exhausted",
-            message: "every new draw collided with existing codes: use a longer length or another prefix",
-          },
-        ],
+        errors: [{ row: null, value: "", ...jobProblem("code_space_exhausted") }],
         now: deps.clock(),
       });
       return generated - resumedFrom;

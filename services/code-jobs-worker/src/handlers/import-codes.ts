@@ -1,10 +1,4 @@
-import {
-  type ImportedCode,
-  type ImportRowProblem,
-  readImportFile,
-  reportedValue,
-  writeErrorReport,
-} from "@promo/code-files";
+import { type ImportedCode, readImportFile, reportedValue, writeErrorReport } from "@promo/code-files";
 import { ImportCodesParamsSchema, MAX_CODES_PER_IMPORT } from "@promo/contracts";
 import {
   type Database,
@@ -23,6 +17,7 @@ import {
   saveJobFile,
   withPgTransaction,
 } from "@promo/db";
+import { jobProblem } from "@promo/domain";
 import { campaignProblem } from "./campaign-problem.ts";
 
 export type ImportDeps = { database: Database; clock: () => Date };
@@ -46,7 +41,7 @@ export async function runImport(deps: ImportDeps, job: JobRecord): Promise<numbe
   const upload = await findJobFile(poolSql(deps.database.pool), job.id, "upload");
   if (!upload) {
     await fail(poolSql(deps.database.pool), deps, job, [
-      { row: null, value: params.fileName, reason: "file_missing", message: "the uploaded file is gone" },
+      { row: null, value: params.fileName, ...jobProblem("file_missing") },
     ]);
     return 0;
   }
@@ -54,13 +49,13 @@ export async function runImport(deps: ImportDeps, job: JobRecord): Promise<numbe
     maxCodes: MAX_CODES_PER_IMPORT,
   });
   if (!checked.ok && checked.fileProblem) {
-    const { reason, message } = checked.fileProblem;
+    const { fileProblem } = checked;
     await withPgTransaction(deps.database.pool, (sql) =>
-      fail(sql, deps, job, [{ row: null, value: params.fileName, reason, message }]),
+      fail(sql, deps, job, [{ row: null, value: params.fileName, ...fileProblem }]),
     );
     return 0;
   }
-  const fileRowProblems = checked.ok ? [] : checked.rows.map(toJobProblem);
+  const fileRowProblems: readonly JobProblem[] = checked.ok ? [] : checked.rows;
   if (checked.ok) {
     await recordJobProgress(
       poolSql(deps.database.pool),
@@ -109,10 +104,12 @@ function describeClashes(codes: readonly ImportedCode[], clashes: readonly Impor
       {
         row: code.row,
         value: code.code,
-        reason: "code_conflict",
-        message: clash.sameCampaign
-          ? "this campaign already has this code (codes are case-insensitive)"
-          : `clashes with the live code of campaign "${clash.campaignName}" (${clash.campaignId}), whose dates overlap`,
+        ...jobProblem(
+          "code_conflict",
+          clash.sameCampaign
+            ? { sameCampaign: true }
+            : { sameCampaign: false, campaignId: clash.campaignId, campaignName: clash.campaignName },
+        ),
       },
     ];
   });
@@ -121,10 +118,6 @@ function describeClashes(codes: readonly ImportedCode[], clashes: readonly Impor
 /** Bad rows in the order of the file (each row of a file is bad for one reason at most). */
 function sortByRow(problems: readonly JobProblem[]): JobProblem[] {
   return [...problems].sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
-}
-
-function toJobProblem(problem: ImportRowProblem): JobProblem {
-  return { row: problem.row, value: problem.value, reason: problem.reason, message: problem.message };
 }
 
 /** Fails the job with its problems, each value cut as a job lists it (reportedValue), in JSON and report. */

@@ -21,7 +21,7 @@ import {
   type NewJobFile,
   poolSql,
 } from "@promo/db";
-import { checkGenerationSpec, DomainError } from "@promo/domain";
+import { checkGenerationSpec, DomainError, jobProblem } from "@promo/domain";
 import type { GatewayDeps } from "../deps.ts";
 import { streamDownload } from "../downloads.ts";
 import type { GatewayEnv } from "../env.ts";
@@ -152,14 +152,7 @@ export function codeJobRoutes(deps: GatewayDeps) {
       await finishJob(sql, job.id, {
         state: "failed",
         result: {},
-        errors: [
-          {
-            row: null,
-            value: "",
-            reason: "queue_unavailable",
-            message: "the job queue could not be reached",
-          },
-        ],
+        errors: [{ row: null, value: "", ...jobProblem("queue_unavailable") }],
         now: deps.clock(),
       });
       throw new DomainError("SERVICE_UNAVAILABLE", {
@@ -194,7 +187,7 @@ export function codeJobRoutes(deps: GatewayDeps) {
     await campaignTakingCodes(storeId, campaignId);
     const job = await submit({ storeId, campaignId, kind: "generate_codes", params: spec });
     c.get("logger").info({ jobId: job.id, campaignId, count: spec.count }, "code generation queued");
-    return c.json(presentJob(job), 202);
+    return c.json(presentJob(job, c.get("locale")), 202);
   });
 
   app.openapi(importRoute, async (c) => {
@@ -231,7 +224,7 @@ export function codeJobRoutes(deps: GatewayDeps) {
       },
     });
     c.get("logger").info({ jobId: job.id, campaignId, bytes: bytes.byteLength }, "code import queued");
-    return c.json(presentJob(job), 202);
+    return c.json(presentJob(job, c.get("locale")), 202);
   });
 
   app.openapi(exportRoute, async (c) => {
@@ -275,7 +268,7 @@ export function codeJobRoutes(deps: GatewayDeps) {
   app.openapi(getJobRoute, async (c) => {
     const job = await findJob(sql, c.get("principal").storeId, c.req.valid("param").id);
     if (!job) throw new DomainError("NOT_FOUND");
-    return c.json(presentJob(job), 200);
+    return c.json(presentJob(job, c.get("locale")), 200);
   });
 
   app.openapi(errorReportRoute, async (c) => {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout } from "node:timers/promises";
-import { describeError } from "@promo/domain";
+import { createJob, finishJob, poolSql } from "@promo/db";
+import { describeError, jobProblem } from "@promo/domain";
 import { createTestContext, eventually, type SeededStore, seedStore, type TestContext } from "@promo/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -961,6 +962,91 @@ describe("errors, auth and isolation", () => {
       headers: { "accept-language": "zh-TW" },
     });
     expect(errorOf(forbidden.body).message).toBe(describeError("VALIDATION_ERROR", "zh-TW"));
+  });
+
+  it("answers a job's problems in the request's language; one stored without its parameters keeps its message", async () => {
+    const campaign = await createCampaign({ name: "Job messages" });
+    const sql = poolSql(ctx.db.database.pool);
+    const job = await createJob(sql, {
+      id: randomUUID(),
+      storeId: store.storeId,
+      campaignId: String(campaign.id),
+      kind: "import_codes",
+      params: { fileName: "codes.csv", fileKind: "csv", size: 64 },
+      now: new Date(),
+    });
+    const other = "c0ffee00-0000-4000-8000-000000000001";
+    await finishJob(sql, job.id, {
+      state: "failed",
+      result: { imported: 0, badRows: 5 },
+      errors: [
+        { row: 2, value: "ABCDEF\nGHIJ12", ...jobProblem("line_break") },
+        { row: 3, value: "abcdef12", ...jobProblem("duplicate", { firstRow: 1 }) },
+        {
+          row: 4,
+          value: "LIVE0001",
+          ...jobProblem("code_conflict", { sameCampaign: false, campaignId: other, campaignName: "週年慶" }),
+        },
+        // As problems were stored before they had parameters.
+        {
+          row: 5,
+          value: "dupcode1",
+          reason: "duplicate",
+          message: "duplicate of row 1 (codes are case-insensitive)",
+        },
+        { row: 6, value: "AB CD12", reason: "whitespace", message: "code must not contain spaces" },
+      ],
+      now: new Date(),
+    });
+    const read = async (headers: Record<string, string>) => {
+      const response = await call("GET", `/v1/jobs/${job.id}`, { headers });
+      expect(response.status).toBe(200);
+      return response.body.errors;
+    };
+    expect(await read({ "accept-language": "zh-TW,zh;q=0.9,en;q=0.8" })).toEqual([
+      { row: 2, value: "ABCDEF\nGHIJ12", reason: "line_break", message: "代碼不可包含換行(內容有多行文字)" },
+      { row: 3, value: "abcdef12", reason: "duplicate", message: "與第 1 列的代碼重複(代碼不分大小寫)" },
+      {
+        row: 4,
+        value: "LIVE0001",
+        reason: "code_conflict",
+        message: `與活動「週年慶」(${other})的代碼重複,兩個活動的期間重疊`,
+      },
+      {
+        row: 5,
+        value: "dupcode1",
+        reason: "duplicate",
+        message: "duplicate of row 1 (codes are case-insensitive)",
+      },
+      { row: 6, value: "AB CD12", reason: "whitespace", message: "代碼不可使用空白鍵" },
+    ]);
+    expect(await read({})).toEqual([
+      {
+        row: 2,
+        value: "ABCDEF\nGHIJ12",
+        reason: "line_break",
+        message: "code must not contain line breaks (the value holds more than one line)",
+      },
+      {
+        row: 3,
+        value: "abcdef12",
+        reason: "duplicate",
+        message: "duplicate of row 1 (codes are case-insensitive)",
+      },
+      {
+        row: 4,
+        value: "LIVE0001",
+        reason: "code_conflict",
+        message: `clashes with the live code of campaign "週年慶" (${other}), whose dates overlap`,
+      },
+      {
+        row: 5,
+        value: "dupcode1",
+        reason: "duplicate",
+        message: "duplicate of row 1 (codes are case-insensitive)",
+      },
+      { row: 6, value: "AB CD12", reason: "whitespace", message: "code must not contain spaces" },
+    ]);
   });
 
   it("describes every route in an OpenAPI 3.1 document generated from the same schemas", async () => {
