@@ -69,20 +69,25 @@ async function jobFilePurposes(jobId: string): Promise<string[]> {
 
 const rowsOf = (job: JobView) => job.errors.map(({ row, value, reason }) => ({ row, value, reason }));
 
-/** The lines of a failed job's .xlsx error report after its header: [row, value, reason, message]. */
-async function errorReportLines(job: JobView): Promise<unknown[][]> {
+/** Every line of a failed job's .xlsx error report, its header first: [row, value, reason, message]. */
+async function errorReport(job: JobView, headers: Record<string, string> = {}): Promise<unknown[][]> {
   expect(job.errorReportUrl).toBe(`/v1/jobs/${job.id}/error-report`);
   const report = await fetch(`${gatewayUrl}${job.errorReportUrl}`, {
-    headers: { authorization: `Bearer ${merchantKey}` },
+    headers: { authorization: `Bearer ${merchantKey}`, ...headers },
   });
   expect(report.status).toBe(200);
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load(Buffer.from(await report.arrayBuffer()) as unknown as ArrayBuffer);
   const lines: unknown[][] = [];
-  workbook.worksheets[0]?.eachRow((line, number) => {
-    if (number > 1 && Array.isArray(line.values)) lines.push(line.values.slice(1));
+  workbook.worksheets[0]?.eachRow((line) => {
+    if (Array.isArray(line.values)) lines.push(line.values.slice(1));
   });
   return lines;
+}
+
+/** The lines of a failed job's .xlsx error report after its header. */
+async function errorReportLines(job: JobView): Promise<unknown[][]> {
+  return (await errorReport(job)).slice(1);
 }
 
 describe("code import", () => {
@@ -175,8 +180,8 @@ describe("code import", () => {
     );
     expect(rowsOf(duplicate)).toEqual([{ row: 3, value: "dupcode1", reason: "duplicate" }]);
     expect(duplicate.errors[0]?.message).toContain("row 1");
-    // A failed import keeps its error report; its uploaded file is gone.
-    expect(await jobFilePurposes(duplicate.id)).toEqual(["error_report"]);
+    // A failed import's error report is written from its errors; its uploaded file is gone.
+    expect(await jobFilePurposes(duplicate.id)).toEqual([]);
     expect(await errorReportLines(duplicate)).toEqual([
       [3, "dupcode1", "duplicate", duplicate.errors[0]?.message],
     ]);
@@ -222,6 +227,32 @@ describe("code import", () => {
     );
   });
 
+  it("words a failed import's messages and its error report in the language the merchant asks for", async () => {
+    const csv = 'code\r\n"LINE\nBREAK1"\r\nSAMECODE1\r\nabc\r\nsamecode1\r\n';
+    const job = await expectRejected("zh.csv", new TextEncoder().encode(csv));
+    const zhTW = { "accept-language": "zh-TW,zh;q=0.9,en;q=0.8" };
+    const read = await api<JobView>(gatewayUrl, merchantKey, "GET", `/v1/jobs/${job.id}`, undefined, zhTW);
+    expect(read.body.errors).toEqual([
+      { row: 2, value: "LINE\nBREAK1", reason: "line_break", message: "代碼不可包含換行(內容有多行文字)" },
+      { row: 4, value: "abc", reason: "too_short", message: "優惠碼最少需6個字元" },
+      { row: 5, value: "samecode1", reason: "duplicate", message: "與第 3 列的代碼重複(代碼不分大小寫)" },
+    ]);
+    expect(await errorReport(job, zhTW)).toEqual([
+      ["列", "內容", "原因", "說明"],
+      ...read.body.errors.map(({ row, value, reason, message }) => [row, value, reason, message]),
+    ]);
+    // English stays the default, in the job and its report alike.
+    expect(job.errors.map((error) => error.message)).toEqual([
+      "code must not contain line breaks (the value holds more than one line)",
+      "code must be at least 6 characters",
+      "duplicate of row 3 (codes are case-insensitive)",
+    ]);
+    expect(await errorReport(job)).toEqual([
+      ["Row", "Value", "Reason", "Message"],
+      ...job.errors.map(({ row, value, reason, message }) => [row, value, reason, message]),
+    ]);
+  });
+
   it("lists each bad row's value up to 100 characters, so 10,000 rows of one 30,000-character string stay small", async () => {
     // One shared string, 10,000 cells pointing at it: a 60 KB file whose values total 300 MB.
     const long = `H1${"Q".repeat(29_998)}`;
@@ -239,7 +270,7 @@ describe("code import", () => {
     expect((await response.arrayBuffer()).byteLength).toBeLessThan(3_000_000);
     // The error report lists the same values; the uploaded file is gone.
     expect((await errorReportLines(job))[0]?.slice(0, 3)).toEqual([2, shown, "too_long"]);
-    expect(await jobFilePurposes(job.id)).toEqual(["error_report"]);
+    expect(await jobFilePurposes(job.id)).toEqual([]);
   });
 
   it("rejects a clash with a live code of an overlapping campaign, naming it", async () => {

@@ -1,6 +1,26 @@
+import { PassThrough } from "node:stream";
+import type { Locale } from "@promo/domain";
 import ExcelJS from "exceljs";
 import { describe, expect, it } from "vitest";
-import { REPORTED_VALUE_MAX_LENGTH, reportedValue, writeErrorReport } from "./error-report.ts";
+import {
+  createErrorReport,
+  REPORTED_VALUE_MAX_LENGTH,
+  type ReportRow,
+  reportedValue,
+} from "./error-report.ts";
+
+/** The report of `rows` as the bytes a download would carry. */
+async function reportOf(rows: readonly ReportRow[], locale: Locale = "en"): Promise<Buffer> {
+  const output = new PassThrough();
+  const chunks: Buffer[] = [];
+  output.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const ended = new Promise((resolve) => output.on("end", resolve));
+  const report = createErrorReport(output, { locale });
+  for (const row of rows) report.addRow(row);
+  await report.finish();
+  await ended;
+  return Buffer.concat(chunks);
+}
 
 async function rowsOf(report: Buffer): Promise<unknown[][]> {
   const workbook = new ExcelJS.Workbook();
@@ -13,20 +33,23 @@ async function rowsOf(report: Buffer): Promise<unknown[][]> {
   return rows;
 }
 
-describe("writeErrorReport", () => {
-  it("writes a sheet Errors: header, the file problem first with no row, then every bad row", async () => {
-    const report = await writeErrorReport({
-      fileProblem: { reason: "too_many_codes", message: "the file holds at least 10,001 codes" },
-      rows: [
-        { row: 3, value: "ABCDE", reason: "too_short", message: "code must be at least 6 characters" },
-        { row: 7, value: "=A1&A2", reason: "formula_without_value", message: "a formula" },
-        { row: 9, value: "LIVECODE1", reason: "code_conflict", message: 'clashes with campaign "Summer"' },
-        { row: null, value: "codes.xlsx", reason: "file_missing", message: "the uploaded file is gone" },
-      ],
-    });
+describe("createErrorReport", () => {
+  it("writes a sheet Errors: header, then every problem as given, one of the whole file with no row", async () => {
+    const report = await reportOf([
+      {
+        row: null,
+        value: "codes.xlsx",
+        reason: "too_many_codes",
+        message: "the file holds at least 10,001 codes",
+      },
+      { row: 3, value: "ABCDE", reason: "too_short", message: "code must be at least 6 characters" },
+      { row: 7, value: "=A1&A2", reason: "formula_without_value", message: "a formula" },
+      { row: 9, value: "LIVECODE1", reason: "code_conflict", message: 'clashes with campaign "Summer"' },
+      { row: null, value: "codes.xlsx", reason: "file_missing", message: "the uploaded file is gone" },
+    ]);
     expect(await rowsOf(report)).toEqual([
       ["Row", "Value", "Reason", "Message"],
-      [undefined, "", "too_many_codes", "the file holds at least 10,001 codes"],
+      [undefined, "codes.xlsx", "too_many_codes", "the file holds at least 10,001 codes"],
       [3, "ABCDE", "too_short", "code must be at least 6 characters"],
       [7, "=A1&A2", "formula_without_value", "a formula"],
       [9, "LIVECODE1", "code_conflict", 'clashes with campaign "Summer"'],
@@ -35,13 +58,17 @@ describe("writeErrorReport", () => {
   });
 
   it("writes the header alone when there is nothing to report, and keeps values that look like numbers as text", async () => {
-    expect(await rowsOf(await writeErrorReport({ rows: [] }))).toEqual([
-      ["Row", "Value", "Reason", "Message"],
-    ]);
-    const report = await writeErrorReport({
-      rows: [{ row: 2, value: "1234", reason: "number_lost_zeros", message: "m" }],
-    });
+    expect(await rowsOf(await reportOf([]))).toEqual([["Row", "Value", "Reason", "Message"]]);
+    const report = await reportOf([{ row: 2, value: "1234", reason: "number_lost_zeros", message: "m" }]);
     expect((await rowsOf(report))[1]).toEqual([2, "1234", "number_lost_zeros", "m"]);
+  });
+
+  it("writes the column headers in the language asked for", async () => {
+    const rows = [{ row: 2, value: "ABCDE", reason: "too_short", message: "優惠碼最少需6個字元" }];
+    expect(await rowsOf(await reportOf(rows, "zh-TW"))).toEqual([
+      ["列", "內容", "原因", "說明"],
+      [2, "ABCDE", "too_short", "優惠碼最少需6個字元"],
+    ]);
   });
 
   it("lists a bad row's value up to 100 characters, then how many more there were", () => {

@@ -1,5 +1,7 @@
+import type { Stream } from "node:stream";
+import type { Locale } from "@promo/domain";
 import ExcelJS from "exceljs";
-import type { FileProblem, RowProblemReason } from "./import-file.ts";
+import type { RowProblemReason } from "./import-file.ts";
 import { cutText, sheetText } from "./sheet-text.ts";
 
 /** The reasons a row of an import is refused: the file's own, and a clash with existing codes. */
@@ -17,9 +19,9 @@ export type ReportRow = {
   message: string;
 };
 
-export type ErrorReportInput = {
-  fileProblem?: Pick<FileProblem, "reason" | "message">;
-  rows: readonly ReportRow[];
+const HEADERS: Readonly<Record<Locale, readonly string[]>> = {
+  en: ["Row", "Value", "Reason", "Message"],
+  "zh-TW": ["列", "內容", "原因", "說明"],
 };
 
 export const ERROR_REPORT_SHEET = "Errors";
@@ -37,34 +39,39 @@ export function reportedValue(value: string): string {
   return cutText(value, REPORTED_VALUE_MAX_LENGTH);
 }
 
+export type ErrorReport = {
+  /** Writes the line out at once (committed), so memory stays flat however many lines come. */
+  addRow(row: ReportRow): void;
+  /** Ends the sheet and the workbook; call once, after the last line. */
+  finish(): Promise<void>;
+};
+
 /**
- * The problems of an import as an .xlsx: one sheet "Errors", columns Row | Value | Reason | Message,
- * the file-level problem first (with an empty Row), then one line per bad row.
+ * The problems of an import as a streaming .xlsx written to `output`: one sheet "Errors", columns
+ * Row | Value | Reason | Message (headers in `locale`; the reason stays the machine-readable one),
+ * one line per problem as given (a problem of the whole file or job has an empty Row). Inline
+ * strings keep a value that looks like a number as the text it is. The caller handles the output's
+ * backpressure.
  */
-export async function writeErrorReport(input: ErrorReportInput): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
+export function createErrorReport(output: NodeJS.WritableStream, options: { locale: Locale }): ErrorReport {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+    // exceljs's types want the Stream class; any writable stream works.
+    stream: output as unknown as Stream,
+    useStyles: false,
+    useSharedStrings: false,
+  });
   const sheet = workbook.addWorksheet(ERROR_REPORT_SHEET);
-  sheet.columns = [
-    { header: "Row", key: "row", width: 8 },
-    { header: "Value", key: "value", width: 30 },
-    { header: "Reason", key: "reason", width: 24 },
-    { header: "Message", key: "message", width: 100 },
-  ];
-  if (input.fileProblem) {
-    sheet.addRow({
-      row: null,
-      value: "",
-      reason: input.fileProblem.reason,
-      message: sheetText(input.fileProblem.message),
-    });
-  }
-  for (const problem of input.rows) {
-    sheet.addRow({
-      row: problem.row,
-      value: sheetText(problem.value),
-      reason: problem.reason,
-      message: sheetText(problem.message),
-    });
-  }
-  return Buffer.from(await workbook.xlsx.writeBuffer());
+  sheet.columns = [{ width: 8 }, { width: 30 }, { width: 24 }, { width: 100 }];
+  sheet.addRow([...HEADERS[options.locale]]).commit();
+  return {
+    addRow(problem) {
+      sheet
+        .addRow([problem.row, sheetText(problem.value), problem.reason, sheetText(problem.message)])
+        .commit();
+    },
+    async finish() {
+      sheet.commit();
+      await workbook.commit();
+    },
+  };
 }

@@ -2,7 +2,7 @@ import { PassThrough } from "node:stream";
 import ExcelJS from "exceljs";
 import { describe, expect, it } from "vitest";
 import { createCodesExport, orderNumbersCell } from "./codes-export.ts";
-import { writeErrorReport } from "./error-report.ts";
+import { createErrorReport, type ReportRow } from "./error-report.ts";
 import { writeListingWorkbook, writeReportWorkbook } from "./report-workbook.ts";
 import { SHEET_CELL_MAX_LENGTH, sheetText } from "./sheet-text.ts";
 
@@ -157,9 +157,19 @@ describe("every .xlsx writer carries text an XML sheet cannot hold as U+FFFD", (
     expect(cell).toMatch(/, … and \d+ more$/);
   });
 
+  const errorReportOf = (row: ReportRow) =>
+    streamed(async (output) => {
+      const report = createErrorReport(output, { locale: "en" });
+      report.addRow(row);
+      await report.finish();
+    });
+
   it("the import error report", async () => {
-    const report = await writeErrorReport({
-      rows: [{ row: 2, value: HOSTILE, reason: "symbol", message: `code ${HOSTILE} holds a symbol` }],
+    const report = await errorReportOf({
+      row: 2,
+      value: HOSTILE,
+      reason: "symbol",
+      message: `code ${HOSTILE} holds a symbol`,
     });
     expect((await sheetRows(report, "Errors"))[1]).toEqual([
       2,
@@ -168,8 +178,11 @@ describe("every .xlsx writer carries text an XML sheet cannot hold as U+FFFD", (
       `code ${SHOWN} holds a symbol`,
     ]);
     // A value longer than a cell holds (an over-long code is itself a `too_long` row) is cut.
-    const long = await writeErrorReport({
-      rows: [{ row: 2, value: `T1${"Z".repeat(40_000)}`, reason: "too_long", message: "code is too long" }],
+    const long = await errorReportOf({
+      row: 2,
+      value: `T1${"Z".repeat(40_000)}`,
+      reason: "too_long",
+      message: "code is too long",
     });
     const value = String((await sheetRows(long, "Errors"))[1]?.[1]);
     expect(value.length).toBeLessThanOrEqual(SHEET_CELL_MAX_LENGTH);

@@ -1,12 +1,14 @@
 // Background code jobs (SPEC §4): the `job` row is the record of a generation or an import (state,
-// progress, result, errors); uploaded files and error reports live in `job_file` so any worker can
-// reach them. Every statement here takes the SQL surface, so the jobs worker runs them on plain pg
+// progress, result, errors); uploaded files live in `job_file` so any worker can reach them (so do
+// the error reports workers stored before a report was written from the job's errors when asked
+// for). Every statement here takes the SQL surface, so the jobs worker runs them on plain pg
 // transactions and the gateway inside Prisma's.
 import { lockCodeNamespace } from "./codes.ts";
 import type { Sql } from "./sql.ts";
 
 export type JobKind = "generate_codes" | "import_codes";
 export type JobState = "queued" | "running" | "succeeded" | "failed";
+/** `error_report`: stored by workers before reports were written when asked for; no longer written. */
 export type JobFilePurpose = "upload" | "error_report";
 
 /**
@@ -35,13 +37,18 @@ export type JobRecord = {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /**
+   * A failed import with problems: its error report is written from them when asked for (in the
+   * reader's language). A report stored by a worker before is not read.
+   */
   hasErrorReport: boolean;
 };
 
 const JOB_COLUMNS = `j.id, j.store_id AS "storeId", j.campaign_id AS "campaignId", j.kind, j.state, j.progress,
   j.params, j.result, j.errors, j.created_at AS "createdAt", j.started_at AS "startedAt",
   j.finished_at AS "finishedAt",
-  EXISTS (SELECT 1 FROM job_file f WHERE f.job_id = j.id AND f.purpose = 'error_report') AS "hasErrorReport"`;
+  (j.kind = 'import_codes' AND j.state = 'failed' AND COALESCE(jsonb_array_length(j.errors), 0) > 0)
+    AS "hasErrorReport"`;
 
 export type NewJobFile = { fileName: string; contentType: string; content: Uint8Array };
 
@@ -166,7 +173,7 @@ export async function recordJobProgress(
 
 /**
  * Ends a job, succeeded or failed, and removes its uploaded file in the same statement: the import
- * has read it and nothing serves it, so a finished import keeps only its error report.
+ * has read it and nothing serves it.
  */
 export async function finishJob(
   sql: Sql,

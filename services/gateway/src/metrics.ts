@@ -8,7 +8,7 @@ import {
 import type { Queue } from "bullmq";
 import type { DownloadEnd } from "./downloads.ts";
 
-export type DownloadKind = "code_export" | "report" | "action_listing";
+export type DownloadKind = "code_export" | "report" | "action_listing" | "error_report";
 
 /** Outcome label of a reservation answer: RESERVED, PENDING (202) or the refusal's error code. */
 export type ReservationOutcomeLabel = string;

@@ -1,4 +1,4 @@
-import { type ImportedCode, readImportFile, reportedValue, writeErrorReport } from "@promo/code-files";
+import { type ImportedCode, readImportFile, reportedValue } from "@promo/code-files";
 import { ImportCodesParamsSchema, MAX_CODES_PER_IMPORT } from "@promo/contracts";
 import {
   type Database,
@@ -14,7 +14,6 @@ import {
   poolSql,
   recordJobProgress,
   type Sql,
-  saveJobFile,
   withPgTransaction,
 } from "@promo/db";
 import { jobProblem } from "@promo/domain";
@@ -22,14 +21,12 @@ import { campaignProblem } from "./campaign-problem.ts";
 
 export type ImportDeps = { database: Database; clock: () => Date };
 
-const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
 /**
  * Imports the uploaded file all-or-nothing: the file is read and every rule checked (SPEC §4), then,
  * in ONE transaction under the store's code-namespace lock, the rows that passed the file's rules are
  * looked up for clashes with existing codes (one query, even when other rows are already bad, so that
  * one upload lists every bad row), and either every code is inserted and the job succeeds, or nothing
- * is and the job fails with every bad row in row order (also as an .xlsx error report). A campaign
+ * is and the job fails with every bad row in row order (the gateway offers them as an .xlsx error report). A campaign
  * archived before the transaction takes the lock fails the job. A problem of the whole file stops
  * before the database is asked. A crash before the commit leaves nothing behind, and the job runs
  * again from the start. Returns how many codes it inserted.
@@ -120,15 +117,12 @@ function sortByRow(problems: readonly JobProblem[]): JobProblem[] {
   return [...problems].sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
 }
 
-/** Fails the job with its problems, each value cut as a job lists it (reportedValue), in JSON and report. */
+/**
+ * Fails the job with its problems, each value cut as a job lists it (reportedValue): its errors, and
+ * the error report the gateway writes from them.
+ */
 async function fail(sql: Sql, deps: ImportDeps, job: JobRecord, found: readonly JobProblem[]): Promise<void> {
   const problems = found.map((problem) => ({ ...problem, value: reportedValue(problem.value) }));
-  const report = await writeErrorReport({ rows: problems });
-  await saveJobFile(sql, job.id, "error_report", {
-    fileName: "import-errors.xlsx",
-    contentType: XLSX_TYPE,
-    content: report,
-  });
   await finishJob(sql, job.id, {
     state: "failed",
     result: { imported: 0, badRows: problems.filter((problem) => problem.row !== null).length },

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { createCodesExport, detectImportFileKind } from "@promo/code-files";
+import { createCodesExport, createErrorReport, detectImportFileKind } from "@promo/code-files";
 import {
   CodeCampaignParamsSchema,
   CodeExportQuerySchema,
@@ -13,7 +13,6 @@ import {
   createJob,
   findCampaign,
   findJob,
-  findJobFile,
   finishJob,
   type JobKind,
   type JobRecord,
@@ -34,6 +33,8 @@ const TAG = ["Code jobs"];
 const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 /** Codes read from PostgreSQL per page while an export streams. */
 const EXPORT_PAGE = 2_000;
+/** Lines of an error report written before waiting for the client to take them. */
+const ERROR_REPORT_PAGE = 1_000;
 
 /** The upload route takes multipart bodies (every other route takes JSON). */
 export const IMPORT_PATH = /^\/v1\/campaigns\/[^/]+\/codes\/import$/;
@@ -122,6 +123,8 @@ const errorReportRoute = createRoute({
   operationId: "getJobErrorReport",
   tags: TAG,
   summary: "The bad rows of a failed import as .xlsx (row, value, reason, message)",
+  description:
+    "The job's `errors` as a sheet, headers and messages in the language Accept-Language asks for (en or zh-TW).",
   request: { params: JobIdParamsSchema },
   responses: {
     200: {
@@ -274,15 +277,29 @@ export function codeJobRoutes(deps: GatewayDeps) {
   app.openapi(errorReportRoute, async (c) => {
     const job = await findJob(sql, c.get("principal").storeId, c.req.valid("param").id);
     if (!job) throw new DomainError("NOT_FOUND");
-    const report = await findJobFile(sql, job.id, "error_report");
-    if (!report) throw new DomainError("NOT_FOUND", { reason: "this job has no error report" });
-    return new Response(new Uint8Array(report.content), {
-      status: 200,
-      headers: {
-        "content-type": XLSX_TYPE,
-        "content-disposition": `attachment; filename="${report.fileName}"`,
+    if (!job.hasErrorReport) throw new DomainError("NOT_FOUND", { reason: "this job has no error report" });
+    // The job's errors as GET /v1/jobs/:id lists them, in the language asked for.
+    const locale = c.get("locale");
+    const { errors } = presentJob(job, locale);
+    return streamDownload(
+      async ({ output, room }) => {
+        const report = createErrorReport(output, { locale });
+        for (const [index, problem] of errors.entries()) {
+          report.addRow(problem);
+          if (index % ERROR_REPORT_PAGE === ERROR_REPORT_PAGE - 1 && !(await room())) return;
+        }
+        await report.finish();
       },
-    });
+      {
+        what: "error report",
+        logger: c.get("logger").child({ jobId: job.id }),
+        headers: {
+          "content-type": XLSX_TYPE,
+          "content-disposition": 'attachment; filename="import-errors.xlsx"',
+        },
+        ...deps.metrics.downloads("error_report"),
+      },
+    );
   });
 
   return app;

@@ -1000,7 +1000,10 @@ describe("errors, auth and isolation", () => {
     });
     const read = async (headers: Record<string, string>) => {
       const response = await call("GET", `/v1/jobs/${job.id}`, { headers });
-      expect(response.status).toBe(200);
+      expect([response.status, response.body.errorReportUrl]).toEqual([
+        200,
+        `/v1/jobs/${job.id}/error-report`,
+      ]);
       return response.body.errors;
     };
     expect(await read({ "accept-language": "zh-TW,zh;q=0.9,en;q=0.8" })).toEqual([
@@ -1047,6 +1050,44 @@ describe("errors, auth and isolation", () => {
       },
       { row: 6, value: "AB CD12", reason: "whitespace", message: "code must not contain spaces" },
     ]);
+    const report = await app.request(`/v1/jobs/${job.id}/error-report`, {
+      headers: { authorization: `Bearer ${store.keys.merchant}`, "accept-language": "zh-TW" },
+    });
+    expect([report.status, report.headers.get("content-type")]).toEqual([
+      200,
+      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ]);
+
+    // A generation that failed has its problem in errors, and no report of bad rows.
+    const generation = await createJob(sql, {
+      id: randomUUID(),
+      storeId: store.storeId,
+      campaignId: String(campaign.id),
+      kind: "generate_codes",
+      params: { count: 10, length: 10, prefix: "" },
+      now: new Date(),
+    });
+    await finishJob(sql, generation.id, {
+      state: "failed",
+      result: { generated: 0 },
+      errors: [{ row: null, value: String(campaign.id), ...jobProblem("campaign_archived") }],
+      now: new Date(),
+    });
+    const failed = await call("GET", `/v1/jobs/${generation.id}`, {
+      headers: { "accept-language": "zh-TW" },
+    });
+    expect([failed.body.errors, failed.body.errorReportUrl]).toEqual([
+      [
+        {
+          row: null,
+          value: String(campaign.id),
+          reason: "campaign_archived",
+          message: "此活動已封存,無法再新增代碼",
+        },
+      ],
+      null,
+    ]);
+    expect((await call("GET", `/v1/jobs/${generation.id}/error-report`)).status).toBe(404);
   });
 
   it("describes every route in an OpenAPI 3.1 document generated from the same schemas", async () => {
