@@ -119,6 +119,21 @@ describe("job problems", () => {
     );
   });
 
+  it("names the campaign a code clashes with as what it is: not archived, dates overlapping, its code in any state", () => {
+    const clash = jobProblem("code_conflict", {
+      sameCampaign: false,
+      campaignId: "c0ffee00-0000-4000-8000-000000000001",
+      campaignName: "Summer",
+    });
+    // Not "the live code": the other campaign may not have started, and its code may be expired.
+    expect(clash.message).toBe(
+      `campaign "Summer" (c0ffee00-0000-4000-8000-000000000001) already has this code, is not archived and its dates overlap this campaign's (codes are case-insensitive)`,
+    );
+    expect(describeJobProblem(clash, "zh-TW")).toBe(
+      "活動「Summer」(c0ffee00-0000-4000-8000-000000000001)已有這個代碼,該活動未封存且期間與此活動重疊(代碼不分大小寫)",
+    );
+  });
+
   it("words the code rules as the code rules do, prefixed with 'code' in English", () => {
     for (const problem of CODE_FORMAT_PROBLEMS) {
       expect(describeJobProblem(jobProblem(problem), "en")).toBe(`code ${CODE_FORMAT_MESSAGES[problem].en}`);

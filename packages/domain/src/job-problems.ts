@@ -186,11 +186,11 @@ const JOB_PROBLEMS = {
       en: (clash) =>
         clash.sameCampaign
           ? "this campaign already has this code (codes are case-insensitive)"
-          : `clashes with the live code of campaign "${clash.campaignName}" (${clash.campaignId}), whose dates overlap`,
+          : `campaign "${clash.campaignName}" (${clash.campaignId}) already has this code, is not archived and its dates overlap this campaign's (codes are case-insensitive)`,
       "zh-TW": (clash) =>
         clash.sameCampaign
           ? "此活動已有這個代碼(代碼不分大小寫)"
-          : `與活動「${clash.campaignName}」(${clash.campaignId})的代碼重複,兩個活動的期間重疊`,
+          : `活動「${clash.campaignName}」(${clash.campaignId})已有這個代碼,該活動未封存且期間與此活動重疊(代碼不分大小寫)`,
     },
   ),
   too_many_codes: define(

@@ -1013,7 +1013,7 @@ describe("errors, auth and isolation", () => {
         row: 4,
         value: "LIVE0001",
         reason: "code_conflict",
-        message: `與活動「週年慶」(${other})的代碼重複,兩個活動的期間重疊`,
+        message: `活動「週年慶」(${other})已有這個代碼,該活動未封存且期間與此活動重疊(代碼不分大小寫)`,
       },
       {
         row: 5,
@@ -1040,7 +1040,7 @@ describe("errors, auth and isolation", () => {
         row: 4,
         value: "LIVE0001",
         reason: "code_conflict",
-        message: `clashes with the live code of campaign "週年慶" (${other}), whose dates overlap`,
+        message: `campaign "週年慶" (${other}) already has this code, is not archived and its dates overlap this campaign's (codes are case-insensitive)`,
       },
       {
         row: 5,
