@@ -595,7 +595,9 @@ describe("readImportFile (.xlsx)", () => {
       fileProblem: {
         reason: "too_many_codes",
         params: { counted: "rows", maxRows: 1_200, maxCodes: 20 },
-        message: "the sheet holds more than 1,200 rows; a file may hold at most 20 codes",
+        // Two codes, and it says why the rows count: blank and formatted rows are rows too.
+        message:
+          "the sheet holds more than 1,200 rows, counting blank and formatted ones (at most 1,200 rows are read, and a file may hold at most 20 codes): delete the rows below the codes, or copy the codes into a new workbook",
       },
       rows: [],
       codes: [],
