@@ -27,10 +27,17 @@ describe("readCsvFirstFields", () => {
     expect(firstFields("\ufeff")).toEqual([]);
   });
 
-  it("keeps what follows a closing quote, and an unclosed quote runs to the end", () => {
+  it("keeps what follows a closing quote, and an unclosed quote runs to the end, saying so when it takes in lines", () => {
     expect(firstFields('"AB"CD,x\n"OPEN\nEND')).toEqual([
       [1, "ABCD"],
-      [2, "OPEN\nEND"],
+      [2, "OPEN\nEND", true],
+    ]);
+    // In a later field too: the rows after it are in that field, not rows.
+    expect(firstFields('CODE0001,"note\nCODE0002,x\nCODE0003')).toEqual([[1, "CODE0001", true]]);
+    // On the last line it takes in nothing: read as a spreadsheet reads it.
+    expect(firstFields('CODE0001\n"CODE0002')).toEqual([
+      [1, "CODE0001"],
+      [2, "CODE0002"],
     ]);
   });
 

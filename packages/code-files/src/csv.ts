@@ -16,9 +16,13 @@ const SEPARATOR_HINT = /^sep=([,;\t])(?:\r\n|\n|\r|$)/;
  * quotes, and quotes may span lines), lines end in CRLF or LF, a leading BOM is dropped. The
  * delimiter is a comma, semicolon or tab: named by a `sep=` first line, else the first of them in the
  * first record. Row numbers count records, as a spreadsheet opening the file numbers its rows (the
- * `sep=` line is not one); empty lines are yielded too.
+ * `sep=` line is not one); empty lines are yielded too. A quote never closed runs to the end of the
+ * text, as in a spreadsheet; when it takes in a line break (every line after it), the record comes
+ * with `unclosedQuote` true, in whichever field the quote opened.
  */
-export function* readCsvFirstFields(text: string): Generator<[row: number, field: string]> {
+export function* readCsvFirstFields(
+  text: string,
+): Generator<[row: number, field: string, unclosedQuote?: true]> {
   let index = text.startsWith("\ufeff") ? 1 : 0;
   const hint = SEPARATOR_HINT.exec(text.slice(index, index + 8));
   if (hint) index += hint[0].length;
@@ -26,14 +30,17 @@ export function* readCsvFirstFields(text: string): Generator<[row: number, field
   let row = 1;
   while (index < text.length) {
     let first = "";
+    let unclosedQuote = false;
     for (let fieldIndex = 0; ; fieldIndex += 1) {
       let field = "";
       if (text[index] === '"') {
         index += 1;
+        let closed = false;
         while (index < text.length) {
           if (text[index] === '"') {
             if (text[index + 1] !== '"') {
               index += 1;
+              closed = true;
               break;
             }
             index += 1;
@@ -41,6 +48,7 @@ export function* readCsvFirstFields(text: string): Generator<[row: number, field
           field += text[index];
           index += 1;
         }
+        if (!closed && /[\r\n]/.test(field)) unclosedQuote = true;
       }
       // Text after a closing quote (or an unquoted field) runs to the next delimiter or line end.
       while (
@@ -58,7 +66,7 @@ export function* readCsvFirstFields(text: string): Generator<[row: number, field
     }
     if (text[index] === "\r") index += 1;
     if (text[index] === "\n") index += 1;
-    yield [row, first];
+    yield unclosedQuote ? [row, first, true] : [row, first];
     row += 1;
   }
 }

@@ -792,6 +792,22 @@ describe("readImportFile (.csv)", () => {
     });
   });
 
+  it("refuses a row whose quote is never closed, rather than import the rows before it or blame a line break", async () => {
+    // In a note: every row after it was in the note, and the file imported one code of three.
+    const inNote = await readCsv('code,note\r\nABCDEF12,"opened note\r\nGHIJKL34,x\r\nMNOPQR56,y\r\n');
+    expect(problemsOf(inNote)).toEqual([{ row: 2, value: "ABCDEF12", reason: "unclosed_quote" }]);
+    expect(inNote.ok ? "" : inNote.rows[0]?.message).toBe(
+      'a quote (") in this row opens a value that is never closed, so every row after it reads as part of that value: close the quote, or remove it',
+    );
+    const inCode = await readCsv('code\r\n"ABCDEF12\r\nGHIJKL34\r\n');
+    expect(problemsOf(inCode)).toEqual([{ row: 2, value: "ABCDEF12\r\nGHIJKL34", reason: "unclosed_quote" }]);
+    // On the last line it takes in no other row: read as a spreadsheet reads it.
+    expect(codesOf(await readCsv('code\r\nABCDEF12\r\n"GHIJKL34'))).toEqual([
+      [2, "ABCDEF12"],
+      [3, "GHIJKL34"],
+    ]);
+  });
+
   it("reads a semicolon delimited file (Excel's CSV UTF-8 where the comma is the decimal mark)", async () => {
     expect(codesOf(await readCsv("\ufeffCode;Wert\r\n001234;1,5\r\nABCDEF12;2,5\r\n"))).toEqual([
       [2, "001234"],

@@ -32,7 +32,8 @@ export type RowProblemReason =
   | "number_lost_zeros"
   | "not_an_integer"
   | "formula_without_value"
-  | "unsupported_value";
+  | "unsupported_value"
+  | "unclosed_quote";
 
 export type ImportRowProblem = { row: number; value: string } & DescribedJobProblem<RowProblemReason>;
 
@@ -199,8 +200,13 @@ export async function readImportFile(
 ): Promise<ImportCheck> {
   const checker = createRowChecker(options.maxCodes);
   if (kind === "csv") {
-    for (const [row, field] of readCsvFirstFields(decodeCsv(bytes))) {
-      if (!checker.add(row, readCell(field))) break;
+    for (const [row, field, unclosedQuote] of readCsvFirstFields(decodeCsv(bytes))) {
+      // The rest of the file is in one field of this row: no row after it is read, so none is
+      // imported either way; say why rather than let it pass or blame a line break.
+      const reading: CellReading = unclosedQuote
+        ? { kind: "bad", value: field.trim(), problem: jobProblem("unclosed_quote") }
+        : readCell(field);
+      if (!checker.add(row, reading)) break;
     }
     return checker.result();
   }

@@ -33,6 +33,7 @@ const SAMPLES: { [R in JobProblemReason]: JobProblemParams<R>[] } = {
     { cell: "error_value" },
     { cell: "other" },
   ],
+  unclosed_quote: [{}],
   code_conflict: [
     { sameCampaign: true },
     { sameCampaign: false, campaignId: "c0ffee00-0000-4000-8000-000000000001", campaignName: "Double 11" },

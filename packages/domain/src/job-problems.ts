@@ -177,6 +177,10 @@ const JOB_PROBLEMS = {
     en: ({ cell }) => UNSUPPORTED_CELL_TEXTS[cell].en,
     "zh-TW": ({ cell }) => UNSUPPORTED_CELL_TEXTS[cell]["zh-TW"],
   }),
+  unclosed_quote: fixed(
+    'a quote (") in this row opens a value that is never closed, so every row after it reads as part of that value: close the quote, or remove it',
+    '此列有一個引號(")開始的內容沒有結束的引號,所以之後的每一列都被當成這個內容的一部分:請補上結束的引號,或刪除該引號',
+  ),
   code_conflict: define(
     z.union([
       z.object({ sameCampaign: z.literal(true) }),
