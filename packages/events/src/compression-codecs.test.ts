@@ -68,6 +68,26 @@ describe("compression codecs", () => {
     expect(() => unlz4(Buffer.from("not lz4 at all"))).toThrow(/not an LZ4 frame/);
   });
 
+  it("lz4: a frame of many tiny blocks that each claim the 4 MiB maximum unpacks to what they hold", () => {
+    // Block size code 7 (4 MiB); 2,000 blocks of two bytes, each one literal "A". Sized by what the
+    // blocks may hold, this asked for 8 GB and threw, stopping the consumer on a 10 KB message.
+    const header = Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x60, 0x70, 0x00]);
+    const block = Buffer.from([0x02, 0x00, 0x00, 0x00, 0x10, 0x41]);
+    const frame = Buffer.concat([header, ...Array.from({ length: 2_000 }, () => block), Buffer.alloc(4)]);
+    expect(unlz4(frame).toString()).toBe("A".repeat(2_000));
+  });
+
+  it("lz4: a batch that unpacks to more than the limit is refused, not allocated", () => {
+    // One block: the literal "A", then a match one byte back of 4 + 15 + 980 = 999 bytes.
+    const header = Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x00]);
+    const data = Buffer.from([0x1f, 0x41, 0x01, 0x00, 0xff, 0xff, 0xff, 0xd7]);
+    const size = Buffer.alloc(4);
+    size.writeUInt32LE(data.length);
+    const frame = Buffer.concat([header, size, data, Buffer.alloc(4)]);
+    expect(unlz4(frame).toString()).toBe("A".repeat(1_000));
+    expect(() => unlz4(frame, 999)).toThrow(/more than 999 bytes/);
+  });
+
   it("snappy: the xerial stream in blocks of 32 KiB, and one raw block as other clients write it", async () => {
     const plain = fixtureText();
     const written = xerialSnappy(plain);

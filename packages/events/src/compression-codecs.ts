@@ -77,6 +77,12 @@ export function xerialSnappy(plain: Buffer): Buffer {
 }
 
 const LZ4_MAGIC = 0x184d2204;
+/**
+ * The most a batch may unpack to. The broker takes batches of at most about 1 MB, and LZ4 packs at
+ * most about 255 to 1, so a batch any producer wrote fits; a larger claim is refused rather than
+ * allocated.
+ */
+export const LZ4_MAX_UNPACKED_BYTES = 256 * 1024 * 1024;
 /** Block maximum sizes by the frame's block size code (BD byte, bits 4-6). */
 const LZ4_BLOCK_MAX: Record<number, number> = { 4: 65_536, 5: 262_144, 6: 1_048_576, 7: 4_194_304 };
 
@@ -90,7 +96,7 @@ const LZ4_BLOCK_MAX: Record<number, number> = { 4: 65_536, 5: 262_144, 6: 1_048_
  * used. Checksums are not verified: the broker checked the batch's CRC when it took it. Blocks
  * are decoded one after another into one buffer, so blocks that refer to earlier ones read too.
  */
-export function unlz4(src: Buffer): Buffer {
+export function unlz4(src: Buffer, maxUnpackedBytes = LZ4_MAX_UNPACKED_BYTES): Buffer {
   const blocks: { start: number; size: number; compressed: boolean; max: number }[] = [];
   let offset = 0;
   const need = (bytes: number) => {
@@ -122,13 +128,24 @@ export function unlz4(src: Buffer): Buffer {
       offset += 4;
     }
   }
-  const out = Buffer.alloc(
-    blocks.reduce((sum, block) => sum + (block.compressed ? block.max : block.size), 0),
-  );
+  // The buffer grows with what the blocks unpack to, not with the most each may (a 7 KB frame of
+  // 1,000 two-byte blocks that each claim up to 4 MB made this allocate 4 GB and fail the batch).
+  let out = Buffer.alloc(0);
   let written = 0;
+  const room = (bytes: number) => {
+    const wanted = Math.min(written + bytes, maxUnpackedBytes);
+    if (wanted <= out.length) return;
+    const grown = Buffer.alloc(Math.min(Math.max(wanted, out.length * 2), maxUnpackedBytes));
+    out.copy(grown, 0, 0, written);
+    out = grown;
+  };
   for (const block of blocks) {
+    room(block.compressed ? block.max : block.size);
     if (block.compressed) written = lz4.decompressBlock(src, out, block.start, block.size, written);
     else written += src.copy(out, written, block.start, block.start + block.size);
+    // lz4js drops what falls past the buffer and says how far it would have gone.
+    if (written > out.length)
+      throw new Error(`lz4: the batch unpacks to more than ${maxUnpackedBytes} bytes`);
   }
   return out.subarray(0, written);
 }
