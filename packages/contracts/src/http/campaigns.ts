@@ -5,9 +5,9 @@ import {
   DateTimeOutputSchema,
   distinct,
   IdSchema,
-  MoneySchema,
   NOTHING_TO_CHANGE,
   PageCursorSchema,
+  PositiveMoneySchema,
   pageOf,
   queryInteger,
 } from "./common.ts";
@@ -27,7 +27,7 @@ export const DiscountSchema = z
   .discriminatedUnion("type", [
     // Strict: an `amount` sent with a percentage (a cap, the merchant may think) is refused, not dropped.
     z.object({ type: z.literal("percentage"), percent: PercentSchema }).strict(),
-    z.object({ type: z.literal("fixed"), amount: MoneySchema.min(1, "must be at least 1") }).strict(),
+    z.object({ type: z.literal("fixed"), amount: PositiveMoneySchema }).strict(),
   ])
   .openapi("Discount", { example: { type: "fixed", amount: 500 } });
 export type Discount = z.infer<typeof DiscountSchema>;

@@ -114,14 +114,24 @@ export function distinct<T>(items: readonly T[]): T[] {
 
 export const DateTimeOutputSchema = z.iso.datetime().openapi({ example: "2026-11-10T16:00:00.000Z" });
 
+/** Integer minor units from `min` (TWD has 0 decimals, USD 2). */
+function moneyFrom(min: 0 | 1) {
+  return (
+    z
+      .number()
+      // Out of range first, and alone: zod's integer check also fails a whole number past 2^53 - 1.
+      .min(min, { message: min === 0 ? "must be 0 or more" : "must be at least 1", abort: true })
+      .max(Number.MAX_SAFE_INTEGER, { message: "must be at most 9,007,199,254,740,991", abort: true })
+      .int("must be an integer amount in minor units")
+      .openapi({ example: 500 })
+  );
+}
+
 /** Integer minor units (TWD has 0 decimals, USD 2). */
-export const MoneySchema = z
-  .number()
-  // Out of range first, and alone: zod's integer check also fails a whole number past 2^53 - 1.
-  .min(0, { message: "must be 0 or more", abort: true })
-  .max(Number.MAX_SAFE_INTEGER, { message: "must be at most 9,007,199,254,740,991", abort: true })
-  .int("must be an integer amount in minor units")
-  .openapi({ example: 500 });
+export const MoneySchema = moneyFrom(0);
+
+/** An amount that must be more than nothing (a fixed discount): -1 and 0 read "must be at least 1". */
+export const PositiveMoneySchema = moneyFrom(1);
 
 export const CurrencySchema = z
   .string()

@@ -575,10 +575,11 @@ describe("errors, auth and isolation", () => {
     ]);
   });
 
-  it("says a fixed discount must be at least 1, in the words the API uses for money", async () => {
+  it("says a fixed discount must be at least 1, below 0 too (not 'must be 0 or more', which 0 is not)", async () => {
     for (const [amount, message] of [
       [0, "must be at least 1"],
-      [-1, "must be 0 or more"],
+      [-1, "must be at least 1"],
+      [1.5, "must be an integer amount in minor units"],
     ] as const) {
       const response = await call("POST", "/v1/campaigns", {
         body: campaignInput({ discount: { type: "fixed", amount } }),
