@@ -444,6 +444,32 @@ describe("bad order messages go to the dead-letter topic", () => {
     expect(letters.get("bad-3")?.headers["x-original-topic"]).toBe(ctx.topics.orders);
   });
 
+  it("a batch's dead letters keep the partition's order, whichever step refused them", async () => {
+    const ghost = (orderNumber: string) =>
+      orderPlaced({
+        storeId: system.store.storeId,
+        reservationId: "00000000-0000-4000-8000-000000000001",
+        accountId: "nobody",
+        orderNumber,
+      });
+    // One send, one partition, one key: refused when applied, when parsed, when applied.
+    const values = [JSON.stringify(ghost("GHOST-1")), "{not json", JSON.stringify(ghost("GHOST-2"))];
+    await producer.send({
+      topic: ctx.topics.orders,
+      messages: values.map((value) => ({ key: "in-order", value, partition: 0 })),
+    });
+    const letters = await eventually(async () => {
+      const found = deadLetters.messages.filter((message) => message.key === "in-order");
+      return found.length === 3 ? found : null;
+    }, "three dead letters under one key");
+    expect(letters.map((letter) => letter.value)).toEqual(values);
+    expect(letters.map((letter) => letter.headers["x-dlq-reason"])).toEqual([
+      "unknown_reservation",
+      "malformed",
+      "unknown_reservation",
+    ]);
+  });
+
   it("another event sent under an eventId already used lands in orders.dlq (event_id_reused), not applied", async () => {
     const first = await reserve(await singleSlotCode("REUSEA"), "reuse-a");
     const second = await reserve(await singleSlotCode("REUSEB"), "reuse-b");

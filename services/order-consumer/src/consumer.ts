@@ -261,6 +261,9 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
               error: "no such reservation in the store",
             });
         }
+        // In the order the partition holds them, whichever step refused them, so a letter's key
+        // keeps its events' order in orders.dlq (a replay applies them in it).
+        letters.sort((a, b) => compareOffsets(a.message.offset, b.message.offset));
         await deadLetter(batch.partition, letters);
         const last = batch.messages.at(-1);
         if (last) resolveOffset(last.offset);
@@ -299,4 +302,10 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
       await producer?.disconnect().catch(() => undefined);
     },
   };
+}
+
+/** Kafka offsets (decimal strings of 64-bit numbers) in their order. */
+function compareOffsets(a: string, b: string): number {
+  const difference = BigInt(a) - BigInt(b);
+  return difference < 0n ? -1 : difference > 0n ? 1 : 0;
 }
