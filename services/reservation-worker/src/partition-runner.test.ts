@@ -23,6 +23,8 @@ function memoryLedger(
   const state = {
     cursor: options.cursor ?? 0,
     decided: [] as number[],
+    /** The batch ids decided, as the record knows them (by their requests). */
+    decidedBatches: [] as string[],
     commits: 0,
     late: [] as number[],
     skipped: [] as number[],
@@ -43,11 +45,17 @@ function memoryLedger(
       expect(jobs.map((job) => job.jobId)).toEqual(jobs.map((_, index) => cursor + 1 + index));
       state.commits += 1;
       state.decided.push(...jobs.map((job) => job.jobId));
+      state.decidedBatches.push(...jobs.map((job) => job.batch?.batchId ?? ""));
       state.cursor = jobs.at(-1)?.jobId ?? cursor;
       return new Map(jobs.map((job) => [job.jobId, result(job)]));
     },
     async recover(jobs) {
-      return new Map(jobs.map((job) => [job.jobId, state.decided.includes(job.jobId) ? result(job) : null]));
+      return new Map(
+        jobs.map((job) => [
+          job.jobId,
+          state.decidedBatches.includes(job.batch?.batchId ?? "") ? result(job) : null,
+        ]),
+      );
     },
     async commitLate(jobs) {
       state.late.push(...jobs.map((job) => job.jobId));
@@ -103,6 +111,27 @@ describe("partition runner", () => {
     await runner.submit({ jobId: 4, batch: batch(4) });
     expect(state.late).toEqual([4]);
     expect(state.cursor).toBe(10);
+    runner.stop();
+  });
+
+  it("decides a new batch that came under the id of one it still holds (Redis lost its data) after it", async () => {
+    const { ledger, state } = memoryLedger();
+    const runner = runnerFor(ledger);
+    await runner.start();
+    const held = batch(1);
+    const newcomer = { ...batch(1), batchId: "00000000-0000-4000-8000-0000000000ff" };
+    const [first, second, again] = await Promise.all([
+      runner.submit({ jobId: 1, batch: held }),
+      runner.submit({ jobId: 1, batch: newcomer }),
+      runner.submit({ jobId: 1, batch: newcomer }),
+    ]);
+    expect([first.batchId, second.batchId, again.batchId]).toEqual([
+      held.batchId,
+      newcomer.batchId,
+      newcomer.batchId,
+    ]);
+    expect([state.decided, state.late, state.cursor]).toEqual([[1], [1], 1]);
+    expect(runner.pendingCount).toBe(0);
     runner.stop();
   });
 

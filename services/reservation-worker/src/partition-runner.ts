@@ -82,6 +82,12 @@ function decisionLogFields(decision: ReservationDecision) {
 export function createPartitionRunner(options: PartitionRunnerOptions) {
   const { ledger, logger } = options;
   const pending = new Map<number, Entry>();
+  /**
+   * Jobs that came under the id of another batch still pending: after Redis lost its data, BullMQ
+   * numbers new jobs from the last decided id again, so a new batch can take the id of one this
+   * runner still holds. Each is decided once the holder is (then below the cursor, as a late job).
+   */
+  const behind = new Map<number, Entry[]>();
   let cursor = 0;
   let draining: Promise<void> | null = null;
   let gapTimer: NodeJS.Timeout | null = null;
@@ -96,8 +102,15 @@ export function createPartitionRunner(options: PartitionRunnerOptions) {
         return;
       }
       const existing = pending.get(job.jobId);
-      if (existing) existing.settle.push({ resolve, reject });
-      else pending.set(job.jobId, { job, settle: [{ resolve, reject }] });
+      const waiter = { resolve, reject };
+      if (!existing) pending.set(job.jobId, { job, settle: [waiter] });
+      else if (sameBatch(existing.job, job)) existing.settle.push(waiter);
+      else {
+        const queued = behind.get(job.jobId) ?? [];
+        const twin = queued.find((entry) => sameBatch(entry.job, job));
+        if (twin) twin.settle.push(waiter);
+        else behind.set(job.jobId, [...queued, { job, settle: [waiter] }]);
+      }
       kick();
     });
   }
@@ -105,6 +118,10 @@ export function createPartitionRunner(options: PartitionRunnerOptions) {
   function settle(entry: Entry, result: ReservationBatchResult): void {
     pending.delete(entry.job.jobId);
     for (const waiter of entry.settle) waiter.resolve(result);
+    const queued = behind.get(entry.job.jobId);
+    const next = queued?.shift();
+    if (next) pending.set(next.job.jobId, next);
+    if (queued?.length === 0) behind.delete(entry.job.jobId);
   }
 
   function kick(): void {
@@ -293,8 +310,9 @@ export function createPartitionRunner(options: PartitionRunnerOptions) {
     stop(): void {
       stopped = true;
       clearGapTimer();
-      const undecided = [...pending.values()];
+      const undecided = [...pending.values(), ...[...behind.values()].flat()];
       pending.clear();
+      behind.clear();
       for (const entry of undecided)
         for (const waiter of entry.settle)
           waiter.reject(new RunnerStoppedError(`partition ${options.partition} runner stopped`));
@@ -309,11 +327,18 @@ export function createPartitionRunner(options: PartitionRunnerOptions) {
       return cursor;
     },
     get pendingCount(): number {
-      return pending.size;
+      let waiting = 0;
+      for (const queued of behind.values()) waiting += queued.length;
+      return pending.size + waiting;
     },
   };
 }
 export type PartitionRunner = ReturnType<typeof createPartitionRunner>;
+
+/** Whether two deliveries of a job id carry the same batch (a batch that does not parse matches any). */
+function sameBatch(a: RunnerJob, b: RunnerJob): boolean {
+  return a.batch === null || b.batch === null || a.batch.batchId === b.batch.batchId;
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
