@@ -17,7 +17,8 @@ let redis: Redis;
 
 beforeAll(async () => {
   ctx = await createTestContext("resilience");
-  system = await startFailoverSystem(ctx);
+  // A lost request is told so 8 s after it was queued (60 s by default): a test waits less.
+  system = await startFailoverSystem(ctx, { RESERVATION_LOST_AFTER_MS: "8000" });
   redis = new Redis(ctx.env.REDIS_URL);
 });
 
@@ -155,6 +156,47 @@ describe("reservations survive failures", () => {
     expect(live).toBe(limit);
   });
 
+  it("Redis loses its data while a worker commits a batch: the request reads PENDING, then its decision, not lost", async () => {
+    const gateway = system.gateways[0]?.url ?? "";
+    const checkout = system.store.keys.checkout;
+    const code = `INFLIGHT${Date.now().toString(36).toUpperCase()}`;
+    await createLiveCampaign(gateway, system.store.keys.merchant, {
+      code,
+      usageLimit: 5,
+      oncePerAccount: true,
+    });
+    // The code's row held: the worker's group commit waits on it.
+    const blocker = await ctx.db.database.pool.connect();
+    try {
+      await blocker.query("BEGIN");
+      await blocker.query("SELECT id FROM code WHERE code_key = $1 FOR UPDATE", [code]);
+      const sending = api<{ id: string; status: string }>(
+        gateway,
+        checkout,
+        "POST",
+        "/v1/reservations?wait=3000",
+        { code, accountId: "inflight-1", cart: FLASH_CART },
+      );
+      const activeList = partitionKey(ctx.queuePrefix, partitionOfCode(system.store.storeId, code), "active");
+      await eventually(async () => (await redis.llen(activeList)) >= 1 || null, "a worker to take the batch");
+      await redis.del(...(await redis.keys(`${ctx.queuePrefix}*`)));
+      const sent = await sending;
+      expect([sent.status, sent.body.status]).toEqual([202, "PENDING"]);
+      // Its job is gone and PostgreSQL has no decision yet, but the worker still holds the batch.
+      const read = () => api(gateway, checkout, "GET", `/v1/reservations/${sent.body.id}`);
+      expect((await read()).status).toBe(202);
+      await blocker.query("COMMIT");
+      const decided = await eventually(async () => {
+        const answered = await read();
+        return answered.status === 200 ? answered : null;
+      }, "the held batch's decision");
+      expect(decided.body).toMatchObject({ id: sent.body.id, status: "RESERVED" });
+    } finally {
+      await blocker.query("ROLLBACK").catch(() => undefined);
+      blocker.release();
+    }
+  });
+
   it("Redis loses its data while requests wait: GET and release answer RESERVATION_LOST, and the same requests sent again are decided", async () => {
     const gateway = system.gateways[0]?.url ?? "";
     const checkout = system.store.keys.checkout;
@@ -200,15 +242,22 @@ describe("reservations survive failures", () => {
       [202, "PENDING"],
     ]);
 
-    for (const answer of lost) {
-      const read = await api<{ error: { code: string; details: unknown } }>(
+    // PENDING while a worker might still hold the batch (RESERVATION_LOST_AFTER_MS), lost after.
+    const read = (answer: (typeof lost)[number]) =>
+      api<{ error: { code: string; details: unknown } }>(
         gateway,
         checkout,
         "GET",
         `/v1/reservations/${answer.body.id}`,
       );
-      expect([read.status, read.body.error?.code]).toEqual([410, "RESERVATION_LOST"]);
-      expect(read.body.error.details).toEqual({ id: answer.body.id, sequence: answer.body.sequence });
+    expect((await Promise.all(lost.map(read))).map((answer) => answer.status)).toEqual([202, 202]);
+    for (const answer of lost) {
+      const gone = await eventually(async () => {
+        const answered = await read(answer);
+        return answered.status === 202 ? null : answered;
+      }, "the lost request to read lost");
+      expect([gone.status, gone.body.error?.code]).toEqual([410, "RESERVATION_LOST"]);
+      expect(gone.body.error.details).toEqual({ id: answer.body.id, sequence: answer.body.sequence });
     }
     const release = await api<{ error: { code: string } }>(
       gateway,

@@ -182,11 +182,14 @@ export async function holdCode(
  * partition leases: for the tests that stop or kill the worker owning a code's partition mid-burst
  * and restart it under the same name.
  */
-export async function startFailoverSystem(ctx: TestContext): Promise<System> {
+export async function startFailoverSystem(
+  ctx: TestContext,
+  env: Record<string, string> = {},
+): Promise<System> {
   const system = await startSystem(ctx, {
     gateways: 2,
     workers: 0,
-    env: { JOB_LOCK_MS: "2000", PARTITION_LEASE_MS: "2000" },
+    env: { JOB_LOCK_MS: "2000", PARTITION_LEASE_MS: "2000", ...env },
   });
   for (const name of ["worker-a", "worker-b"]) system.startWorker(name, { WORKER_ID: name });
   return system;

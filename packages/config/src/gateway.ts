@@ -34,6 +34,12 @@ export const GatewayEnvSchema = ReservationQueueEnvSchema.extend({
   API_KEY_CACHE_MS: z.coerce.number().int().min(0).default(30_000),
   /** How long the gateway gathers requests for one partition into one queue job. */
   BATCH_WINDOW_MS: z.coerce.number().min(0).max(50).default(2),
+  /**
+   * How long after its batch was queued a request that the queue lost (Redis lost its data) and
+   * PostgreSQL never recorded is answered RESERVATION_LOST; until then it reads PENDING, since a
+   * worker may still hold the batch and commit it.
+   */
+  RESERVATION_LOST_AFTER_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
   /** Failed code attempts (README "Misuse monitoring") one account may make per window; 0 turns the limit off. */
   GUESS_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(0).default(10),
   /**

@@ -26,6 +26,8 @@ export type GatewayDeps = {
     dispatcher: ReservationDispatcher;
     /** The partition queues, to tell a request still queued from one lost with Redis's data. */
     queues: Pick<ReservationQueues, "queuedAtOf">;
+    /** How long after its batch was queued a lost request is answered RESERVATION_LOST. */
+    lostAfterMs: number;
     redis: RedisConnection;
     prefix: string;
     partitionCount: number;

@@ -103,6 +103,7 @@ const app = createApp({
   reservations: {
     dispatcher,
     queues,
+    lostAfterMs: env.RESERVATION_LOST_AFTER_MS,
     redis,
     prefix: env.QUEUE_PREFIX,
     partitionCount: env.RESERVATION_PARTITIONS,

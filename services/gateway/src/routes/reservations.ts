@@ -405,7 +405,9 @@ export function reservationRoutes(deps: GatewayDeps) {
    * keyed repeat answers with its key's first request's; or it was decided just now), or still
    * pending. A request whose batch the queue no longer holds and that PostgreSQL never recorded was
    * lost with Redis's data (which it keeps none of on disk): RESERVATION_LOST, so its caller sends it
-   * again instead of polling for good. The queue is asked before PostgreSQL is asked again, since a
+   * again instead of polling for good, once the batch was queued `lostAfterMs` ago: until then a
+   * worker may still hold it and commit it (its partition lease lapses with Redis's data, and a
+   * commit in flight may still land). The queue is asked before PostgreSQL is asked again, since a
    * batch leaves the queue only after its decisions are committed.
    */
   async function undecidedStanding(
@@ -421,6 +423,7 @@ export function reservationRoutes(deps: GatewayDeps) {
       Math.floor(marker.sequence / SEQUENCE_STRIDE),
     );
     if (queuedAt === marker.queuedAt) return { kind: "pending" };
+    if (deps.clock().getTime() - marker.queuedAt < reservations.lostAfterMs) return { kind: "pending" };
     if (await reservationExists(storeId, id)) return { kind: "answered", reservationId: id };
     const repeated = await firstRequestOfRepeat(storeId, id, marker);
     if (repeated) return { kind: "answered", reservationId: repeated };
