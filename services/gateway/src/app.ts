@@ -37,7 +37,14 @@ export function createApp(deps: GatewayDeps) {
   );
   deps.apiKeyRevocations.onRevoked(forgetKey);
 
-  app.use("*", requestContext(deps.logger, deps.metrics.httpAnswered));
+  // A request no route of its method matched (a 405, a preflight OPTIONS refused by the key check)
+  // counts under the route its path names. Read once the app has every route.
+  let routePath: ((path: string) => string | null) | undefined;
+  const routeOfPath = (path: string) => {
+    routePath ??= routePathOf(app.routes);
+    return routePath(path);
+  };
+  app.use("*", requestContext(deps.logger, deps.metrics.httpAnswered, routeOfPath));
   app.use(
     "/v1/*",
     limitBodySize(deps.settings.bodyLimitBytes, [
@@ -130,15 +137,12 @@ export function createApp(deps: GatewayDeps) {
       return c.body(body, 200, { "content-type": contentType });
     });
   let allowedMethods: ((path: string) => string[]) | undefined;
-  let routePath: ((path: string) => string | null) | undefined;
   app.notFound((c) => {
     allowedMethods ??= allowedMethodsOf(app.routes);
     const allowed = allowedMethods(c.req.path);
     // A route that exists for this method and still answered "not found" (an unknown docs asset).
     if (allowed.length === 0 || allowed.includes(c.req.method))
       return respondWithError(c, "NOT_FOUND", { path: c.req.path });
-    routePath ??= routePathOf(app.routes);
-    c.set("routePath", routePath(c.req.path) ?? undefined);
     c.header("Allow", allowed.join(", "));
     return respondWithError(c, "METHOD_NOT_ALLOWED", { method: c.req.method, allowed });
   });

@@ -11,7 +11,5 @@ export type GatewayEnv = {
     principal: ApiKeyPrincipal;
     /** Set by POST /v1/reservations: the access-log line names the reservation. */
     reservationId?: string;
-    /** Set for a 405: the route the path names (the metrics count the answer under it). */
-    routePath?: string;
   };
 };

@@ -49,6 +49,8 @@ describe("HTTP metrics", () => {
       });
     expect((await asked("PUT")).status).toBe(405);
     expect((await asked("OPTIONS")).status).toBe(405);
+    // A browser's preflight carries no key.
+    expect((await app.request("/v1/campaigns", { method: "OPTIONS" })).status).toBe(401);
 
     const requests = await scrape("promo_http_requests_total");
     expect(requests.get("GET /v1/campaigns 200")).toBe(2);
@@ -57,6 +59,7 @@ describe("HTTP metrics", () => {
     expect(requests.get("GET unmatched 404")).toBe(1);
     expect(requests.get("PUT /v1/campaigns/:id 405")).toBe(1);
     expect(requests.get("OPTIONS /v1/campaigns/:id 405")).toBe(1);
+    expect(requests.get("OPTIONS /v1/campaigns 401")).toBe(1);
     expect([...requests.keys()].filter((labels) => /[0-9a-f]{8}-[0-9a-f]{4}/.test(labels))).toEqual([]);
     const seconds = await scrape("promo_http_request_seconds_count");
     expect(seconds.get("GET /v1/campaigns/:id")).toBe(3);

@@ -16,7 +16,12 @@ export type AnswerObserver = (method: string, route: string, status: number, sec
  * Accept-Language, a child logger carrying both, one access-log line per request, and the answer
  * told to `observeAnswer` (the metrics).
  */
-export function requestContext(logger: Logger, observeAnswer: AnswerObserver = () => undefined) {
+export function requestContext(
+  logger: Logger,
+  observeAnswer: AnswerObserver = () => undefined,
+  /** The route a path names whatever the method, null for none (allowed-methods.ts routePathOf). */
+  routeOfPath: (path: string) => string | null = () => null,
+) {
   return createMiddleware<GatewayEnv>(async (c, next) => {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
@@ -29,7 +34,7 @@ export function requestContext(logger: Logger, observeAnswer: AnswerObserver = (
     const principal = c.get("principal");
     const reservationId = c.get("reservationId");
     const seconds = (performance.now() - started) / 1_000;
-    const route = routeOf(c);
+    const route = routeOf(c) ?? routeOfPath(c.req.path) ?? "unmatched";
     observeAnswer(c.req.method, route, c.res.status, seconds);
     c.get("logger").info(
       {
@@ -48,17 +53,13 @@ export function requestContext(logger: Logger, observeAnswer: AnswerObserver = (
 /**
  * The pattern of the route that answers the request's path and method, whether or not its handler
  * ran (a 401 from the key check still counts under the route asked for): the last route matched
- * that is not a middleware (those match every method: ALL), or for a 405 the route the path names.
- * `unmatched` when none does.
+ * that is not a middleware (those match every method: ALL). Null when none does.
  */
-function routeOf(c: Context<GatewayEnv>): string {
-  // A 405 matched no route for its method; the not-found handler named the one the path is.
-  const named = c.get("routePath");
-  if (named) return named;
+function routeOf(c: Context<GatewayEnv>): string | null {
   const matched = matchedRoutes(c);
   for (let index = matched.length - 1; index >= 0; index -= 1) {
     const entry = matched[index];
     if (entry && entry.method !== "ALL") return entry.path;
   }
-  return "unmatched";
+  return null;
 }
