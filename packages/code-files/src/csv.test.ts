@@ -39,6 +39,17 @@ describe("readCsvFirstFields", () => {
       [1, "CODE0001"],
       [2, "CODE0002"],
     ]);
+    // The same with the file's last line break, in the code's field or a note's.
+    for (const ending of ["\n", "\r\n"]) {
+      expect(firstFields(`CODE0001\n"CODE0002${ending}`)).toEqual([
+        [1, "CODE0001"],
+        [2, "CODE0002"],
+      ]);
+      expect(firstFields(`CODE0001\nCODE0002,"open${ending}`)).toEqual([
+        [1, "CODE0001"],
+        [2, "CODE0002"],
+      ]);
+    }
   });
 
   it("takes a semicolon or tab delimited file by the first delimiter of its first record", () => {

@@ -17,8 +17,8 @@ const SEPARATOR_HINT = /^sep=([,;\t])(?:\r\n|\n|\r|$)/;
  * delimiter is a comma, semicolon or tab: named by a `sep=` first line, else the first of them in the
  * first record. Row numbers count records, as a spreadsheet opening the file numbers its rows (the
  * `sep=` line is not one); empty lines are yielded too. A quote never closed runs to the end of the
- * text, as in a spreadsheet; when it takes in a line break (every line after it), the record comes
- * with `unclosedQuote` true, in whichever field the quote opened.
+ * text, as in a spreadsheet; when it takes in a line break (every line after it; the text's own last
+ * line break aside), the record comes with `unclosedQuote` true, in whichever field the quote opened.
  */
 export function* readCsvFirstFields(
   text: string,
@@ -48,7 +48,12 @@ export function* readCsvFirstFields(
           field += text[index];
           index += 1;
         }
-        if (!closed && /[\r\n]/.test(field)) unclosedQuote = true;
+        if (!closed) {
+          // The file's own last line break ends the text, not the value: a file saved with or
+          // without one reads alike.
+          field = field.replace(/(?:\r\n|\n|\r)$/, "");
+          if (/[\r\n]/.test(field)) unclosedQuote = true;
+        }
       }
       // Text after a closing quote (or an unquoted field) runs to the next delimiter or line end.
       while (
