@@ -189,6 +189,23 @@ describe("partition runner", () => {
     runner.stop();
   });
 
+  it("skips a run of missing jobs at once, up to the first the queue still has", async () => {
+    const { ledger, state } = memoryLedger({ willArrive: (jobId) => jobId === 30 });
+    const runner = runnerFor(ledger, 50);
+    await runner.start();
+    const decided = runner.submit({ jobId: 40, batch: batch(40) });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // 1-29 at once; 30 is still to come, so the runner waits for it.
+    expect([state.skipped, state.cursor]).toEqual([[29], 29]);
+    const late = runner.submit({ jobId: 30, batch: batch(30) });
+    await late;
+    // 31-39 go once 30 is decided and they have been missing as long.
+    await decided;
+    expect(state.skipped).toEqual([29, 39]);
+    expect(state.decided).toEqual([30, 40]);
+    runner.stop();
+  });
+
   it("decides an unparseable job as empty so the partition has no gap", async () => {
     const { ledger, state } = memoryLedger();
     const runner = runnerFor(ledger);

@@ -48,6 +48,8 @@ export class RunnerStoppedError extends Error {
 }
 
 const RETRY_BASE_MS = 50;
+/** Most missing job ids one gap check skips (each is asked of the queue); the next check goes on. */
+const GAP_SKIP_MAX = 10_000;
 const RETRY_MAX_MS = 2_000;
 
 /**
@@ -279,12 +281,26 @@ export function createPartitionRunner(options: PartitionRunnerOptions) {
       }
       const waited = Date.now() - (gapSince ?? Date.now());
       if (waited >= options.gapGiveUpMs && !(await ledger.jobWillArrive(cursor + 1))) {
+        // The rest of the gap below the next job held has been missing as long: the ids the queue
+        // does not have go with it, at once (after PostgreSQL was restored from a backup, or Redis
+        // kept a counter PostgreSQL never saw, the gap can be thousands of ids: one by one, each
+        // waited gapGiveUpMs).
+        const held = Math.min(...[...pending.keys()].filter((id) => id > cursor));
+        let last = cursor + 1;
+        while (last + 1 < held && last - cursor < GAP_SKIP_MAX && !(await ledger.jobWillArrive(last + 1)))
+          last += 1;
         logger.error(
-          { partition: options.partition, jobId: cursor + 1 },
-          "job missing from the queue; skipping it",
+          {
+            partition: options.partition,
+            jobId: cursor + 1,
+            ...(last > cursor + 1 ? { lastJobId: last } : {}),
+          },
+          last > cursor + 1
+            ? "jobs missing from the queue; skipping them"
+            : "job missing from the queue; skipping it",
         );
-        await ledger.skip(cursor, cursor + 1);
-        cursor += 1;
+        await ledger.skip(cursor, last);
+        cursor = last;
         gapSince = null;
         kick();
         return;
