@@ -66,8 +66,9 @@ describe("the queue dashboard in a real browser", () => {
       page.on("request", (request) => {
         if (!request.url().startsWith(`${gatewayUrl}/`)) elsewhere.push(request.url());
       });
-      await page.goto(`${gatewayUrl}/admin/queues`);
+      const signIn = await page.goto(`${gatewayUrl}/admin/queues`);
       expect(new URL(page.url()).pathname).toBe("/admin/login");
+      expect(signIn?.headers()["content-security-policy"]).toContain("default-src 'self'");
 
       await page.fill('input[name="key"]', system.store.keys.merchant);
       await page.click('button[type="submit"]');

@@ -4,6 +4,7 @@ import { setCookie } from "hono/cookie";
 import { html } from "hono/html";
 import type { GatewayEnv } from "../env.ts";
 import { ADMIN_KEY_COOKIE } from "../middleware/auth.ts";
+import { DASHBOARD_CONTENT_SECURITY_POLICY } from "./queue-dashboard.ts";
 
 export const ADMIN_LOGIN_PATH = "/admin/login";
 const SESSION_SECONDS = 8 * 3_600;
@@ -33,6 +34,11 @@ export function adminLoginRoutes(input: {
   </body>
 </html>`;
 
+  // The sign-in page keeps to its own origin too, as the dashboard does.
+  app.use(ADMIN_LOGIN_PATH, async (c, next) => {
+    await next();
+    c.res.headers.set("Content-Security-Policy", DASHBOARD_CONTENT_SECURITY_POLICY);
+  });
   app.get(ADMIN_LOGIN_PATH, (c) => c.html(page(null)));
   app.post(ADMIN_LOGIN_PATH, async (c) => {
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
