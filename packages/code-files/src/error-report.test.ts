@@ -22,10 +22,10 @@ async function reportOf(rows: readonly ReportRow[], locale: Locale = "en"): Prom
   return Buffer.concat(chunks);
 }
 
-async function rowsOf(report: Buffer): Promise<unknown[][]> {
+async function rowsOf(report: Buffer, sheetName = "Errors"): Promise<unknown[][]> {
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load(report as unknown as ArrayBuffer);
-  const sheet = workbook.getWorksheet("Errors");
+  const sheet = workbook.getWorksheet(sheetName);
   const rows: unknown[][] = [];
   sheet?.eachRow({ includeEmpty: true }, (row) => {
     rows.push((row.values as unknown[]).slice(1));
@@ -63,9 +63,9 @@ describe("createErrorReport", () => {
     expect((await rowsOf(report))[1]).toEqual([2, "1234", "number_lost_zeros", "m"]);
   });
 
-  it("writes the column headers in the language asked for", async () => {
+  it("names the sheet and its column headers in the language asked for", async () => {
     const rows = [{ row: 2, value: "ABCDE", reason: "too_short", message: "優惠碼最少需6個字元" }];
-    expect(await rowsOf(await reportOf(rows, "zh-TW"))).toEqual([
+    expect(await rowsOf(await reportOf(rows, "zh-TW"), "錯誤")).toEqual([
       ["列", "內容", "原因", "說明"],
       [2, "ABCDE", "too_short", "優惠碼最少需6個字元"],
     ]);

@@ -24,7 +24,8 @@ const HEADERS: Readonly<Record<Locale, readonly string[]>> = {
   "zh-TW": ["列", "內容", "原因", "說明"],
 };
 
-export const ERROR_REPORT_SHEET = "Errors";
+/** The report's one sheet, named in the reader's language. */
+export const ERROR_REPORT_SHEET: Readonly<Record<Locale, string>> = { en: "Errors", "zh-TW": "錯誤" };
 
 /**
  * The most characters of a bad row's value a job lists (its JSON errors and its error report). A
@@ -60,7 +61,7 @@ export function createErrorReport(output: NodeJS.WritableStream, options: { loca
     useStyles: false,
     useSharedStrings: false,
   });
-  const sheet = workbook.addWorksheet(ERROR_REPORT_SHEET);
+  const sheet = workbook.addWorksheet(ERROR_REPORT_SHEET[options.locale]);
   sheet.columns = [{ width: 8 }, { width: 30 }, { width: 24 }, { width: 100 }];
   sheet.addRow([...HEADERS[options.locale]]).commit();
   return {
