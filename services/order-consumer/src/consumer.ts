@@ -248,7 +248,7 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
                 message: entry.message,
                 reason: "event_id_reused",
                 error:
-                  "another event was already applied under this eventId: this one was not (send it with its own id)",
+                  "another event came first under this eventId (applied, or in this batch and dead-lettered itself): this one was not applied (send it with its own id)",
               });
             continue;
           }
