@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { foldFullWidth } from "@promo/domain";
 import { AlertKindSchema as AlertKindEventSchema } from "../events/alert-events.ts";
 import {
   DateTimeOutputSchema,
@@ -18,6 +19,7 @@ export const AlertListQuerySchema = z.strictObject({
   }),
   code: z
     .string()
+    .overwrite(foldFullWidth)
     .trim()
     .min(1)
     .max(64)

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { CODE_FORMAT_MESSAGES, checkCodeFormat } from "@promo/domain";
+import { CODE_FORMAT_MESSAGES, checkCodeFormat, foldFullWidth } from "@promo/domain";
 import {
   DateTimeOutputSchema,
   IdSchema,
@@ -37,9 +37,11 @@ export const CodeCreateSchema = z
   .openapi("CodeCreate");
 export type CodeCreate = z.infer<typeof CodeCreateSchema>;
 
+/** A code named in a merchant's path: full-width letters and digits read as ASCII, as at checkout. */
 export const CodeParamsSchema = z.object({
   code: z
     .string()
+    .overwrite(foldFullWidth)
     .min(1)
     .max(256)
     .openapi({ param: { name: "code", in: "path" }, example: "DOUBLE11" }),
