@@ -6,6 +6,7 @@ import {
   IdParamsSchema,
   PendingReservationSchema,
   type Reservation,
+  type ReservationDecision,
   type ReservationOutcome,
   ReservationOutcomeSchema,
   ReservationRequestSchema,
@@ -155,6 +156,20 @@ export function presentReservation(outcome: ReservationOutcome, locale: "en" | "
           }
         : null,
   };
+}
+
+/** The decision if it comes within `waitMs`, else null (the request then answers 202). */
+async function decisionWithin(
+  decision: Promise<ReservationDecision>,
+  waitMs: number,
+): Promise<ReservationDecision | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), waitMs);
+  });
+  const decided = await Promise.race([decision, timeout]);
+  clearTimeout(timer);
+  return decided;
 }
 
 function knownErrorCode(code: string | null): ErrorCode {
@@ -313,12 +328,9 @@ export function reservationRoutes(deps: GatewayDeps) {
       partition,
       queuedAt: accepted.queuedAt,
     };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), wait);
-    });
-    const decided = await Promise.race([decision, timeout]);
-    clearTimeout(timer);
+    // wait=0 answers 202 before any decision, however fast the worker: a timer of 0 ms may fire
+    // after a decision that came within the millisecond.
+    const decided = wait === 0 ? null : await decisionWithin(decision, wait);
     if (decided === null) {
       // A refusal decided after the 202 counts too: polling GET must not be a way around the limit.
       void decision.then((late) =>
