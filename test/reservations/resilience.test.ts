@@ -28,6 +28,23 @@ afterAll(async () => {
   await ctx?.cleanup();
 });
 
+/** As FLUSHALL would for this system, and for nothing else: every key of the test's prefix. */
+async function loseRedisData(): Promise<void> {
+  await redis.del(...(await redis.keys(`${ctx.queuePrefix}*`)));
+}
+
+/** A new code of a live campaign, 5 uses, once per account; with the gateway and checkout key to use. */
+async function liveCodeOfFive(prefix: string) {
+  const gateway = system.gateways[0]?.url ?? "";
+  const code = `${prefix}${Date.now().toString(36).toUpperCase()}`;
+  await createLiveCampaign(gateway, system.store.keys.merchant, {
+    code,
+    usageLimit: 5,
+    oncePerAccount: true,
+  });
+  return { gateway, checkout: system.store.keys.checkout, code };
+}
+
 describe("reservations survive failures", () => {
   it("a worker killed with SIGKILL mid-burst: every request is decided once, in order, within the cap", async () => {
     const limit = 50;
@@ -157,14 +174,7 @@ describe("reservations survive failures", () => {
   });
 
   it("Redis loses its data while a worker commits a batch: the request reads PENDING, then its decision, not lost", async () => {
-    const gateway = system.gateways[0]?.url ?? "";
-    const checkout = system.store.keys.checkout;
-    const code = `INFLIGHT${Date.now().toString(36).toUpperCase()}`;
-    await createLiveCampaign(gateway, system.store.keys.merchant, {
-      code,
-      usageLimit: 5,
-      oncePerAccount: true,
-    });
+    const { gateway, checkout, code } = await liveCodeOfFive("INFLIGHT");
     // The code's row held: the worker's group commit waits on it.
     const blocker = await ctx.db.database.pool.connect();
     try {
@@ -179,7 +189,7 @@ describe("reservations survive failures", () => {
       );
       const activeList = partitionKey(ctx.queuePrefix, partitionOfCode(system.store.storeId, code), "active");
       await eventually(async () => (await redis.llen(activeList)) >= 1 || null, "a worker to take the batch");
-      await redis.del(...(await redis.keys(`${ctx.queuePrefix}*`)));
+      await loseRedisData();
       const sent = await sending;
       expect([sent.status, sent.body.status]).toEqual([202, "PENDING"]);
       // Its job is gone and PostgreSQL has no decision yet, but the worker still holds the batch.
@@ -198,14 +208,7 @@ describe("reservations survive failures", () => {
   });
 
   it("Redis loses its data while requests wait: GET and release answer RESERVATION_LOST, and the same requests sent again are decided", async () => {
-    const gateway = system.gateways[0]?.url ?? "";
-    const checkout = system.store.keys.checkout;
-    const code = `LOST${Date.now().toString(36).toUpperCase()}`;
-    await createLiveCampaign(gateway, system.store.keys.merchant, {
-      code,
-      usageLimit: 5,
-      oncePerAccount: true,
-    });
+    const { gateway, checkout, code } = await liveCodeOfFive("LOST");
     // No worker takes the batches meanwhile.
     const live = system.workers.filter(
       (worker) => worker.child.exitCode === null && worker.child.signalCode === null,
@@ -232,8 +235,7 @@ describe("reservations survive failures", () => {
     const waiting = requests.map((request) => reserve(request, 3_000));
     const waitList = partitionKey(ctx.queuePrefix, partitionOfCode(system.store.storeId, code), "wait");
     await eventually(async () => (await redis.llen(waitList)) >= 2 || null, "the second batch to be queued");
-    // As FLUSHALL would, for this system: every key of the test's prefix.
-    await redis.del(...(await redis.keys(`${ctx.queuePrefix}*`)));
+    await loseRedisData();
     // Its pending record went with the rest.
     expect((await readEarly()).status).toBe(404);
     const lost = await Promise.all(waiting);
