@@ -184,6 +184,32 @@ describe("guess rate limit per account", () => {
     expectRateLimited(await quote(ip, quoter, [liveCode]));
   });
 
+  it("a code refused again in the window counts once: re-quoting an expired code never locks a shopper out", async () => {
+    const ip = "198.51.100.9";
+    const shopper = "re-quoting-shopper";
+    // A checkout quotes the cart again on every change, the expired code still typed in.
+    for (let attempt = 0; attempt < PER_ACCOUNT + 3; attempt += 1) {
+      const again = await quote(ip, shopper, [expiredCode]);
+      expect([again.status, again.body.refused?.[0]?.error.code]).toEqual([200, "CODE_NOT_ACTIVE"]);
+    }
+    // Reserving it, typed in lower case, is the same code again.
+    const reserved = await reserve(ip, shopper, expiredCode.toLowerCase());
+    expect([reserved.status, reserved.body.error?.code]).toEqual([422, "CODE_NOT_ACTIVE"]);
+    const typo = await reserve(ip, shopper, "TYPOCCCC1");
+    expect([typo.status, typo.body.error?.code]).toEqual([404, "CODE_NOT_FOUND"]);
+
+    // One new failure left: codes refused before are looked at again, the second new one is not.
+    const mixed = await quote(ip, shopper, ["TYPOCCCC1", "TYPOCCCC2", "TYPOCCCC3", expiredCode, liveCode]);
+    expect(mixed.body.refused?.map((entry) => [entry.code, entry.error.code])).toEqual([
+      ["TYPOCCCC1", "CODE_NOT_FOUND"],
+      ["TYPOCCCC2", "CODE_NOT_FOUND"],
+      ["TYPOCCCC3", "RATE_LIMITED"],
+      [expiredCode, "CODE_NOT_ACTIVE"],
+      [liveCode, "RATE_LIMITED"],
+    ]);
+    expectRateLimited(await quote(ip, shopper, [liveCode]));
+  });
+
   it("a refusal decided after a 202 (wait=0, then polling) counts as well", async () => {
     const ip = "198.51.100.5";
     const poller = "polling-guesser";

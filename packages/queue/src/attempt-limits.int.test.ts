@@ -14,28 +14,51 @@ afterAll(async () => {
 });
 
 describe("the guess limiter's allowance", () => {
-  it("is what the tighter of the account's and the IP's counters has left, then how long it is blocked", async () => {
+  it("is what the tighter of the account's and the IP's sets has left, then how long it is blocked", async () => {
     const limiter = createAttemptLimiter({
       redis,
       prefix,
       limits: { perAccount: 5, perIp: 3, windowMs: 60_000 },
     });
     const shopper = { storeId: randomUUID(), accountId: "guesser", clientIp: "203.0.113.9" };
-    expect(await limiter.allowance(shopper)).toEqual({ remaining: 3, blockedForMs: 0 });
+    expect(await limiter.allowance(shopper)).toEqual({ remaining: 3, blockedForMs: 0, counted: new Set() });
 
-    await limiter.recordFailures(shopper, 2);
-    expect(await limiter.allowance(shopper)).toEqual({ remaining: 1, blockedForMs: 0 });
-    // The same account from another address: its own counter has 3 failures left.
+    await limiter.recordFailures(shopper, ["GUESS1", "GUESS2"]);
+    expect(await limiter.allowance(shopper)).toEqual({ remaining: 1, blockedForMs: 0, counted: new Set() });
+    // The same account from another address: its own set has 3 failures left.
     expect(await limiter.allowance({ ...shopper, clientIp: "203.0.113.10" })).toEqual({
       remaining: 3,
       blockedForMs: 0,
+      counted: new Set(),
     });
 
-    await limiter.recordFailures(shopper, 4);
+    await limiter.recordFailures(shopper, ["GUESS3", "GUESS4", "GUESS5", "GUESS6"]);
     const blocked = await limiter.allowance(shopper);
     expect(blocked.remaining).toBe(0);
     expect(blocked.blockedForMs).toBeGreaterThan(50_000);
     expect(blocked.blockedForMs).toBeLessThanOrEqual(60_000);
+    expect((await limiter.blockedForEach([shopper]))[0]).toBeGreaterThan(50_000);
+  });
+
+  it("counts a code refused again in its window once, and says which codes were refused already", async () => {
+    const limiter = createAttemptLimiter({
+      redis,
+      prefix,
+      limits: { perAccount: 3, perIp: 10, windowMs: 60_000 },
+    });
+    const shopper = { storeId: randomUUID(), accountId: "re-quoter", clientIp: "203.0.113.11" };
+    for (let attempt = 0; attempt < 10; attempt += 1) await limiter.recordFailures(shopper, ["EXPIRED2025"]);
+    expect(await limiter.blockedForEach([shopper])).toEqual([0]);
+    expect(await limiter.allowance(shopper, ["EXPIRED2025", "OTHER"])).toEqual({
+      remaining: 2,
+      blockedForMs: 0,
+      counted: new Set(["EXPIRED2025"]),
+    });
+    // Counted for the account only (another address): not counted for the pair, as the IP's set lacks it.
+    const elsewhere = { ...shopper, clientIp: "203.0.113.12" };
+    expect((await limiter.allowance(elsewhere, ["EXPIRED2025"])).counted).toEqual(new Set());
+
+    await limiter.recordFailures(shopper, ["TYPO1", "TYPO2"]);
     expect((await limiter.blockedForEach([shopper]))[0]).toBeGreaterThan(50_000);
   });
 
@@ -48,6 +71,7 @@ describe("the guess limiter's allowance", () => {
     expect(await limiter.allowance({ storeId: randomUUID(), accountId: "a", clientIp: null })).toEqual({
       remaining: Number.POSITIVE_INFINITY,
       blockedForMs: 0,
+      counted: new Set(),
     });
   });
 });

@@ -14,20 +14,20 @@ describe("attemptKeys", () => {
   it("puts a store's account and IP counters under one Redis Cluster hash tag, under the prefix", () => {
     const keys = attemptKeys("promo", subjects, limits);
     expect(keys).toEqual([
-      { key: "promo:{guess:store-1}:account:shopper@example.com", limit: 10 },
-      { key: "promo:{guess:store-1}:ip:203.0.113.7", limit: 50 },
+      { key: "promo:{guess:store-1}:failed:account:shopper@example.com", limit: 10 },
+      { key: "promo:{guess:store-1}:failed:ip:203.0.113.7", limit: 50 },
     ]);
     expect(new Set(keys.map(({ key }) => hashTagOf(key)))).toEqual(new Set(["guess:store-1"]));
   });
 
   it("keeps stores apart", () => {
     const [other] = attemptKeys("promo", { ...subjects, storeId: "store-2" }, limits);
-    expect(other?.key).toBe("promo:{guess:store-2}:account:shopper@example.com");
+    expect(other?.key).toBe("promo:{guess:store-2}:failed:account:shopper@example.com");
   });
 
   it("leaves out a limit set to 0 and an unknown address", () => {
     expect(attemptKeys("promo", subjects, { ...limits, perIp: 0 }).map(({ key }) => key)).toEqual([
-      "promo:{guess:store-1}:account:shopper@example.com",
+      "promo:{guess:store-1}:failed:account:shopper@example.com",
     ]);
     expect(attemptKeys("promo", { ...subjects, clientIp: null }, limits)).toHaveLength(1);
     expect(attemptKeys("promo", subjects, { ...limits, perAccount: 0, perIp: 0 })).toEqual([]);
@@ -53,7 +53,7 @@ describe("the guess limiter while Redis is away", () => {
           .blockedForEach([subjects, { ...subjects, accountId: "other" }])
           .catch((error: unknown) => error),
         limiter.allowance(subjects).catch((error: unknown) => error),
-        limiter.recordFailures(subjects, 1).catch((error: unknown) => error),
+        limiter.recordFailures(subjects, ["NOSUCHCODE"]).catch((error: unknown) => error),
       ]);
       for (const failure of failures) {
         expect(failure).toBeInstanceOf(RedisUnavailableError);

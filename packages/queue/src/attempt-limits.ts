@@ -2,29 +2,32 @@ import type { RedisConnection } from "./redis.ts";
 import { assertRedisNotLost } from "./unavailable.ts";
 
 /**
- * Failed code attempts per account and per client IP, in Redis: one counter per subject and fixed
- * window (the window opens at the subject's first failure and lasts `windowMs`). Every key of one
- * store shares a Redis Cluster hash tag (`{guess:<storeId>}`), so one script reads or bumps several.
+ * Failed code attempts per account and per client IP, in Redis: one set per subject and fixed
+ * window holding the distinct codes it was refused (the window opens at the subject's first failure
+ * and lasts `windowMs`). A code refused again counts once: a checkout that quotes the same expired
+ * code on every change to the cart learns nothing new, and is not locked out for it; a guesser
+ * needs a new code for every probe. Every key of one store shares a Redis Cluster hash tag
+ * (`{guess:<storeId>}`), so one script reads or adds to several.
  */
 export type AttemptSubjects = { storeId: string; accountId: string; clientIp: string | null };
 
 export type AttemptLimits = {
-  /** Failures one account may make per window; 0 turns the account limit off. */
+  /** Distinct failed codes one account may try per window; 0 turns the account limit off. */
   perAccount: number;
-  /** Failures one client IP may make per window; 0 turns the IP limit off. */
+  /** Distinct failed codes one client IP may try per window; 0 turns the IP limit off. */
   perIp: number;
   windowMs: number;
 };
 
 /**
- * KEYS: counters; ARGV[1]: window ms, ARGV[1 + i]: the limit of KEYS[i]. Returns, per counter, the
- * rest of its window (ms) when it is at its limit, else 0.
+ * KEYS: failed-code sets; ARGV[1]: window ms, ARGV[1 + i]: the limit of KEYS[i]. Returns, per set,
+ * the rest of its window (ms) when it is at its limit, else 0.
  */
 const CHECK_SCRIPT = `
 local blocked = {}
 for index, key in ipairs(KEYS) do
   local rest = 0
-  if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[index + 1]) then
+  if redis.call('SCARD', key) >= tonumber(ARGV[index + 1]) then
     rest = redis.call('PTTL', key)
     if rest < 0 then rest = tonumber(ARGV[1]) end
   end
@@ -32,32 +35,43 @@ for index, key in ipairs(KEYS) do
 end
 return blocked`;
 
-/** KEYS: counters; ARGV: failures to add, window ms. A counter's window opens with its first failure. */
+/** KEYS: failed-code sets; ARGV[1]: window ms, ARGV[2..]: the codes refused. A set's window opens with its first code. */
 const RECORD_SCRIPT = `
 for _, key in ipairs(KEYS) do
-  local count = redis.call('INCRBY', key, ARGV[1])
-  if count == tonumber(ARGV[1]) or redis.call('PTTL', key) < 0 then
-    redis.call('PEXPIRE', key, ARGV[2])
+  redis.call('SADD', key, unpack(ARGV, 2))
+  if redis.call('PTTL', key) < 0 then
+    redis.call('PEXPIRE', key, ARGV[1])
   end
 end
 return 0`;
 
 /**
- * KEYS: counters; ARGV[i]: the limit of KEYS[i]. Returns, per counter, the failures it still allows
- * and, when none, the rest of its window (ms; -1 when the key has no expiry).
+ * KEYS: failed-code sets; ARGV[i]: the limit of KEYS[i], then the codes about to be tried. Returns,
+ * per set, the failures it still allows and, when none, the rest of its window (ms; -1 when the key
+ * has no expiry); then, per code, 1 when every set holds it already (refused again, it adds nothing).
  */
 const ALLOWANCE_SCRIPT = `
 local answer = {}
 for index, key in ipairs(KEYS) do
-  local left = tonumber(ARGV[index]) - tonumber(redis.call('GET', key) or '0')
+  local left = tonumber(ARGV[index]) - redis.call('SCARD', key)
   if left < 0 then left = 0 end
   answer[index * 2 - 1] = left
   answer[index * 2] = left == 0 and redis.call('PTTL', key) or 0
 end
+for position = #KEYS + 1, #ARGV do
+  local counted = 1
+  for _, key in ipairs(KEYS) do
+    if redis.call('SISMEMBER', key, ARGV[position]) == 0 then counted = 0 end
+  end
+  answer[#answer + 1] = counted
+end
 return answer`;
 
-/** What a subject may still try: failures left in its window, or how long it is blocked. */
-export type AttemptAllowance = { remaining: number; blockedForMs: number };
+/**
+ * What a subject may still try: failures left in its window, or how long it is blocked; and which
+ * of the codes asked about it was refused already in its window (trying one again adds nothing).
+ */
+export type AttemptAllowance = { remaining: number; blockedForMs: number; counted: ReadonlySet<string> };
 
 /** Most counters read by one script call. */
 const MAX_KEYS_PER_CHECK = 1_000;
@@ -78,9 +92,9 @@ export function attemptKeys(prefix: string, subjects: AttemptSubjects, limits: A
   const tag = hashTag(prefix, subjects.storeId);
   const keys: Counter[] = [];
   if (limits.perAccount > 0)
-    keys.push({ key: `${tag}:account:${subjects.accountId}`, limit: limits.perAccount });
+    keys.push({ key: `${tag}:failed:account:${subjects.accountId}`, limit: limits.perAccount });
   if (limits.perIp > 0 && subjects.clientIp !== null)
-    keys.push({ key: `${tag}:ip:${subjects.clientIp}`, limit: limits.perIp });
+    keys.push({ key: `${tag}:failed:ip:${subjects.clientIp}`, limit: limits.perIp });
   return keys;
 }
 
@@ -178,18 +192,21 @@ export function createAttemptLimiter(options: {
       return Promise.all(answers);
     },
     /**
-     * How many failed attempts the account and the IP (the tighter of the two) may still make in
-     * their windows, for a request that makes several at once (a quote of many codes); with none
-     * left, how long they are blocked. Unlimited when both limits are off.
+     * How many codes the account and the IP (the tighter of the two) may still be refused in their
+     * windows, for a request that tries several at once (a quote of many codes), and which of
+     * `codes` (code keys) both were refused already; with none left, how long they are blocked.
+     * Unlimited when both limits are off.
      */
-    async allowance(subjects: AttemptSubjects): Promise<AttemptAllowance> {
+    async allowance(subjects: AttemptSubjects, codes: readonly string[] = []): Promise<AttemptAllowance> {
       const counters = attemptKeys(prefix, subjects, limits);
-      if (counters.length === 0) return { remaining: Number.POSITIVE_INFINITY, blockedForMs: 0 };
+      if (counters.length === 0)
+        return { remaining: Number.POSITIVE_INFINITY, blockedForMs: 0, counted: new Set() };
       assertRedisNotLost(options.redis);
       const answer = await redis.promoGuessAllowance(
         counters.length,
         ...counters.map(({ key }) => key),
         ...counters.map(({ limit }) => String(limit)),
+        ...codes,
       );
       let remaining = Number.POSITIVE_INFINITY;
       let blockedForMs = 0;
@@ -201,18 +218,19 @@ export function createAttemptLimiter(options: {
           blockedForMs = Math.max(blockedForMs, rest < 0 ? limits.windowMs : rest);
         }
       });
-      return { remaining, blockedForMs };
+      const counted = new Set(codes.filter((_, index) => Number(answer[counters.length * 2 + index]) === 1));
+      return { remaining, blockedForMs, counted };
     },
-    /** Counts `failures` failed attempts against the account and the IP. */
-    async recordFailures(subjects: AttemptSubjects, failures: number): Promise<void> {
+    /** Counts the refused `codes` (code keys) against the account and the IP, each code once per window. */
+    async recordFailures(subjects: AttemptSubjects, codes: readonly string[]): Promise<void> {
       const counters = attemptKeys(prefix, subjects, limits);
-      if (counters.length === 0 || failures <= 0) return;
+      if (counters.length === 0 || codes.length === 0) return;
       assertRedisNotLost(options.redis);
       await redis.promoGuessRecord(
         counters.length,
         ...counters.map(({ key }) => key),
-        String(failures),
         String(limits.windowMs),
+        ...codes,
       );
     },
   };

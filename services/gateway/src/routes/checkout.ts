@@ -14,7 +14,7 @@ import {
 } from "@promo/domain";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
-import { countFailedAttempts, guessAllowance } from "../misuse/guess-limit.ts";
+import { type CodeRefusal, countFailedAttempts, guessAllowance } from "../misuse/guess-limit.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
 import { validationHook } from "../validation.ts";
 
@@ -42,17 +42,17 @@ export function checkoutRoutes(deps: GatewayDeps) {
     const { storeId } = c.get("principal");
     const locale = c.get("locale");
     const subjects = { storeId, accountId: request.accountId, clientIp: deps.clientIp(c) };
-    // A quote may try many codes: once the failures it made reach what the account and IP have
+    const typedByKey = new Map(request.codes.map((code) => [normalizeCodeKey(code), code]));
+    // A quote may try many codes: once the codes it was refused reach what the account and IP have
     // left in their window, its later codes are not looked at (RATE_LIMITED), so one quote of 20
-    // unknown codes cannot make 20 guesses where 1 is left.
-    const allowance = await guessAllowance(deps, c, subjects);
+    // unknown codes cannot make 20 guesses where 1 is left. A code refused earlier in the window is
+    // looked at again: refused again, it counts nothing new.
+    const allowance = await guessAllowance(deps, c, subjects, [...typedByKey.keys()]);
     const now = deps.clock();
-    const typed = [...new Map(request.codes.map((code) => [normalizeCodeKey(code), code])).values()];
-    const wellFormed = typed.filter((code) => checkCodeFormat(code).ok);
     const candidates = await findCodeCandidates(
       prisma,
       storeId,
-      wellFormed.map((code) => normalizeCodeKey(code)),
+      [...typedByKey].filter(([, code]) => checkCodeFormat(code).ok).map(([key]) => key),
     );
 
     const refused: Quote["refused"] = [];
@@ -73,19 +73,22 @@ export function checkoutRoutes(deps: GatewayDeps) {
       });
 
     const found: Array<{ code: string; candidate: CodeCandidate }> = [];
-    let failures = 0;
-    for (const code of typed) {
-      if (failures >= allowance) {
+    const failed: CodeRefusal[] = [];
+    const fail = (codeKey: string, errorCode: ErrorCode) => {
+      if (isFailedCodeAttempt(errorCode) && !allowance.counted.has(codeKey))
+        failed.push({ codeKey, errorCode });
+    };
+    for (const [key, code] of typedByKey) {
+      if (failed.length >= allowance.remaining && !allowance.counted.has(key)) {
         refuse(code, "RATE_LIMITED", null);
         continue;
       }
-      const key = normalizeCodeKey(code);
       const resolution = resolveCode(
         checkCodeFormat(code).ok ? candidates.filter((candidate) => candidate.code.codeKey === key) : [],
         now,
       );
       if (resolution.kind === "refused") {
-        if (isFailedCodeAttempt(resolution.errorCode)) failures += 1;
+        fail(key, resolution.errorCode);
         // A code that matched a stored one is shown as the merchant entered it (SPEC §1).
         refuse(
           resolution.candidate?.code.code ?? code,
@@ -104,7 +107,7 @@ export function checkoutRoutes(deps: GatewayDeps) {
         cart: request.cart,
       });
       if (ineligible) {
-        if (isFailedCodeAttempt(ineligible)) failures += 1;
+        fail(key, ineligible);
         refuse(shown, ineligible, candidate.campaign.id);
       } else found.push({ code: shown, candidate });
     }
@@ -144,12 +147,7 @@ export function checkoutRoutes(deps: GatewayDeps) {
     );
     for (const skipped of quote.skipped)
       refuse(skipped.code, skipped.reason, skipped.campaignId, { conflictsWith: skipped.conflictsWith });
-    await countFailedAttempts(
-      deps,
-      c,
-      subjects,
-      refused.map((entry) => entry.error.code),
-    );
+    await countFailedAttempts(deps, c, subjects, failed);
     return c.json(
       {
         currency: quote.currency,

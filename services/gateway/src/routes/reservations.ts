@@ -335,7 +335,7 @@ export function reservationRoutes(deps: GatewayDeps) {
       // A refusal decided after the 202 counts too: polling GET must not be a way around the limit.
       void decision.then((late) =>
         late.kind === "rejected" && !late.replayed
-          ? countFailedAttempts(deps, c, subjects, [late.errorCode])
+          ? countFailedAttempts(deps, c, subjects, [{ codeKey, errorCode: late.errorCode }])
           : undefined,
       );
       const recorded = await recordPendingMarker(id, pending, c.get("logger"));
@@ -366,7 +366,8 @@ export function reservationRoutes(deps: GatewayDeps) {
     }
     if (decided.kind === "rejected") {
       deps.metrics.reservationAnswered(decided.errorCode, decidedAfterMs);
-      if (!decided.replayed) await countFailedAttempts(deps, c, subjects, [decided.errorCode]);
+      if (!decided.replayed)
+        await countFailedAttempts(deps, c, subjects, [{ codeKey, errorCode: decided.errorCode }]);
       throw DomainError.withoutStack(knownErrorCode(decided.errorCode), {
         id: decided.id,
         sequence: decided.sequence,
