@@ -1,14 +1,16 @@
 // Background code jobs (SPEC §4): the `job` row is the record of a generation or an import (state,
-// progress, result, errors); uploaded files live in `job_file` so any worker can reach them (so do
-// the error reports workers stored before a report was written from the job's errors when asked
-// for). Every statement here takes the SQL surface, so the jobs worker runs them on plain pg
+// progress, result, errors); uploaded files live in `job_file` so any worker can reach them. Every
+// statement here takes the SQL surface, so the jobs worker runs them on plain pg
 // transactions and the gateway inside Prisma's.
 import { lockCodeNamespace } from "./codes.ts";
 import type { Sql } from "./sql.ts";
 
 export type JobKind = "generate_codes" | "import_codes";
 export type JobState = "queued" | "running" | "succeeded" | "failed";
-/** `error_report`: stored by workers before reports were written when asked for; no longer written. */
+/**
+ * `error_report`: stored by workers before reports were built when downloaded; no longer written,
+ * and the migration 20261128000000_drop_stored_error_reports removed those stored.
+ */
 export type JobFilePurpose = "upload" | "error_report";
 
 /**

@@ -426,15 +426,25 @@ describe("applyMigrations", () => {
   });
 });
 
+/**
+ * A scratch database as it stood before `migration`: it and every later one left out. `fromIt`:
+ * the migrations applying the rest then applies; `before`: how many it finds applied already.
+ */
+async function databaseBefore(
+  migration: string,
+  label: string,
+): Promise<{ database: { name: string; url: string }; fromIt: string[]; before: number }> {
+  const dir = copyMigrations();
+  const fromIt = listMigrationNames(dir).filter((name) => name >= migration);
+  for (const name of fromIt) rmSync(join(dir, name), { recursive: true });
+  const database = await createScratchDatabase(label);
+  await applyMigrations({ databaseUrl: database.url, migrationsDir: dir });
+  return { database, fromIt, before: listMigrationNames(dir).length };
+}
+
 describe("20261127000000_account_id_nfc", () => {
   it("puts account ids stored before it in Unicode's composed form, and leaves other rows alone", async () => {
-    const migration = "20261127000000_account_id_nfc";
-    // The database as it stood before this migration: it and every later one left out.
-    const before = copyMigrations();
-    const fromIt = listMigrationNames(before).filter((name) => name >= migration);
-    for (const name of fromIt) rmSync(join(before, name), { recursive: true });
-    const database = await createScratchDatabase("nfc");
-    await applyMigrations({ databaseUrl: database.url, migrationsDir: before });
+    const { database, fromIt, before } = await databaseBefore("20261127000000_account_id_nfc", "nfc");
 
     const decomposed = "cafe\u0301@example.com";
     const composed = "caf\u00e9@example.com";
@@ -457,13 +467,44 @@ describe("20261127000000_account_id_nfc", () => {
 
     await expect(
       applyMigrations({ databaseUrl: database.url, migrationsDir: MIGRATIONS_DIR }),
-    ).resolves.toEqual({
-      applied: fromIt,
-      alreadyApplied: listMigrationNames(before).length,
-    });
+    ).resolves.toEqual({ applied: fromIt, alreadyApplied: before });
     const rows = await withClient(database.url, (client) =>
       client.query<{ account_id: string }>("SELECT account_id FROM reservation ORDER BY sequence"),
     );
     expect(rows.rows.map((row) => row.account_id)).toEqual([composed, "member-7"]);
+  });
+});
+
+describe("20261128000000_drop_stored_error_reports", () => {
+  it("removes the error reports workers stored, and keeps uploads", async () => {
+    const { database, fromIt, before } = await databaseBefore(
+      "20261128000000_drop_stored_error_reports",
+      "reports",
+    );
+    const storeId = "00000000-0000-4000-8000-000000000011";
+    const jobId = "00000000-0000-4000-8000-000000000012";
+    await withClient(database.url, async (client) => {
+      await client.query("INSERT INTO store (id, slug, name) VALUES ($1, 'reports', 'Reports')", [storeId]);
+      await client.query(
+        `INSERT INTO job (id, store_id, kind, state, params, updated_at)
+         VALUES ($1, $2, 'import_codes', 'failed', '{}', now())`,
+        [jobId, storeId],
+      );
+      for (const purpose of ["upload", "error_report"]) {
+        await client.query(
+          `INSERT INTO job_file (id, job_id, purpose, file_name, content_type, size, content)
+           VALUES (gen_random_uuid(), $1, $2::job_file_purpose, 'f', 'text/csv', 1, 'x')`,
+          [jobId, purpose],
+        );
+      }
+    });
+
+    await expect(
+      applyMigrations({ databaseUrl: database.url, migrationsDir: MIGRATIONS_DIR }),
+    ).resolves.toEqual({ applied: fromIt, alreadyApplied: before });
+    const rows = await withClient(database.url, (client) =>
+      client.query<{ purpose: string }>("SELECT purpose FROM job_file WHERE job_id = $1", [jobId]),
+    );
+    expect(rows.rows.map((row) => row.purpose)).toEqual(["upload"]);
   });
 });
