@@ -45,20 +45,8 @@ export function createApp(deps: GatewayDeps) {
     return routePath(path);
   };
   app.use("*", requestContext(deps.logger, deps.metrics.httpAnswered, routeOfPath));
-  app.use(
-    "/v1/*",
-    limitBodySize(deps.settings.bodyLimitBytes, [
-      {
-        path: IMPORT_PATH,
-        maxBytes: deps.settings.importMaxBytes + MULTIPART_ENVELOPE_BYTES,
-        limitBytes: deps.settings.importMaxBytes,
-      },
-    ]),
-  );
-  app.use("/bench/*", limitBodySize(deps.settings.bodyLimitBytes));
-  app.use("/v1/*", requireJsonBody([IMPORT_PATH]));
-  app.use("/bench/*", requireJsonBody());
-
+  // The key and its scope first: a caller without them is told 401 or 403 whatever its body, and
+  // its body is never read.
   app.use("/v1/campaigns/*", requireScope("merchant"));
   app.use("/v1/campaigns", requireScope("merchant"));
   app.use("/v1/codes/*", requireScope("merchant"));
@@ -73,6 +61,17 @@ export function createApp(deps: GatewayDeps) {
   app.use("/v1/api-keys", requireScope("admin"));
   app.use("/v1/api-keys/*", requireScope("admin"));
   app.use("/v1/me", requireScope("any"));
+  app.use(
+    "/v1/*",
+    limitBodySize(deps.settings.bodyLimitBytes, [
+      {
+        path: IMPORT_PATH,
+        maxBytes: deps.settings.importMaxBytes + MULTIPART_ENVELOPE_BYTES,
+        limitBytes: deps.settings.importMaxBytes,
+      },
+    ]),
+  );
+  app.use("/v1/*", requireJsonBody([IMPORT_PATH]));
 
   app.route("/", healthRoutes(deps));
   app.route("/", docsRoutes());
@@ -121,6 +120,8 @@ export function createApp(deps: GatewayDeps) {
 
   if (deps.settings.benchRoutes) {
     app.use("/bench/*", requireScope("checkout"));
+    app.use("/bench/*", limitBodySize(deps.settings.bodyLimitBytes));
+    app.use("/bench/*", requireJsonBody());
     app.route("/", benchRoutes(deps));
   }
 
