@@ -112,6 +112,20 @@ describe("code generation jobs", () => {
     const tooSmall = await generate(campaignId, { count: 10_000, length: 6, prefix: "AB" });
     expect([tooSmall.status, tooSmall.body.error?.code]).toEqual([422, "CODE_SPACE_TOO_SMALL"]);
 
+    // A 64-character code may carry a 60-character prefix: 4 random characters are the least.
+    const longest = await generate(campaignId, { count: 1, length: 64, prefix: "P".repeat(60) });
+    expect(longest.status).toBe(202);
+    expect((await waitForJob(gatewayUrl, merchantKey, longest.body.id)).job.state).toBe("succeeded");
+    const tooLong = await generate(campaignId, { count: 1, length: 64, prefix: "P".repeat(61) });
+    expect([tooLong.status, tooLong.body.error?.details]).toEqual([
+      400,
+      {
+        fields: [
+          { path: "prefix", message: "must leave at least 4 random characters in a code of at most 64" },
+        ],
+      },
+    ]);
+
     const missing = await generate("00000000-0000-4000-8000-000000000000", { count: 10 });
     expect(missing.status).toBe(404);
 

@@ -23,11 +23,17 @@ export const GenerateCodesRequestSchema = z
         minimum: 6,
         maximum: 64,
       }),
-    prefix: z.string().max(58).optional().openapi({
-      description: "Letters and digits, kept as given.",
-      pattern: "^[A-Za-z0-9]*$",
-      example: "XMAS",
-    }),
+    // A code is at most 64 characters, at least 4 of them random (the generator checks the
+    // prefix's room in the code's own length).
+    prefix: z
+      .string()
+      .max(60, "must leave at least 4 random characters in a code of at most 64")
+      .optional()
+      .openapi({
+        description: "Letters and digits, kept as given.",
+        pattern: "^[A-Za-z0-9]*$",
+        example: "XMAS",
+      }),
     large: z
       .boolean()
       .default(false)
