@@ -180,6 +180,12 @@ export const PageCursorSchema = z
     description: "nextCursor of the previous page; empty or absent: the first page",
   });
 
+/**
+ * The query of a merchant or admin route that takes no parameters: any one is refused, naming it
+ * (a `?dryRun=true` on archive must not archive for real).
+ */
+export const NoQuerySchema = z.strictObject({});
+
 export const PageQuerySchema = z.strictObject({
   limit: queryInteger(1, 500, 50),
   cursor: PageCursorSchema,

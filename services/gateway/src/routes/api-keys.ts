@@ -7,6 +7,7 @@ import {
   ApiKeySchema,
   CallerSchema,
   IdParamsSchema,
+  NoQuerySchema,
   PageQuerySchema,
 } from "@promo/contracts";
 import {
@@ -33,7 +34,7 @@ const createApiKeyRoute = createRoute({
   summary: "Create an API key for the store, with the scopes it needs",
   description:
     "Answers the key with its `secret`, the bearer token, shown only here: only its hash is stored. The key works at once. `scopes` is a non-empty list of `merchant`, `checkout`, `admin` without repeats (a repeat is refused), answered in that order. An admin key may create keys with any scope, admin included: keep admin keys to the people who manage the store's keys.",
-  request: { body: jsonBody(ApiKeyCreateSchema) },
+  request: { query: NoQuerySchema, body: jsonBody(ApiKeyCreateSchema) },
   responses: {
     201: jsonResponse(ApiKeyCreatedSchema, "Created, with its secret (never shown again)"),
     ...errorResponses(400, 401, 403, 413, 415),
@@ -59,7 +60,7 @@ const revokeApiKeyRoute = createRoute({
   summary: "Revoke an API key",
   description:
     "Sets `revokedAt`; revoking a revoked key answers it unchanged. The gateway process that answers stops accepting the key at once; every other gateway process trusts a key it verified for up to `API_KEY_CACHE_MS` (30 s by default), so the key stops working everywhere within that time. The bootstrap key (`BOOTSTRAP_API_KEY`) is made valid again whenever a gateway starts with it set: to retire it, unset or change `BOOTSTRAP_API_KEY` too.",
-  request: { params: IdParamsSchema },
+  request: { query: NoQuerySchema, params: IdParamsSchema },
   responses: {
     200: jsonResponse(ApiKeySchema, "The revoked key"),
     ...errorResponses(400, 401, 403, 404, 413, 415),

@@ -6,6 +6,7 @@ import {
   CampaignPatchSchema,
   CampaignSchema,
   IdParamsSchema,
+  NoQuerySchema,
 } from "@promo/contracts";
 import {
   archiveCampaign,
@@ -44,7 +45,7 @@ const createCampaignRoute = createRoute({
   operationId: "createCampaign",
   tags: TAG,
   summary: "Create a campaign",
-  request: { body: jsonBody(CampaignCreateSchema) },
+  request: { query: NoQuerySchema, body: jsonBody(CampaignCreateSchema) },
   responses: {
     201: jsonResponse(CampaignSchema, "Created"),
     ...errorResponses(400, 401, 403, 404, 413, 415),
@@ -70,7 +71,7 @@ const getCampaignRoute = createRoute({
   operationId: "getCampaign",
   tags: TAG,
   summary: "Get a campaign",
-  request: { params: IdParamsSchema },
+  request: { query: NoQuerySchema, params: IdParamsSchema },
   responses: { 200: jsonResponse(CampaignSchema, "The campaign"), ...errorResponses(400, 401, 403, 404) },
 });
 
@@ -82,7 +83,7 @@ const patchCampaignRoute = createRoute({
   summary: "Edit dates, products, member groups, limits or stacking",
   description:
     "Moving the window so that a code of this campaign overlaps a live campaign sharing it is refused with CODE_CONFLICT. An archived campaign is final: 409 CAMPAIGN_ARCHIVED.",
-  request: { params: IdParamsSchema, body: jsonBody(CampaignPatchSchema) },
+  request: { query: NoQuerySchema, params: IdParamsSchema, body: jsonBody(CampaignPatchSchema) },
   responses: {
     200: jsonResponse(CampaignSchema, "The updated campaign"),
     ...errorResponses(400, 401, 403, 404, 409, 413, 415),
@@ -97,7 +98,7 @@ const archiveCampaignRoute = createRoute({
   summary: "Archive a campaign (its codes stop working; idempotent)",
   description:
     "Final: new quotes and reservations of its codes are refused with CODE_NOT_ACTIVE (422), and its codes may be reused by other campaigns. Holds already RESERVED can still be confirmed or released until their expiresAt (a late confirm: RESERVATION_EXPIRED); confirmed redemptions are untouched.",
-  request: { params: IdParamsSchema },
+  request: { query: NoQuerySchema, params: IdParamsSchema },
   responses: {
     200: jsonResponse(CampaignSchema, "The archived campaign"),
     ...errorResponses(400, 401, 403, 404, 413, 415),

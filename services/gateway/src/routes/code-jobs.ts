@@ -8,6 +8,7 @@ import {
   type ImportCodesParams,
   JobIdParamsSchema,
   JobSchemaOut,
+  NoQuerySchema,
 } from "@promo/contracts";
 import {
   createJob,
@@ -53,7 +54,11 @@ const generateRoute = createRoute({
   summary: "Generate codes in the background (202 with the job; poll GET /v1/jobs/{id})",
   description:
     "Crypto-random codes from an alphabet without look-alikes, unique in the store. 1..10,000 per request, up to 1,000,000 with `large: true`. Refused with CODE_SPACE_TOO_SMALL (422) when length and prefix leave fewer than 1,000 × count possible codes; with CAMPAIGN_ARCHIVED (409) when the campaign is archived (a job running when it is archived fails with reason campaign_archived, keeping the batches made).",
-  request: { params: CodeCampaignParamsSchema, body: jsonBody(GenerateCodesRequestSchema) },
+  request: {
+    query: NoQuerySchema,
+    params: CodeCampaignParamsSchema,
+    body: jsonBody(GenerateCodesRequestSchema),
+  },
   responses: {
     202: jsonResponse(JobSchemaOut, "Accepted: the job"),
     ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 503),
@@ -83,6 +88,7 @@ const importRoute = createRoute({
     "First sheet, first column; an optional header row (code, codes, promo code, coupon, 優惠碼, ...). All-or-nothing: every code must pass the code rules, be unique in the file (any letter case) and not clash with a live code of an overlapping campaign; at most 10,000 codes. The job's `errors` (and its .xlsx error report) list every bad row. An archived campaign: 409 CAMPAIGN_ARCHIVED (a job running when it is archived fails with reason campaign_archived, importing nothing).",
   request: {
     params: CodeCampaignParamsSchema,
+    query: NoQuerySchema,
     body: { content: { "multipart/form-data": { schema: UploadSchema } }, required: true },
   },
   responses: {
@@ -113,7 +119,7 @@ const getJobRoute = createRoute({
   operationId: "getJob",
   tags: TAG,
   summary: "A code job: state, progress 0..100, result and every bad row",
-  request: { params: JobIdParamsSchema },
+  request: { query: NoQuerySchema, params: JobIdParamsSchema },
   responses: { 200: jsonResponse(JobSchemaOut, "The job"), ...errorResponses(400, 401, 403, 404) },
 });
 
@@ -125,7 +131,7 @@ const errorReportRoute = createRoute({
   summary: "The bad rows of a failed import as .xlsx (row, value, reason, message)",
   description:
     "The job's `errors` as a sheet, headers and messages in the language Accept-Language asks for (en or zh-TW).",
-  request: { params: JobIdParamsSchema },
+  request: { query: NoQuerySchema, params: JobIdParamsSchema },
   responses: {
     200: {
       description: "The error report",

@@ -9,6 +9,7 @@ import {
   CodeSchemaOut,
   CodeScopeQuerySchema,
   CodeStateChangeSchema,
+  NoQuerySchema,
   PageQuerySchema,
 } from "@promo/contracts";
 import {
@@ -46,7 +47,7 @@ const createCodeRoute = createRoute({
   summary: "Add a single code to a campaign",
   description:
     "6..64 letters and digits. Refused with CODE_CONFLICT when a live campaign with an overlapping window has the same code (any letter case), and with CAMPAIGN_ARCHIVED when the campaign is archived. `partnerId` (optional) credits the code's redemptions to a partner of the store, before its campaign's partner and any tracking rule.",
-  request: { params: CodeCampaignParamsSchema, body: jsonBody(CodeCreateSchema) },
+  request: { query: NoQuerySchema, params: CodeCampaignParamsSchema, body: jsonBody(CodeCreateSchema) },
   responses: {
     201: jsonResponse(CodeSchemaOut, "Created"),
     ...errorResponses(400, 401, 403, 404, 409, 413, 415),

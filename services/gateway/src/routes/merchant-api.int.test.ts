@@ -924,6 +924,46 @@ describe("errors, auth and isolation", () => {
     expect(errorOf(wrongScope.body).code).toBe("FORBIDDEN");
   });
 
+  it("checks the key and its scope before the body: 401 or 403 whatever the body, too large or not JSON", async () => {
+    const bodies: { rawBody: string; headers: Record<string, string> }[] = [
+      { rawBody: "name=x", headers: { "content-type": "text/plain" } },
+      { rawBody: "{}", headers: { "content-type": "application/json; charset=latin1" } },
+      { rawBody: "{}", headers: { "content-type": "application/json", "content-encoding": "gzip" } },
+      {
+        rawBody: "{}",
+        headers: { "content-type": "application/json", "content-length": String(10_000_000) },
+      },
+    ];
+    for (const body of bodies) {
+      const unknown = await call("POST", "/v1/campaigns", { ...body, key: null });
+      expect([unknown.status, unknown.headers.get("www-authenticate")]).toEqual([401, "Bearer"]);
+      const wrongScope = await call("POST", "/v1/campaigns", { ...body, key: store.keys.checkout });
+      expect([wrongScope.status, errorOf(wrongScope.body).code]).toEqual([403, "FORBIDDEN"]);
+    }
+  });
+
+  it("refuses a query parameter on a merchant route that takes none, naming it, and does nothing", async () => {
+    const campaign = await createCampaign();
+    const archive = await call("POST", `/v1/campaigns/${String(campaign.id)}/archive?dryRun=true`);
+    expect([archive.status, errorOf(archive.body).details]).toEqual([
+      400,
+      { fields: [{ path: "dryRun", message: "is not a field of this request" }] },
+    ]);
+    const read = await call("GET", `/v1/campaigns/${String(campaign.id)}`);
+    expect(read.body.archivedAt).toBeNull();
+
+    const partner = await call("POST", "/v1/partners", {
+      body: { name: `Query ${randomUUID()}`, kind: "affiliate" },
+    });
+    expect(partner.status).toBe(201);
+    const rules = await call("GET", `/v1/partners/${String(partner.body.id)}/rules?limit=1`);
+    expect([rules.status, errorOf(rules.body).details]).toEqual([
+      400,
+      { fields: [{ path: "limit", message: "is not a field of this request" }] },
+    ]);
+    expect((await call("GET", `/v1/partners/${String(partner.body.id)}/rules`)).status).toBe(200);
+  });
+
   it("answers another store's campaign and code with 404", async () => {
     const mine = await createCampaign();
     await call("POST", `/v1/campaigns/${String(mine.id)}/codes`, { body: { code: "Private01" } });

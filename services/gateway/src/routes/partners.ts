@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import {
   IdParamsSchema,
+  NoQuerySchema,
   PageQuerySchema,
   type Partner,
   PartnerCreateSchema,
@@ -46,7 +47,7 @@ const createPartnerRoute = createRoute({
   tags: TAG,
   summary: "Create a partner (affiliate, creator or media source)",
   description: "Names are unique in a store (any other partner with the name: 409 PARTNER_NAME_TAKEN).",
-  request: { body: jsonBody(PartnerCreateSchema) },
+  request: { query: NoQuerySchema, body: jsonBody(PartnerCreateSchema) },
   responses: {
     201: jsonResponse(PartnerSchema, "Created"),
     ...errorResponses(400, 401, 403, 409, 413, 415),
@@ -69,7 +70,7 @@ const getPartnerRoute = createRoute({
   operationId: "getPartner",
   tags: TAG,
   summary: "Get a partner",
-  request: { params: IdParamsSchema },
+  request: { query: NoQuerySchema, params: IdParamsSchema },
   responses: { 200: jsonResponse(PartnerSchema, "The partner"), ...errorResponses(400, 401, 403, 404) },
 });
 
@@ -79,7 +80,7 @@ const patchPartnerRoute = createRoute({
   operationId: "updatePartner",
   tags: TAG,
   summary: "Rename a partner or change its kind",
-  request: { params: IdParamsSchema, body: jsonBody(PartnerPatchSchema) },
+  request: { query: NoQuerySchema, params: IdParamsSchema, body: jsonBody(PartnerPatchSchema) },
   responses: {
     200: jsonResponse(PartnerSchema, "The updated partner"),
     ...errorResponses(400, 401, 403, 404, 409, 413, 415),
@@ -94,7 +95,7 @@ const deletePartnerRoute = createRoute({
   summary: "Delete a partner and its tracking rules",
   description:
     "Campaigns and codes tied to the partner lose the tie; redemptions already confirmed keep the partner they were credited to.",
-  request: { params: IdParamsSchema },
+  request: { query: NoQuerySchema, params: IdParamsSchema },
   responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404) },
 });
 
@@ -106,7 +107,7 @@ const createRuleRoute = createRoute({
   summary: "Add a tracking rule: codes matching the pattern are credited to the partner",
   description:
     "The pattern is RE2 syntax, run by a linear-time engine (no catastrophic backtracking); syntax that needs backtracking (backreferences, lookarounds) is refused with VALIDATION_ERROR and the reason, and so is a pattern of more than 200 characters or whose compiled program is over 500 instructions (nested counted repeats). A store has at most 200 rules (TRACKING_RULE_LIMIT_REACHED, 422). It must match the WHOLE code and ignores letter case. Each sample is tested on save and listed with its result; a sample whose result differs from `expected` refuses the rule (VALIDATION_ERROR naming it). At confirm time a code's own partner wins, then its campaign's, then the first matching rule of the store by priority (lower first), then creation.",
-  request: { params: IdParamsSchema, body: jsonBody(PartnerRuleCreateSchema) },
+  request: { query: NoQuerySchema, params: IdParamsSchema, body: jsonBody(PartnerRuleCreateSchema) },
   responses: {
     201: jsonResponse(PartnerRuleCreatedSchema, "Created, with each sample's result"),
     ...errorResponses(400, 401, 403, 404, 413, 415, 422),
@@ -119,7 +120,7 @@ const listRulesRoute = createRoute({
   operationId: "listPartnerRules",
   tags: TAG,
   summary: "List a partner's tracking rules in the order they are tried",
-  request: { params: IdParamsSchema },
+  request: { query: NoQuerySchema, params: IdParamsSchema },
   responses: {
     200: jsonResponse(PartnerRuleListSchema, "The rules"),
     ...errorResponses(400, 401, 403, 404),
@@ -132,7 +133,7 @@ const deleteRuleRoute = createRoute({
   operationId: "deletePartnerRule",
   tags: TAG,
   summary: "Delete a tracking rule",
-  request: { params: PartnerRuleParamsSchema },
+  request: { query: NoQuerySchema, params: PartnerRuleParamsSchema },
   responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404) },
 });
 
