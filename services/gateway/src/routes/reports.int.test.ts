@@ -688,4 +688,26 @@ describe("action listing", () => {
     const checkoutKey = await call("GET", `/v1/reports/actions?${range}`, store.keys.checkout);
     expect(checkoutKey.status).toBe(403);
   });
+
+  it("refuses a page's limit or cursor with format=xlsx, which holds every action, rather than ignore them", async () => {
+    const paged = await json<{ error: { code: string; details: unknown } }>(
+      "GET",
+      `/v1/reports/actions?${range}&format=xlsx&limit=5&cursor=abc`,
+      store.keys.merchant,
+    );
+    const message = "is for format=json pages: an .xlsx holds every action of the range";
+    expect([paged.status, paged.body.error.details]).toEqual([
+      400,
+      {
+        fields: [
+          { path: "limit", message },
+          { path: "cursor", message },
+        ],
+      },
+    ]);
+    // An empty cursor is no cursor, as on every list.
+    const whole = await call("GET", `/v1/reports/actions?${range}&format=xlsx&cursor=`, store.keys.merchant);
+    expect(whole.status).toBe(200);
+    await whole.arrayBuffer();
+  });
 });

@@ -263,6 +263,15 @@ export function reportRoutes(deps: GatewayDeps) {
         200,
       );
     }
+    // An .xlsx holds every action of the range: a page's limit or cursor would be ignored.
+    const paging = (["limit", "cursor"] as const).filter((name) => c.req.query(name));
+    if (paging.length > 0)
+      throw new DomainError("VALIDATION_ERROR", {
+        fields: paging.map((path) => ({
+          path,
+          message: "is for format=json pages: an .xlsx holds every action of the range",
+        })),
+      });
     return streamDownload(
       async ({ output, room }) => {
         async function* pages() {
