@@ -3,6 +3,7 @@ export * from "./code-generator.ts";
 export * from "./code-rules.ts";
 export * from "./discount.ts";
 export * from "./errors.ts";
+export * from "./field-messages.ts";
 export * from "./job-problems.ts";
 export * from "./misuse.ts";
 export * from "./order-link.ts";
