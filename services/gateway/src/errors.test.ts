@@ -1,5 +1,7 @@
 import { Writable } from "node:stream";
 import { z } from "@hono/zod-openapi";
+import type { ErrorBody } from "@promo/contracts";
+import { DomainError, type Locale } from "@promo/domain";
 import { createLogger } from "@promo/observability";
 import { Hono } from "hono";
 import pg from "pg";
@@ -8,7 +10,7 @@ import type { GatewayEnv } from "./env.ts";
 import { handleError, validationDetails } from "./errors.ts";
 
 /** A route that fails with `error`, behind the gateway's error handler; the log lines are kept. */
-function failingWith(error: Error) {
+function failingWith(error: Error, locale: Locale = "en") {
   const lines: Record<string, unknown>[] = [];
   const destination = new Writable({
     write(chunk, _encoding, callback) {
@@ -19,7 +21,7 @@ function failingWith(error: Error) {
   const app = new Hono<GatewayEnv>();
   app.use(async (c, next) => {
     c.set("requestId", "r-1");
-    c.set("locale", "en");
+    c.set("locale", locale);
     c.set("logger", createLogger({ service: "gateway", level: "info", destination }));
     await next();
   });
@@ -64,6 +66,30 @@ describe("handleError", () => {
     }
   });
 
+  it("answers a DomainError's field messages in the request's language, other details as they are", async () => {
+    const refusal = () =>
+      new DomainError("VALIDATION_ERROR", {
+        fields: [
+          { path: "cursor", message: "unknown cursor" },
+          { path: "pattern", message: "a message the catalog does not know" },
+        ],
+        samples: [{ code: "A", matched: true }],
+      });
+    const zhTW = (await (await failingWith(refusal(), "zh-TW").app.request("/")).json()) as ErrorBody;
+    expect(zhTW.error).toMatchObject({
+      message: "請求內容不正確。",
+      details: {
+        fields: [
+          { path: "cursor", message: "cursor 無效,請使用上一頁回傳的 nextCursor" },
+          { path: "pattern", message: "a message the catalog does not know" },
+        ],
+        samples: [{ code: "A", matched: true }],
+      },
+    });
+    const en = (await (await failingWith(refusal(), "en").app.request("/")).json()) as ErrorBody;
+    expect(en.error.details).toEqual(refusal().details);
+  });
+
   it("answers any other unexpected error 500 INTERNAL_ERROR, logged as an error", async () => {
     const { app, lines } = failingWith(new TypeError("Cannot read properties of undefined"));
     const response = await app.request("/");
@@ -101,5 +127,39 @@ describe("validationDetails", () => {
     if (missing.success) throw new Error("parsed");
     expect(missing.error.issues[0]?.message).toBe("Invalid input: expected string, received undefined");
     expect(validationDetails(missing.error)).toEqual({ fields: [{ path: "code", message: "is required" }] });
+  });
+
+  it("words every message in the request's locale: zod's, the gateway's and the schema's own", () => {
+    const schema = z
+      .object({
+        code: z.string(),
+        quantity: z.number().int().min(1),
+        format: z.enum(["json", "xlsx"]),
+        amount: z.number().min(0, { message: "must be 0 or more" }),
+      })
+      .strict();
+    const wrong = schema.safeParse({ quantity: 0, format: "pdf", amount: -1, currency: "TWD", extra: 1 });
+    if (wrong.success) throw new Error("parsed");
+    const fixed = { currency: "cannot be changed once the campaign exists (create another campaign)" };
+    expect(validationDetails(wrong.error, fixed, "zh-TW")).toEqual({
+      fields: [
+        { path: "code", message: "為必填欄位" },
+        { path: "quantity", message: "不可小於 1" },
+        { path: "format", message: '須為下列其中之一:"json"、"xlsx"' },
+        { path: "amount", message: "不可小於 0" },
+        { path: "currency", message: "活動建立後即無法修改(請另建新活動)" },
+        { path: "extra", message: "不是此請求的欄位" },
+      ],
+    });
+    expect(validationDetails(wrong.error, fixed, "en")).toEqual({
+      fields: [
+        { path: "code", message: "is required" },
+        { path: "quantity", message: "Too small: expected number to be >=1" },
+        { path: "format", message: 'Invalid option: expected one of "json"|"xlsx"' },
+        { path: "amount", message: "must be 0 or more" },
+        { path: "currency", message: fixed.currency },
+        { path: "extra", message: "is not a field of this request" },
+      ],
+    });
   });
 });

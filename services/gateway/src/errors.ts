@@ -1,6 +1,14 @@
 import { HTTP_STATUS_BY_ERROR_CODE } from "@promo/contracts";
 import { fieldOfForeignKey, isDatabaseUnavailable, violatedForeignKey } from "@promo/db";
-import { DomainError, describeError, type ErrorAudience, type ErrorCode } from "@promo/domain";
+import {
+  DomainError,
+  describeError,
+  describeFieldIssue,
+  describeFieldMessage,
+  type ErrorAudience,
+  type ErrorCode,
+  type Locale,
+} from "@promo/domain";
 import { isRedisUnavailable } from "@promo/queue";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -61,11 +69,14 @@ export type FieldIssues = {
  * exist but cannot be sent here (a campaign's discount on PATCH), by path. A field of the wrong type
  * is told only that: zod also runs a length check on it (a string sent for a list of at most 19
  * ids is "Too big: expected string to have <=19 characters"), which would only confuse. A field
- * the request left out is "is required", not zod's "expected string, received undefined".
+ * the request left out is "is required", not zod's "expected string, received undefined". Each
+ * message is in `locale` (the request's): zod's own from the issue's code and parameters, the
+ * project's from their English (@promo/domain's field messages).
  */
 export function validationDetails(
   error: FieldIssues,
   fixedFields: Readonly<Record<string, string>> = {},
+  locale: Locale = "en",
 ): Record<string, unknown> {
   const pathOf = (path: readonly PropertyKey[]) => path.map(String).join(".") || "(body)";
   const mistyped = new Set(
@@ -81,9 +92,16 @@ export function validationDetails(
             const path = pathOf([...issue.path, key]);
             // Own keys only: a field named "constructor" or "__proto__" is not a fixed field.
             const fixed = Object.hasOwn(fixedFields, path) ? fixedFields[path] : undefined;
-            return { path, message: fixed ?? "is not a field of this request" };
+            return { path, message: describeFieldMessage(fixed ?? "is not a field of this request", locale) };
           })
-        : [{ path: pathOf(issue.path), message: isMissing(issue) ? "is required" : issue.message }],
+        : [
+            {
+              path: pathOf(issue.path),
+              message: isMissing(issue)
+                ? describeFieldMessage("is required", locale)
+                : describeFieldIssue(issue, locale),
+            },
+          ],
     ),
   };
 }
@@ -95,8 +113,30 @@ function isMissing(issue: FieldIssues["issues"][number]): boolean {
 export function validationError(
   error: FieldIssues,
   fixedFields: Readonly<Record<string, string>> = {},
+  locale: Locale = "en",
 ): DomainError {
-  return new DomainError("VALIDATION_ERROR", validationDetails(error, fixedFields));
+  return new DomainError("VALIDATION_ERROR", validationDetails(error, fixedFields, locale));
+}
+
+/**
+ * An error's details with each `fields[].message` in `locale`: a DomainError is worded in English
+ * wherever it is thrown (a route, the domain, a middleware) and answered in the request's language.
+ * A message already in `locale`, or one the catalog does not know, is left as it is.
+ */
+export function localizeFields(
+  details: Record<string, unknown> | undefined,
+  locale: Locale,
+): Record<string, unknown> | undefined {
+  const fields = details?.fields;
+  if (locale === "en" || !Array.isArray(fields)) return details;
+  return {
+    ...details,
+    fields: fields.map((field: unknown) =>
+      typeof field === "object" && field !== null && "message" in field && typeof field.message === "string"
+        ? { ...field, message: describeFieldMessage(field.message, locale) }
+        : field,
+    ),
+  };
 }
 
 /** How long a client should wait before trying again while PostgreSQL or Redis is away. */
@@ -108,7 +148,9 @@ export const UNAVAILABLE_RETRY_AFTER_SECONDS = 1;
  * away (a restart, a failover, a network cut) 503 with Retry-After, the rest 500.
  */
 export function handleError(error: Error, c: Context<GatewayEnv>) {
-  if (error instanceof DomainError) return respondWithError(c, error.code, error.details, error.audience);
+  if (error instanceof DomainError) {
+    return respondWithError(c, error.code, localizeFields(error.details, c.get("locale")), error.audience);
+  }
   // What the request refers to was there when the route checked and gone when it wrote.
   const foreignKey = violatedForeignKey(error);
   if (foreignKey !== null) {
@@ -128,7 +170,12 @@ export function handleError(error: Error, c: Context<GatewayEnv>) {
     // Malformed JSON: named like any other field problem, as every 400 documents it.
     if (error.status === 400) {
       return respondWithError(c, "VALIDATION_ERROR", {
-        fields: [{ path: "(body)", message: error.message || "malformed request" }],
+        fields: [
+          {
+            path: "(body)",
+            message: describeFieldMessage(error.message || "malformed request", c.get("locale")),
+          },
+        ],
       });
     }
   }

@@ -10,6 +10,7 @@ const MAX_UNSTORABLE_FIELDS = 100;
  * Every route's zod failures become 400 VALIDATION_ERROR with field details (through onError), and so
  * does a valid input holding strings PostgreSQL could not store (U+0000 or a lone surrogate,
  * anywhere: body, query, path or an upload's file name), each named, up to MAX_UNSTORABLE_FIELDS.
+ * Field messages follow the request's Accept-Language (en or zh-TW).
  */
 export const validationHook: Hook<unknown, GatewayEnv, string, unknown> = validationHookExplaining({});
 
@@ -27,10 +28,11 @@ export function validationHookExplaining<T, P extends string, R>(
       throw validationError(
         repeated.size > 0 ? namingRepeats(result.error, repeated) : result.error,
         fixedFields,
+        c.get("locale"),
       );
     }
     const unstorable = listUnstorableText(result.data, MAX_UNSTORABLE_FIELDS);
-    if (unstorable.length > 0) throw validationError({ issues: unstorable });
+    if (unstorable.length > 0) throw validationError({ issues: unstorable }, {}, c.get("locale"));
     return undefined;
   };
 }
