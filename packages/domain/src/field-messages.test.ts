@@ -147,6 +147,9 @@ describe("describeFieldMessage", () => {
     expect(describeFieldMessage("A was expected to match but matched", "zh-TW")).toBe(
       "A was expected to match but matched",
     );
+    // A message carrying a long input (an uploaded file's extension) is left as it is, unread.
+    const long = `a .${" was expected  but ".repeat(5_000)} file cannot be imported: only .xlsx and .csv files can`;
+    expect(describeFieldMessage(long, "zh-TW")).toBe(long);
   });
 
   it("words every field message the domain's refusals give", () => {

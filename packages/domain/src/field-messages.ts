@@ -268,7 +268,14 @@ const FIELD_MESSAGES: readonly FieldMessage[] = [
   ),
 ];
 
+/**
+ * Longer than any message the project writes, even with the input some carry (a tracking pattern,
+ * a file's extension): a longer one stays as given, and no template's pattern runs over it.
+ */
+const MAX_WORDED_LENGTH = 1_000;
+
 function wordMessage(message: string): string | null {
+  if (message.length > MAX_WORDED_LENGTH) return null;
   for (const entry of FIELD_MESSAGES) {
     const worded = entry.word(message);
     if (worded !== null) return worded;
