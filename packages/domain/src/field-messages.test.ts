@@ -126,6 +126,14 @@ describe("describeFieldMessage", () => {
       '每次請求最多 10000 個;設定 "large": true 時,一個工作最多 1000000 個',
     ],
     ["code must not contain spaces", "代碼不可使用空白鍵"],
+    [
+      "must leave at least 4 random characters in a code of at most 64",
+      "須在最多 64 個字元的代碼中留下至少 4 個隨機字元",
+    ],
+    [
+      "is for format=json pages: an .xlsx holds every action of the range",
+      "只用於 format=json 的分頁:.xlsx 已包含範圍內的所有紀錄",
+    ],
     ["AMY2024 was expected to match but did not", "預期 AMY2024 符合規則,但沒有符合"],
     ["AMY2024 was expected not to match but matched", "預期 AMY2024 不符合規則,但符合了"],
     ["error parsing regexp: missing closing ): `(a`", "規則語法錯誤:缺少結尾的 ):`(a`"],

@@ -114,6 +114,10 @@ const FIELD_MESSAGES: readonly FieldMessage[] = [
     "活動建立後即無法修改(請另建新活動)",
   ),
   fixed("unknown cursor", "cursor 無效,請使用上一頁回傳的 nextCursor"),
+  fixed(
+    "is for format=json pages: an .xlsx holds every action of the range",
+    "只用於 format=json 的分頁:.xlsx 已包含範圍內的所有紀錄",
+  ),
   fixed("must not list the campaign itself", "不可列出此活動本身"),
   fixed("Malformed JSON in request body", "不是格式正確的 JSON"),
   fixed("malformed request", "請求格式不正確"),
@@ -201,6 +205,11 @@ const FIELD_MESSAGES: readonly FieldMessage[] = [
     { random: "number", length: "number" },
     ({ random, length }) => `must leave at least ${random} random characters in a ${length}-character code`,
     ({ random, length }) => `須在 ${length} 個字元的代碼中留下至少 ${random} 個隨機字元`,
+  ),
+  template(
+    { random: "number", length: "number" },
+    ({ random, length }) => `must leave at least ${random} random characters in a code of at most ${length}`,
+    ({ random, length }) => `須在最多 ${length} 個字元的代碼中留下至少 ${random} 個隨機字元`,
   ),
   fixed("must be a number with at most two decimals", "須為最多兩位小數的數字"),
   fixed("must be 1..100", "須介於 1 到 100 之間"),
