@@ -33,7 +33,9 @@ export function limitBodySize(
     if (declared === undefined) return streaming(c, next);
     const length = Number(declared);
     if (!Number.isSafeInteger(length) || length < 0) {
-      throw new DomainError("VALIDATION_ERROR", { header: "content-length", message: "not a byte count" });
+      throw new DomainError("VALIDATION_ERROR", {
+        fields: [{ path: "content-length", message: "is not a byte count" }],
+      });
     }
     if (length > maxBytes) tooLarge();
     return next();

@@ -864,6 +864,17 @@ describe("errors, auth and isolation", () => {
     }
   });
 
+  it("names a Content-Length that is no byte count as a field, as every 400 does", async () => {
+    const response = await call("POST", "/v1/campaigns", {
+      body: campaignInput(),
+      headers: { "content-type": "application/json", "content-length": "12abc" },
+    });
+    expect([response.status, errorOf(response.body).details]).toEqual([
+      400,
+      { fields: [{ path: "content-length", message: "is not a byte count" }] },
+    ]);
+  });
+
   it("answers a non-JSON body with 415", async () => {
     const response = await call("POST", "/v1/campaigns", {
       rawBody: "name=x",

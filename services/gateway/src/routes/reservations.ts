@@ -55,7 +55,6 @@ const TAG = ["Reservations"];
  */
 const MAX_IDEMPOTENCY_KEY = 255;
 
-/** The request's Idempotency-Key (trimmed; null when absent or blank), or 400 when it is too long. */
 /**
  * The request's Idempotency-Key, null when the header is not sent. An empty one is refused (a client
  * whose key was unset would otherwise lose its retry safety without a word), and so is one that is
