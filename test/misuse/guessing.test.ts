@@ -148,6 +148,15 @@ describe("guess rate limit per account", () => {
       expect([late.status, late.body.error?.code]).toEqual([409, "USAGE_LIMIT_REACHED"]);
     }
     expect(await reservationCount(shopper)).toBe(PER_ACCOUNT + 2);
+    // Counted while in flight, they were taken back once decided: with a live code won too, the
+    // shopper still has all of its failed attempts left.
+    const won = await reserve(ip, shopper, liveCode);
+    expect([won.status, won.body.status]).toEqual([200, "RESERVED"]);
+    for (let attempt = 0; attempt < PER_ACCOUNT; attempt += 1) {
+      const miss = await reserve(ip, shopper, `LATEMISS${attempt}`);
+      expect([miss.status, miss.body.error?.code]).toEqual([404, "CODE_NOT_FOUND"]);
+    }
+    expectRateLimited(await reserve(ip, shopper, "LATEMISSX"));
   });
 
   it("each refused code of a quote counts; a quote at the limit gets 429 too", async () => {
@@ -198,19 +207,47 @@ describe("guess rate limit per account", () => {
     const typo = await reserve(ip, shopper, "TYPOCCCC1");
     expect([typo.status, typo.body.error?.code]).toEqual([404, "CODE_NOT_FOUND"]);
 
-    // One new failure left: codes refused before are looked at again, the second new one is not.
+    // One new failure left: a code refused before takes none, the first new one the last, and the
+    // second new one and every code after it are not told.
     const mixed = await quote(ip, shopper, ["TYPOCCCC1", "TYPOCCCC2", "TYPOCCCC3", expiredCode, liveCode]);
     expect(mixed.body.refused?.map((entry) => [entry.code, entry.error.code])).toEqual([
       ["TYPOCCCC1", "CODE_NOT_FOUND"],
       ["TYPOCCCC2", "CODE_NOT_FOUND"],
       ["TYPOCCCC3", "RATE_LIMITED"],
-      [expiredCode, "CODE_NOT_ACTIVE"],
+      [expiredCode, "RATE_LIMITED"],
       [liveCode, "RATE_LIMITED"],
     ]);
     expectRateLimited(await quote(ip, shopper, [liveCode]));
   });
 
-  it("a refusal decided after a 202 (wait=0, then polling) counts as well", async () => {
+  it("parallel quotes and reservations of one account cannot pass the limit between them", async () => {
+    const ip = "198.51.100.10";
+    const burster = "parallel-guesser";
+    const quotes = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        quote(
+          ip,
+          burster,
+          Array.from({ length: 5 }, (_, code) => `BURSTQ${index}X${code}`),
+        ),
+      ),
+    );
+    const reservations = await Promise.all(
+      Array.from({ length: 40 }, (_, index) => reserve(ip, burster, `BURSTR${index}XX`, gatewayUrl, 0)),
+    );
+    const told =
+      quotes
+        .flatMap((answer) => answer.body.refused ?? [])
+        .filter((entry) => entry.error.code === "CODE_NOT_FOUND").length +
+      reservations.filter((answer) => answer.status !== 429).length;
+    // Each answer either tells (CODE_NOT_FOUND, or a reservation queued to be told) or is limited:
+    // no more than PER_ACCOUNT codes are told between them all.
+    expect(told).toBeGreaterThan(0);
+    expect(told).toBeLessThanOrEqual(PER_ACCOUNT);
+    expect(reservations.every((answer) => [202, 404, 429].includes(answer.status))).toBe(true);
+  });
+
+  it("a reservation counts from when it is queued: wait=0 and polling are no way around the limit", async () => {
     const ip = "198.51.100.5";
     const poller = "polling-guesser";
     const answers = await Promise.all(
@@ -220,13 +257,14 @@ describe("guess rate limit per account", () => {
       // Usually 202 PENDING; 404 when the decision beat the zero wait. Either way it is counted.
       expect([202, 404]).toContain(answer.status);
     }
-    // A quote of the live code fails nothing: it turns 429 once the three late refusals are counted.
-    const limited = await eventually(async () => {
-      const answer = await quote(ip, poller, [liveCode]);
-      return answer.status === 429 ? answer : null;
-    }, "the late refusals to count");
-    expectRateLimited(limited);
-    expect(await reservationCount(poller)).toBe(PER_ACCOUNT);
+    // A quote of the live code fails nothing, yet is limited at once: the three are counted while
+    // they wait to be decided, and stay counted once refused.
+    expectRateLimited(await quote(ip, poller, [liveCode]));
+    await eventually(
+      async () => ((await reservationCount(poller)) === PER_ACCOUNT ? true : null),
+      "the three to be decided",
+    );
+    expectRateLimited(await quote(ip, poller, [liveCode]));
   });
 });
 

@@ -50,10 +50,16 @@ describe("the guess limiter while Redis is away", () => {
       await closed;
       const failures = await Promise.all([
         limiter
-          .blockedForEach([subjects, { ...subjects, accountId: "other" }])
+          .admitEach([
+            { ...subjects, codeKey: "A" },
+            { ...subjects, accountId: "other", codeKey: "B" },
+          ])
           .catch((error: unknown) => error),
         limiter.allowance(subjects).catch((error: unknown) => error),
         limiter.recordFailures(subjects, ["NOSUCHCODE"]).catch((error: unknown) => error),
+        limiter
+          .withdraw([{ addedTo: ["test:{guess:store-1}:failed:account:x"], codeKey: "A" }])
+          .catch((error: unknown) => error),
       ]);
       for (const failure of failures) {
         expect(failure).toBeInstanceOf(RedisUnavailableError);

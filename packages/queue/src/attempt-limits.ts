@@ -3,11 +3,16 @@ import { assertRedisNotLost } from "./unavailable.ts";
 
 /**
  * Failed code attempts per account and per client IP, in Redis: one set per subject and fixed
- * window holding the distinct codes it was refused (the window opens at the subject's first failure
- * and lasts `windowMs`). A code refused again counts once: a checkout that quotes the same expired
- * code on every change to the cart learns nothing new, and is not locked out for it; a guesser
- * needs a new code for every probe. Every key of one store shares a Redis Cluster hash tag
- * (`{guess:<storeId>}`), so one script reads or adds to several.
+ * window holding the distinct codes it was refused (the window opens with the set's first code and
+ * lasts `windowMs`). A code refused again counts once: a checkout that quotes the same expired code
+ * on every change to the cart learns nothing new, and is not locked out for it; a guesser needs a
+ * new code for every probe. Every key of one store shares a Redis Cluster hash tag
+ * (`{guess:<storeId>}`), so one script reads or changes several.
+ *
+ * Parallel requests cannot pass the limit: a reservation's code goes into its sets when it is
+ * admitted, before it is decided (so requests in flight count), and comes back out once decided if
+ * it was no failed attempt; a quote, which looks its codes up itself, records its failures in one
+ * step that takes no more than the sets have room for.
  */
 export type AttemptSubjects = { storeId: string; accountId: string; clientIp: string | null };
 
@@ -19,36 +24,86 @@ export type AttemptLimits = {
   windowMs: number;
 };
 
-/**
- * KEYS: failed-code sets; ARGV[1]: window ms, ARGV[1 + i]: the limit of KEYS[i]. Returns, per set,
- * the rest of its window (ms) when it is at its limit, else 0.
- */
-const CHECK_SCRIPT = `
-local blocked = {}
-for index, key in ipairs(KEYS) do
-  local rest = 0
-  if redis.call('SCARD', key) >= tonumber(ARGV[index + 1]) then
-    rest = redis.call('PTTL', key)
-    if rest < 0 then rest = tonumber(ARGV[1]) end
-  end
-  blocked[index] = rest
-end
-return blocked`;
+/** A reservation's attempt: who tries, and the code (its key). */
+export type CodeAttempt = AttemptSubjects & { codeKey: string };
 
-/** KEYS: failed-code sets; ARGV[1]: window ms, ARGV[2..]: the codes refused. A set's window opens with its first code. */
-const RECORD_SCRIPT = `
-for _, key in ipairs(KEYS) do
-  redis.call('SADD', key, unpack(ARGV, 2))
-  if redis.call('PTTL', key) < 0 then
-    redis.call('PEXPIRE', key, ARGV[1])
+/**
+ * What admitting an attempt did: how long (ms) its account or IP is still blocked (0: let
+ * through), and the sets its code was added to (to take it out again should it not fail).
+ */
+export type AttemptAdmission = { blockedForMs: number; addedTo: readonly string[] };
+
+/** An admitted attempt's code to take out of the sets it was added to (it was no failed attempt). */
+export type AttemptWithdrawal = { addedTo: readonly string[]; codeKey: string };
+
+/**
+ * KEYS: every attempt's sets, in order; ARGV[1]: window ms, ARGV[2]: the number of attempts, then per
+ * attempt: its number of sets, its code, each set's limit. An attempt whose sets have one at its limit
+ * is blocked: the rest of that set's window. Otherwise its code is added to each set (a set's window
+ * opens with its first code). Returns per attempt: the ms it is blocked (0 when admitted), and a
+ * bit per set its code was added to (not there before).
+ */
+const ADMIT_SCRIPT = `
+local window = tonumber(ARGV[1])
+local answer = {}
+local key = 1
+local arg = 3
+for attempt = 1, tonumber(ARGV[2]) do
+  local sets = tonumber(ARGV[arg])
+  local code = ARGV[arg + 1]
+  local blocked = 0
+  for index = 0, sets - 1 do
+    if redis.call('SCARD', KEYS[key + index]) >= tonumber(ARGV[arg + 2 + index]) then
+      local rest = redis.call('PTTL', KEYS[key + index])
+      if rest < 0 then rest = window end
+      if rest > blocked then blocked = rest end
+    end
   end
+  local added = 0
+  if blocked == 0 then
+    for index = 0, sets - 1 do
+      if redis.call('SADD', KEYS[key + index], code) == 1 then added = added + 2 ^ index end
+      if redis.call('PTTL', KEYS[key + index]) < 0 then redis.call('PEXPIRE', KEYS[key + index], window) end
+    end
+  end
+  answer[#answer + 1] = blocked
+  answer[#answer + 1] = added
+  key = key + sets
+  arg = arg + 2 + sets
 end
+return answer`;
+
+/** KEYS: sets; ARGV[i]: the code to take out of KEYS[i]. */
+const WITHDRAW_SCRIPT = `
+for index, key in ipairs(KEYS) do redis.call('SREM', key, ARGV[index]) end
 return 0`;
 
 /**
- * KEYS: failed-code sets; ARGV[i]: the limit of KEYS[i], then the codes about to be tried. Returns,
- * per set, the failures it still allows and, when none, the rest of its window (ms; -1 when the key
- * has no expiry); then, per code, 1 when every set holds it already (refused again, it adds nothing).
+ * KEYS: one subject's sets; ARGV[1]: window ms, ARGV[1 + i]: the limit of KEYS[i], then the codes it
+ * was refused, in order. Records them in order while every set has room (a code a set holds already
+ * takes none) and stops at the first it cannot take. Returns how many were recorded.
+ */
+const RECORD_SCRIPT = `
+local window = tonumber(ARGV[1])
+local recorded = 0
+for position = #KEYS + 2, #ARGV do
+  local code = ARGV[position]
+  for index, key in ipairs(KEYS) do
+    if redis.call('SISMEMBER', key, code) == 0 and redis.call('SCARD', key) >= tonumber(ARGV[index + 1]) then
+      return recorded
+    end
+  end
+  for _, key in ipairs(KEYS) do
+    redis.call('SADD', key, code)
+    if redis.call('PTTL', key) < 0 then redis.call('PEXPIRE', key, window) end
+  end
+  recorded = recorded + 1
+end
+return recorded`;
+
+/**
+ * KEYS: one subject's sets; ARGV[i]: the limit of KEYS[i]. Returns, per set, the failures it still
+ * allows and, when none, the rest of its window (ms; -1 when the key has no expiry).
  */
 const ALLOWANCE_SCRIPT = `
 local answer = {}
@@ -58,29 +113,20 @@ for index, key in ipairs(KEYS) do
   answer[index * 2 - 1] = left
   answer[index * 2] = left == 0 and redis.call('PTTL', key) or 0
 end
-for position = #KEYS + 1, #ARGV do
-  local counted = 1
-  for _, key in ipairs(KEYS) do
-    if redis.call('SISMEMBER', key, ARGV[position]) == 0 then counted = 0 end
-  end
-  answer[#answer + 1] = counted
-end
 return answer`;
 
-/**
- * What a subject may still try: failures left in its window, or how long it is blocked; and which
- * of the codes asked about it was refused already in its window (trying one again adds nothing).
- */
-export type AttemptAllowance = { remaining: number; blockedForMs: number; counted: ReadonlySet<string> };
+/** What a subject may still try: failures left in its window, or how long it is blocked. */
+export type AttemptAllowance = { remaining: number; blockedForMs: number };
 
-/** Most counters read by one script call. */
-const MAX_KEYS_PER_CHECK = 1_000;
+/** Most sets one script call reads or changes. */
+const MAX_KEYS_PER_CALL = 1_000;
 
-type Counter = { key: string; limit: number };
+type AttemptSet = { key: string; limit: number };
 
-type PendingCheck = {
-  counters: Counter[];
-  resolve: (blockedForMs: number) => void;
+type PendingAdmission = {
+  codeKey: string;
+  sets: AttemptSet[];
+  resolve: (admission: AttemptAdmission) => void;
   reject: (error: unknown) => void;
 };
 
@@ -88,9 +134,14 @@ function hashTag(prefix: string, storeId: string): string {
   return `${prefix}:{guess:${storeId}}`;
 }
 
-export function attemptKeys(prefix: string, subjects: AttemptSubjects, limits: AttemptLimits): Counter[] {
+/** The store's hash tag a set's key carries: sets of one tag go in one script call. */
+function hashTagOf(key: string): string {
+  return key.slice(0, key.indexOf("}") + 1);
+}
+
+export function attemptKeys(prefix: string, subjects: AttemptSubjects, limits: AttemptLimits): AttemptSet[] {
   const tag = hashTag(prefix, subjects.storeId);
-  const keys: Counter[] = [];
+  const keys: AttemptSet[] = [];
   if (limits.perAccount > 0)
     keys.push({ key: `${tag}:failed:account:${subjects.accountId}`, limit: limits.perAccount });
   if (limits.perIp > 0 && subjects.clientIp !== null)
@@ -100,25 +151,45 @@ export function attemptKeys(prefix: string, subjects: AttemptSubjects, limits: A
 
 /** Redis scripts by SHA (EVALSHA, loaded on first use): the script text is not sent every call. */
 type LimiterRedis = RedisConnection & {
-  promoGuessCheck(keyCount: number, ...keysAndArgs: string[]): Promise<number[]>;
+  promoGuessAdmit(keyCount: number, ...keysAndArgs: string[]): Promise<number[]>;
+  promoGuessWithdraw(keyCount: number, ...keysAndArgs: string[]): Promise<number>;
   promoGuessRecord(keyCount: number, ...keysAndArgs: string[]): Promise<number>;
   promoGuessAllowance(keyCount: number, ...keysAndArgs: string[]): Promise<number[]>;
 };
 
 function withLimiterScripts(redis: RedisConnection): LimiterRedis {
   const scripted = redis as LimiterRedis;
-  if (typeof scripted.promoGuessCheck !== "function") {
-    redis.defineCommand("promoGuessCheck", { lua: CHECK_SCRIPT });
+  if (typeof scripted.promoGuessAdmit !== "function") {
+    redis.defineCommand("promoGuessAdmit", { lua: ADMIT_SCRIPT });
+    redis.defineCommand("promoGuessWithdraw", { lua: WITHDRAW_SCRIPT });
     redis.defineCommand("promoGuessRecord", { lua: RECORD_SCRIPT });
     redis.defineCommand("promoGuessAllowance", { lua: ALLOWANCE_SCRIPT });
   }
   return scripted;
 }
 
+/** `items` in runs whose sets add up to at most MAX_KEYS_PER_CALL (an item larger alone is a run). */
+function chunkBySets<T>(items: readonly T[], setsOf: (item: T) => number): T[][] {
+  const chunks: T[][] = [];
+  let chunk: T[] = [];
+  let keys = 0;
+  for (const item of items) {
+    if (keys + setsOf(item) > MAX_KEYS_PER_CALL && chunk.length > 0) {
+      chunks.push(chunk);
+      chunk = [];
+      keys = 0;
+    }
+    chunk.push(item);
+    keys += setsOf(item);
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
 /**
- * The guess limiter. `blockedForEach` reads many subjects with one script call per store (the
- * reservation path checks a whole batch at once); `allowance` reads what one subject has left (a
- * quote, which may make several failed attempts at once).
+ * The guess limiter. `admitEach` admits a batch of reservations with one script call per store,
+ * and `withdraw` takes back the codes of those that were no failed attempt; `allowance` reads what
+ * one subject has left and `recordFailures` records a quote's refused codes.
  */
 export function createAttemptLimiter(options: {
   redis: RedisConnection;
@@ -128,89 +199,97 @@ export function createAttemptLimiter(options: {
   const { prefix, limits } = options;
   const redis = withLimiterScripts(options.redis);
 
-  async function checkTogether(checks: readonly PendingCheck[]): Promise<void> {
-    const counters = checks.flatMap((check) => check.counters);
+  async function admitTogether(pending: readonly PendingAdmission[]): Promise<void> {
     try {
       // While the connection is lost, refused at once rather than after its reconnect attempts.
       assertRedisNotLost(options.redis);
-      const result = await redis.promoGuessCheck(
-        counters.length,
-        ...counters.map(({ key }) => key),
+      const keys = pending.flatMap(({ sets }) => sets.map(({ key }) => key));
+      const args = pending.flatMap(({ codeKey, sets }) => [
+        String(sets.length),
+        codeKey,
+        ...sets.map(({ limit }) => String(limit)),
+      ]);
+      const answer = await redis.promoGuessAdmit(
+        keys.length,
+        ...keys,
         String(limits.windowMs),
-        ...counters.map(({ limit }) => String(limit)),
+        String(pending.length),
+        ...args,
       );
-      let offset = 0;
-      for (const check of checks) {
-        let rest = 0;
-        for (let index = 0; index < check.counters.length; index += 1)
-          rest = Math.max(rest, Number(result[offset + index] ?? 0));
-        offset += check.counters.length;
-        check.resolve(rest);
-      }
+      pending.forEach(({ sets, resolve }, index) => {
+        const added = Number(answer[index * 2 + 1] ?? 0);
+        resolve({
+          blockedForMs: Number(answer[index * 2] ?? 0),
+          addedTo: sets.filter((_, set) => (added >> set) & 1).map(({ key }) => key),
+        });
+      });
     } catch (error) {
-      for (const check of checks) check.reject(error);
-    }
-  }
-
-  /** One script call per store and chunk of at most MAX_KEYS_PER_CHECK counters. */
-  function checkGroups(groups: Iterable<readonly PendingCheck[]>): void {
-    for (const group of groups) {
-      let chunk: PendingCheck[] = [];
-      let keys = 0;
-      for (const check of group) {
-        if (keys + check.counters.length > MAX_KEYS_PER_CHECK && chunk.length > 0) {
-          void checkTogether(chunk);
-          chunk = [];
-          keys = 0;
-        }
-        chunk.push(check);
-        keys += check.counters.length;
-      }
-      if (chunk.length > 0) void checkTogether(chunk);
+      for (const { reject } of pending) reject(error);
     }
   }
 
   return {
     limits,
     /**
-     * Per subject, in their order, how long (ms) its account or IP is still blocked (0 when both may
-     * try again): one script call per store.
+     * Per attempt, in their order: blocked (its account or IP at its limit: for how long), or let
+     * through with its code added to its sets. One script call per store.
      */
-    blockedForEach(subjects: readonly AttemptSubjects[]): Promise<number[]> {
-      const groups = new Map<string, PendingCheck[]>();
-      const answers = subjects.map((subject) => {
-        const counters = attemptKeys(prefix, subject, limits);
-        if (counters.length === 0) return Promise.resolve(0);
-        return new Promise<number>((resolve, reject) => {
-          const tag = hashTag(prefix, subject.storeId);
+    admitEach(attempts: readonly CodeAttempt[]): Promise<AttemptAdmission[]> {
+      const groups = new Map<string, PendingAdmission[]>();
+      const answers = attempts.map((attempt) => {
+        const sets = attemptKeys(prefix, attempt, limits);
+        if (sets.length === 0) return Promise.resolve({ blockedForMs: 0, addedTo: [] });
+        return new Promise<AttemptAdmission>((resolve, reject) => {
+          const tag = hashTag(prefix, attempt.storeId);
+          const pending = { codeKey: attempt.codeKey, sets, resolve, reject };
           const group = groups.get(tag);
-          if (group) group.push({ counters, resolve, reject });
-          else groups.set(tag, [{ counters, resolve, reject }]);
+          if (group) group.push(pending);
+          else groups.set(tag, [pending]);
         });
       });
-      checkGroups(groups.values());
+      for (const group of groups.values())
+        for (const chunk of chunkBySets(group, ({ sets }) => sets.length)) void admitTogether(chunk);
       return Promise.all(answers);
     },
+    /** Takes admitted codes back out of their sets (they were no failed attempt): one call per store. */
+    async withdraw(withdrawals: readonly AttemptWithdrawal[]): Promise<void> {
+      const pairs = withdrawals.flatMap(({ addedTo, codeKey }) => addedTo.map((key) => ({ key, codeKey })));
+      if (pairs.length === 0) return;
+      assertRedisNotLost(options.redis);
+      const groups = new Map<string, typeof pairs>();
+      for (const pair of pairs) {
+        const group = groups.get(hashTagOf(pair.key));
+        if (group) group.push(pair);
+        else groups.set(hashTagOf(pair.key), [pair]);
+      }
+      await Promise.all(
+        [...groups.values()].flatMap((group) =>
+          chunkBySets(group, () => 1).map((chunk) =>
+            redis.promoGuessWithdraw(
+              chunk.length,
+              ...chunk.map(({ key }) => key),
+              ...chunk.map(({ codeKey }) => codeKey),
+            ),
+          ),
+        ),
+      );
+    },
     /**
-     * How many codes the account and the IP (the tighter of the two) may still be refused in their
-     * windows, for a request that tries several at once (a quote of many codes), and which of
-     * `codes` (code keys) both were refused already; with none left, how long they are blocked.
-     * Unlimited when both limits are off.
+     * How many more codes the account and the IP (the tighter of the two) may be refused in their
+     * windows; with none left, how long they are blocked. Unlimited when both limits are off.
      */
-    async allowance(subjects: AttemptSubjects, codes: readonly string[] = []): Promise<AttemptAllowance> {
-      const counters = attemptKeys(prefix, subjects, limits);
-      if (counters.length === 0)
-        return { remaining: Number.POSITIVE_INFINITY, blockedForMs: 0, counted: new Set() };
+    async allowance(subjects: AttemptSubjects): Promise<AttemptAllowance> {
+      const sets = attemptKeys(prefix, subjects, limits);
+      if (sets.length === 0) return { remaining: Number.POSITIVE_INFINITY, blockedForMs: 0 };
       assertRedisNotLost(options.redis);
       const answer = await redis.promoGuessAllowance(
-        counters.length,
-        ...counters.map(({ key }) => key),
-        ...counters.map(({ limit }) => String(limit)),
-        ...codes,
+        sets.length,
+        ...sets.map(({ key }) => key),
+        ...sets.map(({ limit }) => String(limit)),
       );
       let remaining = Number.POSITIVE_INFINITY;
       let blockedForMs = 0;
-      counters.forEach((_, index) => {
+      sets.forEach((_, index) => {
         const left = Number(answer[index * 2] ?? 0);
         remaining = Math.min(remaining, left);
         if (left === 0) {
@@ -218,19 +297,25 @@ export function createAttemptLimiter(options: {
           blockedForMs = Math.max(blockedForMs, rest < 0 ? limits.windowMs : rest);
         }
       });
-      const counted = new Set(codes.filter((_, index) => Number(answer[counters.length * 2 + index]) === 1));
-      return { remaining, blockedForMs, counted };
+      return { remaining, blockedForMs };
     },
-    /** Counts the refused `codes` (code keys) against the account and the IP, each code once per window. */
-    async recordFailures(subjects: AttemptSubjects, codes: readonly string[]): Promise<void> {
-      const counters = attemptKeys(prefix, subjects, limits);
-      if (counters.length === 0 || codes.length === 0) return;
+    /**
+     * Records the refused `codes` (code keys, in the order they were tried) against the account and
+     * the IP, in order while both have room (a code recorded before takes none), atomically: returns
+     * how many were recorded; the rest came past the limit. All of them when both limits are off.
+     */
+    async recordFailures(subjects: AttemptSubjects, codes: readonly string[]): Promise<number> {
+      const sets = attemptKeys(prefix, subjects, limits);
+      if (sets.length === 0 || codes.length === 0) return codes.length;
       assertRedisNotLost(options.redis);
-      await redis.promoGuessRecord(
-        counters.length,
-        ...counters.map(({ key }) => key),
-        String(limits.windowMs),
-        ...codes,
+      return Number(
+        await redis.promoGuessRecord(
+          sets.length,
+          ...sets.map(({ key }) => key),
+          String(limits.windowMs),
+          ...sets.map(({ limit }) => String(limit)),
+          ...codes,
+        ),
       );
     },
   };

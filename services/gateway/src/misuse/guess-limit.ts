@@ -1,5 +1,4 @@
-import { DomainError, isFailedCodeAttempt, retryAfterSeconds } from "@promo/domain";
-import type { AttemptAllowance } from "@promo/queue";
+import { DomainError, retryAfterSeconds } from "@promo/domain";
 import type { Context } from "hono";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
@@ -7,53 +6,40 @@ import type { GatewayEnv } from "../env.ts";
 type Subjects = { storeId: string; accountId: string; clientIp: string | null };
 
 /**
- * Code-guessing defence for quotes (README "Misuse monitoring"; reservations are checked a batch at
- * a time by the dispatcher): an account or client IP at its limit of failed attempts gets 429
+ * Code-guessing defence for quotes (README "Misuse monitoring"; reservations are admitted a batch
+ * at a time by the dispatcher): an account or client IP at its limit of failed attempts gets 429
  * RATE_LIMITED with Retry-After before anything is looked up, the same answer whether the code it
- * tries exists or not. Otherwise, how many more codes it may be refused (the tighter of the
- * account's and the IP's), which a quote of up to 20 codes must not pass, and which of `codeKeys`
- * were refused already in the window (trying them again costs nothing). A Redis failure lets the
- * request through (logged): checkouts do not stop because the limiter is down.
+ * tries exists or not. A Redis failure lets the request through (logged): checkouts do not stop
+ * because the limiter is down.
  */
 export async function guessAllowance(
   deps: GatewayDeps,
   c: Context<GatewayEnv>,
   subjects: Subjects,
-  codeKeys: readonly string[],
-): Promise<Omit<AttemptAllowance, "blockedForMs">> {
-  const { remaining, blockedForMs, counted } = await deps.guessLimiter
-    .allowance(subjects, codeKeys)
-    .catch((error: unknown): AttemptAllowance => {
-      c.get("logger").warn({ err: error }, "guess limit not checked");
-      return { remaining: Number.POSITIVE_INFINITY, blockedForMs: 0, counted: new Set() };
-    });
+): Promise<void> {
+  const { remaining, blockedForMs } = await deps.guessLimiter.allowance(subjects).catch((error: unknown) => {
+    c.get("logger").warn({ err: error }, "guess limit not checked");
+    return { remaining: Number.POSITIVE_INFINITY, blockedForMs: 0 };
+  });
   if (remaining <= 0) {
     throw new DomainError("RATE_LIMITED", { retryAfterSeconds: retryAfterSeconds(blockedForMs) });
   }
-  return { remaining, counted };
 }
 
-/** A code key and how it was refused. */
-export type CodeRefusal = { codeKey: string; errorCode: string };
-
 /**
- * Counts the codes whose refusals are failed code attempts (see isFailedCodeAttempt) against the
- * account and IP, each code once per window.
+ * Counts a quote's failed code attempts (code keys, in the order tried) against the account and IP,
+ * each code once per window, in one step that takes no more than they have room for: how many were
+ * counted (the rest came past the limit). All of them when Redis fails (logged).
  */
 export async function countFailedAttempts(
   deps: GatewayDeps,
   c: Context<GatewayEnv>,
   subjects: Subjects,
-  refusals: readonly CodeRefusal[],
-): Promise<void> {
-  const failed = refusals.filter(({ errorCode }) => isFailedCodeAttempt(errorCode));
-  if (failed.length === 0) return;
-  await deps.guessLimiter
-    .recordFailures(
-      subjects,
-      failed.map(({ codeKey }) => codeKey),
-    )
-    .catch((error: unknown) => {
-      c.get("logger").warn({ err: error }, "failed attempts not counted");
-    });
+  codeKeys: readonly string[],
+): Promise<number> {
+  if (codeKeys.length === 0) return 0;
+  return deps.guessLimiter.recordFailures(subjects, codeKeys).catch((error: unknown) => {
+    c.get("logger").warn({ err: error }, "failed attempts not counted");
+    return codeKeys.length;
+  });
 }

@@ -38,7 +38,11 @@ describe("reservation dispatcher", () => {
         enqueued.push(batch.requests.map((request) => request.accountId));
         return { jobId: 7, queuedAt: 1_795_000_000_000 };
       },
-      admit: async (commands) => commands.map((request) => (request.accountId === "guesser" ? 30_000 : 0)),
+      admit: async (commands) =>
+        commands.map((request) => ({
+          blockedForMs: request.accountId === "guesser" ? 30_000 : 0,
+          addedTo: [],
+        })),
       batchWindowMs: 0,
       logger,
     });
@@ -64,7 +68,7 @@ describe("reservation dispatcher", () => {
       admit: (commands) => {
         const check = deferred<number[]>();
         checks.push(check);
-        return check.promise.then(() => commands.map(() => 0));
+        return check.promise.then(() => commands.map(() => ({ blockedForMs: 0, addedTo: [] })));
       },
       batchWindowMs: 0,
       logger,
@@ -81,6 +85,52 @@ describe("reservation dispatcher", () => {
     expect(await first).toMatchObject({ kind: "queued", jobId: 1 });
     expect(await second).toMatchObject({ kind: "queued", jobId: 2 });
     expect(enqueued).toEqual(["first", "second"]);
+  });
+
+  it("takes a code back out of the guess limit once decided, unless its refusal is a failed code attempt", async () => {
+    const withdrawn: string[][] = [];
+    let batchId = "";
+    const dispatcher = createReservationDispatcher({
+      enqueue: async (_partition, batch) => {
+        batchId = batch.batchId;
+        return { jobId: 5, queuedAt: 0 };
+      },
+      admit: async (commands) =>
+        commands.map((request) => ({ blockedForMs: 0, addedTo: [`sets-of-${request.accountId}`] })),
+      withdraw: async (withdrawals) => {
+        withdrawn.push(withdrawals.flatMap((withdrawal) => withdrawal.addedTo));
+      },
+      batchWindowMs: 0,
+      logger,
+    });
+    const commands = ["winner", "late", "guesser"].map((account) => command(account));
+    const submitted = commands.map((request) => dispatcher.submit(0, request));
+    await Promise.all(submitted.map((request) => request.acceptance));
+    const rejected = (request: ReservationCommand, errorCode: string) => ({
+      kind: "rejected" as const,
+      requestId: request.id,
+      replayed: false,
+      id: request.id,
+      sequence: 5_000,
+      errorCode,
+      campaignId: null,
+    });
+    const [winner, late, guesser] = commands as [ReservationCommand, ReservationCommand, ReservationCommand];
+    dispatcher.deliver({
+      batchId,
+      decisions: [
+        {
+          kind: "decided",
+          requestId: winner.id,
+          replayed: false,
+          reservation: { status: "RESERVED" } as never,
+        },
+        rejected(late, "USAGE_LIMIT_REACHED"),
+        rejected(guesser, "CODE_NOT_FOUND"),
+      ],
+    });
+    await Promise.all(submitted.map((request) => request.decision));
+    expect(withdrawn).toEqual([["sets-of-winner", "sets-of-late"]]);
   });
 
   it("lets a batch through when the guess limit cannot be checked", async () => {

@@ -39,7 +39,8 @@ export function createReservationPipeline(options: {
   const channel = reservationResultsChannel(options.prefix, randomUUID());
   const dispatcher = createReservationDispatcher({
     enqueue: (partition, batch) => queues.enqueue(partition, { ...batch, replyTo: channel }),
-    admit: (commands) => options.guessLimiter.blockedForEach(commands),
+    admit: (commands) => options.guessLimiter.admitEach(commands),
+    withdraw: (withdrawals) => options.guessLimiter.withdraw(withdrawals),
     batchWindowMs: options.batchWindowMs,
     logger: options.logger,
   });

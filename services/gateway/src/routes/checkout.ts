@@ -14,7 +14,7 @@ import {
 } from "@promo/domain";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
-import { type CodeRefusal, countFailedAttempts, guessAllowance } from "../misuse/guess-limit.ts";
+import { countFailedAttempts, guessAllowance } from "../misuse/guess-limit.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
 import { validationHook } from "../validation.ts";
 
@@ -25,13 +25,18 @@ const quoteRoute = createRoute({
   tags: ["Checkout"],
   summary: "Price a cart with one or more codes (no hold is taken)",
   description:
-    "Every code is either applied (in priority order, each on what earlier ones left) or refused with its error code; usage limits are reported as they stand now and may change before a reservation. Each refused code that is a failed attempt (no such code, not active, not for these member groups) counts against the account's and the client IP's guess limit; at the limit: 429 RATE_LIMITED with Retry-After. Once a quote's failed attempts use up what the account and IP have left, its later codes are refused with RATE_LIMITED without being looked up.",
+    "Every code is either applied (in priority order, each on what earlier ones left) or refused with its error code; usage limits are reported as they stand now and may change before a reservation. Each refused code that is a failed attempt (no such code, not active, not for these member groups) counts against the account's and the client IP's guess limit; at the limit: 429 RATE_LIMITED with Retry-After. Once a quote's failed attempts use up what the account and IP have left, the first failure past the limit and every code after it are refused with RATE_LIMITED, whatever they are.",
   request: { body: jsonBody(QuoteRequestSchema) },
   responses: {
     200: jsonResponse(QuoteSchema, "The priced cart"),
     ...errorResponses(400, 401, 403, 413, 415, 429),
   },
 });
+
+/** A quote's code as looked up: refused with its error code, or found and eligible. */
+type CodeOutcome =
+  | { kind: "refused"; key: string; shown: string; errorCode: ErrorCode; campaignId: string | null }
+  | { kind: "found"; key: string; shown: string; candidate: CodeCandidate };
 
 export function checkoutRoutes(deps: GatewayDeps) {
   const { prisma } = deps.database;
@@ -43,17 +48,63 @@ export function checkoutRoutes(deps: GatewayDeps) {
     const locale = c.get("locale");
     const subjects = { storeId, accountId: request.accountId, clientIp: deps.clientIp(c) };
     const typedByKey = new Map(request.codes.map((code) => [normalizeCodeKey(code), code]));
-    // A quote may try many codes: once the codes it was refused reach what the account and IP have
-    // left in their window, its later codes are not looked at (RATE_LIMITED), so one quote of 20
-    // unknown codes cannot make 20 guesses where 1 is left. A code refused earlier in the window is
-    // looked at again: refused again, it counts nothing new.
-    const allowance = await guessAllowance(deps, c, subjects, [...typedByKey.keys()]);
+    await guessAllowance(deps, c, subjects);
     const now = deps.clock();
     const candidates = await findCodeCandidates(
       prisma,
       storeId,
       [...typedByKey].filter(([, code]) => checkCodeFormat(code).ok).map(([key]) => key),
     );
+
+    // Each code's own answer, in the order typed: refused (shown as the merchant entered it when it
+    // matched a stored one, SPEC §1), or found and eligible.
+    const outcomes = [...typedByKey].map(([key, code]): CodeOutcome => {
+      const resolution = resolveCode(
+        checkCodeFormat(code).ok ? candidates.filter((candidate) => candidate.code.codeKey === key) : [],
+        now,
+      );
+      if (resolution.kind === "refused") {
+        return {
+          kind: "refused",
+          key,
+          shown: resolution.candidate?.code.code ?? code,
+          errorCode: resolution.errorCode,
+          campaignId: resolution.candidate?.campaign.id ?? null,
+        };
+      }
+      const { candidate } = resolution;
+      const ineligible = checkEligibility({
+        campaign: candidate.campaign,
+        codeState: candidate.code.state,
+        now,
+        memberGroups: request.memberGroups,
+        cart: request.cart,
+      });
+      return ineligible
+        ? {
+            kind: "refused",
+            key,
+            shown: candidate.code.code,
+            errorCode: ineligible,
+            campaignId: candidate.campaign.id,
+          }
+        : { kind: "found", key, shown: candidate.code.code, candidate };
+    });
+    // A quote may try many codes: its failed attempts are counted in one step that takes no more
+    // than the account and IP have room for, so one quote of 20 unknown codes (or 50 quotes at
+    // once) cannot make 20 guesses where 1 is left. The first failure past the limit and every code
+    // after it are answered RATE_LIMITED: what they are is not told.
+    const failures = outcomes.filter(
+      (outcome) => outcome.kind === "refused" && isFailedCodeAttempt(outcome.errorCode),
+    );
+    const counted = await countFailedAttempts(
+      deps,
+      c,
+      subjects,
+      failures.map((outcome) => outcome.key),
+    );
+    const cutoff =
+      counted < failures.length ? outcomes.indexOf(failures[counted] as CodeOutcome) : outcomes.length;
 
     const refused: Quote["refused"] = [];
     const refuse = (
@@ -73,44 +124,11 @@ export function checkoutRoutes(deps: GatewayDeps) {
       });
 
     const found: Array<{ code: string; candidate: CodeCandidate }> = [];
-    const failed: CodeRefusal[] = [];
-    const fail = (codeKey: string, errorCode: ErrorCode) => {
-      if (isFailedCodeAttempt(errorCode) && !allowance.counted.has(codeKey))
-        failed.push({ codeKey, errorCode });
-    };
-    for (const [key, code] of typedByKey) {
-      if (failed.length >= allowance.remaining && !allowance.counted.has(key)) {
-        refuse(code, "RATE_LIMITED", null);
-        continue;
-      }
-      const resolution = resolveCode(
-        checkCodeFormat(code).ok ? candidates.filter((candidate) => candidate.code.codeKey === key) : [],
-        now,
-      );
-      if (resolution.kind === "refused") {
-        fail(key, resolution.errorCode);
-        // A code that matched a stored one is shown as the merchant entered it (SPEC §1).
-        refuse(
-          resolution.candidate?.code.code ?? code,
-          resolution.errorCode,
-          resolution.candidate?.campaign.id ?? null,
-        );
-        continue;
-      }
-      const { candidate } = resolution;
-      const shown = candidate.code.code;
-      const ineligible = checkEligibility({
-        campaign: candidate.campaign,
-        codeState: candidate.code.state,
-        now,
-        memberGroups: request.memberGroups,
-        cart: request.cart,
-      });
-      if (ineligible) {
-        fail(key, ineligible);
-        refuse(shown, ineligible, candidate.campaign.id);
-      } else found.push({ code: shown, candidate });
-    }
+    outcomes.forEach((outcome, index) => {
+      if (index >= cutoff) refuse(typedByKey.get(outcome.key) ?? outcome.shown, "RATE_LIMITED", null);
+      else if (outcome.kind === "refused") refuse(outcome.shown, outcome.errorCode, outcome.campaignId);
+      else found.push({ code: outcome.shown, candidate: outcome.candidate });
+    });
 
     const sql = poolSql(deps.database.pool);
     const [liveHolds, accountHolds] = await Promise.all([
@@ -147,7 +165,6 @@ export function checkoutRoutes(deps: GatewayDeps) {
     );
     for (const skipped of quote.skipped)
       refuse(skipped.code, skipped.reason, skipped.campaignId, { conflictsWith: skipped.conflictsWith });
-    await countFailedAttempts(deps, c, subjects, failed);
     return c.json(
       {
         currency: quote.currency,

@@ -42,7 +42,6 @@ import type { Context } from "hono";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
 import { UNAVAILABLE_RETRY_AFTER_SECONDS } from "../errors.ts";
-import { countFailedAttempts } from "../misuse/guess-limit.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
 import { validationHook } from "../validation.ts";
 
@@ -269,7 +268,6 @@ export function reservationRoutes(deps: GatewayDeps) {
     const { wait } = c.req.valid("query");
     const { storeId } = c.get("principal");
     const idempotencyKey = idempotencyKeyOf(c);
-    const subjects = { storeId, accountId: body.accountId, clientIp: deps.clientIp(c) };
     const codeKey = normalizeCodeKey(body.code);
     const partition = partitionOf(storeId, codeKey, reservations.partitionCount);
     const id = randomUUID();
@@ -286,7 +284,8 @@ export function reservationRoutes(deps: GatewayDeps) {
             code: codeKey,
             stacksOn: body.stacksOn?.length ? body.stacksOn : undefined,
           });
-    // The guess limit is checked for the whole batch before it is queued (see the dispatcher).
+    // The guess limit admits the whole batch before it is queued, its codes counted while in flight
+    // and kept only for failed code attempts (see the dispatcher).
     const { acceptance, decision } = reservations.dispatcher.submit(partition, {
       id,
       storeId,
@@ -297,7 +296,7 @@ export function reservationRoutes(deps: GatewayDeps) {
       cart: body.cart,
       idempotencyKey,
       requestHash: hash,
-      clientIp: subjects.clientIp,
+      clientIp: deps.clientIp(c),
       acceptedAt: deps.clock().toISOString(),
       ...(body.stacksOn?.length ? { stacksOn: body.stacksOn } : {}),
     });
@@ -331,12 +330,6 @@ export function reservationRoutes(deps: GatewayDeps) {
     // after a decision that came within the millisecond.
     const decided = wait === 0 ? null : await decisionWithin(decision, wait);
     if (decided === null) {
-      // A refusal decided after the 202 counts too: polling GET must not be a way around the limit.
-      void decision.then((late) =>
-        late.kind === "rejected" && !late.replayed
-          ? countFailedAttempts(deps, c, subjects, [{ codeKey, errorCode: late.errorCode }])
-          : undefined,
-      );
       const recorded = await recordPendingMarker(id, pending, c.get("logger"));
       // Without its marker, GET of this id finds nothing if the worker decides it as a repeat of an
       // earlier request with its key (only that one has a row). The same key sent again does find
@@ -365,8 +358,6 @@ export function reservationRoutes(deps: GatewayDeps) {
     }
     if (decided.kind === "rejected") {
       deps.metrics.reservationAnswered(decided.errorCode, decidedAfterMs);
-      if (!decided.replayed)
-        await countFailedAttempts(deps, c, subjects, [{ codeKey, errorCode: decided.errorCode }]);
       throw DomainError.withoutStack(knownErrorCode(decided.errorCode), {
         id: decided.id,
         sequence: decided.sequence,
