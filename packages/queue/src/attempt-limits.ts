@@ -52,8 +52,10 @@ for attempt = 1, tonumber(ARGV[2]) do
   local sets = tonumber(ARGV[arg])
   local code = ARGV[arg + 1]
   local blocked = 0
+  local sizes = {}
   for index = 0, sets - 1 do
-    if redis.call('SCARD', KEYS[key + index]) >= tonumber(ARGV[arg + 2 + index]) then
+    sizes[index] = redis.call('SCARD', KEYS[key + index])
+    if sizes[index] >= tonumber(ARGV[arg + 2 + index]) then
       local rest = redis.call('PTTL', KEYS[key + index])
       if rest < 0 then rest = window end
       if rest > blocked then blocked = rest end
@@ -62,8 +64,11 @@ for attempt = 1, tonumber(ARGV[2]) do
   local added = 0
   if blocked == 0 then
     for index = 0, sets - 1 do
-      if redis.call('SADD', KEYS[key + index], code) == 1 then added = added + 2 ^ index end
-      if redis.call('PTTL', KEYS[key + index]) < 0 then redis.call('PEXPIRE', KEYS[key + index], window) end
+      if redis.call('SADD', KEYS[key + index], code) == 1 then
+        added = added + 2 ^ index
+        -- A set this script made opens its window (in a script nothing runs between the two).
+        if sizes[index] == 0 then redis.call('PEXPIRE', KEYS[key + index], window) end
+      end
     end
   end
   answer[#answer + 1] = blocked
