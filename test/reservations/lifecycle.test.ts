@@ -169,13 +169,16 @@ describe("reservation lifecycle", () => {
     await new Promise((resolve) =>
       setTimeout(resolve, Date.parse(String(first.body.expiresAt)) - Date.now() + 50),
     );
+    // It ran out at expiresAt: GET says so from then on, marked by the sweeper or not yet.
+    const ranOut = await checkout("GET", `/v1/reservations/${first.body.id}`);
+    expect([ranOut.body.status, ranOut.body.expiredAt]).toEqual(["EXPIRED", first.body.expiresAt]);
     const next = await reserve(code, "late");
     expect(next.status).toBe(200);
     const expired = await eventually(async () => {
       const polled = await checkout("GET", `/v1/reservations/${first.body.id}`);
       return polled.body.status === "EXPIRED" ? polled : null;
     }, "the first hold to be marked EXPIRED");
-    expect(expired.body.status).toBe("EXPIRED");
+    expect([expired.body.status, expired.body.expiredAt]).toEqual(["EXPIRED", first.body.expiresAt]);
     const events = await ctx.db.database.prisma.outboxEvent.findMany({
       where: { eventType: "reservation.expired" },
       select: { payload: true },

@@ -209,7 +209,7 @@ export async function loadDecisionState(
     idempotency: StoredIdempotency[];
   }>(
     `WITH expired AS (
-       UPDATE reservation SET status = 'EXPIRED', expired_at = $2
+       UPDATE reservation SET status = 'EXPIRED', expired_at = expires_at
        WHERE code_id = ANY($1::uuid[]) AND status = 'RESERVED' AND expires_at <= $2
        RETURNING id, store_id AS "storeId", code_id AS "codeId", campaign_id AS "campaignId", code_input AS "codeInput",
          code_key AS "codeKey", account_id AS "accountId", sequence::text AS sequence
@@ -375,7 +375,7 @@ export async function expireRunOutHolds(
 ): Promise<ExpiredHold[]> {
   if (codeIds.length === 0) return [];
   const { rows } = await sql.query<Omit<ExpiredHold, "sequence"> & { sequence: string }>(
-    `UPDATE reservation SET status = 'EXPIRED', expired_at = $2
+    `UPDATE reservation SET status = 'EXPIRED', expired_at = expires_at
      WHERE code_id = ANY($1::uuid[]) AND status = 'RESERVED' AND expires_at <= $2
      RETURNING id, store_id AS "storeId", code_id AS "codeId", campaign_id AS "campaignId", code_input AS "codeInput",
        code_key AS "codeKey", account_id AS "accountId", sequence::text AS sequence`,

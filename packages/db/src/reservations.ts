@@ -94,8 +94,14 @@ export type ReservationView = {
   cancelledAt: string | null;
 };
 
-/** A stored reservation in the shape the worker answers with (ReservationOutcome). */
-export function toReservationView(row: ReservationRow): ReservationView {
+/**
+ * A stored reservation in the shape the worker answers with (ReservationOutcome). Given `now`, a hold
+ * whose time ran out reads EXPIRED (at its expiresAt) before the sweeper has marked it, as its slot
+ * is free from then.
+ */
+export function toReservationView(row: ReservationRow, now?: Date): ReservationView {
+  if (now && row.status === "RESERVED" && row.expiresAt !== null && row.expiresAt <= now)
+    return toReservationView({ ...row, status: "EXPIRED", expiredAt: row.expiresAt });
   return {
     id: row.id,
     storeId: row.storeId,

@@ -387,7 +387,10 @@ export function reservationRoutes(deps: GatewayDeps) {
     const row = await findReservation(deps.database.prisma, storeId, id);
     if (row)
       return c.json(
-        presentReservation(ReservationOutcomeSchema.parse(toReservationView(row)), c.get("locale")),
+        presentReservation(
+          ReservationOutcomeSchema.parse(toReservationView(row, deps.clock())),
+          c.get("locale"),
+        ),
         200,
       );
     const marker = await readStorePendingMarker(storeId, id);
@@ -397,7 +400,10 @@ export function reservationRoutes(deps: GatewayDeps) {
     const answer = answering ? await findReservation(deps.database.prisma, storeId, answering) : null;
     if (answer)
       return c.json(
-        presentReservation(ReservationOutcomeSchema.parse(toReservationView(answer)), c.get("locale")),
+        presentReservation(
+          ReservationOutcomeSchema.parse(toReservationView(answer, deps.clock())),
+          c.get("locale"),
+        ),
         200,
       );
     return c.json({ id, sequence: marker.sequence, status: "PENDING" as const }, 202);
