@@ -644,6 +644,23 @@ describe("reservation lifecycle", () => {
     // Codes match in any letter case: the same code typed in lower case is the same request.
     const lowerCase = await reserve(code.toLowerCase(), "retrier", key);
     expect([lowerCase.status, lowerCase.body]).toEqual([200, first.body]);
+    // Member groups are a set: in another order, or one named twice, the request is the same.
+    const groupsKey = { "idempotency-key": `groups-${Date.now()}` };
+    const withGroups = (memberGroups: string[]) =>
+      checkout(
+        "POST",
+        "/v1/reservations",
+        { code, accountId: "grouped", memberGroups, cart: FLASH_CART },
+        groupsKey,
+      );
+    const grouped = await withGroups(["gold", "staff"]);
+    const regrouped = await withGroups(["staff", "gold", "staff"]);
+    // The one slot is held: the retry replays the first refusal (not IDEMPOTENCY_KEY_REUSED).
+    expect([regrouped.status, regrouped.body.error?.code, regrouped.body.error?.details]).toEqual([
+      409,
+      "USAGE_LIMIT_REACHED",
+      grouped.body.error?.details,
+    ]);
     const concurrent = await Promise.all(
       [1, 2, 3].map(() => reserve(code, "racer", { "idempotency-key": "race-key" })),
     );

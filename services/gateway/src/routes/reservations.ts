@@ -274,14 +274,16 @@ export function reservationRoutes(deps: GatewayDeps) {
     // The access-log line of this request carries the reservation id too.
     c.set("reservationId", id);
     const submittedAt = performance.now();
-    // Only an Idempotency-Key replay compares request hashes. The code in any letter case, and an
-    // empty stacksOn, ask what the code as its key, and no stacksOn, ask.
+    // Only an Idempotency-Key replay compares request hashes. The code in any letter case, an empty
+    // stacksOn, and member groups in any order or repeated, ask what the code as its key, no
+    // stacksOn, and the groups sorted once each ask.
     const hash =
       idempotencyKey === null
         ? ""
         : requestHash({
             ...body,
             code: codeKey,
+            memberGroups: [...new Set(body.memberGroups)].sort(),
             stacksOn: body.stacksOn?.length ? body.stacksOn : undefined,
           });
     // The guess limit admits the whole batch before it is queued, its codes counted while in flight
