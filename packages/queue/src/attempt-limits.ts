@@ -24,8 +24,11 @@ export type AttemptLimits = {
   windowMs: number;
 };
 
-/** A reservation's attempt: who tries, and the code (its key). */
-export type CodeAttempt = AttemptSubjects & { codeKey: string };
+/**
+ * A reservation's attempt: who tries, and the code (its key). `count: false` only checks the limit
+ * (a code the caller knows to be live, whose refusal it counts once decided).
+ */
+export type CodeAttempt = AttemptSubjects & { codeKey: string; count?: boolean };
 
 /**
  * What admitting an attempt did: how long (ms) its account or IP is still blocked (0: let
@@ -38,10 +41,10 @@ export type AttemptWithdrawal = { addedTo: readonly string[]; codeKey: string };
 
 /**
  * KEYS: every attempt's sets, in order; ARGV[1]: window ms, ARGV[2]: the number of attempts, then per
- * attempt: its number of sets, its code, each set's limit. An attempt whose sets have one at its limit
- * is blocked: the rest of that set's window. Otherwise its code is added to each set (a set's window
- * opens with its first code). Returns per attempt: the ms it is blocked (0 when admitted), and a
- * bit per set its code was added to (not there before).
+ * attempt: its number of sets, 1 to count it (0 to check only), its code, each set's limit. An attempt
+ * whose sets have one at its limit is blocked: the rest of that set's window. Otherwise, counted, its
+ * code is added to each set (a set's window opens with its first code). Returns per attempt: the ms it
+ * is blocked (0 when admitted), and a bit per set its code was added to (not there before).
  */
 const ADMIT_SCRIPT = `
 local window = tonumber(ARGV[1])
@@ -50,19 +53,20 @@ local key = 1
 local arg = 3
 for attempt = 1, tonumber(ARGV[2]) do
   local sets = tonumber(ARGV[arg])
-  local code = ARGV[arg + 1]
+  local count = ARGV[arg + 1] == '1'
+  local code = ARGV[arg + 2]
   local blocked = 0
   local sizes = {}
   for index = 0, sets - 1 do
     sizes[index] = redis.call('SCARD', KEYS[key + index])
-    if sizes[index] >= tonumber(ARGV[arg + 2 + index]) then
+    if sizes[index] >= tonumber(ARGV[arg + 3 + index]) then
       local rest = redis.call('PTTL', KEYS[key + index])
       if rest < 0 then rest = window end
       if rest > blocked then blocked = rest end
     end
   end
   local added = 0
-  if blocked == 0 then
+  if blocked == 0 and count then
     for index = 0, sets - 1 do
       if redis.call('SADD', KEYS[key + index], code) == 1 then
         added = added + 2 ^ index
@@ -74,7 +78,7 @@ for attempt = 1, tonumber(ARGV[2]) do
   answer[#answer + 1] = blocked
   answer[#answer + 1] = added
   key = key + sets
-  arg = arg + 2 + sets
+  arg = arg + 3 + sets
 end
 return answer`;
 
@@ -130,6 +134,7 @@ type AttemptSet = { key: string; limit: number };
 
 type PendingAdmission = {
   codeKey: string;
+  count: boolean;
   sets: AttemptSet[];
   resolve: (admission: AttemptAdmission) => void;
   reject: (error: unknown) => void;
@@ -209,8 +214,9 @@ export function createAttemptLimiter(options: {
       // While the connection is lost, refused at once rather than after its reconnect attempts.
       assertRedisNotLost(options.redis);
       const keys = pending.flatMap(({ sets }) => sets.map(({ key }) => key));
-      const args = pending.flatMap(({ codeKey, sets }) => [
+      const args = pending.flatMap(({ codeKey, count, sets }) => [
         String(sets.length),
+        count ? "1" : "0",
         codeKey,
         ...sets.map(({ limit }) => String(limit)),
       ]);
@@ -237,7 +243,7 @@ export function createAttemptLimiter(options: {
     limits,
     /**
      * Per attempt, in their order: blocked (its account or IP at its limit: for how long), or let
-     * through with its code added to its sets. One script call per store.
+     * through with its code added to its sets (unless `count: false`). One script call per store.
      */
     admitEach(attempts: readonly CodeAttempt[]): Promise<AttemptAdmission[]> {
       const groups = new Map<string, PendingAdmission[]>();
@@ -246,7 +252,7 @@ export function createAttemptLimiter(options: {
         if (sets.length === 0) return Promise.resolve({ blockedForMs: 0, addedTo: [] });
         return new Promise<AttemptAdmission>((resolve, reject) => {
           const tag = hashTag(prefix, attempt.storeId);
-          const pending = { codeKey: attempt.codeKey, sets, resolve, reject };
+          const pending = { codeKey: attempt.codeKey, count: attempt.count ?? true, sets, resolve, reject };
           const group = groups.get(tag);
           if (group) group.push(pending);
           else groups.set(tag, [pending]);

@@ -38,11 +38,15 @@ describe("reservation dispatcher", () => {
         enqueued.push(batch.requests.map((request) => request.accountId));
         return { jobId: 7, queuedAt: 1_795_000_000_000 };
       },
-      admit: async (commands) =>
-        commands.map((request) => ({
-          blockedForMs: request.accountId === "guesser" ? 30_000 : 0,
-          addedTo: [],
-        })),
+      guessGate: {
+        admit: async (commands) =>
+          commands.map((request) => ({
+            blockedForMs: request.accountId === "guesser" ? 30_000 : 0,
+            counted: true,
+            addedTo: [],
+          })),
+        decided: () => undefined,
+      },
       batchWindowMs: 0,
       logger,
     });
@@ -65,10 +69,15 @@ describe("reservation dispatcher", () => {
         enqueued.push(batch.requests[0]?.accountId ?? "");
         return { jobId: enqueued.length, queuedAt: 0 };
       },
-      admit: (commands) => {
-        const check = deferred<number[]>();
-        checks.push(check);
-        return check.promise.then(() => commands.map(() => ({ blockedForMs: 0, addedTo: [] })));
+      guessGate: {
+        admit: (commands) => {
+          const check = deferred<number[]>();
+          checks.push(check);
+          return check.promise.then(() =>
+            commands.map(() => ({ blockedForMs: 0, counted: true, addedTo: [] })),
+          );
+        },
+        decided: () => undefined,
       },
       batchWindowMs: 0,
       logger,
@@ -87,57 +96,59 @@ describe("reservation dispatcher", () => {
     expect(enqueued).toEqual(["first", "second"]);
   });
 
-  it("takes a code back out of the guess limit once decided, unless its refusal is a failed code attempt", async () => {
-    const withdrawn: string[][] = [];
+  it("tells the guess limit each batch's decisions with each request's admission", async () => {
+    const told: { accountId: string; added: readonly string[]; kind: string }[] = [];
     let batchId = "";
     const dispatcher = createReservationDispatcher({
       enqueue: async (_partition, batch) => {
         batchId = batch.batchId;
         return { jobId: 5, queuedAt: 0 };
       },
-      admit: async (commands) =>
-        commands.map((request) => ({ blockedForMs: 0, addedTo: [`sets-of-${request.accountId}`] })),
-      withdraw: async (withdrawals) => {
-        withdrawn.push(withdrawals.flatMap((withdrawal) => withdrawal.addedTo));
+      guessGate: {
+        admit: async (commands) =>
+          commands.map((request) => ({
+            blockedForMs: 0,
+            counted: true,
+            addedTo: [`sets-of-${request.accountId}`],
+          })),
+        decided: (entries) => {
+          for (const { command, admission, decision } of entries)
+            told.push({ accountId: command.accountId, added: admission.addedTo, kind: decision.kind });
+        },
       },
       batchWindowMs: 0,
       logger,
     });
-    const commands = ["winner", "late", "guesser"].map((account) => command(account));
+    const commands = ["winner", "late"].map((account) => command(account));
     const submitted = commands.map((request) => dispatcher.submit(0, request));
     await Promise.all(submitted.map((request) => request.acceptance));
-    const rejected = (request: ReservationCommand, errorCode: string) => ({
-      kind: "rejected" as const,
-      requestId: request.id,
-      replayed: false,
-      id: request.id,
-      sequence: 5_000,
-      errorCode,
-      campaignId: null,
-    });
-    const [winner, late, guesser] = commands as [ReservationCommand, ReservationCommand, ReservationCommand];
     dispatcher.deliver({
       batchId,
-      decisions: [
-        {
-          kind: "decided",
-          requestId: winner.id,
-          replayed: false,
-          reservation: { status: "RESERVED" } as never,
-        },
-        rejected(late, "USAGE_LIMIT_REACHED"),
-        rejected(guesser, "CODE_NOT_FOUND"),
-      ],
+      decisions: commands.map((request) => ({
+        kind: "rejected" as const,
+        requestId: request.id,
+        replayed: false,
+        id: request.id,
+        sequence: 5_000,
+        errorCode: "USAGE_LIMIT_REACHED",
+        campaignId: null,
+      })),
     });
     await Promise.all(submitted.map((request) => request.decision));
-    expect(withdrawn).toEqual([["sets-of-winner", "sets-of-late"]]);
+    expect(told).toEqual([
+      { accountId: "winner", added: ["sets-of-winner"], kind: "rejected" },
+      { accountId: "late", added: ["sets-of-late"], kind: "rejected" },
+    ]);
   });
 
   it("lets a batch through when the guess limit cannot be checked", async () => {
     const dispatcher = createReservationDispatcher({
       enqueue: async () => ({ jobId: 3, queuedAt: 0 }),
-      admit: async () => {
-        throw new Error("redis down");
+      guessGate: {
+        admit: async () => {
+          throw new Error("redis down");
+        },
+        decided: () => undefined,
       },
       batchWindowMs: 0,
       logger,

@@ -6,9 +6,9 @@ import {
   type ReservationDecision,
   SEQUENCE_STRIDE,
 } from "@promo/contracts";
-import { isFailedCodeAttempt } from "@promo/domain";
 import type { Logger } from "@promo/observability";
-import { type AttemptAdmission, type AttemptWithdrawal, isRedisUnavailable } from "@promo/queue";
+import { isRedisUnavailable } from "@promo/queue";
+import type { GateAdmission, ReservationGuessGate } from "../misuse/reservation-guess-gate.ts";
 
 /** What became of a submitted request: queued at a position, or refused by the guess limit. */
 export type Admission =
@@ -17,8 +17,8 @@ export type Admission =
 
 type Waiter = {
   command: ReservationCommand;
-  /** The guess-limit sets its code was added to when admitted: taken out if it is no failed attempt. */
-  addedTo: readonly string[];
+  /** What the guess limit did when it let the request through (null: not checked). */
+  admission: GateAdmission | null;
   accepted: (value: Admission) => void;
   failed: (error: Error) => void;
   decided: (decision: ReservationDecision) => void;
@@ -37,13 +37,10 @@ export type DispatcherOptions = {
     batch: { batchId: string; requests: ReservationCommand[] },
   ) => Promise<{ jobId: number; queuedAt: number }>;
   /**
-   * The guess limit, per command: blocked (its account or client IP at its limit), or let through
-   * with its code counted in the sets it was added to. Asked once per batch, before anything is
-   * queued; a failure lets the batch through.
+   * The guess limit: asked once per batch, before anything is queued (a failure lets the batch
+   * through), and told each batch's decisions.
    */
-  admit?: (commands: readonly ReservationCommand[]) => Promise<readonly AttemptAdmission[]>;
-  /** Takes back the codes of admitted requests that were decided without a failed code attempt. */
-  withdraw?: (withdrawals: readonly AttemptWithdrawal[]) => Promise<void>;
+  guessGate?: Pick<ReservationGuessGate, "admit" | "decided">;
   /** How long requests for one partition are gathered into one job (0: until the next tick). */
   batchWindowMs: number;
   logger: Logger;
@@ -76,7 +73,7 @@ export function createReservationDispatcher(options: DispatcherOptions) {
     });
     const buffer = buffers.get(partition) ?? { waiters: [], timer: null };
     buffers.set(partition, buffer);
-    buffer.waiters.push({ command, addedTo: [], accepted, failed, decided });
+    buffer.waiters.push({ command, admission: null, accepted, failed, decided });
     if (buffer.waiters.length >= MAX_BATCH_SIZE) {
       void flush(partition);
     } else if (!buffer.timer) {
@@ -123,7 +120,6 @@ export function createReservationDispatcher(options: DispatcherOptions) {
       });
     } catch (error) {
       inFlight.delete(batchId);
-      withdraw(waiters);
       const failure = error instanceof Error ? error : new Error(String(error));
       // Redis away is a moment's condition (each request answers 503 with Retry-After); anything
       // else is a fault.
@@ -135,35 +131,25 @@ export function createReservationDispatcher(options: DispatcherOptions) {
 
   /** The waiters the guess limit lets through; the others are answered `limited` now. */
   async function admit(waiters: Waiter[]): Promise<Waiter[]> {
-    if (!options.admit) return waiters;
-    const admissions = await options
+    const gate = options.guessGate;
+    if (!gate) return waiters;
+    const admissions = await gate
       .admit(waiters.map((waiter) => waiter.command))
-      .catch((error: unknown): AttemptAdmission[] => {
+      .catch((error: unknown): GateAdmission[] => {
         options.logger.warn({ err: error }, "guess limit not checked");
         return [];
       });
     const passed: Waiter[] = [];
     waiters.forEach((waiter, index) => {
-      const admission = admissions[index];
+      const admission = admissions[index] ?? null;
       if (admission && admission.blockedForMs > 0) {
         waiter.accepted({ kind: "limited", blockedForMs: admission.blockedForMs });
         return;
       }
-      waiter.addedTo = admission?.addedTo ?? [];
+      waiter.admission = admission;
       passed.push(waiter);
     });
     return passed;
-  }
-
-  /** Takes the waiters' codes back out of the guess-limit sets they were added to (logged if it cannot). */
-  function withdraw(waiters: readonly Waiter[]): void {
-    const withdrawals = waiters
-      .filter((waiter) => waiter.addedTo.length > 0)
-      .map((waiter) => ({ addedTo: waiter.addedTo, codeKey: waiter.command.codeKey }));
-    if (withdrawals.length === 0 || !options.withdraw) return;
-    options.withdraw(withdrawals).catch((error: unknown) => {
-      options.logger.warn({ err: error, requests: withdrawals.length }, "guess limit codes not withdrawn");
-    });
   }
 
   /** A batch result from any gateway's batch: only ours are waited for. */
@@ -172,16 +158,14 @@ export function createReservationDispatcher(options: DispatcherOptions) {
     if (!batch) return;
     inFlight.delete(result.batchId);
     const byRequest = new Map(result.decisions.map((decision) => [decision.requestId, decision]));
-    const noFailedAttempt: Waiter[] = [];
+    const checked: Parameters<ReservationGuessGate["decided"]>[0][number][] = [];
     for (const waiter of batch.waiters) {
       const decision = byRequest.get(waiter.command.id);
       if (!decision) continue;
-      if (!isFailedCodeAttempt(errorCodeOf(decision) ?? "")) noFailedAttempt.push(waiter);
+      if (waiter.admission) checked.push({ command: waiter.command, admission: waiter.admission, decision });
       waiter.decided(decision);
     }
-    // Counted while in flight, so that parallel requests cannot pass the limit; only failed code
-    // attempts stay counted.
-    withdraw(noFailedAttempt);
+    if (checked.length > 0) options.guessGate?.decided(checked);
   }
 
   function forgetStale(): void {
@@ -209,10 +193,3 @@ export function createReservationDispatcher(options: DispatcherOptions) {
   };
 }
 export type ReservationDispatcher = ReturnType<typeof createReservationDispatcher>;
-
-/** The refusal a decision answers, or null when it reserved. */
-function errorCodeOf(decision: ReservationDecision): string | null {
-  if (decision.kind === "decided")
-    return decision.reservation.status === "REJECTED" ? (decision.reservation.errorCode ?? null) : null;
-  return decision.errorCode;
-}

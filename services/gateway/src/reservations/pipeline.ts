@@ -10,6 +10,7 @@ import {
   subscribeReservationResults,
   watchRedisConnection,
 } from "@promo/queue";
+import { createReservationGuessGate } from "../misuse/reservation-guess-gate.ts";
 import { createReservationDispatcher } from "./dispatcher.ts";
 
 /**
@@ -39,8 +40,7 @@ export function createReservationPipeline(options: {
   const channel = reservationResultsChannel(options.prefix, randomUUID());
   const dispatcher = createReservationDispatcher({
     enqueue: (partition, batch) => queues.enqueue(partition, { ...batch, replyTo: channel }),
-    admit: (commands) => options.guessLimiter.admitEach(commands),
-    withdraw: (withdrawals) => options.guessLimiter.withdraw(withdrawals),
+    guessGate: createReservationGuessGate({ limiter: options.guessLimiter, logger: options.logger }),
     batchWindowMs: options.batchWindowMs,
     logger: options.logger,
   });
