@@ -371,6 +371,35 @@ const FORMAT_NAMES: Readonly<Record<string, string>> = {
   jwt: "JWT",
 };
 
+const BoundIssue = z.object({
+  minimum: Bound.optional(),
+  maximum: Bound.optional(),
+  origin: z.string(),
+  inclusive: z.boolean().optional(),
+  exact: z.boolean().optional(),
+});
+
+/**
+ * A too_small or too_big issue's bound as the messages show it (1,000), what it bounds (`origin`)
+ * and its unit (none for a number); null when the issue is not of that shape.
+ */
+function readBound(
+  issue: FieldIssue,
+  side: "minimum" | "maximum",
+): { limit: string; origin: string; unit: string | undefined; inclusive: boolean; exact: boolean } | null {
+  const parsed = BoundIssue.safeParse(issue);
+  const bound = parsed.success ? parsed.data[side] : undefined;
+  if (!parsed.success || bound === undefined) return null;
+  const { origin, inclusive, exact } = parsed.data;
+  return {
+    limit: count(bound),
+    origin,
+    unit: Object.hasOwn(SIZE_UNITS, origin) ? SIZE_UNITS[origin] : undefined,
+    inclusive: inclusive ?? false,
+    exact: exact ?? false,
+  };
+}
+
 /** zh-TW for each issue code zod gives, from its parameters; null when they are not of that shape. */
 const ZOD_ISSUES: Readonly<Record<string, (issue: FieldIssue) => string | null>> = {
   invalid_type(issue) {
@@ -383,37 +412,21 @@ const ZOD_ISSUES: Readonly<Record<string, (issue: FieldIssue) => string | null>>
     return `${mustBe(typeName(expected))},但收到的是${typeName(received)}`;
   },
   too_small(issue) {
-    const parsed = z
-      .object({
-        minimum: Bound,
-        origin: z.string(),
-        inclusive: z.boolean().optional(),
-        exact: z.boolean().optional(),
-      })
-      .safeParse(issue);
-    if (!parsed.success) return null;
-    const { minimum, origin, inclusive, exact } = parsed.data;
-    const unit = Object.hasOwn(SIZE_UNITS, origin) ? SIZE_UNITS[origin] : undefined;
-    if (unit === undefined) return inclusive ? `不可小於 ${count(minimum)}` : `須大於 ${count(minimum)}`;
-    if (exact) return `須剛好 ${count(minimum)} ${unit}`;
-    if (origin === "string" && inclusive && Number(minimum) === 1) return "不可為空";
-    return inclusive ? `至少須有 ${count(minimum)} ${unit}` : `須多於 ${count(minimum)} ${unit}`;
+    const bound = readBound(issue, "minimum");
+    if (!bound) return null;
+    const { limit, origin, unit, inclusive, exact } = bound;
+    if (unit === undefined) return inclusive ? `不可小於 ${limit}` : `須大於 ${limit}`;
+    if (exact) return `須剛好 ${limit} ${unit}`;
+    if (origin === "string" && inclusive && limit === "1") return "不可為空";
+    return inclusive ? `至少須有 ${limit} ${unit}` : `須多於 ${limit} ${unit}`;
   },
   too_big(issue) {
-    const parsed = z
-      .object({
-        maximum: Bound,
-        origin: z.string(),
-        inclusive: z.boolean().optional(),
-        exact: z.boolean().optional(),
-      })
-      .safeParse(issue);
-    if (!parsed.success) return null;
-    const { maximum, origin, inclusive, exact } = parsed.data;
-    const unit = Object.hasOwn(SIZE_UNITS, origin) ? SIZE_UNITS[origin] : undefined;
-    if (unit === undefined) return inclusive ? `不可大於 ${count(maximum)}` : `須小於 ${count(maximum)}`;
-    if (exact) return `須剛好 ${count(maximum)} ${unit}`;
-    return inclusive ? `最多 ${count(maximum)} ${unit}` : `須少於 ${count(maximum)} ${unit}`;
+    const bound = readBound(issue, "maximum");
+    if (!bound) return null;
+    const { limit, unit, inclusive, exact } = bound;
+    if (unit === undefined) return inclusive ? `不可大於 ${limit}` : `須小於 ${limit}`;
+    if (exact) return `須剛好 ${limit} ${unit}`;
+    return inclusive ? `最多 ${limit} ${unit}` : `須少於 ${limit} ${unit}`;
   },
   invalid_value(issue) {
     const parsed = z.object({ values: z.array(z.unknown()).min(1) }).safeParse(issue);

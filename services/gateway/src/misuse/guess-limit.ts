@@ -12,7 +12,7 @@ type Subjects = { storeId: string; accountId: string; clientIp: string | null };
  * tries exists or not. A Redis failure lets the request through (logged): checkouts do not stop
  * because the limiter is down.
  */
-export async function guessAllowance(
+export async function refuseWhenGuessLimited(
   deps: GatewayDeps,
   c: Context<GatewayEnv>,
   subjects: Subjects,

@@ -4,6 +4,7 @@ import { createLogger } from "@promo/observability";
 import { createAttemptLimiter, createRedisConnection } from "@promo/queue";
 import { readTestEnv } from "@promo/testing";
 import { afterAll, describe, expect, it } from "vitest";
+import { reservationCommand } from "../testing/reservation-command.ts";
 import { createReservationGuessGate, type GateAdmission, LIVE_CODE_MS } from "./reservation-guess-gate.ts";
 
 const redis = createRedisConnection({ url: readTestEnv().REDIS_URL, cluster: false }, "producer");
@@ -26,19 +27,7 @@ function gateAt(clock: { now: number }) {
 }
 
 function command(storeId: string, codeKey: string): ReservationCommand {
-  return {
-    id: randomUUID(),
-    storeId,
-    code: codeKey,
-    codeKey,
-    accountId: "shopper",
-    memberGroups: [],
-    cart: { currency: "TWD", items: [{ productId: "P-1", unitPrice: 990, quantity: 1 }], shipping: 60 },
-    idempotencyKey: null,
-    requestHash: "",
-    clientIp: null,
-    acceptedAt: new Date(0).toISOString(),
-  };
+  return reservationCommand({ storeId, codeKey });
 }
 
 function refused(request: ReservationCommand, errorCode: string): ReservationDecision {

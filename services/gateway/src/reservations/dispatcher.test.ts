@@ -1,24 +1,13 @@
 import type { ReservationCommand } from "@promo/contracts";
 import { createLogger } from "@promo/observability";
 import { describe, expect, it } from "vitest";
+import { reservationCommand } from "../testing/reservation-command.ts";
 import { type Admission, createReservationDispatcher } from "./dispatcher.ts";
 
 const logger = createLogger({ service: "dispatcher-test", level: "silent" });
 
 function command(accountId: string): ReservationCommand {
-  return {
-    id: crypto.randomUUID(),
-    storeId: "00000000-0000-4000-8000-000000000001",
-    code: "FLASH11",
-    codeKey: "FLASH11",
-    accountId,
-    memberGroups: [],
-    cart: { currency: "TWD", items: [{ productId: "P-1", unitPrice: 990, quantity: 1 }], shipping: 60 },
-    idempotencyKey: null,
-    requestHash: "",
-    clientIp: null,
-    acceptedAt: new Date(0).toISOString(),
-  };
+  return reservationCommand({ accountId });
 }
 
 /** A promise with its resolver, to answer admission checks in any order. */

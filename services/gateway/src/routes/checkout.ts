@@ -14,7 +14,7 @@ import {
 } from "@promo/domain";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
-import { countFailedAttempts, guessAllowance } from "../misuse/guess-limit.ts";
+import { countFailedAttempts, refuseWhenGuessLimited } from "../misuse/guess-limit.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
 import { validationHook } from "../validation.ts";
 
@@ -48,7 +48,7 @@ export function checkoutRoutes(deps: GatewayDeps) {
     const locale = c.get("locale");
     const subjects = { storeId, accountId: request.accountId, clientIp: deps.clientIp(c) };
     const typedByKey = new Map(request.codes.map((code) => [normalizeCodeKey(code), code]));
-    await guessAllowance(deps, c, subjects);
+    await refuseWhenGuessLimited(deps, c, subjects);
     const now = deps.clock();
     const candidates = await findCodeCandidates(
       prisma,
