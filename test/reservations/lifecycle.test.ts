@@ -112,6 +112,52 @@ describe("reservation lifecycle", () => {
     expect(Number(refused.body.error?.details?.sequence)).toBeGreaterThan(reserved.body.sequence);
   });
 
+  it("a checkout re-quoting the code it holds, naming its hold, sees it applied; a hold that is not the account's live one changes nothing", async () => {
+    const code = await singleSlotCode("REQUOTE", true);
+    const held = await reserve(code, "requoter");
+    expect(held.body.status).toBe("RESERVED");
+    type Quoted = {
+      applied: { code: string; discount: number }[];
+      refused: { code: string; error: { code: string } }[];
+    };
+    const quoteAs = async (accountId: string, reservationIds?: unknown[]) => {
+      const quoted = await checkout<Quoted>("POST", "/v1/checkout/quote", {
+        codes: [code],
+        accountId,
+        cart: FLASH_CART,
+        ...(reservationIds ? { reservationIds } : {}),
+      });
+      expect(quoted.status).toBe(200);
+      return [
+        ...quoted.body.applied.map((applied) => [applied.code, applied.discount]),
+        ...quoted.body.refused.map((refused) => [refused.code, refused.error.code]),
+      ];
+    };
+    // Without its hold named, the shopper's own hold makes the code look used up.
+    expect(await quoteAs("requoter")).toEqual([[code, "ACCOUNT_LIMIT_REACHED"]]);
+    expect(await quoteAs("requoter", [held.body.id, held.body.id.toUpperCase()])).toEqual([[code, 111]]);
+    // Another account naming that hold still finds the one slot taken.
+    expect(await quoteAs("someone-else", [held.body.id])).toEqual([[code, "USAGE_LIMIT_REACHED"]]);
+    expect(await quoteAs("requoter", [crypto.randomUUID()])).toEqual([[code, "ACCOUNT_LIMIT_REACHED"]]);
+
+    // A confirmed hold is a redemption, not the checkout's to give back.
+    expect(
+      (await checkout("POST", `/v1/reservations/${held.body.id}/confirm`, { orderNumber: `RQ-${code}` }))
+        .status,
+    ).toBe(200);
+    expect(await quoteAs("requoter", [held.body.id])).toEqual([[code, "ACCOUNT_LIMIT_REACHED"]]);
+
+    const malformed = await checkout<{ error: { details: { fields: { path: string }[] } } }>(
+      "POST",
+      "/v1/checkout/quote",
+      { codes: [code], accountId: "requoter", cart: FLASH_CART, reservationIds: ["not-a-uuid"] },
+    );
+    expect([malformed.status, malformed.body.error.details.fields.map((field) => field.path)]).toEqual([
+      400,
+      ["reservationIds.0"],
+    ]);
+  });
+
   it("a code typed in another letter case is answered and sent in events as the merchant entered it", async () => {
     const code = `MixedCase${Date.now().toString(36)}`;
     await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {

@@ -265,14 +265,19 @@ export type AccountCampaign = { campaignId: string; accountId: string };
  * stored for them, so each read of a long sale got slower than the one before; a probe per pair
  * costs the same at any size.
  */
-function liveAccountHoldsSql(campaignIds: string, accountIds: string, now: string): string {
+function liveAccountHoldsSql(campaignIds: string, accountIds: string, now: string, except?: string): string {
   return `
        SELECT p.campaign_id AS "campaignId", p.account_id AS "accountId"
        FROM unnest(${campaignIds}::uuid[], ${accountIds}::text[]) AS p(campaign_id, account_id)
        CROSS JOIN LATERAL (
          SELECT FROM reservation r WHERE r.campaign_id = p.campaign_id AND r.account_id = p.account_id
            AND r.status IN ('RESERVED', 'CONFIRMED')
-           AND CASE r.status WHEN 'CONFIRMED' THEN true ELSE r.expires_at > ${now} END
+           AND CASE r.status WHEN 'CONFIRMED' THEN true ELSE r.expires_at > ${now} END${
+             except
+               ? `
+           AND r.id <> ALL(${except}::uuid[])`
+               : ""
+           }
          LIMIT 1) AS held`;
 }
 
@@ -294,36 +299,66 @@ export async function lockCampaigns(sql: Sql, campaignIds: readonly string[]): P
   ]);
 }
 
-/** Live holds per code at `now` (CONFIRMED, or RESERVED not yet run out). */
+/**
+ * Live holds per code at `now` (CONFIRMED, or RESERVED not yet run out), leaving out the holds
+ * named in `except` (a checkout's own, when it re-quotes what it holds).
+ */
 export async function countLiveHolds(
   sql: Sql,
   codeIds: readonly string[],
   now: Date,
+  except: readonly string[] = [],
 ): Promise<Map<string, number>> {
   if (codeIds.length === 0) return new Map();
   const { rows } = await sql.query<{ code_id: string; live: number }>(
     `SELECT code_id, count(*)::int AS live FROM reservation
      WHERE code_id = ANY($1::uuid[]) AND status IN ('RESERVED', 'CONFIRMED')
        AND CASE WHEN status = 'CONFIRMED' THEN true ELSE expires_at > $2 END
+       AND id <> ALL($3::uuid[])
      GROUP BY code_id`,
-    [[...codeIds], now],
+    [[...codeIds], now, [...except]],
   );
   return new Map(rows.map((row) => [row.code_id, row.live]));
 }
 
-/** For each campaign, the accounts (of the pairs given) holding a live reservation at `now`. */
+/**
+ * For each campaign, the accounts (of the pairs given) holding a live reservation at `now`, other
+ * than the holds named in `except`.
+ */
 export async function findAccountHolds(
   sql: Sql,
   pairs: readonly AccountCampaign[],
   now: Date,
+  except: readonly string[] = [],
 ): Promise<Map<string, Set<string>>> {
   if (pairs.length === 0) return new Map();
-  const { rows } = await sql.query<AccountCampaign>(liveAccountHoldsSql("$1", "$2", "$3"), [
+  const { rows } = await sql.query<AccountCampaign>(liveAccountHoldsSql("$1", "$2", "$3", "$4"), [
     pairs.map((pair) => pair.campaignId),
     pairs.map((pair) => pair.accountId),
     now,
+    [...except],
   ]);
   return holdsByCampaign(rows);
+}
+
+/**
+ * Of the reservation ids given, those that are live RESERVED holds (not run out at `now`) of this
+ * account in this store: the holds a checkout may name as its own when it re-quotes. Ids of other
+ * stores or accounts, of holds no longer live, and of no reservation are not returned.
+ */
+export async function findOwnLiveHolds(
+  sql: Sql,
+  owner: { storeId: string; accountId: string },
+  reservationIds: readonly string[],
+  now: Date,
+): Promise<string[]> {
+  if (reservationIds.length === 0) return [];
+  const { rows } = await sql.query<{ id: string }>(
+    `SELECT id FROM reservation
+     WHERE id = ANY($1::uuid[]) AND store_id = $2 AND account_id = $3 AND status = 'RESERVED' AND expires_at > $4`,
+    [[...reservationIds], owner.storeId, owner.accountId, now],
+  );
+  return rows.map((row) => row.id);
 }
 
 /** The Idempotency-Key scope of reservation requests (release and confirm have their own). */

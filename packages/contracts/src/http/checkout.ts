@@ -56,6 +56,15 @@ export const QuoteRequestSchema = z
     accountId: AccountIdSchema,
     memberGroups: MemberGroupsSchema,
     cart: CartSchema,
+    reservationIds: z
+      .array(IdSchema)
+      .max(MAX_QUOTE_CODES)
+      .transform((ids) => [...new Set(ids)])
+      .default([])
+      .openapi({
+        description:
+          "The checkout's own holds, when it re-quotes a cart after reserving (the cart changed, say): each that is a live RESERVED hold of this account in this store is counted as given back, so a code the checkout holds quotes as applied instead of USAGE_LIMIT_REACHED or ACCOUNT_LIMIT_REACHED. An id that is not such a hold (another account's, released, run out, confirmed, unknown) changes nothing.",
+      }),
   })
   .openapi("QuoteRequest");
 export type QuoteRequest = z.infer<typeof QuoteRequestSchema>;

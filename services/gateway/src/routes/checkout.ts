@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { type Quote, QuoteRequestSchema, QuoteSchema } from "@promo/contracts";
-import { countLiveHolds, findAccountHolds, findCodeCandidates, poolSql } from "@promo/db";
+import { countLiveHolds, findAccountHolds, findCodeCandidates, findOwnLiveHolds, poolSql } from "@promo/db";
 import {
   type CodeCandidate,
   checkCodeFormat,
@@ -25,7 +25,7 @@ const quoteRoute = createRoute({
   tags: ["Checkout"],
   summary: "Price a cart with one or more codes (no hold is taken)",
   description:
-    "Every code is either applied (in priority order, each on what earlier ones left) or refused with its error code; usage limits are reported as they stand now and may change before a reservation. Each refused code that is a failed attempt (no such code, not active, not for these member groups) counts against the account's and the client IP's guess limit; at the limit: 429 RATE_LIMITED with Retry-After. Once a quote's failed attempts use up what the account and IP have left, the first failure past the limit and every code after it are refused with RATE_LIMITED, whatever they are.",
+    "Every code is either applied (in priority order, each on what earlier ones left) or refused with its error code; usage limits are reported as they stand now and may change before a reservation; holds named in `reservationIds` that are this account's live RESERVED holds are counted as given back. Each refused code that is a failed attempt (no such code, not active, not for these member groups) counts against the account's and the client IP's guess limit; at the limit: 429 RATE_LIMITED with Retry-After. Once a quote's failed attempts use up what the account and IP have left, the first failure past the limit and every code after it are refused with RATE_LIMITED, whatever they are.",
   request: { body: jsonBody(QuoteRequestSchema) },
   responses: {
     200: jsonResponse(QuoteSchema, "The priced cart"),
@@ -130,12 +130,19 @@ export function checkoutRoutes(deps: GatewayDeps) {
       else found.push({ code: outcome.shown, candidate: outcome.candidate });
     });
 
+    // The checkout's own holds (`reservationIds`) are counted as given back: re-quoting a code it
+    // holds must not show the shopper that code as used up by their own hold.
     const sql = poolSql(deps.database.pool);
+    const ownHolds =
+      found.length === 0
+        ? []
+        : await findOwnLiveHolds(sql, { storeId, accountId: request.accountId }, request.reservationIds, now);
     const [liveHolds, accountHolds] = await Promise.all([
       countLiveHolds(
         sql,
         found.map(({ candidate }) => candidate.code.id),
         now,
+        ownHolds,
       ),
       findAccountHolds(
         sql,
@@ -144,6 +151,7 @@ export function checkoutRoutes(deps: GatewayDeps) {
           accountId: request.accountId,
         })),
         now,
+        ownHolds,
       ),
     ]);
     const applicable = found.filter(({ code, candidate }) => {
