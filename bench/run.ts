@@ -65,7 +65,7 @@ const env = parseEnv(
     BENCH_NODE_FLAGS: z.string().default(""),
     /** Keep the run's database (its name is printed) to look at its rows afterwards. */
     BENCH_KEEP_DATABASE: z.enum(["true", "false"]).default("false"),
-    /** The gateway's per-account guess limit (README "Misuse monitoring"): on (default) or off. */
+    /** The gateway's per-account guess limit (docs/api.md "Misuse monitoring"): on (default) or off. */
     BENCH_GUESS_LIMIT: z.enum(["on", "off"]).default("on"),
     /**
      * Also run the outbox relay, publishing every scenario's events to Kafka (topics of the run's

@@ -1,4 +1,4 @@
-// Code guessing (README "Misuse monitoring"): failed code attempts are counted per account and per
+// Code guessing (docs/api.md "Misuse monitoring"): failed code attempts are counted per account and per
 // client IP; at the limit the next attempt gets 429 RATE_LIMITED with Retry-After before anything
 // is queued. Gateway and worker as separate processes; TRUST_PROXY=true so X-Forwarded-For varies
 // the client IP.

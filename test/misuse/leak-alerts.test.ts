@@ -1,4 +1,4 @@
-// Leak alerts (README "Misuse monitoring"): a burst of holds over a campaign's velocity, or mostly
+// Leak alerts (docs/api.md "Misuse monitoring"): a burst of holds over a campaign's velocity, or mostly
 // outside-group attempts on a member-only code, raise exactly one alert per code, kind and window,
 // listed at GET /v1/alerts and published once as alert.raised on promo.alerts. Gateway, reservation
 // worker and outbox relay as separate processes on real PostgreSQL, Redis and Kafka.

@@ -1,4 +1,4 @@
-// Code lifecycle (README "Code lifecycle"): expiring and reactivating a code, archiving a campaign,
+// Code lifecycle (docs/api.md "Code lifecycle"): expiring and reactivating a code, archiving a campaign,
 // and what each does to checkout answers and to holds already taken. Gateway and reservation worker
 // as separate processes on real PostgreSQL and Redis.
 import { createTestContext, eventually, type TestContext } from "@promo/testing";

@@ -40,7 +40,7 @@ export const GatewayEnvSchema = ReservationQueueEnvSchema.extend({
    * worker may still hold the batch and commit it.
    */
   RESERVATION_LOST_AFTER_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
-  /** Failed code attempts (README "Misuse monitoring") one account may make per window; 0 turns the limit off. */
+  /** Failed code attempts (docs/api.md "Misuse monitoring") one account may make per window; 0 turns the limit off. */
   GUESS_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(0).default(10),
   /**
    * Failed code attempts one client IP may make per window; 0 turns the limit off. Unset: 50 with

@@ -1,4 +1,4 @@
-// Leak alerts (README "Misuse monitoring"): the reservation worker counts a monitored code's
+// Leak alerts (docs/api.md "Misuse monitoring"): the reservation worker counts a monitored code's
 // decisions in the current window and raises at most one alert per code, kind and window, with its
 // promo.alerts outbox row in the same transaction.
 import { randomUUID } from "node:crypto";

@@ -24,8 +24,8 @@ export type ServiceProcess = {
  * NODE_OPTIONS (processes.test.ts checks that they agree). A 32 MB semi-space (V8's default is 16 MB
  * on 64-bit) lets a request's objects die young: under a flash sale a reservation lives about 40 ms
  * while 128 others are in flight, and with the default young generation they survive scavenges and
- * get promoted. Measured side by side (README, Benchmarks): the gateway's CPU per flash-sale
- * reservation 17 % lower, its peak RSS 287 MB instead of 416 MB.
+ * get promoted. Measured side by side (README, Configuration; docs/benchmarks.md): the gateway's CPU
+ * per flash-sale reservation 17 % lower, its peak RSS 287 MB instead of 416 MB.
  */
 export const SERVICE_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=32"];
 

@@ -131,7 +131,7 @@ export function createApp(deps: GatewayDeps) {
     return c.json(openApiDocument);
   });
   // Prometheus scrapes without a key: keep this port on the internal network, or give /metrics a
-  // port of its own with METRICS_PORT (README, Operations).
+  // port of its own with METRICS_PORT (docs/operations.md).
   if (deps.settings.metricsRoute)
     app.get("/metrics", async (c) => {
       const { contentType, body } = await renderMetrics(deps.metrics.registry);

@@ -20,7 +20,7 @@ export type GatewayDeps = {
   clock: () => Date;
   /** The caller's address (for misuse limits and logs). */
   clientIp: (c: Context<GatewayEnv>) => string | null;
-  /** Failed code attempts per account and client IP (README "Misuse monitoring"). */
+  /** Failed code attempts per account and client IP (docs/api.md "Misuse monitoring"). */
   guessLimiter: AttemptLimiter;
   reservations: {
     dispatcher: ReservationDispatcher;

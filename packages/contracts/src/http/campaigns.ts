@@ -53,7 +53,7 @@ const WindowFields = {
   endsAt: DateTimeInputSchema,
 };
 
-/** Misuse monitoring (README "Misuse monitoring"): alert when one code is redeemed more than `limit` times in a window. */
+/** Misuse monitoring (docs/api.md "Misuse monitoring"): alert when one code is redeemed more than `limit` times in a window. */
 export const VelocityAlertSchema = z
   .object({
     limit: z.number().int().min(1).max(1_000_000_000).openapi({ example: 100 }),

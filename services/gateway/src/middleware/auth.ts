@@ -6,7 +6,7 @@ import type { GatewayEnv } from "../env.ts";
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
-/** The cookie a browser carries an admin key in after signing in at /admin/login (README, Operations). */
+/** The cookie a browser carries an admin key in after signing in at /admin/login (docs/api.md, Operations). */
 export const ADMIN_KEY_COOKIE = "promo_admin_key";
 const MAX_CACHED_KEYS = 10_000;
 

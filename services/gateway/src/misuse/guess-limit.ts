@@ -6,7 +6,7 @@ import type { GatewayEnv } from "../env.ts";
 type Subjects = { storeId: string; accountId: string; clientIp: string | null };
 
 /**
- * Code-guessing defence for quotes (README "Misuse monitoring"; reservations are admitted a batch
+ * Code-guessing defence for quotes (docs/api.md "Misuse monitoring"; reservations are admitted a batch
  * at a time by the dispatcher): an account or client IP at its limit of failed attempts gets 429
  * RATE_LIMITED with Retry-After before anything is looked up, the same answer whether the code it
  * tries exists or not. A Redis failure lets the request through (logged): checkouts do not stop

@@ -12,7 +12,7 @@ const MAX_LIVE_CODES = 10_000;
 export type GateAdmission = { blockedForMs: number; counted: boolean; addedTo: readonly string[] };
 
 /**
- * The guess limit on the reservation path (README "Misuse monitoring"), a batch at a time. A request
+ * The guess limit on the reservation path (docs/api.md "Misuse monitoring"), a batch at a time. A request
  * is counted when admitted, before it is decided, so parallel requests cannot pass the limit; once
  * decided, its code is taken back out unless the refusal was a failed code attempt. A code just
  * decided without a failed attempt (reserved, or refused as only a live code is) is known to be

@@ -99,7 +99,7 @@ const actionListRoute = createRoute({
 const LISTING_PAGE = 5_000;
 
 /**
- * A partner as a sheet names it: a partner deleted since keeps its credit (README "Partners and
+ * A partner as a sheet names it: a partner deleted since keeps its credit (docs/api.md "Partners and
  * attribution"), so it is named by its id, apart from the orders no partner drove.
  */
 function partnerLabel(row: { partnerId: string | null; partnerName: string | null }): string | null {
