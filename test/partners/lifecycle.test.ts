@@ -196,10 +196,11 @@ describe("archive a campaign", () => {
     expect([refused.status, refused.body.error?.code]).toEqual([422, "CODE_NOT_ACTIVE"]);
     expect(await quoteRefusal(code)).toBe("CODE_NOT_ACTIVE");
 
-    // Archiving again answers the archived campaign; reactivating its code does not revive it.
+    // Archiving again answers the archived campaign; its code is not reactivated (archiving is final).
     const again = await merchant<{ archivedAt: string }>("POST", `/v1/campaigns/${campaignId}/archive`);
     expect(again.body.archivedAt).toBe(archived.body.archivedAt);
-    expect((await merchant("POST", `/v1/codes/${code}/reactivate`)).status).toBe(200);
+    const reactivated = await merchant<{ error: { code: string } }>("POST", `/v1/codes/${code}/reactivate`);
+    expect([reactivated.status, reactivated.body.error.code]).toEqual([409, "CAMPAIGN_ARCHIVED"]);
     expect((await reserve(code, "after-archive")).body.error?.code).toBe("CODE_NOT_ACTIVE");
 
     const lookup = await merchant<{ items: { reservations: { id: string; status: string }[] }[] }>(

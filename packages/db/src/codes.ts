@@ -148,6 +148,27 @@ export async function findCodesByKey(
   return rows.map(toCodeRecord);
 }
 
+/**
+ * The codes findCodesByKey finds, split by their campaign's state: an archived campaign is final,
+ * so its codes are not expired or reactivated any more.
+ */
+export async function findCodesByKeyToChange(
+  db: Db,
+  storeId: string,
+  codeKey: string,
+  campaignId?: string,
+): Promise<{ changeable: CodeRecord[]; archived: CodeRecord[] }> {
+  const rows = await db.code.findMany({
+    where: { storeId, codeKey, ...(campaignId ? { campaignId } : {}) },
+    include: { campaign: { select: { state: true } } },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+  });
+  return {
+    changeable: rows.filter((row) => row.campaign.state !== "archived").map(toCodeRecord),
+    archived: rows.filter((row) => row.campaign.state === "archived").map(toCodeRecord),
+  };
+}
+
 export async function setCodeState(
   db: Db,
   ids: readonly string[],

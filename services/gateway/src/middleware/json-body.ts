@@ -1,7 +1,9 @@
+import { z } from "@hono/zod-openapi";
 import { DomainError } from "@promo/domain";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { GatewayEnv } from "../env.ts";
+import { validationError } from "../errors.ts";
 
 const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
 /** JSON is UTF-8 (RFC 8259 §8.1); `fatal`: a byte sequence that is not UTF-8 throws instead of becoming U+FFFD. */
@@ -62,3 +64,30 @@ async function decodeUtf8Body(c: Context<GatewayEnv>, contentType: string): Prom
   // Hono keeps promises there (its type says values): `c.req.json()` awaits the cached text.
   (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
 }
+
+/** What a merchant or admin POST that takes no body accepts as its body: none, or `{}`. */
+const NoBodySchema = z.strictObject({});
+
+/**
+ * For a merchant or admin POST that takes no body (archive, expire, reactivate, revoke): a body that
+ * says something is refused, naming its fields, as those routes' queries are and every other
+ * merchant body's unknown fields. Read as ignored, `{"campaignId": …}` on expire would expire the
+ * code in every campaign holding it, and `{"dryRun": true}` on archive would archive for real. No
+ * body, an empty one, and `{}` are no body; malformed JSON is refused as on any other route.
+ */
+export const refuseBodyFields = createMiddleware<GatewayEnv>(async (c, next) => {
+  const text = METHODS_WITH_BODY.has(c.req.method) ? await c.req.text() : "";
+  if (text.trim() !== "") {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new DomainError("VALIDATION_ERROR", {
+        fields: [{ path: "(body)", message: "Malformed JSON in request body" }],
+      });
+    }
+    const checked = NoBodySchema.safeParse(body);
+    if (!checked.success) throw validationError(checked.error, {}, c.get("locale"));
+  }
+  await next();
+});

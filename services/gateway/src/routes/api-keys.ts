@@ -21,6 +21,7 @@ import {
 import { DomainError } from "@promo/domain";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
+import { refuseBodyFields } from "../middleware/json-body.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
 import { validationHook } from "../validation.ts";
 
@@ -59,7 +60,8 @@ const revokeApiKeyRoute = createRoute({
   tags: TAG,
   summary: "Revoke an API key",
   description:
-    "Sets `revokedAt`; revoking a revoked key answers it unchanged. The gateway process that answers stops accepting the key at once; every other gateway process trusts a key it verified for up to `API_KEY_CACHE_MS` (30 s by default), so the key stops working everywhere within that time. The bootstrap key (`BOOTSTRAP_API_KEY`) is made valid again whenever a gateway starts with it set: to retire it, unset or change `BOOTSTRAP_API_KEY` too.",
+    "Sets `revokedAt`; revoking a revoked key answers it unchanged. The gateway process that answers stops accepting the key at once; every other gateway process trusts a key it verified for up to `API_KEY_CACHE_MS` (30 s by default), so the key stops working everywhere within that time. The bootstrap key (`BOOTSTRAP_API_KEY`) is made valid again whenever a gateway starts with it set: to retire it, unset or change `BOOTSTRAP_API_KEY` too. Takes no body: none, or `{}`; a field sent in one is refused with 400 naming it (nothing changes).",
+  middleware: [refuseBodyFields],
   request: { query: NoQuerySchema, params: IdParamsSchema },
   responses: {
     200: jsonResponse(ApiKeySchema, "The revoked key"),

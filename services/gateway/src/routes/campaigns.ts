@@ -25,6 +25,7 @@ import {
 import { DomainError, percentToBasisPoints } from "@promo/domain";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
+import { refuseBodyFields } from "../middleware/json-body.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
 import { presentCampaign } from "../presenters.ts";
 import { validationHook, validationHookExplaining } from "../validation.ts";
@@ -97,7 +98,8 @@ const archiveCampaignRoute = createRoute({
   tags: TAG,
   summary: "Archive a campaign (its codes stop working; idempotent)",
   description:
-    "Final: new quotes and reservations of its codes are refused with CODE_NOT_ACTIVE (422), and its codes may be reused by other campaigns. Holds already RESERVED can still be confirmed or released until their expiresAt (a late confirm: RESERVATION_EXPIRED); confirmed redemptions are untouched.",
+    "Final: new quotes and reservations of its codes are refused with CODE_NOT_ACTIVE (422), and its codes may be reused by other campaigns. Holds already RESERVED can still be confirmed or released until their expiresAt (a late confirm: RESERVATION_EXPIRED); confirmed redemptions are untouched. Takes no body: none, or `{}`; a field sent in one is refused with 400 naming it (nothing changes).",
+  middleware: [refuseBodyFields],
   request: { query: NoQuerySchema, params: IdParamsSchema },
   responses: {
     200: jsonResponse(CampaignSchema, "The archived campaign"),

@@ -20,6 +20,7 @@ import {
   findCodeConflict,
   findCodeInCampaign,
   findCodesByKey,
+  findCodesByKeyToChange,
   findPartner,
   insertCode,
   listCampaignCodes,
@@ -33,6 +34,7 @@ import {
 import { DomainError, normalizeCodeKey } from "@promo/domain";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
+import { refuseBodyFields } from "../middleware/json-body.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
 import { presentCode, presentReservationSummary } from "../presenters.ts";
 import { validationHook } from "../validation.ts";
@@ -84,11 +86,12 @@ const expireCodeRoute = createRoute({
   tags: TAG,
   summary: "Expire a code (checkout answers CODE_NOT_ACTIVE; existing holds stay until they end)",
   description:
-    "New quotes and reservations are refused with CODE_NOT_ACTIVE (422). Holds already RESERVED keep their slot and can still be confirmed or released until their expiresAt; after that a late confirm is refused with RESERVATION_EXPIRED. Confirmed redemptions are untouched. Expiring an expired code changes nothing.",
+    "New quotes and reservations are refused with CODE_NOT_ACTIVE (422). Holds already RESERVED keep their slot and can still be confirmed or released until their expiresAt; after that a late confirm is refused with RESERVATION_EXPIRED. Confirmed redemptions are untouched. Expiring an expired code changes nothing. A code of an archived campaign is left as it is (archiving is final); when every campaign holding the code (or the one `campaignId` names) is archived: 409 CAMPAIGN_ARCHIVED. Takes no body: none, or `{}`; a field sent in one is refused with 400 naming it (nothing changes).",
+  middleware: [refuseBodyFields],
   request: { params: CodeParamsSchema, query: CodeScopeQuerySchema },
   responses: {
     200: jsonResponse(CodeStateChangeSchema, "The code(s)"),
-    ...errorResponses(400, 401, 403, 404, 413, 415),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415),
   },
 });
 
@@ -99,11 +102,12 @@ const reactivateCodeRoute = createRoute({
   tags: TAG,
   summary: "Reactivate an expired code",
   description:
-    "The code is accepted again at checkout (if its campaign is live). Holds taken before it expired still count against its usage limit. A code of an archived campaign stays CODE_NOT_ACTIVE.",
+    "The code is accepted again at checkout (if its campaign is live). Holds taken before it expired still count against its usage limit. A code of an archived campaign is left as it is (archiving is final); when every campaign holding the code (or the one `campaignId` names) is archived: 409 CAMPAIGN_ARCHIVED. Takes no body: none, or `{}`; a field sent in one is refused with 400 naming it (nothing changes).",
+  middleware: [refuseBodyFields],
   request: { params: CodeParamsSchema, query: CodeScopeQuerySchema },
   responses: {
     200: jsonResponse(CodeStateChangeSchema, "The code(s)"),
-    ...errorResponses(400, 401, 403, 404, 413, 415),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415),
   },
 });
 
@@ -207,11 +211,21 @@ export function codeRoutes(deps: GatewayDeps) {
     campaignId: string | undefined,
     state: CodeRecord["state"],
   ) {
-    const codes = await findCodesByKey(prisma, storeId, normalizeCodeKey(code), campaignId);
-    if (codes.length === 0) throw new DomainError("CODE_NOT_FOUND");
+    const { changeable, archived } = await findCodesByKeyToChange(
+      prisma,
+      storeId,
+      normalizeCodeKey(code),
+      campaignId,
+    );
+    // An archived campaign is final (no edits): its codes are left as they are, and a code held
+    // only by archived campaigns is refused.
+    if (changeable.length === 0 && archived[0]) {
+      throw new DomainError("CAMPAIGN_ARCHIVED", { campaignId: archived[0].campaignId });
+    }
+    if (changeable.length === 0) throw new DomainError("CODE_NOT_FOUND");
     const changed = await setCodeState(
       prisma,
-      codes.map((record) => record.id),
+      changeable.map((record) => record.id),
       state,
       deps.clock(),
     );

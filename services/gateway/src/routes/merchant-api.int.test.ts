@@ -574,6 +574,87 @@ describe("codes and the duplicate-code rule", () => {
   });
 });
 
+describe("merchant and admin POSTs that take no body", () => {
+  it("refuse a body that says something, naming its fields, and change nothing; no body, an empty one and {} are no body", async () => {
+    const campaign = await createCampaign();
+    await call("POST", `/v1/campaigns/${String(campaign.id)}/codes`, { body: { code: "NoBody01" } });
+    const key = await call("POST", "/v1/api-keys", {
+      key: store.keys.admin,
+      body: { name: "no-body", scopes: ["checkout"] },
+    });
+    const attempts = [
+      ["/v1/codes/NOBODY01/expire", store.keys.merchant],
+      ["/v1/codes/NOBODY01/reactivate", store.keys.merchant],
+      [`/v1/campaigns/${String(campaign.id)}/archive`, store.keys.merchant],
+      [`/v1/api-keys/${String(key.body.id)}/revoke`, store.keys.admin],
+    ] as const;
+    for (const [path, as] of attempts) {
+      const fields = await call("POST", path, { key: as, body: { campaignId: campaign.id, dryRun: true } });
+      expect([fields.status, errorOf(fields.body).details], path).toEqual([
+        400,
+        {
+          fields: [
+            { path: "campaignId", message: "is not a field of this request" },
+            { path: "dryRun", message: "is not a field of this request" },
+          ],
+        },
+      ]);
+      const malformed = await call("POST", path, { key: as, rawBody: "{not json" });
+      expect([malformed.status, errorOf(malformed.body).details], path).toEqual([
+        400,
+        { fields: [{ path: "(body)", message: "Malformed JSON in request body" }] },
+      ]);
+      const list = await call("POST", path, {
+        key: as,
+        rawBody: "[]",
+        headers: { "accept-language": "zh-TW" },
+      });
+      const [listed] = (errorOf(list.body).details as { fields: { path: string; message: string }[] }).fields;
+      expect([list.status, listed?.path], path).toEqual([400, "(body)"]);
+      // Worded in the language asked for, as every field message is.
+      expect(listed?.message, path).toMatch(/[\u4e00-\u9fff]/);
+    }
+    // Nothing changed.
+    expect((await call("GET", `/v1/campaigns/${String(campaign.id)}`)).body.state).toBe("active");
+    const listed = await call("GET", `/v1/campaigns/${String(campaign.id)}/codes`);
+    expect((listed.body.items as Json[])[0]).toMatchObject({ state: "active" });
+
+    const empty = await call("POST", "/v1/codes/NOBODY01/expire", { rawBody: "" });
+    expect([empty.status, (empty.body.items as Json[])[0]?.state]).toEqual([200, "expired"]);
+    const braces = await call("POST", "/v1/codes/NOBODY01/reactivate", { rawBody: " {} " });
+    expect([braces.status, (braces.body.items as Json[])[0]?.state]).toEqual([200, "active"]);
+  });
+
+  it("expire and reactivate leave a code of an archived campaign as it is: 409 when only archived campaigns hold it", async () => {
+    const archivedCampaign = await createCampaign();
+    await call("POST", `/v1/campaigns/${String(archivedCampaign.id)}/codes`, { body: { code: "Archived1" } });
+    expect((await call("POST", `/v1/campaigns/${String(archivedCampaign.id)}/archive`)).status).toBe(200);
+    for (const action of ["expire", "reactivate"]) {
+      const refused = await call("POST", `/v1/codes/ARCHIVED1/${action}`);
+      expect([refused.status, errorOf(refused.body).code, errorOf(refused.body).details]).toEqual([
+        409,
+        "CAMPAIGN_ARCHIVED",
+        { campaignId: archivedCampaign.id },
+      ]);
+    }
+    // The code reused by a live campaign: only that one changes.
+    const live = await createCampaign();
+    await call("POST", `/v1/campaigns/${String(live.id)}/codes`, { body: { code: "archived1" } });
+    const expired = await call("POST", "/v1/codes/Archived1/expire");
+    expect([
+      expired.status,
+      (expired.body.items as Json[]).map((item) => [item.campaignId, item.state]),
+    ]).toEqual([200, [[live.id, "expired"]]]);
+    const narrowed = await call(
+      "POST",
+      `/v1/codes/ARCHIVED1/expire?campaignId=${String(archivedCampaign.id)}`,
+    );
+    expect([narrowed.status, errorOf(narrowed.body).code]).toEqual([409, "CAMPAIGN_ARCHIVED"]);
+    const lookup = await call("GET", `/v1/codes/ARCHIVED1?campaignId=${String(archivedCampaign.id)}`);
+    expect((lookup.body.items as Json[])[0]).toMatchObject({ code: { state: "active" } });
+  });
+});
+
 describe("errors, auth and isolation", () => {
   it("answers malformed JSON with 400 VALIDATION_ERROR", async () => {
     const response = await call("POST", "/v1/campaigns", { rawBody: '{"name": "x",' });
