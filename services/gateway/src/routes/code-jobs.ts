@@ -65,8 +65,9 @@ const generateRoute = createRoute({
   },
 });
 
+/** The upload: its file and nothing else (a `sheet` or `campaignId` part is refused, not ignored). */
 const UploadSchema = z
-  .object({
+  .strictObject({
     file: z
       .custom<File>((value) => value instanceof File, {
         error: (issue) =>

@@ -756,13 +756,13 @@ describe("errors, auth and isolation", () => {
     expect(errorOf(empty.body).details?.fields).toEqual([{ path: "(body)", message: "nothing to change" }]);
   });
 
-  it("refuses an upload whose file field is missing or sent twice, saying which", async () => {
+  it("refuses an upload whose file field is missing or sent twice, or with a field it does not take, saying which", async () => {
     const campaign = await createCampaign();
-    const upload = async (files: number) => {
+    const upload = async (files: number, extra: Record<string, string> = {}) => {
       const form = new FormData();
       for (let index = 0; index < files; index += 1)
         form.append("file", new File([`CODE00${index}1\n`], `codes${index}.csv`, { type: "text/csv" }));
-      if (files === 0) form.append("other", "x");
+      for (const [name, value] of Object.entries(extra)) form.append(name, value);
       const response = await app.request(`/v1/campaigns/${String(campaign.id)}/codes/import`, {
         method: "POST",
         headers: { authorization: `Bearer ${store.keys.merchant}` },
@@ -775,10 +775,22 @@ describe("errors, auth and isolation", () => {
       400,
       [{ path: "file", message: "one file only: the multipart field `file` was sent more than once" }],
     ]);
-    const none = await upload(0);
+    const none = await upload(0, { other: "x" });
     expect([none.status, errorOf(none.body).details?.fields]).toEqual([
       400,
-      [{ path: "file", message: "a file in the multipart field `file`" }],
+      [
+        { path: "file", message: "a file in the multipart field `file`" },
+        { path: "other", message: "is not a field of this request" },
+      ],
+    ]);
+    // A field the upload does not take is not silently dropped: the merchant meant something by it.
+    const extra = await upload(1, { sheet: "2", campaignId: String(campaign.id) });
+    expect([extra.status, errorOf(extra.body).details?.fields]).toEqual([
+      400,
+      [
+        { path: "sheet", message: "is not a field of this request" },
+        { path: "campaignId", message: "is not a field of this request" },
+      ],
     ]);
   });
 
