@@ -303,6 +303,51 @@ describe("readImportFile (.xlsx)", () => {
     expect(codesOf(valid)).toEqual([[3, "4567890"]]);
   });
 
+  it("reads a cell whose stored value is empty or spaces as blank, as one without a value, never as NaN", async () => {
+    const code = (row: number, text: string) =>
+      `<row r="${row}"><c r="A${row}" t="inlineStr"><is><t>${text}</t></is></c></row>`;
+    const blanks =
+      '<row r="2"><c r="A2"><v></v></c></row>' +
+      '<row r="3"><c r="A3"><v> </v></c></row>' +
+      '<row r="4"><c r="A4" t="n"><v/></c></row>' +
+      '<row r="5"><c r="A5"><v>&#160;</v></c></row>' +
+      // Other types parse an empty value too: a boolean's as TRUE, an error's as an empty error.
+      '<row r="6"><c r="A6" t="b"><v></v></c></row>' +
+      '<row r="7"><c r="A7" t="e"><v> </v></c></row>' +
+      '<row r="8"><c r="A8" t="d"><v></v></c></row>' +
+      '<row r="9"><c r="A9" t="d"/></row>' +
+      '<row r="10"><c r="A10"/></row>';
+    const check = await read(handMadeXlsx(code(1, "ABCDEF12") + blanks + code(11, "ABCDEF13")));
+    expect(problemsOf(check)).toEqual([]);
+    expect(codesOf(check)).toEqual([
+      [1, "ABCDEF12"],
+      [11, "ABCDEF13"],
+    ]);
+    // In a date format too: an empty value is no date (it was listed as "(date)").
+    const dated = handMadeXlsxParts(`${code(1, "ABCDEF12")}<row r="2"><c r="A2" s="1"><v></v></c></row>`);
+    dated["xl/_rels/workbook.xml.rels"] = (dated["xl/_rels/workbook.xml.rels"] ?? "").replace(
+      "</Relationships>",
+      '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>',
+    );
+    dated["xl/styles.xml"] =
+      '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>';
+    expect(codesOf(await read(zipOf(dated)))).toEqual([[1, "ABCDEF12"]]);
+    // A number cell holding text (no spreadsheet writes one) is listed with that text, not as NaN.
+    const textInNumbers = await read(
+      handMadeXlsx(
+        '<row r="1"><c r="A1"><v>ABCDEF12</v></c></row><row r="2"><c r="A2" t="n"><v> a&amp;b </v></c></row>',
+      ),
+    );
+    expect(
+      textInNumbers.ok
+        ? []
+        : textInNumbers.rows.map(({ row, value, reason, params }) => ({ row, value, reason, params })),
+    ).toEqual([
+      { row: 1, value: "ABCDEF12", reason: "unsupported_value", params: { cell: "other" } },
+      { row: 2, value: "a&b", reason: "unsupported_value", params: { cell: "other" } },
+    ]);
+  });
+
   it("refuses a cell typed over two lines (Alt+Enter) as holding a line break, not spaces", async () => {
     const check = await read(await xlsxOf([["code"], ["ABCDEF\nGHIJ12"], ["GOODCODE1"]]));
     expect(problemsOf(check)).toEqual([{ row: 2, value: "ABCDEF\nGHIJ12", reason: "line_break" }]);

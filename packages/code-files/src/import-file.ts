@@ -244,11 +244,14 @@ export async function readImportFile(
       worksheets += 1;
       for await (const row of worksheet) {
         const cell = row.getCell(1);
+        const misread = packed.misreadValues.get(`A${row.number}`);
         const storedDate = packed.dateCells.get(`A${row.number}`);
         const reading =
-          storedDate === undefined
-            ? readCell(cell.value, zeroPaddedWidth(cell.numFmt))
-            : dateCell(storedDate);
+          misread !== undefined
+            ? misreadValue(misread)
+            : storedDate !== undefined
+              ? dateCell(storedDate)
+              : readCell(cell.value, zeroPaddedWidth(cell.numFmt));
         if (!checker.add(row.number, reading)) break;
       }
       break;
@@ -310,6 +313,14 @@ function readNumber(value: number, shownWidth: number): CellReading {
   return { kind: "text", text: digits };
 }
 
+/**
+ * A value the reader misreads (see xlsx-package.ts): an empty one is a blank cell, as one without
+ * a value is; a number cell's text that is no number is no code, shown as the file holds it.
+ */
+function misreadValue(text: string): CellReading {
+  return text === "" ? { kind: "empty" } : unsupported(text, "other");
+}
+
 /** A date (a number with a date format, or a cell stored as a date): never a code. */
 function dateCell(shown: string): CellReading {
   return unsupported(shown === "" ? "(date)" : shown, "date");
@@ -330,7 +341,9 @@ function readCell(value: unknown, shownWidth = 0): CellReading {
     return text === "" ? { kind: "empty" } : { kind: "text", text };
   }
   if (typeof value === "number") {
-    if (Number.isNaN(value)) return unsupported("NaN", "other");
+    // Every value the reader parses as NaN is read before (misreadValue); should one come all the
+    // same, it is listed, without JavaScript's name for it.
+    if (Number.isNaN(value)) return unsupported("(not a number)", "other");
     return readNumber(value, shownWidth);
   }
   if (typeof value === "boolean") {

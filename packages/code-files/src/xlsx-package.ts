@@ -27,6 +27,7 @@ import {
   dropPhoneticRuns,
   findDateCells,
   findMisplacedRowOrCell,
+  findMisreadValues,
   findMissingSharedString,
   joinInlineRuns,
   numberRowsAndCells,
@@ -41,6 +42,11 @@ export type PackedWorksheet =
       zip: Buffer;
       /** The worksheet's cells stored as dates (`t="d"`), by reference, with their ISO text. */
       dateCells: ReadonlyMap<string, string>;
+      /**
+       * The worksheet's cells whose value the reader misreads (findMisreadValues), by reference,
+       * with their text: "" for an empty one, a blank cell.
+       */
+      misreadValues: ReadonlyMap<string, string>;
     }
   /** What is damaged (worded by @promo/domain's job problems, reason corrupt_file). */
   | { ok: false; problem: CorruptDetail }
@@ -138,7 +144,7 @@ export async function packFirstWorksheet(
 async function repack(
   bytes: Buffer,
   options: { maxUnpackedBytes: number; maxRows?: number },
-): Promise<{ zip: Buffer; dateCells: Map<string, string> }> {
+): Promise<{ zip: Buffer; dateCells: Map<string, string>; misreadValues: Map<string, string> }> {
   const entries = new Map(readCentralDirectory(bytes).map((entry) => [entry.name.toLowerCase(), entry]));
   const budget: Budget = { left: options.maxUnpackedBytes, total: options.maxUnpackedBytes };
   const find = (name: string) => entries.get(name.toLowerCase());
@@ -218,7 +224,7 @@ async function repack(
     ),
     paddingPart(),
   ]);
-  return { zip, dateCells: findDateCells(worksheetText) };
+  return { zip, dateCells: findDateCells(worksheetText), misreadValues: findMisreadValues(worksheetText) };
 }
 
 /**

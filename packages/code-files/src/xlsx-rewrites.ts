@@ -194,16 +194,62 @@ export function findMissingSharedString(worksheetXml: string, sharedStrings: num
 
 /**
  * The cells stored as dates (`t="d"`, an ISO 8601 value), by reference. exceljs's reader reads
- * their value as a number (2026-11-24 as 2026), which is no code and must not pass for one.
+ * their value as a number (2026-11-24 as 2026), which is no code and must not pass for one. One
+ * without a value (or with an empty one: findMisreadValues) is a blank cell.
  */
 export function findDateCells(worksheetXml: string): Map<string, string> {
   const dates = new Map<string, string>();
   if (!/\st\s*=\s*["']d["']/.test(worksheetXml)) return dates;
   for (const [, attributes = "", content = ""] of worksheetXml.matchAll(CELL)) {
-    if (cellType(attributes) === "d")
-      dates.set(cellReference(attributes), VALUE.exec(content)?.[1]?.trim() ?? "");
+    if (cellType(attributes) !== "d") continue;
+    const value = VALUE.exec(content)?.[1]?.trim() ?? "";
+    if (value !== "") dates.set(cellReference(attributes), value);
   }
   return dates;
+}
+
+/** A cell's value, `<v>…</v>` or an empty `<v/>`. */
+const CELL_VALUE = /<v\b[^>]*?(?:\/>|>([\s\S]*?)<\/v\s*>)/;
+
+/** Cell types exceljs's reader does not parse as a number (a boolean's value it parses as 0 or not). */
+const NOT_NUMBER_TYPES: ReadonlySet<string> = new Set(["s", "inlineStr", "str", "e", "b", "d"]);
+
+/**
+ * The cells whose stored value exceljs's reader misreads, by reference, with the value's text
+ * (unescaped, trimmed), a formula's saved result aside:
+ * - a value of nothing or spaces (`<v></v>`, `<v> </v>`, `<v/>`), whatever the cell's type, as "":
+ *   a blank cell, as one without a value is; the reader parses it all the same, a number cell's as
+ *   NaN (in a date format, as an invalid date), a boolean's as TRUE, an error's as an error;
+ * - a number cell's value that is no number (`<v>ABC</v>`, which no spreadsheet writes), which it
+ *   reads as NaN.
+ * A shared string's index is findMissingSharedString's to check.
+ */
+export function findMisreadValues(worksheetXml: string): Map<string, string> {
+  const misread = new Map<string, string>();
+  // parseFloat reads a number from a value that starts so after its spaces: no other is misread.
+  if (!/<v\b[^>]*>(?![ \t\r\n]*[+-]?\.?\d)/.test(worksheetXml)) return misread;
+  for (const [, attributes = "", content = ""] of worksheetXml.matchAll(CELL)) {
+    const value = CELL_VALUE.exec(content);
+    if (value === null || /<f\b/.test(content)) continue;
+    const text = unescapeXml(value[1] ?? "").trim();
+    if (text === "") misread.set(cellReference(attributes), "");
+    else if (!NOT_NUMBER_TYPES.has(cellType(attributes)) && Number.isNaN(Number.parseFloat(text)))
+      misread.set(cellReference(attributes), text);
+  }
+  return misread;
+}
+
+/** Text with its entity and character references (`&amp;`, `&#160;`, `&#xA0;`) as the characters. */
+function unescapeXml(text: string): string {
+  if (!text.includes("&")) return text;
+  return text.replace(
+    /&(?:#x([\da-fA-F]+)|#(\d+)|(amp|lt|gt|quot|apos));/g,
+    (reference, hex: string | undefined, decimal: string | undefined, name: string | undefined) => {
+      if (name !== undefined) return XML_ENTITIES[name] ?? reference;
+      const code = hex !== undefined ? Number.parseInt(hex, 16) : Number(decimal);
+      return code <= 0x10ffff ? String.fromCodePoint(code) : reference;
+    },
+  );
 }
 
 const XML_ENTITIES: Readonly<Record<string, string>> = {
