@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readCsvFirstFields } from "./csv.ts";
+import { countCsvRows, readCsvFirstFields } from "./csv.ts";
 
 const firstFields = (text: string) => [...readCsvFirstFields(text)];
 
@@ -85,5 +85,13 @@ describe("readCsvFirstFields", () => {
       [1, "sep="],
       [2, "ABCDEF12"],
     ]);
+  });
+});
+
+describe("countCsvRows", () => {
+  it("counts the rows readCsvFirstFields reads, up to just past its limit", () => {
+    expect(countCsvRows('sep=;\r\nABCDEF12\r\n\r\n"NOTE\nACROSS";x\nLAST', 10)).toBe(4);
+    expect(countCsvRows("\n".repeat(100), 5)).toBe(6);
+    expect(countCsvRows("", 5)).toBe(0);
   });
 });

@@ -76,6 +76,19 @@ export function* readCsvFirstFields(
   }
 }
 
+/**
+ * The rows of a CSV text (records, as readCsvFirstFields numbers them, empty ones too), counted up
+ * to `limit + 1`: a file of more is refused before its rows are checked.
+ */
+export function countCsvRows(text: string, limit: number): number {
+  let rows = 0;
+  for (const _ of readCsvFirstFields(text)) {
+    rows += 1;
+    if (rows > limit) break;
+  }
+  return rows;
+}
+
 /** The first comma, semicolon or tab outside quotes in the record starting at `index`; a comma if none. */
 function firstDelimiter(text: string, index: number): string {
   let quoted = false;

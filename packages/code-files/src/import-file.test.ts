@@ -790,6 +790,36 @@ describe("readImportFile (.csv)", () => {
     });
   });
 
+  it("refuses a file of more rows than it reads before reading them, blank rows too, as a sheet is refused", async () => {
+    // 20 codes may hold 20 × 10 + 1,000 = 1,200 rows, as in a sheet.
+    const rows = (blank: number) => `ABCDEF12\r\n${"\r\n".repeat(blank)}ABCDEF13\r\n`;
+    const within = await readCsv(rows(1_198), 20);
+    expect(within.ok && within.codes.map((code) => code.code)).toEqual(["ABCDEF12", "ABCDEF13"]);
+    expect(await readCsv(rows(1_199), 20)).toEqual({
+      ok: false,
+      fileProblem: {
+        reason: "too_many_codes",
+        params: { counted: "rows", maxRows: 1_200, maxCodes: 20 },
+        message:
+          "the sheet holds more than 1,200 rows, counting blank and formatted ones (at most 1,200 rows are read, and a file may hold at most 20 codes): delete the rows below the codes, or copy the codes into a new workbook",
+      },
+      rows: [],
+      codes: [],
+    });
+    // Rows are records, as a spreadsheet numbers them: a note across lines is one, a sep= line none.
+    const note = await readCsv(`sep=,\r\nABCDEF12,"${"\n".repeat(2_000)}"\r\nABCDEF13\r\n`, 20);
+    expect(codesOf(note)).toEqual([
+      [1, "ABCDEF12"],
+      [2, "ABCDEF13"],
+    ]);
+    // At the default 10,000 codes, 101,000 rows: a code at row 101,001 was imported.
+    expect(codesOf(await readCsv(`${"\n".repeat(100_999)}ABCDEF12\n`))).toEqual([[101_000, "ABCDEF12"]]);
+    expect(fileProblemOf(await readCsv(`${"\n".repeat(101_000)}ABCDEF12\n`))).toMatchObject({
+      reason: "too_many_codes",
+      params: { counted: "rows", maxRows: 101_000, maxCodes: 10_000 },
+    });
+  });
+
   it("reads what Excel in Traditional Chinese saves as CSV (Big5), and UTF-16 with its byte order mark", async () => {
     // 優惠碼 (the header) and 測試 (a note in the second column) in Big5: C0 75 B4 66 BD 58, B4 FA B8 D5.
     const header = [0xc0, 0x75, 0xb4, 0x66, 0xbd, 0x58, 0x0d, 0x0a];

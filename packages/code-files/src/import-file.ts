@@ -11,7 +11,7 @@ import {
   jobProblem,
 } from "@promo/domain";
 import ExcelJS from "exceljs";
-import { readCsvFirstFields } from "./csv.ts";
+import { countCsvRows, readCsvFirstFields } from "./csv.ts";
 import { MAX_UNPACKED_BYTES, packFirstWorksheet } from "./xlsx-package.ts";
 
 export type ImportFileKind = "xlsx" | "csv";
@@ -199,8 +199,11 @@ export async function readImportFile(
   options: ImportReadOptions,
 ): Promise<ImportCheck> {
   const checker = createRowChecker(options.maxCodes);
+  const maxRows = sheetRowsRead(options.maxCodes);
   if (kind === "csv") {
-    for (const [row, field, unclosedQuote] of readCsvFirstFields(decodeCsv(bytes))) {
+    const text = decodeCsv(bytes);
+    if (countCsvRows(text, maxRows) > maxRows) return tooManyRows(maxRows, options.maxCodes);
+    for (const [row, field, unclosedQuote] of readCsvFirstFields(text)) {
       // The rest of the file is in one field of this row: no row after it is read, so none is
       // imported either way; say why rather than let it pass or blame a line break.
       const reading: CellReading = unclosedQuote
@@ -210,17 +213,12 @@ export async function readImportFile(
     }
     return checker.result();
   }
-  const maxRows = sheetRowsRead(options.maxCodes);
   const packed = await packFirstWorksheet(bytes, {
     maxUnpackedBytes: options.maxUnpackedBytes ?? MAX_UNPACKED_BYTES,
     maxRows,
   });
   if (!packed.ok) {
-    if ("rows" in packed) {
-      return fileProblem(
-        jobProblem("too_many_codes", { counted: "rows", maxRows, maxCodes: options.maxCodes }),
-      );
-    }
+    if ("rows" in packed) return tooManyRows(maxRows, options.maxCodes);
     // Too large is not damage: saving it again does not help.
     if ("unpackedOver" in packed) {
       return fileProblem(jobProblem("file_too_large", { limitBytes: packed.unpackedOver }));
@@ -266,12 +264,17 @@ export async function readImportFile(
 }
 
 /**
- * The most rows (`<row` elements, empty ones too) a worksheet may have to be read at all: ten times
- * the codes a file may hold, and 1,000 more, room for a header, blank and formatted rows. A sheet of
- * more is refused (too_many_codes) before anything reads its rows.
+ * The most rows (a worksheet's `<row` elements, a .csv's records; empty ones too) a file may have to
+ * be read at all: ten times the codes a file may hold, and 1,000 more, room for a header, blank and
+ * formatted rows. A file of more is refused (too_many_codes) before anything checks its rows.
  */
 export function sheetRowsRead(maxCodes: number): number {
   return maxCodes * 10 + 1_000;
+}
+
+/** A file of more rows than `maxRows` (sheetRowsRead), whatever they hold. */
+function tooManyRows(maxRows: number, maxCodes: number): ImportCheck {
+  return fileProblem(jobProblem("too_many_codes", { counted: "rows", maxRows, maxCodes }));
 }
 
 function fileProblem(problem: FileProblem): ImportCheck {
