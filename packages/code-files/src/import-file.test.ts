@@ -642,7 +642,7 @@ describe("readImportFile (.xlsx)", () => {
         params: { counted: "rows", maxRows: 1_200, maxCodes: 20 },
         // Two codes, and it says why the rows count: blank and formatted rows are rows too.
         message:
-          "the sheet holds more than 1,200 rows, counting blank and formatted ones (at most 1,200 rows are read, and a file may hold at most 20 codes): delete the rows below the codes, or copy the codes into a new workbook",
+          "the file holds more than 1,200 rows, counting blank ones and, in a sheet, formatted ones (at most 1,200 rows are read, and a file may hold at most 20 codes): delete the rows below the codes, or copy the codes into a new file",
       },
       rows: [],
       codes: [],
@@ -801,7 +801,7 @@ describe("readImportFile (.csv)", () => {
         reason: "too_many_codes",
         params: { counted: "rows", maxRows: 1_200, maxCodes: 20 },
         message:
-          "the sheet holds more than 1,200 rows, counting blank and formatted ones (at most 1,200 rows are read, and a file may hold at most 20 codes): delete the rows below the codes, or copy the codes into a new workbook",
+          "the file holds more than 1,200 rows, counting blank ones and, in a sheet, formatted ones (at most 1,200 rows are read, and a file may hold at most 20 codes): delete the rows below the codes, or copy the codes into a new file",
       },
       rows: [],
       codes: [],

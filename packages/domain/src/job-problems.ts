@@ -206,11 +206,11 @@ const JOB_PROBLEMS = {
       en: (limit) =>
         limit.counted === "codes"
           ? `the file holds at least ${count(limit.maxCodes + 1)} codes; at most ${count(limit.maxCodes)} per file`
-          : `the sheet holds more than ${count(limit.maxRows)} rows, counting blank and formatted ones (at most ${count(limit.maxRows)} rows are read, and a file may hold at most ${count(limit.maxCodes)} codes): delete the rows below the codes, or copy the codes into a new workbook`,
+          : `the file holds more than ${count(limit.maxRows)} rows, counting blank ones and, in a sheet, formatted ones (at most ${count(limit.maxRows)} rows are read, and a file may hold at most ${count(limit.maxCodes)} codes): delete the rows below the codes, or copy the codes into a new file`,
       "zh-TW": (limit) =>
         limit.counted === "codes"
           ? `檔案中至少有 ${count(limit.maxCodes + 1)} 個代碼,每個檔案最多 ${count(limit.maxCodes)} 個`
-          : `工作表超過 ${count(limit.maxRows)} 列(空白或只有格式的列也算在內;最多讀取 ${count(limit.maxRows)} 列,每個檔案最多 ${count(limit.maxCodes)} 個代碼):請刪除代碼下方的列,或將代碼複製到新的活頁簿`,
+          : `檔案超過 ${count(limit.maxRows)} 列(空白列,以及工作表中只有格式的列,也算在內;最多讀取 ${count(limit.maxRows)} 列,每個檔案最多 ${count(limit.maxCodes)} 個代碼):請刪除代碼下方的列,或將代碼複製到新的檔案`,
     },
   ),
   no_codes: fixed(
