@@ -408,7 +408,7 @@ describe("ids and guest e-mails written in another case", () => {
 });
 
 describe("bad order messages go to the dead-letter topic", () => {
-  it("malformed, unknown type and unknown reservation each land in orders.dlq; the next good message is processed", async () => {
+  it("malformed, unknown type, unknown reservation and a cancel naming no store each land in orders.dlq; the next good message is processed", async () => {
     const unknownReservation = orderPlaced({
       storeId: system.store.storeId,
       reservationId: "00000000-0000-4000-8000-000000000000",
@@ -421,6 +421,13 @@ describe("bad order messages go to the dead-letter topic", () => {
       "bad-2",
     );
     await send(unknownReservation, "bad-3");
+    // A cancel of an order the store does not have is a no-op; one naming no store is a wrong storeId.
+    const unknownStore = orderCancelled({
+      storeId: "00000000-0000-4000-8000-000000000001",
+      orderNumber: "X",
+    });
+    await send(unknownStore, "bad-4");
+    await send(orderCancelled({ storeId: system.store.storeId, orderNumber: "NEVER-PLACED" }), "fine-5");
     const code = await singleSlotCode("AFTER");
     const held = await reserve(code, "after-bad");
     await send(
@@ -434,14 +441,17 @@ describe("bad order messages go to the dead-letter topic", () => {
     await waitForEvent(held.body.id, "reservation.confirmed");
     const letters = await eventually(async () => {
       const byKey = new Map(deadLetters.messages.map((message) => [message.key, message]));
-      return ["bad-1", "bad-2", "bad-3"].every((key) => byKey.has(key)) ? byKey : null;
-    }, "three dead letters");
+      return ["bad-1", "bad-2", "bad-3", "bad-4"].every((key) => byKey.has(key)) ? byKey : null;
+    }, "four dead letters");
     expect(letters.get("bad-1")?.headers["x-dlq-reason"]).toBe("malformed");
     expect(letters.get("bad-1")?.value).toBe("{this is not json");
     expect(letters.get("bad-2")?.headers["x-dlq-reason"]).toBe("unknown_type");
     expect(letters.get("bad-3")?.headers["x-dlq-reason"]).toBe("unknown_reservation");
     expect(JSON.parse(letters.get("bad-3")?.value ?? "{}")).toEqual(unknownReservation);
     expect(letters.get("bad-3")?.headers["x-original-topic"]).toBe(ctx.topics.orders);
+    expect(letters.get("bad-4")?.headers["x-dlq-reason"]).toBe("unknown_store");
+    expect(JSON.parse(letters.get("bad-4")?.value ?? "{}")).toEqual(unknownStore);
+    expect(letters.has("fine-5")).toBe(false);
   });
 
   it("a batch's dead letters keep the partition's order, whichever step refused them", async () => {

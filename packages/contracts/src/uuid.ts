@@ -8,3 +8,10 @@ import { z } from "@hono/zod-openapi";
  * id written in upper case must become the id it names before anything compares it.
  */
 export const UuidSchema = z.uuid().toLowerCase();
+
+/**
+ * An id another system made (an order event's `eventId`): any UUID, 8-4-4-4-12 hex digits, whatever
+ * its version and variant bits (PostgreSQL's uuid takes them all; an order system's ids need not
+ * follow RFC 9562), in the canonical lower-case form as UuidSchema.
+ */
+export const ForeignUuidSchema = z.guid().toLowerCase();

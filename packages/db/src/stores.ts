@@ -2,6 +2,7 @@
 // HTTP API has no route that makes a store: every key belongs to one store and sees only it.
 import { ALL_SCOPES, type ApiKeyRecord, type ApiScope, createApiKey } from "./api-keys.ts";
 import { type Database, REQUEST_TRANSACTION } from "./client.ts";
+import type { Sql } from "./sql.ts";
 
 export type StoreRecord = { id: string; slug: string; name: string; createdAt: Date };
 export type IssuedKey = ApiKeyRecord & { secret: string };
@@ -50,4 +51,10 @@ export async function listStores(db: Database["prisma"]): Promise<(StoreRecord &
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
   });
   return stores.map(({ _count, ...store }) => ({ ...store, activeKeys: _count.apiKeys }));
+}
+
+/** Whether a store with this id exists (an order event's `storeId` names one, or nothing). */
+export async function storeExists(sql: Sql, storeId: string): Promise<boolean> {
+  const { rows } = await sql.query("SELECT 1 FROM store WHERE id = $1", [storeId]);
+  return rows.length > 0;
 }

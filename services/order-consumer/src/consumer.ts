@@ -252,13 +252,17 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
               });
             continue;
           }
-          if (effect.kind !== "unknown-reservation") continue;
+          if (effect.kind !== "unknown-reservation" && effect.kind !== "unknown-store") continue;
           const entry = events.find(({ event }) => event.eventId === effect.eventId);
           if (entry)
             letters.push({
               message: entry.message,
-              reason: "unknown_reservation",
-              error: "no such reservation in the store",
+              ...(effect.kind === "unknown-store"
+                ? {
+                    reason: "unknown_store",
+                    error: "no such store: storeId is the store's id, as GET /v1/me answers it",
+                  }
+                : { reason: "unknown_reservation", error: "no such reservation in the store" }),
             });
         }
         // In the order the partition holds them, whichever step refused them, so a letter's key

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AccountIdSchema } from "../account-id.ts";
-import { UuidSchema } from "../uuid.ts";
+import { ForeignUuidSchema, UuidSchema } from "../uuid.ts";
 import { EventEnvelopeSchema } from "./envelope.ts";
 
 const OrderNumberSchema = z.string().trim().min(1).max(128);
@@ -9,8 +9,10 @@ const OrderNumberSchema = z.string().trim().min(1).max(128);
  * In, topic `orders` (keyed by order number, so one order's events stay in order): what order
  * systems tell us. Anything that does not parse goes to `orders.dlq` with the reason.
  */
+const OrderEnvelopeSchema = EventEnvelopeSchema.extend({ eventId: ForeignUuidSchema });
+
 export const OrderEventSchema = z.discriminatedUnion("type", [
-  EventEnvelopeSchema.extend({
+  OrderEnvelopeSchema.extend({
     type: z.literal("order.placed"),
     orderNumber: OrderNumberSchema,
     reservationId: UuidSchema,
@@ -23,7 +25,7 @@ export const OrderEventSchema = z.discriminatedUnion("type", [
       .max(Number.MAX_SAFE_INTEGER, { message: "must be at most 9,007,199,254,740,991", abort: true })
       .int("must be an integer amount in minor units"),
   }),
-  EventEnvelopeSchema.extend({
+  OrderEnvelopeSchema.extend({
     type: z.literal("order.cancelled"),
     orderNumber: OrderNumberSchema,
   }),

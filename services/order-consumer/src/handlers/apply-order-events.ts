@@ -10,6 +10,7 @@ import {
   insertOutboxEvents,
   markEventsProcessed,
   prismaSql,
+  storeExists,
 } from "@promo/db";
 
 export const ORDER_CONSUMER = "order-consumer";
@@ -21,6 +22,8 @@ export type OrderEffect =
     }
   | { kind: "refused"; eventId: string; errorCode: string }
   | { kind: "unknown-reservation"; eventId: string }
+  /** An order.cancelled naming a store that does not exist: not applied, dead-lettered. */
+  | { kind: "unknown-store"; eventId: string }
   /** Another event under an id already used (here or earlier): not applied. `index`: its place in the batch. */
   | { kind: "reused-event-id"; eventId: string; index: number };
 
@@ -43,7 +46,7 @@ export function eventFingerprint(event: OrderPlaced | OrderCancelled): string {
  * order's account is not the reservation's, a `reservation.confirmation_refused` event tells the
  * order system. An unknown reservation is not recorded as processed: its message goes to the
  * dead-letter topic. order.cancelled cancels the order's confirmed reservations (slot returned);
- * an order without any is a no-op. Events take effect in the batch's order (the partition's), so
+ * an order without any is a no-op, unless its store does not exist (dead-lettered as unknown). Events take effect in the batch's order (the partition's), so
  * an order cancelled and placed again keeps its new reservation. An event whose id was already used
  * by another event (a different fingerprint) is not applied either: `reused-event-id`, for the DLQ.
  */
@@ -101,6 +104,13 @@ export async function applyOrderEvents(
           orderNumber: event.orderNumber,
           now,
         });
+        // An order with nothing to cancel is a no-op, but a store that does not exist is an order
+        // system sending the wrong storeId: dead-lettered, as an order.placed naming it is.
+        if (cancelled.length === 0 && !(await storeExists(sql, event.storeId))) {
+          effects.push({ kind: "unknown-store", eventId: event.eventId });
+          unknown.push(event.eventId);
+          continue;
+        }
         effects.push({
           kind: cancelled.length > 0 ? "cancelled" : "nothing-to-cancel",
           eventId: event.eventId,

@@ -24,12 +24,40 @@ describe("orders messages", () => {
     });
   });
 
+  it("takes an order system's eventId as any UUID, whatever its version bits, in lower case", () => {
+    for (const eventId of ["12345678-1234-1234-1234-123456789012", "ABCDEF01-2345-0789-0BCD-EF0123456789"]) {
+      expect(parseOrderMessage(bytes({ ...placed, eventId }))).toEqual({
+        kind: "event",
+        event: { ...placed, eventId: eventId.toLowerCase() },
+      });
+    }
+    expect(
+      parseOrderMessage(bytes({ ...placed, eventId: "12345678-1234-1234-1234-12345678901" })),
+    ).toMatchObject({
+      kind: "dead",
+      reason: "invalid",
+    });
+  });
+
   it("names why a message is dead: not JSON, unknown type, invalid fields", () => {
     expect(parseOrderMessage(bytes("{not json"))).toMatchObject({ kind: "dead", reason: "malformed" });
     expect(parseOrderMessage(null)).toMatchObject({ kind: "dead", reason: "malformed" });
     expect(parseOrderMessage(bytes({ ...placed, type: "order.shipped" }))).toMatchObject({
       kind: "dead",
       reason: "unknown_type",
+    });
+    // No type at all is an event that fails its schema, not one of a type we do not know.
+    for (const type of [undefined, null]) {
+      expect(parseOrderMessage(bytes({ ...placed, type }))).toEqual({
+        kind: "dead",
+        reason: "invalid",
+        error: "type: is required (order.placed or order.cancelled)",
+      });
+    }
+    expect(parseOrderMessage(bytes({ ...placed, type: 5 }))).toEqual({
+      kind: "dead",
+      reason: "unknown_type",
+      error: "unknown event type 5",
     });
     for (const notAnObject of ["[1,2]", "null", "42", '"order.placed"'])
       expect(parseOrderMessage(bytes(notAnObject))).toEqual({

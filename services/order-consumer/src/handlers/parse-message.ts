@@ -35,11 +35,14 @@ export function parseOrderMessage(value: Buffer | null): ParsedMessage {
     return { kind: "dead", reason: "invalid", error: "(event): must be a JSON object" };
   }
   const type = (json as { type?: unknown }).type;
+  if (type === undefined || type === null) {
+    return { kind: "dead", reason: "invalid", error: "type: is required (order.placed or order.cancelled)" };
+  }
   if (typeof type !== "string" || !KNOWN_TYPES.has(type)) {
     return {
       kind: "dead",
       reason: "unknown_type",
-      error: `unknown event type ${JSON.stringify(type ?? null)}`,
+      error: `unknown event type ${JSON.stringify(type)}`,
     };
   }
   const parsed = OrderEventSchema.safeParse(json);
