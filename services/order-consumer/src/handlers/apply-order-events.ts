@@ -46,8 +46,9 @@ export function eventFingerprint(event: OrderPlaced | OrderCancelled): string {
  * order's account is not the reservation's, a `reservation.confirmation_refused` event tells the
  * order system. An unknown reservation is not recorded as processed: its message goes to the
  * dead-letter topic. order.cancelled cancels the order's confirmed reservations (slot returned);
- * an order without any is a no-op, unless its store does not exist (dead-lettered as unknown). Events take effect in the batch's order (the partition's), so
- * an order cancelled and placed again keeps its new reservation. An event whose id was already used
+ * an order without any is a no-op, unless its store does not exist (not recorded as processed:
+ * dead-lettered, as an unknown reservation is). Events take effect in the batch's order (the
+ * partition's), so an order cancelled and placed again keeps its new reservation. An event whose id was already used
  * by another event (a different fingerprint) is not applied either: `reused-event-id`, for the DLQ.
  */
 export async function applyOrderEvents(
