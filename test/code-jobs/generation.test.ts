@@ -112,6 +112,18 @@ describe("code generation jobs", () => {
     const tooSmall = await generate(campaignId, { count: 10_000, length: 6, prefix: "AB" });
     expect([tooSmall.status, tooSmall.body.error?.code]).toEqual([422, "CODE_SPACE_TOO_SMALL"]);
 
+    // 31^4 = 923,521 holds 923 codes: filled by one job, it takes no more from another.
+    const prefix = `S${Date.now().toString(36).slice(-5).toUpperCase()}`;
+    const full = await generate(campaignId, { count: 923, length: 10, prefix });
+    expect((await waitForJob(gatewayUrl, merchantKey, full.body.id)).job.state).toBe("succeeded");
+    const more = await generate(campaignId, { count: 1, length: 10, prefix: prefix.toLowerCase() });
+    expect([more.status, more.body.error?.code, more.body.error?.details]).toEqual([
+      422,
+      "CODE_SPACE_TOO_SMALL",
+      { count: 1, existingCodes: 923, randomLength: 4, codeSpace: "923521", required: "924000" },
+    ]);
+    expect((await generate(campaignId, { count: 1, length: 11, prefix })).status).toBe(202);
+
     // A 64-character code may carry a 60-character prefix: 4 random characters are the least.
     const longest = await generate(campaignId, { count: 1, length: 64, prefix: "P".repeat(60) });
     expect(longest.status).toBe(202);

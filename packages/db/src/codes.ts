@@ -169,6 +169,24 @@ export async function findCodesByKeyToChange(
   };
 }
 
+/**
+ * How many of the store's codes have this length and start with this prefix (any letter case, as
+ * codes match): the codes already in the space a generation would draw from. An index-only scan of
+ * the store's codes.
+ */
+export async function countCodesInSpace(
+  db: Db,
+  storeId: string,
+  space: { length: number; prefix: string },
+): Promise<number> {
+  const prefixKey = space.prefix.toUpperCase();
+  const [row] = await db.$queryRaw<{ count: number }[]>`
+    SELECT count(*)::int AS count FROM code
+    WHERE store_id = ${storeId}::uuid AND length(code_key) = ${space.length}
+      AND left(code_key, ${prefixKey.length}) = ${prefixKey}`;
+  return row?.count ?? 0;
+}
+
 export async function setCodeState(
   db: Db,
   ids: readonly string[],

@@ -172,6 +172,20 @@ describe("code space (SPEC §4)", () => {
     );
     expect(() => checkGenerationSpec({ count: 1_000_000, length: 10 })).not.toThrow();
   });
+
+  it("counts the codes already in the space with the new ones", () => {
+    expect(() => checkCodeSpace(900, 4, 23)).not.toThrow(); // 923 in 923,521
+    let refusal: unknown;
+    try {
+      checkCodeSpace(900, 4, 24);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toMatchObject({
+      code: "CODE_SPACE_TOO_SMALL",
+      details: { count: 900, existingCodes: 24, randomLength: 4, codeSpace: "923521", required: "924000" },
+    });
+  });
 });
 
 describe("generation requests", () => {

@@ -39,17 +39,21 @@ export function codeSpaceSize(randomLength: number): bigint {
 }
 
 /**
- * Refuses (DomainError CODE_SPACE_TOO_SMALL) when the code space is smaller than 1,000 × count, so
- * that a guessed code hits a real one with probability at most 1/1,000 (SPEC §4).
+ * Refuses (DomainError CODE_SPACE_TOO_SMALL) when the code space is smaller than 1,000 × the codes
+ * it would hold: `count` new ones and the `existing` codes the store already has in it (same length
+ * and prefix), so that a guessed code hits a real one with probability at most 1/1,000 (SPEC §4),
+ * however many jobs fill the same space.
  */
-export function checkCodeSpace(count: number, randomLength: number): void {
+export function checkCodeSpace(count: number, randomLength: number, existing = 0): void {
   const space = codeSpaceSize(randomLength);
-  if (space < CODE_SPACE_FACTOR * BigInt(count)) {
+  const required = CODE_SPACE_FACTOR * BigInt(count + existing);
+  if (space < required) {
     throw new DomainError("CODE_SPACE_TOO_SMALL", {
       count,
+      ...(existing > 0 ? { existingCodes: existing } : {}),
       randomLength,
       codeSpace: space.toString(),
-      required: (CODE_SPACE_FACTOR * BigInt(count)).toString(),
+      required: required.toString(),
     });
   }
 }

@@ -11,6 +11,7 @@ import {
   NoQuerySchema,
 } from "@promo/contracts";
 import {
+  countCodesInSpace,
   createJob,
   findCampaign,
   findJob,
@@ -21,7 +22,7 @@ import {
   type NewJobFile,
   poolSql,
 } from "@promo/db";
-import { checkGenerationSpec, DomainError, jobProblem } from "@promo/domain";
+import { checkCodeSpace, checkGenerationSpec, DomainError, jobProblem } from "@promo/domain";
 import type { GatewayDeps } from "../deps.ts";
 import { streamDownload } from "../downloads.ts";
 import type { GatewayEnv } from "../env.ts";
@@ -53,7 +54,7 @@ const generateRoute = createRoute({
   tags: TAG,
   summary: "Generate codes in the background (202 with the job; poll GET /v1/jobs/{id})",
   description:
-    "Crypto-random codes from an alphabet without look-alikes, unique in the store. 1..10,000 per request, up to 1,000,000 with `large: true`. Refused with CODE_SPACE_TOO_SMALL (422) when length and prefix leave fewer than 1,000 × count possible codes; with CAMPAIGN_ARCHIVED (409) when the campaign is archived (a job running when it is archived fails with reason campaign_archived, keeping the batches made).",
+    "Crypto-random codes from an alphabet without look-alikes, unique in the store. 1..10,000 per request, up to 1,000,000 with `large: true`. Refused with CODE_SPACE_TOO_SMALL (422) when length and prefix leave fewer than 1,000 × (count + the store's codes already of that length and prefix) possible codes; with CAMPAIGN_ARCHIVED (409) when the campaign is archived (a job running when it is archived fails with reason campaign_archived, keeping the batches made).",
   request: {
     query: NoQuerySchema,
     params: CodeCampaignParamsSchema,
@@ -195,6 +196,13 @@ export function codeJobRoutes(deps: GatewayDeps) {
       ...(body.prefix === undefined ? {} : { prefix: body.prefix }),
     });
     await campaignTakingCodes(storeId, campaignId);
+    // The space must stay sparse with the codes already in it too: five jobs of 923 codes each must
+    // not fill a space meant for 923.
+    checkCodeSpace(
+      spec.count,
+      spec.length - spec.prefix.length,
+      await countCodesInSpace(prisma, storeId, spec),
+    );
     const job = await submit({ storeId, campaignId, kind: "generate_codes", params: spec });
     c.get("logger").info({ jobId: job.id, campaignId, count: spec.count }, "code generation queued");
     return c.json(presentJob(job, c.get("locale")), 202);
