@@ -91,6 +91,27 @@ describe("streamDownload", () => {
     ]);
   });
 
+  it("survives a client that goes away while its next chunk is being read (a HEAD request's body is cancelled so)", async () => {
+    const thrown: unknown[] = [];
+    const record = (error: unknown) => thrown.push(error);
+    process.on("uncaughtException", record);
+    try {
+      const download = pagedDownload();
+      const reader = download.response.body?.getReader();
+      await settle();
+      // A read asks the output for more; the cancel comes in the same turn, before it arrives.
+      const pending = reader?.read();
+      await reader?.cancel();
+      await pending;
+      await download.writerEnded;
+      await settle();
+      expect(thrown).toEqual([]);
+      expect(download.ends).toEqual(["client_gone"]);
+    } finally {
+      process.off("uncaughtException", record);
+    }
+  });
+
   it("ends when the client goes away even if the writer never returns", async () => {
     const download = pagedDownload({ hangWhenGone: true });
     const reader = download.response.body?.getReader();

@@ -1,4 +1,4 @@
-import { PassThrough, Readable } from "node:stream";
+import { PassThrough } from "node:stream";
 import type { Logger } from "@promo/observability";
 
 /**
@@ -43,7 +43,11 @@ export function streamDownload(
       if (!output.readableEnded) resolve("client_gone");
     });
   });
-  const written = write(sink).then((): DownloadEnd => "finished");
+  // A writer that returns because room() said the client went (before the output's "close" event
+  // comes) ended for that reason, not because it finished.
+  const written = write(sink).then(
+    (): DownloadEnd => (output.destroyed && !output.readableEnded ? "client_gone" : "finished"),
+  );
   void Promise.race([written, clientGone]).then(
     (end) => {
       if (end === "client_gone") options.logger.info(`${options.what} stopped: the client went away`);
@@ -55,7 +59,36 @@ export function streamDownload(
       options.onEnd?.("failed");
     },
   );
-  return new Response(Readable.toWeb(output) as ReadableStream, { status: 200, headers: options.headers });
+  return new Response(pulledFrom(output), { status: 200, headers: options.headers });
+}
+
+/**
+ * The output as the response's body, read only when the response asks for a chunk. Once the response
+ * cancels it (the client went away; a HEAD request's body, never sent, is cancelled at once) the
+ * output is destroyed, which stops the writer, and nothing is handed over again. Node 20's
+ * `Readable.toWeb` pushes each chunk as the output emits it, and one emitted in the turn of a cancel
+ * went into the closed stream: an exception no handler could catch, which ended the gateway.
+ */
+function pulledFrom(output: PassThrough): ReadableStream<Uint8Array> {
+  const chunks = output[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  let cancelled = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await chunks.next();
+        if (cancelled) return;
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      } catch (error) {
+        // The writer failed (output destroyed with its error): the transfer is cut.
+        if (!cancelled) controller.error(error);
+      }
+    },
+    cancel() {
+      cancelled = true;
+      output.destroy();
+    },
+  });
 }
 
 /** Resolves true once `output` can take more, false if it is destroyed first. */
