@@ -16,7 +16,7 @@ const USAGE = `usage:
   npm run stores -- create <slug> [--name <store name>]   a store and its first key (every scope)
   npm run stores -- key <slug> [--scopes merchant,checkout,admin] [--name <key name>]
                                                           another key of a store (every scope unless --scopes)
-  npm run stores -- list                                  every store and its keys not revoked
+  npm run stores -- list                                  every store and how many of its keys are not revoked
 A key's secret is printed once; only its hash is stored. DATABASE_URL says which database.`;
 
 /** Lower-case letters, digits and single hyphens inside: it reads well in a URL, a log or a report. */
@@ -72,6 +72,15 @@ function fail(message: string, exitCode = 1): never {
   process.exit(exitCode);
 }
 
+/** DATABASE_URL, or the reason it is not usable, said as every other problem is (not a stack trace). */
+function readEnv(): { DATABASE_URL: string } {
+  try {
+    return parseEnv(z.object({ DATABASE_URL: DatabaseUrlSchema }), process.env);
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+}
+
 function readCommand(): z.infer<typeof CommandSchema> {
   let parsed: ReturnType<
     typeof parseArgs<{
@@ -107,7 +116,7 @@ function readCommand(): z.infer<typeof CommandSchema> {
 }
 
 const command = readCommand();
-const env = parseEnv(z.object({ DATABASE_URL: DatabaseUrlSchema }), process.env);
+const env = readEnv();
 const database = createDatabase({
   databaseUrl: env.DATABASE_URL,
   maxConnections: 1,

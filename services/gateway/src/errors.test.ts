@@ -66,6 +66,29 @@ describe("handleError", () => {
     }
   });
 
+  it("answers 503 with Retry-After when PostgreSQL broke a deadlock by rolling the request's transaction back", async () => {
+    const deadlock = new pg.DatabaseError("deadlock detected", 0, "error");
+    deadlock.code = "40P01";
+    // As Prisma's driver adapter wraps it (P2034).
+    const wrapped = Object.assign(new Error("Transaction failed due to a write conflict or a deadlock."), {
+      code: "P2034",
+      meta: { driverAdapterError: { cause: { originalCode: "40P01", kind: "TransactionWriteConflict" } } },
+    });
+    for (const error of [deadlock, wrapped]) {
+      const { app, lines } = failingWith(error);
+      const response = await app.request("/");
+      expect(response.status, error.message).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("1");
+      expect(await response.json()).toMatchObject({ error: { code: "SERVICE_UNAVAILABLE" } });
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: "warn",
+          msg: "transaction rolled back by a conflict: the client may retry",
+        }),
+      ]);
+    }
+  });
+
   it("answers a DomainError's field messages in the request's language, other details as they are", async () => {
     const refusal = () =>
       new DomainError("VALIDATION_ERROR", {

@@ -1,5 +1,10 @@
 import { HTTP_STATUS_BY_ERROR_CODE } from "@promo/contracts";
-import { fieldOfForeignKey, isDatabaseUnavailable, violatedForeignKey } from "@promo/db";
+import {
+  fieldOfForeignKey,
+  isDatabaseUnavailable,
+  isTransactionConflict,
+  violatedForeignKey,
+} from "@promo/db";
 import {
   DomainError,
   describeError,
@@ -162,6 +167,12 @@ export function handleError(error: Error, c: Context<GatewayEnv>) {
   const away = isRedisUnavailable(error) ? "Redis" : isDatabaseUnavailable(error) ? "PostgreSQL" : null;
   if (away) {
     c.get("logger").warn({ err: error }, `${away} unavailable`);
+    return respondWithError(c, "SERVICE_UNAVAILABLE", { retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS });
+  }
+  // A deadlock or serialization failure: PostgreSQL undid the request's transaction, and the same
+  // request again is expected to pass.
+  if (isTransactionConflict(error)) {
+    c.get("logger").warn({ err: error }, "transaction rolled back by a conflict: the client may retry");
     return respondWithError(c, "SERVICE_UNAVAILABLE", { retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS });
   }
   if (error instanceof HTTPException) {
