@@ -11,7 +11,7 @@ import {
   testKafka,
   waitForTopics,
 } from "../support/kafka.ts";
-import { api, holdCode, type System, startSystem } from "../support/system.ts";
+import { api, createLiveCampaign, holdCode, type System, startSystem } from "../support/system.ts";
 
 let ctx: TestContext;
 let system: System;
@@ -285,6 +285,31 @@ describe("partners CRUD", () => {
     expect(removed.status).toBe(204);
     expect((await merchant("GET", `/v1/partners/${created.id}`)).status).toBe(404);
     expect((await merchant("DELETE", `/v1/partners/${created.id}`)).status).toBe(404);
+  });
+
+  it("deletes a partner while a code tied to it is added to its campaign: one goes first, never a deadlock", async () => {
+    const { campaignId } = await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
+      code: uniqueCode("RACEBASE"),
+      usageLimit: null,
+      oncePerAccount: false,
+    });
+    const outcomes: string[] = [];
+    for (let round = 0; round < 20; round += 1) {
+      const partner = await createPartner(`Racing ${round}`);
+      expect((await merchant("PATCH", `/v1/campaigns/${campaignId}`, { partnerId: partner.id })).status).toBe(
+        200,
+      );
+      const [added, deleted] = await Promise.all([
+        merchant("POST", `/v1/campaigns/${campaignId}/codes`, {
+          code: uniqueCode("RACE"),
+          partnerId: partner.id,
+        }),
+        merchant("DELETE", `/v1/partners/${partner.id}`),
+      ]);
+      outcomes.push(`${added.status}/${deleted.status}`);
+    }
+    // The code is added with its partner (then untied by the delete), or finds the partner gone: 404.
+    expect(outcomes.filter((outcome) => !["201/204", "404/204"].includes(outcome))).toEqual([]);
   });
 
   it("refuses a duplicate name in the store with 409 PARTNER_NAME_TAKEN, but not in another store", async () => {

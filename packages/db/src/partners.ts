@@ -69,10 +69,21 @@ export async function updatePartner(
 /**
  * Deletes the partner and its rules. Campaigns and codes tied to it lose the tie; reservations
  * already attributed keep the partner id they were confirmed with. False when not in the store.
+ *
+ * The campaigns and then the codes tied to it are locked first, in the order every writer of a
+ * campaign's codes takes them (campaign, then code, then the partner a code names). Deleting the
+ * partner straight away locked it and then, untying them, the campaigns, while a code added to
+ * such a campaign held the campaign and waited on the partner: a deadlock, one of the two undone.
  */
-export async function deletePartner(db: Db, storeId: string, id: string): Promise<boolean> {
-  const { count } = await db.partner.deleteMany({ where: { id, storeId } });
-  return count > 0;
+export async function deletePartner(db: Database["prisma"], storeId: string, id: string): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM campaign WHERE store_id = ${storeId}::uuid AND partner_id = ${id}::uuid
+      ORDER BY id FOR NO KEY UPDATE`;
+    await tx.$queryRaw`SELECT id FROM code WHERE store_id = ${storeId}::uuid AND partner_id = ${id}::uuid
+      ORDER BY id FOR NO KEY UPDATE`;
+    const { count } = await tx.partner.deleteMany({ where: { id, storeId } });
+    return count > 0;
+  }, REQUEST_TRANSACTION);
 }
 
 export async function listPartners(
