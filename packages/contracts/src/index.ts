@@ -1,4 +1,5 @@
 export * from "./account-id.ts";
+export * from "./catalog-name.ts";
 export * from "./events/index.ts";
 export * from "./http/index.ts";
 export * from "./jobs/index.ts";

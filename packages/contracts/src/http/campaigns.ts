@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { CatalogNameSchema } from "../catalog-name.ts";
 import {
   CurrencySchema,
   DateTimeInputSchema,
@@ -32,15 +33,13 @@ export const DiscountSchema = z
   .openapi("Discount", { example: { type: "fixed", amount: 500 } });
 export type Discount = z.infer<typeof DiscountSchema>;
 
-const ProductIdSchema = z.string().trim().min(1).max(128);
-const MemberGroupSchema = z.string().trim().min(1).max(128);
 /** Stored once each, in the order given (the merchant's system may list a product twice). */
 const ProductIdsSchema = z
-  .array(ProductIdSchema)
+  .array(CatalogNameSchema)
   .min(1, "at least one product")
   .max(MAX_PRODUCTS)
   .transform(distinct);
-const MemberGroupsSchema = z.array(MemberGroupSchema).max(MAX_MEMBER_GROUPS).transform(distinct);
+const MemberGroupsSchema = z.array(CatalogNameSchema).max(MAX_MEMBER_GROUPS).transform(distinct);
 
 export const CombinesWithSchema = z
   .union([z.literal("*"), z.array(IdSchema).max(1_000).transform(distinct)], {

@@ -1,13 +1,14 @@
 import { z } from "@hono/zod-openapi";
 import { foldFullWidth, STACK_REFUSAL_REASONS } from "@promo/domain";
 import { AccountIdSchema } from "../account-id.ts";
+import { CatalogNameSchema } from "../catalog-name.ts";
 import { MAX_QUOTE_CODES, MAX_STACKED_RESERVATIONS } from "../jobs/reservations.ts";
 import { CurrencySchema, DateTimeOutputSchema, IdSchema, MoneySchema, queryInteger } from "./common.ts";
 
 const MAX_CART_ITEMS = 500;
 
 export const CartItemSchema = z.object({
-  productId: z.string().trim().min(1).max(128),
+  productId: CatalogNameSchema,
   unitPrice: MoneySchema,
   quantity: z.number().int().min(1).max(100_000),
 });
@@ -36,7 +37,7 @@ export const CartSchema = z
   });
 export type Cart = z.infer<typeof CartSchema>;
 
-const MemberGroupsSchema = z.array(z.string().trim().min(1).max(128)).max(200).default([]);
+const MemberGroupsSchema = z.array(CatalogNameSchema).max(200).default([]);
 
 /**
  * The code as typed: checked against the code rules by the server, so refusals are answers, not 400s.

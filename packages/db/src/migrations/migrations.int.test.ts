@@ -475,6 +475,46 @@ describe("20261127000000_account_id_nfc", () => {
   });
 });
 
+describe("20261129000000_catalog_names_nfc", () => {
+  it("puts campaigns' product ids and member groups in Unicode's composed form, in order, once each", async () => {
+    const { database, fromIt, before } = await databaseBefore("20261129000000_catalog_names_nfc", "catalog");
+    const storeId = "00000000-0000-4000-8000-000000000021";
+    const campaigns = {
+      // Both spellings of one name listed: one is left, where the first stood.
+      "00000000-0000-4000-8000-000000000022": {
+        products: ["cafe\u0301-mug", "SKU-1", "caf\u00e9-mug"],
+        groups: ["VIP", "nin\u0303o"],
+      },
+      "00000000-0000-4000-8000-000000000023": { products: ["SKU-2", "SKU-2"], groups: [] },
+    };
+    await withClient(database.url, async (client) => {
+      await client.query("INSERT INTO store (id, slug, name) VALUES ($1, 'catalog', 'Catalog')", [storeId]);
+      for (const [id, names] of Object.entries(campaigns)) {
+        await client.query(
+          `INSERT INTO campaign (id, store_id, name, discount_type, amount, currency, starts_at, ends_at,
+             member_groups, product_ids, once_per_account, updated_at)
+           VALUES ($1, $2, 'C', 'fixed', 100, 'TWD', now(), now() + interval '1 day', $3, $4, false, now())`,
+          [id, storeId, names.groups, names.products],
+        );
+      }
+    });
+
+    await expect(
+      applyMigrations({ databaseUrl: database.url, migrationsDir: MIGRATIONS_DIR }),
+    ).resolves.toEqual({ applied: fromIt, alreadyApplied: before });
+    const rows = await withClient(database.url, (client) =>
+      client.query<{ product_ids: string[]; member_groups: string[] }>(
+        "SELECT product_ids, member_groups FROM campaign ORDER BY id",
+      ),
+    );
+    expect(rows.rows).toEqual([
+      { product_ids: ["caf\u00e9-mug", "SKU-1"], member_groups: ["VIP", "ni\u00f1o"] },
+      // Already composed: left as it was, repeats and all.
+      { product_ids: ["SKU-2", "SKU-2"], member_groups: [] },
+    ]);
+  });
+});
+
 describe("20261128000000_drop_stored_error_reports", () => {
   it("removes the error reports workers stored, and keeps uploads", async () => {
     const { database, fromIt, before } = await databaseBefore(

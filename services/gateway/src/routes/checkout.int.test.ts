@@ -116,6 +116,25 @@ describe("quote refusals and stacking", () => {
     expect(response.body.totals).toMatchObject({ discount: 500, total: 500 });
   });
 
+  it("matches product ids and member groups whichever Unicode form each side typed them in", async () => {
+    // The merchant typed the accents as combining marks, the checkout sends precomposed letters.
+    const campaignId = await campaignWithCode("Accents01", {
+      productIds: ["cafe\u0301-mug"],
+      memberGroups: ["nin\u0303os"],
+    });
+    const stored = await call(store.keys.merchant, "GET", `/v1/campaigns/${campaignId}`);
+    expect([stored.body.productIds, stored.body.memberGroups]).toEqual([["caf\u00e9-mug"], ["ni\u00f1os"]]);
+    const response = await quote(
+      ["Accents01"],
+      { currency: "TWD", items: [item("caf\u00e9-mug", 800), item("cafe\u0301-mug", 200)], shipping: 0 },
+      { memberGroups: ["ni\u00f1os"] },
+    );
+    expect([response.body.refused, response.body.totals]).toEqual([
+      [],
+      { itemsSubtotal: 1_000, discount: 500, shipping: 0, total: 500 },
+    ]);
+  });
+
   it("applies a code typed beside a string that only Unicode case mapping would make the same", async () => {
     await campaignWithCode("Summer0001");
     // "ſ" (U+017F) upper-cases to "S": the second entry once replaced the first as its duplicate.
