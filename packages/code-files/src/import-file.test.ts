@@ -28,6 +28,22 @@ const problemsOf = (check: ImportCheck) =>
 const fileProblemOf = (check: ImportCheck) => (check.ok ? undefined : check.fileProblem);
 const codesOf = (check: ImportCheck) => (check.ok ? check.codes.map(({ row, code }) => [row, code]) : check);
 
+/**
+ * A file of 20 codes at most refused for its rows (20 × 10 + 1,000 = 1,200 may be read). Though it
+ * holds two codes, it says why the rows count: blank and formatted rows are rows too.
+ */
+const TOO_MANY_ROWS_FOR_20_CODES = {
+  ok: false,
+  fileProblem: {
+    reason: "too_many_codes",
+    params: { counted: "rows", maxRows: 1_200, maxCodes: 20 },
+    message:
+      "the file holds more than 1,200 rows, counting blank ones and, in a sheet, formatted ones (at most 1,200 rows are read, and a file may hold at most 20 codes): delete the rows below the codes, or copy the codes into a new file",
+  },
+  rows: [],
+  codes: [],
+};
+
 describe("detectImportFileKind", () => {
   it("takes .xlsx by its zip signature and .csv as UTF-8 text, in any letter case", async () => {
     expect(detectImportFileKind(await xlsxOf([["ABCDEF"]]), "Codes.XLSX")).toEqual({
@@ -635,18 +651,7 @@ describe("readImportFile (.xlsx)", () => {
       `<row><c t="inlineStr"><is><t>ABCDEF12</t></is></c></row>${"<row/>".repeat(blank)}<row spans="1:1"><c t="inlineStr"><is><t>ABCDEF13</t></is></c></row>`;
     const within = await read(handMadeXlsx(rows(1_198)), 20);
     expect(within.ok && within.codes.map((code) => code.code)).toEqual(["ABCDEF12", "ABCDEF13"]);
-    expect(await read(handMadeXlsx(rows(1_199)), 20)).toEqual({
-      ok: false,
-      fileProblem: {
-        reason: "too_many_codes",
-        params: { counted: "rows", maxRows: 1_200, maxCodes: 20 },
-        // Two codes, and it says why the rows count: blank and formatted rows are rows too.
-        message:
-          "the file holds more than 1,200 rows, counting blank ones and, in a sheet, formatted ones (at most 1,200 rows are read, and a file may hold at most 20 codes): delete the rows below the codes, or copy the codes into a new file",
-      },
-      rows: [],
-      codes: [],
-    });
+    expect(await read(handMadeXlsx(rows(1_199)), 20)).toEqual(TOO_MANY_ROWS_FOR_20_CODES);
     // Rows in a comment are no rows; an element named like one is not either.
     const commented = `<!--${"<row/>".repeat(2_000)}--><rows/>${rows(0)}`;
     expect((await read(handMadeXlsx(commented), 20)).ok).toBe(true);
@@ -795,17 +800,7 @@ describe("readImportFile (.csv)", () => {
     const rows = (blank: number) => `ABCDEF12\r\n${"\r\n".repeat(blank)}ABCDEF13\r\n`;
     const within = await readCsv(rows(1_198), 20);
     expect(within.ok && within.codes.map((code) => code.code)).toEqual(["ABCDEF12", "ABCDEF13"]);
-    expect(await readCsv(rows(1_199), 20)).toEqual({
-      ok: false,
-      fileProblem: {
-        reason: "too_many_codes",
-        params: { counted: "rows", maxRows: 1_200, maxCodes: 20 },
-        message:
-          "the file holds more than 1,200 rows, counting blank ones and, in a sheet, formatted ones (at most 1,200 rows are read, and a file may hold at most 20 codes): delete the rows below the codes, or copy the codes into a new file",
-      },
-      rows: [],
-      codes: [],
-    });
+    expect(await readCsv(rows(1_199), 20)).toEqual(TOO_MANY_ROWS_FOR_20_CODES);
     // Rows are records, as a spreadsheet numbers them: a note across lines is one, a sep= line none.
     const note = await readCsv(`sep=,\r\nABCDEF12,"${"\n".repeat(2_000)}"\r\nABCDEF13\r\n`, 20);
     expect(codesOf(note)).toEqual([

@@ -134,6 +134,14 @@ export async function listCampaignCodes(
   return { items: page, nextCursor: rows.length > query.limit && last ? encodeCursor([last.codeKey]) : null };
 }
 
+/** Every campaign's instance of a code in the store (or in one campaign), oldest first. */
+function codesByKey(storeId: string, codeKey: string, campaignId: string | undefined) {
+  return {
+    where: { storeId, codeKey, ...(campaignId ? { campaignId } : {}) },
+    orderBy: [{ createdAt: "asc" as const }, { id: "asc" as const }],
+  };
+}
+
 /** Every campaign's instance of a code in the store, oldest campaign first. */
 export async function findCodesByKey(
   db: Db,
@@ -141,10 +149,7 @@ export async function findCodesByKey(
   codeKey: string,
   campaignId?: string,
 ): Promise<CodeRecord[]> {
-  const rows = await db.code.findMany({
-    where: { storeId, codeKey, ...(campaignId ? { campaignId } : {}) },
-    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-  });
+  const rows = await db.code.findMany(codesByKey(storeId, codeKey, campaignId));
   return rows.map(toCodeRecord);
 }
 
@@ -159,9 +164,8 @@ export async function findCodesByKeyToChange(
   campaignId?: string,
 ): Promise<{ changeable: CodeRecord[]; archived: CodeRecord[] }> {
   const rows = await db.code.findMany({
-    where: { storeId, codeKey, ...(campaignId ? { campaignId } : {}) },
+    ...codesByKey(storeId, codeKey, campaignId),
     include: { campaign: { select: { state: true } } },
-    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
   });
   return {
     changeable: rows.filter((row) => row.campaign.state !== "archived").map(toCodeRecord),

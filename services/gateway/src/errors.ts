@@ -163,16 +163,18 @@ export function handleError(error: Error, c: Context<GatewayEnv>) {
     c.get("logger").info({ constraint: foreignKey }, "a referenced row was deleted during the request");
     return respondWithError(c, "NOT_FOUND", field === null ? undefined : { field });
   }
-  // Redis first: its errors never look like PostgreSQL's, while a bare socket code could be either.
-  const away = isRedisUnavailable(error) ? "Redis" : isDatabaseUnavailable(error) ? "PostgreSQL" : null;
-  if (away) {
-    c.get("logger").warn({ err: error }, `${away} unavailable`);
-    return respondWithError(c, "SERVICE_UNAVAILABLE", { retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS });
-  }
-  // A deadlock or serialization failure: PostgreSQL undid the request's transaction, and the same
-  // request again is expected to pass.
-  if (isTransactionConflict(error)) {
-    c.get("logger").warn({ err: error }, "transaction rolled back by a conflict: the client may retry");
+  // Worth trying again: Redis or PostgreSQL away (Redis first: its errors never look like
+  // PostgreSQL's, while a bare socket code could be either), or a deadlock or serialization failure,
+  // for which PostgreSQL undid the request's transaction.
+  const retryable = isRedisUnavailable(error)
+    ? "Redis unavailable"
+    : isDatabaseUnavailable(error)
+      ? "PostgreSQL unavailable"
+      : isTransactionConflict(error)
+        ? "transaction rolled back by a conflict: the client may retry"
+        : null;
+  if (retryable) {
+    c.get("logger").warn({ err: error }, retryable);
     return respondWithError(c, "SERVICE_UNAVAILABLE", { retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS });
   }
   if (error instanceof HTTPException) {

@@ -88,6 +88,13 @@ export async function applyOrderEvents(
       const toApply = [...firstOfEach.values()].filter((event) => fresh.has(event.eventId));
 
       const unknown: string[] = [];
+      // Whether each store named by a cancel that found nothing exists: asked once per batch.
+      const storesSeen = new Map<string, boolean>();
+      const storeIsKnown = async (storeId: string) => {
+        const known = storesSeen.get(storeId) ?? (await storeExists(sql, storeId));
+        storesSeen.set(storeId, known);
+        return known;
+      };
       // Events take effect in the order they sit in the partition: each order.cancelled ends a run
       // of order.placed events, which are confirmed together, so a cancel never reaches an order
       // placed after it in the same batch.
@@ -107,7 +114,7 @@ export async function applyOrderEvents(
         });
         // An order with nothing to cancel is a no-op, but a store that does not exist is an order
         // system sending the wrong storeId: dead-lettered, as an order.placed naming it is.
-        if (cancelled.length === 0 && !(await storeExists(sql, event.storeId))) {
+        if (cancelled.length === 0 && !(await storeIsKnown(event.storeId))) {
           effects.push({ kind: "unknown-store", eventId: event.eventId });
           unknown.push(event.eventId);
           continue;
