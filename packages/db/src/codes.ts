@@ -174,21 +174,30 @@ export async function findCodesByKeyToChange(
 }
 
 /**
- * How many of the store's codes have this length and start with this prefix (any letter case, as
- * codes match): the codes already in the space a generation would draw from. An index-only scan of
- * the store's codes.
+ * What already fills the space a generation would draw from (codes of this length starting with this
+ * prefix, in any letter case, as codes match): the store's codes in it (`existing`, an index-only
+ * scan of the store's codes) and the codes its unfinished generation jobs are still to make in it
+ * (`queued`: each job's count less the codes it has made, which it records in the transaction that
+ * inserts them). Read it under the store's code-namespace lock to queue a job on it: jobs queued at
+ * the same moment are then counted one after the other.
  */
 export async function countCodesInSpace(
-  db: Db,
+  sql: Sql,
   storeId: string,
   space: { length: number; prefix: string },
-): Promise<number> {
+): Promise<{ existing: number; queued: number }> {
   const prefixKey = space.prefix.toUpperCase();
-  const [row] = await db.$queryRaw<{ count: number }[]>`
-    SELECT count(*)::int AS count FROM code
-    WHERE store_id = ${storeId}::uuid AND length(code_key) = ${space.length}
-      AND left(code_key, ${prefixKey.length}) = ${prefixKey}`;
-  return row?.count ?? 0;
+  const { rows } = await sql.query<{ existing: number; queued: number }>(
+    `SELECT
+       (SELECT count(*)::int FROM code
+        WHERE store_id = $1 AND length(code_key) = $2 AND left(code_key, length($3)) = $3) AS existing,
+       (SELECT COALESCE(sum(GREATEST((params->>'count')::int - COALESCE((result->>'generated')::int, 0), 0)), 0)::int
+        FROM job
+        WHERE store_id = $1 AND kind = 'generate_codes' AND state IN ('queued', 'running')
+          AND (params->>'length')::int = $2 AND upper(COALESCE(params->>'prefix', '')) = $3) AS queued`,
+    [storeId, space.length, prefixKey],
+  );
+  return rows[0] ?? { existing: 0, queued: 0 };
 }
 
 export async function setCodeState(

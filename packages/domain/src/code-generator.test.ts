@@ -186,6 +186,27 @@ describe("code space (SPEC §4)", () => {
       details: { count: 900, existingCodes: 24, randomLength: 4, codeSpace: "923521", required: "924000" },
     });
   });
+
+  it("counts the codes unfinished jobs are still to make with the existing and new ones", () => {
+    expect(() => checkCodeSpace(500, 4, 23, 400)).not.toThrow(); // 923 in 923,521
+    let refusal: unknown;
+    try {
+      checkCodeSpace(500, 4, 23, 401);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toMatchObject({
+      code: "CODE_SPACE_TOO_SMALL",
+      details: {
+        count: 500,
+        existingCodes: 23,
+        queuedCodes: 401,
+        randomLength: 4,
+        codeSpace: "923521",
+        required: "924000",
+      },
+    });
+  });
 });
 
 describe("generation requests", () => {

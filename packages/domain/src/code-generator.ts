@@ -40,17 +40,19 @@ export function codeSpaceSize(randomLength: number): bigint {
 
 /**
  * Refuses (DomainError CODE_SPACE_TOO_SMALL) when the code space is smaller than 1,000 × the codes
- * it would hold: `count` new ones and the `existing` codes the store already has in it (same length
- * and prefix), so that a guessed code hits a real one with probability at most 1/1,000 (SPEC §4),
- * however many jobs fill the same space.
+ * it would hold: `count` new ones, the `existing` codes the store already has in it (same length
+ * and prefix) and the `queued` ones that unfinished generation jobs are still to make in it, so that
+ * a guessed code hits a real one with probability at most 1/1,000 (SPEC §4), however many jobs fill
+ * the same space, one after the other or at once.
  */
-export function checkCodeSpace(count: number, randomLength: number, existing = 0): void {
+export function checkCodeSpace(count: number, randomLength: number, existing = 0, queued = 0): void {
   const space = codeSpaceSize(randomLength);
-  const required = CODE_SPACE_FACTOR * BigInt(count + existing);
+  const required = CODE_SPACE_FACTOR * BigInt(count + existing + queued);
   if (space < required) {
     throw new DomainError("CODE_SPACE_TOO_SMALL", {
       count,
       ...(existing > 0 ? { existingCodes: existing } : {}),
+      ...(queued > 0 ? { queuedCodes: queued } : {}),
       randomLength,
       codeSpace: space.toString(),
       required: required.toString(),

@@ -19,8 +19,11 @@ import {
   type JobKind,
   type JobRecord,
   listCodesForExport,
+  lockCodeNamespace,
   type NewJobFile,
   poolSql,
+  type Sql,
+  withPgTransaction,
 } from "@promo/db";
 import { checkCodeSpace, checkGenerationSpec, DomainError, jobProblem } from "@promo/domain";
 import type { GatewayDeps } from "../deps.ts";
@@ -148,15 +151,27 @@ export function codeJobRoutes(deps: GatewayDeps) {
   const sql = poolSql(pool);
   const app = new OpenAPIHono<GatewayEnv>({ defaultHook: validationHook });
 
-  /** Records the job, then queues it; a job that cannot be queued is failed, not left waiting. */
-  async function submit(input: {
-    storeId: string;
-    campaignId: string;
-    kind: JobKind;
-    params: Record<string, unknown>;
-    upload?: NewJobFile;
-  }): Promise<JobRecord> {
-    const job = await createJob(sql, { id: randomUUID(), ...input, now: deps.clock() });
+  /**
+   * Records the job, then queues it; a job that cannot be queued is failed, not left waiting.
+   * `admit`, when given, runs first in the same transaction and refuses by throwing.
+   */
+  async function submit(
+    input: {
+      storeId: string;
+      campaignId: string;
+      kind: JobKind;
+      params: Record<string, unknown>;
+      upload?: NewJobFile;
+    },
+    admit?: (tx: Sql) => Promise<void>,
+  ): Promise<JobRecord> {
+    const record = (tx: Sql) => createJob(tx, { id: randomUUID(), ...input, now: deps.clock() });
+    const job = admit
+      ? await withPgTransaction(pool, async (tx) => {
+          await admit(tx);
+          return record(tx);
+        })
+      : await record(sql);
     try {
       await deps.codeJobs.enqueue({ jobId: job.id, storeId: input.storeId, kind: input.kind });
     } catch (error) {
@@ -196,14 +211,14 @@ export function codeJobRoutes(deps: GatewayDeps) {
       ...(body.prefix === undefined ? {} : { prefix: body.prefix }),
     });
     await campaignTakingCodes(storeId, campaignId);
-    // The space must stay sparse with the codes already in it too: five jobs of 923 codes each must
-    // not fill a space meant for 923.
-    checkCodeSpace(
-      spec.count,
-      spec.length - spec.prefix.length,
-      await countCodesInSpace(prisma, storeId, spec),
-    );
-    const job = await submit({ storeId, campaignId, kind: "generate_codes", params: spec });
+    // The space must stay sparse with the codes already in it and those jobs are still to make: five
+    // jobs of 923 codes each, one after the other or at once, must not fill a space meant for 923.
+    // Counted under the store's code-namespace lock, which every request queuing a generation takes.
+    const job = await submit({ storeId, campaignId, kind: "generate_codes", params: spec }, async (tx) => {
+      await lockCodeNamespace(tx, storeId);
+      const { existing, queued } = await countCodesInSpace(tx, storeId, spec);
+      checkCodeSpace(spec.count, spec.length - spec.prefix.length, existing, queued);
+    });
     c.get("logger").info({ jobId: job.id, campaignId, count: spec.count }, "code generation queued");
     return c.json(presentJob(job, c.get("locale")), 202);
   });

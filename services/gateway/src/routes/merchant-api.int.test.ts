@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout } from "node:timers/promises";
-import { createJob, finishJob, poolSql } from "@promo/db";
+import { createJob, finishJob, poolSql, recordJobProgress, startJob } from "@promo/db";
 import { describeError, jobProblem } from "@promo/domain";
 import { createTestContext, eventually, type SeededStore, seedStore, type TestContext } from "@promo/testing";
 import pg from "pg";
@@ -1118,6 +1118,43 @@ describe("errors, auth and isolation", () => {
       headers: { "accept-language": "zh-TW" },
     });
     expect(errorOf(forbidden.body).message).toBe(describeError("VALIDATION_ERROR", "zh-TW"));
+  });
+
+  it("counts the codes queued generations are still to make against the code space, requests at once one after the other", async () => {
+    // 10 characters with a 6-character prefix leave 4 random ones: 31^4 = 923,521 holds 923 codes.
+    // No code jobs worker runs here, so every job accepted stays queued.
+    const campaign = await createCampaign({ name: "Queued space" });
+    const generate = (count: number, prefix = "QSPACE") =>
+      call("POST", `/v1/campaigns/${String(campaign.id)}/codes/generate`, {
+        body: { count, length: 10, prefix },
+      });
+    const atOnce = await Promise.all([generate(400), generate(400), generate(400, "qspace")]);
+    expect(atOnce.map((response) => response.status).sort()).toEqual([202, 202, 422]);
+    const refused = atOnce.find((response) => response.status === 422);
+    expect(refused && errorOf(refused.body)).toMatchObject({
+      code: "CODE_SPACE_TOO_SMALL",
+      details: { count: 400, queuedCodes: 800, randomLength: 4, codeSpace: "923521", required: "1200000" },
+    });
+    const [first] = atOnce
+      .filter((response) => response.status === 202)
+      .map((response) => String(response.body.id));
+    expect((await generate(123)).status).toBe(202);
+    expect(errorOf((await generate(1)).body).details).toMatchObject({ queuedCodes: 923 });
+    // Another length or prefix is another space.
+    expect((await generate(900, "QSPACF")).status).toBe(202);
+
+    // A running job counts only the codes it has still to make; a finished one counts none.
+    const sql = poolSql(ctx.db.database.pool);
+    await startJob(sql, String(first), new Date());
+    await recordJobProgress(sql, String(first), 25, { generated: 100 }, new Date());
+    expect(errorOf((await generate(101)).body).details).toMatchObject({ queuedCodes: 823 });
+    await finishJob(sql, String(first), {
+      state: "failed",
+      result: { generated: 100 },
+      errors: [],
+      now: new Date(),
+    });
+    expect((await generate(400)).status).toBe(202);
   });
 
   it("answers a job's problems in the request's language; one stored without its parameters keeps its message", async () => {
