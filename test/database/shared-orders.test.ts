@@ -74,8 +74,8 @@ afterAll(async () => {
 let sequence = 0;
 
 /**
- * A live hold (RESERVED, expiring in an hour) of `code` by `accountId`, with a discount of 100,
- * priced after the holds `stacksOn` names (an order's codes must be one stack: checkOrderLink).
+ * A live hold (RESERVED, expiring in an hour) of `code` by `accountId`, with a discount of 100 on
+ * a cart of 1,000 with 60 shipping (its own share: total 960), priced after the holds `stacksOn` names (an order's codes must be one stack: checkOrderLink).
  */
 async function hold(code: string, accountId: string, stacksOn: readonly string[] = []): Promise<string> {
   const id = randomUUID();
@@ -85,7 +85,7 @@ async function hold(code: string, accountId: string, stacksOn: readonly string[]
        member_groups, partition, sequence, status, currency, cart, discount, stacks_on, lines, totals,
        accepted_at, decided_at, expires_at)
      VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, $5, $6, '{}', 0, $7, 'RESERVED', 'TWD', '{}', 100,
-       $9::uuid[], '[]', '{"subtotal": 1000, "discount": 100, "total": 900}', $8, $8,
+       $9::uuid[], '[]', '{"itemsSubtotal": 1000, "discount": 100, "shipping": 60, "total": 960}', $8, $8,
        $8::timestamptz + interval '1 hour')`,
     [id, store.storeId, codeIds[code], campaignIds[code], code, accountId, sequence, NOW, stacksOn],
   );
@@ -515,6 +515,48 @@ describe("reports count an order once", () => {
       ["N1", 1, 0, 0],
     ]);
     expect(cancelledOnly.totals).toEqual([measures(1, 0, 0, 0, 0)]);
+  });
+
+  it("an order confirmed without totals counts at the total that knew all its codes; a given total stands", async () => {
+    const at = new Date(REPORT_NOW.getTime() + 2 * 24 * HOUR);
+    const holdAt = async (code: string, accountId: string, stacksOn: string[] = []) => {
+      const id = await hold(code, accountId, stacksOn);
+      await ctx.db.database.pool.query(
+        "UPDATE reservation SET expires_at = $2::timestamptz + interval '1 hour' WHERE id = $1::uuid",
+        [id, at],
+      );
+      return id;
+    };
+    const confirmAt = async (id: string, orderNumber: string, orderTotal?: number) => {
+      const result = await ctx.db.database.prisma.$transaction((tx) =>
+        confirmReservation(tx, { storeId: store.storeId, id, orderNumber, orderTotal, now: at }),
+      );
+      return result?.kind === "changed" ? Number(result.reservation.orderTotal) : result?.kind;
+    };
+    // Each hold's own total is 960 (a cart of 1,000, 60 shipping, its own 100 off); the order with
+    // both codes came to 860.
+    const base = await holdAt("A1", "acct-20");
+    const top = await holdAt("B1", "acct-20", [base]);
+    expect([await confirmAt(base, "O20"), await confirmAt(top, "O20")]).toEqual([960, 860]);
+    // Confirmed the other way round, the base knows the top's discount.
+    const base2 = await holdAt("A1", "acct-21");
+    const top2 = await holdAt("B1", "acct-21", [base2]);
+    expect([await confirmAt(top2, "O21"), await confirmAt(base2, "O21")]).toEqual([960, 860]);
+    // A total the order system gave stands over one assumed, whichever is larger.
+    const base3 = await holdAt("A1", "acct-22");
+    const top3 = await holdAt("B1", "acct-22", [base3]);
+    expect([await confirmAt(base3, "O22", 1_000), await confirmAt(top3, "O22")]).toEqual([1_000, 860]);
+
+    const range = { from: new Date(at.getTime() - HOUR), to: new Date(at.getTime() + HOUR) };
+    const byCode = await reportByCode(ctx.db.database.pool, query(range));
+    const rows = byCode.rows.map((row) => [row.code, row.orders, row.revenue, row.discount]);
+    expect(rows.sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([
+      ["A1", 3, 860 + 860 + 1_000, 300],
+      ["B1", 3, 860 + 860 + 1_000, 300],
+    ]);
+    expect(byCode.totals.map((total) => [total.orders, total.revenue, total.discount])).toEqual([
+      [3, 860 + 860 + 1_000, 600],
+    ]);
   });
 
   it("gives an order the same revenue in every row, when its confirmations gave different totals", async () => {

@@ -108,8 +108,11 @@ function groupedOrdersSql(groupColumn: "code_id" | "partner_id", join: string, l
       WHERE ${inRange} AND r.shares_order
     ), order_totals AS (
       -- Each shared order's total over all its standing confirmations, whatever the range or the
-      -- filters select of it: a filter chooses rows, it does not change what a row holds.
-      SELECT c.currency, c.order_number, max(c.order_total) AS order_revenue
+      -- filters select of it: a filter chooses rows, it does not change what a row holds. A total
+      -- an order system gave stands; else the lowest assumed one, which knew every code of the order
+      -- (reservation-transitions.ts, assumedOrderTotal).
+      SELECT c.currency, c.order_number,
+        coalesce(max(c.order_total) FILTER (WHERE c.order_total_given), min(c.order_total)) AS order_revenue
       FROM reservation c
       WHERE c.store_id = $1 AND c.shares_order AND c.status = 'CONFIRMED'
         AND (c.currency, c.order_number) IN (SELECT currency, order_number FROM shared_in_range)
