@@ -110,6 +110,10 @@ describe("detectImportFileKind", () => {
       expect(csvEncodingOf(bytes)).toBeNull();
     }
     expect(decodeCsv(bigEndian)).toBe("優惠碼\r\nABCDEF");
+    // U+0000 in UTF-16 is refused as the byte 0 in UTF-8 is: PostgreSQL could not store the bad row.
+    expect(csvEncodingOf(text("code\nINP\u000009"))).toBeNull();
+    expect(csvEncodingOf(Buffer.from("\ufeffcode\r\nINP\u000009", "utf16le"))).toBeNull();
+    expect(csvEncodingOf(Buffer.from("\ufeffcode\r\nINP\u000009", "utf16le").swap16())).toBeNull();
   });
 
   it("refuses a workbook named .csv, saying it is a workbook", async () => {

@@ -138,8 +138,11 @@ export function csvEncodingOf(bytes: Uint8Array): CsvEncoding | null {
     ["utf-16le", UTF16LE_BOM],
     ["utf-16be", UTF16BE_BOM],
   ] as const) {
+    // U+0000 is no text of a .csv, as the byte 0 is not in UTF-8 (below); PostgreSQL stores neither.
     if (startsWith(bytes, bom))
-      return decodes(bytes, encoding) && bytes.byteLength % 2 === 0 ? encoding : null;
+      return bytes.byteLength % 2 === 0 && decodedText(bytes, encoding)?.includes("\u0000") === false
+        ? encoding
+        : null;
   }
   if (bytes.includes(0)) return null;
   if (decodes(bytes, "utf-8")) return "utf-8";
@@ -175,11 +178,15 @@ function looksLikeBig5Codes(text: string): boolean {
 }
 
 function decodes(bytes: Uint8Array, encoding: "utf-8" | "utf-16le" | "utf-16be"): boolean {
+  return decodedText(bytes, encoding) !== null;
+}
+
+/** The bytes' text, or null when they are not text in that encoding. */
+function decodedText(bytes: Uint8Array, encoding: "utf-8" | "utf-16le" | "utf-16be"): string | null {
   try {
-    new TextDecoder(encoding, { fatal: true }).decode(bytes);
-    return true;
+    return new TextDecoder(encoding, { fatal: true }).decode(bytes);
   } catch {
-    return false;
+    return null;
   }
 }
 

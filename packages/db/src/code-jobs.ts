@@ -52,6 +52,20 @@ const JOB_COLUMNS = `j.id, j.store_id AS "storeId", j.campaign_id AS "campaignId
   (j.kind = 'import_codes' AND j.state = 'failed' AND COALESCE(jsonb_array_length(j.errors), 0) > 0)
     AS "hasErrorReport"`;
 
+/**
+ * A job's result or problems as jsonb text PostgreSQL stores: U+0000 and lone surrogates, which it
+ * refuses (and a refused statement would leave the job unfinishable), read as U+FFFD. A bad row's
+ * value is shown, not kept: the readers refuse such text before it gets here.
+ */
+export function storableJobJson(value: unknown): string {
+  return JSON.stringify(value, (_key, field: unknown) =>
+    typeof field === "string" ? field.replace(UNSTORABLE_CHARACTER, "\ufffd") : field,
+  );
+}
+
+/** U+0000, or a UTF-16 surrogate without its other half (the regex works on code units: no `u` flag). */
+const UNSTORABLE_CHARACTER = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 export type NewJobFile = { fileName: string; contentType: string; content: Uint8Array };
 
 /** A queued job, with its uploaded file when there is one, in one statement. */
@@ -169,7 +183,7 @@ export async function recordJobProgress(
 ): Promise<void> {
   await sql.query(
     `UPDATE job SET progress = $2, result = $3::jsonb, updated_at = $4 WHERE id = $1 AND state = 'running'`,
-    [id, Math.max(0, Math.min(100, Math.floor(progress))), JSON.stringify(result), now],
+    [id, Math.max(0, Math.min(100, Math.floor(progress))), storableJobJson(result), now],
   );
 }
 
@@ -195,7 +209,7 @@ export async function finishJob(
        RETURNING id
      )
      DELETE FROM job_file WHERE job_id IN (SELECT id FROM finished) AND purpose = 'upload'`,
-    [id, outcome.state, JSON.stringify(outcome.result), JSON.stringify(outcome.errors), outcome.now],
+    [id, outcome.state, storableJobJson(outcome.result), storableJobJson(outcome.errors), outcome.now],
   );
 }
 
@@ -219,7 +233,7 @@ export async function failUnfinishedJob(
        DELETE FROM job_file WHERE job_id IN (SELECT id FROM failed) AND purpose = 'upload'
      )
      SELECT count(*)::int AS failed FROM failed`,
-    [id, JSON.stringify([outcome.problem]), outcome.now],
+    [id, storableJobJson([outcome.problem]), outcome.now],
   );
   return (rows[0]?.failed ?? 0) > 0;
 }
