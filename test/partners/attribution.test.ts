@@ -324,6 +324,17 @@ describe("partners CRUD", () => {
     const rename = await merchant<ErrorAnswer>("PATCH", `/v1/partners/${second.id}`, { name: "Taken name" });
     expect([rename.status, rename.body.error.code]).toEqual([409, "PARTNER_NAME_TAKEN"]);
     await createPartner("Taken name", "creator", other.keys.merchant);
+    // One name however its accents were typed: kept in Unicode's composed form.
+    const composed = await createPartner("Caf\u00e9 Media");
+    expect(composed.name).toBe("Caf\u00e9 Media");
+    const decomposed = await merchant<ErrorAnswer>("POST", "/v1/partners", {
+      name: "Cafe\u0301 Media",
+      kind: "media",
+    });
+    expect([decomposed.status, decomposed.body.error.details]).toEqual([
+      409,
+      { field: "name", name: "Caf\u00e9 Media" },
+    ]);
   });
 
   it("validates bodies, ids and cursors with 400 and field details", async () => {
@@ -331,6 +342,8 @@ describe("partners CRUD", () => {
       ["POST", "/v1/partners", { name: "No kind" }, "kind"],
       ["POST", "/v1/partners", { name: "Bad kind", kind: "influencer" }, "kind"],
       ["POST", "/v1/partners", { name: "   ", kind: "media" }, "name"],
+      ["POST", "/v1/partners", { name: "\u200b", kind: "media" }, "name"],
+      ["PATCH", "/v1/partners/00000000-0000-4000-8000-000000000000", { name: " \u200b\u2060 " }, "name"],
       ["POST", "/v1/partners", { name: "Extra", kind: "media", color: "red" }, "color"],
       ["PATCH", "/v1/partners/00000000-0000-4000-8000-000000000000", {}, "(body)"],
       ["GET", "/v1/partners/not-a-uuid", undefined, "id"],

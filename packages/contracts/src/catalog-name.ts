@@ -13,3 +13,21 @@ export const CatalogNameSchema = z
   .overwrite((value) => value.normalize("NFC"))
   .min(1)
   .max(128);
+
+/** A letter, digit, mark, symbol or punctuation: anything but spaces, controls and format characters. */
+const VISIBLE_CHARACTER = /[^\p{Z}\p{Cc}\p{Cf}]/u;
+
+/**
+ * A name people read (a campaign's, a partner's, an API key's): trimmed, in Unicode's composed form
+ * (NFC), so "café" typed with a combining accent is the same partner name as with the precomposed
+ * letter, and with at least one visible character: a zero-width space alone is no name (an empty
+ * one is told the same, one message rather than "too short" and this).
+ */
+export function displayNameSchema(maxLength: number) {
+  return z
+    .string()
+    .trim()
+    .overwrite((value) => value.normalize("NFC"))
+    .max(maxLength)
+    .refine((value) => VISIBLE_CHARACTER.test(value), "must have a visible character");
+}

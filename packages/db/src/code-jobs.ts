@@ -64,6 +64,7 @@ export function storableJobJson(value: unknown): string {
 }
 
 /** U+0000, or a UTF-16 surrogate without its other half (the regex works on code units: no `u` flag). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: U+0000 is what it finds.
 const UNSTORABLE_CHARACTER = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 export type NewJobFile = { fileName: string; contentType: string; content: Uint8Array };

@@ -191,6 +191,7 @@ const FIELD_MESSAGES: readonly FieldMessage[] = [
     ({ days }) => `範圍最多 ${days} 天`,
   ),
   fixed("must not contain the NUL character (U+0000)", "不可包含 NUL 字元(U+0000)"),
+  fixed("must have a visible character", "須包含至少一個可見字元"),
   fixed(
     "must be well-formed Unicode (it holds a lone surrogate)",
     "須為格式正確的 Unicode(其中有落單的代理字元)",

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { displayNameSchema } from "../catalog-name.ts";
 import { DateTimeOutputSchema, IdSchema, pageOf } from "./common.ts";
 
 /** SPEC §1: `merchant` (campaigns, codes, jobs, partners, reports, alerts), `checkout` (quote, reserve, release, confirm), `admin` (queue dashboard, keys). */
@@ -11,12 +12,10 @@ export type ApiScope = z.infer<typeof ApiScopeSchema>;
 
 export const ApiKeyCreateSchema = z
   .object({
-    name: z
-      .string()
-      .trim()
-      .min(1)
-      .max(100)
-      .openapi({ description: "What the key is for; not unique.", example: "checkout service" }),
+    name: displayNameSchema(100).openapi({
+      description: "What the key is for; not unique.",
+      example: "checkout service",
+    }),
     scopes: z
       .array(ApiScopeSchema)
       .min(1, "at least one scope")

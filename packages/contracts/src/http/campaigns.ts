@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { CatalogNameSchema } from "../catalog-name.ts";
+import { CatalogNameSchema, displayNameSchema } from "../catalog-name.ts";
 import {
   CurrencySchema,
   DateTimeInputSchema,
@@ -80,7 +80,7 @@ function endsAfterStart(value: { startsAt?: unknown; endsAt?: unknown }): boolea
 
 export const CampaignCreateSchema = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: displayNameSchema(200),
     discount: DiscountSchema,
     currency: CurrencySchema,
     ...WindowFields,
@@ -102,7 +102,7 @@ export type CampaignCreate = z.infer<typeof CampaignCreateSchema>;
 /** Dates, products, member groups and the stacking settings stay editable; the discount and currency do not. */
 export const CampaignPatchSchema = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: displayNameSchema(200),
     ...WindowFields,
     memberGroups: MemberGroupsSchema,
     productIds: ProductIdsSchema,

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { TRACKING_PATTERN_MAX_LENGTH } from "@promo/domain";
+import { displayNameSchema } from "../catalog-name.ts";
 import { DateTimeOutputSchema, IdSchema, NOTHING_TO_CHANGE, pageOf } from "./common.ts";
 
 const MAX_SAMPLES = 50;
@@ -8,7 +9,7 @@ export const PartnerKindSchema = z
   .enum(["affiliate", "creator", "media"])
   .openapi({ description: "An affiliate, a creator or a media source.", example: "creator" });
 
-const PartnerNameSchema = z.string().trim().min(1).max(200).openapi({ example: "Amy's channel" });
+const PartnerNameSchema = displayNameSchema(200).openapi({ example: "Amy's channel" });
 
 export const PartnerCreateSchema = z
   .object({ name: PartnerNameSchema, kind: PartnerKindSchema })

@@ -475,6 +475,54 @@ describe("20261127000000_account_id_nfc", () => {
   });
 });
 
+describe("20261130000100_partner_names_nfc", () => {
+  it("puts partner names in Unicode's composed form, but for one whose composed form the store has", async () => {
+    const { database, fromIt, before } = await databaseBefore("20261130000100_partner_names_nfc", "partners");
+    const stores = ["00000000-0000-4000-8000-000000000031", "00000000-0000-4000-8000-000000000032"];
+    const partners: [id: string, store: number, name: string, created: string][] = [
+      // Store 1: "niño" composed already, so its decomposed twin stays; "ậ" decomposed with its two
+      // marks in either order (both compose to U+1EAD): the older is composed, the newer stays.
+      ["00000000-0000-4000-8000-000000000033", 0, "ni\u00f1o", "2026-01-01"],
+      ["00000000-0000-4000-8000-000000000034", 0, "nin\u0303o", "2026-01-02"],
+      ["00000000-0000-4000-8000-000000000035", 0, "a\u0323\u0302-shop", "2026-01-03"],
+      ["00000000-0000-4000-8000-000000000036", 0, "a\u0302\u0323-shop", "2026-01-04"],
+      ["00000000-0000-4000-8000-000000000037", 0, "Amy", "2026-01-05"],
+      // Store 2: the same decomposed name, alone in its store: composed.
+      ["00000000-0000-4000-8000-000000000038", 1, "nin\u0303o", "2026-01-06"],
+    ];
+    await withClient(database.url, async (client) => {
+      for (const [index, id] of stores.entries()) {
+        await client.query("INSERT INTO store (id, slug, name) VALUES ($1, $2, 'P')", [
+          id,
+          `partners-${index}`,
+        ]);
+      }
+      for (const [id, store, name, created] of partners) {
+        await client.query(
+          `INSERT INTO partner (id, store_id, name, kind, created_at, updated_at)
+           VALUES ($1, $2, $3, 'creator', $4, now())`,
+          [id, stores[store], name, created],
+        );
+      }
+    });
+
+    await expect(
+      applyMigrations({ databaseUrl: database.url, migrationsDir: MIGRATIONS_DIR }),
+    ).resolves.toEqual({ applied: fromIt, alreadyApplied: before });
+    const rows = await withClient(database.url, (client) =>
+      client.query<{ name: string }>("SELECT name FROM partner ORDER BY id"),
+    );
+    expect(rows.rows.map((row) => row.name)).toEqual([
+      "ni\u00f1o",
+      "nin\u0303o",
+      "\u1ead-shop",
+      "a\u0302\u0323-shop",
+      "Amy",
+      "ni\u00f1o",
+    ]);
+  });
+});
+
 describe("20261129000000_catalog_names_nfc", () => {
   it("puts campaigns' product ids and member groups in Unicode's composed form, in order, once each", async () => {
     const { database, fromIt, before } = await databaseBefore("20261129000000_catalog_names_nfc", "catalog");

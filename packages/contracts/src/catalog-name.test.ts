@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { ApiKeyCreateSchema } from "./http/api-keys.ts";
+import { CampaignPatchSchema } from "./http/campaigns.ts";
+import { PartnerCreateSchema } from "./http/partners.ts";
+
+describe("names people read (campaigns, partners, API keys)", () => {
+  it("are trimmed and kept in Unicode's composed form", () => {
+    expect(PartnerCreateSchema.parse({ name: "  Cafe\u0301 Media ", kind: "media" }).name).toBe(
+      "Caf\u00e9 Media",
+    );
+    expect(CampaignPatchSchema.parse({ name: "nin\u0303o sale" }).name).toBe("ni\u00f1o sale");
+    expect(ApiKeyCreateSchema.parse({ name: "checkout \u{1F6D2}", scopes: ["checkout"] }).name).toBe(
+      "checkout \u{1F6D2}",
+    );
+  });
+
+  it("need a visible character: spaces, zero-width and other format characters alone are refused", () => {
+    for (const name of ["\u200b", " \u200b\u2060 ", "\u00a0\u3000", "\ufeff", "\u202e"]) {
+      const parsed = PartnerCreateSchema.safeParse({ name, kind: "media" });
+      expect(parsed.success ? "taken" : parsed.error.issues.map((issue) => issue.path.join("."))).toEqual([
+        "name",
+      ]);
+      expect(CampaignPatchSchema.safeParse({ name }).success).toBe(false);
+      expect(ApiKeyCreateSchema.safeParse({ name, scopes: ["admin"] }).success).toBe(false);
+    }
+    expect(PartnerCreateSchema.safeParse({ name: "\u200bA", kind: "media" }).success).toBe(true);
+  });
+});
