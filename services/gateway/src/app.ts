@@ -87,7 +87,7 @@ export function createApp(deps: GatewayDeps) {
 
   // The page and its API need an admin key (a header, or the cookie a browser gets at /admin/login);
   // its static assets (the library's own files) and the sign-in page do not.
-  const requireAdmin = requireScope("admin", { cookie: true });
+  const requireKey = requireScope("any", { cookie: true });
   app.use(ADMIN_LOGIN_PATH, limitBodySize(4_096));
   app.route(
     "/",
@@ -105,10 +105,13 @@ export function createApp(deps: GatewayDeps) {
     if (signedOut && c.req.method === "GET" && c.req.header("accept")?.includes("text/html"))
       return c.redirect(ADMIN_LOGIN_PATH, 303);
     // The queues carry every store's requests: only the operator's store sees them. To another
-    // store's admin key the dashboard is, like another store's data, not there.
-    return requireAdmin(c, async () => {
-      if (c.get("principal").storeSlug !== deps.settings.dashboardStore)
+    // store's key, whatever its scopes, the dashboard is, like another store's data, not there (a
+    // 403 naming the admin scope would send it to make an admin key that is then not let in either).
+    return requireKey(c, async () => {
+      const principal = c.get("principal");
+      if (principal.storeSlug !== deps.settings.dashboardStore)
         throw new DomainError("NOT_FOUND", { path: c.req.path });
+      if (!principal.scopes.includes("admin")) throw new DomainError("FORBIDDEN", { requiredScope: "admin" });
       await next();
     });
   });

@@ -45,12 +45,12 @@ export function adminLoginRoutes(input: {
     const key = typeof form.key === "string" ? form.key.trim() : "";
     const principal = key.length > 0 && key.length <= 512 ? await input.authenticate(key) : null;
     if (!principal) return c.html(page("That key is not valid."), 401);
-    if (!principal.scopes.includes("admin")) return c.html(page("That key has no admin scope."), 403);
     if (principal.storeSlug !== input.dashboardStore)
       return c.html(
         page("The queue dashboard shows every store's queues: only the operator store's admin keys open it."),
         403,
       );
+    if (!principal.scopes.includes("admin")) return c.html(page("That key has no admin scope."), 403);
     setCookie(c, ADMIN_KEY_COOKIE, key, {
       path: "/admin",
       httpOnly: true,

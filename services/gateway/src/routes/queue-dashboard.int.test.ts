@@ -29,11 +29,13 @@ describe("queue dashboard at /admin/queues", () => {
     expect((await get("/admin/queues/api/queues", store.keys.checkout)).status).toBe(403);
   });
 
-  it("is not there for another store's admin key: the queues carry every store's requests", async () => {
+  it("is not there for another store's keys, admin or not: the queues carry every store's requests", async () => {
     for (const path of ["/admin/queues", "/admin/queues/api/queues"]) {
-      const answer = await get(path, otherStore.keys.admin);
-      expect([path, answer.status]).toEqual([path, 404]);
-      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
+      for (const key of [otherStore.keys.admin, otherStore.keys.checkout, otherStore.keys.merchant]) {
+        const answer = await get(path, key);
+        expect([path, answer.status]).toEqual([path, 404]);
+        expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
+      }
     }
     // Nor can it act on a queue (Bull Board's pause, clean, retry …).
     const pause = await gateway.app.request("/admin/queues/api/queues/%7Bcode-jobs%7D/pause", {
@@ -51,6 +53,13 @@ describe("queue dashboard at /admin/queues", () => {
     expect(signIn.status).toBe(403);
     expect(signIn.headers.get("set-cookie")).toBeNull();
     expect(await signIn.text()).toContain("only the operator store&#39;s admin keys open it");
+    // So is its merchant key, for the same reason: not sent off to make an admin key.
+    const merchantSignIn = await gateway.app.request("/admin/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ key: otherStore.keys.merchant }).toString(),
+    });
+    expect(await merchantSignIn.text()).toContain("only the operator store&#39;s admin keys open it");
   });
 
   it("serves the page, its assets and the queues with their job counts", async () => {
