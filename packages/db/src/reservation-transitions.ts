@@ -92,7 +92,7 @@ export async function releaseReservation(
 
 /**
  * An order used the hold: RESERVED -> CONFIRMED with the order number and the order's total (when
- * not given, the reservation's quoted total after the discount). The same order number again
+ * not given, assumedOrderTotal: the quoted total less the order's other codes' discounts). The same order number again
  * changes nothing, whatever total it comes with (the first confirmation's stands); another one is
  * refused. A hold that already ran out, expired or was
  * released is confirmed only if the code would still grant it now (room under the usage limit,
@@ -109,7 +109,7 @@ export async function confirmReservation(
     storeId: string;
     id: string;
     orderNumber: string;
-    /** What the order came to; undefined (HTTP confirm without one): the quoted `totals.total`. */
+    /** What the order came to; undefined (HTTP confirm without one): assumedOrderTotal. */
     orderTotal: number | undefined;
     now: Date;
     /** When the order says whose it is (order.placed), it must be the reservation's account. */

@@ -223,7 +223,7 @@ export const ConfirmRequestSchema = z
     orderNumber: z.string().trim().min(1).max(128),
     orderTotal: MoneySchema.optional().openapi({
       description:
-        "What the order came to, in minor units (what the reports count as revenue). Not sent: the reservation's quoted total after the discount (`totals.total`) is taken, so send it whenever the order differs from the quote (taxes, a changed cart).",
+        "What the order came to, in minor units (what the reports count as revenue). Not sent: the reservation's quoted total after the discount (`totals.total`) is taken, less the discounts of the codes already confirmed on the same order, so send it whenever the order differs from the quote (taxes, a changed cart).",
       example: 939,
     }),
   })
