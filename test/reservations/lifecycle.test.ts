@@ -442,6 +442,13 @@ describe("reservation lifecycle", () => {
       "NOT_COMBINABLE",
       "PRICED_APART",
     ]);
+    // The third, released and then confirmed late onto the order, is granted again on its terms:
+    // half of what the two it was stacked on took, not half of the whole cart.
+    expect((await checkout("POST", `/v1/reservations/${third.body.id}/release`)).body.status).toBe(
+      "RELEASED",
+    );
+    const late = await checkout<Priced>("POST", `/v1/reservations/${third.body.id}/confirm`, { orderNumber });
+    expect([late.status, late.body.status, late.body.discount]).toEqual([200, "CONFIRMED", 105]);
   });
 
   it("confirm keeps an order to one account and to codes that stack, naming the reservation in the way", async () => {
@@ -677,6 +684,43 @@ describe("reservation lifecycle", () => {
     });
     expect(tooLate.status).toBe(409);
     expect(tooLate.body.error?.code).toBe("USAGE_LIMIT_REACHED");
+  });
+
+  it("a late confirm is refused when the campaign would now give the hold another discount", async () => {
+    const code = `TERMS${Date.now().toString(36).toUpperCase()}`;
+    const { campaignId } = await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
+      code,
+      usageLimit: 1,
+      oncePerAccount: false,
+      amount: 500,
+      terms: { productIds: ["P-1", "P-2"] },
+    });
+    const cart = {
+      currency: "TWD",
+      items: [
+        { productId: "P-1", unitPrice: 990, quantity: 1 },
+        { productId: "P-2", unitPrice: 50, quantity: 1 },
+      ],
+      shipping: 0,
+    };
+    const held = await reserve(code, "terms-buyer", {}, cart);
+    expect([held.status, (held.body as Answer & { discount?: number }).discount]).toEqual([200, 500]);
+    expect((await checkout("POST", `/v1/reservations/${held.body.id}/release`)).body.status).toBe("RELEASED");
+    const patch = (productIds: string[]) =>
+      api(gatewayUrl, system.store.keys.merchant, "PATCH", `/v1/campaigns/${campaignId}`, { productIds });
+    const confirm = () =>
+      checkout<Answer & { discount?: number }>("POST", `/v1/reservations/${held.body.id}/confirm`, {
+        orderNumber: `ORDER-${code}`,
+      });
+
+    // Now only P-2 (50) is eligible: the code would give 50 off, not the 500 the hold carries.
+    expect((await patch(["P-2"])).status).toBe(200);
+    const changed = await confirm();
+    expect([changed.status, changed.body.error?.code]).toEqual([409, "RESERVATION_EXPIRED"]);
+    // On its terms again, it is confirmed with the discount it holds.
+    expect((await patch(["P-1", "P-2"])).status).toBe(200);
+    const same = await confirm();
+    expect([same.status, same.body.status, same.body.discount]).toEqual([200, "CONFIRMED", 500]);
   });
 
   it("Idempotency-Key replays the first answer and never takes a second hold", async () => {

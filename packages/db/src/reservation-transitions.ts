@@ -2,7 +2,13 @@
 // caller's transaction, locks the code row(s) first like every writer of a code's reservations,
 // and writes exactly one outbox row per change.
 import { TotalsSchema } from "@promo/contracts";
-import { checkOrderLink, decideAttempt, type ErrorCode, type OrderClashReason } from "@promo/domain";
+import {
+  checkOrderLink,
+  decideAttempt,
+  type ErrorCode,
+  type OrderClashReason,
+  quoteCart,
+} from "@promo/domain";
 import type { Db } from "./client.ts";
 import type { Reservation as ReservationRow } from "./generated/prisma/client.ts";
 import { redemptionOutboxRow } from "./outbox.ts";
@@ -229,11 +235,43 @@ async function checkRoomAgain(db: Db, row: ReservationRow, now: Date): Promise<E
     now,
     0,
   );
-  if (outcome.status === "RESERVED" && outcome.candidate.code.id === own.code.id) return null;
+  if (outcome.status === "RESERVED" && outcome.candidate.code.id === own.code.id)
+    return (await grantedOnItsTerms(db, row, cart, own)) ? null : "RESERVATION_EXPIRED";
   return outcome.status === "REJECTED" &&
     (outcome.errorCode === "USAGE_LIMIT_REACHED" || outcome.errorCode === "ACCOUNT_LIMIT_REACHED")
     ? outcome.errorCode
     : "RESERVATION_EXPIRED";
+}
+
+/**
+ * Whether the code, granting a run-out or released hold again, would give it the discount it holds
+ * on each line: priced now, on what the holds it was stacked on took from each line when it was
+ * priced. A campaign changed since (its products, say) would price it otherwise, and confirming the
+ * old discount would give what the code no longer gives.
+ */
+async function grantedOnItsTerms(
+  db: Db,
+  row: ReservationRow,
+  cart: Parameters<typeof quoteCart>[0],
+  own: { code: { code: string }; campaign: Parameters<typeof quoteCart>[1][number]["campaign"] },
+): Promise<boolean> {
+  const taken = cart.items.map(() => 0);
+  if (row.stacksOn.length > 0) {
+    const stackedOn = await db.reservation.findMany({
+      where: { storeId: row.storeId, id: { in: row.stacksOn } },
+      select: { lines: true },
+    });
+    for (const { lines } of stackedOn)
+      (lines as { discount: number }[]).forEach((line, index) => {
+        taken[index] = (taken[index] ?? 0) + line.discount;
+      });
+  }
+  const held = row.lines as { discount: number }[];
+  const repriced = quoteCart(cart, [{ code: own.code.code, campaign: own.campaign }], taken);
+  return (
+    repriced.lines.length === held.length &&
+    repriced.lines.every((line, index) => line.discount === held[index]?.discount)
+  );
 }
 
 /**
