@@ -7,7 +7,7 @@ import {
   decideAttempt,
   type ErrorCode,
   type OrderClashReason,
-  quoteCart,
+  pricedAsHeld,
 } from "@promo/domain";
 import type { Db } from "./client.ts";
 import type { Reservation as ReservationRow } from "./generated/prisma/client.ts";
@@ -98,9 +98,9 @@ export async function releaseReservation(
 
 /**
  * An order used the hold: RESERVED -> CONFIRMED with the order number and the order's total (when
- * not given, assumedOrderTotal: the quoted total less the order's other codes' discounts). The same order number again
- * changes nothing, whatever total it comes with (the first confirmation's stands); another one is
- * refused. A hold that already ran out, expired or was
+ * not given, assumedOrderTotal: the quoted total less the order's other codes' discounts). The same
+ * order number again changes nothing, whatever total it comes with (the first confirmation's
+ * stands); another one is refused. A hold that already ran out, expired or was
  * released is confirmed only if the code would still grant it now (room under the usage limit,
  * account allowed, campaign live), decided by the same rules as a new reservation; otherwise
  * RESERVATION_EXPIRED. An order is one account's, in one currency, and its redemptions must stack
@@ -235,43 +235,32 @@ async function checkRoomAgain(db: Db, row: ReservationRow, now: Date): Promise<E
     now,
     0,
   );
-  if (outcome.status === "RESERVED" && outcome.candidate.code.id === own.code.id)
-    return (await grantedOnItsTerms(db, row, cart, own)) ? null : "RESERVATION_EXPIRED";
+  if (outcome.status === "RESERVED" && outcome.candidate.code.id === own.code.id) {
+    const application = { code: own.code.code, campaign: own.campaign };
+    const stackedOn = await stackedOnLineDiscounts(db, row);
+    return pricedAsHeld(cart, application, stackedOn, lineDiscounts(row.lines))
+      ? null
+      : "RESERVATION_EXPIRED";
+  }
   return outcome.status === "REJECTED" &&
     (outcome.errorCode === "USAGE_LIMIT_REACHED" || outcome.errorCode === "ACCOUNT_LIMIT_REACHED")
     ? outcome.errorCode
     : "RESERVATION_EXPIRED";
 }
 
-/**
- * Whether the code, granting a run-out or released hold again, would give it the discount it holds
- * on each line: priced now, on what the holds it was stacked on took from each line when it was
- * priced. A campaign changed since (its products, say) would price it otherwise, and confirming the
- * old discount would give what the code no longer gives.
- */
-async function grantedOnItsTerms(
-  db: Db,
-  row: ReservationRow,
-  cart: Parameters<typeof quoteCart>[0],
-  own: { code: { code: string }; campaign: Parameters<typeof quoteCart>[1][number]["campaign"] },
-): Promise<boolean> {
-  const taken = cart.items.map(() => 0);
-  if (row.stacksOn.length > 0) {
-    const stackedOn = await db.reservation.findMany({
-      where: { storeId: row.storeId, id: { in: row.stacksOn } },
-      select: { lines: true },
-    });
-    for (const { lines } of stackedOn)
-      (lines as { discount: number }[]).forEach((line, index) => {
-        taken[index] = (taken[index] ?? 0) + line.discount;
-      });
-  }
-  const held = row.lines as { discount: number }[];
-  const repriced = quoteCart(cart, [{ code: own.code.code, campaign: own.campaign }], taken);
-  return (
-    repriced.lines.length === held.length &&
-    repriced.lines.every((line, index) => line.discount === held[index]?.discount)
-  );
+/** What each hold's lines say it took, per line in cart order: discounts stored as its `lines`. */
+function lineDiscounts(lines: unknown): number[] {
+  return (lines as { discount: number }[]).map((line) => line.discount);
+}
+
+/** The line discounts of the holds a reservation was stacked on, as they were priced. */
+async function stackedOnLineDiscounts(db: Db, row: ReservationRow): Promise<number[][]> {
+  if (row.stacksOn.length === 0) return [];
+  const stackedOn = await db.reservation.findMany({
+    where: { storeId: row.storeId, id: { in: row.stacksOn } },
+    select: { lines: true },
+  });
+  return stackedOn.map((hold) => lineDiscounts(hold.lines));
 }
 
 /**

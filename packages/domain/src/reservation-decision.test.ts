@@ -7,6 +7,7 @@ import {
   type CapLedger,
   type CodeCandidate,
   decideAttempt,
+  pricedAsHeld,
   resolveCode,
   type StackedHold,
   type StackRefusalReason,
@@ -361,5 +362,57 @@ describe("a reservation stacked on the checkout's earlier holds (SPEC §3)", () 
         },
       ),
     );
+  });
+});
+
+describe("a hold granted again is priced as it holds (late confirm)", () => {
+  const tenPercent = campaignFixture({ id: "c-10", discount: { type: "percentage", basisPoints: 1_000 } });
+  const fixed = campaignFixture({ id: "c-500", discount: { type: "fixed", amount: 500 } });
+  const discountsOf = (quote: ReturnType<typeof quoteCart>) => quote.lines.map((line) => line.discount);
+
+  it("holds for any hold priced alone or after another, on its own campaign's terms", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            unitPrice: fc.integer({ min: 0, max: 5_000 }),
+            quantity: fc.integer({ min: 1, max: 3 }),
+          }),
+          {
+            minLength: 1,
+            maxLength: 5,
+          },
+        ),
+        fc.boolean(),
+        (lines, stacked) => {
+          const cart: Cart = {
+            currency: "TWD",
+            items: lines.map((line, index) => ({ productId: "ABCD"[index % 4] ?? "A", ...line })),
+            shipping: 60,
+          };
+          const base = stacked ? [discountsOf(quoteCart(cart, [{ code: "TEN", campaign: tenPercent }]))] : [];
+          const taken = cart.items.map((_, index) => base[0]?.[index] ?? 0);
+          const held = discountsOf(quoteCart(cart, [{ code: "FIXED", campaign: fixed }], taken));
+          expect(pricedAsHeld(cart, { code: "FIXED", campaign: fixed }, base, held)).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it("fails when the campaign would now price it otherwise, or when the stack it was priced after is left out", () => {
+    const held = discountsOf(quoteCart(SPEC_WORKED_CART, [{ code: "FIXED", campaign: fixed }]));
+    expect(pricedAsHeld(SPEC_WORKED_CART, { code: "FIXED", campaign: fixed }, [], held)).toBe(true);
+    const narrowed = campaignFixture({
+      id: "c-500",
+      discount: { type: "fixed", amount: 500 },
+      productIds: ["C"],
+    });
+    expect(pricedAsHeld(SPEC_WORKED_CART, { code: "FIXED", campaign: narrowed }, [], held)).toBe(false);
+
+    const base = discountsOf(quoteCart(SPEC_WORKED_CART, [{ code: "TEN", campaign: tenPercent }]));
+    const half = campaignFixture({ id: "c-50", discount: { type: "percentage", basisPoints: 5_000 } });
+    const stackedHeld = discountsOf(quoteCart(SPEC_WORKED_CART, [{ code: "HALF", campaign: half }], base));
+    expect(pricedAsHeld(SPEC_WORKED_CART, { code: "HALF", campaign: half }, [base], stackedHeld)).toBe(true);
+    expect(pricedAsHeld(SPEC_WORKED_CART, { code: "HALF", campaign: half }, [], stackedHeld)).toBe(false);
   });
 });

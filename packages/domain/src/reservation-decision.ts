@@ -1,7 +1,7 @@
 import type { CampaignTerms } from "./campaign.ts";
 import { canCombine, checkEligibility, isWithinWindow } from "./campaign.ts";
 import { checkCodeFormat } from "./code-rules.ts";
-import { type Cart, type Quote, quoteCart } from "./discount.ts";
+import { type Cart, type DiscountApplication, type Quote, quoteCart } from "./discount.ts";
 import type { ErrorCode } from "./errors.ts";
 
 /** One store's instance of a code with the campaign it belongs to. */
@@ -295,5 +295,27 @@ function sameCart(a: Cart, b: Cart): boolean {
         item.quantity === other.quantity
       );
     })
+  );
+}
+
+/**
+ * Whether a hold granted again (a late confirm of one that ran out or was released) is priced as it
+ * holds: its code, priced now on what the holds it was stacked on took from each line when they were
+ * priced, gives the same discount on each line. A campaign changed since (its products, say) would
+ * price it otherwise, and confirming the old discount would give what the code no longer gives.
+ */
+export function pricedAsHeld(
+  cart: Cart,
+  application: DiscountApplication,
+  stackedOnLineDiscounts: readonly (readonly number[])[],
+  heldLineDiscounts: readonly number[],
+): boolean {
+  const taken = cart.items.map((_, index) =>
+    stackedOnLineDiscounts.reduce((sum, lines) => sum + (lines[index] ?? 0), 0),
+  );
+  const repriced = quoteCart(cart, [application], taken);
+  return (
+    repriced.lines.length === heldLineDiscounts.length &&
+    repriced.lines.every((line, index) => line.discount === heldLineDiscounts[index])
   );
 }
