@@ -406,6 +406,62 @@ describe("what an order may carry", () => {
   });
 });
 
+describe("orders nothing was confirmed onto", () => {
+  async function orderLinks(orderNumber: string): Promise<number> {
+    const { rows } = await ctx.db.database.pool.query<{ count: number }>(
+      "SELECT count(*)::int AS count FROM order_link WHERE order_number = $1",
+      [orderNumber],
+    );
+    return rows[0]?.count ?? 0;
+  }
+
+  it("leave no order_link row: an unknown reservation, by either path, or a refused one", async () => {
+    const unknown = await ctx.db.database.prisma.$transaction((tx) =>
+      confirmReservation(tx, {
+        storeId: store.storeId,
+        id: randomUUID(),
+        orderNumber: "GHOST-1",
+        orderTotal: 1,
+        now: NOW,
+      }),
+    );
+    expect([unknown, await orderLinks("GHOST-1")]).toEqual([null, 0]);
+    const placed = await placeOrders([
+      { reservationId: randomUUID(), accountId: "acct-ghost", orderNumber: "GHOST-2", orderTotal: 1 },
+    ]);
+    expect([placed, await orderLinks("GHOST-2")]).toEqual([["undefined one by one"], 0]);
+
+    const rejected = await hold("N1", "acct-ghost");
+    await ctx.db.database.pool.query("UPDATE reservation SET status = 'REJECTED' WHERE id = $1::uuid", [
+      rejected,
+    ]);
+    const refused = await ctx.db.database.prisma.$transaction((tx) =>
+      confirmReservation(tx, {
+        storeId: store.storeId,
+        id: rejected,
+        orderNumber: "GHOST-3",
+        orderTotal: 1,
+        now: NOW,
+      }),
+    );
+    expect([refused?.kind, await orderLinks("GHOST-3")]).toEqual(["refused", 0]);
+
+    // One that takes keeps its row, and a refusal onto that order leaves it.
+    const held = await hold("N1", "acct-ghost");
+    await confirmOne(held, "GHOST-4", 900);
+    const again = await ctx.db.database.prisma.$transaction((tx) =>
+      confirmReservation(tx, {
+        storeId: store.storeId,
+        id: rejected,
+        orderNumber: "GHOST-4",
+        orderTotal: 1,
+        now: NOW,
+      }),
+    );
+    expect([again?.kind, await orderLinks("GHOST-4")]).toEqual(["refused", 1]);
+  });
+});
+
 describe("reports count an order once", () => {
   /** The reports' orders are placed ten days on, apart from the orders above. */
   const REPORT_NOW = new Date(NOW.getTime() + 10 * 24 * HOUR);

@@ -20,7 +20,14 @@ import {
   lockCampaigns,
   lockCodeCandidates,
 } from "./reservation-ledger.ts";
-import { loadOrderLink, lockExistingOrder, lockOrders, markSharedOrders, orderKey } from "./shared-orders.ts";
+import {
+  forgetUnconfirmedOrders,
+  loadOrderLink,
+  lockExistingOrder,
+  lockOrders,
+  markSharedOrders,
+  orderKey,
+} from "./shared-orders.ts";
 import { prismaSql, type Sql } from "./sql.ts";
 
 export type TransitionResult =
@@ -96,6 +103,18 @@ export async function releaseReservation(
   return { kind: "changed", reservation: released };
 }
 
+/** A reservation to confirm onto an order (HTTP confirm, or an order.placed one by one). */
+type Confirmation = {
+  storeId: string;
+  id: string;
+  orderNumber: string;
+  /** What the order came to; undefined (HTTP confirm without one): assumedOrderTotal. */
+  orderTotal: number | undefined;
+  now: Date;
+  /** When the order says whose it is (order.placed), it must be the reservation's account. */
+  accountId?: string;
+};
+
 /**
  * An order used the hold: RESERVED -> CONFIRMED with the order number and the order's total (when
  * not given, assumedOrderTotal: the quoted total less the order's other codes' discounts). The same
@@ -109,21 +128,18 @@ export async function releaseReservation(
  * does not combine with this one's NOT_COMBINABLE. The order's `order_link` row
  * is locked first, so two confirmations onto one order are checked one after the other.
  */
-export async function confirmReservation(
-  db: Db,
-  input: {
-    storeId: string;
-    id: string;
-    orderNumber: string;
-    /** What the order came to; undefined (HTTP confirm without one): assumedOrderTotal. */
-    orderTotal: number | undefined;
-    now: Date;
-    /** When the order says whose it is (order.placed), it must be the reservation's account. */
-    accountId?: string;
-  },
-): Promise<TransitionResult | null> {
+export async function confirmReservation(db: Db, input: Confirmation): Promise<TransitionResult | null> {
   const order = { storeId: input.storeId, orderNumber: input.orderNumber };
   await lockOrders(prismaSql(db), [order]);
+  const result = await confirmOntoLockedOrder(db, input);
+  // One that did not take leaves no order behind (an unknown reservation, a refusal): no
+  // `order_link` row for an order number nothing was confirmed onto.
+  if (result?.kind !== "changed") await forgetUnconfirmedOrders(prismaSql(db), [order]);
+  return result;
+}
+
+/** confirmReservation, once the order's `order_link` row is locked. */
+async function confirmOntoLockedOrder(db: Db, input: Confirmation): Promise<TransitionResult | null> {
   const row = await lockReservation(db, input.storeId, input.id);
   if (!row) return null;
   if (input.accountId !== undefined && input.accountId !== row.accountId) {
@@ -144,7 +160,11 @@ export async function confirmReservation(
     const refusal = await checkRoomAgain(db, current, input.now);
     if (refusal) return { kind: "refused", errorCode: refusal, reservation: current };
   }
-  const link = await loadOrderLink(prismaSql(db), { ...order, reservationId: row.id });
+  const link = await loadOrderLink(prismaSql(db), {
+    storeId: input.storeId,
+    orderNumber: input.orderNumber,
+    reservationId: row.id,
+  });
   const clash = link && checkOrderLink(link.candidate, link.order);
   if (clash) {
     return {

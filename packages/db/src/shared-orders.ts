@@ -70,6 +70,21 @@ export async function lockOrders(sql: Sql, orders: readonly PlacedOrder[]): Prom
 }
 
 /**
+ * Removes the `order_link` rows of these orders that no confirmation counts (lockOrders made them, and
+ * then nothing was confirmed onto the order: an unknown reservation, a refusal), so an order number
+ * no reservation carries leaves nothing behind. Call while holding them (lockOrders).
+ */
+export async function forgetUnconfirmedOrders(sql: Sql, orders: readonly PlacedOrder[]): Promise<void> {
+  if (orders.length === 0) return;
+  await sql.query(
+    `DELETE FROM order_link l
+     USING jsonb_to_recordset($1::jsonb) AS w(store_id uuid, order_number text)
+     WHERE l.store_id = w.store_id AND l.order_number = w.order_number AND l.confirmations = 0`,
+    [ordersJson(orders)],
+  );
+}
+
+/**
  * Locks the order's `order_link` row if the order was ever confirmed (a cancellation then waits for
  * a confirmation onto the order in flight, and cancels it too); an order never confirmed has nothing
  * to cancel and gets no row.
