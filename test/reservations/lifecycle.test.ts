@@ -314,18 +314,20 @@ describe("reservation lifecycle", () => {
       third: `THIRD${stamp}`,
     };
     const products = { productIds: ["A", "B", "C"] };
+    const campaignIds = new Map<string, string>();
     for (const [code, terms] of [
       [codes.tenPercent, { discount: { type: "percentage", percent: 10 }, priority: 0, combinesWith: "*" }],
       [codes.fixed, { discount: { type: "fixed", amount: 500 }, priority: 1, combinesWith: "*" }],
       [codes.third, { discount: { type: "percentage", percent: 50 }, priority: 2, combinesWith: "*" }],
       [codes.alone, { priority: 2 }],
     ] as const) {
-      await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
+      const { campaignId } = await createLiveCampaign(gatewayUrl, system.store.keys.merchant, {
         code,
         usageLimit: null,
         oncePerAccount: false,
         terms: { ...products, ...terms },
       });
+      campaignIds.set(code, campaignId);
     }
     type Priced = Answer & { discount: number; lines: { discount: number }[]; stacksOn: string[] };
     const quote = await checkout<{ applied: { code: string; discount: number; lines: unknown[] }[] }>(
@@ -447,6 +449,17 @@ describe("reservation lifecycle", () => {
     expect((await checkout("POST", `/v1/reservations/${third.body.id}/release`)).body.status).toBe(
       "RELEASED",
     );
+    // Not while its campaign would now apply before the two (a new reservation: APPLIES_AFTER).
+    const setPriority = (priority: number) =>
+      api(gatewayUrl, system.store.keys.merchant, "PATCH", `/v1/campaigns/${campaignIds.get(codes.third)}`, {
+        priority,
+      });
+    expect((await setPriority(-1)).status).toBe(200);
+    const reordered = await checkout<Priced>("POST", `/v1/reservations/${third.body.id}/confirm`, {
+      orderNumber,
+    });
+    expect([reordered.status, reordered.body.error?.code]).toEqual([409, "RESERVATION_EXPIRED"]);
+    expect((await setPriority(2)).status).toBe(200);
     const late = await checkout<Priced>("POST", `/v1/reservations/${third.body.id}/confirm`, { orderNumber });
     expect([late.status, late.body.status, late.body.discount]).toEqual([200, "CONFIRMED", 105]);
   });

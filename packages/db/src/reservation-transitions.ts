@@ -6,9 +6,11 @@ import {
   checkOrderLink,
   decideAttempt,
   type ErrorCode,
+  grantedAsHeld,
+  type HeldStackEntry,
   type OrderClashReason,
-  pricedAsHeld,
 } from "@promo/domain";
+import { combinesWithOf } from "./campaigns.ts";
 import type { Db } from "./client.ts";
 import type { Reservation as ReservationRow } from "./generated/prisma/client.ts";
 import { redemptionOutboxRow } from "./outbox.ts";
@@ -257,10 +259,8 @@ async function checkRoomAgain(db: Db, row: ReservationRow, now: Date): Promise<E
   );
   if (outcome.status === "RESERVED" && outcome.candidate.code.id === own.code.id) {
     const application = { code: own.code.code, campaign: own.campaign };
-    const stackedOn = await stackedOnLineDiscounts(db, row);
-    return pricedAsHeld(cart, application, stackedOn, lineDiscounts(row.lines))
-      ? null
-      : "RESERVATION_EXPIRED";
+    const stack = await heldStack(db, row);
+    return grantedAsHeld(cart, application, stack, lineDiscounts(row.lines)) ? null : "RESERVATION_EXPIRED";
   }
   return outcome.status === "REJECTED" &&
     (outcome.errorCode === "USAGE_LIMIT_REACHED" || outcome.errorCode === "ACCOUNT_LIMIT_REACHED")
@@ -273,14 +273,24 @@ function lineDiscounts(lines: unknown): number[] {
   return (lines as { discount: number }[]).map((line) => line.discount);
 }
 
-/** The line discounts of the holds a reservation was stacked on, as they were priced. */
-async function stackedOnLineDiscounts(db: Db, row: ReservationRow): Promise<number[][]> {
+/** The holds a reservation was stacked on: their line discounts as priced, their campaigns as now. */
+async function heldStack(db: Db, row: ReservationRow): Promise<HeldStackEntry[]> {
   if (row.stacksOn.length === 0) return [];
   const stackedOn = await db.reservation.findMany({
     where: { storeId: row.storeId, id: { in: row.stacksOn } },
-    select: { lines: true },
+    select: {
+      lines: true,
+      campaign: { select: { id: true, priority: true, combinesWithAll: true, combinesWith: true } },
+    },
   });
-  return stackedOn.map((hold) => lineDiscounts(hold.lines));
+  return stackedOn.map((hold) => ({
+    lineDiscounts: lineDiscounts(hold.lines),
+    campaign: hold.campaign && {
+      id: hold.campaign.id,
+      priority: hold.campaign.priority,
+      combinesWith: combinesWithOf(hold.campaign.combinesWithAll, hold.campaign.combinesWith),
+    },
+  }));
 }
 
 /**

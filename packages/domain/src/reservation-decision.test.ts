@@ -7,7 +7,8 @@ import {
   type CapLedger,
   type CodeCandidate,
   decideAttempt,
-  pricedAsHeld,
+  grantedAsHeld,
+  type HeldStackEntry,
   resolveCode,
   type StackedHold,
   type StackRefusalReason,
@@ -365,10 +366,24 @@ describe("a reservation stacked on the checkout's earlier holds (SPEC §3)", () 
   });
 });
 
-describe("a hold granted again is priced as it holds (late confirm)", () => {
-  const tenPercent = campaignFixture({ id: "c-10", discount: { type: "percentage", basisPoints: 1_000 } });
-  const fixed = campaignFixture({ id: "c-500", discount: { type: "fixed", amount: 500 } });
+describe("a hold granted again stands as it holds (late confirm)", () => {
+  const tenPercent = campaignFixture({
+    id: "c-10",
+    discount: { type: "percentage", basisPoints: 1_000 },
+    combinesWith: "*",
+  });
+  const fixed = campaignFixture({ id: "c-500", discount: { type: "fixed", amount: 500 }, combinesWith: "*" });
+  const half = campaignFixture({
+    id: "c-50",
+    discount: { type: "percentage", basisPoints: 5_000 },
+    priority: 1,
+    combinesWith: "*",
+  });
   const discountsOf = (quote: ReturnType<typeof quoteCart>) => quote.lines.map((line) => line.discount);
+  const heldOn = (campaign: typeof tenPercent, cart: Cart, taken: readonly number[] = []) => ({
+    lineDiscounts: discountsOf(quoteCart(cart, [{ code: campaign.id, campaign }], taken)),
+    campaign,
+  });
 
   it("holds for any hold priced alone or after another, on its own campaign's terms", () => {
     fc.assert(
@@ -378,10 +393,7 @@ describe("a hold granted again is priced as it holds (late confirm)", () => {
             unitPrice: fc.integer({ min: 0, max: 5_000 }),
             quantity: fc.integer({ min: 1, max: 3 }),
           }),
-          {
-            minLength: 1,
-            maxLength: 5,
-          },
+          { minLength: 1, maxLength: 5 },
         ),
         fc.boolean(),
         (lines, stacked) => {
@@ -390,29 +402,44 @@ describe("a hold granted again is priced as it holds (late confirm)", () => {
             items: lines.map((line, index) => ({ productId: "ABCD"[index % 4] ?? "A", ...line })),
             shipping: 60,
           };
-          const base = stacked ? [discountsOf(quoteCart(cart, [{ code: "TEN", campaign: tenPercent }]))] : [];
-          const taken = cart.items.map((_, index) => base[0]?.[index] ?? 0);
-          const held = discountsOf(quoteCart(cart, [{ code: "FIXED", campaign: fixed }], taken));
-          expect(pricedAsHeld(cart, { code: "FIXED", campaign: fixed }, base, held)).toBe(true);
+          const stack = stacked ? [heldOn(tenPercent, cart)] : [];
+          const held = heldOn(fixed, cart, stack[0]?.lineDiscounts ?? []).lineDiscounts;
+          expect(grantedAsHeld(cart, { code: "FIXED", campaign: fixed }, stack, held)).toBe(true);
         },
       ),
     );
   });
 
-  it("fails when the campaign would now price it otherwise, or when the stack it was priced after is left out", () => {
-    const held = discountsOf(quoteCart(SPEC_WORKED_CART, [{ code: "FIXED", campaign: fixed }]));
-    expect(pricedAsHeld(SPEC_WORKED_CART, { code: "FIXED", campaign: fixed }, [], held)).toBe(true);
-    const narrowed = campaignFixture({
-      id: "c-500",
-      discount: { type: "fixed", amount: 500 },
-      productIds: ["C"],
-    });
-    expect(pricedAsHeld(SPEC_WORKED_CART, { code: "FIXED", campaign: narrowed }, [], held)).toBe(false);
+  it("fails when the campaign would now price it otherwise, or the stack it was priced after is left out", () => {
+    const held = heldOn(fixed, SPEC_WORKED_CART).lineDiscounts;
+    expect(grantedAsHeld(SPEC_WORKED_CART, { code: "FIXED", campaign: fixed }, [], held)).toBe(true);
+    const narrowed = { ...fixed, productIds: ["C"] };
+    expect(grantedAsHeld(SPEC_WORKED_CART, { code: "FIXED", campaign: narrowed }, [], held)).toBe(false);
 
-    const base = discountsOf(quoteCart(SPEC_WORKED_CART, [{ code: "TEN", campaign: tenPercent }]));
-    const half = campaignFixture({ id: "c-50", discount: { type: "percentage", basisPoints: 5_000 } });
-    const stackedHeld = discountsOf(quoteCart(SPEC_WORKED_CART, [{ code: "HALF", campaign: half }], base));
-    expect(pricedAsHeld(SPEC_WORKED_CART, { code: "HALF", campaign: half }, [base], stackedHeld)).toBe(true);
-    expect(pricedAsHeld(SPEC_WORKED_CART, { code: "HALF", campaign: half }, [], stackedHeld)).toBe(false);
+    const base = heldOn(tenPercent, SPEC_WORKED_CART);
+    const stackedHeld = heldOn(half, SPEC_WORKED_CART, base.lineDiscounts).lineDiscounts;
+    expect(grantedAsHeld(SPEC_WORKED_CART, { code: "HALF", campaign: half }, [base], stackedHeld)).toBe(true);
+    expect(grantedAsHeld(SPEC_WORKED_CART, { code: "HALF", campaign: half }, [], stackedHeld)).toBe(false);
+  });
+
+  it("fails when the holds it was stacked on no longer apply before it or stack with it", () => {
+    const base = heldOn(tenPercent, SPEC_WORKED_CART);
+    const held = heldOn(half, SPEC_WORKED_CART, base.lineDiscounts).lineDiscounts;
+    const granted = (application: typeof half, stack: HeldStackEntry[]) =>
+      grantedAsHeld(SPEC_WORKED_CART, { code: "HALF", campaign: application }, stack, held);
+    expect(granted(half, [base])).toBe(true);
+    // Its campaign now applies first (APPLIES_AFTER for a new reservation).
+    expect(granted({ ...half, priority: -1 }, [base])).toBe(false);
+    // It or the base no longer stacks with the other (CAMPAIGNS_DO_NOT_COMBINE).
+    expect(granted({ ...half, combinesWith: [] }, [base])).toBe(false);
+    expect(granted(half, [{ ...base, campaign: { ...tenPercent, combinesWith: ["c-500"] } }])).toBe(false);
+    // The base's campaign is deleted: nothing says how it stacks.
+    expect(granted(half, [{ ...base, campaign: null }])).toBe(false);
+    // Two holds under it that no longer stack with each other (HOLDS_DO_NOT_COMBINE).
+    const second = {
+      lineDiscounts: SPEC_WORKED_CART.items.map(() => 0),
+      campaign: { ...fixed, combinesWith: ["c-50"] },
+    };
+    expect(granted(half, [base, second])).toBe(false);
   });
 });

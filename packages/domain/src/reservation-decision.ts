@@ -298,20 +298,38 @@ function sameCart(a: Cart, b: Cart): boolean {
   );
 }
 
+/** A hold a reservation was stacked on, as a late confirm of that reservation reads it. */
+export type HeldStackEntry = {
+  /** What it took from each line when it was priced, in cart order. */
+  lineDiscounts: readonly number[];
+  /** Its campaign's stacking terms as they are now; null once the campaign is deleted. */
+  campaign: Pick<CampaignTerms, "id" | "combinesWith" | "priority"> | null;
+};
+
 /**
- * Whether a hold granted again (a late confirm of one that ran out or was released) is priced as it
- * holds: its code, priced now on what the holds it was stacked on took from each line when they were
- * priced, gives the same discount on each line. A campaign changed since (its products, say) would
- * price it otherwise, and confirming the old discount would give what the code no longer gives.
+ * Whether a hold granted again (a late confirm of one that ran out or was released) stands as it
+ * holds: the holds it was stacked on still apply before it and stack with it and with each other
+ * (as a new reservation stacking on them is checked: APPLIES_AFTER, CAMPAIGNS_DO_NOT_COMBINE,
+ * HOLDS_DO_NOT_COMBINE), and its code, priced now on what they took from each line when they were
+ * priced, gives the same discount on each line. A campaign changed since (its products, priority or
+ * stacking, say) would price or stack it otherwise, and confirming the old discount would give what
+ * the code no longer gives.
  */
-export function pricedAsHeld(
+export function grantedAsHeld(
   cart: Cart,
   application: DiscountApplication,
-  stackedOnLineDiscounts: readonly (readonly number[])[],
+  stackedOn: readonly HeldStackEntry[],
   heldLineDiscounts: readonly number[],
 ): boolean {
+  const campaigns: Pick<CampaignTerms, "id" | "combinesWith">[] = [];
+  for (const { campaign } of stackedOn) {
+    if (campaign === null || campaign.priority > application.campaign.priority) return false;
+    if (!canCombine(campaign, application.campaign)) return false;
+    if (campaigns.some((other) => !canCombine(other, campaign))) return false;
+    campaigns.push(campaign);
+  }
   const taken = cart.items.map((_, index) =>
-    stackedOnLineDiscounts.reduce((sum, lines) => sum + (lines[index] ?? 0), 0),
+    stackedOn.reduce((sum, hold) => sum + (hold.lineDiscounts[index] ?? 0), 0),
   );
   const repriced = quoteCart(cart, [application], taken);
   return (
