@@ -174,30 +174,42 @@ export async function findCodesByKeyToChange(
 }
 
 /**
- * What already fills the space a generation would draw from (codes of this length starting with this
- * prefix, in any letter case, as codes match): the store's codes in it (`existing`, an index-only
- * scan of the store's codes) and the codes its unfinished generation jobs are still to make in it
- * (`queued`: each job's count less the codes it has made, which it records in the transaction that
- * inserts them). Read it under the store's code-namespace lock to queue a job on it: jobs queued at
- * the same moment are then counted one after the other.
+ * How many of the store's codes have this length and start with this prefix (any letter case, as
+ * codes match): the codes already in the space a generation would draw from. An index-only scan of
+ * the store's codes. Read it under the store's code-namespace lock to queue a job on it.
  */
 export async function countCodesInSpace(
   sql: Sql,
   storeId: string,
   space: { length: number; prefix: string },
-): Promise<{ existing: number; queued: number }> {
-  const prefixKey = space.prefix.toUpperCase();
-  const { rows } = await sql.query<{ existing: number; queued: number }>(
-    `SELECT
-       (SELECT count(*)::int FROM code
-        WHERE store_id = $1 AND length(code_key) = $2 AND left(code_key, length($3)) = $3) AS existing,
-       (SELECT COALESCE(sum(GREATEST((params->>'count')::int - COALESCE((result->>'generated')::int, 0), 0)), 0)::int
-        FROM job
-        WHERE store_id = $1 AND kind = 'generate_codes' AND state IN ('queued', 'running')
-          AND (params->>'length')::int = $2 AND upper(COALESCE(params->>'prefix', '')) = $3) AS queued`,
-    [storeId, space.length, prefixKey],
+): Promise<number> {
+  const { rows } = await sql.query<{ count: number }>(
+    `SELECT count(*)::int AS count FROM code
+     WHERE store_id = $1 AND length(code_key) = $2 AND left(code_key, length($3)) = $3`,
+    [storeId, space.length, space.prefix.toUpperCase()],
   );
-  return rows[0] ?? { existing: 0, queued: 0 };
+  return rows[0]?.count ?? 0;
+}
+
+/**
+ * The store's generation jobs not finished yet (queued or running) that make codes of this length:
+ * each one's prefix and how many codes it is still to make (its count less those it has made, which
+ * it records in the transaction that inserts them).
+ */
+export async function listUnfinishedGenerations(
+  sql: Sql,
+  storeId: string,
+  length: number,
+): Promise<{ prefix: string; remaining: number }[]> {
+  const { rows } = await sql.query<{ prefix: string; remaining: number }>(
+    `SELECT COALESCE(params->>'prefix', '') AS prefix,
+       GREATEST((params->>'count')::int - COALESCE((result->>'generated')::int, 0), 0) AS remaining
+     FROM job
+     WHERE store_id = $1 AND kind = 'generate_codes' AND state IN ('queued', 'running')
+       AND (params->>'length')::int = $2`,
+    [storeId, length],
+  );
+  return rows;
 }
 
 export async function setCodeState(

@@ -7,6 +7,7 @@ import {
   codeSpaceSize,
   DEFAULT_CODE_LENGTH,
   generateCodes,
+  queuedCodesInSpace,
   type RandomBytes,
 } from "./code-generator.ts";
 import { checkCodeFormat, normalizeCodeKey } from "./code-rules.ts";
@@ -185,6 +186,24 @@ describe("code space (SPEC §4)", () => {
       code: "CODE_SPACE_TOO_SMALL",
       details: { count: 900, existingCodes: 24, randomLength: 4, codeSpace: "923521", required: "924000" },
     });
+  });
+
+  it("counts of a queued job's codes what falls in the space: all of a longer prefix's, 31^-k of a shorter one's", () => {
+    const jobs = [
+      { prefix: "qya1", remaining: 40 }, // in QYA's space, whatever its letter case
+      { prefix: "QYA", remaining: 7 },
+      { prefix: "QY", remaining: 3_100 }, // 1 in 31 goes on with an A
+      { prefix: "Q", remaining: 961_000 }, // 1 in 961 goes on with YA
+      { prefix: "", remaining: 0 },
+      { prefix: "QB", remaining: 5_000 }, // another space
+    ];
+    expect(queuedCodesInSpace({ prefix: "QYA" }, jobs)).toBe(40 + 7 + 100 + 1_000);
+    // A prefix going on with a character no random part holds (O, 1) gets none of the shorter ones'.
+    expect(queuedCodesInSpace({ prefix: "QYO" }, jobs)).toBe(0);
+    expect(queuedCodesInSpace({ prefix: "QY1" }, [{ prefix: "QY", remaining: 3_100 }])).toBe(0);
+    // Rounded up: a share of a code is a code that may land there.
+    expect(queuedCodesInSpace({ prefix: "AB" }, [{ prefix: "A", remaining: 1 }])).toBe(1);
+    expect(queuedCodesInSpace({ prefix: "" }, jobs)).toBe(40 + 7 + 3_100 + 961_000 + 5_000);
   });
 
   it("counts the codes unfinished jobs are still to make with the existing and new ones", () => {

@@ -60,6 +60,31 @@ export function checkCodeSpace(count: number, randomLength: number, existing = 0
   }
 }
 
+/**
+ * How many of the codes unfinished generations of the same length are still to make would fall in
+ * a space (codes of that length starting with `space.prefix`, any letter case): all of a job whose
+ * prefix starts with the space's, and of a job whose prefix the space's extends by k characters the
+ * share its random part lands there, 31^-k, when those k characters are symbols of the alphabet
+ * (none otherwise: a random part never holds an O or a 1). Rounded up.
+ */
+export function queuedCodesInSpace(
+  space: { prefix: string },
+  jobs: readonly { prefix: string; remaining: number }[],
+): number {
+  const spacePrefix = space.prefix.toUpperCase();
+  let expected = 0;
+  for (const job of jobs) {
+    const jobPrefix = job.prefix.toUpperCase();
+    if (jobPrefix.startsWith(spacePrefix)) expected += job.remaining;
+    else if (spacePrefix.startsWith(jobPrefix)) {
+      const drawn = spacePrefix.slice(jobPrefix.length);
+      if ([...drawn].every((symbol) => CODE_ALPHABET.includes(symbol)))
+        expected += job.remaining / SYMBOLS ** drawn.length;
+    }
+  }
+  return Math.ceil(expected);
+}
+
 function refuseField(path: string, message: string): never {
   throw new DomainError("VALIDATION_ERROR", { fields: [{ path, message }] });
 }

@@ -19,13 +19,20 @@ import {
   type JobKind,
   type JobRecord,
   listCodesForExport,
+  listUnfinishedGenerations,
   lockCodeNamespace,
   type NewJobFile,
   poolSql,
   type Sql,
   withPgTransaction,
 } from "@promo/db";
-import { checkCodeSpace, checkGenerationSpec, DomainError, jobProblem } from "@promo/domain";
+import {
+  checkCodeSpace,
+  checkGenerationSpec,
+  DomainError,
+  jobProblem,
+  queuedCodesInSpace,
+} from "@promo/domain";
 import type { GatewayDeps } from "../deps.ts";
 import { streamDownload } from "../downloads.ts";
 import type { GatewayEnv } from "../env.ts";
@@ -216,7 +223,8 @@ export function codeJobRoutes(deps: GatewayDeps) {
     // Counted under the store's code-namespace lock, which every request queuing a generation takes.
     const job = await submit({ storeId, campaignId, kind: "generate_codes", params: spec }, async (tx) => {
       await lockCodeNamespace(tx, storeId);
-      const { existing, queued } = await countCodesInSpace(tx, storeId, spec);
+      const existing = await countCodesInSpace(tx, storeId, spec);
+      const queued = queuedCodesInSpace(spec, await listUnfinishedGenerations(tx, storeId, spec.length));
       checkCodeSpace(spec.count, spec.length - spec.prefix.length, existing, queued);
     });
     c.get("logger").info({ jobId: job.id, campaignId, count: spec.count }, "code generation queued");

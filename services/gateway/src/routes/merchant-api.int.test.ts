@@ -1155,6 +1155,19 @@ describe("errors, auth and isolation", () => {
       now: new Date(),
     });
     expect((await generate(400)).status).toBe(202);
+
+    // A queued job of a shorter prefix draws some of its codes into a longer prefix's space: about
+    // 10,000 / 31 of QY's 7-character codes go on with an A. None go on with an O, no symbol.
+    const shortPrefix = await call("POST", `/v1/campaigns/${String(campaign.id)}/codes/generate`, {
+      body: { count: 10_000, length: 7, prefix: "QY" },
+    });
+    expect(shortPrefix.status).toBe(202);
+    const longer = (prefix: string) =>
+      call("POST", `/v1/campaigns/${String(campaign.id)}/codes/generate`, {
+        body: { count: 900, length: 7, prefix },
+      });
+    expect(errorOf((await longer("QYA")).body).details).toMatchObject({ count: 900, queuedCodes: 323 });
+    expect((await longer("QYO")).status).toBe(202);
   });
 
   it("answers a job's problems in the request's language; one stored without its parameters keeps its message", async () => {
