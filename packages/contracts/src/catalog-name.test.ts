@@ -15,7 +15,18 @@ describe("names people read (campaigns, partners, API keys)", () => {
   });
 
   it("need a visible character: spaces, zero-width and other format characters alone are refused", () => {
-    for (const name of ["\u200b", " \u200b\u2060 ", "\u00a0\u3000", "\ufeff", "\u202e"]) {
+    for (const name of [
+      "\u200b",
+      " \u200b\u2060 ",
+      "\u00a0\u3000",
+      "\ufeff",
+      "\u202e",
+      "\u3164",
+      "\uffa0\u115f\u1160",
+      "\u2800",
+      "\u0301",
+      "\ufe0f",
+    ]) {
       const parsed = PartnerCreateSchema.safeParse({ name, kind: "media" });
       expect(parsed.success ? "taken" : parsed.error.issues.map((issue) => issue.path.join("."))).toEqual([
         "name",
@@ -24,5 +35,14 @@ describe("names people read (campaigns, partners, API keys)", () => {
       expect(ApiKeyCreateSchema.safeParse({ name, scopes: ["admin"] }).success).toBe(false);
     }
     expect(PartnerCreateSchema.safeParse({ name: "\u200bA", kind: "media" }).success).toBe(true);
+  });
+
+  it("lose blank characters at either end, but not a closing vowel sign or emoji selector", () => {
+    const nameOf = (name: string) => PartnerCreateSchema.parse({ name, kind: "media" }).name;
+    expect(nameOf("Amy\u200b")).toBe("Amy");
+    expect(nameOf("\u3164 Amy\u2800\u2060")).toBe("Amy");
+    expect(nameOf("A\u200bmy")).toBe("A\u200bmy");
+    expect(nameOf("\u0928\u092e\u0938\u094d\u0924\u0947")).toBe("\u0928\u092e\u0938\u094d\u0924\u0947");
+    expect(nameOf("Love \u2764\ufe0f")).toBe("Love \u2764\ufe0f");
   });
 });
