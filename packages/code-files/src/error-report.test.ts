@@ -76,7 +76,10 @@ describe("createErrorReport", () => {
     const fits = "Q".repeat(100);
     expect(reportedValue(fits)).toBe(fits);
     expect(reportedValue(`H1${"Q".repeat(29_998)}`)).toBe(`H1${"Q".repeat(98)}… (29900 more characters)`);
-    // Never half a surrogate pair at the cut.
-    expect(reportedValue(`${"a".repeat(99)}😀😀`)).toBe(`${"a".repeat(99)}… (4 more characters)`);
+    // Never half a surrogate pair at the cut, and an emoji counts as the one character it is.
+    expect(reportedValue(`${"a".repeat(99)}😀😀`)).toBe(`${"a".repeat(99)}… (2 more characters)`);
+    expect(reportedValue(`${"a".repeat(99)}😀${"b".repeat(10)}`)).toBe(
+      `${"a".repeat(99)}… (11 more characters)`,
+    );
   });
 });

@@ -36,13 +36,16 @@ export function sheetText(text: string): string {
 const moreCharacters = (left: number) => `… (${left} more characters)`;
 
 /**
- * The text's first `kept` characters (one fewer rather than half a surrogate pair) and a note of how
- * many more there were: `… (N more characters)`. A text no longer than `kept` stays as it is.
+ * The text's first `kept` UTF-16 units (one fewer rather than half a surrogate pair) and a note of
+ * how many more characters there were, as a reader counts them (an emoji is one): `… (N more
+ * characters)`. A text no longer than `kept` stays as it is.
  */
 export function cutText(text: string, kept: number): string {
   if (text.length <= kept) return text;
   const at = isHighSurrogate(text.charCodeAt(kept - 1)) ? kept - 1 : kept;
-  return text.slice(0, at) + moreCharacters(text.length - at);
+  let left = 0;
+  for (const _ of text.slice(at)) left += 1;
+  return text.slice(0, at) + moreCharacters(left);
 }
 
 function isHighSurrogate(unit: number): boolean {

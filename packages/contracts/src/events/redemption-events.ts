@@ -38,7 +38,7 @@ export const RedemptionEventSchema = z.discriminatedUnion("type", [
     type: z.literal("reservation.confirmed"),
     ...ReservationFields,
     orderNumber: z.string(),
-    /** What the order came to: order.placed's orderTotal, or HTTP confirm's (by default the quoted total). */
+    /** What the order came to: order.placed's orderTotal, or HTTP confirm's (by default the quoted total less the order's earlier codes' discounts). */
     orderTotal: MoneySchema,
     discount: MoneySchema,
     partnerId: z.uuid().nullable(),

@@ -135,7 +135,7 @@ export const ActionSchema = z
     currency: CurrencySchema,
     orderTotal: z.number().int().nullable().openapi({
       description:
-        "Minor units: what the order system sent, or the reservation's quoted total when an HTTP confirm sent none. Null only for orders confirmed over HTTP before confirm took a total.",
+        "Minor units: what the order system sent, or, when an HTTP confirm sent none, the reservation's quoted total less the discounts of the codes confirmed on the order before it. Null only for orders confirmed over HTTP before confirm took a total.",
     }),
     discount: CountSchema.openapi({ description: "Minor units" }),
   })
