@@ -74,10 +74,16 @@ afterAll(async () => {
 let sequence = 0;
 
 /**
- * A live hold (RESERVED, expiring in an hour) of `code` by `accountId`, with a discount of 100 on
- * a cart of 1,000 with 60 shipping (its own share: total 960), priced after the holds `stacksOn` names (an order's codes must be one stack: checkOrderLink).
+ * A live hold (RESERVED, expiring an hour after `liveAt`) of `code` by `accountId`, with a discount of
+ * 100 on a cart of 1,000 with 60 shipping (its own share: total 960), priced after the holds
+ * `stacksOn` names (an order's codes must be one stack: checkOrderLink).
  */
-async function hold(code: string, accountId: string, stacksOn: readonly string[] = []): Promise<string> {
+async function hold(
+  code: string,
+  accountId: string,
+  stacksOn: readonly string[] = [],
+  liveAt: Date = NOW,
+): Promise<string> {
   const id = randomUUID();
   sequence += 1;
   await ctx.db.database.pool.query(
@@ -86,8 +92,8 @@ async function hold(code: string, accountId: string, stacksOn: readonly string[]
        accepted_at, decided_at, expires_at)
      VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, $5, $6, '{}', 0, $7, 'RESERVED', 'TWD', '{}', 100,
        $9::uuid[], '[]', '{"itemsSubtotal": 1000, "discount": 100, "shipping": 60, "total": 960}', $8, $8,
-       $8::timestamptz + interval '1 hour')`,
-    [id, store.storeId, codeIds[code], campaignIds[code], code, accountId, sequence, NOW, stacksOn],
+       $10::timestamptz + interval '1 hour')`,
+    [id, store.storeId, codeIds[code], campaignIds[code], code, accountId, sequence, NOW, stacksOn, liveAt],
   );
   return id;
 }
@@ -486,14 +492,8 @@ describe("reports count an order once", () => {
       );
       expect(result?.kind).toBe("changed");
     };
-    const holdUntilLater = async (code: string, accountId: string, stacksOn: string[] = []) => {
-      const id = await hold(code, accountId, stacksOn);
-      await ctx.db.database.pool.query(
-        "UPDATE reservation SET expires_at = $2::timestamptz + interval '1 hour' WHERE id = $1::uuid",
-        [id, at],
-      );
-      return id;
-    };
+    const holdUntilLater = (code: string, accountId: string, stacksOn: string[] = []) =>
+      hold(code, accountId, stacksOn, at);
     // O1: two of Amy's codes, confirmed one by one (HTTP).
     const o1 = await holdUntilLater("A1", "acct-1");
     await confirmAt(o1, "O1", 800);
@@ -575,14 +575,8 @@ describe("reports count an order once", () => {
 
   it("an order confirmed without totals counts at the total that knew all its codes; a given total stands", async () => {
     const at = new Date(REPORT_NOW.getTime() + 2 * 24 * HOUR);
-    const holdAt = async (code: string, accountId: string, stacksOn: string[] = []) => {
-      const id = await hold(code, accountId, stacksOn);
-      await ctx.db.database.pool.query(
-        "UPDATE reservation SET expires_at = $2::timestamptz + interval '1 hour' WHERE id = $1::uuid",
-        [id, at],
-      );
-      return id;
-    };
+    const holdAt = (code: string, accountId: string, stacksOn: string[] = []) =>
+      hold(code, accountId, stacksOn, at);
     const confirmAt = async (id: string, orderNumber: string, orderTotal?: number) => {
       const result = await ctx.db.database.prisma.$transaction((tx) =>
         confirmReservation(tx, { storeId: store.storeId, id, orderNumber, orderTotal, now: at }),
@@ -622,12 +616,8 @@ describe("reports count an order once", () => {
       ["A1", 60],
       ["B1", 150],
     ] as const) {
-      const id = await hold(code, "acct-9", [...stack]);
+      const id = await hold(code, "acct-9", [...stack], at);
       stack.push(id);
-      await ctx.db.database.pool.query(
-        "UPDATE reservation SET expires_at = $2::timestamptz + interval '1 hour' WHERE id = $1::uuid",
-        [id, at],
-      );
       await ctx.db.database.prisma.$transaction((tx) =>
         confirmReservation(tx, { storeId: store.storeId, id, orderNumber: "O9", orderTotal: total, now: at }),
       );
