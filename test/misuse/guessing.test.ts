@@ -25,18 +25,25 @@ type Answer = {
   body: {
     status?: string;
     refused?: { code: string; error: { code: string } }[];
-    error?: { code: string; details?: { retryAfterSeconds?: number } };
+    error?: { code: string; requestId?: string | null; details?: { retryAfterSeconds?: number } };
   };
 };
 
 /** A checkout call as the shopper at `ip` (the checkout service forwards the shopper's address). */
-async function checkoutAs(ip: string, path: string, body: unknown, url = gatewayUrl): Promise<Answer> {
+async function checkoutAs(
+  ip: string,
+  path: string,
+  body: unknown,
+  url = gatewayUrl,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const response = await fetch(`${url}${path}`, {
     method: "POST",
     headers: {
       authorization: `Bearer ${system.store.keys.checkout}`,
       "content-type": "application/json",
       "x-forwarded-for": `${ip}, 10.255.0.1`,
+      ...headers,
     },
     body: JSON.stringify(body),
   });
@@ -49,6 +56,12 @@ async function checkoutAs(ip: string, path: string, body: unknown, url = gateway
 
 function reserve(ip: string, accountId: string, code: string, url = gatewayUrl, wait = 5_000) {
   return checkoutAs(ip, `/v1/reservations?wait=${wait}`, { code, accountId, cart: FLASH_CART }, url);
+}
+
+function reserveWithKey(ip: string, accountId: string, code: string, idempotencyKey: string) {
+  return checkoutAs(ip, "/v1/reservations?wait=5000", { code, accountId, cart: FLASH_CART }, gatewayUrl, {
+    "idempotency-key": idempotencyKey,
+  });
 }
 
 function quote(ip: string, accountId: string, codes: string[]) {
@@ -138,6 +151,34 @@ describe("guess rate limit per account", () => {
     // The limit is the account's: another account (from another address) still checks out.
     const honest = await reserve("198.51.100.2", "honest-account", liveCode);
     expect([honest.status, honest.body.status]).toEqual([200, "RESERVED"]);
+  });
+
+  it("a retry with its Idempotency-Key answers its first result at the limit; another body under the key is limited", async () => {
+    const ip = "198.51.100.11";
+    const shopper = "retrying-shopper";
+    const held = await reserveWithKey(ip, shopper, liveCode, "retry-held");
+    expect([held.status, held.body.status]).toEqual([200, "RESERVED"]);
+    const miss = await reserveWithKey(ip, shopper, "RETRYMISS1", "retry-miss");
+    expect([miss.status, miss.body.error?.code]).toEqual([404, "CODE_NOT_FOUND"]);
+    for (const code of ["RETRYMISS2", "RETRYMISS3"]) {
+      const another = await reserve(ip, shopper, code);
+      expect(another.status).toBe(404);
+    }
+    expectRateLimited(await reserve(ip, shopper, liveCode));
+
+    // The answers lost on the way are asked for again: the same hold, the same refusal.
+    const heldAgain = await reserveWithKey(ip, shopper, liveCode.toLowerCase(), "retry-held");
+    expect([heldAgain.status, heldAgain.body]).toEqual([200, held.body]);
+    const missAgain = await reserveWithKey(ip, shopper, "RETRYMISS1", "retry-miss");
+    // The same refusal of the same reservation; only the answer's own requestId is new.
+    expect([missAgain.status, { ...missAgain.body.error, requestId: null }]).toEqual([
+      404,
+      { ...miss.body.error, requestId: null },
+    ]);
+    // A key with another body, or one never sent, is a new request: limited, nothing queued.
+    expectRateLimited(await reserveWithKey(ip, shopper, "RETRYMISS4", "retry-held"));
+    expectRateLimited(await reserveWithKey(ip, shopper, liveCode, "retry-new"));
+    expect(await reservationCount(shopper)).toBe(PER_ACCOUNT + 1);
   });
 
   it("refusals of a real, live code (usage limit reached) are not failed attempts", async () => {

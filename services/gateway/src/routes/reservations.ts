@@ -93,7 +93,7 @@ const reserveRoute = createRoute({
   tags: TAG,
   summary: "Reserve one use of a code (decided strictly in acceptance order)",
   description:
-    "Waits up to `wait` ms for the decision. 200: RESERVED, committed before this answer. 4xx: refused, details carry the reservation id and sequence. 202: still PENDING, poll GET /v1/reservations/{id}. Send Idempotency-Key to make retries safe. A refusal that is a failed code attempt (no such code, not active, not for these member groups) counts against the account's and the client IP's guess limit; at the limit: 429 RATE_LIMITED with Retry-After, before anything is queued.",
+    "Waits up to `wait` ms for the decision. 200: RESERVED, committed before this answer. 4xx: refused, details carry the reservation id and sequence. 202: still PENDING, poll GET /v1/reservations/{id}. Send Idempotency-Key to make retries safe. A refusal that is a failed code attempt (no such code, not active, not for these member groups) counts against the account's and the client IP's guess limit; at the limit: 429 RATE_LIMITED with Retry-After, before anything is queued, except for a request sent again with the Idempotency-Key and body of a decided one, which answers that first result.",
   parameters: [IDEMPOTENCY_KEY_PARAMETER],
   request: { query: ReservationWaitQuerySchema, body: jsonBody(ReservationRequestSchema) },
   responses: {
@@ -314,6 +314,11 @@ export function reservationRoutes(deps: GatewayDeps) {
       throw new DomainError("SERVICE_UNAVAILABLE");
     });
     if (accepted.kind === "limited") {
+      // A retry of a decided request with its Idempotency-Key is not another guess: it answers the
+      // first result again (SPEC §2.7). A different body under the key is another request, limited.
+      const first =
+        idempotencyKey === null ? null : await firstAnswerOfKey(storeId, idempotencyKey, hash, id);
+      if (first) return answerDecided(c, first);
       deps.metrics.reservationAnswered("RATE_LIMITED");
       throw DomainError.withoutStack("RATE_LIMITED", {
         retryAfterSeconds: retryAfterSeconds(accepted.blockedForMs),
@@ -358,6 +363,15 @@ export function reservationRoutes(deps: GatewayDeps) {
         idempotencyKey,
       });
     }
+    return answerDecided(c, decided, decidedAfterMs);
+  });
+
+  /** The answer of a reservation decided (a fresh decision, or the replay of a keyed request's). */
+  function answerDecided(
+    c: Context<GatewayEnv>,
+    decided: Exclude<ReservationDecision, { kind: "refused" }>,
+    decidedAfterMs?: number,
+  ) {
     if (decided.kind === "rejected") {
       deps.metrics.reservationAnswered(decided.errorCode, decidedAfterMs);
       throw DomainError.withoutStack(knownErrorCode(decided.errorCode), {
@@ -381,7 +395,29 @@ export function reservationRoutes(deps: GatewayDeps) {
       });
     }
     return c.json(presentReservation(outcome, c.get("locale")), 200);
-  });
+  }
+
+  /**
+   * The first result of the store's reserve request with this Idempotency-Key, as its replay, when
+   * it is decided and was sent with the same body (`hash`); null otherwise.
+   */
+  async function firstAnswerOfKey(
+    storeId: string,
+    key: string,
+    hash: string,
+    requestId: string,
+  ): Promise<Exclude<ReservationDecision, { kind: "refused" }> | null> {
+    const [first] = await findIdempotencyRecords(poolSql(deps.database.pool), RESERVE_IDEMPOTENCY_SCOPE, [
+      { storeId, key },
+    ]);
+    if (!first || first.requestHash !== hash) return null;
+    return {
+      kind: "decided",
+      requestId,
+      replayed: true,
+      reservation: ReservationOutcomeSchema.parse(first.responseBody),
+    };
+  }
 
   app.openapi(getReservationRoute, async (c) => {
     const { id } = c.req.valid("param");
