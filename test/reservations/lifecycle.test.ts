@@ -243,7 +243,24 @@ describe("reservation lifecycle", () => {
       confirmedAt: null,
       cancelledAt: null,
     });
-    const released = await checkout("POST", `/v1/reservations/${held.body.id}/release`);
+    // A body that is not a JSON object is refused, and the hold stays.
+    for (const body of ['{"reason": "abandoned"', '["abandoned"]']) {
+      const refused = await fetch(`${gatewayUrl}/v1/reservations/${held.body.id}/release`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${system.store.keys.checkout}`,
+          "content-type": "application/json",
+        },
+        body,
+      });
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as Answer).error?.code).toBe("VALIDATION_ERROR");
+    }
+    expect((await checkout("GET", `/v1/reservations/${held.body.id}`)).body.status).toBe("RESERVED");
+    // A reason sent along is taken, and not read.
+    const released = await checkout("POST", `/v1/reservations/${held.body.id}/release`, {
+      reason: "abandoned",
+    });
     expect(released.status).toBe(200);
     expect(released.body.status).toBe("RELEASED");
     // When it was released, in the answer and in GET alike.

@@ -75,19 +75,30 @@ const NoBodySchema = z.strictObject({});
  * code in every campaign holding it, and `{"dryRun": true}` on archive would archive for real. No
  * body, an empty one, and `{}` are no body; malformed JSON is refused as on any other route.
  */
-export const refuseBodyFields = createMiddleware<GatewayEnv>(async (c, next) => {
-  const text = METHODS_WITH_BODY.has(c.req.method) ? await c.req.text() : "";
-  if (text.trim() !== "") {
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new DomainError("VALIDATION_ERROR", {
-        fields: [{ path: "(body)", message: "Malformed JSON in request body" }],
-      });
+export const refuseBodyFields = ignoredBodyGate(NoBodySchema);
+
+/**
+ * For a checkout POST that takes no body (release): a checkout may say why it gives a hold back
+ * (`{"reason": …}`), which changes nothing a release does, so a JSON object is taken and not read.
+ * Malformed JSON, or JSON that is not an object, is refused as on any other route.
+ */
+export const refuseMalformedBody = ignoredBodyGate(z.looseObject({}));
+
+function ignoredBodyGate(schema: z.ZodType) {
+  return createMiddleware<GatewayEnv>(async (c, next) => {
+    const text = METHODS_WITH_BODY.has(c.req.method) ? await c.req.text() : "";
+    if (text.trim() !== "") {
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new DomainError("VALIDATION_ERROR", {
+          fields: [{ path: "(body)", message: "Malformed JSON in request body" }],
+        });
+      }
+      const checked = schema.safeParse(body);
+      if (!checked.success) throw validationError(checked.error, {}, c.get("locale"));
     }
-    const checked = NoBodySchema.safeParse(body);
-    if (!checked.success) throw validationError(checked.error, {}, c.get("locale"));
-  }
-  await next();
-});
+    await next();
+  });
+}

@@ -42,6 +42,7 @@ import type { Context } from "hono";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
 import { UNAVAILABLE_RETRY_AFTER_SECONDS } from "../errors.ts";
+import { refuseMalformedBody } from "../middleware/json-body.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
 import { validationHook } from "../validation.ts";
 
@@ -181,9 +182,10 @@ const releaseRoute = createRoute({
   tags: TAG,
   summary: "Give a hold back (RESERVED -> RELEASED; the slot is free again)",
   description:
-    "Releasing a hold that is already released or expired answers its current state. A confirmed, cancelled or rejected reservation is refused with RESERVATION_NOT_RESERVED. Idempotency-Key replays the first answer. The id of a request answered 202 and decided as the replay of an earlier one with its Idempotency-Key acts on that one's reservation, which its GET answers with; a request still undecided is refused with RESERVATION_NOT_RESERVED (status PENDING).",
+    "Takes no body; a JSON object sent (a reason, say) is not read, and malformed JSON is refused. Releasing a hold that is already released or expired answers its current state. A confirmed, cancelled or rejected reservation is refused with RESERVATION_NOT_RESERVED. Idempotency-Key replays the first answer. The id of a request answered 202 and decided as the replay of an earlier one with its Idempotency-Key acts on that one's reservation, which its GET answers with; a request still undecided is refused with RESERVATION_NOT_RESERVED (status PENDING).",
   parameters: [IDEMPOTENCY_KEY_PARAMETER],
   request: { params: IdParamsSchema },
+  middleware: [refuseMalformedBody],
   responses: {
     200: jsonResponse(ReservationSchema, "The reservation"),
     ...errorResponses(400, 401, 403, 404, 409, 410, 413, 415, 422),
