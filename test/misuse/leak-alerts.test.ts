@@ -267,3 +267,30 @@ describe("GET /v1/alerts", () => {
     expect((await merchant<AlertPage>("/v1/alerts", system.store.keys.checkout)).status).toBe(403);
   });
 });
+
+describe("a campaign whose startsAt moves", () => {
+  it("lays its windows out anew without alerting again on decisions an alert counted", async () => {
+    const code = `MOVE${Date.now().toString(36).toUpperCase()}`;
+    const { campaignId } = await createCampaign({
+      code,
+      velocityAlert: { limit: VELOCITY_LIMIT, windowSeconds: 3600 },
+    });
+    const burst = await Promise.all(
+      Array.from({ length: 2 * VELOCITY_LIMIT }, (_, index) => reserve(code, `moved-${index}`)),
+    );
+    expect(burst.map((answer) => answer.status)).toEqual(burst.map(() => 200));
+    expect((await merchant<AlertPage>(`/v1/alerts?code=${code}`)).body.items).toHaveLength(1);
+
+    // Half an hour earlier: the window now holding the burst starts before the alerted one.
+    const moved = await api(gatewayUrl, system.store.keys.merchant, "PATCH", `/v1/campaigns/${campaignId}`, {
+      startsAt: new Date(Date.now() - 1_800_000).toISOString(),
+    });
+    expect(moved.status).toBe(200);
+    const after = await reserve(code, "moved-after");
+    expect([after.status, after.body.status]).toEqual([200, "RESERVED"]);
+
+    const page = await merchant<AlertPage>(`/v1/alerts?code=${code}`);
+    expect(page.body.items).toHaveLength(1);
+    await alertEventsFor(code, 1);
+  });
+});

@@ -29,7 +29,9 @@ export type AlertWindowCounts = AlertWindowCheck & {
 /**
  * One statement for every check of a batch (answers in the order of `checks`): the code's decisions
  * in its window (index reservation(code_id, decided_at)), not counted for windows that already have
- * their alert, so a velocity window costs at most about `limit` rows per check. Run after the
+ * their alert, so a velocity window costs at most about `limit` rows per check. Decisions inside
+ * another window with an alert of the kind (windows laid out from the campaign's startsAt before
+ * it moved) are left out, so moving startsAt never raises a second alert on the same decisions. Run after the
  * batch's own decisions are written, in the same transaction, with the code rows locked.
  */
 export async function countAlertWindows(
@@ -54,6 +56,13 @@ export async function countAlertWindows(
        FROM reservation r
        WHERE a.id IS NULL -- a one-time filter: a window that has its alert is not counted again
          AND r.code_id = w.code_id AND r.decided_at >= w.window_start AND r.decided_at < w.window_end
+         -- A decision an alert of this kind counted already (its window laid out from an earlier
+         -- startsAt) is not counted again.
+         AND NOT EXISTS (
+           SELECT 1 FROM alert p
+           WHERE p.code_id = w.code_id AND p.kind = w.kind::alert_kind
+             AND p.window_start <= r.decided_at AND p.window_end > r.decided_at
+         )
      ) AS n
      ORDER BY w.index`,
     [
