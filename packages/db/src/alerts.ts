@@ -31,8 +31,9 @@ export type AlertWindowCounts = AlertWindowCheck & {
  * in its window (index reservation(code_id, decided_at)), not counted for windows that already have
  * their alert, so a velocity window costs at most about `limit` rows per check. Decisions inside
  * another window with an alert of the kind (windows laid out from the campaign's startsAt before
- * it moved) are left out, so moving startsAt never raises a second alert on the same decisions. Run after the
- * batch's own decisions are written, in the same transaction, with the code rows locked.
+ * it moved) are left out, so moving startsAt never raises a second alert on the same decisions.
+ * Run after the batch's own decisions are written, in the same transaction, with the code rows
+ * locked.
  */
 export async function countAlertWindows(
   sql: Sql,

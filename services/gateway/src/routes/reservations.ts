@@ -318,8 +318,14 @@ export function reservationRoutes(deps: GatewayDeps) {
     if (accepted.kind === "limited") {
       // A retry of a decided request with its Idempotency-Key is not another guess: it answers the
       // first result again (SPEC §2.7). A different body under the key is another request, limited.
+      // PostgreSQL away: the limit stands, and the retry after Retry-After finds the first result.
       const first =
-        idempotencyKey === null ? null : await firstAnswerOfKey(storeId, idempotencyKey, hash, id);
+        idempotencyKey === null
+          ? null
+          : await firstAnswerOfKey(storeId, idempotencyKey, hash, id).catch((error: unknown) => {
+              c.get("logger").warn({ err: error, reservationId: id }, "could not look up a keyed request");
+              return null;
+            });
       if (first) return answerDecided(c, first);
       deps.metrics.reservationAnswered("RATE_LIMITED");
       throw DomainError.withoutStack("RATE_LIMITED", {
