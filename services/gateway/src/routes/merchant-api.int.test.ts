@@ -667,6 +667,26 @@ describe("errors, auth and isolation", () => {
     ]);
   });
 
+  it("refuses a body that names a field twice, naming it, and stores nothing (JSON.parse keeps the last)", async () => {
+    const listed = async () => ((await call("GET", "/v1/campaigns?limit=100")).body.items as Json[]).length;
+    const before = await listed();
+    const input = JSON.stringify({ ...campaignInput(), usageLimit: null });
+    for (const [rawBody, path] of [
+      [`{"usageLimit": 1, ${input.slice(1)}`, "usageLimit"],
+      [input.replace('"discount":{', '"discount":{"amount":5000,'), "discount.amount"],
+    ] as const) {
+      const response = await call("POST", "/v1/campaigns", {
+        rawBody,
+        headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(rawBody)) },
+      });
+      expect([response.status, errorOf(response.body).details?.fields]).toEqual([
+        400,
+        [{ path, message: "is given more than once: send it once" }],
+      ]);
+    }
+    expect(await listed()).toBe(before);
+  });
+
   it("says a fixed discount must be at least 1, below 0 too (not 'must be 0 or more', which 0 is not)", async () => {
     for (const [amount, message] of [
       [0, "must be at least 1"],
