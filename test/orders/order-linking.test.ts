@@ -236,7 +236,7 @@ describe("order.placed links the order", () => {
     await waitForEvent(first.body.id, "reservation.confirmed");
     // One produce request: the messages sit next to each other in the partition and reach the
     // consumer in one batch. The order is cancelled, then placed again with the second hold; and a
-    // cancel of ORDER-E that comes before ORDER-E is placed cancels nothing.
+    // cancel of ORDER-E that comes before ORDER-E is placed cancels nothing: it is dead-lettered.
     await producer.send({
       topic: ctx.topics.orders,
       messages: [
@@ -274,6 +274,18 @@ describe("order.placed links the order", () => {
       "reservation.reserved",
       "reservation.confirmed",
     ]);
+    const early = await eventually(
+      async () =>
+        deadLetters.messages.find(
+          (message) => message.key === "ORDER" && message.value.includes('"ORDER-E"'),
+        ) ?? null,
+      "the early cancel of ORDER-E in orders.dlq",
+    );
+    expect(early.headers["x-dlq-reason"]).toBe("unknown_order");
+    // Replayed from the dead-letter topic once the order is placed, it cancels it.
+    await send(JSON.parse(early.value), "ORDER");
+    await waitForEvent(cancelledFirst.body.id, "reservation.cancelled");
+    expect(await statusOf(cancelledFirst.body.id)).toBe("CANCELLED");
   });
 
   it("refuses to confirm a hold that ran out when the code has no room left, with a refusal event", async () => {
@@ -408,7 +420,7 @@ describe("ids and guest e-mails written in another case", () => {
 });
 
 describe("bad order messages go to the dead-letter topic", () => {
-  it("malformed, unknown type, unknown reservation and a cancel naming no store each land in orders.dlq; the next good message is processed", async () => {
+  it("malformed, unknown type, unknown reservation, a cancel naming no store and one of an unknown order each land in orders.dlq; the next good message is processed", async () => {
     const unknownReservation = orderPlaced({
       storeId: system.store.storeId,
       reservationId: "00000000-0000-4000-8000-000000000000",
@@ -421,13 +433,14 @@ describe("bad order messages go to the dead-letter topic", () => {
       "bad-2",
     );
     await send(unknownReservation, "bad-3");
-    // A cancel of an order the store does not have is a no-op; one naming no store is a wrong storeId.
+    // A cancel naming no store is a wrong storeId; one of an order the store never had cancels
+    // nothing, and is dead-lettered to be replayed once its order is placed.
     const unknownStore = orderCancelled({
       storeId: "00000000-0000-4000-8000-000000000001",
       orderNumber: "X",
     });
     await send(unknownStore, "bad-4");
-    await send(orderCancelled({ storeId: system.store.storeId, orderNumber: "NEVER-PLACED" }), "fine-5");
+    await send(orderCancelled({ storeId: system.store.storeId, orderNumber: "NEVER-PLACED" }), "bad-5");
     const code = await singleSlotCode("AFTER");
     const held = await reserve(code, "after-bad");
     await send(
@@ -441,8 +454,8 @@ describe("bad order messages go to the dead-letter topic", () => {
     await waitForEvent(held.body.id, "reservation.confirmed");
     const letters = await eventually(async () => {
       const byKey = new Map(deadLetters.messages.map((message) => [message.key, message]));
-      return ["bad-1", "bad-2", "bad-3", "bad-4"].every((key) => byKey.has(key)) ? byKey : null;
-    }, "four dead letters");
+      return ["bad-1", "bad-2", "bad-3", "bad-4", "bad-5"].every((key) => byKey.has(key)) ? byKey : null;
+    }, "five dead letters");
     expect(letters.get("bad-1")?.headers["x-dlq-reason"]).toBe("malformed");
     expect(letters.get("bad-1")?.value).toBe("{this is not json");
     expect(letters.get("bad-2")?.headers["x-dlq-reason"]).toBe("unknown_type");
@@ -451,7 +464,7 @@ describe("bad order messages go to the dead-letter topic", () => {
     expect(letters.get("bad-3")?.headers["x-original-topic"]).toBe(ctx.topics.orders);
     expect(letters.get("bad-4")?.headers["x-dlq-reason"]).toBe("unknown_store");
     expect(JSON.parse(letters.get("bad-4")?.value ?? "{}")).toEqual(unknownStore);
-    expect(letters.has("fine-5")).toBe(false);
+    expect(letters.get("bad-5")?.headers["x-dlq-reason"]).toBe("unknown_order");
   });
 
   it("a batch's dead letters keep the partition's order, whichever step refused them", async () => {

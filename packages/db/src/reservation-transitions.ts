@@ -295,13 +295,14 @@ async function heldStack(db: Db, row: ReservationRow): Promise<HeldStackEntry[]>
 
 /**
  * The order was cancelled: every CONFIRMED reservation with that order number -> CANCELLED. A
- * confirmation onto the order still in flight is waited for and cancelled too.
+ * confirmation onto the order still in flight is waited for and cancelled too. Null when the store
+ * has no such order (none was ever confirmed under that number).
  */
 export async function cancelOrderReservations(
   db: Db,
   input: { storeId: string; orderNumber: string; now: Date },
-): Promise<ReservationRow[]> {
-  await lockExistingOrder(prismaSql(db), input);
+): Promise<ReservationRow[] | null> {
+  if (!(await lockExistingOrder(prismaSql(db), input))) return null;
   const linked = await db.reservation.findMany({
     where: { storeId: input.storeId, orderNumber: input.orderNumber, status: "CONFIRMED" },
     select: { id: true },

@@ -9,7 +9,7 @@ import {
 import { idempotentProducer, subscribedRoundRobin, type TopicMap } from "@promo/events";
 import { createOutageLog, type Logger, type OutageLog, type Readiness } from "@promo/observability";
 import { type Consumer, type Kafka, type KafkaMessage, PartitionAssigners, type Producer } from "kafkajs";
-import { applyOrderEvents } from "./handlers/apply-order-events.ts";
+import { applyOrderEvents, type OrderEffect } from "./handlers/apply-order-events.ts";
 import { type DeadLetter, sendDeadLetters } from "./handlers/dead-letters.ts";
 import { parseOrderMessage } from "./handlers/parse-message.ts";
 import { type ConsumerPhase, consumerReadiness } from "./readiness.ts";
@@ -30,6 +30,23 @@ export type OrderConsumerDeps = {
 };
 
 const CLEANUP_POLL_MS = 1_000;
+
+/**
+ * The dead letter of an event naming something its store does not have. Not recorded as
+ * processed, so the letter replayed once it exists (a cancel after its order.placed) applies.
+ */
+const UNKNOWN_TARGET_LETTERS: Partial<Record<OrderEffect["kind"], Pick<DeadLetter, "reason" | "error">>> = {
+  "unknown-reservation": { reason: "unknown_reservation", error: "no such reservation in the store" },
+  "unknown-store": {
+    reason: "unknown_store",
+    error: "no such store: storeId is the store's id, as GET /v1/me answers it",
+  },
+  "unknown-order": {
+    reason: "unknown_order",
+    error:
+      "no order with this number was confirmed in the store, so nothing was cancelled: replay this letter once its order.placed is applied",
+  },
+};
 /** Times a batch is applied again at once after PostgreSQL ended it to break a conflict. */
 const CONFLICT_RETRIES = 5;
 
@@ -252,18 +269,10 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
               });
             continue;
           }
-          if (effect.kind !== "unknown-reservation" && effect.kind !== "unknown-store") continue;
+          const unknown = UNKNOWN_TARGET_LETTERS[effect.kind];
+          if (!unknown) continue;
           const entry = events.find(({ event }) => event.eventId === effect.eventId);
-          if (entry)
-            letters.push({
-              message: entry.message,
-              ...(effect.kind === "unknown-store"
-                ? {
-                    reason: "unknown_store",
-                    error: "no such store: storeId is the store's id, as GET /v1/me answers it",
-                  }
-                : { reason: "unknown_reservation", error: "no such reservation in the store" }),
-            });
+          if (entry) letters.push({ message: entry.message, ...unknown });
         }
         // In the order the partition holds them, whichever step refused them, so a letter's key
         // keeps its events' order in orders.dlq (a replay applies them in it).

@@ -24,6 +24,8 @@ export type OrderEffect =
   | { kind: "unknown-reservation"; eventId: string }
   /** An order.cancelled naming a store that does not exist: not applied, dead-lettered. */
   | { kind: "unknown-store"; eventId: string }
+  /** An order.cancelled naming an order its store never confirmed: not applied, dead-lettered. */
+  | { kind: "unknown-order"; eventId: string }
   /** Another event under an id already used (here or earlier): not applied. `index`: its place in the batch. */
   | { kind: "reused-event-id"; eventId: string; index: number };
 
@@ -46,8 +48,9 @@ export function eventFingerprint(event: OrderPlaced | OrderCancelled): string {
  * order's account is not the reservation's, a `reservation.confirmation_refused` event tells the
  * order system. An unknown reservation is not recorded as processed: its message goes to the
  * dead-letter topic. order.cancelled cancels the order's confirmed reservations (slot returned);
- * an order without any is a no-op, unless its store does not exist (not recorded as processed:
- * dead-lettered, as an unknown reservation is). Events take effect in the batch's order (the
+ * an order with none left is a no-op, and an order never confirmed (or a store that does not
+ * exist) is not recorded as processed: dead-lettered, as an unknown reservation is, so a cancel
+ * that came before its order.placed can be replayed after it. Events take effect in the batch's order (the
  * partition's), so an order cancelled and placed again keeps its new reservation. An event whose id was already used
  * by another event (a different fingerprint) is not applied either: `reused-event-id`, for the DLQ.
  */
@@ -112,10 +115,13 @@ export async function applyOrderEvents(
           orderNumber: event.orderNumber,
           now,
         });
-        // An order with nothing to cancel is a no-op, but a store that does not exist is an order
-        // system sending the wrong storeId: dead-lettered, as an order.placed naming it is.
-        if (cancelled.length === 0 && !(await storeIsKnown(event.storeId))) {
-          effects.push({ kind: "unknown-store", eventId: event.eventId });
+        // An order the store does not know (never confirmed, or its order.placed not applied yet:
+        // it came later, or under another key) is not cancelled by nothing: dead-lettered, to be
+        // replayed once it is placed, as an order.placed naming an unknown reservation is. A store
+        // that does not exist is an order system sending the wrong storeId.
+        if (cancelled === null) {
+          const kind = (await storeIsKnown(event.storeId)) ? "unknown-order" : "unknown-store";
+          effects.push({ kind, eventId: event.eventId });
           unknown.push(event.eventId);
           continue;
         }
