@@ -25,10 +25,10 @@ async function seedIdempotency(label: string, count: number, ageHours: number): 
 /** `count` processed event ids of `consumer`, processed `ageHours` ago. */
 async function seedProcessed(consumer: string, count: number, ageHours: number): Promise<void> {
   await ctx.db.database.pool.query(
-    `INSERT INTO processed_event (consumer, event_id, processed_at)
-     SELECT $1, gen_random_uuid(), now() - make_interval(hours => $2) - n * interval '1 ms'
+    `INSERT INTO processed_event (consumer, store_id, event_id, processed_at)
+     SELECT $1, $4, gen_random_uuid(), now() - make_interval(hours => $2) - n * interval '1 ms'
      FROM generate_series(1, $3) AS n`,
-    [consumer, ageHours, count],
+    [consumer, ageHours, count, store.storeId],
   );
 }
 

@@ -93,11 +93,11 @@ describe("history retention", () => {
     const { pool } = ctx.db.database;
     const ids = { old: [randomUUID(), randomUUID(), randomUUID()], fresh: [randomUUID(), randomUUID()] };
     await pool.query(
-      `INSERT INTO processed_event (consumer, event_id, processed_at)
-       SELECT 'promo-order-consumer', id, now() - interval '8 days' FROM unnest($1::uuid[]) AS id
+      `INSERT INTO processed_event (consumer, store_id, event_id, processed_at)
+       SELECT 'promo-order-consumer', $3::uuid, id, now() - interval '8 days' FROM unnest($1::uuid[]) AS id
        UNION ALL
-       SELECT 'promo-order-consumer', id, now() - interval '1 hour' FROM unnest($2::uuid[]) AS id`,
-      [ids.old, ids.fresh],
+       SELECT 'promo-order-consumer', $3::uuid, id, now() - interval '1 hour' FROM unnest($2::uuid[]) AS id`,
+      [ids.old, ids.fresh, system.store.storeId],
     );
     const remaining = async () =>
       (

@@ -1,4 +1,5 @@
-import { createTestContext, eventually, type TestContext } from "@promo/testing";
+import { randomUUID } from "node:crypto";
+import { createTestContext, eventually, seedStore, type TestContext } from "@promo/testing";
 import { CompressionTypes, type Kafka, type Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -58,10 +59,10 @@ afterAll(async () => {
   await ctx?.cleanup();
 });
 
-async function reserve(code: string, accountId: string) {
+async function reserve(code: string, accountId: string, checkoutKey = system.store.keys.checkout) {
   const response = await api<{ id: string; status: string }>(
     gatewayUrl,
-    system.store.keys.checkout,
+    checkoutKey,
     "POST",
     "/v1/reservations",
     {
@@ -522,5 +523,42 @@ describe("bad order messages go to the dead-letter topic", () => {
     expect(JSON.parse(letter.value ?? "{}")).toEqual(reused);
     const row = await ctx.db.database.prisma.reservation.findUnique({ where: { id: second.body.id } });
     expect(row?.status).toBe("RESERVED");
+  });
+
+  it("two stores may send one eventId (ids are the order systems' own): each store's event is applied", async () => {
+    const other = await seedStore(ctx.db.database.prisma, "orders-other");
+    const otherCode = `OTHERSTORE${Date.now().toString(36).toUpperCase()}`;
+    await createLiveCampaign(gatewayUrl, other.keys.merchant, {
+      code: otherCode,
+      usageLimit: 1,
+      oncePerAccount: false,
+    });
+    const ours = await reserve(await singleSlotCode("SHAREDID"), "shared-id-a");
+    const theirs = await reserve(otherCode, "shared-id-b", other.keys.checkout);
+    const eventId = randomUUID();
+    // One send, one batch: the same id under two stores, each a first.
+    await producer.send({
+      topic: ctx.topics.orders,
+      messages: [
+        orderPlaced({
+          storeId: system.store.storeId,
+          reservationId: ours.body.id,
+          accountId: "shared-id-a",
+          orderNumber: "SHARED-ID-1",
+          eventId,
+        }),
+        orderPlaced({
+          storeId: other.storeId,
+          reservationId: theirs.body.id,
+          accountId: "shared-id-b",
+          orderNumber: "SHARED-ID-1",
+          eventId,
+        }),
+      ].map((event) => ({ key: "shared-id", value: JSON.stringify(event) })),
+    });
+    await waitForEvent(ours.body.id, "reservation.confirmed");
+    await waitForEvent(theirs.body.id, "reservation.confirmed");
+    expect(await ctx.db.database.prisma.processedEvent.count({ where: { eventId } })).toBe(2);
+    expect(deadLetters.messages.filter((message) => message.key === "shared-id")).toEqual([]);
   });
 });

@@ -32,10 +32,16 @@ export type OrderConsumerDeps = {
 const CLEANUP_POLL_MS = 1_000;
 
 /**
- * The dead letter of an event naming something its store does not have. Not recorded as
- * processed, so the letter replayed once it exists (a cancel after its order.placed) applies.
+ * The dead letter of an event the batch did not apply. One naming something its store does not have
+ * is not recorded as processed, so the letter replayed once it exists (a cancel after its
+ * order.placed) applies.
  */
-const UNKNOWN_TARGET_LETTERS: Partial<Record<OrderEffect["kind"], Pick<DeadLetter, "reason" | "error">>> = {
+const NOT_APPLIED_LETTERS: Partial<Record<OrderEffect["kind"], Pick<DeadLetter, "reason" | "error">>> = {
+  "reused-event-id": {
+    reason: "event_id_reused",
+    error:
+      "another event came first under this eventId (applied, or in this batch and dead-lettered itself): this one was not applied (send it with its own id)",
+  },
   "unknown-reservation": { reason: "unknown_reservation", error: "no such reservation in the store" },
   "unknown-store": {
     reason: "unknown_store",
@@ -258,21 +264,9 @@ export function createOrderConsumer(deps: OrderConsumerDeps) {
         );
         if (effects === null) return;
         for (const effect of effects) {
-          if (effect.kind === "reused-event-id") {
-            const entry = events[effect.index];
-            if (entry)
-              letters.push({
-                message: entry.message,
-                reason: "event_id_reused",
-                error:
-                  "another event came first under this eventId (applied, or in this batch and dead-lettered itself): this one was not applied (send it with its own id)",
-              });
-            continue;
-          }
-          const unknown = UNKNOWN_TARGET_LETTERS[effect.kind];
-          if (!unknown) continue;
-          const entry = events.find(({ event }) => event.eventId === effect.eventId);
-          if (entry) letters.push({ message: entry.message, ...unknown });
+          const letter = NOT_APPLIED_LETTERS[effect.kind];
+          const entry = "index" in effect ? events[effect.index] : undefined;
+          if (letter && entry) letters.push({ message: entry.message, ...letter });
         }
         // In the order the partition holds them, whichever step refused them, so a letter's key
         // keeps its events' order in orders.dlq (a replay applies them in it).

@@ -596,3 +596,39 @@ describe("20261128000000_drop_stored_error_reports", () => {
     expect(rows.rows.map((row) => row.purpose)).toEqual(["upload"]);
   });
 });
+
+describe("20261201000000_processed_events_per_store", () => {
+  it("keeps the events processed before under no store, and takes one id from two stores after", async () => {
+    const { database, fromIt, before } = await databaseBefore(
+      "20261201000000_processed_events_per_store",
+      "processed",
+    );
+    const eventId = "00000000-0000-4000-8000-000000000021";
+    await withClient(database.url, (client) =>
+      client.query("INSERT INTO processed_event (consumer, event_id, fingerprint) VALUES ('c', $1, 'f')", [
+        eventId,
+      ]),
+    );
+
+    await expect(
+      applyMigrations({ databaseUrl: database.url, migrationsDir: MIGRATIONS_DIR }),
+    ).resolves.toEqual({ applied: fromIt, alreadyApplied: before });
+    const stores = ["00000000-0000-4000-8000-000000000022", "00000000-0000-4000-8000-000000000023"];
+    const rows = await withClient(database.url, async (client) => {
+      for (const storeId of stores) {
+        await client.query(
+          "INSERT INTO processed_event (consumer, store_id, event_id) VALUES ('c', $1, $2)",
+          [storeId, eventId],
+        );
+      }
+      return client.query<{ store_id: string; fingerprint: string | null }>(
+        "SELECT store_id, fingerprint FROM processed_event ORDER BY store_id",
+      );
+    });
+    expect(rows.rows).toEqual([
+      { store_id: "00000000-0000-0000-0000-000000000000", fingerprint: "f" },
+      { store_id: stores[0], fingerprint: null },
+      { store_id: stores[1], fingerprint: null },
+    ]);
+  });
+});

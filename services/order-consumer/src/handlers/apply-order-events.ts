@@ -10,6 +10,7 @@ import {
   insertOutboxEvents,
   markEventsProcessed,
   prismaSql,
+  processedEventKey,
   storeExists,
 } from "@promo/db";
 
@@ -21,13 +22,16 @@ export type OrderEffect =
       eventId: string;
     }
   | { kind: "refused"; eventId: string; errorCode: string }
-  | { kind: "unknown-reservation"; eventId: string }
-  /** An order.cancelled naming a store that does not exist: not applied, dead-lettered. */
-  | { kind: "unknown-store"; eventId: string }
-  /** An order.cancelled naming an order its store never confirmed: not applied, dead-lettered. */
-  | { kind: "unknown-order"; eventId: string }
-  /** Another event under an id already used (here or earlier): not applied. `index`: its place in the batch. */
-  | { kind: "reused-event-id"; eventId: string; index: number };
+  /**
+   * Not applied, dead-lettered; `index`: the event's place in the batch. An order.placed naming no
+   * reservation of its store; an order.cancelled naming a store that does not exist, or an order
+   * its store never confirmed; another event under an id its store already used (here or earlier).
+   */
+  | {
+      kind: "unknown-reservation" | "unknown-store" | "unknown-order" | "reused-event-id";
+      eventId: string;
+      index: number;
+    };
 
 /**
  * What an event said, as a fingerprint: sha256 of the parsed event without `occurredAt` (a producer
@@ -63,34 +67,46 @@ export async function applyOrderEvents(
     async (tx) => {
       const sql = prismaSql(tx);
       const effects: OrderEffect[] = [];
+      const indexOf = new Map(events.map((event, index) => [event, index]));
+      // An event is its id within its store: two stores may send one id.
       const firstOfEach = new Map<string, OrderPlaced | OrderCancelled>();
-      for (const event of events) if (!firstOfEach.has(event.eventId)) firstOfEach.set(event.eventId, event);
+      for (const event of events) {
+        const key = processedEventKey(event);
+        if (!firstOfEach.has(key)) firstOfEach.set(key, event);
+      }
       const fingerprints = new Map(events.map((event) => [event, eventFingerprint(event)]));
       const { fresh, earlier } = await markEventsProcessed(
         sql,
         ORDER_CONSUMER,
         [...firstOfEach.values()].map((event) => ({
+          storeId: event.storeId,
           eventId: event.eventId,
           fingerprint: fingerprints.get(event) ?? "",
         })),
       );
       events.forEach((event, index) => {
-        const first = firstOfEach.get(event.eventId);
-        if (fresh.has(event.eventId) && first === event) return;
+        const key = processedEventKey(event);
+        const first = firstOfEach.get(key);
+        if (fresh.has(key) && first === event) return;
         // What the event applied under this id said: recorded earlier, or first in this batch. A row
         // recorded before fingerprints were kept (null) cannot tell: a duplicate, as it always was.
-        const applied = fresh.has(event.eventId)
-          ? first && fingerprints.get(first)
-          : earlier.get(event.eventId);
+        const applied = fresh.has(key) ? first && fingerprints.get(first) : earlier.get(key);
         effects.push(
           applied != null && applied !== fingerprints.get(event)
             ? { kind: "reused-event-id", eventId: event.eventId, index }
             : { kind: "duplicate", eventId: event.eventId },
         );
       });
-      const toApply = [...firstOfEach.values()].filter((event) => fresh.has(event.eventId));
+      const toApply = [...firstOfEach.values()].filter((event) => fresh.has(processedEventKey(event)));
 
-      const unknown: string[] = [];
+      const unknown: (OrderPlaced | OrderCancelled)[] = [];
+      const notApplied = (
+        kind: "unknown-reservation" | "unknown-store" | "unknown-order",
+        event: OrderPlaced | OrderCancelled,
+      ) => {
+        effects.push({ kind, eventId: event.eventId, index: indexOf.get(event) ?? -1 });
+        unknown.push(event);
+      };
       // Whether each store named by a cancel that found nothing exists: asked once per batch.
       const storesSeen = new Map<string, boolean>();
       const storeIsKnown = async (storeId: string) => {
@@ -107,7 +123,7 @@ export async function applyOrderEvents(
           run.push(event);
           continue;
         }
-        await confirmPlaced(tx, run, now, effects, unknown);
+        await confirmPlaced(tx, run, now, effects, notApplied);
         run = [];
         if (event === null) break;
         const cancelled = await cancelOrderReservations(tx, {
@@ -120,9 +136,7 @@ export async function applyOrderEvents(
         // replayed once it is placed, as an order.placed naming an unknown reservation is. A store
         // that does not exist is an order system sending the wrong storeId.
         if (cancelled === null) {
-          const kind = (await storeIsKnown(event.storeId)) ? "unknown-order" : "unknown-store";
-          effects.push({ kind, eventId: event.eventId });
-          unknown.push(event.eventId);
+          notApplied((await storeIsKnown(event.storeId)) ? "unknown-order" : "unknown-store", event);
           continue;
         }
         effects.push({
@@ -132,7 +146,12 @@ export async function applyOrderEvents(
       }
       if (unknown.length > 0) {
         // Not applied: their messages go to the dead-letter topic, and a redelivery may try again.
-        await tx.processedEvent.deleteMany({ where: { consumer: ORDER_CONSUMER, eventId: { in: unknown } } });
+        await tx.processedEvent.deleteMany({
+          where: {
+            consumer: ORDER_CONSUMER,
+            OR: unknown.map((event) => ({ storeId: event.storeId, eventId: event.eventId })),
+          },
+        });
       }
       return effects;
     },
@@ -143,14 +162,15 @@ export async function applyOrderEvents(
 /**
  * A run of order.placed events, in order: the reservations still held are confirmed together in
  * one statement, the rest (a hold that ran out, a second event for one reservation, an unknown
- * reservation) one by one after them. Effects and unknown event ids are appended.
+ * reservation) one by one after them. Effects are appended; an unknown reservation is told to
+ * `notApplied`.
  */
 async function confirmPlaced(
   tx: Db,
   run: readonly OrderPlaced[],
   now: Date,
   effects: OrderEffect[],
-  unknown: string[],
+  notApplied: (kind: "unknown-reservation", event: OrderPlaced) => void,
 ): Promise<void> {
   if (run.length === 0) return;
   const sql = prismaSql(tx);
@@ -189,8 +209,7 @@ async function confirmPlaced(
       now,
     });
     if (!result) {
-      unknown.push(event.eventId);
-      effects.push({ kind: "unknown-reservation", eventId: event.eventId });
+      notApplied("unknown-reservation", event);
     } else if (result.kind === "refused") {
       await insertOutboxEvents(sql, [confirmationRefusedOutboxRow(result, event.orderNumber, now)]);
       effects.push({ kind: "refused", eventId: event.eventId, errorCode: result.errorCode });
