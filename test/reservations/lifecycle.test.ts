@@ -849,7 +849,7 @@ describe("reservation lifecycle", () => {
     expect(statuses.map((row) => row.status)).toEqual(["RESERVED", "RESERVED"]);
   });
 
-  it("refuses an Idempotency-Key over 255 characters, empty or not ASCII on reserve, release and confirm with 400, changing nothing", async () => {
+  it("refuses an Idempotency-Key over 255 characters, empty, not ASCII or holding a comma on reserve, release and confirm with 400, changing nothing", async () => {
     const held = await reserve(await singleSlotCode("LONGKEY"), "long-key");
     expect(held.status).toBe(200);
     // Random text does not compress: a key this long once made release and confirm answer 500 (the
@@ -863,6 +863,9 @@ describe("reservation lifecycle", () => {
       ["  ", "must not be empty (leave the header out to send none)"],
       // Sent as its Latin-1 byte; a UTF-8 key's length would count bytes.
       ["clé-1", "must be printable ASCII"],
+      // The header sent twice reaches the gateway as its values joined by ", ": a retry that sent
+      // one of them would be another request.
+      ["key-a, key-b", "must not hold a comma: send the header once, with one key"],
     ] as const;
     for (const [key, message] of refused) {
       const headers = { "idempotency-key": key };

@@ -124,6 +124,10 @@ const FIELD_MESSAGES: readonly FieldMessage[] = [
   fixed("is not UTF-8 text: send JSON in UTF-8", "不是 UTF-8 文字:請以 UTF-8 傳送 JSON"),
   fixed("must not be empty (leave the header out to send none)", "不可為空(不使用時請省略此標頭)"),
   fixed("must be printable ASCII", "只能使用可列印的 ASCII 字元"),
+  fixed(
+    "must not hold a comma: send the header once, with one key",
+    "不可包含逗號:此標頭只能傳送一次,且只含一個鍵",
+  ),
   fixed("is not a byte count", "不是位元組數"),
   template(
     { max: "number" },

@@ -59,7 +59,8 @@ const MAX_IDEMPOTENCY_KEY = 255;
  * The request's Idempotency-Key, null when the header is not sent. An empty one is refused (a client
  * whose key was unset would otherwise lose its retry safety without a word), and so is one that is
  * not printable ASCII: Node.js reads header bytes as Latin-1, so a UTF-8 key's length would count
- * bytes.
+ * bytes. A comma is refused too: a header sent twice reads as its values joined by ", ", and that
+ * joined key would let a retry that sends one of them make a second hold.
  */
 function idempotencyKeyOf(c: Context<GatewayEnv>): string | null {
   const sent = c.req.header("idempotency-key");
@@ -70,9 +71,11 @@ function idempotencyKeyOf(c: Context<GatewayEnv>): string | null {
       ? "must not be empty (leave the header out to send none)"
       : !/^[\x20-\x7e]+$/.test(key)
         ? "must be printable ASCII"
-        : key.length > MAX_IDEMPOTENCY_KEY
-          ? `at most ${MAX_IDEMPOTENCY_KEY} characters`
-          : null;
+        : key.includes(",")
+          ? "must not hold a comma: send the header once, with one key"
+          : key.length > MAX_IDEMPOTENCY_KEY
+            ? `at most ${MAX_IDEMPOTENCY_KEY} characters`
+            : null;
   if (problem !== null)
     throw new DomainError("VALIDATION_ERROR", { fields: [{ path: "Idempotency-Key", message: problem }] });
   return key;
@@ -83,7 +86,7 @@ const IDEMPOTENCY_KEY_PARAMETER = {
   name: "Idempotency-Key",
   in: "header" as const,
   required: false,
-  description: `Makes a retry safe: the same key with the same request answers the first answer again, never a second effect; with a different request, 422 IDEMPOTENCY_KEY_REUSED. Keys are per action: reserve, release and confirm each keep their own. 1 to ${MAX_IDEMPOTENCY_KEY} printable ASCII characters.`,
+  description: `Makes a retry safe: the same key with the same request answers the first answer again, never a second effect; with a different request, 422 IDEMPOTENCY_KEY_REUSED. Keys are per action: reserve, release and confirm each keep their own. 1 to ${MAX_IDEMPOTENCY_KEY} printable ASCII characters, no comma (sent once).`,
   schema: { type: "string" as const, maxLength: MAX_IDEMPOTENCY_KEY },
 };
 
