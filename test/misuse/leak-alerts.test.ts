@@ -64,13 +64,14 @@ function merchant<T>(path: string, key = system.store.keys.merchant) {
 }
 
 /**
- * A campaign that started a second ago (its first monitoring window holds the whole test), with
- * one code.
+ * A campaign that started a second ago (its first monitoring window holds the whole test, unless
+ * `startedMsAgo` says otherwise), with one code.
  */
 async function createCampaign(input: {
   code: string;
   memberGroups?: string[];
   velocityAlert?: { limit: number; windowSeconds: number };
+  startedMsAgo?: number;
 }): Promise<{ campaignId: string }> {
   const now = Date.now();
   const campaign = await api<{ id: string; velocityAlert: unknown }>(
@@ -82,7 +83,7 @@ async function createCampaign(input: {
       name: `Monitored ${input.code}`,
       discount: { type: "fixed", amount: 100 },
       currency: "TWD",
-      startsAt: new Date(now - 1_000).toISOString(),
+      startsAt: new Date(now - (input.startedMsAgo ?? 1_000)).toISOString(),
       endsAt: new Date(now + 3_600_000).toISOString(),
       productIds: ["P-1"],
       memberGroups: input.memberGroups ?? [],
@@ -292,5 +293,49 @@ describe("a campaign whose startsAt moves", () => {
     const page = await merchant<AlertPage>(`/v1/alerts?code=${code}`);
     expect(page.body.items).toHaveLength(1);
     await alertEventsFor(code, 1);
+  });
+});
+
+describe("a campaign whose velocity window changes length", () => {
+  it("counts the holds after the alerted window in the longer window from the same start, and alerts again", async () => {
+    const code = `WIDE${Date.now().toString(36).toUpperCase()}`;
+    // Its first window of 60 s has about 10 s left.
+    const { campaignId } = await createCampaign({
+      code,
+      velocityAlert: { limit: VELOCITY_LIMIT, windowSeconds: 60 },
+      startedMsAgo: 50_000,
+    });
+    const burst = await Promise.all(
+      Array.from({ length: 2 * VELOCITY_LIMIT }, (_, index) => reserve(code, `wide-${index}`)),
+    );
+    expect(burst.map((answer) => answer.status)).toEqual(burst.map(() => 200));
+    const [first] = (await merchant<AlertPage>(`/v1/alerts?code=${code}`)).body.items;
+    expect(first?.observed).toBe(2 * VELOCITY_LIMIT);
+    const firstEnd = Date.parse(String(first?.windowEnd));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, firstEnd - Date.now()) + 200));
+
+    // Two minutes from the same start: another window, in which only holds after the first count.
+    const widened = await api(
+      gatewayUrl,
+      system.store.keys.merchant,
+      "PATCH",
+      `/v1/campaigns/${campaignId}`,
+      {
+        velocityAlert: { limit: VELOCITY_LIMIT, windowSeconds: 120 },
+      },
+    );
+    expect(widened.status).toBe(200);
+    const later = await Promise.all(
+      Array.from({ length: VELOCITY_LIMIT + 1 }, (_, index) => reserve(code, `wide-later-${index}`)),
+    );
+    expect(later.map((answer) => answer.status)).toEqual(later.map(() => 200));
+
+    const page = await merchant<AlertPage>(`/v1/alerts?code=${code}`);
+    expect(page.body.items.map((alert) => [alert.windowStart, alert.observed])).toEqual([
+      [first?.windowStart, VELOCITY_LIMIT + 1],
+      [first?.windowStart, 2 * VELOCITY_LIMIT],
+    ]);
+    expect(Date.parse(String(page.body.items[0]?.windowEnd)) - firstEnd).toBe(60_000);
+    await alertEventsFor(code, 2);
   });
 });

@@ -16,7 +16,10 @@ export type AlertWindowCheck = {
 };
 
 export type AlertWindowCounts = AlertWindowCheck & {
-  /** An alert of this kind already exists for this code and window (counts are then 0, not read). */
+  /**
+   * An alert of this kind already exists for this code and window, its start and its end (counts
+   * are then 0, not read): a window of another length from the same start is another window.
+   */
   alerted: boolean;
   /** Every decision on the code in the window. */
   attempts: number;
@@ -50,6 +53,7 @@ export async function countAlertWindows(
     `SELECT w.index, a.id IS NOT NULL AS alerted, n.attempts, n.granted, n.outside
      FROM jsonb_to_recordset($1::jsonb) AS w(index int, code_id uuid, kind text, window_start timestamptz, window_end timestamptz)
      LEFT JOIN alert a ON a.code_id = w.code_id AND a.kind = w.kind::alert_kind AND a.window_start = w.window_start
+       AND a.window_end = w.window_end
      CROSS JOIN LATERAL (
        SELECT count(*)::int AS attempts,
               count(*) FILTER (WHERE r.status <> 'REJECTED')::int AS granted,
@@ -159,7 +163,7 @@ export async function raiseAlerts(sql: Sql, alerts: readonly NewAlert[], now: Da
        INSERT INTO alert (id, store_id, code_id, kind, window_start, window_end, observed, threshold, details, created_at)
        SELECT id, store_id, code_id, kind::alert_kind, window_start, window_end, observed, threshold, details, created_at
        FROM wanted ORDER BY ordinality
-       ON CONFLICT (code_id, kind, window_start) DO NOTHING
+       ON CONFLICT (code_id, kind, window_start, window_end) DO NOTHING
        RETURNING id
      ), outbox AS (
        INSERT INTO outbox_event (store_id, topic, key, event_type, payload)
