@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AccountIdSchema } from "../account-id.ts";
+import { DATE_TIME_FORM, withColonInOffset } from "../http/common.ts";
 import { ForeignUuidSchema, UuidSchema } from "../uuid.ts";
 import { EventEnvelopeSchema } from "./envelope.ts";
 
@@ -9,7 +10,17 @@ const OrderNumberSchema = z.string().trim().min(1).max(128);
  * In, topic `orders` (keyed by order number, so one order's events stay in order): what order
  * systems tell us. Anything that does not parse goes to `orders.dlq` with the reason.
  */
-const OrderEnvelopeSchema = EventEnvelopeSchema.extend({ eventId: ForeignUuidSchema });
+const IsoDateTimeSchema = z.iso.datetime({ offset: true });
+
+const OrderEnvelopeSchema = EventEnvelopeSchema.extend({
+  eventId: ForeignUuidSchema,
+  // In any form the HTTP API takes (`Z`, `+08:00`, `+08`, `+0800`), kept as sent: nothing reads it
+  // but the reader of a dead letter.
+  occurredAt: z
+    .string()
+    .refine((value) => IsoDateTimeSchema.safeParse(withColonInOffset(value)).success, DATE_TIME_FORM)
+    .meta({ format: "date-time", description: "ISO 8601 with an offset: Z, +08:00, +08 or +0800" }),
+});
 
 export const OrderEventSchema = z.discriminatedUnion("type", [
   OrderEnvelopeSchema.extend({

@@ -34,7 +34,7 @@ export const IdParamsSchema = z.object({
 export const EARLIEST_INSTANT = Date.UTC(1970, 0, 1);
 export const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
-const DATE_TIME_FORM = "must be an ISO 8601 date-time with an offset, e.g. 2026-11-11T00:00:00+08:00";
+export const DATE_TIME_FORM = "must be an ISO 8601 date-time with an offset, e.g. 2026-11-11T00:00:00+08:00";
 
 /**
  * The instant of an ISO 8601 date-time, rounded up to the millisecond when it has finer digits
@@ -54,7 +54,7 @@ function instantOf(value: string): Date {
  */
 const OFFSET_WITHOUT_COLON = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)([+-])(\d{2})(\d{2})?$/;
 
-function withColonInOffset(value: unknown): unknown {
+export function withColonInOffset(value: unknown): unknown {
   return typeof value === "string"
     ? value.replace(
         OFFSET_WITHOUT_COLON,

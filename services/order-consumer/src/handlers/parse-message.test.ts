@@ -39,6 +39,27 @@ describe("orders messages", () => {
     });
   });
 
+  it("takes occurredAt in any form the HTTP API takes, kept as sent; a time without an offset is invalid", () => {
+    for (const occurredAt of [
+      "2026-11-11T00:00:01Z",
+      "2026-11-11T00:00:01.5+08:00",
+      "2026-11-11T00:00:01+0800",
+      "2026-11-11T00:00:01-03",
+    ]) {
+      expect(parseOrderMessage(bytes({ ...placed, occurredAt }))).toEqual({
+        kind: "event",
+        event: { ...placed, occurredAt },
+      });
+    }
+    for (const occurredAt of ["2026-11-11T00:00:01", "2026-11-11", "yesterday", "2026-11-11T00:00:01+8"]) {
+      expect(parseOrderMessage(bytes({ ...placed, occurredAt }))).toEqual({
+        kind: "dead",
+        reason: "invalid",
+        error: "occurredAt: must be an ISO 8601 date-time with an offset, e.g. 2026-11-11T00:00:00+08:00",
+      });
+    }
+  });
+
   it("names why a message is dead: not JSON, unknown type, invalid fields", () => {
     expect(parseOrderMessage(bytes("{not json"))).toMatchObject({ kind: "dead", reason: "malformed" });
     expect(parseOrderMessage(null)).toMatchObject({ kind: "dead", reason: "malformed" });
