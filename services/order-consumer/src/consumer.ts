@@ -40,7 +40,7 @@ const NOT_APPLIED_LETTERS: Partial<Record<OrderEffect["kind"], Pick<DeadLetter, 
   "reused-event-id": {
     reason: "event_id_reused",
     error:
-      "another event came first under this eventId (applied, or in this batch and dead-lettered itself): this one was not applied (send it with its own id)",
+      "another event of this store was applied under this eventId: this one was not applied (send it with its own id)",
   },
   "unknown-reservation": { reason: "unknown_reservation", error: "no such reservation in the store" },
   "unknown-store": {

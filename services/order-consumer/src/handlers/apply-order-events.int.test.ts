@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { OrderPlaced } from "@promo/contracts";
 import { createTestContext, type SeededStore, seedStore, type TestContext } from "@promo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyOrderEvents } from "./apply-order-events.ts";
+import { applyOrderEvents, type OrderEffect } from "./apply-order-events.ts";
 
 let ctx: TestContext;
 let store: SeededStore;
@@ -111,9 +111,9 @@ describe("applyOrderEvents, an eventId used again", () => {
     const again: OrderPlaced = { ...first, occurredAt: new Date(NOW.getTime() + 5_000).toISOString() };
     const inOneBatch = await applyOrderEvents(ctx.db.database, [first, other, again], new Date());
     expect(inOneBatch).toEqual([
+      { kind: "confirmed", eventId: first.eventId },
       { kind: "reused-event-id", eventId: first.eventId, index: 1 },
       { kind: "duplicate", eventId: first.eventId },
-      { kind: "confirmed", eventId: first.eventId },
     ]);
     const later = await applyOrderEvents(ctx.db.database, [again, other], new Date());
     expect(later).toEqual([
@@ -131,5 +131,27 @@ describe("applyOrderEvents, an eventId used again", () => {
       [otherHold],
     );
     expect(rows[0]?.status).toBe("RESERVED");
+  });
+
+  it("after an event that was not applied (an unknown reservation), in the same batch as in the next", async () => {
+    for (const [label, batches] of [
+      ["one batch", (a: OrderPlaced, b: OrderPlaced) => [[a, b]]],
+      ["two batches", (a: OrderPlaced, b: OrderPlaced) => [[a], [b]]],
+    ] as const) {
+      const held = await hold("TWICEA", `acct-fixed-${label}`);
+      const corrected = placed(held, `acct-fixed-${label}`, `ORD-FIXED-${label}`);
+      // The order system named a reservation that does not exist, then sent the event again fixed.
+      const mistaken: OrderPlaced = { ...corrected, reservationId: randomUUID() };
+      const effects: OrderEffect[] = [];
+      for (const batch of batches(mistaken, corrected)) {
+        effects.push(...(await applyOrderEvents(ctx.db.database, batch, new Date())));
+      }
+      expect(effects.map((effect) => effect.kind)).toEqual(["unknown-reservation", "confirmed"]);
+      const { rows } = await ctx.db.database.pool.query<{ status: string }>(
+        "SELECT status FROM reservation WHERE id = $1",
+        [held],
+      );
+      expect(rows[0]?.status).toBe("CONFIRMED");
+    }
   });
 });

@@ -54,9 +54,11 @@ export function eventFingerprint(event: OrderPlaced | OrderCancelled): string {
  * dead-letter topic. order.cancelled cancels the order's confirmed reservations (slot returned);
  * an order with none left is a no-op, and an order never confirmed (or a store that does not
  * exist) is not recorded as processed: dead-lettered, as an unknown reservation is, so a cancel
- * that came before its order.placed can be replayed after it. Events take effect in the batch's order (the
- * partition's), so an order cancelled and placed again keeps its new reservation. An event whose id was already used
- * by another event (a different fingerprint) is not applied either: `reused-event-id`, for the DLQ.
+ * that came before its order.placed can be replayed after it. Events take effect in the batch's
+ * order (the partition's), so an order cancelled and placed again keeps its new reservation. An
+ * event whose id its store already used for another event (a different fingerprint) is not applied
+ * either: `reused-event-id`, for the DLQ. Effects come in the order of the batch's segments
+ * (segmentsOfDistinctEvents), within one as its duplicates and reused ids, then what was applied.
  */
 export async function applyOrderEvents(
   database: Database,
@@ -65,98 +67,134 @@ export async function applyOrderEvents(
 ): Promise<OrderEffect[]> {
   return database.prisma.$transaction(
     async (tx) => {
-      const sql = prismaSql(tx);
       const effects: OrderEffect[] = [];
-      const indexOf = new Map(events.map((event, index) => [event, index]));
-      // An event is its id within its store: two stores may send one id.
-      const firstOfEach = new Map<string, OrderPlaced | OrderCancelled>();
-      for (const event of events) {
-        const key = processedEventKey(event);
-        if (!firstOfEach.has(key)) firstOfEach.set(key, event);
-      }
-      const fingerprints = new Map(events.map((event) => [event, eventFingerprint(event)]));
-      const { fresh, earlier } = await markEventsProcessed(
-        sql,
-        ORDER_CONSUMER,
-        [...firstOfEach.values()].map((event) => ({
-          storeId: event.storeId,
-          eventId: event.eventId,
-          fingerprint: fingerprints.get(event) ?? "",
-        })),
-      );
-      events.forEach((event, index) => {
-        const key = processedEventKey(event);
-        const first = firstOfEach.get(key);
-        if (fresh.has(key) && first === event) return;
-        // What the event applied under this id said: recorded earlier, or first in this batch. A row
-        // recorded before fingerprints were kept (null) cannot tell: a duplicate, as it always was.
-        const applied = fresh.has(key) ? first && fingerprints.get(first) : earlier.get(key);
-        effects.push(
-          applied != null && applied !== fingerprints.get(event)
-            ? { kind: "reused-event-id", eventId: event.eventId, index }
-            : { kind: "duplicate", eventId: event.eventId },
-        );
-      });
-      const toApply = [...firstOfEach.values()].filter((event) => fresh.has(processedEventKey(event)));
-
-      const unknown: (OrderPlaced | OrderCancelled)[] = [];
-      const notApplied = (
-        kind: "unknown-reservation" | "unknown-store" | "unknown-order",
-        event: OrderPlaced | OrderCancelled,
-      ) => {
-        effects.push({ kind, eventId: event.eventId, index: indexOf.get(event) ?? -1 });
-        unknown.push(event);
-      };
       // Whether each store named by a cancel that found nothing exists: asked once per batch.
       const storesSeen = new Map<string, boolean>();
       const storeIsKnown = async (storeId: string) => {
-        const known = storesSeen.get(storeId) ?? (await storeExists(sql, storeId));
+        const known = storesSeen.get(storeId) ?? (await storeExists(prismaSql(tx), storeId));
         storesSeen.set(storeId, known);
         return known;
       };
-      // Events take effect in the order they sit in the partition: each order.cancelled ends a run
-      // of order.placed events, which are confirmed together, so a cancel never reaches an order
-      // placed after it in the same batch.
-      let run: OrderPlaced[] = [];
-      for (const event of [...toApply, null]) {
-        if (event?.type === "order.placed") {
-          run.push(event);
-          continue;
-        }
-        await confirmPlaced(tx, run, now, effects, notApplied);
-        run = [];
-        if (event === null) break;
-        const cancelled = await cancelOrderReservations(tx, {
-          storeId: event.storeId,
-          orderNumber: event.orderNumber,
-          now,
-        });
-        // An order the store does not know (never confirmed, or its order.placed not applied yet:
-        // it came later, or under another key) is not cancelled by nothing: dead-lettered, to be
-        // replayed once it is placed, as an order.placed naming an unknown reservation is. A store
-        // that does not exist is an order system sending the wrong storeId.
-        if (cancelled === null) {
-          notApplied((await storeIsKnown(event.storeId)) ? "unknown-order" : "unknown-store", event);
-          continue;
-        }
-        effects.push({
-          kind: cancelled.length > 0 ? "cancelled" : "nothing-to-cancel",
-          eventId: event.eventId,
-        });
-      }
-      if (unknown.length > 0) {
-        // Not applied: their messages go to the dead-letter topic, and a redelivery may try again.
-        await tx.processedEvent.deleteMany({
-          where: {
-            consumer: ORDER_CONSUMER,
-            OR: unknown.map((event) => ({ storeId: event.storeId, eventId: event.eventId })),
-          },
-        });
+      for (const segment of segmentsOfDistinctEvents(events)) {
+        await applySegment(tx, segment, now, effects, storeIsKnown);
       }
       return effects;
     },
     { timeout: 60_000, maxWait: 30_000 },
   );
+}
+
+type BatchEntry = { event: OrderPlaced | OrderCancelled; index: number };
+
+/**
+ * The batch cut where an event's id (in its store) comes again: each segment holds an id once, and
+ * applied after the one before it, sees the earlier event under the id as recorded, or, when that
+ * one was not applied (an unknown reservation), as never sent. So an event sent again under its id
+ * meets the same fate whether it came in the same batch or in the next one. Most batches are one
+ * segment.
+ */
+export function segmentsOfDistinctEvents(events: readonly (OrderPlaced | OrderCancelled)[]): BatchEntry[][] {
+  const segments: BatchEntry[][] = [];
+  let current: BatchEntry[] = [];
+  let keys = new Set<string>();
+  events.forEach((event, index) => {
+    const key = processedEventKey(event);
+    if (keys.has(key)) {
+      segments.push(current);
+      current = [];
+      keys = new Set();
+    }
+    keys.add(key);
+    current.push({ event, index });
+  });
+  if (current.length > 0) segments.push(current);
+  return segments;
+}
+
+/** Applies events whose ids (in their stores) are all distinct, in their order; appends their effects. */
+async function applySegment(
+  tx: Db,
+  segment: readonly BatchEntry[],
+  now: Date,
+  effects: OrderEffect[],
+  storeIsKnown: (storeId: string) => Promise<boolean>,
+): Promise<void> {
+  const sql = prismaSql(tx);
+  const fingerprints = new Map(segment.map(({ event }) => [event, eventFingerprint(event)]));
+  const { fresh, earlier } = await markEventsProcessed(
+    sql,
+    ORDER_CONSUMER,
+    segment.map(({ event }) => ({
+      storeId: event.storeId,
+      eventId: event.eventId,
+      fingerprint: fingerprints.get(event) ?? "",
+    })),
+  );
+  const indexOf = new Map(segment.map(({ event, index }) => [event, index]));
+  const toApply: (OrderPlaced | OrderCancelled)[] = [];
+  for (const { event, index } of segment) {
+    const key = processedEventKey(event);
+    if (fresh.has(key)) {
+      toApply.push(event);
+      continue;
+    }
+    // What the event applied under this id said. A row recorded before fingerprints were kept
+    // (null) cannot tell: a duplicate, as it always was.
+    const applied = earlier.get(key);
+    effects.push(
+      applied != null && applied !== fingerprints.get(event)
+        ? { kind: "reused-event-id", eventId: event.eventId, index }
+        : { kind: "duplicate", eventId: event.eventId },
+    );
+  }
+
+  const unknown: (OrderPlaced | OrderCancelled)[] = [];
+  const notApplied = (
+    kind: "unknown-reservation" | "unknown-store" | "unknown-order",
+    event: OrderPlaced | OrderCancelled,
+  ) => {
+    effects.push({ kind, eventId: event.eventId, index: indexOf.get(event) ?? -1 });
+    unknown.push(event);
+  };
+  // Events take effect in the order they sit in the partition: each order.cancelled ends a run of
+  // order.placed events, which are confirmed together, so a cancel never reaches an order placed
+  // after it in the same batch.
+  let run: OrderPlaced[] = [];
+  for (const event of [...toApply, null]) {
+    if (event?.type === "order.placed") {
+      run.push(event);
+      continue;
+    }
+    await confirmPlaced(tx, run, now, effects, notApplied);
+    run = [];
+    if (event === null) break;
+    const cancelled = await cancelOrderReservations(tx, {
+      storeId: event.storeId,
+      orderNumber: event.orderNumber,
+      now,
+    });
+    // An order the store does not know (never confirmed, or its order.placed not applied yet: it
+    // came later, or under another key) is not cancelled by nothing: dead-lettered, to be replayed
+    // once it is placed, as an order.placed naming an unknown reservation is. A store that does not
+    // exist is an order system sending the wrong storeId.
+    if (cancelled === null) {
+      notApplied((await storeIsKnown(event.storeId)) ? "unknown-order" : "unknown-store", event);
+      continue;
+    }
+    effects.push({
+      kind: cancelled.length > 0 ? "cancelled" : "nothing-to-cancel",
+      eventId: event.eventId,
+    });
+  }
+  if (unknown.length > 0) {
+    // Not applied: their messages go to the dead-letter topic, and a redelivery may try again.
+    await tx.processedEvent.deleteMany({
+      where: {
+        consumer: ORDER_CONSUMER,
+        OR: unknown.map((event) => ({ storeId: event.storeId, eventId: event.eventId })),
+      },
+    });
+  }
 }
 
 /**
