@@ -138,8 +138,8 @@ export const ERROR_MESSAGES: Record<ErrorCode, Record<Locale, string>> = {
     "zh-TW": "訂單帳號與此保留的帳號不符。",
   },
   RESERVATION_EXPIRED: {
-    en: "The reservation has expired and the code can no longer be granted.",
-    "zh-TW": "保留已逾時,優惠碼已無法再使用。",
+    en: "The hold is no longer held (it ran out, expired or was released) and the code cannot grant it again as it was.",
+    "zh-TW": "保留已失效(逾時、過期或已釋出),優惠碼無法再以相同條件授予。",
   },
   RESERVATION_LOST: {
     en: "This request was accepted but lost before it was decided (the queue lost its data): nothing was reserved. Send it again; with its Idempotency-Key, if it had one.",
