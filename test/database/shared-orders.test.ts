@@ -374,6 +374,18 @@ describe("what an order may carry", () => {
     expect([await statusOf(placed), await statusOf(joining)]).toEqual(["CANCELLED", "CANCELLED"]);
   });
 
+  it("a cancellation waits for an order's first confirmation in flight, and cancels it", async () => {
+    const placed = await hold("B1", "acct-cancel-first");
+    const { waited, result } = await whileFirstConfirmationOpen(placed, "RACE-4", () =>
+      ctx.db.database.prisma.$transaction((tx) =>
+        cancelOrderReservations(tx, { storeId: store.storeId, orderNumber: "RACE-4", now: NOW }),
+      ),
+    );
+    expect(waited).toBe("waiting");
+    expect(result?.map((row) => row.id)).toEqual([placed]);
+    expect(await statusOf(placed)).toBe("CANCELLED");
+  });
+
   it("order.placed checks a code against the order's, placed before or in the same run", async () => {
     const earlier = await hold("S1", "acct-placed");
     await confirmOne(earlier, "STACK-3", 500);

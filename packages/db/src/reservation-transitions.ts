@@ -25,7 +25,6 @@ import {
 import {
   forgetUnconfirmedOrders,
   loadOrderLink,
-  lockExistingOrder,
   lockOrders,
   markSharedOrders,
   orderKey,
@@ -294,15 +293,21 @@ async function heldStack(db: Db, row: ReservationRow): Promise<HeldStackEntry[]>
 }
 
 /**
- * The order was cancelled: every CONFIRMED reservation with that order number -> CANCELLED. A
- * confirmation onto the order still in flight is waited for and cancelled too. Null when the store
- * has no such order (none was ever confirmed under that number).
+ * The order was cancelled: every CONFIRMED reservation with that order number -> CANCELLED. The
+ * order's row is taken as a confirmation takes it, so a confirmation onto the order in flight, its
+ * first too, is waited for and cancelled too. Null when the store has no such order (none was ever
+ * confirmed under that number), and then no row is left.
  */
 export async function cancelOrderReservations(
   db: Db,
   input: { storeId: string; orderNumber: string; now: Date },
 ): Promise<ReservationRow[] | null> {
-  if (!(await lockExistingOrder(prismaSql(db), input))) return null;
+  const sql = prismaSql(db);
+  const confirmations = await lockOrders(sql, [input]);
+  if ((confirmations.get(orderKey(input)) ?? 0) === 0) {
+    await forgetUnconfirmedOrders(sql, [input]);
+    return null;
+  }
   const linked = await db.reservation.findMany({
     where: { storeId: input.storeId, orderNumber: input.orderNumber, status: "CONFIRMED" },
     select: { id: true },

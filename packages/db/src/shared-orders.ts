@@ -84,19 +84,6 @@ export async function forgetUnconfirmedOrders(sql: Sql, orders: readonly PlacedO
   );
 }
 
-/**
- * Locks the order's `order_link` row if the order was ever confirmed (a cancellation then waits for
- * a confirmation onto the order in flight, and cancels it too); an order never confirmed has nothing
- * to cancel and gets no row. False when it has none.
- */
-export async function lockExistingOrder(sql: Sql, order: PlacedOrder): Promise<boolean> {
-  const { rows } = await sql.query(
-    "SELECT 1 FROM order_link WHERE store_id = $1::uuid AND order_number = $2 FOR UPDATE",
-    [order.storeId, order.orderNumber],
-  );
-  return rows.length > 0;
-}
-
 /** Orders as the one jsonb parameter the statements read with jsonb_to_recordset. */
 function ordersJson(orders: readonly PlacedOrder[]): string {
   return JSON.stringify(
