@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   ConfirmRequestSchema,
@@ -42,53 +42,12 @@ import type { Context } from "hono";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
 import { UNAVAILABLE_RETRY_AFTER_SECONDS } from "../errors.ts";
+import { IDEMPOTENCY_KEY_PARAMETER, idempotencyKeyOf, requestHash } from "../idempotency-key.ts";
 import { refuseMalformedBody } from "../middleware/json-body.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
 import { validationHook } from "../validation.ts";
 
 const TAG = ["Reservations"];
-
-/**
- * The longest Idempotency-Key taken, on every route: a reservation's travels in its queued command,
- * which holds this many characters, and release and confirm keep theirs in a primary key, which
- * PostgreSQL cannot index beyond about 2,700 bytes (a longer key answered 500).
- */
-const MAX_IDEMPOTENCY_KEY = 255;
-
-/**
- * The request's Idempotency-Key, null when the header is not sent. An empty one is refused (a client
- * whose key was unset would otherwise lose its retry safety without a word), and so is one that is
- * not printable ASCII: Node.js reads header bytes as Latin-1, so a UTF-8 key's length would count
- * bytes. A comma is refused too: a header sent twice reads as its values joined by ", ", and that
- * joined key would let a retry that sends one of them make a second hold.
- */
-function idempotencyKeyOf(c: Context<GatewayEnv>): string | null {
-  const sent = c.req.header("idempotency-key");
-  if (sent === undefined) return null;
-  const key = sent.trim();
-  const problem =
-    key === ""
-      ? "must not be empty (leave the header out to send none)"
-      : !/^[\x20-\x7e]+$/.test(key)
-        ? "must be printable ASCII"
-        : key.includes(",")
-          ? "must not hold a comma: send the header once, with one key"
-          : key.length > MAX_IDEMPOTENCY_KEY
-            ? `at most ${MAX_IDEMPOTENCY_KEY} characters`
-            : null;
-  if (problem !== null)
-    throw new DomainError("VALIDATION_ERROR", { fields: [{ path: "Idempotency-Key", message: problem }] });
-  return key;
-}
-
-/** Documented only: the routes read and check the header themselves (no per-request header parsing). */
-const IDEMPOTENCY_KEY_PARAMETER = {
-  name: "Idempotency-Key",
-  in: "header" as const,
-  required: false,
-  description: `Makes a retry safe: the same key with the same request answers the first answer again, never a second effect; with a different request, 422 IDEMPOTENCY_KEY_REUSED. Keys are per action: reserve, release and confirm each keep their own. 1 to ${MAX_IDEMPOTENCY_KEY} printable ASCII characters, no comma (sent once).`,
-  schema: { type: "string" as const, maxLength: MAX_IDEMPOTENCY_KEY },
-};
 
 const reserveRoute = createRoute({
   method: "post",
@@ -122,10 +81,6 @@ const getReservationRoute = createRoute({
     ...errorResponses(400, 401, 403, 404, 410, 422),
   },
 });
-
-function requestHash(body: unknown): string {
-  return createHash("sha256").update(JSON.stringify(body)).digest("hex");
-}
 
 /** The HTTP view of a decided reservation. */
 export function presentReservation(outcome: ReservationOutcome, locale: "en" | "zh-TW"): Reservation {
