@@ -525,6 +525,45 @@ describe("bad order messages go to the dead-letter topic", () => {
     expect(row?.status).toBe("RESERVED");
   });
 
+  it("an order system without Kafka cancels over HTTP as order.cancelled does: the slot comes back, one reservation.cancelled", async () => {
+    const code = await singleSlotCode("HTTPCANCEL");
+    const held = await reserve(code, "http-cancel");
+    const orderNumber = "ORDER/HTTP 1";
+    const path = `/v1/orders/${encodeURIComponent(orderNumber)}/cancel`;
+    const checkoutCall = (method: string, url: string, body?: unknown, headers?: Record<string, string>) =>
+      api<{
+        orderNumber?: string;
+        reservations?: { id: string; status: string; cancelledAt: string | null }[];
+        error?: { code: string };
+      }>(gatewayUrl, system.store.keys.checkout, method, url, body, headers);
+    // Not confirmed yet: no such order, and nothing is kept under the key.
+    const early = await checkoutCall("POST", path, undefined, { "idempotency-key": "http-cancel-1" });
+    expect([early.status, early.body.error?.code]).toEqual([404, "NOT_FOUND"]);
+    const confirmed = await checkoutCall("POST", `/v1/reservations/${held.body.id}/confirm`, { orderNumber });
+    expect(confirmed.status).toBe(200);
+    expect((await reserve(code, "http-cancel-late")).status).toBe(409);
+
+    const cancelled = await checkoutCall("POST", path, undefined, { "idempotency-key": "http-cancel-1" });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.orderNumber).toBe(orderNumber);
+    expect(cancelled.body.reservations?.map((reservation) => [reservation.id, reservation.status])).toEqual([
+      [held.body.id, "CANCELLED"],
+    ]);
+    // Again, with the key or without: the same answer, nothing more cancelled.
+    expect(
+      (await checkoutCall("POST", path, undefined, { "idempotency-key": "http-cancel-1" })).body,
+    ).toEqual(cancelled.body);
+    expect((await checkoutCall("POST", path)).body).toEqual(cancelled.body);
+    await waitForEvent(held.body.id, "reservation.cancelled");
+    expect((await reserve(code, "http-cancel-next")).status).toBe(200);
+    expect(eventsFor(held.body.id).filter((event) => event.type === "reservation.cancelled")).toHaveLength(1);
+
+    // Another store's keys do not find it; a merchant key may not cancel.
+    const other = await seedStore(ctx.db.database.prisma, "orders-cancel-other");
+    expect((await api(gatewayUrl, other.keys.checkout, "POST", path)).status).toBe(404);
+    expect((await api(gatewayUrl, system.store.keys.merchant, "POST", path)).status).toBe(403);
+  });
+
   it("two stores may send one eventId (ids are the order systems' own): each store's event is applied", async () => {
     const other = await seedStore(ctx.db.database.prisma, "orders-other");
     const otherCode = `OTHERSTORE${Date.now().toString(36).toUpperCase()}`;

@@ -21,6 +21,7 @@ import { codeJobRoutes, IMPORT_PATH, MULTIPART_ENVELOPE_BYTES } from "./routes/c
 import { codeRoutes } from "./routes/codes.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { orderRoutes } from "./routes/orders.ts";
 import { partnerRoutes } from "./routes/partners.ts";
 import { queueDashboardRoutes } from "./routes/queue-dashboard.ts";
 import { reportRoutes } from "./routes/reports.ts";
@@ -58,6 +59,7 @@ export function createApp(deps: GatewayDeps) {
   app.use("/v1/checkout/*", requireScope("checkout"));
   app.use("/v1/reservations/*", requireScope("checkout"));
   app.use("/v1/reservations", requireScope("checkout"));
+  app.use("/v1/orders/*", requireScope("checkout"));
   app.use("/v1/api-keys", requireScope("admin"));
   app.use("/v1/api-keys/*", requireScope("admin"));
   app.use("/v1/me", requireScope("any"));
@@ -83,6 +85,7 @@ export function createApp(deps: GatewayDeps) {
   app.route("/", alertRoutes(deps));
   app.route("/", checkoutRoutes(deps));
   app.route("/", reservationRoutes(deps));
+  app.route("/", orderRoutes(deps));
   app.route("/", apiKeyRoutes(deps, { forgetKey }));
 
   // The page and its API need an admin key (a header, or the cookie a browser gets at /admin/login);

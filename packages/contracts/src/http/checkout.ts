@@ -218,9 +218,12 @@ export const PendingReservationSchema = z
   .object({ id: IdSchema, sequence: z.number().int(), status: z.literal("PENDING") })
   .openapi("PendingReservation");
 
+/** An order system's order number, as confirm links it and cancel names it. */
+const OrderNumberSchema = z.string().trim().min(1).max(128);
+
 export const ConfirmRequestSchema = z
   .object({
-    orderNumber: z.string().trim().min(1).max(128),
+    orderNumber: OrderNumberSchema,
     orderTotal: MoneySchema.optional().openapi({
       description:
         "What the order came to, in minor units (what the reports count as revenue). Not sent: the reservation's quoted total after the discount (`totals.total`) is taken, less the discounts of the codes already confirmed on the same order, so send it whenever the order differs from the quote (taxes, a changed cart).",
@@ -228,3 +231,17 @@ export const ConfirmRequestSchema = z
     }),
   })
   .openapi("ConfirmRequest");
+
+export const OrderNumberParamsSchema = z.object({
+  orderNumber: OrderNumberSchema.openapi({
+    param: { name: "orderNumber", in: "path" },
+    description: "The order number as confirm linked it (URL-encoded).",
+    example: "WVQP8DYGV",
+  }),
+});
+
+/** A cancelled order: its reservations as they stand after the cancel (CANCELLED, each slot free again). */
+export const OrderCancellationSchema = z
+  .object({ orderNumber: z.string(), reservations: z.array(ReservationSchema) })
+  .openapi("OrderCancellation");
+export type OrderCancellation = z.infer<typeof OrderCancellationSchema>;
