@@ -93,7 +93,7 @@ type BatchEntry = { event: OrderPlaced | OrderCancelled; index: number };
  * meets the same fate whether it came in the same batch or in the next one. Most batches are one
  * segment.
  */
-export function segmentsOfDistinctEvents(events: readonly (OrderPlaced | OrderCancelled)[]): BatchEntry[][] {
+function segmentsOfDistinctEvents(events: readonly (OrderPlaced | OrderCancelled)[]): BatchEntry[][] {
   const segments: BatchEntry[][] = [];
   let current: BatchEntry[] = [];
   let keys = new Set<string>();
