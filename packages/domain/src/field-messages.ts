@@ -122,6 +122,7 @@ const FIELD_MESSAGES: readonly FieldMessage[] = [
   fixed("Malformed JSON in request body", "不是格式正確的 JSON"),
   fixed("malformed request", "請求格式不正確"),
   fixed("is not UTF-8 text: send JSON in UTF-8", "不是 UTF-8 文字:請以 UTF-8 傳送 JSON"),
+  fixed("is not percent-encoded UTF-8", "不是以百分比編碼的 UTF-8"),
   fixed("must not be empty (leave the header out to send none)", "不可為空(不使用時請省略此標頭)"),
   fixed("must be printable ASCII", "只能使用可列印的 ASCII 字元"),
   fixed(

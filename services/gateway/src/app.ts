@@ -9,6 +9,7 @@ import { handleError, respondWithError } from "./errors.ts";
 import { ADMIN_KEY_COOKIE, createAuthenticator } from "./middleware/auth.ts";
 import { limitBodySize } from "./middleware/body-limit.ts";
 import { requireJsonBody } from "./middleware/json-body.ts";
+import { requireUtf8Path } from "./middleware/path-encoding.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { ADMIN_LOGIN_PATH, adminLoginRoutes } from "./routes/admin-login.ts";
@@ -73,6 +74,7 @@ export function createApp(deps: GatewayDeps) {
       },
     ]),
   );
+  app.use("/v1/*", requireUtf8Path);
   app.use("/v1/*", requireJsonBody([IMPORT_PATH]));
 
   app.route("/", healthRoutes(deps));

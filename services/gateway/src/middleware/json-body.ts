@@ -6,7 +6,8 @@ import type { GatewayEnv } from "../env.ts";
 import { validationError } from "../errors.ts";
 import { duplicateKeyPath } from "../json-duplicate-keys.ts";
 
-const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
+// DELETE too: a body sent with one is checked as any other, so `{"dryRun": true}` is not ignored.
+const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 /** JSON is UTF-8 (RFC 8259 §8.1); `fatal`: a byte sequence that is not UTF-8 throws instead of becoming U+FFFD. */
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)"?/;
@@ -80,7 +81,8 @@ async function decodeUtf8Body(c: Context<GatewayEnv>, contentType: string): Prom
 const NoBodySchema = z.strictObject({});
 
 /**
- * For a merchant or admin POST that takes no body (archive, expire, reactivate, revoke): a body that
+ * For a merchant or admin POST or DELETE that takes no body (archive, expire, reactivate, revoke, a
+ * partner's or a rule's delete): a body that
  * says something is refused, naming its fields, as those routes' queries are and every other
  * merchant body's unknown fields. Read as ignored, `{"campaignId": …}` on expire would expire the
  * code in every campaign holding it, and `{"dryRun": true}` on archive would archive for real. No

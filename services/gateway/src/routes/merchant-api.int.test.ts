@@ -625,6 +625,49 @@ describe("merchant and admin POSTs that take no body", () => {
     expect([braces.status, (braces.body.items as Json[])[0]?.state]).toEqual([200, "active"]);
   });
 
+  it("a partner's and a rule's DELETE refuse a body that says something, as those POSTs do, and delete nothing", async () => {
+    const partner = await call("POST", "/v1/partners", { body: { name: "Delete guard", kind: "media" } });
+    const partnerId = String(partner.body.id);
+    const rule = await call("POST", `/v1/partners/${partnerId}/rules`, { body: { pattern: "GUARD[0-9]+" } });
+    expect([partner.status, rule.status]).toEqual([201, 201]);
+    const sized = (rawBody: string, contentType = "application/json") => ({
+      rawBody,
+      headers: { "content-type": contentType, "content-length": String(Buffer.byteLength(rawBody)) },
+    });
+    for (const path of [
+      `/v1/partners/${partnerId}/rules/${String(rule.body.id)}`,
+      `/v1/partners/${partnerId}`,
+    ]) {
+      const dryRun = await call("DELETE", path, sized('{"dryRun": true}'));
+      expect([dryRun.status, errorOf(dryRun.body).details], path).toEqual([
+        400,
+        { fields: [{ path: "dryRun", message: "is not a field of this request" }] },
+      ]);
+      const repeated = await call("DELETE", path, sized('{"a": 1, "a": 2}'));
+      expect([repeated.status, errorOf(repeated.body).details], path).toEqual([
+        400,
+        { fields: [{ path: "a", message: "is given more than once: send it once" }] },
+      ]);
+      expect((await call("DELETE", path, sized("{"))).status, path).toBe(400);
+      expect((await call("DELETE", path, sized("hello", "text/plain"))).status, path).toBe(415);
+    }
+    expect((await call("GET", `/v1/partners/${partnerId}`)).status).toBe(200);
+    expect((await call("GET", `/v1/partners/${partnerId}/rules`)).body.items).toHaveLength(1);
+    expect((await call("DELETE", `/v1/partners/${partnerId}`)).status).toBe(204);
+  });
+
+  it("refuses a path whose percent-encoding is not UTF-8 instead of reading it as the literal text", async () => {
+    for (const code of ["AB%zz12", "ABC123%", "ABC%E9123", "AB%ED%A0%80C"]) {
+      const refused = await call("GET", `/v1/codes/${code}`);
+      expect([refused.status, errorOf(refused.body).details], code).toEqual([
+        400,
+        { fields: [{ path: "(path)", message: "is not percent-encoded UTF-8" }] },
+      ]);
+    }
+    // Percent-encoded UTF-8 is read as what it spells (here a code that does not exist).
+    expect((await call("GET", "/v1/codes/CAF%C3%89123")).status).not.toBe(400);
+  });
+
   it("expire and reactivate leave a code of an archived campaign as it is: 409 when only archived campaigns hold it", async () => {
     const archivedCampaign = await createCampaign();
     await call("POST", `/v1/campaigns/${String(archivedCampaign.id)}/codes`, { body: { code: "Archived1" } });

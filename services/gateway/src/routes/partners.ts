@@ -35,6 +35,7 @@ import {
 } from "@promo/domain";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
+import { refuseBodyFields } from "../middleware/json-body.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
 import { validationHook } from "../validation.ts";
 
@@ -96,7 +97,8 @@ const deletePartnerRoute = createRoute({
   description:
     "Campaigns and codes tied to the partner lose the tie; redemptions already confirmed keep the partner they were credited to.",
   request: { query: NoQuerySchema, params: IdParamsSchema },
-  responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404) },
+  middleware: [refuseBodyFields],
+  responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404, 413, 415) },
 });
 
 const createRuleRoute = createRoute({
@@ -134,7 +136,8 @@ const deleteRuleRoute = createRoute({
   tags: TAG,
   summary: "Delete a tracking rule",
   request: { query: NoQuerySchema, params: PartnerRuleParamsSchema },
-  responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404) },
+  middleware: [refuseBodyFields],
+  responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404, 413, 415) },
 });
 
 function presentPartner(partner: PartnerRecord): Partner {
