@@ -310,7 +310,7 @@ describe("a campaign whose velocity window changes length", () => {
     );
     expect(burst.map((answer) => answer.status)).toEqual(burst.map(() => 200));
     const [first] = (await merchant<AlertPage>(`/v1/alerts?code=${code}`)).body.items;
-    expect(first?.observed).toBe(2 * VELOCITY_LIMIT);
+    expect(first?.observed).toBeGreaterThan(VELOCITY_LIMIT);
     const firstEnd = Date.parse(String(first?.windowEnd));
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, firstEnd - Date.now()) + 200));
 
@@ -330,12 +330,51 @@ describe("a campaign whose velocity window changes length", () => {
     );
     expect(later.map((answer) => answer.status)).toEqual(later.map(() => 200));
 
+    // The later holds, and those of the burst decided after the first alert was raised (when the
+    // burst took more than one batch), count; those the first alert counted do not.
     const page = await merchant<AlertPage>(`/v1/alerts?code=${code}`);
     expect(page.body.items.map((alert) => [alert.windowStart, alert.observed])).toEqual([
-      [first?.windowStart, VELOCITY_LIMIT + 1],
-      [first?.windowStart, 2 * VELOCITY_LIMIT],
+      [first?.windowStart, 3 * VELOCITY_LIMIT + 1 - (first?.observed ?? 0)],
+      [first?.windowStart, first?.observed],
     ]);
     expect(Date.parse(String(page.body.items[0]?.windowEnd)) - firstEnd).toBe(60_000);
+    await alertEventsFor(code, 2);
+  });
+
+  it("narrowed after an alert, counts the holds after it in the narrower window, and alerts again", async () => {
+    const code = `NARROW${Date.now().toString(36).toUpperCase()}`;
+    const { campaignId } = await createCampaign({
+      code,
+      velocityAlert: { limit: VELOCITY_LIMIT, windowSeconds: 3600 },
+    });
+    const burst = await Promise.all(
+      Array.from({ length: 2 * VELOCITY_LIMIT }, (_, index) => reserve(code, `narrow-${index}`)),
+    );
+    expect(burst.map((answer) => answer.status)).toEqual(burst.map(() => 200));
+    const [first] = (await merchant<AlertPage>(`/v1/alerts?code=${code}`)).body.items;
+    expect(first?.observed).toBeGreaterThan(VELOCITY_LIMIT);
+
+    // Watched more closely: a minute from the same start, inside the alerted hour.
+    const narrowed = await api(
+      gatewayUrl,
+      system.store.keys.merchant,
+      "PATCH",
+      `/v1/campaigns/${campaignId}`,
+      {
+        velocityAlert: { limit: VELOCITY_LIMIT, windowSeconds: 60 },
+      },
+    );
+    expect(narrowed.status).toBe(200);
+    const later = await Promise.all(
+      Array.from({ length: VELOCITY_LIMIT + 1 }, (_, index) => reserve(code, `narrow-later-${index}`)),
+    );
+    expect(later.map((answer) => answer.status)).toEqual(later.map(() => 200));
+
+    const page = await merchant<AlertPage>(`/v1/alerts?code=${code}`);
+    expect(page.body.items).toHaveLength(2);
+    const [second] = page.body.items;
+    expect(second?.observed).toBe(3 * VELOCITY_LIMIT + 1 - (first?.observed ?? 0));
+    expect(Date.parse(String(second?.windowEnd)) - Date.parse(String(second?.windowStart))).toBe(60_000);
     await alertEventsFor(code, 2);
   });
 });

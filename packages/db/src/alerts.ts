@@ -32,9 +32,10 @@ export type AlertWindowCounts = AlertWindowCheck & {
 /**
  * One statement for every check of a batch (answers in the order of `checks`): the code's decisions
  * in its window (index reservation(code_id, decided_at)), not counted for windows that already have
- * their alert, so a velocity window costs at most about `limit` rows per check. Decisions inside
- * another window with an alert of the kind (windows laid out from the campaign's startsAt before
- * it moved) are left out, so moving startsAt never raises a second alert on the same decisions.
+ * their alert, so a velocity window costs at most about `limit` rows per check. Decisions another
+ * alert of the kind counted (inside its window, decided by the time it was raised: windows laid out
+ * before startsAt or windowSeconds changed) are left out, so such a change never raises a second
+ * alert on the same decisions, while new ones count in the new windows.
  * Run after the batch's own decisions are written, in the same transaction, with the code rows
  * locked.
  */
@@ -61,12 +62,14 @@ export async function countAlertWindows(
        FROM reservation r
        WHERE a.id IS NULL -- a one-time filter: a window that has its alert is not counted again
          AND r.code_id = w.code_id AND r.decided_at >= w.window_start AND r.decided_at < w.window_end
-         -- A decision an alert of this kind counted already (its window laid out from an earlier
-         -- startsAt) is not counted again.
+         -- A decision an alert of this kind counted already (inside its window, decided by the time
+         -- it was raised; windows laid out before startsAt or windowSeconds changed) is not counted
+         -- again. One decided after it was raised is counted, in any other window.
          AND NOT EXISTS (
            SELECT 1 FROM alert p
            WHERE p.code_id = w.code_id AND p.kind = w.kind::alert_kind
              AND p.window_start <= r.decided_at AND p.window_end > r.decided_at
+             AND p.created_at >= r.decided_at
          )
      ) AS n
      ORDER BY w.index`,
