@@ -1,4 +1,4 @@
-import { TOPICS } from "@promo/contracts";
+import { DEAD_LETTER_HEADERS, DEAD_LETTER_REASONS, OrderEventSchema, TOPICS } from "@promo/contracts";
 import { ERROR_CODES } from "@promo/domain";
 import { createTestContext, type TestContext } from "@promo/testing";
 import { Validator } from "@seriousme/openapi-schema-validator";
@@ -236,7 +236,14 @@ describe("API documents", () => {
       asyncapi: string;
       channels: Record<string, { address: string; messages: Record<string, { $ref: string }> }>;
       components: {
-        messages: Record<string, { name: string; payload: { type?: string; properties?: object } }>;
+        messages: Record<
+          string,
+          {
+            name: string;
+            payload: { type?: string; properties?: object };
+            headers?: { properties: Record<string, { enum?: string[]; description?: string }> };
+          }
+        >;
       };
     };
     expect(document.asyncapi).toBe("3.0.0");
@@ -275,6 +282,41 @@ describe("API documents", () => {
     expect(Object.keys(confirmed?.payload.properties ?? {})).toEqual(
       expect.arrayContaining(["eventId", "orderNumber", "orderTotal", "discount", "partnerId"]),
     );
+
+    // An order event's occurredAt as the document describes it is what the consumer takes.
+    const placed = Object.values(document.components.messages).find(
+      (message) => message.name === "order.placed",
+    );
+    const occurredAt = (placed?.payload.properties as Record<string, { pattern?: string }> | undefined)
+      ?.occurredAt;
+    const pattern = new RegExp(occurredAt?.pattern ?? "(?!)");
+    const event = {
+      type: "order.cancelled",
+      eventId: "6f1c2f5e-8a3a-4c41-9a55-4b7d2a0c9e10",
+      storeId: "0b8a9f34-1d2c-4a5e-9b7f-3c2d1e0f4a5b",
+      orderNumber: "A-1",
+    };
+    for (const [value, taken] of [
+      ["2026-11-25T10:00:00Z", true],
+      ["2026-11-25T10:00:00.125+0800", true],
+      ["2026-11-25T10:00:00-03", true],
+      ["2026-11-25T10:00Z", false],
+      ["2026-11-25 10:00:00Z", false],
+      ["2026-11-25T10:00:00z", false],
+      ["2026-11-25T10:00:00", false],
+    ] as const) {
+      expect(
+        [pattern.test(value), OrderEventSchema.safeParse({ ...event, occurredAt: value }).success],
+        value,
+      ).toEqual([taken, taken]);
+    }
+    // Every reason a dead letter may carry, the replayable ones said so.
+    const letter = Object.values(document.components.messages).find((message) =>
+      message.name.endsWith(" message"),
+    );
+    const reason = letter?.headers?.properties[DEAD_LETTER_HEADERS.reason];
+    expect(reason?.enum).toEqual(Object.keys(DEAD_LETTER_REASONS));
+    expect(reason?.enum).toContain("unknown_order");
   });
 
   it("serves the docs page and its assets without a key, from the installed package", async () => {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AlertEventSchema } from "./alert-events.ts";
 import { TOPICS, type TopicName } from "./envelope.ts";
-import { DEAD_LETTER_HEADERS, OrderEventSchema } from "./order-events.ts";
+import { DEAD_LETTER_HEADERS, DEAD_LETTER_REASONS, OrderEventSchema } from "./order-events.ts";
 import { RedemptionEventSchema } from "./redemption-events.ts";
 
 type EventUnion = z.ZodDiscriminatedUnion<z.ZodObject<{ type: z.ZodLiteral<string> }>[], "type">;
@@ -26,7 +26,7 @@ export const EVENT_CATALOGUE: Record<TopicName, TopicEntry> = {
   ordersDeadLetter: {
     action: "send",
     description:
-      "Order messages that could not be applied (malformed, unknown type, invalid, unknown reservation): the original bytes, untouched, with the reason in headers. A message the broker would not take with those headers added goes without its value and original headers, with x-dlq-value-omitted giving the value's size; it stays at its offset in the original topic.",
+      "Order messages that could not be applied (x-dlq-reason: malformed, unknown_type, invalid, unknown_reservation, unknown_order, unknown_store, event_id_reused; the unknown_ ones were not recorded as processed, so a letter replayed once what it names exists applies): the original bytes, untouched, with the reason in headers. A message the broker would not take with those headers added goes without its value and original headers, with x-dlq-value-omitted giving the value's size; it stays at its offset in the original topic.",
     key: "the original message's key",
     events: null,
   },
@@ -95,7 +95,15 @@ export function buildAsyncApiDocument(
           properties: Object.fromEntries(
             Object.entries(DEAD_LETTER_HEADERS).map(([field, header]) => [
               header,
-              { type: "string", description: field },
+              header === DEAD_LETTER_HEADERS.reason
+                ? {
+                    type: "string",
+                    enum: Object.keys(DEAD_LETTER_REASONS),
+                    description: Object.entries(DEAD_LETTER_REASONS)
+                      .map(([reason, meaning]) => `${reason}: ${meaning}`)
+                      .join("; "),
+                  }
+                : { type: "string", description: field },
             ]),
           ),
         },

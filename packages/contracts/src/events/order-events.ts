@@ -19,7 +19,12 @@ const OrderEnvelopeSchema = EventEnvelopeSchema.extend({
   occurredAt: z
     .string()
     .refine((value) => IsoDateTimeSchema.safeParse(withColonInOffset(value)).success, DATE_TIME_FORM)
-    .meta({ format: "date-time", description: "ISO 8601 with an offset: Z, +08:00, +08 or +0800" }),
+    .meta({
+      format: "date-time",
+      pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}(:?\\d{2})?)$",
+      description:
+        "ISO 8601 with seconds and an offset: Z, +08:00, +08 or +0800 (a date and time that exist)",
+    }),
 });
 
 export const OrderEventSchema = z.discriminatedUnion("type", [
@@ -46,6 +51,23 @@ export type OrderPlaced = Extract<OrderEvent, { type: "order.placed" }>;
 export type OrderCancelled = Extract<OrderEvent, { type: "order.cancelled" }>;
 
 /** Headers of a message moved to `orders.dlq`; its value is the original bytes, untouched (but see `valueOmitted`). */
+/**
+ * Why a message went to `orders.dlq` (its `x-dlq-reason`). Those naming what the store does not
+ * have (yet) were not recorded as processed: replayed once it exists, they apply.
+ */
+export const DEAD_LETTER_REASONS = {
+  malformed: "not JSON (or not UTF-8), or empty",
+  unknown_type: "a type other than order.placed and order.cancelled",
+  invalid: "fails the event's schema, or holds text PostgreSQL cannot store",
+  unknown_reservation:
+    "an order.placed naming no reservation of its store (replay it once the reservation is RESERVED)",
+  unknown_order:
+    "an order.cancelled of an order its store never confirmed (replay it after the order.placed)",
+  unknown_store: "an order.cancelled naming no store",
+  event_id_reused: "another event of its store was applied under its eventId",
+} as const;
+export type DeadLetterReason = keyof typeof DEAD_LETTER_REASONS;
+
 export const DEAD_LETTER_HEADERS = {
   reason: "x-dlq-reason",
   error: "x-dlq-error",

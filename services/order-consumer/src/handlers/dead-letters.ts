@@ -1,9 +1,9 @@
-import { DEAD_LETTER_HEADERS } from "@promo/contracts";
+import { DEAD_LETTER_HEADERS, type DeadLetterReason } from "@promo/contracts";
 import { chunkBySize, isMessageTooLarge, messageBytes } from "@promo/events";
 import type { IHeaders, KafkaMessage, Message } from "kafkajs";
 
 /** An `orders` message that cannot be applied, and why. */
-export type DeadLetter = { message: KafkaMessage; reason: string; error: string };
+export type DeadLetter = { message: KafkaMessage; reason: DeadLetterReason; error: string };
 
 /** Where the letters come from and when they failed (their headers say so). */
 export type DeadLetterSource = { topic: string; partition: number; failedAt: Date };

@@ -1,8 +1,17 @@
-import { findUnstorableText, type OrderEvent, OrderEventSchema } from "@promo/contracts";
+import {
+  type DeadLetterReason,
+  findUnstorableText,
+  type OrderEvent,
+  OrderEventSchema,
+} from "@promo/contracts";
 
 export type ParsedMessage =
   | { kind: "event"; event: OrderEvent }
-  | { kind: "dead"; reason: "malformed" | "unknown_type" | "invalid"; error: string };
+  | {
+      kind: "dead";
+      reason: Extract<DeadLetterReason, "malformed" | "unknown_type" | "invalid">;
+      error: string;
+    };
 
 const KNOWN_TYPES = new Set(["order.placed", "order.cancelled"]);
 
