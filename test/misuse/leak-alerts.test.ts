@@ -113,6 +113,26 @@ function reserve(code: string, accountId: string, memberGroups: string[] = []) {
   );
 }
 
+/** `count` holds of the code at once, by accounts `<prefix>-<n>`: each is granted. */
+async function grantAll(code: string, prefix: string, count: number): Promise<void> {
+  const answers = await Promise.all(
+    Array.from({ length: count }, (_, index) => reserve(code, `${prefix}-${index}`)),
+  );
+  expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+}
+
+/** PATCH of the campaign as its merchant: answered 200. */
+async function changeCampaign(campaignId: string, change: Record<string, unknown>): Promise<void> {
+  const changed = await api(
+    gatewayUrl,
+    system.store.keys.merchant,
+    "PATCH",
+    `/v1/campaigns/${campaignId}`,
+    change,
+  );
+  expect(changed.status).toBe(200);
+}
+
 /** Every outbox row is on Kafka, so the topic holds everything the system will ever say. */
 async function outboxDrained(): Promise<void> {
   await eventually(
@@ -141,15 +161,9 @@ describe("velocity alert", () => {
       velocityAlert: { limit: VELOCITY_LIMIT, windowSeconds: 3600 },
     });
 
-    const burst = await Promise.all(
-      Array.from({ length: 4 * VELOCITY_LIMIT }, (_, index) => reserve(code, `burst-${index}`)),
-    );
-    expect(burst.map((answer) => answer.status)).toEqual(burst.map(() => 200));
+    await grantAll(code, "burst", 4 * VELOCITY_LIMIT);
     // A second burst in the same window adds holds, not alerts.
-    const more = await Promise.all(
-      Array.from({ length: VELOCITY_LIMIT }, (_, index) => reserve(code, `more-${index}`)),
-    );
-    expect(more.map((answer) => answer.status)).toEqual(more.map(() => 200));
+    await grantAll(code, "more", VELOCITY_LIMIT);
 
     const page = await merchant<AlertPage>(`/v1/alerts?code=${code.toLowerCase()}`);
     expect(page.status).toBe(200);
@@ -276,17 +290,11 @@ describe("a campaign whose startsAt moves", () => {
       code,
       velocityAlert: { limit: VELOCITY_LIMIT, windowSeconds: 3600 },
     });
-    const burst = await Promise.all(
-      Array.from({ length: 2 * VELOCITY_LIMIT }, (_, index) => reserve(code, `moved-${index}`)),
-    );
-    expect(burst.map((answer) => answer.status)).toEqual(burst.map(() => 200));
+    await grantAll(code, "moved", 2 * VELOCITY_LIMIT);
     expect((await merchant<AlertPage>(`/v1/alerts?code=${code}`)).body.items).toHaveLength(1);
 
     // Half an hour earlier: the window now holding the burst starts before the alerted one.
-    const moved = await api(gatewayUrl, system.store.keys.merchant, "PATCH", `/v1/campaigns/${campaignId}`, {
-      startsAt: new Date(Date.now() - 1_800_000).toISOString(),
-    });
-    expect(moved.status).toBe(200);
+    await changeCampaign(campaignId, { startsAt: new Date(Date.now() - 1_800_000).toISOString() });
     const after = await reserve(code, "moved-after");
     expect([after.status, after.body.status]).toEqual([200, "RESERVED"]);
 
@@ -305,30 +313,15 @@ describe("a campaign whose velocity window changes length", () => {
       velocityAlert: { limit: VELOCITY_LIMIT, windowSeconds: 60 },
       startedMsAgo: 50_000,
     });
-    const burst = await Promise.all(
-      Array.from({ length: 2 * VELOCITY_LIMIT }, (_, index) => reserve(code, `wide-${index}`)),
-    );
-    expect(burst.map((answer) => answer.status)).toEqual(burst.map(() => 200));
+    await grantAll(code, "wide", 2 * VELOCITY_LIMIT);
     const [first] = (await merchant<AlertPage>(`/v1/alerts?code=${code}`)).body.items;
     expect(first?.observed).toBeGreaterThan(VELOCITY_LIMIT);
     const firstEnd = Date.parse(String(first?.windowEnd));
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, firstEnd - Date.now()) + 200));
 
     // Two minutes from the same start: another window, in which only holds after the first count.
-    const widened = await api(
-      gatewayUrl,
-      system.store.keys.merchant,
-      "PATCH",
-      `/v1/campaigns/${campaignId}`,
-      {
-        velocityAlert: { limit: VELOCITY_LIMIT, windowSeconds: 120 },
-      },
-    );
-    expect(widened.status).toBe(200);
-    const later = await Promise.all(
-      Array.from({ length: VELOCITY_LIMIT + 1 }, (_, index) => reserve(code, `wide-later-${index}`)),
-    );
-    expect(later.map((answer) => answer.status)).toEqual(later.map(() => 200));
+    await changeCampaign(campaignId, { velocityAlert: { limit: VELOCITY_LIMIT, windowSeconds: 120 } });
+    await grantAll(code, "wide-later", VELOCITY_LIMIT + 1);
 
     // The later holds, and those of the burst decided after the first alert was raised (when the
     // burst took more than one batch), count; those the first alert counted do not.
@@ -347,28 +340,13 @@ describe("a campaign whose velocity window changes length", () => {
       code,
       velocityAlert: { limit: VELOCITY_LIMIT, windowSeconds: 3600 },
     });
-    const burst = await Promise.all(
-      Array.from({ length: 2 * VELOCITY_LIMIT }, (_, index) => reserve(code, `narrow-${index}`)),
-    );
-    expect(burst.map((answer) => answer.status)).toEqual(burst.map(() => 200));
+    await grantAll(code, "narrow", 2 * VELOCITY_LIMIT);
     const [first] = (await merchant<AlertPage>(`/v1/alerts?code=${code}`)).body.items;
     expect(first?.observed).toBeGreaterThan(VELOCITY_LIMIT);
 
     // Watched more closely: a minute from the same start, inside the alerted hour.
-    const narrowed = await api(
-      gatewayUrl,
-      system.store.keys.merchant,
-      "PATCH",
-      `/v1/campaigns/${campaignId}`,
-      {
-        velocityAlert: { limit: VELOCITY_LIMIT, windowSeconds: 60 },
-      },
-    );
-    expect(narrowed.status).toBe(200);
-    const later = await Promise.all(
-      Array.from({ length: VELOCITY_LIMIT + 1 }, (_, index) => reserve(code, `narrow-later-${index}`)),
-    );
-    expect(later.map((answer) => answer.status)).toEqual(later.map(() => 200));
+    await changeCampaign(campaignId, { velocityAlert: { limit: VELOCITY_LIMIT, windowSeconds: 60 } });
+    await grantAll(code, "narrow-later", VELOCITY_LIMIT + 1);
 
     const page = await merchant<AlertPage>(`/v1/alerts?code=${code}`);
     expect(page.body.items).toHaveLength(2);

@@ -134,12 +134,15 @@ export const ReservationDecisionSchema = z.discriminatedUnion("kind", [
 ]);
 export type ReservationDecision = z.infer<typeof ReservationDecisionSchema>;
 
+/** A decision that made or names a reservation: every kind but a refusal. */
+export type ReservationAnswer = Exclude<ReservationDecision, { kind: "refused" }>;
+
 /** The decision that answers `requestId` with `outcome` (a rejection travels in its short form). */
 export function decisionFor(
   requestId: string,
   outcome: ReservationOutcome,
   replayed: boolean,
-): ReservationDecision {
+): ReservationAnswer {
   if (outcome.status === "REJECTED") {
     return {
       kind: "rejected",

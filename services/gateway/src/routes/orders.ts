@@ -71,7 +71,7 @@ export function orderRoutes(deps: GatewayDeps) {
     const answer: OrderCancellation = {
       orderNumber: cancelled.orderNumber,
       reservations: cancelled.reservations.map((reservation) =>
-        presentReservation(ReservationOutcomeSchema.parse(reservation), c.get("locale")),
+        presentReservation(reservation, c.get("locale")),
       ),
     };
     return c.json(answer, 200);

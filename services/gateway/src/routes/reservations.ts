@@ -2,10 +2,12 @@ import { randomUUID } from "node:crypto";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   ConfirmRequestSchema,
+  decisionFor,
   HTTP_STATUS_BY_ERROR_CODE,
   IdParamsSchema,
   PendingReservationSchema,
   type Reservation,
+  type ReservationAnswer,
   type ReservationDecision,
   type ReservationOutcome,
   ReservationOutcomeSchema,
@@ -333,11 +335,7 @@ export function reservationRoutes(deps: GatewayDeps) {
   });
 
   /** The answer of a reservation decided (a fresh decision, or the replay of a keyed request's). */
-  function answerDecided(
-    c: Context<GatewayEnv>,
-    decided: Exclude<ReservationDecision, { kind: "refused" }>,
-    decidedAfterMs?: number,
-  ) {
+  function answerDecided(c: Context<GatewayEnv>, decided: ReservationAnswer, decidedAfterMs?: number) {
     if (decided.kind === "rejected") {
       deps.metrics.reservationAnswered(decided.errorCode, decidedAfterMs);
       throw DomainError.withoutStack(knownErrorCode(decided.errorCode), {
@@ -372,17 +370,12 @@ export function reservationRoutes(deps: GatewayDeps) {
     key: string,
     hash: string,
     requestId: string,
-  ): Promise<Exclude<ReservationDecision, { kind: "refused" }> | null> {
+  ): Promise<ReservationAnswer | null> {
     const [first] = await findIdempotencyRecords(poolSql(deps.database.pool), RESERVE_IDEMPOTENCY_SCOPE, [
       { storeId, key },
     ]);
     if (!first || first.requestHash !== hash) return null;
-    return {
-      kind: "decided",
-      requestId,
-      replayed: true,
-      reservation: ReservationOutcomeSchema.parse(first.responseBody),
-    };
+    return decisionFor(requestId, ReservationOutcomeSchema.parse(first.responseBody), true);
   }
 
   app.openapi(getReservationRoute, async (c) => {
