@@ -148,6 +148,10 @@ const FIELD_MESSAGES: readonly FieldMessage[] = [
   // The contracts' schemas (packages/contracts).
   ...CODE_FORMAT_FIELD_MESSAGES,
   fixed(DATE_TIME_FORM, DATE_TIME_FORM_ZH),
+  fixed(
+    "is written as a date-time but names a day, time or offset that does not exist",
+    "日期時間格式正確,但其中的日期、時間或時區偏移並不存在",
+  ),
   fixed(`${DATE_TIME_FORM} (in a query string, + as %2B)`, `${DATE_TIME_FORM_ZH}(在查詢字串中,+ 請寫成 %2B)`),
   fixed(
     "must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z",

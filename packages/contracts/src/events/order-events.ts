@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AccountIdSchema } from "../account-id.ts";
-import { DATE_TIME_FORM, withColonInOffset } from "../http/common.ts";
+import { DATE_TIME_FORM, dateTimeProblem, withColonInOffset } from "../http/common.ts";
 import { ForeignUuidSchema, UuidSchema } from "../uuid.ts";
 import { EventEnvelopeSchema } from "./envelope.ts";
 
@@ -18,7 +18,12 @@ const OrderEnvelopeSchema = EventEnvelopeSchema.extend({
   // but the reader of a dead letter.
   occurredAt: z
     .string()
-    .refine((value) => IsoDateTimeSchema.safeParse(withColonInOffset(value)).success, DATE_TIME_FORM)
+    .superRefine((value, context) => {
+      const written = withColonInOffset(value);
+      if (!IsoDateTimeSchema.safeParse(written).success) {
+        context.addIssue({ code: "custom", message: dateTimeProblem(written, DATE_TIME_FORM) });
+      }
+    })
     .meta({
       format: "date-time",
       pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}(:?\\d{2})?)$",

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { CurrencySchema, DateTimeInputSchema, DateTimeQuerySchema } from "./common.ts";
+import {
+  CurrencySchema,
+  DATE_TIME_FORM,
+  DateTimeInputSchema,
+  DateTimeQuerySchema,
+  NO_SUCH_DATE_TIME,
+} from "./common.ts";
 
 const messages = (value: unknown) =>
   CurrencySchema.safeParse(value).error?.issues.map((issue) => issue.message);
@@ -49,12 +55,36 @@ describe("an offset without its colon", () => {
         "2026-11-11T00:00:00+8",
         "2026-11-11T00:00:00+080",
         "2026-11-11T00:00:00+2500",
+        "2026-11-11T25:00:00+0800",
       ])
         expect(schema.safeParse(bad).success, bad).toBe(false);
     }
     expect(DateTimeQuerySchema.parse("2026-11-11T00:00:00 0800").toISOString()).toBe(
       "2026-11-10T16:00:00.000Z",
     );
+  });
+});
+
+describe("a date-time in the right form that the calendar does not have", () => {
+  it("is told it does not exist, in a body and in a query string; the form's message stays for the rest", () => {
+    const said = (schema: { safeParse: typeof DateTimeInputSchema.safeParse }, value: string) =>
+      schema.safeParse(value).error?.issues.map((issue) => issue.message);
+    for (const schema of [DateTimeInputSchema, DateTimeQuerySchema]) {
+      for (const missing of [
+        "2026-02-30T00:00:00+08:00",
+        "2026-02-29T00:00:00Z",
+        "2026-04-31T00:00:00Z",
+        "2026-13-01T00:00:00Z",
+        "2026-11-11T24:00:00Z",
+        "2026-11-11T23:60:00Z",
+        "2026-11-11T00:00:00+2500",
+        "2026-11-11T00:00:00+08:60",
+      ])
+        expect(said(schema, missing), missing).toEqual([NO_SUCH_DATE_TIME]);
+      expect(schema.parse("2028-02-29T00:00:00Z").toISOString()).toBe("2028-02-29T00:00:00.000Z");
+    }
+    expect(said(DateTimeInputSchema, "2026-02-30")).toEqual([DATE_TIME_FORM]);
+    expect(said(DateTimeInputSchema, "2026-02-30T00:00:00")).toEqual([DATE_TIME_FORM]);
   });
 });
 

@@ -37,6 +37,19 @@ export const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 export const DATE_TIME_FORM = "must be an ISO 8601 date-time with an offset, e.g. 2026-11-11T00:00:00+08:00";
 
 /**
+ * A date-time written in the right form that names a day, time or offset the calendar does not have
+ * (`2026-02-30`, hour 24, an offset past 23:59): told so, rather than how to write a date-time.
+ */
+export const NO_SUCH_DATE_TIME =
+  "is written as a date-time but names a day, time or offset that does not exist";
+const DATE_TIME_SHAPE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** Why a value that is not a date-time is refused: its form (`form`), or a date that does not exist. */
+export function dateTimeProblem(value: unknown, form: string): string {
+  return typeof value === "string" && DATE_TIME_SHAPE.test(value) ? NO_SUCH_DATE_TIME : form;
+}
+
+/**
  * The instant of an ISO 8601 date-time, rounded up to the millisecond when it has finer digits
  * (`…10.1425Z` is `…10.143Z`). Every time here is stored to the millisecond, so for each bound of a
  * range or window (`[from, to)`, `[startsAt, endsAt)`) the rounded-up instant selects exactly the
@@ -69,7 +82,10 @@ function dateTimeInput(error: string) {
     withColonInOffset,
     z.iso
       // A field left out is told so, as every other field is (not how to write a date-time).
-      .datetime({ offset: true, error: (issue) => (issue.input === undefined ? "is required" : error) })
+      .datetime({
+        offset: true,
+        error: (issue) => (issue.input === undefined ? "is required" : dateTimeProblem(issue.input, error)),
+      })
       .transform(instantOf)
       .refine(
         (instant) => instant.getTime() >= EARLIEST_INSTANT && instant.getTime() <= LATEST_INSTANT,

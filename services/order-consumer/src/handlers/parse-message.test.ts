@@ -60,6 +60,16 @@ describe("orders messages", () => {
     }
   });
 
+  it("tells an occurredAt the calendar does not have from one in the wrong form", () => {
+    for (const occurredAt of ["2026-02-30T00:00:01+08:00", "2026-11-11T24:00:01+0800"]) {
+      expect(parseOrderMessage(bytes({ ...placed, occurredAt }))).toEqual({
+        kind: "dead",
+        reason: "invalid",
+        error: "occurredAt: is written as a date-time but names a day, time or offset that does not exist",
+      });
+    }
+  });
+
   it("names why a message is dead: not JSON, unknown type, invalid fields", () => {
     expect(parseOrderMessage(bytes("{not json"))).toMatchObject({ kind: "dead", reason: "malformed" });
     expect(parseOrderMessage(null)).toMatchObject({ kind: "dead", reason: "malformed" });
