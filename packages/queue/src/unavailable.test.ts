@@ -4,6 +4,7 @@ import {
   assertRedisNotLost,
   isRedisConnectionFailure,
   isRedisUnavailable,
+  levelOfRedisFailure,
   RedisUnavailableError,
 } from "./unavailable.ts";
 
@@ -95,5 +96,16 @@ describe("isRedisUnavailable", () => {
     expect(failures.every(isRedisConnectionFailure)).toBe(true);
     expect(isRedisConnectionFailure(new Error("Missing lock for job 7. moveToFinished"))).toBe(false);
     expect(isRedisConnectionFailure(null)).toBe(false);
+  });
+});
+
+describe("levelOfRedisFailure", () => {
+  it("puts Redis away at debug (the outage log warns of it once) and leaves anything else at the given level", () => {
+    expect(levelOfRedisFailure(new Error("Connection is closed."), "error")).toBe("debug");
+    expect(levelOfRedisFailure(named("MaxRetriesPerRequestError", "Reached the max retries"), "warn")).toBe(
+      "debug",
+    );
+    expect(levelOfRedisFailure(named("ReplyError", "ERR Error running script"), "error")).toBe("error");
+    expect(levelOfRedisFailure(new Error("unexpected job id undefined"), "warn")).toBe("warn");
   });
 });

@@ -89,3 +89,16 @@ export function isRedisConnectionFailure(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return (typeof code === "string" && SOCKET_CODES.has(code)) || isRedisUnavailable(error);
 }
+
+/**
+ * The level of a log line for a Redis call that failed: `debug` when Redis is away, which the
+ * process's outage log (@promo/observability) already warns of once per outage (a line per failed
+ * call wrote some 50 a second, each with its stack, in a gateway under load); `otherwise` for
+ * anything else.
+ */
+export function levelOfRedisFailure<Level extends "warn" | "error">(
+  error: unknown,
+  otherwise: Level,
+): "debug" | Level {
+  return isRedisUnavailable(error) ? "debug" : otherwise;
+}

@@ -14,7 +14,7 @@ import {
   type ErrorCode,
   type Locale,
 } from "@promo/domain";
-import { isRedisUnavailable } from "@promo/queue";
+import { isRedisUnavailable, levelOfRedisFailure } from "@promo/queue";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -174,7 +174,7 @@ export function handleError(error: Error, c: Context<GatewayEnv>) {
         ? "transaction rolled back by a conflict: the client may retry"
         : null;
   if (retryable) {
-    c.get("logger").warn({ err: error }, retryable);
+    c.get("logger")[levelOfRedisFailure(error, "warn")]({ err: error }, retryable);
     return respondWithError(c, "SERVICE_UNAVAILABLE", { retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS });
   }
   if (error instanceof HTTPException) {

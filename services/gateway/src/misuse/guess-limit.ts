@@ -1,4 +1,5 @@
 import { DomainError, retryAfterSeconds } from "@promo/domain";
+import { levelOfRedisFailure } from "@promo/queue";
 import type { Context } from "hono";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
@@ -18,7 +19,7 @@ export async function refuseWhenGuessLimited(
   subjects: Subjects,
 ): Promise<void> {
   const { remaining, blockedForMs } = await deps.guessLimiter.allowance(subjects).catch((error: unknown) => {
-    c.get("logger").warn({ err: error }, "guess limit not checked");
+    c.get("logger")[levelOfRedisFailure(error, "warn")]({ err: error }, "guess limit not checked");
     return { remaining: Number.POSITIVE_INFINITY, blockedForMs: 0 };
   });
   if (remaining <= 0) {
@@ -39,7 +40,7 @@ export async function countFailedAttempts(
 ): Promise<number> {
   if (codeKeys.length === 0) return 0;
   return deps.guessLimiter.recordFailures(subjects, codeKeys).catch((error: unknown) => {
-    c.get("logger").warn({ err: error }, "failed attempts not counted");
+    c.get("logger")[levelOfRedisFailure(error, "warn")]({ err: error }, "failed attempts not counted");
     return codeKeys.length;
   });
 }

@@ -7,7 +7,7 @@ import {
   SEQUENCE_STRIDE,
 } from "@promo/contracts";
 import type { Logger } from "@promo/observability";
-import { isRedisUnavailable } from "@promo/queue";
+import { levelOfRedisFailure } from "@promo/queue";
 import type { GateAdmission, ReservationGuessGate } from "../misuse/reservation-guess-gate.ts";
 
 /** What became of a submitted request: queued at a position, or refused by the guess limit. */
@@ -123,8 +123,10 @@ export function createReservationDispatcher(options: DispatcherOptions) {
       const failure = error instanceof Error ? error : new Error(String(error));
       // Redis away is a moment's condition (each request answers 503 with Retry-After); anything
       // else is a fault.
-      const level = isRedisUnavailable(failure) ? "warn" : "error";
-      options.logger[level]({ err: failure, partition, requests: waiters.length }, "enqueue failed");
+      options.logger[levelOfRedisFailure(failure, "error")](
+        { err: failure, partition, requests: waiters.length },
+        "enqueue failed",
+      );
       for (const waiter of waiters) waiter.failed(failure);
     }
   }
@@ -136,7 +138,7 @@ export function createReservationDispatcher(options: DispatcherOptions) {
     const admissions = await gate
       .admit(waiters.map((waiter) => waiter.command))
       .catch((error: unknown): GateAdmission[] => {
-        options.logger.warn({ err: error }, "guess limit not checked");
+        options.logger[levelOfRedisFailure(error, "warn")]({ err: error }, "guess limit not checked");
         return [];
       });
     const passed: Waiter[] = [];
