@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import { connect } from "node:net";
 import { createTestContext, eventually, freePort, type TestContext, waitForHttp } from "@promo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmptyCampaign, waitForJob } from "../support/code-jobs.ts";
@@ -61,6 +63,34 @@ async function scrape(url: string): Promise<Map<string, number>> {
 function sample(samples: Map<string, number>, ...fragments: string[]): number | undefined {
   const matches = [...samples].filter(([key]) => fragments.every((fragment) => key.includes(fragment)));
   return matches.length === 1 ? matches[0]?.[1] : undefined;
+}
+
+/** The log lines (JSON) with this message. */
+function linesWith(output: string, message: string): string[] {
+  return output.split("\n").filter((line) => line.includes(`"msg":"${message}"`));
+}
+
+/**
+ * A client that sends a request's head and the start of its body, then closes the connection: the
+ * body is promised longer (Content-Length) than what arrives.
+ */
+async function hangUpMidBody(baseUrl: string, path: string, key: string, type: string, sent: string) {
+  const { hostname, port } = new URL(baseUrl);
+  const socket = connect(Number(port), hostname);
+  await once(socket, "connect");
+  socket.write(
+    [
+      `POST ${path} HTTP/1.1`,
+      `Host: ${hostname}:${port}`,
+      `Authorization: Bearer ${key}`,
+      `Content-Type: ${type}`,
+      `Content-Length: ${Buffer.byteLength(sent) + 1_000}`,
+      "",
+      sent,
+    ].join("\r\n"),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  socket.destroy();
 }
 
 function sum(samples: Map<string, number>, prefix: string): number {
@@ -139,6 +169,42 @@ describe("Prometheus metrics after a burst", () => {
     const lags = [...fromConsumer].filter(([key]) => key.startsWith("promo_kafka_consumer_lag{"));
     expect(lags.length).toBeGreaterThan(0);
     expect(lags.every(([, value]) => value === 0)).toBe(true);
+  });
+
+  it("count a client that hangs up mid-body as 499 at info, not as PostgreSQL away (503, a warning)", async () => {
+    // Its own gateway, logging at info (the tests' services log from warn up).
+    const gateway = await system.startGateway("gateway-hang-ups", { LOG_LEVEL: "info" });
+    const campaignId = await createEmptyCampaign(gateway.url, system.store.keys.merchant, "hang-ups");
+    const boundary = "hangup";
+    const cutShort = [
+      { path: "/v1/campaigns", type: "application/json", sent: '{"name":"' },
+      { path: "/v1/checkout/quote", type: "application/json", sent: '{"codes":["' },
+      {
+        path: `/v1/campaigns/${campaignId}/codes/import`,
+        type: `multipart/form-data; boundary=${boundary}`,
+        sent: `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nHANGUP1\r\n`,
+      },
+    ];
+    for (const { path, type, sent } of cutShort) {
+      await hangUpMidBody(gateway.url, path, system.store.keys.all, type, sent);
+    }
+    await eventually(
+      async () =>
+        linesWith(gateway.process.output(), "the client hung up before its request was read").length === 3,
+      "the gateway logged each hang-up",
+    );
+    const samples = await scrape(`${gateway.url}/metrics`);
+    expect(sample(samples, "promo_http_requests_total{", 'route="/v1/campaigns"', 'status="499"')).toBe(1);
+    expect(sample(samples, "promo_http_requests_total{", 'route="/v1/checkout/quote"', 'status="499"')).toBe(
+      1,
+    );
+    expect(
+      sample(samples, "promo_http_requests_total{", 'route="/v1/campaigns/:id/codes/import"', 'status="499"'),
+    ).toBe(1);
+    expect(sum(samples, 'promo_http_requests_total{method="POST",route="/v1/campaigns",status="503"')).toBe(
+      0,
+    );
+    expect(linesWith(gateway.process.output(), "PostgreSQL unavailable")).toEqual([]);
   });
 
   it("leave the gateway's API port when METRICS_PORT gives /metrics a port of its own", async () => {

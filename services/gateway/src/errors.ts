@@ -18,6 +18,7 @@ import { isRedisUnavailable, levelOfRedisFailure } from "@promo/queue";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { CLIENT_CLOSED_REQUEST, isClientHangUp } from "./client-hang-up.ts";
 import type { GatewayEnv } from "./env.ts";
 
 /** Statuses come from the one map in @promo/contracts. */
@@ -148,13 +149,17 @@ export function localizeFields(
 export const UNAVAILABLE_RETRY_AFTER_SECONDS = 1;
 
 /**
- * The single onError: domain errors by their code, a row the request refers to deleted while it
+ * The single onError: domain errors by their code, a client that hung up mid-request 499, a row the request refers to deleted while it
  * ran (a foreign key violated) 404 naming the field, framework errors by kind, Redis or PostgreSQL
  * away (a restart, a failover, a network cut) 503 with Retry-After, the rest 500.
  */
 export function handleError(error: Error, c: Context<GatewayEnv>) {
   if (error instanceof DomainError) {
     return respondWithError(c, error.code, localizeFields(error.details, c.get("locale")), error.audience);
+  }
+  if (isClientHangUp(error, c)) {
+    c.get("logger").info("the client hung up before its request was read");
+    return c.body(null, CLIENT_CLOSED_REQUEST as ContentfulStatusCode);
   }
   // What the request refers to was there when the route checked and gone when it wrote.
   const foreignKey = violatedForeignKey(error);
