@@ -229,6 +229,53 @@ describe("stacking", () => {
     ]);
   });
 
+  it("leaves out a code that would give nothing (NO_ELIGIBLE_ITEMS), so it stops no code after it", () => {
+    // A takes all of ZX; B, 10 % on ZX and stacking only with A, has nothing left; C, on ZY, stacks
+    // with anything. Applied at 0, B stopped C, and one more code typed made the cart dearer.
+    const a = campaignFixture({ id: "za", discount: { type: "fixed", amount: 1_000 }, productIds: ["ZX"] });
+    const b = campaignFixture({
+      id: "zb",
+      discount: { type: "percentage", basisPoints: 1_000 },
+      productIds: ["ZX"],
+      priority: 1,
+      combinesWith: ["za"],
+    });
+    const c = campaignFixture({
+      id: "zc",
+      discount: { type: "fixed", amount: 50 },
+      productIds: ["ZY"],
+      priority: 2,
+    });
+    const twoLines: Cart = {
+      currency: "USD",
+      items: [
+        { productId: "ZX", unitPrice: 500, quantity: 1 },
+        { productId: "ZY", unitPrice: 500, quantity: 1 },
+      ],
+      shipping: 0,
+    };
+    const withB = quoteCart(twoLines, [
+      { code: "ZEROA1", campaign: { ...a, combinesWith: "*" } },
+      { code: "ZEROB1", campaign: b },
+      { code: "ZEROC1", campaign: { ...c, combinesWith: "*" } },
+    ]);
+    expect(withB.applied.map((applied) => [applied.code, applied.discount])).toEqual([
+      ["ZEROA1", 500],
+      ["ZEROC1", 50],
+    ]);
+    expect(withB.skipped).toEqual([{ code: "ZEROB1", campaignId: "zb", reason: "NO_ELIGIBLE_ITEMS" }]);
+    expect(withB.totals.total).toBe(450);
+    // A line that costs nothing (a free gift) gives nothing either.
+    const gift: Cart = {
+      currency: "USD",
+      items: [{ productId: "ZX", unitPrice: 0, quantity: 2 }],
+      shipping: 0,
+    };
+    expect(quoteCart(gift, [{ code: "ZEROB1", campaign: b }]).skipped).toEqual([
+      { code: "ZEROB1", campaignId: "zb", reason: "NO_ELIGIBLE_ITEMS" },
+    ]);
+  });
+
   it("never applies the same campaign twice", () => {
     const quote = quoteCart(cart, [
       { code: "MINUS150", campaign: first },
@@ -531,7 +578,7 @@ describe("discount properties", () => {
     );
   });
 
-  it("stacking follows combinesWith: applied campaigns allow each other; a skip has a reason", () => {
+  it("stacking follows combinesWith: applied campaigns allow each other and give something; a skip has a reason", () => {
     fc.assert(
       fc.property(cartArbitrary, applicationsArbitrary, (cart, applications) => {
         const quote = quoteCart(cart, applications);
@@ -544,9 +591,24 @@ describe("discount properties", () => {
         for (const a of applied) for (const b of applied) if (a !== b) expect(canCombine(a, b)).toBe(true);
         expect(new Set(applied.map((campaign) => campaign.id)).size).toBe(applied.length);
         const order = orderByPriority(applications).map((application) => application.code);
+        expect(quote.applied.filter((entry) => entry.discount === 0)).toEqual([]);
         for (const skipped of quote.skipped) {
-          expect(skipped.reason).toBe("NOT_COMBINABLE");
           const campaign = campaignOf(skipped.code);
+          if (skipped.reason === "NO_ELIGIBLE_ITEMS") {
+            // It would give nothing on what the codes applied before it left of its lines.
+            const before = quote.applied.filter(
+              (entry) => order.indexOf(entry.code) < order.indexOf(skipped.code),
+            );
+            const taken = cart.items.map((_, index) =>
+              before
+                .flatMap((entry) => entry.lines)
+                .filter((line) => line.lineIndex === index)
+                .reduce((sum, line) => sum + line.discount, 0),
+            );
+            expect(quoteCart(cart, [{ code: skipped.code, campaign }], taken).applied).toEqual([]);
+            continue;
+          }
+          expect(skipped.reason).toBe("NOT_COMBINABLE");
           const blockers = quote.applied.filter(
             (entry) =>
               order.indexOf(entry.code) < order.indexOf(skipped.code) &&

@@ -27,7 +27,12 @@ export type AppliedDiscount = {
 };
 
 /** A code the quote left out: `conflictsWith` is the applied code (earlier by priority) it may not stack with. */
-export type SkippedDiscount = { code: string; campaignId: string; reason: ErrorCode; conflictsWith: string };
+/**
+ * A code the quote left out: NOT_COMBINABLE (`conflictsWith` names the applied code it may not
+ * stack with), or NO_ELIGIBLE_ITEMS when it would give nothing (the codes before it took all of its
+ * lines, or its lines cost nothing).
+ */
+export type SkippedDiscount = { code: string; campaignId: string; reason: ErrorCode; conflictsWith?: string };
 
 export type Totals = { itemsSubtotal: number; discount: number; shipping: number; total: number };
 
@@ -97,7 +102,8 @@ function checkDiscountRule(campaign: CampaignTerms): void {
  * Prices a cart with stacked codes (SPEC §3). Applications are taken in campaign priority order
  * (lower first, ties keep the given order), each on what the earlier ones left of each line. A
  * campaign that may not combine with one already applied (canCombine, mutual), or that already
- * applied, is skipped with NOT_COMBINABLE. Shipping is never discounted. Eligibility (window,
+ * applied, is skipped with NOT_COMBINABLE; one that would give nothing on what is left, with
+ * NO_ELIGIBLE_ITEMS. Shipping is never discounted. Eligibility (window,
  * member groups, currency, ...) is the caller's business (checkEligibility): this is arithmetic
  * and stacking only. Throws DomainError VALIDATION_ERROR for amounts that are not safe integers.
  *
@@ -132,6 +138,12 @@ export function quoteCart(
       campaign.discount.type === "fixed"
         ? takeInCartOrder(eligible, remaining, campaign.discount.amount)
         : spreadByLargestRemainder(eligible, remaining, campaign.discount.basisPoints);
+    // A code that would give nothing is left out, not applied at 0: applied, it would stop the codes
+    // after it that may not stack with it, and typing one more code would make the cart dearer.
+    if (shares.every(({ share }) => share === 0)) {
+      skipped.push({ code, campaignId: campaign.id, reason: "NO_ELIGIBLE_ITEMS" });
+      continue;
+    }
     let discount = 0;
     const lines: AppliedDiscount["lines"] = [];
     for (const { lineIndex, share } of shares) {

@@ -113,8 +113,8 @@ export const ERROR_MESSAGES: Record<ErrorCode, Record<Locale, string>> = {
     "zh-TW": "此優惠碼不適用於您的會員群組。",
   },
   NO_ELIGIBLE_ITEMS: {
-    en: "No item in the cart is eligible for this promo code.",
-    "zh-TW": "購物車中沒有適用此優惠碼的商品。",
+    en: "No item in the cart is eligible for this promo code, or the discount on them comes to nothing.",
+    "zh-TW": "購物車中沒有適用此優惠碼的商品,或可折抵的金額為零。",
   },
   CURRENCY_MISMATCH: {
     en: "The cart's currency does not match this promo code, or the order's.",

@@ -143,6 +143,18 @@ describe("deciding in order (SPEC §2)", () => {
     expect(lost.quote.totals.discount).toBe(0);
   });
 
+  it("refuses a code that would give nothing on the cart (NO_ELIGIBLE_ITEMS) without taking a slot", () => {
+    const ledger = emptyLedger();
+    const code = [candidate({ usageLimit: 1 })];
+    const free: Cart = { ...cart, items: [{ productId: "A", unitPrice: 0, quantity: 1 }] };
+    expect(decideAttempt(ledger, code, { ...attempt("x"), cart: free }, now, 1_000)).toMatchObject({
+      status: "REJECTED",
+      errorCode: "NO_ELIGIBLE_ITEMS",
+    });
+    expect(ledger).toEqual(emptyLedger());
+    expect(decideAttempt(ledger, code, attempt("y"), now, 1_000)).toMatchObject({ status: "RESERVED" });
+  });
+
   it("refuses malformed codes as CODE_NOT_FOUND and checks eligibility before caps", () => {
     const code = [candidate({ usageLimit: 1, memberGroups: ["vip"] })];
     expect(decideAttempt(emptyLedger(), code, attempt("x", "DOUBLE 11"), now, 1_000)).toMatchObject({
@@ -347,8 +359,16 @@ describe("a reservation stacked on the checkout's earlier holds (SPEC §3)", () 
               now,
               60_000,
             );
+            const code = `STACK${index}X`;
+            // A code the quote leaves out for giving nothing takes no hold either.
+            if (quote.skipped.some((skipped) => skipped.code === code)) {
+              expect(outcome).toMatchObject({ status: "REJECTED", errorCode: "NO_ELIGIBLE_ITEMS" });
+              return;
+            }
             if (outcome.status !== "RESERVED") throw new Error(outcome.errorCode);
-            expect(outcome.quote.applied[0]?.lines).toEqual(quote.applied[index]?.lines);
+            expect(outcome.quote.applied[0]?.lines).toEqual(
+              quote.applied.find((applied) => applied.code === code)?.lines,
+            );
             holds.push({
               id: `hold-${index}`,
               accountId: "amy",

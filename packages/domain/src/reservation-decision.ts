@@ -182,15 +182,14 @@ export function decideAttempt(
   const live = ledger.liveHolds.get(candidate.code.id) ?? 0;
   if (campaign.usageLimit !== null && live >= campaign.usageLimit)
     return reject("USAGE_LIMIT_REACHED", candidate);
+  // A code that would give nothing on this cart (the holds it stacks on took all of its lines, or
+  // they cost nothing) takes no slot, as the quote leaves it out.
+  const quote = quoteCart(attempt.cart, [{ code: candidate.code.code, campaign }], stack);
+  if (quote.applied.length === 0) return reject("NO_ELIGIBLE_ITEMS", candidate);
 
   ledger.liveHolds.set(candidate.code.id, live + 1);
   ledger.accountHolds.set(campaign.id, (holders ?? new Set<string>()).add(attempt.accountId));
-  return {
-    status: "RESERVED",
-    candidate,
-    quote: quoteCart(attempt.cart, [{ code: candidate.code.code, campaign }], stack),
-    expiresAt: new Date(now.getTime() + holdMs),
-  };
+  return { status: "RESERVED", candidate, quote, expiresAt: new Date(now.getTime() + holdMs) };
 }
 
 const NOTHING_TAKEN: readonly number[] = [];

@@ -199,6 +199,43 @@ describe("quote refusals and stacking", () => {
     expect((response.body.totals as Json).total).toBe(810);
   });
 
+  it("refuses a code that would give nothing on what the codes before it left (NO_ELIGIBLE_ITEMS), so it stops none after it", async () => {
+    const all = await campaignWithCode("TakeAll01", {
+      discount: { type: "fixed", amount: 5_000 },
+      productIds: ["zx"],
+      combinesWith: "*",
+    });
+    await campaignWithCode("Nothing01", {
+      discount: { type: "percentage", percent: 10 },
+      productIds: ["zx"],
+      priority: 1,
+      combinesWith: [all],
+    });
+    await campaignWithCode("OnZy0001", {
+      discount: { type: "fixed", amount: 50 },
+      productIds: ["zy"],
+      priority: 2,
+      combinesWith: "*",
+    });
+    const response = await quote(["TAKEALL01", "NOTHING01", "ONZY0001"], {
+      currency: "TWD",
+      items: [item("zx", 500), item("zy", 500)],
+      shipping: 0,
+    });
+    expect((response.body.applied as Json[]).map((applied) => [applied.code, applied.discount])).toEqual([
+      ["TakeAll01", 500],
+      ["OnZy0001", 50],
+    ]);
+    expect(response.body.refused).toEqual([
+      {
+        code: "Nothing01",
+        campaignId: expect.any(String),
+        error: { code: "NO_ELIGIBLE_ITEMS", message: expect.stringContaining("comes to nothing") },
+      },
+    ]);
+    expect((response.body.totals as Json).total).toBe(450);
+  });
+
   it("refuses a cart that is not valid with 400 and field details", async () => {
     const response = await quote(["20212021"], { currency: "TWD", items: [item("testA", -5)], shipping: 0 });
     expect(response.status).toBe(400);

@@ -172,7 +172,12 @@ export function checkoutRoutes(deps: GatewayDeps) {
       applicable.map(({ code, candidate }) => ({ code, campaign: candidate.campaign })),
     );
     for (const skipped of quote.skipped)
-      refuse(skipped.code, skipped.reason, skipped.campaignId, { conflictsWith: skipped.conflictsWith });
+      refuse(
+        skipped.code,
+        skipped.reason,
+        skipped.campaignId,
+        skipped.conflictsWith === undefined ? undefined : { conflictsWith: skipped.conflictsWith },
+      );
     return c.json(
       {
         currency: quote.currency,
