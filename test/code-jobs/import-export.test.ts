@@ -102,7 +102,8 @@ describe("code import", () => {
     expect([job.state, job.progress, job.result, job.errors]).toEqual([
       "succeeded",
       100,
-      { imported: 10_000 },
+      // The row read as a header is named: the merchant sees which first row was not imported.
+      { imported: 10_000, header: { row: 1, value: "Code" } },
       [],
     ]);
     expect(await codeCount(campaignId)).toBe(10_000);
@@ -129,7 +130,10 @@ describe("code import", () => {
     const csv = '\ufeffcode\r\n"000123456"\r\nCSVCODE1\r\n\r\n"CSVCODE2"\r\n';
     const { campaignId, accepted } = await importInto("codes.csv", new TextEncoder().encode(csv));
     const { job } = await waitForJob(gatewayUrl, merchantKey, accepted.body.id);
-    expect([job.state, job.result]).toEqual(["succeeded", { imported: 3 }]);
+    expect([job.state, job.result]).toEqual([
+      "succeeded",
+      { imported: 3, header: { row: 1, value: "code" } },
+    ]);
     expect(await codeCount(campaignId)).toBe(3);
   });
 
@@ -141,7 +145,10 @@ describe("code import", () => {
     const { campaignId, accepted } = await importInto("優惠碼.csv", big5);
     expect(accepted.status).toBe(202);
     const { job } = await waitForJob(gatewayUrl, merchantKey, accepted.body.id);
-    expect([job.state, job.result]).toEqual(["succeeded", { imported: 2 }]);
+    expect([job.state, job.result]).toEqual([
+      "succeeded",
+      { imported: 2, header: { row: 1, value: "優惠碼" } },
+    ]);
     expect(await codeCount(campaignId)).toBe(2);
   });
 
@@ -149,7 +156,10 @@ describe("code import", () => {
     const csv = "\ufeffsep=;\r\nCode;Rabatt\r\nSEMICODE1;2,5\r\n001234567;10,0\r\n";
     const { campaignId, accepted } = await importInto("rabatte.csv", new TextEncoder().encode(csv));
     const { job } = await waitForJob(gatewayUrl, merchantKey, accepted.body.id);
-    expect([job.state, job.result]).toEqual(["succeeded", { imported: 2 }]);
+    expect([job.state, job.result]).toEqual([
+      "succeeded",
+      { imported: 2, header: { row: 1, value: "Code" } },
+    ]);
     const { rows } = await ctx.db.database.pool.query<{ code: string }>(
       "SELECT code FROM code WHERE campaign_id = $1 ORDER BY code",
       [campaignId],

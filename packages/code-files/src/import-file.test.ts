@@ -162,6 +162,7 @@ describe("readImportFile (.xlsx)", () => {
         { row: 7, code: "111111", codeKey: "111111" },
         { row: 8, code: "code0003", codeKey: "CODE0003" },
       ],
+      header: { row: 2, value: "優惠碼" },
     });
   });
 
@@ -894,5 +895,33 @@ describe("readImportFile (.csv)", () => {
 
   it.each(HEADER_NAMES)("skips the header %s, in any case and with spaces around it", async (header) => {
     expect(codesOf(await readCsv(` ${header.toUpperCase()} \nABCDEF12\n`))).toEqual([[2, "ABCDEF12"]]);
+  });
+
+  it.each([
+    "Codes",
+    "Coupons",
+    "PromoCodes",
+    "promo_code",
+    "Promo-Code",
+    "promo.code",
+    "DiscountCode",
+    "Voucher Codes",
+    "VOUCHERS",
+  ])(
+    "takes %s, a header word written another way or in the plural, for a header and names it",
+    async (header) => {
+      const check = await readCsv(`${header},Note\nABCDEF12,x\n`);
+      expect(codesOf(check)).toEqual([[2, "ABCDEF12"]]);
+      expect(check.header).toEqual({ row: 1, value: header });
+    },
+  );
+
+  it("imports a first row that only starts like a header word, and names no header then", async () => {
+    const check = await readCsv("CouponA1\nABCDEF12\n");
+    expect(codesOf(check)).toEqual([
+      [1, "CouponA1"],
+      [2, "ABCDEF12"],
+    ]);
+    expect(check.header).toBeUndefined();
   });
 });

@@ -44,9 +44,18 @@ export type ImportedCode = { row: number; code: string; codeKey: string };
  * are empty), or its bad rows. With bad rows, `codes` still holds the rows that passed, not to be
  * imported but to be checked against the stored codes too, so that one upload lists every bad row.
  */
+/** The first row, read as a header and not imported: the job's result names it. */
+export type SkippedHeader = { row: number; value: string };
+
 export type ImportCheck =
-  | { ok: true; codes: ImportedCode[] }
-  | { ok: false; fileProblem?: FileProblem; rows: ImportRowProblem[]; codes: ImportedCode[] };
+  | { ok: true; codes: ImportedCode[]; header?: SkippedHeader }
+  | {
+      ok: false;
+      fileProblem?: FileProblem;
+      rows: ImportRowProblem[];
+      codes: ImportedCode[];
+      header?: SkippedHeader;
+    };
 
 export type ImportFileDetection = { ok: true; kind: ImportFileKind } | { ok: false; problem: UploadProblem };
 
@@ -57,21 +66,33 @@ export type ImportReadOptions = {
   maxUnpackedBytes?: number;
 };
 
-/** A first non-empty row whose first cell is one of these (trimmed, lower-cased) is a header. */
+/**
+ * The words a header of a column of codes is written with: a first non-empty row whose first cell
+ * is one of them is a header, in any letter case, with or without blanks, underscores, hyphens or
+ * dots between its words and in the plural (`Coupons`, `PromoCodes`, `discount_code`, `Voucher
+ * Codes`). Any other first cell is a code: a header such as `Coupons`, taken for a code, was a
+ * working code any guesser tries first.
+ */
 export const HEADER_NAMES: readonly string[] = [
   "code",
-  "codes",
   "promo code",
-  "promo_code",
-  "promocode",
   "coupon",
   "coupon code",
   "discount code",
+  "voucher",
+  "voucher code",
   "優惠碼",
   "優惠代碼",
   "折扣碼",
   "代碼",
 ];
+const HEADER_KEYS = new Set(HEADER_NAMES.map((name) => name.replace(/ /g, "")));
+
+/** Whether a first row's (trimmed) first cell is a header: HEADER_NAMES, written as they say. */
+export function isHeaderCell(text: string): boolean {
+  const key = text.toLowerCase().replace(/[\s_.-]+/g, "");
+  return HEADER_KEYS.has(key) || (key.endsWith("s") && HEADER_KEYS.has(key.slice(0, -1)));
+}
 
 const ZIP_SIGNATURE = [0x50, 0x4b, 0x03, 0x04];
 /** Old .xls workbooks and password-protected .xlsx files are OLE compound files. */
@@ -170,7 +191,7 @@ function looksLikeBig5Codes(text: string): boolean {
   for (const [, field] of readCsvFirstFields(text)) {
     const value = field.trim();
     if (value === "") continue;
-    const header = first && HEADER_NAMES.includes(value.toLowerCase());
+    const header = first && isHeaderCell(value);
     first = false;
     if (!header && !PRINTABLE_ASCII.test(value)) return false;
   }
@@ -399,6 +420,7 @@ function createRowChecker(maxCodes: number) {
   const problems: ImportRowProblem[] = [];
   const firstRowOf = new Map<string, number>();
   let seenNonEmpty = false;
+  let header: SkippedHeader | undefined;
   let dataRows = 0;
   return {
     /** false once the file holds more than maxCodes data rows: stop reading. */
@@ -406,7 +428,10 @@ function createRowChecker(maxCodes: number) {
       if (reading.kind === "empty") return true;
       if (!seenNonEmpty) {
         seenNonEmpty = true;
-        if (reading.kind === "text" && HEADER_NAMES.includes(reading.text.toLowerCase())) return true;
+        if (reading.kind === "text" && isHeaderCell(reading.text)) {
+          header = { row, value: reading.text };
+          return true;
+        }
       }
       dataRows += 1;
       if (dataRows > maxCodes) return false;
@@ -432,7 +457,10 @@ function createRowChecker(maxCodes: number) {
       if (dataRows > maxCodes)
         return fileProblem(jobProblem("too_many_codes", { counted: "codes", maxCodes }));
       if (dataRows === 0) return fileProblem(jobProblem("no_codes"));
-      return problems.length > 0 ? { ok: false, rows: problems, codes } : { ok: true, codes };
+      const skipped = header ? { header } : {};
+      return problems.length > 0
+        ? { ok: false, rows: problems, codes, ...skipped }
+        : { ok: true, codes, ...skipped };
     },
   };
 }

@@ -86,7 +86,9 @@ export async function runImport(deps: ImportDeps, job: JobRecord): Promise<numbe
       codes: checked.codes,
       now: deps.clock(),
     });
-    await finishJob(sql, job.id, { state: "succeeded", result: { imported }, errors: [], now: deps.clock() });
+    // The row read as a header is named, so a merchant sees which first row was not imported.
+    const result = checked.header ? { imported, header: checked.header } : { imported };
+    await finishJob(sql, job.id, { state: "succeeded", result, errors: [], now: deps.clock() });
     return imported;
   });
 }
