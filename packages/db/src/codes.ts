@@ -120,18 +120,34 @@ export async function listCampaignCodes(
   campaignId: string,
   query: { limit: number; cursor?: string },
 ): Promise<{ items: CodeRecord[]; nextCursor: string | null } | null> {
-  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, 1);
+  const after = query.cursor === undefined ? null : await codeKeyOfCursor(db, campaignId, query.cursor);
   if (query.cursor !== undefined && after === null) return null;
-  // A forged cursor that is not a code key is refused like any unknown cursor.
-  if (after && !(typeof after[0] === "string" && /^[A-Z0-9]{1,64}$/.test(after[0]))) return null;
   const rows = await db.code.findMany({
-    where: { campaignId, ...(after ? { codeKey: { gt: String(after[0]) } } : {}) },
+    where: { campaignId, ...(after ? { codeKey: { gt: after } } : {}) },
     orderBy: { codeKey: "asc" },
     take: query.limit + 1,
   });
   const page = rows.slice(0, query.limit).map(toCodeRecord);
   const last = page.at(-1);
-  return { items: page, nextCursor: rows.length > query.limit && last ? encodeCursor([last.codeKey]) : null };
+  return {
+    items: page,
+    nextCursor: rows.length > query.limit && last ? encodeCursor([campaignId, last.codeKey]) : null,
+  };
+}
+
+/**
+ * The code key a page of this campaign's codes ends at, or null for a cursor this campaign's pages
+ * did not make: another campaign's (it names its campaign; taken here, it skipped every code before
+ * its key without a word), a code key the campaign does not hold (codes are never deleted), or no
+ * cursor at all.
+ */
+async function codeKeyOfCursor(db: Db, campaignId: string, cursor: string): Promise<string | null> {
+  const values = decodeCursor(cursor, 2);
+  if (!values) return null;
+  const [cursorCampaignId, codeKey] = values;
+  if (cursorCampaignId !== campaignId || typeof codeKey !== "string" || !/^[A-Z0-9]{1,64}$/.test(codeKey))
+    return null;
+  return (await findCodeInCampaign(db, campaignId, codeKey)) ? codeKey : null;
 }
 
 /** Every campaign's instance of a code in the store (or in one campaign), oldest first. */

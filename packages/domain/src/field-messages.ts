@@ -261,6 +261,11 @@ const FIELD_MESSAGES: readonly FieldMessage[] = [
   ),
   // An upload refused before it becomes a job (packages/code-files).
   fixed("the file is empty (0 bytes)", "檔案是空的(0 位元組)"),
+  fixed("a file in the multipart field `file`", "須以 multipart 欄位 `file` 上傳一個檔案"),
+  fixed(
+    "one file only: the multipart field `file` was sent more than once",
+    "只能上傳一個檔案:multipart 欄位 `file` 傳送了多次",
+  ),
   fixed(
     "the file is named .xlsx but is a password-protected workbook or an old .xls one: remove the password, or save it as an Excel Workbook (.xlsx)",
     "檔名是 .xlsx,但檔案是設有密碼的活頁簿或舊版 .xls 活頁簿:請移除密碼,或另存為「Excel 活頁簿 (.xlsx)」",

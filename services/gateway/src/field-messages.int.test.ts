@@ -155,4 +155,29 @@ describe("field messages under Accept-Language", () => {
       expect(answer.body.error.details?.fields, `${method} ${path}`).toEqual(fields);
     }
   });
+
+  it("words in zh-TW an upload without its file, and one with two", async () => {
+    const created = await call("POST", "/v1/campaigns", { body: CAMPAIGN });
+    const upload = async (form: FormData) => {
+      const response = await app.request(`/v1/campaigns/${String(created.body.id)}/codes/import`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${store.keys.merchant}`, "accept-language": "zh-TW" },
+        body: form,
+      });
+      return { status: response.status, body: (await response.json()) as ErrorAnswer };
+    };
+    const file = () => new File(["ABCDEF12\n"], "codes.csv", { type: "text/csv" });
+    const none = new FormData();
+    none.append("other", "x");
+    const two = new FormData();
+    two.append("file", file());
+    two.append("file", file());
+    expect((await upload(none)).body.error.details?.fields).toEqual([
+      { path: "file", message: "須以 multipart 欄位 `file` 上傳一個檔案" },
+      { path: "other", message: "不是此請求的欄位" },
+    ]);
+    expect((await upload(two)).body.error.details?.fields).toEqual([
+      { path: "file", message: "只能上傳一個檔案:multipart 欄位 `file` 傳送了多次" },
+    ]);
+  });
 });

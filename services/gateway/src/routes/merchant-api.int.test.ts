@@ -219,12 +219,22 @@ describe("values the record cannot hold", () => {
     }
     const malformed = await call("POST", "/v1/campaigns", {
       key: fresh.keys.merchant,
-      body: campaignInput({ startsAt: "2026-13-01T00:00:00Z" }),
+      body: campaignInput({ startsAt: "2026-11-01 00:00:00Z" }),
     });
     expect(fieldsOf(malformed)).toEqual([
       {
         path: "startsAt",
         message: "must be an ISO 8601 date-time with an offset, e.g. 2026-11-11T00:00:00+08:00",
+      },
+    ]);
+    const noSuchMonth = await call("POST", "/v1/campaigns", {
+      key: fresh.keys.merchant,
+      body: campaignInput({ startsAt: "2026-13-01T00:00:00Z" }),
+    });
+    expect(fieldsOf(noSuchMonth)).toEqual([
+      {
+        path: "startsAt",
+        message: "is written as a date-time but names a day, time or offset that does not exist",
       },
     ]);
     // Left out, it is required, like any other field.
@@ -290,8 +300,7 @@ describe("values the record cannot hold", () => {
       { path: "from", message: "is given more than once: send it once" },
       {
         path: "to",
-        message:
-          "must be an ISO 8601 date-time with an offset, e.g. 2026-11-11T00:00:00+08:00 (in a query string, + as %2B)",
+        message: "is written as a date-time but names a day, time or offset that does not exist",
       },
     ]);
     expect((await call("GET", "/v1/campaigns?limit=%2010%20")).status).toBe(200);
@@ -299,6 +308,7 @@ describe("values the record cannot hold", () => {
 
   it("refuses forged cursors that name what no row can hold as unknown cursors", async () => {
     const campaign = await createCampaign();
+    const other = await createCampaign();
     await call("POST", `/v1/campaigns/${String(campaign.id)}/codes`, { body: { code: "FORGED1" } });
     const unknown = [{ path: "cursor", message: "unknown cursor" }];
     const id = "00000000-0000-4000-8000-000000000000";
@@ -306,12 +316,22 @@ describe("values the record cannot hold", () => {
       `/v1/campaigns?cursor=${cursorOf([-62167219200001, id])}`,
       `/v1/campaigns?cursor=${cursorOf([-8.64e15, id])}`,
       `/v1/api-keys?cursor=${cursorOf([-62167219200001, id])}`,
-      `/v1/campaigns/${String(campaign.id)}/codes?cursor=${cursorOf(["a\u0000"])}`,
-      `/v1/campaigns/${String(campaign.id)}/codes?cursor=${cursorOf(["forged1"])}`,
+      `/v1/campaigns/${String(campaign.id)}/codes?cursor=${cursorOf([String(campaign.id), "a\u0000"])}`,
+      `/v1/campaigns/${String(campaign.id)}/codes?cursor=${cursorOf([String(campaign.id), "forged1"])}`,
+      // A code key the campaign does not hold, another campaign's page, and a cursor naming no campaign:
+      // taken, each started the listing after its key and left out every code before it.
+      `/v1/campaigns/${String(campaign.id)}/codes?cursor=${cursorOf([String(campaign.id), "ZZZZ"])}`,
+      `/v1/campaigns/${String(campaign.id)}/codes?cursor=${cursorOf([String(other.id), "FORGED1"])}`,
+      `/v1/campaigns/${String(campaign.id)}/codes?cursor=${cursorOf(["FORGED1"])}`,
     ]) {
       const response = await call("GET", path, { key: store.keys.all });
       expect([response.status, fieldsOf(response)], path).toEqual([400, unknown]);
     }
+    const ownPage = await call(
+      "GET",
+      `/v1/campaigns/${String(campaign.id)}/codes?cursor=${cursorOf([String(campaign.id), "FORGED1"])}`,
+    );
+    expect([ownPage.status, ownPage.body.items]).toEqual([200, []]);
     const codeId = String(
       ((await call("GET", "/v1/codes/FORGED1")).body.items as { code: Json }[])[0]?.code.id,
     );
