@@ -522,6 +522,8 @@ describe("code export", () => {
       headers: { authorization: `Bearer ${merchantKey}` },
     });
     expect(response.status).toBe(200);
+    // Built by the route itself, the streamed answer still names its request.
+    expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     const reader = response.body?.getReader();
     expect((await reader?.read())?.done).toBe(false);
     await reader?.cancel();
@@ -538,5 +540,24 @@ describe("code export", () => {
     ]);
     // Not a failure: nothing at warn (services log at warn in tests).
     expect(system.gateways[0]?.process.output()).not.toContain("failed mid-stream");
+
+    // A HEAD (a download manager's or a link checker's first look): the headers, and no download
+    // begun. Each one used to leave a writer parked and the gauge one higher, for good.
+    for (let index = 0; index < 3; index += 1) {
+      const head = await fetch(`${gatewayUrl}/v1/campaigns/${campaignId}/codes/export`, {
+        method: "HEAD",
+        headers: { authorization: `Bearer ${merchantKey}` },
+      });
+      expect([head.status, head.headers.get("content-disposition")]).toEqual([
+        200,
+        `attachment; filename="codes-${campaignId}.xlsx"`,
+      ]);
+    }
+    const afterHeads = (await (await fetch(`${gatewayUrl}/metrics`)).text())
+      .split("\n")
+      .filter((line) => line.includes('kind="code_export"'))
+      .map((line) => line.replace(/,?service="gateway"/, ""))
+      .sort();
+    expect(afterHeads).toEqual(downloads.map((line) => line.replace(/,?service="gateway"/, "")).sort());
   });
 });

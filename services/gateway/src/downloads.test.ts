@@ -8,7 +8,7 @@ const PAGE = Buffer.alloc(64 * 1024, 1);
 const PAGES = 200;
 
 /** A download whose writer writes PAGES pages of 64 KiB, waiting for room between them. */
-function pagedDownload(options: { failAtPage?: number; hangWhenGone?: boolean } = {}) {
+function pagedDownload(options: { failAtPage?: number; hangWhenGone?: boolean; method?: string } = {}) {
   const lines: Record<string, unknown>[] = [];
   const destination = new Writable({
     write(chunk, _encoding, callback) {
@@ -42,6 +42,7 @@ function pagedDownload(options: { failAtPage?: number; hangWhenGone?: boolean } 
     },
     {
       what: "test download",
+      method: options.method ?? "GET",
       logger: createLogger({ service: "gateway", level: "info", destination }),
       headers: { "content-type": "application/octet-stream" },
       onStart: () => {
@@ -59,6 +60,14 @@ async function settle(): Promise<void> {
 }
 
 describe("streamDownload", () => {
+  it("answers a HEAD request with the headers alone: no writer runs, none is counted in progress", async () => {
+    const download = pagedDownload({ method: "HEAD" });
+    await settle();
+    expect([download.response.status, download.response.body]).toEqual([200, null]);
+    expect(download.response.headers.get("content-type")).toBe("application/octet-stream");
+    expect([download.started(), download.pagesWritten(), download.ends]).toEqual([0, 0, []]);
+  });
+
   it("holds the writer while the client does not read, and lets it finish as the client reads", async () => {
     const download = pagedDownload();
     expect(download.response.status).toBe(200);

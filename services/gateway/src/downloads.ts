@@ -15,6 +15,12 @@ export type DownloadSink = {
 export type DownloadOptions = {
   /** Named in the logs ("code export"). */
   what: string;
+  /**
+   * The request's method. A HEAD request gets the headers alone and no writer runs: Hono answers a
+   * HEAD with the GET handler's response less its body, dropped without a cancel, so each HEAD left
+   * a writer parked for good and the downloads-in-progress gauge one higher.
+   */
+  method: string;
   logger: Logger;
   headers: Record<string, string>;
   /** Told when the writer starts and when it has ended, however it ended. */
@@ -33,6 +39,7 @@ export function streamDownload(
   write: (sink: DownloadSink) => Promise<void>,
   options: DownloadOptions,
 ): Response {
+  if (options.method === "HEAD") return new Response(null, { status: 200, headers: options.headers });
   const output = new PassThrough();
   const sink: DownloadSink = { output, room: () => roomIn(output) };
   options.onStart?.();
@@ -64,7 +71,7 @@ export function streamDownload(
 
 /**
  * The output as the response's body, read only when the response asks for a chunk. Once the response
- * cancels it (the client went away; a HEAD request's body, never sent, is cancelled at once) the
+ * cancels it (the client went away) the
  * output is destroyed, which stops the writer, and nothing is handed over again. Node 20's
  * `Readable.toWeb` pushes each chunk as the output emits it, and one emitted in the turn of a cancel
  * went into the closed stream: an exception no handler could catch, which ended the gateway.

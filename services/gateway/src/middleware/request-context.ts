@@ -31,6 +31,8 @@ export function requestContext(
     c.set("logger", logger.child({ requestId }));
     c.header("X-Request-Id", requestId);
     await next();
+    // A Response a route built itself (a streamed download) does not carry the headers set above.
+    if (!c.res.headers.has("X-Request-Id")) c.res.headers.set("X-Request-Id", requestId);
     const principal = c.get("principal");
     const reservationId = c.get("reservationId");
     const seconds = (performance.now() - started) / 1_000;

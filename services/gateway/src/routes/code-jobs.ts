@@ -296,6 +296,7 @@ export function codeJobRoutes(deps: GatewayDeps) {
       },
       {
         what: "code export",
+        method: c.req.method,
         logger: c.get("logger").child({ campaignId }),
         headers: {
           "content-type": XLSX_TYPE,
@@ -330,6 +331,7 @@ export function codeJobRoutes(deps: GatewayDeps) {
       },
       {
         what: "error report",
+        method: c.req.method,
         logger: c.get("logger").child({ jobId: job.id }),
         headers: {
           "content-type": XLSX_TYPE,

@@ -142,6 +142,7 @@ function xlsxDownload(
     c.req.query(parameter)?.slice(0, 10) ?? date.toISOString().slice(0, 10);
   return {
     what: kind === "report" ? `${name} report` : "action listing",
+    method: c.req.method,
     logger: c.get("logger"),
     headers: {
       "content-type": XLSX_TYPE,
