@@ -1,13 +1,16 @@
 import { createServer, type Server } from "node:http";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answerClientErrorsAsJson } from "./client-errors.ts";
+import { answerClientErrorsAsJson, createGatewayServer } from "./client-errors.ts";
 
 let server: Server;
 let port: number;
 
 beforeAll(async () => {
-  server = createServer((_request, response) => response.end("{}"));
+  // As the gateway's: withHostRules in front of a listener that says which host it was asked for.
+  server = createGatewayServer({}, (request, response) =>
+    response.end(JSON.stringify({ host: request.headers.host ?? null })),
+  );
   answerClientErrorsAsJson(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
@@ -46,6 +49,9 @@ describe("answerClientErrorsAsJson", () => {
     const answer = await exchange(`GET /v1/codes/${"A".repeat(50_000)} HTTP/1.1\r\nhost: x\r\n\r\n`);
     expect(answer.statusLine).toBe("HTTP/1.1 431 Request Header Fields Too Large");
     expect(answer.headers).toContain("content-type: application/json");
+    expect(answer.headers).toContain(
+      `x-request-id: ${(answer.body as { error: { requestId: string } }).error.requestId}`,
+    );
     expect(answer.body).toEqual({
       error: {
         code: "PAYLOAD_TOO_LARGE",
@@ -86,5 +92,57 @@ describe("answerClientErrorsAsJson", () => {
         details: { fields: [{ path: "(request)", message: "is not a valid HTTP request" }] },
       },
     });
+  });
+
+  it("reads an HTTP/1.0 request without Host (a load balancer's health check) as for localhost", async () => {
+    const answer = await exchange("GET /healthz HTTP/1.0\r\n\r\n");
+    expect(answer.statusLine).toBe("HTTP/1.1 200 OK");
+    expect(answer.body).toEqual({ host: "localhost" });
+    const named = await exchange("GET /healthz HTTP/1.0\r\nHost: gateway.internal\r\n\r\n");
+    expect(named.body).toEqual({ host: "gateway.internal" });
+  });
+
+  it("refuses in the error shape what Node answered bare: HTTP/1.1 without Host, OPTIONS *, an Expect it cannot meet, CONNECT", async () => {
+    const cases: [raw: string, statusLine: string, error: Record<string, unknown>][] = [
+      [
+        "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 400 Bad Request",
+        {
+          code: "VALIDATION_ERROR",
+          details: { fields: [{ path: "Host", message: "is required in HTTP/1.1" }] },
+        },
+      ],
+      [
+        "OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 400 Bad Request",
+        {
+          code: "VALIDATION_ERROR",
+          details: { fields: [{ path: "(request)", message: "is not a valid HTTP request" }] },
+        },
+      ],
+      [
+        "POST /v1/campaigns HTTP/1.1\r\nHost: x\r\nExpect: bogus\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+        "HTTP/1.1 417 Expectation Failed",
+        {
+          code: "VALIDATION_ERROR",
+          details: { fields: [{ path: "Expect", message: "only 100-continue is met" }] },
+        },
+      ],
+      [
+        "CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n",
+        "HTTP/1.1 405 Method Not Allowed",
+        { code: "METHOD_NOT_ALLOWED", details: { method: "CONNECT" } },
+      ],
+    ];
+    for (const [raw, statusLine, error] of cases) {
+      const answer = await exchange(raw);
+      expect(answer.statusLine, raw).toBe(statusLine);
+      expect(answer.headers, raw).toContain("content-type: application/json");
+      expect(answer.body, raw).toEqual({
+        error: { ...error, message: expect.any(String), requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+      });
+      const { requestId } = (answer.body as { error: { requestId: string } }).error;
+      expect(answer.headers, raw).toContain(`x-request-id: ${requestId}`);
+    }
   });
 });

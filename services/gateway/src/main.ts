@@ -20,7 +20,7 @@ import {
   watchRedisConnection,
 } from "@promo/queue";
 import { createApp } from "./app.ts";
-import { answerClientErrorsAsJson } from "./client-errors.ts";
+import { answerClientErrorsAsJson, createGatewayServer } from "./client-errors.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { resolveClientIp } from "./misuse/client-ip.ts";
 import { createReservationPipeline } from "./reservations/pipeline.ts";
@@ -128,17 +128,24 @@ const app = createApp({
 const metricsServer =
   env.METRICS_PORT > 0 ? await serveMetrics(metrics.registry, { port: env.METRICS_PORT, logger }) : null;
 
-const server = serve({ fetch: app.fetch, port: env.PORT }, (info) => {
-  logger.info(
-    {
-      port: info.port,
-      database: redactUrl(env.DATABASE_URL),
-      redis: redactUrl(env.REDIS_URL),
-      kafka: env.KAFKA_BROKERS,
-    },
-    "gateway listening",
-  );
-});
+const server = serve(
+  {
+    fetch: app.fetch,
+    port: env.PORT,
+    createServer: createGatewayServer,
+  },
+  (info) => {
+    logger.info(
+      {
+        port: info.port,
+        database: redactUrl(env.DATABASE_URL),
+        redis: redactUrl(env.REDIS_URL),
+        kafka: env.KAFKA_BROKERS,
+      },
+      "gateway listening",
+    );
+  },
+);
 answerClientErrorsAsJson(server as Server);
 
 exitOnStopSignals(logger, async (signal) => {
