@@ -90,6 +90,7 @@ const BAD_INPUTS: [name: string, schema: Parsing, input: unknown][] = [
     { from: "2026-01-01", to: "2025-01-01T00:00:00Z", format: "pdf", limit: "1e3" },
   ],
   ["CampaignPatchSchema", contracts.CampaignPatchSchema, { startsAt: "2026-02-30T00:00:00+08:00" }],
+  ["ConfirmRequestSchema", contracts.ConfirmRequestSchema, { orderNumber: ".." }],
   ["CodeCreateSchema", contracts.CodeCreateSchema, { code: "ab c" }],
   ["CodeCreateSchema", contracts.CodeCreateSchema, { code: "優惠碼123456" }],
   ["CodeCreateSchema", contracts.CodeCreateSchema, { code: "ＡＢＣ１２３" }],

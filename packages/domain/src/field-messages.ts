@@ -158,6 +158,10 @@ const FIELD_MESSAGES: readonly FieldMessage[] = [
     "須介於 1970-01-01T00:00:00Z 與 9999-12-31T23:59:59.999Z 之間",
   ),
   fixed("nothing to change", "沒有要修改的欄位"),
+  fixed(
+    "must not be . or ..: a URL cannot name it, so the order could not be cancelled over HTTP",
+    "不可為 . 或 ..:網址無法表示,訂單將無法透過 HTTP 取消",
+  ),
   fixed("must be 0 or more", "不可小於 0"),
   template(
     { min: "number" },

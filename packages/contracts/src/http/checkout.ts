@@ -221,9 +221,19 @@ export const PendingReservationSchema = z
 /** An order system's order number, as confirm links it and cancel names it. */
 const OrderNumberSchema = z.string().trim().min(1).max(128);
 
+/**
+ * `.` and `..` are path segments a URL cannot carry (clients resolve them, percent-encoded too), so
+ * `POST /v1/orders/:orderNumber/cancel` could never name such an order: confirm refuses them.
+ */
+export const DOT_SEGMENT_ORDER_NUMBER =
+  "must not be . or ..: a URL cannot name it, so the order could not be cancelled over HTTP";
+
 export const ConfirmRequestSchema = z
   .object({
-    orderNumber: OrderNumberSchema,
+    orderNumber: OrderNumberSchema.refine(
+      (value) => value !== "." && value !== "..",
+      DOT_SEGMENT_ORDER_NUMBER,
+    ),
     orderTotal: MoneySchema.optional().openapi({
       description:
         "What the order came to, in minor units (what the reports count as revenue). Not sent: the reservation's quoted total after the discount (`totals.total`) is taken, less the discounts of the codes already confirmed on the same order, so send it whenever the order differs from the quote (taxes, a changed cart).",
