@@ -266,6 +266,11 @@ const FIELD_MESSAGES: readonly FieldMessage[] = [
   // An upload refused before it becomes a job (packages/code-files).
   fixed("the file is empty (0 bytes)", "檔案是空的(0 位元組)"),
   fixed("a file in the multipart field `file`", "須以 multipart 欄位 `file` 上傳一個檔案"),
+  template(
+    { reason: "text" },
+    ({ reason }) => `is not a readable multipart/form-data body (${reason})`,
+    ({ reason }) => `不是可讀取的 multipart/form-data 內容(${reason})`,
+  ),
   fixed(
     "one file only: the multipart field `file` was sent more than once",
     "只能上傳一個檔案:multipart 欄位 `file` 傳送了多次",

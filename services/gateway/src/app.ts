@@ -9,6 +9,7 @@ import { handleError, respondWithError } from "./errors.ts";
 import { ADMIN_KEY_COOKIE, createAuthenticator } from "./middleware/auth.ts";
 import { limitBodySize } from "./middleware/body-limit.ts";
 import { requireJsonBody } from "./middleware/json-body.ts";
+import { readMultipartForms } from "./middleware/multipart-form.ts";
 import { requireUtf8Path } from "./middleware/path-encoding.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
@@ -76,6 +77,7 @@ export function createApp(deps: GatewayDeps) {
   );
   app.use("/v1/*", requireUtf8Path);
   app.use("/v1/*", requireJsonBody([IMPORT_PATH]));
+  app.use("/v1/*", readMultipartForms([IMPORT_PATH]));
 
   app.route("/", healthRoutes(deps));
   app.route("/", docsRoutes());

@@ -48,8 +48,11 @@ const EXPORT_PAGE = 2_000;
 /** Lines of an error report written before waiting for the client to take them. */
 const ERROR_REPORT_PAGE = 1_000;
 
-/** The upload route takes multipart bodies (every other route takes JSON). */
-export const IMPORT_PATH = /^\/v1\/campaigns\/[^/]+\/codes\/import$/;
+/**
+ * The upload route takes multipart bodies (every other route takes JSON); with a trailing slash too,
+ * so that path is told 404 (no such route) rather than to send JSON.
+ */
+export const IMPORT_PATH = /^\/v1\/campaigns\/[^/]+\/codes\/import\/?$/;
 /**
  * What a multipart body may hold besides the file (boundaries, part headers, the file name): the
  * body limit of the upload route is the file limit plus this, and the file itself is measured

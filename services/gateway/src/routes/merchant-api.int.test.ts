@@ -907,6 +907,63 @@ describe("errors, auth and isolation", () => {
     ]);
   });
 
+  it("takes a file part as .NET and RFC 5987 clients write it (unquoted parameters, filename*), keeping its name", async () => {
+    const campaign = await createCampaign();
+    const upload = async (
+      disposition: string,
+      path = `/v1/campaigns/${String(campaign.id)}/codes/import`,
+    ) => {
+      const bytes = new TextEncoder().encode(
+        `--BB\r\nContent-Disposition: ${disposition}\r\nContent-Type: text/csv\r\n\r\nABCDEF12\r\n--BB--\r\n`,
+      );
+      const response = await app.request(path, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${store.keys.merchant}`,
+          "content-type": "multipart/form-data; boundary=BB",
+          "content-length": String(bytes.byteLength),
+        },
+        body: bytes,
+      });
+      return { status: response.status, body: (await response.json()) as Json };
+    };
+    for (const [disposition, fileName] of [
+      ["form-data; name=file; filename=codes.csv; filename*=utf-8''codes.csv", "codes.csv"],
+      ["form-data; name=file; filename=codes.csv", "codes.csv"],
+      [`form-data; name="file"; filename*=UTF-8''%E5%84%AA%E6%83%A0%E7%A2%BC.csv`, "優惠碼.csv"],
+      [`form-data; name="file"; filename="優惠碼.csv"`, "優惠碼.csv"],
+    ] as const) {
+      const answer = await upload(disposition);
+      expect(answer.status, disposition).toBe(202);
+      const job = await ctx.db.database.pool.query<{ params: { fileName: string } }>(
+        "SELECT params FROM job WHERE id = $1",
+        [answer.body.id],
+      );
+      expect(job.rows[0]?.params.fileName, disposition).toBe(fileName);
+    }
+    // A body that is not multipart inside is told so, naming the body.
+    const bytes = new TextEncoder().encode("not a multipart body at all");
+    const broken = await app.request(`/v1/campaigns/${String(campaign.id)}/codes/import`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${store.keys.merchant}`,
+        "content-type": "multipart/form-data",
+        "content-length": String(bytes.byteLength),
+      },
+      body: bytes,
+    });
+    expect([broken.status, errorOf((await broken.json()) as Json).details?.fields]).toEqual([
+      400,
+      [{ path: "(body)", message: expect.stringMatching(/^is not a readable multipart\/form-data body/) }],
+    ]);
+    // The path with a trailing slash is no route: 404, not "send JSON".
+    const slash = await upload(
+      `form-data; name="file"; filename="codes.csv"`,
+      `/v1/campaigns/${String(campaign.id)}/codes/import/`,
+    );
+    expect([slash.status, errorOf(slash.body).code]).toEqual([404, "NOT_FOUND"]);
+  });
+
   it("answers an upload that is not multipart with 415 naming multipart/form-data", async () => {
     const campaign = await createCampaign();
     for (const [contentType, rawBody] of [
