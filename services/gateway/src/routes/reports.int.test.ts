@@ -601,9 +601,23 @@ describe("action listing", () => {
     const byPartner = await allActions(`${range}&partnerId=${somePartner}`, store.keys.merchant, 50);
     expect(byPartner).toEqual(expectedActions(seeded).filter((action) => action.partnerId === somePartner));
     expect(await allActions(range, otherStore.keys.merchant, 500)).toEqual(expectedActions(otherSeeded));
-    // Another store's campaign finds nothing here.
+    // Another store's campaign, or none, is not there: 404 naming the filter, in every report, rather
+    // than an empty answer that reads as "no sales".
     const otherCampaign = expectedActions(otherSeeded)[0]?.campaignId ?? "";
-    expect(await allActions(`${range}&campaignId=${otherCampaign}`, store.keys.merchant, 50)).toEqual([]);
+    for (const campaignId of [otherCampaign, "00000000-0000-4000-8000-000000000000"]) {
+      for (const path of ["/v1/reports/actions", "/v1/reports/codes", "/v1/reports/partners"]) {
+        const answer = await json<{ error: { code: string; details: unknown } }>(
+          "GET",
+          `${path}?${range}&campaignId=${campaignId}`,
+          store.keys.merchant,
+        );
+        expect([answer.status, answer.body.error.code, answer.body.error.details], path).toEqual([
+          404,
+          "NOT_FOUND",
+          { field: "campaignId", id: campaignId },
+        ]);
+      }
+    }
   });
 
   it("as .xlsx holds every action of the range, the same as the JSON pages", async () => {
