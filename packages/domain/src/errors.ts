@@ -175,10 +175,12 @@ export const ERROR_MESSAGES: Record<ErrorCode, Record<Locale, string>> = {
  */
 export type ErrorAudience = "checkout" | "merchant";
 
-const MERCHANT_MESSAGES: Partial<Record<ErrorCode, Record<Locale, string>>> = {
+export const MERCHANT_MESSAGES: Partial<Record<ErrorCode, Record<Locale, string>>> = {
+  // Adding a code the campaign already has, or one another live campaign with overlapping dates has
+  // (details.sameCampaign tells which): the details name the campaign.
   CODE_CONFLICT: {
-    en: "This code is already in a campaign that is not archived and whose dates overlap; the details name it.",
-    "zh-TW": "此優惠碼已用於期間重疊且未封存的活動,details 列出該活動。",
+    en: "This code is already in this campaign, or in another that is not archived and whose dates overlap; the details name the campaign.",
+    "zh-TW": "此優惠碼已在此活動中,或已用於另一個期間重疊且未封存的活動;details 列出該活動。",
   },
 };
 

@@ -1,5 +1,5 @@
 import { DEAD_LETTER_HEADERS, DEAD_LETTER_REASONS, OrderEventSchema, TOPICS } from "@promo/contracts";
-import { ERROR_CODES } from "@promo/domain";
+import { ERROR_CODES, MERCHANT_MESSAGES } from "@promo/domain";
 import { createTestContext, type TestContext } from "@promo/testing";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,7 +22,12 @@ type OpenApiDocument = {
   info: { description: string };
   paths: Record<string, Record<string, unknown>>;
   components: { schemas: Record<string, { enum?: string[] }> };
-  "x-error-catalogue": { code: string; status: number; messages: { en: string; "zh-TW": string } }[];
+  "x-error-catalogue": {
+    code: string;
+    status: number;
+    messages: { en: string; "zh-TW": string };
+    merchantMessages?: { en: string; "zh-TW": string };
+  }[];
 };
 
 /**
@@ -102,6 +107,11 @@ describe("API documents", () => {
     const limit = document["x-error-catalogue"].find((entry) => entry.code === "USAGE_LIMIT_REACHED");
     expect(limit?.status).toBe(409);
     expect(limit?.messages["zh-TW"]).toBeTruthy();
+    // CODE_CONFLICT keeps SPEC's checkout wording, and lists the merchant routes' own.
+    const conflict = document["x-error-catalogue"].find((entry) => entry.code === "CODE_CONFLICT");
+    expect(conflict?.messages["zh-TW"]).toBe("優惠碼與他人重複,請清空優惠碼再結帳");
+    expect(conflict?.merchantMessages).toEqual(MERCHANT_MESSAGES.CODE_CONFLICT);
+    expect(document.info.description).toContain(MERCHANT_MESSAGES.CODE_CONFLICT?.en);
     for (const code of ERROR_CODES) expect(document.info.description).toContain(`\`${code}\``);
     const reserve = document.paths["/v1/reservations"]?.post as {
       responses: Record<string, { content: { "application/json": { schema: { $ref: string } } } }>;

@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { ErrorCodeSchema, HTTP_STATUS_BY_ERROR_CODE } from "@promo/contracts";
-import { ERROR_CODES, ERROR_MESSAGES } from "@promo/domain";
+import { ERROR_CODES, ERROR_MESSAGES, MERCHANT_MESSAGES } from "@promo/domain";
 import type { GatewayEnv } from "./env.ts";
 import { ERROR_HEADERS } from "./openapi-helpers.ts";
 
@@ -10,7 +10,11 @@ function errorCatalogueTable(): string {
     (code) =>
       `| \`${code}\` | ${HTTP_STATUS_BY_ERROR_CODE[code]} | ${ERROR_MESSAGES[code].en} | ${ERROR_MESSAGES[code]["zh-TW"]} |`,
   );
-  return ["| code | HTTP | en | zh-TW |", "| --- | --- | --- | --- |", ...rows].join("\n");
+  const merchantRows = ERROR_CODES.flatMap((code) => {
+    const messages = MERCHANT_MESSAGES[code];
+    return messages ? [`| \`${code}\` (merchant routes) | | ${messages.en} | ${messages["zh-TW"]} |`] : [];
+  });
+  return ["| code | HTTP | en | zh-TW |", "| --- | --- | --- | --- |", ...rows, ...merchantRows].join("\n");
 }
 
 const DESCRIPTION = `Campaigns, codes, quotes and reservations with exact usage caps (SPEC §5).
@@ -91,10 +95,15 @@ export function buildOpenApiDocument(app: OpenAPIHono<GatewayEnv>) {
   return {
     ...document,
     tags: tagsOf(document.paths ?? {}),
-    "x-error-catalogue": ERROR_CODES.map((code) => ({
-      code,
-      status: HTTP_STATUS_BY_ERROR_CODE[code],
-      messages: ERROR_MESSAGES[code],
-    })),
+    // A code worded otherwise on the merchant's routes (adding, importing or re-dating codes) says so.
+    "x-error-catalogue": ERROR_CODES.map((code) => {
+      const merchantMessages = MERCHANT_MESSAGES[code];
+      return {
+        code,
+        status: HTTP_STATUS_BY_ERROR_CODE[code],
+        messages: ERROR_MESSAGES[code],
+        ...(merchantMessages ? { merchantMessages } : {}),
+      };
+    }),
   };
 }

@@ -132,7 +132,7 @@ export function codeRoutes(deps: GatewayDeps) {
       if (existing) {
         throw new DomainError(
           "CODE_CONFLICT",
-          { campaignId: campaign.id, campaignName: campaign.name, code: existing.code },
+          { campaignId: campaign.id, campaignName: campaign.name, code: existing.code, sameCampaign: true },
           "merchant",
         );
       }

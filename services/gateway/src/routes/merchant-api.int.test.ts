@@ -1235,14 +1235,23 @@ describe("errors, auth and isolation", () => {
     expect([clash.status, errorOf(clash.body).code, errorOf(clash.body).message]).toEqual([
       409,
       "CODE_CONFLICT",
-      "此優惠碼已用於期間重疊且未封存的活動,details 列出該活動。",
+      "此優惠碼已在此活動中,或已用於另一個期間重疊且未封存的活動;details 列出該活動。",
     ]);
     const english = await call("POST", `/v1/campaigns/${String(second.id)}/codes`, {
       body: { code: "Lang0001" },
     });
     expect(errorOf(english.body).message).toBe(
-      "This code is already in a campaign that is not archived and whose dates overlap; the details name it.",
+      "This code is already in this campaign, or in another that is not archived and whose dates overlap; the details name the campaign.",
     );
+    // The campaign's own code again: the same code, message and details naming this campaign, said to be it.
+    const again = await call("POST", `/v1/campaigns/${String(first.id)}/codes`, {
+      body: { code: "LANG0001" },
+    });
+    expect([again.status, errorOf(again.body).message, errorOf(again.body).details]).toEqual([
+      409,
+      errorOf(english.body).message,
+      { campaignId: first.id, campaignName: first.name, code: "Lang0001", sameCampaign: true },
+    ]);
     // Moving a campaign's dates into a clash says the same.
     const later = await createCampaign({
       startsAt: "2026-12-01T00:00:00+08:00",
