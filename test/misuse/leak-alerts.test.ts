@@ -9,7 +9,7 @@ import { collectTopic, testKafka, waitForTopics } from "../support/kafka.ts";
 import { api, FLASH_CART, type System, startSystem } from "../support/system.ts";
 
 const VELOCITY_LIMIT = 5;
-const OUTSIDE_MIN_ATTEMPTS = 6;
+const OUTSIDE_MIN_ACCOUNTS = 6;
 
 let ctx: TestContext;
 let system: System;
@@ -38,7 +38,7 @@ beforeAll(async () => {
     gateways: 1,
     workers: 1,
     env: {
-      OUTSIDE_GROUPS_ALERT_MIN_ATTEMPTS: String(OUTSIDE_MIN_ATTEMPTS),
+      OUTSIDE_GROUPS_ALERT_MIN_ACCOUNTS: String(OUTSIDE_MIN_ACCOUNTS),
       OUTSIDE_GROUPS_ALERT_PERCENT: "50",
       OUTSIDE_GROUPS_ALERT_WINDOW_SECONDS: "3600",
       // Outside-group refusals are failed attempts too; this file is about alerts, not the guess limit.
@@ -104,7 +104,7 @@ async function createCampaign(input: {
 }
 
 function reserve(code: string, accountId: string, memberGroups: string[] = []) {
-  return api<{ status?: string; error?: { code: string } }>(
+  return api<{ id?: string; status?: string; error?: { code: string } }>(
     gatewayUrl,
     system.store.keys.checkout,
     "POST",
@@ -237,7 +237,7 @@ describe("outside-member-groups alert", () => {
     for (const account of ["vip-1", "vip-2"]) {
       expect((await reserve(code, account, ["vip"])).status).toBe(200);
     }
-    // Outside attempts one after another: the 4th makes 4 of 6 attempts (> 50 %, >= 6 attempts).
+    // Outside accounts one after another: the 4th makes 4 of 6 accounts (> 50 %, >= 6 accounts).
     for (let index = 0; index < 8; index += 1) {
       const refused = await reserve(code, `leaked-${index}`, ["regular"]);
       expect([refused.status, refused.body.error?.code]).toEqual([422, "NOT_ELIGIBLE_MEMBER_GROUP"]);
@@ -250,7 +250,14 @@ describe("outside-member-groups alert", () => {
       code,
       observed: 67,
       threshold: 50,
-      details: expect.objectContaining({ attempts: 6, outsideAttempts: 4, memberGroups: ["vip"] }),
+      details: expect.objectContaining({
+        accounts: 6,
+        outsideAccounts: 4,
+        minAccounts: OUTSIDE_MIN_ACCOUNTS,
+        attempts: 6,
+        outsideAttempts: 4,
+        memberGroups: ["vip"],
+      }),
     });
     const events = await alertEventsFor(code, 1);
     expect(events.map((event) => event.kind)).toEqual(["outside_member_groups"]);
@@ -354,5 +361,51 @@ describe("a campaign whose velocity window changes length", () => {
     expect(second?.observed).toBe(3 * VELOCITY_LIMIT + 1 - (first?.observed ?? 0));
     expect(Date.parse(String(second?.windowEnd)) - Date.parse(String(second?.windowStart))).toBe(60_000);
     await alertEventsFor(code, 2);
+  });
+});
+
+// After GET /v1/alerts, which lists the store's alerts up to there.
+describe("outside-member-groups alert, by accounts", () => {
+  it("counts accounts, not attempts: one outsider retrying is no leak, and a member's retries hide none", async () => {
+    // One outsider trying ten times: one account of three, not 10 outside attempts of 12 (83 %).
+    const retried = `VIPR${Date.now().toString(36).toUpperCase()}`;
+    await createCampaign({ code: retried, memberGroups: ["vip"] });
+    for (const account of ["vip-1", "vip-2"])
+      expect((await reserve(retried, account, ["vip"])).status).toBe(200);
+    for (let attempt = 0; attempt < 10; attempt += 1)
+      expect((await reserve(retried, "same-outsider", ["regular"])).status).toBe(422);
+
+    // One member reserving and releasing thirteen times beside outsiders: the 5th outsider makes 5 of
+    // 6 accounts (by attempts, 5 of 18 raised nothing).
+    const spread = `VIPS${Date.now().toString(36).toUpperCase()}X`;
+    await createCampaign({ code: spread, memberGroups: ["vip"] });
+    for (let attempt = 0; attempt < 13; attempt += 1) {
+      const held = await reserve(spread, "busy-member", ["vip"]);
+      expect(held.status).toBe(200);
+      const released = await api(
+        gatewayUrl,
+        system.store.keys.checkout,
+        "POST",
+        `/v1/reservations/${String(held.body.id)}/release`,
+      );
+      expect(released.status).toBe(200);
+    }
+    for (let index = 0; index < 5; index += 1)
+      expect((await reserve(spread, `spread-${index}`, ["regular"])).status).toBe(422);
+
+    const alerts = async (code: string) =>
+      (await merchant<AlertPage>(`/v1/alerts?code=${code}&kind=outside_member_groups`)).body.items;
+    expect(await alerts(retried)).toEqual([]);
+    expect(await alerts(spread)).toEqual([
+      expect.objectContaining({
+        observed: 84,
+        details: expect.objectContaining({
+          accounts: 6,
+          outsideAccounts: 5,
+          attempts: 18,
+          outsideAttempts: 5,
+        }),
+      }),
+    ]);
   });
 });

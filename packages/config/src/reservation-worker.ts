@@ -47,9 +47,16 @@ export const ReservationWorkerEnvSchema = ReservationQueueEnvSchema.extend({
   IDEMPOTENCY_RETENTION_HOURS: RetentionHoursSchema.default(168),
   /** Leak alerts on member-only codes: window length (fixed windows from the campaign's start). */
   OUTSIDE_GROUPS_ALERT_WINDOW_SECONDS: PositiveIntSchema.default(3_600),
-  /** ... fewest attempts in a window before an alert is considered. */
-  OUTSIDE_GROUPS_ALERT_MIN_ATTEMPTS: PositiveIntSchema.default(20),
-  /** ... alert when strictly more than this percentage of the attempts came from outside the groups. */
+  /** ... fewest accounts trying the code in a window before an alert is considered. */
+  OUTSIDE_GROUPS_ALERT_MIN_ACCOUNTS: PositiveIntSchema.default(20),
+  /** Its name before the alert counted accounts: refused, naming the new one, rather than ignored. */
+  OUTSIDE_GROUPS_ALERT_MIN_ATTEMPTS: z
+    .undefined({
+      error:
+        "was renamed OUTSIDE_GROUPS_ALERT_MIN_ACCOUNTS: the outside-member-groups alert counts accounts, not attempts",
+    })
+    .optional(),
+  /** ... alert when strictly more than this percentage of those accounts were refused for their groups. */
   OUTSIDE_GROUPS_ALERT_PERCENT: z.coerce.number().int().min(0).max(99).default(50),
   /** Name of this worker in leases and logs (default: random). */
   WORKER_ID: z

@@ -27,6 +27,9 @@ export type AlertWindowCounts = AlertWindowCheck & {
   granted: number;
   /** Refusals NOT_ELIGIBLE_MEMBER_GROUP. */
   outside: number;
+  /** Distinct accounts among the decisions, and among the NOT_ELIGIBLE_MEMBER_GROUP refusals. */
+  accounts: number;
+  outsideAccounts: number;
 };
 
 /**
@@ -50,15 +53,20 @@ export async function countAlertWindows(
     attempts: number;
     granted: number;
     outside: number;
+    accounts: number;
+    outside_accounts: number;
   }>(
-    `SELECT w.index, a.id IS NOT NULL AS alerted, n.attempts, n.granted, n.outside
+    `SELECT w.index, a.id IS NOT NULL AS alerted, n.attempts, n.granted, n.outside, n.accounts, n.outside_accounts
      FROM jsonb_to_recordset($1::jsonb) AS w(index int, code_id uuid, kind text, window_start timestamptz, window_end timestamptz)
      LEFT JOIN alert a ON a.code_id = w.code_id AND a.kind = w.kind::alert_kind AND a.window_start = w.window_start
        AND a.window_end = w.window_end
      CROSS JOIN LATERAL (
        SELECT count(*)::int AS attempts,
               count(*) FILTER (WHERE r.status <> 'REJECTED')::int AS granted,
-              count(*) FILTER (WHERE r.error_code = 'NOT_ELIGIBLE_MEMBER_GROUP')::int AS outside
+              count(*) FILTER (WHERE r.error_code = 'NOT_ELIGIBLE_MEMBER_GROUP')::int AS outside,
+              count(DISTINCT r.account_id)::int AS accounts,
+              count(DISTINCT r.account_id) FILTER (WHERE r.error_code = 'NOT_ELIGIBLE_MEMBER_GROUP')::int
+                AS outside_accounts
        FROM reservation r
        WHERE a.id IS NULL -- a one-time filter: a window that has its alert is not counted again
          AND r.code_id = w.code_id AND r.decided_at >= w.window_start AND r.decided_at < w.window_end
@@ -95,6 +103,8 @@ export async function countAlertWindows(
             attempts: row.attempts,
             granted: row.granted,
             outside: row.outside,
+            accounts: row.accounts,
+            outsideAccounts: row.outside_accounts,
           },
         ]
       : [];

@@ -70,25 +70,25 @@ describe("exceedsVelocity", () => {
 });
 
 describe("mostlyOutsideGroups", () => {
-  const settings = { windowSeconds: 3600, minAttempts: 10, outsidePercent: 50 };
+  const settings = { windowSeconds: 3600, minAccounts: 10, outsidePercent: 50 };
 
-  it("needs a minimum of attempts", () => {
-    expect(mostlyOutsideGroups({ attempts: 9, outside: 9 }, settings)).toBe(false);
-    expect(mostlyOutsideGroups({ attempts: 10, outside: 10 }, settings)).toBe(true);
+  it("needs a minimum of accounts", () => {
+    expect(mostlyOutsideGroups({ accounts: 9, outsideAccounts: 9 }, settings)).toBe(false);
+    expect(mostlyOutsideGroups({ accounts: 10, outsideAccounts: 10 }, settings)).toBe(true);
   });
 
   it("needs strictly more than the share from outside", () => {
-    expect(mostlyOutsideGroups({ attempts: 10, outside: 5 }, settings)).toBe(false);
-    expect(mostlyOutsideGroups({ attempts: 10, outside: 6 }, settings)).toBe(true);
+    expect(mostlyOutsideGroups({ accounts: 10, outsideAccounts: 5 }, settings)).toBe(false);
+    expect(mostlyOutsideGroups({ accounts: 10, outsideAccounts: 6 }, settings)).toBe(true);
   });
 });
 
 describe("outsideGroupsPercent", () => {
   it("rounds up, so an alert's observed share is above its threshold whenever the rule raised it", () => {
-    expect(outsideGroupsPercent({ attempts: 201, outside: 101 })).toBe(51);
-    expect(outsideGroupsPercent({ attempts: 6, outside: 4 })).toBe(67);
-    expect(outsideGroupsPercent({ attempts: 10, outside: 5 })).toBe(50);
-    expect(outsideGroupsPercent({ attempts: 0, outside: 0 })).toBe(0);
+    expect(outsideGroupsPercent({ accounts: 201, outsideAccounts: 101 })).toBe(51);
+    expect(outsideGroupsPercent({ accounts: 6, outsideAccounts: 4 })).toBe(67);
+    expect(outsideGroupsPercent({ accounts: 10, outsideAccounts: 5 })).toBe(50);
+    expect(outsideGroupsPercent({ accounts: 0, outsideAccounts: 0 })).toBe(0);
   });
 
   it("reads observed > threshold exactly when the rule alerts, for any counts and threshold", () => {
@@ -97,9 +97,9 @@ describe("outsideGroupsPercent", () => {
         fc.integer({ min: 1, max: 100_000 }),
         fc.double({ min: 0, max: 1, noNaN: true }),
         fc.integer({ min: 0, max: 99 }),
-        (attempts, share, outsidePercent) => {
-          const counts = { attempts, outside: Math.floor(attempts * share) };
-          const alerts = mostlyOutsideGroups(counts, { windowSeconds: 3600, minAttempts: 1, outsidePercent });
+        (accounts, share, outsidePercent) => {
+          const counts = { accounts, outsideAccounts: Math.floor(accounts * share) };
+          const alerts = mostlyOutsideGroups(counts, { windowSeconds: 3600, minAccounts: 1, outsidePercent });
           expect(outsideGroupsPercent(counts) > outsidePercent).toBe(alerts);
         },
       ),

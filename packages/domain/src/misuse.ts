@@ -53,31 +53,39 @@ export function exceedsVelocity(redemptions: number, settings: VelocityAlertSett
   return redemptions > settings.limit;
 }
 
-/** Outside-member-groups monitoring (one setting for every campaign limited to member groups). */
+/**
+ * Outside-member-groups monitoring (one setting for every campaign limited to member groups), by
+ * accounts, not attempts: a leaked code is one that spreads to people outside its groups. By
+ * attempts, one outsider retrying 20 times alerted at 100 %, and twelve outsiders went unseen beside
+ * one member's thirteen reserve-and-release attempts.
+ */
 export type OutsideGroupsAlertSettings = {
   windowSeconds: number;
-  /** Fewer attempts in the window than this never alert (a few mistyped groups are not a leak). */
-  minAttempts: number;
-  /** Alert when strictly more than this share (percent) of the attempts came from outside. */
+  /** Fewer accounts trying the code in the window than this never alert (a few mistyped groups are not a leak). */
+  minAccounts: number;
+  /** Alert when strictly more than this share (percent) of those accounts were refused for their groups. */
   outsidePercent: number;
 };
 
+/** The accounts that tried a code in a window, and those of them refused for their member groups. */
+export type OutsideGroupsCounts = { accounts: number; outsideAccounts: number };
+
 /**
- * The share of the window's attempts from outside the code's groups, in whole percent rounded up:
- * an alert raised when the exact share is above the threshold then reads observed > threshold too
- * (201 attempts of which 101 outside is 50.25 %: 51, not 50).
+ * The share of the window's accounts refused for their groups, in whole percent rounded up: an
+ * alert raised when the exact share is above the threshold then reads observed > threshold too
+ * (201 accounts of which 101 outside is 50.25 %: 51, not 50).
  */
-export function outsideGroupsPercent(counts: { attempts: number; outside: number }): number {
-  return counts.attempts === 0 ? 0 : Math.ceil((counts.outside * 100) / counts.attempts);
+export function outsideGroupsPercent(counts: OutsideGroupsCounts): number {
+  return counts.accounts === 0 ? 0 : Math.ceil((counts.outsideAccounts * 100) / counts.accounts);
 }
 
-/** A leaked member-only code: most attempts in the window come from accounts outside its groups. */
+/** A leaked member-only code: most accounts trying it in the window are outside its groups. */
 export function mostlyOutsideGroups(
-  counts: { attempts: number; outside: number },
+  counts: OutsideGroupsCounts,
   settings: OutsideGroupsAlertSettings,
 ): boolean {
   return (
-    counts.attempts >= settings.minAttempts &&
-    counts.outside * 100 > counts.attempts * settings.outsidePercent
+    counts.accounts >= settings.minAccounts &&
+    counts.outsideAccounts * 100 > counts.accounts * settings.outsidePercent
   );
 }

@@ -37,7 +37,7 @@ const worker = createReservationWorker({
     idempotencyRetentionMs: env.IDEMPOTENCY_RETENTION_HOURS * 3_600_000,
     outsideGroupsAlert: {
       windowSeconds: env.OUTSIDE_GROUPS_ALERT_WINDOW_SECONDS,
-      minAttempts: env.OUTSIDE_GROUPS_ALERT_MIN_ATTEMPTS,
+      minAccounts: env.OUTSIDE_GROUPS_ALERT_MIN_ACCOUNTS,
       outsidePercent: env.OUTSIDE_GROUPS_ALERT_PERCENT,
     },
   },

@@ -106,9 +106,11 @@ export async function raiseLeakAlerts(
         threshold: outsideGroups.outsidePercent,
         details: {
           windowSeconds: outsideGroups.windowSeconds,
+          accounts: counts.accounts,
+          outsideAccounts: counts.outsideAccounts,
+          minAccounts: outsideGroups.minAccounts,
           attempts: counts.attempts,
           outsideAttempts: counts.outside,
-          minAttempts: outsideGroups.minAttempts,
           memberGroups: [...candidate.campaign.memberGroups],
         },
       });
