@@ -27,6 +27,7 @@ type RedemptionEvent = {
   type: string;
   reservationId: string;
   orderNumber?: string;
+  orderTotal?: number;
   discount?: number;
   partnerId?: string | null;
   errorCode?: string;
@@ -208,11 +209,24 @@ describe("order.placed links the order", () => {
         orderNumber: "ORDER-3",
       }),
     );
-    await waitForEvent(held.body.id, "reservation.confirmed");
+    const confirmed = await waitForEvent(held.body.id, "reservation.confirmed");
     expect((await reserve(code, "someone-else")).status).toBe(409);
     await send(orderCancelled({ storeId: system.store.storeId, orderNumber: "ORDER-3" }));
-    await waitForEvent(held.body.id, "reservation.cancelled");
+    const cancelled = await waitForEvent(held.body.id, "reservation.cancelled");
     expect((await reserve(code, "someone-else")).status).toBe(200);
+    // It says what the confirmation said of the redemption: a partner platform reverses from it alone.
+    expect({
+      orderNumber: cancelled.orderNumber,
+      orderTotal: cancelled.orderTotal,
+      discount: cancelled.discount,
+      partnerId: cancelled.partnerId,
+    }).toEqual({
+      orderNumber: "ORDER-3",
+      orderTotal: confirmed.orderTotal,
+      discount: confirmed.discount,
+      partnerId: confirmed.partnerId,
+    });
+    expect(cancelled.discount).toBeGreaterThan(0);
   });
 
   it("applies one batch's events in their order: a cancel reaches only the orders placed before it", async () => {

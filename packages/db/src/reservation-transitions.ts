@@ -325,7 +325,14 @@ export async function cancelOrderReservations(
       redemptionOutboxRow(
         "reservation.cancelled",
         row.codeKey,
-        { ...eventBase(row), orderNumber: input.orderNumber },
+        {
+          ...eventBase(row),
+          orderNumber: input.orderNumber,
+          // As its reservation.confirmed said them (a CONFIRMED row always has its order total).
+          orderTotal: Number(row.orderTotal ?? 0n),
+          discount: Number(row.discount),
+          partnerId: row.partnerId,
+        },
         input.now,
       ),
     ]);

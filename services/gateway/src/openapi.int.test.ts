@@ -292,6 +292,22 @@ describe("API documents", () => {
     expect(Object.keys(confirmed?.payload.properties ?? {})).toEqual(
       expect.arrayContaining(["eventId", "orderNumber", "orderTotal", "discount", "partnerId"]),
     );
+    // What we publish names its headers and key; what order systems send, its key.
+    expect(confirmed).toMatchObject({
+      headers: {
+        properties: { "event-type": { const: "reservation.confirmed" }, "event-id": { format: "uuid" } },
+        required: ["event-type", "event-id"],
+      },
+      bindings: {
+        kafka: { key: { type: "string", description: "the code's upper-cased key (order per code)" } },
+      },
+    });
+    const cancelledMessage = Object.values(document.components.messages).find(
+      (message) => message.name === "reservation.cancelled",
+    );
+    expect(Object.keys(cancelledMessage?.payload.properties ?? {})).toEqual(
+      expect.arrayContaining(["orderNumber", "orderTotal", "discount", "partnerId"]),
+    );
 
     // An order event's occurredAt as the document describes it is what the consumer takes.
     const placed = Object.values(document.components.messages).find(

@@ -1,4 +1,4 @@
-import { TOPICS } from "@promo/contracts";
+import { EVENT_HEADERS, TOPICS } from "@promo/contracts";
 import {
   deletePublishedOutbox,
   fetchUnpublishedOutbox,
@@ -102,8 +102,8 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
           key: event.key,
           value: JSON.stringify(event.payload),
           headers: {
-            "event-type": event.eventType,
-            ...(typeof eventId === "string" ? { "event-id": eventId } : {}),
+            [EVENT_HEADERS.type]: event.eventType,
+            ...(typeof eventId === "string" ? { [EVENT_HEADERS.id]: eventId } : {}),
           },
         },
       });

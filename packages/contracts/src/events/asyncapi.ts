@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AlertEventSchema } from "./alert-events.ts";
-import { TOPICS, type TopicName } from "./envelope.ts";
+import { EVENT_HEADERS, TOPICS, type TopicName } from "./envelope.ts";
 import { DEAD_LETTER_HEADERS, DEAD_LETTER_REASONS, OrderEventSchema } from "./order-events.ts";
 import { RedemptionEventSchema } from "./redemption-events.ts";
 
@@ -55,6 +55,23 @@ function messageId(type: string): string {
   return type.replace(/[^A-Za-z0-9]+/g, "_");
 }
 
+/** The message key as the Kafka binding describes it. */
+function kafkaKeyBinding(key: string): JsonObject {
+  return { kafka: { key: { type: "string", description: key }, bindingVersion: "0.5.0" } };
+}
+
+/** The headers every event we publish carries (EVENT_HEADERS). */
+function eventHeadersOf(type: string): JsonObject {
+  return {
+    type: "object",
+    properties: {
+      [EVENT_HEADERS.type]: { type: "string", const: type, description: "the event's type" },
+      [EVENT_HEADERS.id]: { type: "string", format: "uuid", description: "the event's eventId" },
+    },
+    required: [EVENT_HEADERS.type, EVENT_HEADERS.id],
+  };
+}
+
 /**
  * AsyncAPI 3.0 document of the Kafka contract, generated from the same zod schemas that parse and
  * build the events. `topics` maps logical topics to this deployment's physical names.
@@ -82,6 +99,9 @@ export function buildAsyncApiDocument(
             io: entry.action === "receive" ? "input" : "output",
             unrepresentable: "any",
           }),
+          bindings: kafkaKeyBinding(entry.key),
+          // Ours carry their type and id in headers too; an order system's need not.
+          ...(entry.action === "send" ? { headers: eventHeadersOf(type) } : {}),
         };
         channelMessages[id] = { $ref: `#/components/messages/${id}` };
       }
@@ -108,6 +128,7 @@ export function buildAsyncApiDocument(
           ),
         },
         payload: { type: "string", description: "The original message value, byte for byte." },
+        bindings: kafkaKeyBinding(entry.key),
       };
       channelMessages[id] = { $ref: `#/components/messages/${id}` };
     }

@@ -16,3 +16,9 @@ export const TOPICS = {
   alerts: "promo.alerts",
 } as const;
 export type TopicName = keyof typeof TOPICS;
+
+/**
+ * The Kafka headers of every event we publish (promo.redemptions, promo.alerts): its `type` and its
+ * `eventId`, so a consumer routes or dedupes without parsing the value.
+ */
+export const EVENT_HEADERS = { type: "event-type", id: "event-id" } as const;

@@ -43,10 +43,17 @@ export const RedemptionEventSchema = z.discriminatedUnion("type", [
     discount: MoneySchema,
     partnerId: z.uuid().nullable(),
   }),
+  /**
+   * The order was cancelled: what its `.confirmed` said of the redemption (order total, discount, the
+   * partner credited), so a partner platform reverses a commission from this event alone.
+   */
   EventEnvelopeSchema.extend({
     type: z.literal("reservation.cancelled"),
     ...ReservationFields,
     orderNumber: z.string(),
+    orderTotal: MoneySchema,
+    discount: MoneySchema,
+    partnerId: z.uuid().nullable(),
   }),
   /**
    * Not a state change: an order.placed the reservation could not take (it ran out and the code has
