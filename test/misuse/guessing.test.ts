@@ -24,7 +24,7 @@ type Answer = {
   retryAfter: string | null;
   body: {
     status?: string;
-    refused?: { code: string; error: { code: string } }[];
+    refused?: { code: string; error: { code: string; details?: { retryAfterSeconds?: number } } }[];
     error?: { code: string; requestId?: string | null; details?: { retryAfterSeconds?: number } };
   };
 };
@@ -231,6 +231,12 @@ describe("guess rate limit per account", () => {
       [liveCode, "RATE_LIMITED"],
       [fullCode, "USAGE_LIMIT_REACHED"],
     ]);
+    // Each code past the limit says when the shopper may try again, as a 429's Retry-After does.
+    for (const entry of many.body.refused?.filter((refused) => refused.error.code === "RATE_LIMITED") ?? []) {
+      const seconds = entry.error.details?.retryAfterSeconds ?? 0;
+      expect(seconds, entry.code).toBeGreaterThan(0);
+      expect(seconds, entry.code).toBeLessThanOrEqual(WINDOW_SECONDS);
+    }
     expectRateLimited(await quote(ip, quoter, [liveCode]));
   });
 

@@ -97,10 +97,16 @@ export const RefusedCodeSchema = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    details: z.object({ conflictsWith: z.string() }).optional().openapi({
-      description:
-        "NOT_COMBINABLE: `conflictsWith` is the applied code (earlier by priority) this one may not stack with",
-    }),
+    details: z
+      .union([
+        z.object({ conflictsWith: z.string() }),
+        z.object({ retryAfterSeconds: z.number().int().positive() }),
+      ])
+      .optional()
+      .openapi({
+        description:
+          "NOT_COMBINABLE: `conflictsWith` is the applied code (earlier by priority) this one may not stack with; RATE_LIMITED: `retryAfterSeconds`, when the account or IP may try codes again",
+      }),
   }),
 });
 

@@ -44,3 +44,21 @@ export async function countFailedAttempts(
     return codeKeys.length;
   });
 }
+
+/**
+ * In how many seconds an account or IP at its limit may try again (for the codes of a quote answered
+ * RATE_LIMITED, as a 429's Retry-After says it); null when Redis cannot say (logged).
+ */
+export async function guessRetryAfterSeconds(
+  deps: GatewayDeps,
+  c: Context<GatewayEnv>,
+  subjects: Subjects,
+): Promise<number | null> {
+  try {
+    const { blockedForMs } = await deps.guessLimiter.allowance(subjects);
+    return retryAfterSeconds(blockedForMs);
+  } catch (error) {
+    c.get("logger")[levelOfRedisFailure(error, "warn")]({ err: error }, "guess limit retry time not read");
+    return null;
+  }
+}

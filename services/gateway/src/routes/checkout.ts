@@ -14,7 +14,11 @@ import {
 } from "@promo/domain";
 import type { GatewayDeps } from "../deps.ts";
 import type { GatewayEnv } from "../env.ts";
-import { countFailedAttempts, refuseWhenGuessLimited } from "../misuse/guess-limit.ts";
+import {
+  countFailedAttempts,
+  guessRetryAfterSeconds,
+  refuseWhenGuessLimited,
+} from "../misuse/guess-limit.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../openapi-helpers.ts";
 import { validationHook } from "../validation.ts";
 
@@ -105,13 +109,15 @@ export function checkoutRoutes(deps: GatewayDeps) {
     );
     const cutoff =
       counted < failures.length ? outcomes.indexOf(failures[counted] as CodeOutcome) : outcomes.length;
+    // The codes past the limit say when the shopper may try again, as a 429's Retry-After would.
+    const retryAfter = cutoff < outcomes.length ? await guessRetryAfterSeconds(deps, c, subjects) : null;
 
     const refused: Quote["refused"] = [];
     const refuse = (
       code: string,
       errorCode: ErrorCode,
       campaignId: string | null,
-      details?: { conflictsWith: string },
+      details?: { conflictsWith: string } | { retryAfterSeconds: number },
     ) =>
       refused.push({
         code,
@@ -125,7 +131,13 @@ export function checkoutRoutes(deps: GatewayDeps) {
 
     const found: Array<{ code: string; candidate: CodeCandidate }> = [];
     outcomes.forEach((outcome, index) => {
-      if (index >= cutoff) refuse(typedByKey.get(outcome.key) ?? outcome.shown, "RATE_LIMITED", null);
+      if (index >= cutoff)
+        refuse(
+          typedByKey.get(outcome.key) ?? outcome.shown,
+          "RATE_LIMITED",
+          null,
+          retryAfter === null ? undefined : { retryAfterSeconds: retryAfter },
+        );
       else if (outcome.kind === "refused") refuse(outcome.shown, outcome.errorCode, outcome.campaignId);
       else found.push({ code: outcome.shown, candidate: outcome.candidate });
     });
