@@ -206,4 +206,12 @@ describe("testTrackingSamples", () => {
       { index: 2, result: { code: "AMY20", expected: true, matched: false } },
     ]);
   });
+
+  it("reads a sample typed in full-width letters and digits as its ASCII self, as a code is read", () => {
+    const outcome = testTrackingSamples(compiled("AMY[0-9]{4}"), [
+      { code: "ＡＭＹ２０２４", expected: true },
+    ]);
+    expect(outcome.results).toEqual([{ code: "ＡＭＹ２０２４", expected: true, matched: true }]);
+    expect(outcome.mismatches).toEqual([]);
+  });
 });

@@ -5,6 +5,7 @@
 // merchant's pattern cannot stall a confirm (no catastrophic backtracking). Syntax RE2 cannot run in
 // linear time (backreferences, lookarounds) is refused when the rule is saved.
 import { RE2JS, RE2JSException, RE2JSSyntaxException } from "re2js";
+import { foldFullWidth } from "./code-rules.ts";
 
 /** Longest pattern a rule may have. */
 export const TRACKING_PATTERN_MAX_LENGTH = 200;
@@ -149,12 +150,19 @@ export function attributePartner(input: {
 export type TrackingSample = { code: string; expected: boolean };
 export type TrackingSampleResult = TrackingSample & { matched: boolean };
 
-/** Runs the samples a merchant gave with a rule; a rule is saved only when every result is as expected. */
+/**
+ * Runs the samples a merchant gave with a rule; a rule is saved only when every result is as expected.
+ * A sample typed in full-width letters and digits reads as its ASCII self, as a code does everywhere
+ * else (`ＡＭＹ２０２４` is `AMY2024`): read as typed, it was said "did not match".
+ */
 export function testTrackingSamples(
   pattern: TrackingPattern,
   samples: readonly TrackingSample[],
 ): { results: TrackingSampleResult[]; mismatches: { index: number; result: TrackingSampleResult }[] } {
-  const results = samples.map((sample) => ({ ...sample, matched: pattern.matches(sample.code) }));
+  const results = samples.map((sample) => ({
+    ...sample,
+    matched: pattern.matches(foldFullWidth(sample.code)),
+  }));
   const mismatches = results
     .map((result, index) => ({ index, result }))
     .filter(({ result }) => result.matched !== result.expected);
