@@ -39,14 +39,14 @@ export type ImportRowProblem = { row: number; value: string } & DescribedJobProb
 
 export type ImportedCode = { row: number; code: string; codeKey: string };
 
+/** The first row, read as a header and not imported: the job's result names it. */
+export type SkippedHeader = { row: number; value: string };
+
 /**
  * The file's codes, or why it is refused: one problem for the whole file (then `rows` and `codes`
  * are empty), or its bad rows. With bad rows, `codes` still holds the rows that passed, not to be
  * imported but to be checked against the stored codes too, so that one upload lists every bad row.
  */
-/** The first row, read as a header and not imported: the job's result names it. */
-export type SkippedHeader = { row: number; value: string };
-
 export type ImportCheck =
   | { ok: true; codes: ImportedCode[]; header?: SkippedHeader }
   | {

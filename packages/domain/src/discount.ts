@@ -26,7 +26,6 @@ export type AppliedDiscount = {
   lines: { lineIndex: number; discount: number }[];
 };
 
-/** A code the quote left out: `conflictsWith` is the applied code (earlier by priority) it may not stack with. */
 /**
  * A code the quote left out: NOT_COMBINABLE (`conflictsWith` names the applied code it may not
  * stack with), or NO_ELIGIBLE_ITEMS when it would give nothing (the codes before it took all of its
