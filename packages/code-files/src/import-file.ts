@@ -132,7 +132,7 @@ export function detectImportFileKind(bytes: Uint8Array, fileName: string): Impor
     if (csvEncodingOf(bytes) === null) {
       return refuse(
         "unsupported_type",
-        "the .csv file is not text in UTF-8, UTF-16 (with its byte order mark) or Big5: save it as CSV UTF-8 (comma delimited) (.csv)",
+        "the .csv file is not text in UTF-8, UTF-16 (with its byte order mark) or Big5, or is Big5 with a code that is not ASCII (a full-width letter, say): save it as CSV UTF-8 (comma delimited) (.csv)",
       );
     }
     return { ok: true, kind: "csv" };

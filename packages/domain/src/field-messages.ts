@@ -288,8 +288,8 @@ const FIELD_MESSAGES: readonly FieldMessage[] = [
     "檔名是 .csv,但檔案是 Excel 活頁簿:請以原本的副檔名(.xlsx)上傳,或用 Excel 另存為「CSV UTF-8 (逗號分隔) (.csv)」",
   ),
   fixed(
-    "the .csv file is not text in UTF-8, UTF-16 (with its byte order mark) or Big5: save it as CSV UTF-8 (comma delimited) (.csv)",
-    "此 .csv 檔案不是 UTF-8、UTF-16(含位元組順序標記)或 Big5 編碼的文字:請另存為「CSV UTF-8 (逗號分隔) (.csv)」",
+    "the .csv file is not text in UTF-8, UTF-16 (with its byte order mark) or Big5, or is Big5 with a code that is not ASCII (a full-width letter, say): save it as CSV UTF-8 (comma delimited) (.csv)",
+    "此 .csv 檔案不是 UTF-8、UTF-16(含位元組順序標記)或 Big5 編碼的文字,或是 Big5 檔案中有代碼含非 ASCII 字元(例如全形字母):請另存為「CSV UTF-8 (逗號分隔) (.csv)」",
   ),
   template(
     { extension: "text" },
