@@ -83,6 +83,9 @@ export const HEADER_NAMES: readonly string[] = [
   "voucher code",
   "優惠碼",
   "優惠代碼",
+  "優惠券",
+  "折價券",
+  "兌換碼",
   "折扣碼",
   "代碼",
 ];

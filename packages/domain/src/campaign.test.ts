@@ -11,7 +11,7 @@ import {
 import { campaignFixture } from "./test-fixtures.ts";
 
 const at = (iso: string) => new Date(iso);
-const cart = { currency: "TWD", items: [{ productId: "A" }] };
+const cart = { currency: "TWD", items: [{ productId: "A", unitPrice: 100 }] };
 
 describe("windows", () => {
   it("are half-open [startsAt, endsAt)", () => {
@@ -129,5 +129,17 @@ describe("eligibility (SPEC §2 rule 5)", () => {
     expect(check({ memberGroups: ["vip"] }, { memberGroups: ["regular"] })).toBe("NOT_ELIGIBLE_MEMBER_GROUP");
     expect(check({ memberGroups: ["vip"] }, { memberGroups: ["regular", "vip"] })).toBeNull();
     expect(check({ productIds: ["Z"] })).toBe("NO_ELIGIBLE_ITEMS");
+  });
+
+  it("answers NO_ELIGIBLE_ITEMS for a cart whose eligible lines cost nothing (a free gift), whatever else it holds", () => {
+    const gift = {
+      currency: "TWD",
+      items: [
+        { productId: "A", unitPrice: 0 },
+        { productId: "Z", unitPrice: 500 },
+      ],
+    };
+    expect(check({}, { cart: gift })).toBe("NO_ELIGIBLE_ITEMS");
+    expect(check({ productIds: ["A", "Z"] }, { cart: gift })).toBeNull();
   });
 });

@@ -94,12 +94,17 @@ export function canCombine(
   return a.id !== b.id && allows(a.combinesWith, b.id) && allows(b.combinesWith, a.id);
 }
 
-export type EligibilityCart = { currency: string; items: readonly { productId: string }[] };
+export type EligibilityCart = {
+  currency: string;
+  items: readonly { productId: string; unitPrice: number }[];
+};
 
 /**
  * SPEC §2 rule 5, in order: archived campaign, expired code or outside the window ->
  * CODE_NOT_ACTIVE; another currency -> CURRENCY_MISMATCH; shopper outside the member groups ->
- * NOT_ELIGIBLE_MEMBER_GROUP; nothing in the cart the campaign applies to -> NO_ELIGIBLE_ITEMS.
+ * NOT_ELIGIBLE_MEMBER_GROUP; nothing in the cart the campaign applies to, or only lines that cost
+ * nothing (a free gift: the code would give nothing) -> NO_ELIGIBLE_ITEMS, before any cap, so a full
+ * code does not tell such a cart USAGE_LIMIT_REACHED.
  */
 export function checkEligibility(input: {
   campaign: CampaignTerms;
@@ -120,6 +125,7 @@ export function checkEligibility(input: {
     return "NOT_ELIGIBLE_MEMBER_GROUP";
   }
   const products = new Set(campaign.productIds);
-  if (!cart.items.some((item) => products.has(item.productId))) return "NO_ELIGIBLE_ITEMS";
+  if (!cart.items.some((item) => products.has(item.productId) && item.unitPrice > 0))
+    return "NO_ELIGIBLE_ITEMS";
   return null;
 }

@@ -130,6 +130,12 @@ const FIELD_MESSAGES: readonly FieldMessage[] = [
     "不可包含逗號:此標頭只能傳送一次,且只含一個鍵",
   ),
   fixed("is not a byte count", "不是位元組數"),
+  // What the gateway answers before a route runs (services/gateway/src/client-errors.ts).
+  fixed("is not a valid HTTP request", "不是有效的 HTTP 請求"),
+  fixed("is required in HTTP/1.1", "HTTP/1.1 請求必須提供"),
+  fixed("is not a host name or address with an optional port", "不是主機名稱或位址(可附連接埠)"),
+  fixed("only 100-continue is met", "只支援 100-continue"),
+  fixed("did not arrive within the server's request timeout", "未在伺服器的請求逾時前送達"),
   template(
     { max: "number" },
     ({ max }) => `at most ${max} characters`,
@@ -236,6 +242,11 @@ const FIELD_MESSAGES: readonly FieldMessage[] = [
     { max: "number" },
     ({ max }) => `pattern is longer than ${max} characters`,
     ({ max }) => `規則超過 ${max} 個字元`,
+  ),
+  template(
+    { ascii: "text" },
+    ({ ascii }) => `pattern holds full-width characters, which no code has (codes are ASCII): write ${ascii}`,
+    ({ ascii }) => `規則含有全形字元,但代碼只有半形(ASCII)字元:請寫成 ${ascii}`,
   ),
   fixed(
     "pattern may not turn off ignoring letter case ((?-i)): codes match in any case",

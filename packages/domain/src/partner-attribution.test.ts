@@ -67,6 +67,15 @@ describe("compileTrackingPattern", () => {
     });
   });
 
+  it("refuses a pattern typed in full-width characters, which no code has, saying how to write it", () => {
+    expect(compileTrackingPattern("ＡＭＹ[0-9]{4}")).toEqual({
+      ok: false,
+      reason: "pattern holds full-width characters, which no code has (codes are ASCII): write AMY[0-9]{4}",
+    });
+    // Saved before, it still compiles (and matches what it did: nothing).
+    expect(compileTrackingPattern("ＡＭＹ[0-9]{4}", { saved: true }).ok).toBe(true);
+  });
+
   it("takes flag groups that keep ignoring letter case, and (?-i) that is not a flag group", () => {
     expect(compiled("(?s)T3.*").matches("t3abc")).toBe(true);
     expect(compiled("(?i)T3[a-z]+").matches("T3ABC")).toBe(true);

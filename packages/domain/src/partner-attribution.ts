@@ -7,6 +7,9 @@
 import { RE2JS, RE2JSException, RE2JSSyntaxException } from "re2js";
 import { foldFullWidth } from "./code-rules.ts";
 
+/** Full-width forms of ASCII characters and the ideographic space. */
+const FULL_WIDTH_FORM = /[\uff01-\uff5e\u3000]/;
+
 /** Longest pattern a rule may have. */
 export const TRACKING_PATTERN_MAX_LENGTH = 200;
 /**
@@ -46,6 +49,14 @@ export function compileTrackingPattern(
   if (source.length === 0) return { ok: false, reason: "pattern is empty" };
   if (source.length > TRACKING_PATTERN_MAX_LENGTH) {
     return { ok: false, reason: `pattern is longer than ${TRACKING_PATTERN_MAX_LENGTH} characters` };
+  }
+  // Codes are ASCII letters and digits: a pattern typed with an input method in full-width mode
+  // (`ＡＭＹ[0-9]{4}`) was saved and never matched, and its partner was never credited.
+  if (!options.saved && FULL_WIDTH_FORM.test(source)) {
+    return {
+      ok: false,
+      reason: `pattern holds full-width characters, which no code has (codes are ASCII): write ${foldFullWidth(source)}`,
+    };
   }
   if (!options.saved && clearsIgnoreCase(source)) {
     return {

@@ -153,6 +153,10 @@ describe("deciding in order (SPEC §2)", () => {
     });
     expect(ledger).toEqual(emptyLedger());
     expect(decideAttempt(ledger, code, attempt("y"), now, 1_000)).toMatchObject({ status: "RESERVED" });
+    // Told so once the code is full too, not USAGE_LIMIT_REACHED ("contact the shop").
+    expect(decideAttempt(ledger, code, { ...attempt("z"), cart: free }, now, 1_000)).toMatchObject({
+      errorCode: "NO_ELIGIBLE_ITEMS",
+    });
   });
 
   it("refuses malformed codes as CODE_NOT_FOUND and checks eligibility before caps", () => {

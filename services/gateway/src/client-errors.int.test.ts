@@ -94,6 +94,38 @@ describe("answerClientErrorsAsJson", () => {
     });
   });
 
+  it("passes an absolute-form target and any well-formed Host on, as the adapter reads them", async () => {
+    for (const [raw, host] of [
+      [
+        "GET http://127.0.0.1:3000/healthz HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nConnection: close\r\n\r\n",
+        "127.0.0.1:3000",
+      ],
+      ["GET /healthz HTTP/1.1\r\nHost: [::1]:3000\r\nConnection: close\r\n\r\n", "[::1]:3000"],
+      [
+        "GET /healthz HTTP/1.1\r\nHost: Gateway.Example.com\r\nConnection: close\r\n\r\n",
+        "Gateway.Example.com",
+      ],
+    ] as const) {
+      const answer = await exchange(raw);
+      expect([answer.statusLine, answer.body], raw).toEqual(["HTTP/1.1 200 OK", { host }]);
+    }
+  });
+
+  it("answers a refusal in the caller's language and under the caller's X-Request-Id", async () => {
+    const answer = await exchange(
+      "GET /healthz HTTP/1.1\r\nAccept-Language: zh-TW\r\nX-Request-Id: probe-42\r\nConnection: close\r\n\r\n",
+    );
+    expect(answer.headers).toContain("x-request-id: probe-42");
+    expect(answer.body).toEqual({
+      error: {
+        code: "VALIDATION_ERROR",
+        message: expect.stringMatching(/\p{Script=Han}/u),
+        details: { fields: [{ path: "Host", message: "HTTP/1.1 請求必須提供" }] },
+        requestId: "probe-42",
+      },
+    });
+  });
+
   it("reads an HTTP/1.0 request without Host (a load balancer's health check) as for localhost", async () => {
     const answer = await exchange("GET /healthz HTTP/1.0\r\n\r\n");
     expect(answer.statusLine).toBe("HTTP/1.1 200 OK");
@@ -134,6 +166,20 @@ describe("answerClientErrorsAsJson", () => {
         { code: "METHOD_NOT_ALLOWED", details: { method: "CONNECT" } },
       ],
     ];
+    cases.push(
+      ...["a b", "a/b", "user@a", "localhost:abc", "localhost:99999", "[::1"].map(
+        (host): [string, string, Record<string, unknown>] => [
+          `GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+          "HTTP/1.1 400 Bad Request",
+          {
+            code: "VALIDATION_ERROR",
+            details: {
+              fields: [{ path: "Host", message: "is not a host name or address with an optional port" }],
+            },
+          },
+        ],
+      ),
+    );
     for (const [raw, statusLine, error] of cases) {
       const answer = await exchange(raw);
       expect(answer.statusLine, raw).toBe(statusLine);

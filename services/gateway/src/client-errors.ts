@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import {
   createServer,
   type IncomingMessage,
@@ -8,7 +7,9 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { Duplex } from "node:stream";
-import { describeError, type ErrorCode } from "@promo/domain";
+import { describeError, type ErrorCode, resolveLocale } from "@promo/domain";
+import { localizeFields } from "./errors.ts";
+import { requestIdOf } from "./middleware/request-context.ts";
 
 /** What Node's HTTP parser refuses before any route runs, in the API's own error shape. */
 type ParserRefusal = {
@@ -69,11 +70,11 @@ export function answerClientErrorsAsJson(server: Server): void {
     const refusal = REFUSAL_BY_PARSER_ERROR[error.code ?? ""] ?? MALFORMED;
     socket.end(rawAnswer(refusal));
   });
-  server.on("checkExpectation", (_request: IncomingMessage, response: ServerResponse) =>
-    answer(response, EXPECTATION_FAILED),
+  server.on("checkExpectation", (request: IncomingMessage, response: ServerResponse) =>
+    answer(request, response, EXPECTATION_FAILED),
   );
-  server.on("connect", (_request: IncomingMessage, socket: Duplex) => {
-    socket.end(rawAnswer(CONNECT_REFUSED));
+  server.on("connect", (request: IncomingMessage, socket: Duplex) => {
+    socket.end(rawAnswer(CONNECT_REFUSED, request));
   });
 }
 
@@ -95,21 +96,43 @@ const NO_HOST: ParserRefusal = {
   ...MALFORMED,
   details: { fields: [{ path: "Host", message: "is required in HTTP/1.1" }] },
 };
+const BAD_HOST: ParserRefusal = {
+  ...MALFORMED,
+  details: { fields: [{ path: "Host", message: "is not a host name or address with an optional port" }] },
+};
+
+/** A host name, an IPv4 address or a bracketed IPv6 one, and an optional port. */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s/?#@:[\]\\]+)(?::(\d{1,5}))?$/;
+
+function isHost(host: string): boolean {
+  const port = HOST.exec(host)?.[1];
+  if (!HOST.test(host) || (port !== undefined && Number(port) > 65_535)) return false;
+  try {
+    new URL(`http://${host}/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The gateway's request listener behind what the adapter refuses bare, before a route could answer:
  * a request without `Host` in HTTP/1.0, where it is optional (a load balancer's health check, as
  * HAProxy's `option httpchk` sends it), is read as for `localhost` instead of 400 with no body; one
  * in HTTP/1.1, where it is required, gets 400 in the error shape (with Node's `requireHostHeader`
- * off, so that it reaches here); and a request target that is not a path (`OPTIONS *`) 400 too.
+ * off, so that it reaches here), and so do a `Host` that is no host (`a b`, `user@a`, `a:99999`) and
+ * a request target that is neither a path nor an absolute URL (`OPTIONS *`). An absolute-form target
+ * (`GET http://host/healthz`, which RFC 9112 has servers take) goes on to the adapter, which reads it.
  */
 export function withHostRules(listener: RequestListener): RequestListener {
   return (request, response) => {
-    if (!request.url?.startsWith("/")) return answer(response, MALFORMED);
-    if (!request.headers.host) {
-      if (request.httpVersion !== "1.0") return answer(response, NO_HOST);
+    const target = request.url ?? "";
+    if (!target.startsWith("/") && !/^https?:\/\//i.test(target)) return answer(request, response, MALFORMED);
+    const host = request.headers.host;
+    if (host === undefined || host === "") {
+      if (request.httpVersion !== "1.0") return answer(request, response, NO_HOST);
       request.headers.host = "localhost";
-    }
+    } else if (!isHost(host)) return answer(request, response, BAD_HOST);
     return listener(request, response);
   };
 }
@@ -122,20 +145,36 @@ export function withHostRules(listener: RequestListener): RequestListener {
 export const createGatewayServer = ((options: ServerOptions, listener: RequestListener) =>
   createServer({ ...options, requireHostHeader: false }, withHostRules(listener))) as typeof createServer;
 
-function bodyOf({ code, message, details }: ParserRefusal, requestId: string): string {
-  return JSON.stringify({ error: { code, message, ...(details ? { details } : {}), requestId } });
+/**
+ * The refusal in the error shape, in the request's language when its headers were read (`request`),
+ * with its X-Request-Id (the caller's when sane, as every other answer does).
+ */
+function bodyOf(refusal: ParserRefusal, request?: IncomingMessage): { body: string; requestId: string } {
+  const requestId = requestIdOf(headerOf(request, "x-request-id"));
+  const locale = resolveLocale(headerOf(request, "accept-language"));
+  const message = locale === "en" ? refusal.message : describeError(refusal.code, locale);
+  const details = localizeFields(refusal.details, locale);
+  return {
+    requestId,
+    body: JSON.stringify({
+      error: { code: refusal.code, message, ...(details ? { details } : {}), requestId },
+    }),
+  };
 }
 
-function rawAnswer(refusal: ParserRefusal): string {
-  const requestId = randomUUID();
-  const body = bodyOf(refusal, requestId);
-  const allow = refusal.status === 405 ? "allow: GET, HEAD, POST, PATCH, DELETE, OPTIONS\r\n" : "";
+function headerOf(request: IncomingMessage | undefined, name: string): string | undefined {
+  const value = request?.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function rawAnswer(refusal: ParserRefusal, request?: IncomingMessage): string {
+  const { body, requestId } = bodyOf(refusal, request);
+  const allow = refusal.status === 405 ? "allow: GET, HEAD, POST, PATCH, DELETE\r\n" : "";
   return `HTTP/1.1 ${refusal.status} ${refusal.reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\n${allow}connection: close\r\n\r\n${body}`;
 }
 
-function answer(response: ServerResponse, refusal: ParserRefusal): void {
-  const requestId = randomUUID();
-  const body = bodyOf(refusal, requestId);
+function answer(request: IncomingMessage, response: ServerResponse, refusal: ParserRefusal): void {
+  const { body, requestId } = bodyOf(refusal, request);
   response.writeHead(refusal.status, {
     "content-type": "application/json",
     "content-length": Buffer.byteLength(body),

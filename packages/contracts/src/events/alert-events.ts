@@ -8,8 +8,8 @@ export type AlertKind = z.infer<typeof AlertKindSchema>;
  * Out, topic promo.alerts, key = the code's upper-cased key: a code looks leaked (SPEC §7). Exactly
  * one per code, kind and window, written with the alert row. `velocity`: `observed` holds granted in
  * the window, `threshold` the campaign's limit (alert when observed > threshold).
- * `outside_member_groups`: `observed` the percentage of the window's attempts refused
- * NOT_ELIGIBLE_MEMBER_GROUP, rounded up (alert when the exact share is above `threshold`, the
+ * `outside_member_groups`: `observed` the percentage of the accounts that tried the code in the
+ * window refused NOT_ELIGIBLE_MEMBER_GROUP, rounded up (alert when the exact share is above `threshold`, the
  * configured percentage, so observed > threshold here too); `details` carries the counts.
  */
 export const AlertEventSchema = z.discriminatedUnion("type", [
@@ -24,7 +24,10 @@ export const AlertEventSchema = z.discriminatedUnion("type", [
     windowEnd: z.iso.datetime(),
     observed: z.number().int().nonnegative(),
     threshold: z.number().int().nonnegative(),
-    details: z.record(z.string(), z.unknown()),
+    details: z.record(z.string(), z.unknown()).meta({
+      description:
+        "velocity: windowSeconds, granted, attempts. outside_member_groups: windowSeconds, accounts, outsideAccounts, minAccounts, attempts, outsideAttempts, memberGroups.",
+    }),
   }),
 ]);
 export type AlertEvent = z.infer<typeof AlertEventSchema>;

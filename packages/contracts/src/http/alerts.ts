@@ -45,12 +45,15 @@ export const AlertSchema = z
     windowEnd: DateTimeOutputSchema,
     observed: z.number().int().openapi({
       description:
-        "velocity: holds granted in the window when the alert was raised. outside_member_groups: percentage of the window's attempts refused NOT_ELIGIBLE_MEMBER_GROUP.",
+        "velocity: holds granted in the window when the alert was raised. outside_member_groups: percentage of the accounts that tried the code in the window refused NOT_ELIGIBLE_MEMBER_GROUP, rounded up.",
     }),
     threshold: z.number().int().openapi({
       description: "velocity: the campaign's limit. outside_member_groups: the configured percentage.",
     }),
-    details: z.record(z.string(), z.unknown()),
+    details: z.record(z.string(), z.unknown()).openapi({
+      description:
+        "velocity: windowSeconds, granted, attempts. outside_member_groups: windowSeconds, accounts, outsideAccounts, minAccounts, attempts, outsideAttempts, memberGroups.",
+    }),
     createdAt: DateTimeOutputSchema,
   })
   .openapi("Alert");

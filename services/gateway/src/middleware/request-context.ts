@@ -8,6 +8,11 @@ import type { GatewayEnv } from "../env.ts";
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** A request's id: the caller's X-Request-Id when sane, otherwise a new UUID. */
+export function requestIdOf(incoming: string | undefined): string {
+  return incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+}
+
 /** Told of every answer: the method, the route pattern matched (`unmatched` when none), status, seconds. */
 export type AnswerObserver = (method: string, route: string, status: number, seconds: number) => void;
 
@@ -23,8 +28,7 @@ export function requestContext(
   routeOfPath: (path: string) => string | null = () => null,
 ) {
   return createMiddleware<GatewayEnv>(async (c, next) => {
-    const incoming = c.req.header("x-request-id");
-    const requestId = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+    const requestId = requestIdOf(c.req.header("x-request-id"));
     const started = performance.now();
     c.set("requestId", requestId);
     c.set("locale", resolveLocale(c.req.header("accept-language")));
