@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { decodeTimeIdCursor, encodeTimeIdCursor } from "./cursor.ts";
+import { decodeTimeIdCursor, encodeTimeIdCursor, listScope } from "./cursor.ts";
 import type { ReportQuery } from "./performance-reports.ts";
 import { poolSql } from "./sql.ts";
 
@@ -63,7 +63,8 @@ export async function listActions(
   pool: pg.Pool,
   query: ActionQuery,
 ): Promise<{ items: ActionRecord[]; nextCursor: string | null } | null> {
-  const after = query.cursor === undefined ? null : decodeTimeIdCursor(query.cursor);
+  const scope = listScope("actions", query.storeId, query.from, query.to, query.campaignId, query.partnerId);
+  const after = query.cursor === undefined ? null : decodeTimeIdCursor(query.cursor, scope);
   if (query.cursor !== undefined && after === null) return null;
   const { rows } = await poolSql(pool).query<ActionRow>(
     ACTIONS_SQL,
@@ -90,6 +91,8 @@ export async function listActions(
   );
   const last = items.at(-1);
   const nextCursor =
-    rows.length > query.limit && last ? encodeTimeIdCursor(last.confirmedAt, last.reservationId) : null;
+    rows.length > query.limit && last
+      ? encodeTimeIdCursor(last.confirmedAt, last.reservationId, scope)
+      : null;
   return { items, nextCursor };
 }

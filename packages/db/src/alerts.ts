@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { type AlertEvent, AlertEventSchema, type AlertKind, TOPICS } from "@promo/contracts";
 import type { Db } from "./client.ts";
-import { afterNewestFirstCursor, decodeTimeIdCursor, newestFirstPage } from "./cursor.ts";
+import { afterNewestFirstCursor, decodeTimeIdCursor, listScope, newestFirstPage } from "./cursor.ts";
 import type { Prisma } from "./generated/prisma/client.ts";
 import type { Sql } from "./sql.ts";
 
@@ -218,7 +218,8 @@ export async function listAlerts(
   storeId: string,
   query: AlertQuery,
 ): Promise<{ items: AlertRecord[]; nextCursor: string | null } | null> {
-  const after = query.cursor === undefined ? null : decodeTimeIdCursor(query.cursor);
+  const scope = listScope("alerts", storeId, query.since, query.codeKey, query.kind);
+  const after = query.cursor === undefined ? null : decodeTimeIdCursor(query.cursor, scope);
   if (query.cursor !== undefined && after === null) return null;
   const where: Prisma.AlertWhereInput = {
     storeId,
@@ -234,7 +235,7 @@ export async function listAlerts(
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: query.limit + 1,
   });
-  const page = newestFirstPage(rows, query.limit);
+  const page = newestFirstPage(rows, query.limit, scope);
   const items: AlertRecord[] = page.items.map((row) => ({
     id: row.id,
     kind: row.kind,

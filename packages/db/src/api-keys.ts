@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Db } from "./client.ts";
-import { afterNewestFirstCursor, decodeTimeIdCursor, newestFirstPage } from "./cursor.ts";
+import { afterNewestFirstCursor, decodeTimeIdCursor, listScope, newestFirstPage } from "./cursor.ts";
 import type { ApiKey as ApiKeyRow } from "./generated/prisma/client.ts";
 import type { ApiScope } from "./generated/prisma/enums.ts";
 
@@ -106,7 +106,8 @@ export async function listApiKeys(
   storeId: string,
   query: { limit: number; cursor?: string },
 ): Promise<{ items: ApiKeyRecord[]; nextCursor: string | null } | null> {
-  const after = query.cursor === undefined ? null : decodeTimeIdCursor(query.cursor);
+  const scope = listScope("api-keys", storeId);
+  const after = query.cursor === undefined ? null : decodeTimeIdCursor(query.cursor, scope);
   if (query.cursor !== undefined && after === null) return null;
   const rows = await db.apiKey.findMany({
     where: { storeId, ...afterNewestFirstCursor(after) },
@@ -114,7 +115,7 @@ export async function listApiKeys(
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: query.limit + 1,
   });
-  return newestFirstPage(rows, query.limit);
+  return newestFirstPage(rows, query.limit, scope);
 }
 
 /**

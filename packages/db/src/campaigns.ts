@@ -1,6 +1,6 @@
 import type { CampaignTerms, DiscountRule, VelocityAlertSettings } from "@promo/domain";
 import type { Db } from "./client.ts";
-import { afterNewestFirstCursor, decodeTimeIdCursor, newestFirstPage } from "./cursor.ts";
+import { afterNewestFirstCursor, decodeTimeIdCursor, listScope, newestFirstPage } from "./cursor.ts";
 import type { Campaign as CampaignRow } from "./generated/prisma/client.ts";
 
 /** A campaign as stored: the domain terms plus bookkeeping. */
@@ -151,14 +151,15 @@ export async function listCampaigns(
   storeId: string,
   query: { state?: "active" | "archived"; limit: number; cursor?: string },
 ): Promise<{ items: CampaignRecord[]; nextCursor: string | null } | null> {
-  const after = query.cursor === undefined ? null : decodeTimeIdCursor(query.cursor);
+  const scope = listScope("campaigns", storeId, query.state);
+  const after = query.cursor === undefined ? null : decodeTimeIdCursor(query.cursor, scope);
   if (query.cursor !== undefined && after === null) return null;
   const rows = await db.campaign.findMany({
     where: { storeId, ...(query.state ? { state: query.state } : {}), ...afterNewestFirstCursor(after) },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: query.limit + 1,
   });
-  const page = newestFirstPage(rows, query.limit);
+  const page = newestFirstPage(rows, query.limit, scope);
   return { items: page.items.map(toCampaignRecord), nextCursor: page.nextCursor };
 }
 

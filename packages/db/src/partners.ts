@@ -7,7 +7,7 @@ import {
   type TrackingRule,
 } from "@promo/domain";
 import { type Database, type Db, REQUEST_TRANSACTION } from "./client.ts";
-import { afterNewestFirstCursor, decodeTimeIdCursor, newestFirstPage } from "./cursor.ts";
+import { afterNewestFirstCursor, decodeTimeIdCursor, listScope, newestFirstPage } from "./cursor.ts";
 import type {
   PartnerKind,
   Partner as PartnerRow,
@@ -91,14 +91,15 @@ export async function listPartners(
   storeId: string,
   query: { limit: number; cursor?: string },
 ): Promise<{ items: PartnerRecord[]; nextCursor: string | null } | null> {
-  const after = query.cursor === undefined ? null : decodeTimeIdCursor(query.cursor);
+  const scope = listScope("partners", storeId);
+  const after = query.cursor === undefined ? null : decodeTimeIdCursor(query.cursor, scope);
   if (query.cursor !== undefined && after === null) return null;
   const rows = await db.partner.findMany({
     where: { storeId, ...afterNewestFirstCursor(after) },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: query.limit + 1,
   });
-  return newestFirstPage(rows, query.limit);
+  return newestFirstPage(rows, query.limit, scope);
 }
 
 /**

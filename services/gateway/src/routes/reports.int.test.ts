@@ -693,6 +693,33 @@ describe("action listing", () => {
       store.keys.merchant,
     );
     expect(outOfRange.status).toBe(400);
+    // A real cursor, reused with another filter or by another store: another listing's, refused
+    // (taken, another campaign's page answered nothing, or rows after a point of another list).
+    const first = await json<ActionPage>("GET", `/v1/reports/actions?${range}&limit=1`, store.keys.merchant);
+    const cursor = String(first.body.nextCursor);
+    const someCampaign = expectedActions(seeded)[0]?.campaignId ?? "";
+    for (const [query, key] of [
+      [`${range}&limit=1&campaignId=${someCampaign}`, store.keys.merchant],
+      [
+        `from=${new Date(FROM.getTime() + 1).toISOString()}&to=${TO.toISOString()}&limit=1`,
+        store.keys.merchant,
+      ],
+      [`${range}&limit=1`, otherStore.keys.merchant],
+    ] as const) {
+      const reused = await json<{ error: { code: string; details: unknown } }>(
+        "GET",
+        `/v1/reports/actions?${query}&cursor=${cursor}`,
+        key,
+      );
+      expect([reused.status, reused.body.error.details], query).toEqual([
+        400,
+        { fields: [{ path: "cursor", message: "unknown cursor" }] },
+      ]);
+    }
+    expect(
+      (await call("GET", `/v1/reports/actions?${range}&limit=1&cursor=${cursor}`, store.keys.merchant))
+        .status,
+    ).toBe(200);
     const backwards = await json<{ error: { code: string } }>(
       "GET",
       `/v1/reports/actions?from=${TO.toISOString()}&to=${FROM.toISOString()}`,
