@@ -104,15 +104,20 @@ const BAD_HOST: ParserRefusal = {
 /** A host name, an IPv4 address or a bracketed IPv6 one, and an optional port. */
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s/?#@:[\]\\]+)(?::(\d{1,5}))?$/;
 
+/** The last Host found good: a keep-alive client sends the same one on every request. */
+let lastGoodHost = "";
+
 function isHost(host: string): boolean {
+  if (host === lastGoodHost) return true;
   const port = HOST.exec(host)?.[1];
   if (!HOST.test(host) || (port !== undefined && Number(port) > 65_535)) return false;
   try {
     new URL(`http://${host}/`);
-    return true;
   } catch {
     return false;
   }
+  lastGoodHost = host;
+  return true;
 }
 
 /**
