@@ -58,8 +58,9 @@ const MALFORMED: ParserRefusal = {
  * instead of Node's bare status line: 431 (headers too large; code PAYLOAD_TOO_LARGE, details
  * `part: "headers"`), 413, 408 (not received within the request timeout) or 400 VALIDATION_ERROR.
  * So are an `Expect` the server cannot meet (417; Node answered it bare) and CONNECT (405: this is
- * no proxy; Node closed the connection without a word). The request was never read, so the message
- * is in English, and the connection is closed.
+ * no proxy; Node closed the connection without a word), in the request's language and under its
+ * X-Request-Id; a request the parser refused was never read, so its message is in English. The
+ * connection is closed.
  */
 export function answerClientErrorsAsJson(server: Server): void {
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
@@ -109,8 +110,8 @@ let lastGoodHost = "";
 
 function isHost(host: string): boolean {
   if (host === lastGoodHost) return true;
-  const port = HOST.exec(host)?.[1];
-  if (!HOST.test(host) || (port !== undefined && Number(port) > 65_535)) return false;
+  const match = HOST.exec(host);
+  if (!match || (match[1] !== undefined && Number(match[1]) > 65_535)) return false;
   try {
     new URL(`http://${host}/`);
   } catch {
