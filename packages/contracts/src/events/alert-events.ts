@@ -9,8 +9,9 @@ export type AlertKind = z.infer<typeof AlertKindSchema>;
  * one per code, kind and window, written with the alert row. `velocity`: `observed` holds granted in
  * the window, `threshold` the campaign's limit (alert when observed > threshold).
  * `outside_member_groups`: `observed` the percentage of the accounts that tried the code in the
- * window refused NOT_ELIGIBLE_MEMBER_GROUP, rounded up (alert when the exact share is above `threshold`, the
- * configured percentage, so observed > threshold here too); `details` carries the counts.
+ * window refused NOT_ELIGIBLE_MEMBER_GROUP, rounded up (alert when the exact share is above
+ * `threshold`, the configured percentage, so observed > threshold here too); `details` carries the
+ * counts.
  */
 export const AlertEventSchema = z.discriminatedUnion("type", [
   EventEnvelopeSchema.extend({
