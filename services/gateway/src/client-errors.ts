@@ -44,13 +44,18 @@ const REFUSAL_BY_PARSER_ERROR: Readonly<Record<string, ParserRefusal>> = {
     message: describeError("PAYLOAD_TOO_LARGE", "en"),
   },
 };
-const MALFORMED: ParserRefusal = {
-  status: 400,
-  reason: "Bad Request",
-  code: "VALIDATION_ERROR",
-  message: describeError("VALIDATION_ERROR", "en"),
-  details: { fields: [{ path: "(request)", message: "is not a valid HTTP request" }] },
-};
+/** A VALIDATION_ERROR refusal naming one part of the request (`path`) and what is wrong with it. */
+function fieldRefusal(status: number, reason: string, path: string, message: string): ParserRefusal {
+  return {
+    status,
+    reason,
+    code: "VALIDATION_ERROR",
+    message: describeError("VALIDATION_ERROR", "en"),
+    details: { fields: [{ path, message }] },
+  };
+}
+
+const MALFORMED = fieldRefusal(400, "Bad Request", "(request)", "is not a valid HTTP request");
 
 /**
  * A request Node's HTTP parser refuses (a request line or headers over its 16 KiB, bytes that are
@@ -79,13 +84,7 @@ export function answerClientErrorsAsJson(server: Server): void {
   });
 }
 
-const EXPECTATION_FAILED: ParserRefusal = {
-  status: 417,
-  reason: "Expectation Failed",
-  code: "VALIDATION_ERROR",
-  message: describeError("VALIDATION_ERROR", "en"),
-  details: { fields: [{ path: "Expect", message: "only 100-continue is met" }] },
-};
+const EXPECTATION_FAILED = fieldRefusal(417, "Expectation Failed", "Expect", "only 100-continue is met");
 const CONNECT_REFUSED: ParserRefusal = {
   status: 405,
   reason: "Method Not Allowed",
@@ -93,14 +92,13 @@ const CONNECT_REFUSED: ParserRefusal = {
   message: describeError("METHOD_NOT_ALLOWED", "en"),
   details: { method: "CONNECT" },
 };
-const NO_HOST: ParserRefusal = {
-  ...MALFORMED,
-  details: { fields: [{ path: "Host", message: "is required in HTTP/1.1" }] },
-};
-const BAD_HOST: ParserRefusal = {
-  ...MALFORMED,
-  details: { fields: [{ path: "Host", message: "is not a host name or address with an optional port" }] },
-};
+const NO_HOST = fieldRefusal(400, "Bad Request", "Host", "is required in HTTP/1.1");
+const BAD_HOST = fieldRefusal(
+  400,
+  "Bad Request",
+  "Host",
+  "is not a host name or address with an optional port",
+);
 
 /** A host name, an IPv4 address or a bracketed IPv6 one, and an optional port. */
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s/?#@:[\]\\]+)(?::(\d{1,5}))?$/;
